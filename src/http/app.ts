@@ -1,0 +1,71 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { HTTPException } from 'hono/http-exception'
+import { PalaverError } from '../errors.js'
+import type { Context } from '../services/context.js'
+import type { ApiEnv } from './env.js'
+import { chatRoutes } from './routes/chats.js'
+import { directoryRoutes } from './routes/directory.js'
+import { messageRoutes } from './routes/messages.js'
+import { checkSameOrigin } from './security.js'
+
+function errorResponse(error: PalaverError): Response {
+  return Response.json(error.toJSON(), { status: error.status })
+}
+
+/** Maps anything thrown to the contract's error shape; only a real fault becomes a 500 (and is logged). */
+function toErrorResponse(error: unknown): Response {
+  if (error instanceof PalaverError) return errorResponse(error)
+  if (error instanceof HTTPException) {
+    const code =
+      error.status === 413 ? 'too_large' : error.status === 401 ? 'unauthenticated' : 'invalid_input'
+    return errorResponse(new PalaverError(code, error.message || 'Invalid request'))
+  }
+  console.error('[palaver] internal error', error)
+  return Response.json({ error: { code: 'internal', message: 'Something went wrong' } }, { status: 500 })
+}
+
+/** The web-standard core: a Hono app under the base path that answers every API route. */
+export function createApi(ctx: Context): OpenAPIHono<ApiEnv> {
+  const { options } = ctx
+  const app = new OpenAPIHono<ApiEnv>({ strict: false }).basePath(
+    options.basePath,
+  ) as unknown as OpenAPIHono<ApiEnv>
+
+  app.onError((error) => toErrorResponse(error))
+  app.notFound(() => errorResponse(new PalaverError('not_found', 'No such route')))
+
+  app.use('*', async (c, next) => {
+    const length = Number(c.req.header('content-length') ?? 0)
+    if (length > options.limits.bodyBytes) {
+      throw new PalaverError('too_large', `A request body has at most ${options.limits.bodyBytes} bytes`)
+    }
+    if (c.req.raw.body && !c.req.header('content-length')) {
+      // Chunked bodies: measure what actually arrives.
+      const text = await c.req.text()
+      if (Buffer.byteLength(text) > options.limits.bodyBytes) {
+        throw new PalaverError('too_large', `A request body has at most ${options.limits.bodyBytes} bytes`)
+      }
+    }
+    checkSameOrigin(c.req.raw, options.allowedOrigins)
+    c.set('ctx', ctx)
+    const profile = await options.getUser(c.req.raw)
+    if (profile) await ctx.users.remember(profile)
+    c.set('viewer', profile ? await ctx.users.viewerOf(profile) : null)
+    await next()
+  })
+
+  chatRoutes(app)
+  messageRoutes(app)
+  directoryRoutes(app)
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Palaver',
+      version: '0.1.0',
+      description: 'Messaging API: chats, messages, reactions, receipts, rooms and search.',
+    },
+    servers: [{ url: options.basePath }],
+  })
+  return app
+}

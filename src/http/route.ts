@@ -1,0 +1,123 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Context as HonoContext } from 'hono'
+import { invalid, PalaverError } from '../errors.js'
+import { ErrorSchema } from '../schemas.js'
+import type { Viewer } from '../services/users.js'
+import type { ApiEnv } from './env.js'
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+})
+
+/** Every route may answer these; listing them once keeps the OpenAPI document honest. */
+const errorResponses = {
+  400: errorResponse('Invalid input'),
+  401: errorResponse('Not signed in'),
+  403: errorResponse('Not allowed'),
+  404: errorResponse('Not found (also for chats the viewer may not see)'),
+  409: errorResponse('Conflict'),
+  413: errorResponse('Too large'),
+  429: errorResponse('Rate limited'),
+}
+
+type Schema = z.ZodType
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined
+
+export interface RouteSpec<P, Q, B> {
+  method: 'get' | 'post' | 'patch' | 'delete'
+  /** OpenAPI style: `/api/chats/{chatId}/`. */
+  path: string
+  summary: string
+  tag: string
+  params?: P
+  query?: Q
+  body?: B
+  /** Success status and the schema of its body (none for 204). */
+  ok: 200 | 201 | 204
+  response?: Schema
+  /** Routes anyone may call; all others answer 401 to anonymous visitors. */
+  anonymous?: boolean
+}
+
+export interface RouteInput<P, Q, B> {
+  c: HonoContext<ApiEnv>
+  viewer: Viewer
+  params: Out<P>
+  query: Out<Q>
+  body: Out<B>
+}
+
+function parse<S extends Schema>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    const field = issue.path.length > 0 ? `${where}.${issue.path.join('.')}` : where
+    throw invalid(`Invalid ${field}: ${issue.message}`, {
+      issues: result.error.issues.map(({ path, message, code }) => ({ path, message, code })),
+    })
+  }
+  return result.data
+}
+
+async function readJson(c: HonoContext<ApiEnv>): Promise<unknown> {
+  const type = c.req.header('content-type') ?? ''
+  if (!/^application\/json\b/i.test(type)) throw invalid('Send the body as application/json')
+  const text = await c.req.text()
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw invalid('The body is not valid JSON')
+  }
+}
+
+/**
+ * Declares one route of the public API: the same zod schemas validate the request, type the
+ * handler and describe the route in the OpenAPI document.
+ */
+export function defineRoute<
+  P extends Schema | undefined,
+  Q extends Schema | undefined,
+  B extends Schema | undefined,
+>(
+  app: OpenAPIHono<ApiEnv>,
+  spec: RouteSpec<P, Q, B>,
+  handler: (input: RouteInput<P, Q, B>) => Promise<unknown>,
+): void {
+  app.openAPIRegistry.registerPath({
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    tags: [spec.tag],
+    request: {
+      ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
+      ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
+      ...(spec.body
+        ? { body: { required: true, content: { 'application/json': { schema: spec.body as Schema } } } }
+        : {}),
+    },
+    responses: {
+      [spec.ok]: spec.response
+        ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
+        : { description: 'Done' },
+      ...errorResponses,
+    },
+  })
+  // strict: false matches with or without the trailing slash only when the route is declared without it.
+  const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1').replace(/\/$/, '')
+  app.on(spec.method.toUpperCase(), honoPath, async (c) => {
+    const viewer = c.get('viewer')
+    if (!viewer && !spec.anonymous) throw new PalaverError('unauthenticated', 'Sign in to use messages')
+    const params = (spec.params ? parse(spec.params, c.req.param(), 'path') : undefined) as Out<P>
+    const query = (spec.query ? parse(spec.query, c.req.query(), 'query') : undefined) as Out<Q>
+    const body = (spec.body ? parse(spec.body, await readJson(c), 'body') : undefined) as Out<B>
+    const result = await handler({ c, viewer: viewer!, params, query, body })
+    if (spec.ok === 204) return c.body(null, 204)
+    return c.json(result as object, spec.ok)
+  })
+}
+
+const positiveId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+export const ChatParams = z.object({ chatId: positiveId })
+export const MessageParams = z.object({ messageId: positiveId })
+export const MemberParams = ChatParams.extend({ userId: z.string().min(1).max(200) })

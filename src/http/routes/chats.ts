@@ -1,0 +1,203 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
+import {
+  AddMembersInput,
+  ChatDetailSchema,
+  ChatListQuery,
+  ChatListSchema,
+  CreateChatInput,
+  HistoryQuery,
+  HistorySchema,
+  MarkReadInput,
+  MessageSchema,
+  RenameChatInput,
+  SendMessageInput,
+  TypingInput,
+} from '../../schemas.js'
+import { createGroup, deleteChat, getChat, listChats, renameChat } from '../../services/chats.js'
+import { addMembers, joinChat, leaveChat, removeMember } from '../../services/members.js'
+import { history, sendMessage } from '../../services/messages.js'
+import { markAsRead } from '../../services/receipts.js'
+import { setTyping } from '../../services/typing.js'
+import type { ApiEnv } from '../env.js'
+import { ChatParams, defineRoute, MemberParams } from '../route.js'
+
+const tag = 'Chats'
+
+export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/chats/',
+      summary: 'List my chats',
+      tag,
+      query: ChatListQuery,
+      ok: 200,
+      response: ChatListSchema,
+    },
+    ({ c, viewer, query }) => listChats(c.var.ctx, viewer, query),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/',
+      summary: 'Create a group chat',
+      tag,
+      body: CreateChatInput,
+      ok: 201,
+      response: ChatDetailSchema,
+    },
+    ({ c, viewer, body }) => createGroup(c.var.ctx, viewer, body),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/chats/{chatId}/',
+      summary: 'A chat with its members',
+      tag,
+      params: ChatParams,
+      ok: 200,
+      response: ChatDetailSchema,
+    },
+    ({ c, viewer, params }) => getChat(c.var.ctx, viewer, params.chatId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'patch',
+      path: '/api/chats/{chatId}/',
+      summary: 'Rename a chat',
+      tag,
+      params: ChatParams,
+      body: RenameChatInput,
+      ok: 200,
+      response: ChatDetailSchema,
+    },
+    ({ c, viewer, params, body }) => renameChat(c.var.ctx, viewer, params.chatId, body.title),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'delete',
+      path: '/api/chats/{chatId}/',
+      summary: 'Delete a chat (admins)',
+      tag,
+      params: ChatParams,
+      ok: 204,
+    },
+    ({ c, viewer, params }) => deleteChat(c.var.ctx, viewer, params.chatId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/chats/{chatId}/messages/',
+      summary: 'A page of history',
+      tag,
+      params: ChatParams,
+      query: HistoryQuery,
+      ok: 200,
+      response: HistorySchema,
+    },
+    ({ c, viewer, params, query }) => history(c.var.ctx, viewer, params.chatId, query),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/{chatId}/messages/',
+      summary: 'Send a message',
+      tag,
+      params: ChatParams,
+      body: SendMessageInput,
+      ok: 201,
+      response: MessageSchema,
+    },
+    async ({ c, viewer, params, body }) => {
+      const { message, created } = await sendMessage(c.var.ctx, viewer, params.chatId, body)
+      // A retried send (same clientId) answers 200 with the message the first attempt stored.
+      if (!created) c.status(200)
+      return message
+    },
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/{chatId}/mark-as-read/',
+      summary: 'Mark the chat read up to the newest (or a given) message',
+      tag,
+      params: ChatParams,
+      body: MarkReadInput.optional().default({}),
+      ok: 200,
+      response: z.object({ lastReadMessageId: z.number().int(), unreadCount: z.number().int() }),
+    },
+    ({ c, viewer, params, body }) => markAsRead(c.var.ctx, viewer, params.chatId, body.messageId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/{chatId}/members/add/',
+      summary: 'Add members (admins)',
+      tag,
+      params: ChatParams,
+      body: AddMembersInput,
+      ok: 200,
+      response: ChatDetailSchema,
+    },
+    ({ c, viewer, params, body }) => addMembers(c.var.ctx, viewer, params.chatId, body.userIds),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'delete',
+      path: '/api/chats/{chatId}/members/{userId}/remove/',
+      summary: 'Remove a member (admins)',
+      tag,
+      params: MemberParams,
+      ok: 204,
+    },
+    ({ c, viewer, params }) => removeMember(c.var.ctx, viewer, params.chatId, params.userId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/{chatId}/join/',
+      summary: 'Join a room',
+      tag,
+      params: ChatParams,
+      ok: 200,
+      response: ChatDetailSchema,
+    },
+    ({ c, viewer, params }) => joinChat(c.var.ctx, viewer, params.chatId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/{chatId}/leave/',
+      summary: 'Leave a chat',
+      tag,
+      params: ChatParams,
+      ok: 204,
+    },
+    ({ c, viewer, params }) => leaveChat(c.var.ctx, viewer, params.chatId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/{chatId}/typing/',
+      summary: 'Say whether I am typing',
+      tag,
+      params: ChatParams,
+      body: TypingInput,
+      ok: 204,
+    },
+    ({ c, viewer, params, body }) => setTyping(c.var.ctx, viewer, params.chatId, body.isTyping),
+  )
+}

@@ -1,0 +1,111 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
+import { PalaverError } from '../../errors.js'
+import {
+  ChatDetailSchema,
+  DmInput,
+  RoomInput,
+  SearchQuery,
+  SearchResultSchema,
+  UserSchema,
+} from '../../schemas.js'
+import { getChat, getOrCreateDm } from '../../services/chats.js'
+import { browseRooms, getOrCreateRoom } from '../../services/rooms.js'
+import { searchMessages } from '../../services/search.js'
+import { chatViews } from '../../services/views.js'
+import type { ApiEnv } from '../env.js'
+import { defineRoute } from '../route.js'
+
+const RoomListSchema = z.object({
+  rooms: z.array(z.object({ chat: ChatDetailSchema.omit({ members: true }), isMember: z.boolean() })),
+})
+
+export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/users/search/',
+      summary: 'Find people by name, username or e-mail, within my contact list',
+      tag: 'Users',
+      query: z.object({ q: z.string().max(200), limit: z.coerce.number().int().min(1).max(50).optional() }),
+      ok: 200,
+      response: z.object({ users: z.array(UserSchema) }),
+    },
+    async ({ c, viewer, query }) => {
+      const q = query.q.trim()
+      if (q === '') return { users: [] }
+      return { users: await c.var.ctx.users.search(viewer, q, query.limit ?? 20) }
+    },
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/rooms/',
+      summary: 'Public rooms to browse',
+      tag: 'Rooms',
+      query: z.object({ limit: z.coerce.number().int().min(1).max(100).optional() }),
+      ok: 200,
+      response: RoomListSchema,
+    },
+    async ({ c, viewer, query }) => {
+      const ctx = c.var.ctx
+      const found = await browseRooms(ctx, viewer, query.limit ?? 50)
+      const views = await chatViews(
+        ctx,
+        ctx.db,
+        viewer,
+        found.map(({ chat, room }) => ({ chat, member: null, room })),
+      )
+      return { rooms: views.map((chat, i) => ({ chat, isMember: found[i]!.isMember })) }
+    },
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/rooms/',
+      summary: 'The room of a content object (created on first use)',
+      tag: 'Rooms',
+      body: RoomInput,
+      ok: 200,
+      response: ChatDetailSchema,
+    },
+    async ({ c, viewer, body }) => {
+      const { chat } = await getOrCreateRoom(c.var.ctx, viewer, body.contentType, body.objectId)
+      return getChat(c.var.ctx, viewer, chat.id).catch((error: unknown) => {
+        // A members-only room the viewer is not in: it exists, but they may not read it.
+        if (error instanceof PalaverError && error.code === 'not_found') {
+          throw new PalaverError('forbidden', 'Only members may read this room')
+        }
+        throw error
+      })
+    },
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/dms/',
+      summary: 'The DM with a user (created on first use)',
+      tag: 'Chats',
+      body: DmInput,
+      ok: 200,
+      response: ChatDetailSchema,
+    },
+    ({ c, viewer, body }) => getOrCreateDm(c.var.ctx, viewer, body.userId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/search/',
+      summary: 'Search messages in my chats',
+      tag: 'Messages',
+      query: SearchQuery,
+      ok: 200,
+      response: z.object({ results: z.array(SearchResultSchema) }),
+    },
+    ({ c, viewer, query }) => searchMessages(c.var.ctx, viewer, query),
+  )
+}

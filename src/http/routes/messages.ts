@@ -1,0 +1,64 @@
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import { EditMessageInput, MessageSchema, ReactionInput, ToggleReactionResult } from '../../schemas.js'
+import { deleteMessage, editMessage, getMessage } from '../../services/messages.js'
+import { toggleReaction } from '../../services/reactions.js'
+import type { ApiEnv } from '../env.js'
+import { defineRoute, MessageParams } from '../route.js'
+
+const tag = 'Messages'
+
+export function messageRoutes(app: OpenAPIHono<ApiEnv>): void {
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/messages/{messageId}/',
+      summary: 'A message',
+      tag,
+      params: MessageParams,
+      ok: 200,
+      response: MessageSchema,
+    },
+    ({ c, viewer, params }) => getMessage(c.var.ctx, viewer, params.messageId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'patch',
+      path: '/api/messages/{messageId}/',
+      summary: 'Edit my message',
+      tag,
+      params: MessageParams,
+      body: EditMessageInput,
+      ok: 200,
+      response: MessageSchema,
+    },
+    ({ c, viewer, params, body }) => editMessage(c.var.ctx, viewer, params.messageId, body.body),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'delete',
+      path: '/api/messages/{messageId}/',
+      summary: 'Delete my message',
+      tag,
+      params: MessageParams,
+      ok: 204,
+    },
+    ({ c, viewer, params }) => deleteMessage(c.var.ctx, viewer, params.messageId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/messages/{messageId}/reactions/',
+      summary: 'Toggle my reaction',
+      tag,
+      params: MessageParams,
+      body: ReactionInput,
+      ok: 200,
+      response: ToggleReactionResult,
+    },
+    ({ c, viewer, params, body }) => toggleReaction(c.var.ctx, viewer, params.messageId, body.emoji),
+  )
+}

@@ -1,0 +1,8 @@
+export { type ErrorCode, PalaverError } from './errors.js'
+export type { DatabaseOption, Limits, PalaverOptions, Transport } from './options.js'
+export { createPalaver, type Palaver } from './palaver.js'
+export { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
+export type * from './schemas.js'
+export type { RoomObject, RoomResolver } from './services/rooms.js'
+export { initialsAvatar } from './users/avatar.js'
+export type { User, UserDirectory, UserProfile } from './users/types.js'

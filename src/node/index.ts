@@ -1,0 +1,28 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
+import type { Palaver } from '../palaver.js'
+
+export type NodeHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void
+
+/**
+ * A node:http / Express / Connect handler. Requests outside the base path go to `next`
+ * (or get a 404 when there is none), so it can sit in front of the host's own routes.
+ */
+export function toNodeHandler(palaver: Palaver): NodeHandler {
+  const listener = getRequestListener((request) => palaver.fetch(request))
+  const base = palaver.options.basePath
+  return (req, res, next) => {
+    const path = (req.url ?? '/').split('?')[0]!
+    if (path === base || path.startsWith(`${base}/`)) {
+      void listener(req, res)
+      return
+    }
+    if (next) return next()
+    res.statusCode = 404
+    res.end()
+  }
+}

@@ -1,0 +1,165 @@
+import type { Kysely } from 'kysely'
+import { z } from 'zod'
+import type { PubSub } from './realtime/pubsub.js'
+import type { RoomResolver } from './services/rooms.js'
+import type { DatabaseSchema } from './storage/schema.js'
+import type { User, UserDirectory, UserProfile } from './users/types.js'
+
+/** How Palaver reaches its database: a SQLite file, a PostgreSQL URL, or a Kysely instance the host owns. */
+export type DatabaseOption =
+  | { sqlite: string }
+  | { postgres: string; schema?: string; poolSize?: number }
+  | { kysely: Kysely<DatabaseSchema>; dialect: 'sqlite' | 'postgres' }
+
+export type Transport = 'auto' | 'websocket' | 'sse' | 'polling'
+
+export interface PalaverOptions {
+  database: DatabaseOption
+  /** Tells who sends a request: a user with at least an id, or null for an anonymous visitor. */
+  getUser(request: Request): Promise<UserProfile | null> | UserProfile | null
+  /** Mount path of the pages and the API. */
+  basePath?: string
+  /** Where users live; defaults to Palaver's own table, filled by `palaver.users.upsert()` and by `getUser`. */
+  users?: UserDirectory
+  /** Whom a viewer may message or add; `'everyone'` or a list of user ids. */
+  contacts?(viewer: User): Promise<'everyone' | readonly string[]> | 'everyone' | readonly string[]
+  displayName?(user: UserProfile): string
+  avatarUrl?(user: UserProfile): string
+  /** Content types that may have rooms, each with the resolver that tells whether an object exists and who may see it. */
+  rooms?: Record<string, RoomResolver>
+  loginUrl?: string
+  transport?: Transport
+  messagesPerPage?: number
+  chatsPerPage?: number
+  /** CSS lengths the UI keeps clear for the host's own navigation. */
+  layout?: { topOffset?: string; bottomOffset?: string }
+  showDeletedMessageIndicators?: boolean
+  enableDms?: boolean
+  enableRooms?: boolean
+  showRoomsOnMessagesPage?: boolean
+  showDmsOnMessagesPage?: boolean
+  allowRenamingRooms?: boolean
+  allowRenamingDms?: boolean
+  allowEditingMessages?: boolean
+  allowDeletingMessages?: boolean
+  allowReactions?: boolean
+  limits?: Partial<Limits>
+  /** Origins allowed to make cookie-authenticated writes and WebSocket upgrades, besides the request's own. */
+  allowedOrigins?: readonly string[]
+  /** Run pending migrations when the instance starts. */
+  migrate?: boolean
+  /** Real-time fan-out between processes; in-process by default. */
+  pubsub?: PubSub
+  /** Text-search configuration for PostgreSQL (`simple` works for every language). */
+  searchLanguage?: string
+}
+
+export interface Limits {
+  messageLength: number
+  titleLength: number
+  membersPerChat: number
+  bodyBytes: number
+  searchQueryLength: number
+}
+
+export type ResolvedOptions = Required<
+  Omit<PalaverOptions, 'users' | 'pubsub' | 'limits' | 'layout' | 'rooms'>
+> & {
+  users: UserDirectory | undefined
+  pubsub: PubSub | undefined
+  rooms: Record<string, RoomResolver>
+  limits: Limits
+  layout: { topOffset: string; bottomOffset: string }
+}
+
+const fn = <T>() => z.custom<T>((value) => typeof value === 'function', { message: 'expected a function' })
+
+const databaseSchema = z.union([
+  z.object({ sqlite: z.string().min(1) }).strict(),
+  z
+    .object({
+      postgres: z.string().startsWith('postgres'),
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier')
+        .optional(),
+      poolSize: z.number().int().min(1).max(200).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kysely: z.custom<Kysely<DatabaseSchema>>((v) => typeof v === 'object' && v !== null),
+      dialect: z.enum(['sqlite', 'postgres']),
+    })
+    .strict(),
+])
+
+const positive = (max: number) => z.number().int().min(1).max(max)
+
+const optionsSchema = z
+  .object({
+    database: databaseSchema,
+    getUser: fn<PalaverOptions['getUser']>(),
+    basePath: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'expected a path such as /messages, without a trailing slash')
+      .default('/messages'),
+    users: z.custom<UserDirectory>((v) => typeof v === 'object' && v !== null).optional(),
+    contacts: fn<NonNullable<PalaverOptions['contacts']>>().default(() => () => 'everyone' as const),
+    displayName: fn<NonNullable<PalaverOptions['displayName']>>().optional(),
+    avatarUrl: fn<NonNullable<PalaverOptions['avatarUrl']>>().optional(),
+    rooms: z.record(z.string().regex(/^[a-z0-9_.-]+$/i), fn<RoomResolver>()).default({}),
+    loginUrl: z.string().min(1).default('/login'),
+    transport: z.enum(['auto', 'websocket', 'sse', 'polling']).default('auto'),
+    messagesPerPage: positive(200).default(50),
+    chatsPerPage: positive(200).default(30),
+    layout: z
+      .object({ topOffset: z.string().default('0px'), bottomOffset: z.string().default('0px') })
+      .strict()
+      .default({ topOffset: '0px', bottomOffset: '0px' }),
+    showDeletedMessageIndicators: z.boolean().default(true),
+    enableDms: z.boolean().default(true),
+    enableRooms: z.boolean().default(true),
+    showRoomsOnMessagesPage: z.boolean().default(true),
+    showDmsOnMessagesPage: z.boolean().default(true),
+    allowRenamingRooms: z.boolean().default(false),
+    allowRenamingDms: z.boolean().default(true),
+    allowEditingMessages: z.boolean().default(true),
+    allowDeletingMessages: z.boolean().default(true),
+    allowReactions: z.boolean().default(true),
+    limits: z
+      .object({
+        messageLength: positive(100_000).default(4000),
+        titleLength: positive(1000).default(120),
+        membersPerChat: positive(100_000).default(1000),
+        bodyBytes: positive(10_000_000).default(64 * 1024),
+        searchQueryLength: positive(1000).default(200),
+      })
+      .strict()
+      .default({
+        messageLength: 4000,
+        titleLength: 120,
+        membersPerChat: 1000,
+        bodyBytes: 64 * 1024,
+        searchQueryLength: 200,
+      }),
+    allowedOrigins: z.array(z.url()).default([]),
+    migrate: z.boolean().default(true),
+    pubsub: z.custom<PubSub>((v) => typeof v === 'object' && v !== null).optional(),
+    searchLanguage: z
+      .string()
+      .regex(/^[a-z_]+$/)
+      .default('simple'),
+  })
+  .strict()
+
+/** Fills in the defaults and fails fast, naming the first wrong option. */
+export function resolveOptions(options: PalaverOptions): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const name = issue.path.join('.') || '(options)'
+    throw new TypeError(`Invalid Palaver option \`${name}\`: ${issue.message}`)
+  }
+  return parsed.data as ResolvedOptions
+}

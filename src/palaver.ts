@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely'
+import { createApi } from './http/app.js'
+import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
+import type { Context } from './services/context.js'
+import { UserService } from './services/users.js'
+import { migrateToLatest } from './storage/migrate.js'
+import { openStorage } from './storage/open.js'
+import type { DatabaseSchema } from './storage/schema.js'
+import { builtinDirectory } from './users/builtin-directory.js'
+import type { UserProfile } from './users/types.js'
+
+export interface Palaver {
+  /** The web-standard handler: give it a Request under the base path, get a Response. */
+  fetch(request: Request): Promise<Response>
+  readonly options: ResolvedOptions
+  readonly db: Kysely<DatabaseSchema>
+  readonly pubsub: PubSub
+  /** Palaver's own user directory (when the host did not bring one). */
+  readonly users: { upsert(profile: UserProfile): Promise<void> }
+  /** Applies pending migrations (done on start unless `migrate: false`). */
+  migrate(): Promise<void>
+  /** Closes what Palaver opened: the database connection and the pub/sub. */
+  close(): Promise<void>
+  /** @internal the service context, for the adapters and the real-time layer. */
+  readonly context: Context
+}
+
+/** Creates a Palaver instance: validates options, opens storage, runs migrations. */
+export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
+  const options = resolveOptions(input)
+  const storage = await openStorage(options.database, options.searchLanguage)
+  const directory = options.users ?? builtinDirectory(storage.db)
+  const pubsub = options.pubsub ?? inProcessPubSub()
+  const context: Context = {
+    db: storage.db,
+    dialect: storage.dialect,
+    options,
+    users: new UserService(options, directory),
+    pubsub,
+  }
+  const migrate = async () => {
+    await migrateToLatest(storage.db as unknown as Kysely<unknown>, storage.dialect)
+  }
+  try {
+    if (options.migrate) await migrate()
+  } catch (error) {
+    if (storage.owned) await storage.db.destroy()
+    throw error
+  }
+  const api = createApi(context)
+  return {
+    fetch: async (request) => api.fetch(request),
+    options,
+    db: storage.db,
+    pubsub,
+    users: {
+      upsert: async (profile) => {
+        if (!directory.upsert)
+          throw new Error('The configured user directory is the host’s own; update users there')
+        await directory.upsert(profile)
+      },
+    },
+    migrate,
+    close: async () => {
+      await pubsub.close?.()
+      if (storage.owned) await storage.db.destroy()
+    },
+    context,
+  }
+}

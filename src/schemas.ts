@@ -1,0 +1,211 @@
+import { z } from '@hono/zod-openapi'
+
+/**
+ * The public contract: every request and answer body of the REST API, once.
+ * The HTTP layer validates with these, the OpenAPI document is generated from them,
+ * and services and the client take their types from them.
+ */
+
+export const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+const Time = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' })
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    name: z.string(),
+    displayName: z.string(),
+    avatarUrl: z.string(),
+  })
+  .openapi('User')
+export type UserView = z.infer<typeof UserSchema>
+
+export const ReactionSchema = z
+  .object({ emoji: z.string(), count: z.number().int(), userIds: z.array(z.string()) })
+  .openapi('Reaction')
+export type ReactionView = z.infer<typeof ReactionSchema>
+
+export const ReceiptStatus = z.enum(['sent', 'delivered', 'read'])
+export type ReceiptStatus = z.infer<typeof ReceiptStatus>
+
+export const MessageSchema = z
+  .object({
+    id: z.number().int(),
+    chatId: z.number().int(),
+    senderId: z.string(),
+    sender: UserSchema.nullable(),
+    /** Null when the message was deleted. */
+    body: z.string().nullable(),
+    clientId: z.string().nullable(),
+    createdAt: Time,
+    editedAt: Time.nullable(),
+    deleted: z.boolean(),
+    reactions: z.array(ReactionSchema),
+    /** For the sender only: how far the other members got. */
+    receipt: z
+      .object({
+        status: ReceiptStatus,
+        deliveredCount: z.number().int(),
+        readCount: z.number().int(),
+        recipientCount: z.number().int(),
+      })
+      .nullable(),
+  })
+  .openapi('Message')
+export type MessageView = z.infer<typeof MessageSchema>
+
+export const ChatKind = z.enum(['dm', 'group', 'room'])
+export const RoomAccess = z.enum(['public', 'members', 'hidden'])
+export type RoomAccess = z.infer<typeof RoomAccess>
+
+export const ChatSchema = z
+  .object({
+    id: z.number().int(),
+    kind: ChatKind,
+    /** The title as the viewer should see it (a DM shows the other person's name unless renamed). */
+    title: z.string(),
+    customTitle: z.string().nullable(),
+    room: z.object({ contentType: z.string(), objectId: z.string(), access: RoomAccess }).nullable(),
+    /** The other person of a DM. */
+    peer: UserSchema.nullable(),
+    memberCount: z.number().int(),
+    /** The viewer's role, or null when they are not a member (reading a public room). */
+    role: z.enum(['admin', 'member']).nullable(),
+    unreadCount: z.number().int(),
+    lastReadMessageId: z.number().int(),
+    lastMessage: MessageSchema.omit({ reactions: true, receipt: true }).nullable(),
+    createdAt: Time,
+    lastActivityAt: Time,
+    permissions: z.object({
+      post: z.boolean(),
+      react: z.boolean(),
+      rename: z.boolean(),
+      manageMembers: z.boolean(),
+      delete: z.boolean(),
+      join: z.boolean(),
+      leave: z.boolean(),
+    }),
+  })
+  .openapi('Chat')
+export type ChatView = z.infer<typeof ChatSchema>
+
+export const MemberSchema = z
+  .object({
+    user: UserSchema,
+    role: z.enum(['admin', 'member']),
+    joinedAt: Time,
+    lastReadMessageId: z.number().int(),
+  })
+  .openapi('Member')
+export type MemberView = z.infer<typeof MemberSchema>
+
+export const ChatDetailSchema = ChatSchema.extend({ members: z.array(MemberSchema) }).openapi('ChatDetail')
+export type ChatDetailView = z.infer<typeof ChatDetailSchema>
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum([
+        'invalid_input',
+        'unauthenticated',
+        'forbidden',
+        'not_found',
+        'conflict',
+        'too_large',
+        'rate_limited',
+        'unavailable',
+      ]),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error')
+
+// ---- inputs ----
+
+const trimmedText = z.string().transform((s) => s.trim())
+const UserId = z.string().min(1).max(200)
+
+export const CreateChatInput = z
+  .object({
+    kind: z.literal('group').default('group'),
+    title: trimmedText.optional(),
+    memberIds: z.array(UserId).max(10_000).default([]),
+  })
+  .strict()
+  .openapi('CreateChatInput')
+
+export const RenameChatInput = z.object({ title: trimmedText }).strict().openapi('RenameChatInput')
+
+export const SendMessageInput = z
+  .object({
+    body: z.string(),
+    clientId: z.string().min(1).max(100).optional(),
+  })
+  .strict()
+  .openapi('SendMessageInput')
+export const EditMessageInput = z.object({ body: z.string() }).strict().openapi('EditMessageInput')
+export const ReactionInput = z
+  .object({ emoji: z.string().min(1).max(64) })
+  .strict()
+  .openapi('ReactionInput')
+export const MarkReadInput = z.object({ messageId: Id.optional() }).strict().openapi('MarkReadInput')
+export const AddMembersInput = z
+  .object({ userIds: z.array(UserId).min(1).max(1000) })
+  .strict()
+  .openapi('AddMembersInput')
+export const TypingInput = z.object({ isTyping: z.boolean() }).strict().openapi('TypingInput')
+export const RoomInput = z
+  .object({ contentType: z.string().min(1).max(100), objectId: z.string().min(1).max(200) })
+  .strict()
+  .openapi('RoomInput')
+export const DmInput = z.object({ userId: UserId }).strict().openapi('DmInput')
+
+export const HistoryQuery = z.object({
+  before: Id.optional(),
+  after: Id.optional(),
+  around: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+})
+export type HistoryQuery = z.infer<typeof HistoryQuery>
+
+export const ChatListQuery = z.object({
+  cursor: z.string().max(100).optional(),
+  search: z.string().max(200).optional(),
+  kind: ChatKind.optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+})
+
+export const SearchQuery = z.object({
+  q: z.string().max(1000),
+  chatId: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+})
+
+export const ToggleReactionResult = z
+  .object({ action: z.enum(['added', 'removed']), emoji: z.string(), reactions: z.array(ReactionSchema) })
+  .openapi('ToggleReactionResult')
+
+export const SearchResultSchema = z
+  .object({
+    message: MessageSchema,
+    chat: z.object({ id: z.number().int(), kind: ChatKind, title: z.string() }),
+    /** HTML: the text around the match, escaped, with the matched words in `<mark>`. */
+    snippet: z.string(),
+  })
+  .openapi('SearchResult')
+export type SearchResultView = z.infer<typeof SearchResultSchema>
+
+export const HistorySchema = z
+  .object({
+    messages: z.array(MessageSchema),
+    hasOlder: z.boolean(),
+    hasNewer: z.boolean(),
+  })
+  .openapi('History')
+export type HistoryView = z.infer<typeof HistorySchema>
+
+export const ChatListSchema = z
+  .object({ chats: z.array(ChatSchema), nextCursor: z.string().nullable() })
+  .openapi('ChatList')
+export type ChatListView = z.infer<typeof ChatListSchema>

@@ -1,0 +1,94 @@
+import { forbidden, notFound } from '../errors.js'
+import type { ChatView } from '../schemas.js'
+import type { Db } from '../storage/dialect.js'
+import type { Chat, Member } from '../storage/schema.js'
+import type { Context } from './context.js'
+import { canJoinRoom, type RoomObject } from './rooms.js'
+import type { Viewer } from './users.js'
+
+/** A chat as one viewer may use it: their membership and, for a room, what the host said about its object. */
+export interface ChatAccess {
+  chat: Chat
+  member: Member | null
+  room: RoomObject | null
+  permissions: ChatView['permissions']
+}
+
+function kindEnabled(ctx: Context, chat: Chat): boolean {
+  if (chat.kind === 'dm') return ctx.options.enableDms
+  if (chat.kind === 'room') return ctx.options.enableRooms
+  return true
+}
+
+export function permissionsOf(ctx: Context, chat: Chat, member: Member | null, room: RoomObject | null) {
+  const { options } = ctx
+  const isMember = member !== null
+  const isAdmin = member?.role === 'admin'
+  const renameAllowed =
+    chat.kind === 'room' ? options.allowRenamingRooms : chat.kind === 'dm' ? options.allowRenamingDms : true
+  return {
+    post: isMember,
+    react: isMember && options.allowReactions,
+    rename: isAdmin && renameAllowed,
+    manageMembers: isAdmin && chat.kind !== 'dm',
+    delete: isAdmin,
+    join: !isMember && chat.kind === 'room' && room !== null && canJoinRoom(room),
+    leave: isMember,
+  }
+}
+
+/** Resolves the room's object for a viewer; null when the host hides it or it is gone. */
+async function roomFor(ctx: Context, chat: Chat, viewer: Viewer | null): Promise<RoomObject | null> {
+  const resolver = ctx.options.rooms[chat.content_type ?? '']
+  if (!resolver || chat.object_id === null) return null
+  const room = await resolver(chat.object_id, viewer)
+  return room && room.access !== 'hidden' ? room : null
+}
+
+/**
+ * Loads a chat the viewer may see, or answers 404: chats they may not see do not exist for them.
+ * Members see their chats; anyone signed in sees a public room; a hidden room is hidden from members too.
+ */
+export async function loadChat(ctx: Context, db: Db, chatId: number, viewer: Viewer): Promise<ChatAccess> {
+  const chat = await db.selectFrom('palaver_chats').selectAll().where('id', '=', chatId).executeTakeFirst()
+  if (!chat || !kindEnabled(ctx, chat)) throw notFound('Chat')
+  const member =
+    (await db
+      .selectFrom('palaver_members')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .where('user_id', '=', viewer.id)
+      .executeTakeFirst()) ?? null
+  let room: RoomObject | null = null
+  if (chat.kind === 'room') {
+    room = await roomFor(ctx, chat, viewer)
+    if (!room || (room.access !== 'public' && !member)) throw notFound('Chat')
+  } else if (!member) {
+    throw notFound('Chat')
+  }
+  return { chat, member, room, permissions: permissionsOf(ctx, chat, member, room) }
+}
+
+type Permission = keyof ChatAccess['permissions']
+
+const refusals: Record<Permission, string> = {
+  post: 'Only members may post in this chat',
+  react: 'Reactions are not allowed here',
+  rename: 'You may not rename this chat',
+  manageMembers: 'Only admins may manage members',
+  delete: 'Only admins may delete this chat',
+  join: 'You may not join this chat',
+  leave: 'You are not a member of this chat',
+}
+
+/** Throws 403 with a clear reason unless the viewer holds the permission. */
+export function requirePermission(access: ChatAccess, permission: Permission): void {
+  if (!access.permissions[permission]) throw forbidden(refusals[permission])
+}
+
+/** The viewer's membership, after checking a permission that only members hold. */
+export function memberWith(access: ChatAccess, permission: Permission): Member {
+  requirePermission(access, permission)
+  if (!access.member) throw forbidden(refusals[permission])
+  return access.member
+}

@@ -1,0 +1,331 @@
+import { sql } from 'kysely'
+import { forbidden, invalid, PalaverError } from '../errors.js'
+import type { ChatDetailView, ChatListView, MemberView, UserView } from '../schemas.js'
+import type { Db } from '../storage/dialect.js'
+import type { Chat, ChatKind, Member, Role } from '../storage/schema.js'
+import { type ChatAccess, loadChat, requirePermission } from './access.js'
+import { type Context, type Tx, transact } from './context.js'
+import { chatCreatedEvent, chatDeletedEvent, chatUpdatedEvent, iso, memberAddedEvent } from './events.js'
+import { type RoomObject, resolveRoom } from './rooms.js'
+import type { Viewer } from './users.js'
+import { chatViewOf, chatViews } from './views.js'
+
+export function cleanTitle(ctx: Context, title: string | undefined): string | null {
+  const trimmed = title?.trim() ?? ''
+  if (trimmed.length > ctx.options.limits.titleLength) {
+    throw new PalaverError('too_large', `A title has at most ${ctx.options.limits.titleLength} characters`)
+  }
+  return trimmed === '' ? null : trimmed
+}
+
+/** Adds members inside a transaction, emitting member.added for each; returns the chat with its new count. */
+export async function insertMembers(
+  ctx: Context,
+  tx: Tx,
+  chat: Chat,
+  members: ReadonlyArray<{ user: UserView; role: Role }>,
+): Promise<Chat> {
+  if (members.length === 0) return chat
+  if (chat.member_count + members.length > ctx.options.limits.membersPerChat) {
+    throw new PalaverError('too_large', `A chat has at most ${ctx.options.limits.membersPerChat} members`)
+  }
+  const lastMessage = await tx.db
+    .selectFrom('palaver_messages')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('chat_id', '=', chat.id)
+    .executeTakeFirst()
+  await tx.db
+    .insertInto('palaver_members')
+    .values(
+      members.map(({ user, role }) => ({
+        chat_id: chat.id,
+        user_id: user.id,
+        role,
+        joined_at: tx.now,
+        // Joining a chat with history: what was said before is not "unread" for the newcomer.
+        last_read_message_id: Number(lastMessage?.id ?? 0),
+        last_delivered_message_id: Number(lastMessage?.id ?? 0),
+      })),
+    )
+    .execute()
+  const updated = await tx.db
+    .updateTable('palaver_chats')
+    .set((eb) => ({ member_count: eb('member_count', '+', members.length), last_activity_at: tx.now }))
+    .where('id', '=', chat.id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  for (const { user, role } of members) tx.emit(memberAddedEvent(updated, user, role))
+  return updated
+}
+
+async function createChat(
+  tx: Tx,
+  values: Pick<Chat, 'kind' | 'title' | 'dm_key' | 'created_by'>,
+): Promise<Chat> {
+  const chat = await tx.db
+    .insertInto('palaver_chats')
+    .values({
+      ...values,
+      content_type: null,
+      object_id: null,
+      created_at: tx.now,
+      last_activity_at: tx.now,
+      member_count: 0,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  tx.emit(chatCreatedEvent(chat))
+  return chat
+}
+
+export async function createGroup(
+  ctx: Context,
+  viewer: Viewer,
+  input: { title?: string | undefined; memberIds: readonly string[] },
+): Promise<ChatDetailView> {
+  const title = cleanTitle(ctx, input.title)
+  const others = [...new Set(input.memberIds)].filter((id) => id !== viewer.id)
+  const refused = await ctx.users.refusedContacts(viewer, others)
+  if (refused.length > 0) throw forbidden(`You may not add: ${refused.join(', ')}`)
+  const users = await ctx.users.viewsOf(others)
+  const chatId = await transact(ctx, async (tx) => {
+    const chat = await createChat(tx, { kind: 'group', title, dm_key: null, created_by: viewer.id })
+    await insertMembers(ctx, tx, chat, [
+      { user: viewer, role: 'admin' },
+      ...others.map((id) => ({ user: users.get(id)!, role: 'member' as const })),
+    ])
+    return chat.id
+  })
+  return getChat(ctx, viewer, chatId)
+}
+
+const dmKey = (a: string, b: string) => JSON.stringify([a, b].sort())
+
+/** The one DM between the viewer and another user (or themselves), created on first use. */
+export async function getOrCreateDm(ctx: Context, viewer: Viewer, userId: string): Promise<ChatDetailView> {
+  if (!ctx.options.enableDms) throw forbidden('Direct messages are disabled on this site')
+  const refused = await ctx.users.refusedContacts(viewer, [userId])
+  if (refused.length > 0) throw forbidden('You may not message this user')
+  const peer = (await ctx.users.viewsOf([userId])).get(userId)!
+  const key = dmKey(viewer.id, userId)
+  const find = () =>
+    ctx.db.selectFrom('palaver_chats').select('id').where('dm_key', '=', key).executeTakeFirst()
+  let found = await find()
+  if (!found) {
+    await transact(ctx, async (tx) => {
+      // A concurrent request may have created it first: the unique dm_key makes this a no-op then.
+      const exists = await tx.db
+        .selectFrom('palaver_chats')
+        .select('id')
+        .where('dm_key', '=', key)
+        .executeTakeFirst()
+      if (exists) return
+      const chat = await createChat(tx, { kind: 'dm', title: null, dm_key: key, created_by: viewer.id })
+      const members = [{ user: viewer, role: 'admin' as const }]
+      if (userId !== viewer.id) members.push({ user: peer, role: 'admin' as const })
+      await insertMembers(ctx, tx, chat, members)
+    }).catch(async (error) => {
+      if (!(await find())) throw error
+    })
+    found = await find()
+  }
+  const chat = await ctx.db
+    .selectFrom('palaver_chats')
+    .selectAll()
+    .where('id', '=', found!.id)
+    .executeTakeFirstOrThrow()
+  const member = await ctx.db
+    .selectFrom('palaver_members')
+    .selectAll()
+    .where('chat_id', '=', chat.id)
+    .where('user_id', '=', viewer.id)
+    .executeTakeFirst()
+  if (!member) {
+    // The viewer left this DM earlier: starting it again brings them back.
+    await transact(ctx, (tx) => insertMembers(ctx, tx, chat, [{ user: viewer, role: 'admin' }]))
+  }
+  return getChat(ctx, viewer, chat.id)
+}
+
+async function membersOf(ctx: Context, db: Db, chatId: number): Promise<MemberView[]> {
+  const rows = await db
+    .selectFrom('palaver_members')
+    .selectAll()
+    .where('chat_id', '=', chatId)
+    .orderBy('joined_at')
+    .orderBy('user_id')
+    .execute()
+  const users = await ctx.users.viewsOf(rows.map((r) => r.user_id))
+  return rows.map((r) => ({
+    user: users.get(r.user_id)!,
+    role: r.role,
+    joinedAt: iso(r.joined_at),
+    lastReadMessageId: r.last_read_message_id,
+  }))
+}
+
+export async function detailOf(ctx: Context, viewer: Viewer, access: ChatAccess): Promise<ChatDetailView> {
+  const [chat, members] = await Promise.all([
+    chatViewOf(ctx, ctx.db, viewer, access),
+    membersOf(ctx, ctx.db, access.chat.id),
+  ])
+  return { ...chat, members }
+}
+
+export async function getChat(ctx: Context, viewer: Viewer, chatId: number): Promise<ChatDetailView> {
+  return detailOf(ctx, viewer, await loadChat(ctx, ctx.db, chatId, viewer))
+}
+
+export async function renameChat(
+  ctx: Context,
+  viewer: Viewer,
+  chatId: number,
+  rawTitle: string,
+): Promise<ChatDetailView> {
+  const access = await loadChat(ctx, ctx.db, chatId, viewer)
+  requirePermission(access, 'rename')
+  const title = cleanTitle(ctx, rawTitle)
+  if (title === null && access.chat.kind !== 'dm') throw invalid('A title must not be empty')
+  await transact(ctx, async (tx) => {
+    const chat = await tx.db
+      .updateTable('palaver_chats')
+      .set({ title })
+      .where('id', '=', chatId)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    tx.emit(chatUpdatedEvent(chat))
+  })
+  return getChat(ctx, viewer, chatId)
+}
+
+/** Removes a chat with everything in it; its members each get chat.deleted. */
+export async function removeChat(tx: Tx, chatId: number): Promise<void> {
+  const members = await tx.db
+    .selectFrom('palaver_members')
+    .select('user_id')
+    .where('chat_id', '=', chatId)
+    .execute()
+  // Cascades remove members, messages and reactions; earlier events keep no message text (see messages.ts).
+  await tx.db
+    .updateTable('palaver_events')
+    .set({ payload: '{}' })
+    .where('chat_id', '=', chatId)
+    .where('message_id', 'is not', null)
+    .execute()
+  await tx.db.deleteFrom('palaver_chats').where('id', '=', chatId).execute()
+  for (const event of chatDeletedEvent(
+    chatId,
+    members.map((m) => m.user_id),
+  ))
+    tx.emit(event)
+}
+
+export async function deleteChat(ctx: Context, viewer: Viewer, chatId: number): Promise<void> {
+  const access = await loadChat(ctx, ctx.db, chatId, viewer)
+  requirePermission(access, 'delete')
+  await transact(ctx, (tx) => removeChat(tx, chatId))
+}
+
+interface ListQuery {
+  cursor?: string | undefined
+  search?: string | undefined
+  kind?: ChatKind | undefined
+  limit?: number | undefined
+}
+
+const encodeCursor = (chat: Chat & { id: number }) =>
+  Buffer.from(`${chat.last_activity_at}:${chat.id}`).toString('base64url')
+
+function decodeCursor(cursor: string): { at: number; id: number } {
+  const match = /^(\d{1,16}):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString())
+  if (!match) throw invalid('The cursor is not one this API gave out')
+  return { at: Number(match[1]), id: Number(match[2]) }
+}
+
+const likePattern = (query: string) => `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+/** The viewer's chats, most recently active first, with unread counts; `search` matches titles and DM partners. */
+export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery): Promise<ChatListView> {
+  const limit = query.limit ?? ctx.options.chatsPerPage
+  const after = query.cursor ? decodeCursor(query.cursor) : null
+  const search = query.search?.trim()
+  const disabledKinds = [
+    ...(ctx.options.enableDms ? [] : ['dm']),
+    ...(ctx.options.enableRooms ? [] : ['room']),
+  ]
+  const matchingPeers = search ? (await ctx.users.search(viewer, search, 100)).map((u) => u.id) : []
+
+  let q = ctx.db
+    .selectFrom('palaver_members as mb')
+    .innerJoin('palaver_chats as c', 'c.id', 'mb.chat_id')
+    .selectAll('c')
+    .select([
+      'mb.role',
+      'mb.joined_at',
+      'mb.last_read_message_id',
+      'mb.last_delivered_message_id',
+      'mb.user_id',
+      'mb.chat_id',
+      'mb.id as member_id',
+    ])
+    .where('mb.user_id', '=', viewer.id)
+  if (query.kind) q = q.where('c.kind', '=', query.kind)
+  if (disabledKinds.length > 0) q = q.where('c.kind', 'not in', disabledKinds as ChatKind[])
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('c.last_activity_at', '<', after.at),
+        eb.and([eb('c.last_activity_at', '=', after.at), eb('c.id', '<', after.id)]),
+      ]),
+    )
+  }
+  if (search) {
+    const peerKeys = matchingPeers.map((id) => dmKey(viewer.id, id))
+    q = q.where((eb) =>
+      eb.or([
+        eb(sql`lower(c.title)`, 'like', sql`${likePattern(search)} escape '\\'`),
+        ...(peerKeys.length > 0 ? [eb('c.dm_key', 'in', peerKeys)] : []),
+      ]),
+    )
+  }
+  const rows = await q
+    .orderBy('c.last_activity_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(limit + 1)
+    .execute()
+  const page = rows.slice(0, limit)
+  const entries = await Promise.all(
+    page.map(async (row) => {
+      const chat: Chat = {
+        id: row.id,
+        kind: row.kind,
+        title: row.title,
+        dm_key: row.dm_key,
+        content_type: row.content_type,
+        object_id: row.object_id,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        last_activity_at: row.last_activity_at,
+        member_count: row.member_count,
+      }
+      const member: Member = {
+        id: row.member_id,
+        chat_id: row.chat_id,
+        user_id: row.user_id,
+        role: row.role,
+        joined_at: row.joined_at,
+        last_read_message_id: row.last_read_message_id,
+        last_delivered_message_id: row.last_delivered_message_id,
+      }
+      let room: RoomObject | null = null
+      if (chat.kind === 'room')
+        room = await resolveRoom(ctx, chat.content_type!, chat.object_id!, viewer).catch(() => null)
+      return { chat, member, room }
+    }),
+  )
+  // A room whose object the host now hides is left out of the list, as it would answer 404.
+  const visible = entries.filter((e) => e.chat.kind !== 'room' || e.room !== null)
+  const chats = await chatViews(ctx, ctx.db, viewer, visible)
+  const last = page[page.length - 1]
+  return { chats, nextCursor: rows.length > limit && last ? encodeCursor(last) : null }
+}

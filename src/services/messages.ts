@@ -1,0 +1,242 @@
+import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
+import type { HistoryQuery, HistoryView, MessageView } from '../schemas.js'
+import type { Db } from '../storage/dialect.js'
+import type { Message } from '../storage/schema.js'
+import { type ChatAccess, loadChat, memberWith } from './access.js'
+import { type Context, transact } from './context.js'
+import { messageDeletedEvent, messageEvent } from './events.js'
+import { advanceMarks } from './receipts.js'
+import type { Viewer } from './users.js'
+import { messageView, messageViews, reactionsOf } from './views.js'
+
+/** Trims a body and checks it against the length limit; an empty body is refused. */
+function cleanBody(ctx: Context, body: string): string {
+  const trimmed = body.trim()
+  if (trimmed === '') throw invalid('A message must not be empty')
+  const max = ctx.options.limits.messageLength
+  if ([...trimmed].length > max)
+    throw new PalaverError('too_large', `A message has at most ${max} characters`)
+  return trimmed
+}
+
+async function viewOne(ctx: Context, db: Db, row: Message, viewer: Viewer | null): Promise<MessageView> {
+  return (await messageViews(ctx, db, row.chat_id, [row], viewer))[0]!
+}
+
+/**
+ * Sends a message. A `clientId` makes a retried send land once: the second attempt answers
+ * with the message the first one stored (and `created: false`).
+ */
+export async function sendMessage(
+  ctx: Context,
+  viewer: Viewer,
+  chatId: number,
+  input: { body: string; clientId?: string | undefined },
+): Promise<{ message: MessageView; created: boolean }> {
+  const body = cleanBody(ctx, input.body)
+  const access = await loadChat(ctx, ctx.db, chatId, viewer)
+  memberWith(access, 'post')
+  const clientId = input.clientId ?? null
+  const findRetried = () =>
+    clientId === null
+      ? undefined
+      : ctx.db
+          .selectFrom('palaver_messages')
+          .selectAll()
+          .where('sender_id', '=', viewer.id)
+          .where('client_id', '=', clientId)
+          .executeTakeFirst()
+  const retried = await findRetried()
+  if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
+  try {
+    const message = await transact(ctx, async (tx) => {
+      // Updating the chat row first serializes sends per chat, so message ids grow in commit order
+      // within a chat (read marks and history cursors rely on it).
+      await tx.db
+        .updateTable('palaver_chats')
+        .set({ last_activity_at: tx.now })
+        .where('id', '=', chatId)
+        .execute()
+      const row = await tx.db
+        .insertInto('palaver_messages')
+        .values({
+          chat_id: chatId,
+          sender_id: viewer.id,
+          body,
+          client_id: clientId,
+          created_at: tx.now,
+          edited_at: null,
+          deleted_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      tx.emit(messageEvent('message.created', messageView(row, viewer, [], null)))
+      // Writing a message means having read the chat up to it.
+      await advanceMarks(tx, chatId, viewer.id, row.id, 'read')
+      return row
+    })
+    return { message: await viewOne(ctx, ctx.db, message, viewer), created: true }
+  } catch (error) {
+    const raced = await findRetried()
+    if (raced) return { message: await sameChatRetry(ctx, raced, chatId, viewer), created: false }
+    throw error
+  }
+}
+
+async function sameChatRetry(
+  ctx: Context,
+  row: Message,
+  chatId: number,
+  viewer: Viewer,
+): Promise<MessageView> {
+  if (row.chat_id !== chatId)
+    throw new PalaverError('conflict', 'This clientId was already used in another chat')
+  return viewOne(ctx, ctx.db, row, viewer)
+}
+
+/** Loads a message whose chat the viewer may see; anything else is 404. */
+async function loadMessage(
+  ctx: Context,
+  viewer: Viewer,
+  messageId: number,
+): Promise<{ row: Message; access: ChatAccess }> {
+  const row = await ctx.db
+    .selectFrom('palaver_messages')
+    .selectAll()
+    .where('id', '=', messageId)
+    .executeTakeFirst()
+  if (!row) throw notFound('Message')
+  const access = await loadChat(ctx, ctx.db, row.chat_id, viewer).catch((error: unknown) => {
+    throw error instanceof PalaverError && error.code === 'not_found' ? notFound('Message') : error
+  })
+  if (row.deleted_at !== null && !ctx.options.showDeletedMessageIndicators) throw notFound('Message')
+  return { row, access }
+}
+
+export async function getMessage(ctx: Context, viewer: Viewer, messageId: number): Promise<MessageView> {
+  const { row } = await loadMessage(ctx, viewer, messageId)
+  return viewOne(ctx, ctx.db, row, viewer)
+}
+
+function requireOwnLiveMessage(row: Message, viewer: Viewer, action: string): void {
+  if (row.sender_id !== viewer.id) throw forbidden(`You may only ${action} your own messages`)
+  if (row.deleted_at !== null) throw new PalaverError('conflict', 'This message was deleted')
+}
+
+/** Edits the viewer's own message; it is marked edited and keeps its original time. */
+export async function editMessage(
+  ctx: Context,
+  viewer: Viewer,
+  messageId: number,
+  rawBody: string,
+): Promise<MessageView> {
+  if (!ctx.options.allowEditingMessages) throw forbidden('Editing messages is disabled on this site')
+  const body = cleanBody(ctx, rawBody)
+  const { row, access } = await loadMessage(ctx, viewer, messageId)
+  memberWith(access, 'post')
+  requireOwnLiveMessage(row, viewer, 'edit')
+  if (row.body === body) return viewOne(ctx, ctx.db, row, viewer)
+  const updated = await transact(ctx, async (tx) => {
+    const edited = await tx.db
+      .updateTable('palaver_messages')
+      .set({ body, edited_at: tx.now })
+      .where('id', '=', messageId)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    if (!edited) throw new PalaverError('conflict', 'This message was deleted')
+    const reactions = await reactionsOf(tx.db, [edited.id])
+    tx.emit(
+      messageEvent('message.updated', messageView(edited, viewer, reactions.get(edited.id) ?? [], null)),
+    )
+    return edited
+  })
+  return viewOne(ctx, ctx.db, updated, viewer)
+}
+
+/**
+ * Deletes the viewer's own message: the text leaves storage (the row stays as a tombstone so
+ * the conversation keeps its shape), its reactions go, and earlier events stop carrying the text.
+ */
+export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: number): Promise<void> {
+  if (!ctx.options.allowDeletingMessages) throw forbidden('Deleting messages is disabled on this site')
+  const { row, access } = await loadMessage(ctx, viewer, messageId)
+  memberWith(access, 'post')
+  requireOwnLiveMessage(row, viewer, 'delete')
+  await transact(ctx, async (tx) => {
+    const deleted = await tx.db
+      .updateTable('palaver_messages')
+      .set({ body: null, deleted_at: tx.now })
+      .where('id', '=', messageId)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    if (!deleted) throw new PalaverError('conflict', 'This message was already deleted')
+    await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
+    await tx.db
+      .updateTable('palaver_events')
+      .set({ payload: '{"redacted":true}' })
+      .where('message_id', '=', messageId)
+      .execute()
+    tx.emit(messageDeletedEvent(messageView(deleted, viewer, [], null)))
+  })
+}
+
+/**
+ * A page of history. Without cursors: the newest page. `before`/`after` page older/newer from a
+ * message id; `around` centres a page on a message (for jumping to a search result).
+ */
+export async function history(
+  ctx: Context,
+  viewer: Viewer,
+  chatId: number,
+  query: HistoryQuery,
+): Promise<HistoryView> {
+  const access = await loadChat(ctx, ctx.db, chatId, viewer)
+  const limit = query.limit ?? ctx.options.messagesPerPage
+  const given = [query.before, query.after, query.around].filter((v) => v !== undefined).length
+  if (given > 1) throw invalid('Give at most one of before, after and around')
+  const hideDeleted = !ctx.options.showDeletedMessageIndicators
+  const base = () =>
+    ctx.db
+      .selectFrom('palaver_messages')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .$if(hideDeleted, (q) => q.where('deleted_at', 'is', null))
+
+  const older = (beforeId: number, n: number) =>
+    base().where('id', '<', beforeId).orderBy('id', 'desc').limit(n).execute()
+  const newer = (fromId: number, n: number) =>
+    base().where('id', '>=', fromId).orderBy('id', 'asc').limit(n).execute()
+
+  let rows: Message[]
+  let hasOlder: boolean
+  let hasNewer: boolean
+  if (query.after !== undefined) {
+    const page = await newer(query.after + 1, limit + 1)
+    hasNewer = page.length > limit
+    rows = page.slice(0, limit)
+    hasOlder = (await older(query.after + 1, 1)).length > 0
+  } else if (query.around !== undefined) {
+    const before = Math.floor(limit / 2)
+    const [up, down] = await Promise.all([
+      older(query.around, before + 1),
+      newer(query.around, limit - before + 1),
+    ])
+    hasOlder = up.length > before
+    hasNewer = down.length > limit - before
+    rows = [...up.slice(0, before).reverse(), ...down.slice(0, limit - before)]
+  } else {
+    const page = await older(query.before ?? Number.MAX_SAFE_INTEGER, limit + 1)
+    hasOlder = page.length > limit
+    rows = page.slice(0, limit).reverse()
+    hasNewer = query.before !== undefined && (await newer(query.before, 1)).length > 0
+  }
+  const messages = await messageViews(ctx, ctx.db, chatId, rows, viewer)
+  const newest = rows[rows.length - 1]
+  if (access.member && newest && newest.id > access.member.last_delivered_message_id) {
+    // Fetching history is receiving it: the sender sees "delivered".
+    await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, newest.id, 'delivered'))
+  }
+  return { messages, hasOlder, hasNewer }
+}

@@ -1,0 +1,110 @@
+import { sql } from 'kysely'
+import { forbidden, invalid, notFound } from '../errors.js'
+import type { RoomAccess } from '../schemas.js'
+import type { Chat } from '../storage/schema.js'
+import { type Context, transact } from './context.js'
+import { chatCreatedEvent } from './events.js'
+import type { Viewer } from './users.js'
+
+/** What the host says about a content object, for one viewer. */
+export interface RoomObject {
+  title: string
+  /** `public`: anyone signed in reads and joins; `members`: only members read; `hidden`: the room does not exist for this viewer. */
+  access: RoomAccess
+  /** Whether a non-member may join; defaults to true for public rooms and false otherwise. */
+  canJoin?: boolean
+}
+
+/** The host's answer for one content type: null when the object does not exist. */
+export type RoomResolver = (
+  objectId: string,
+  viewer: Viewer | null,
+) => Promise<RoomObject | null> | RoomObject | null
+
+function requireRoomsEnabled(ctx: Context): void {
+  if (!ctx.options.enableRooms) throw forbidden('Rooms are disabled on this site')
+}
+
+/** Asks the host about a room's object; a hidden or vanished object answers 404. */
+export async function resolveRoom(
+  ctx: Context,
+  contentType: string,
+  objectId: string,
+  viewer: Viewer | null,
+) {
+  const resolver = ctx.options.rooms[contentType]
+  if (!resolver) throw invalid(`Content type "${contentType}" has no rooms`)
+  const room = await resolver(objectId, viewer)
+  if (!room || room.access === 'hidden') throw notFound('Room')
+  return room
+}
+
+export const canJoinRoom = (room: RoomObject) => room.canJoin ?? room.access === 'public'
+
+/** Finds the room of a content object, creating it (with no members yet) the first time anyone asks. */
+export async function getOrCreateRoom(
+  ctx: Context,
+  viewer: Viewer,
+  contentType: string,
+  objectId: string,
+): Promise<{ chat: Chat; room: RoomObject }> {
+  requireRoomsEnabled(ctx)
+  const room = await resolveRoom(ctx, contentType, objectId, viewer)
+  const find = () =>
+    ctx.db
+      .selectFrom('palaver_chats')
+      .selectAll()
+      .where('content_type', '=', contentType)
+      .where('object_id', '=', objectId)
+      .executeTakeFirst()
+  const existing = await find()
+  if (existing) return { chat: existing, room }
+  await transact(ctx, async (tx) => {
+    const created = await tx.db
+      .insertInto('palaver_chats')
+      .values({
+        kind: 'room',
+        title: room.title,
+        dm_key: null,
+        content_type: contentType,
+        object_id: objectId,
+        created_by: viewer.id,
+        created_at: tx.now,
+        last_activity_at: tx.now,
+        member_count: 0,
+      })
+      .onConflict((oc) => oc.columns(['content_type', 'object_id']).doNothing())
+      .returningAll()
+      .executeTakeFirst()
+    if (created) tx.emit(chatCreatedEvent(created))
+  })
+  const chat = await find()
+  if (!chat) throw notFound('Room')
+  return { chat, room }
+}
+
+/** Rooms a viewer may browse and join: public ones, most active first. */
+export async function browseRooms(ctx: Context, viewer: Viewer, limit: number) {
+  requireRoomsEnabled(ctx)
+  const rows = await ctx.db
+    .selectFrom('palaver_chats as c')
+    .leftJoin('palaver_members as m', (j) =>
+      j.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', viewer.id),
+    )
+    .selectAll('c')
+    .select(sql<number>`case when m.user_id is null then 0 else 1 end`.as('is_member'))
+    .where('c.kind', '=', 'room')
+    .orderBy('c.last_activity_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(limit * 3)
+    .execute()
+  const visible: Array<{ chat: Chat; room: RoomObject; isMember: boolean }> = []
+  for (const row of rows) {
+    const resolver = ctx.options.rooms[row.content_type ?? '']
+    const room = resolver ? await resolver(row.object_id ?? '', viewer) : null
+    if (room && room.access === 'public' && visible.length < limit) {
+      visible.push({ chat: row, room, isMember: row.is_member === 1 })
+    }
+  }
+  return visible
+}

@@ -1,0 +1,240 @@
+import type { ChatView, MessageView, ReactionView, UserView } from '../schemas.js'
+import type { Db } from '../storage/dialect.js'
+import type { Chat, Member, Message } from '../storage/schema.js'
+import { type ChatAccess, permissionsOf } from './access.js'
+import type { Context } from './context.js'
+import { iso } from './events.js'
+import type { RoomObject } from './rooms.js'
+import type { Viewer } from './users.js'
+
+/** Reactions of the given messages, one entry per emoji in the order it was first used. */
+export async function reactionsOf(
+  db: Db,
+  messageIds: readonly number[],
+): Promise<Map<number, ReactionView[]>> {
+  const byMessage = new Map<number, ReactionView[]>()
+  if (messageIds.length === 0) return byMessage
+  const rows = await db
+    .selectFrom('palaver_reactions')
+    .select(['message_id', 'emoji', 'user_id'])
+    .where('message_id', 'in', messageIds)
+    .orderBy('created_at')
+    .orderBy('user_id')
+    .execute()
+  for (const row of rows) {
+    let list = byMessage.get(row.message_id)
+    if (!list) byMessage.set(row.message_id, (list = []))
+    let entry = list.find((r) => r.emoji === row.emoji)
+    if (!entry) list.push((entry = { emoji: row.emoji, count: 0, userIds: [] }))
+    entry.count++
+    entry.userIds.push(row.user_id)
+  }
+  return byMessage
+}
+
+/** How many of `sorted` (ascending) are at or past `id`. */
+function countAtOrPast(sorted: readonly number[], id: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid]! < id) lo = mid + 1
+    else hi = mid
+  }
+  return sorted.length - lo
+}
+
+/** Read and delivered marks of everyone in a chat except the viewer, ascending. */
+async function othersMarks(db: Db, chatId: number, viewerId: string) {
+  const rows = await db
+    .selectFrom('palaver_members')
+    .select(['last_read_message_id', 'last_delivered_message_id'])
+    .where('chat_id', '=', chatId)
+    .where('user_id', '!=', viewerId)
+    .execute()
+  return {
+    read: rows.map((r) => r.last_read_message_id).sort((a, b) => a - b),
+    delivered: rows
+      .map((r) => Math.max(r.last_delivered_message_id, r.last_read_message_id))
+      .sort((a, b) => a - b),
+  }
+}
+
+export function messageView(
+  row: Message,
+  sender: UserView | null,
+  reactions: ReactionView[],
+  receipt: MessageView['receipt'],
+): MessageView {
+  const deleted = row.deleted_at !== null
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    senderId: row.sender_id,
+    sender,
+    body: deleted ? null : row.body,
+    clientId: row.client_id,
+    createdAt: iso(row.created_at),
+    editedAt: row.edited_at === null ? null : iso(row.edited_at),
+    deleted,
+    reactions: deleted ? [] : reactions,
+    receipt,
+  }
+}
+
+/**
+ * Full views of messages of one chat as `viewer` sees them: senders, reactions and,
+ * on the viewer's own messages, the receipt status computed from the members' high-water marks.
+ */
+export async function messageViews(
+  ctx: Context,
+  db: Db,
+  chatId: number,
+  rows: readonly Message[],
+  viewer: Viewer | null,
+): Promise<MessageView[]> {
+  if (rows.length === 0) return []
+  const [senders, reactions] = await Promise.all([
+    ctx.users.viewsOf(rows.map((r) => r.sender_id)),
+    reactionsOf(
+      db,
+      rows.map((r) => r.id),
+    ),
+  ])
+  const ownIds = viewer ? rows.filter((r) => r.sender_id === viewer.id && r.deleted_at === null) : []
+  const marks = ownIds.length > 0 && viewer ? await othersMarks(db, chatId, viewer.id) : null
+  return rows.map((row) => {
+    let receipt: MessageView['receipt'] = null
+    if (marks && row.sender_id === viewer?.id && row.deleted_at === null) {
+      const recipientCount = marks.read.length
+      const readCount = countAtOrPast(marks.read, row.id)
+      const deliveredCount = countAtOrPast(marks.delivered, row.id)
+      const status =
+        recipientCount > 0 && readCount === recipientCount
+          ? 'read'
+          : recipientCount > 0 && deliveredCount === recipientCount
+            ? 'delivered'
+            : 'sent'
+      receipt = { status, readCount, deliveredCount, recipientCount }
+    }
+    return messageView(row, senders.get(row.sender_id) ?? null, reactions.get(row.id) ?? [], receipt)
+  })
+}
+
+/** Views of chats for one viewer, built with a fixed number of queries however many chats there are. */
+export async function chatViews(
+  ctx: Context,
+  db: Db,
+  viewer: Viewer,
+  entries: ReadonlyArray<{ chat: Chat; member: Member | null; room: RoomObject | null }>,
+): Promise<ChatView[]> {
+  if (entries.length === 0) return []
+  const chatIds = entries.map((e) => e.chat.id)
+  const showDeleted = ctx.options.showDeletedMessageIndicators
+  const [unread, lastMessages, peers] = await Promise.all([
+    unreadCounts(db, viewer.id, entries),
+    lastMessagesOf(db, chatIds, showDeleted),
+    dmPeers(ctx, viewer.id, entries),
+  ])
+  const senders = await ctx.users.viewsOf([...lastMessages.values()].map((m) => m.sender_id))
+  return entries.map(({ chat, member, room }) => {
+    const last = lastMessages.get(chat.id)
+    const peer = peers.get(chat.id) ?? null
+    const title = chat.title || (chat.kind === 'room' ? room?.title : peer?.displayName) || defaultTitle(chat)
+    let lastMessage: ChatView['lastMessage'] = null
+    if (last) {
+      const {
+        reactions: _r,
+        receipt: _c,
+        ...rest
+      } = messageView(last, senders.get(last.sender_id) ?? null, [], null)
+      lastMessage = rest
+    }
+    return {
+      id: chat.id,
+      kind: chat.kind,
+      title,
+      customTitle: chat.kind === 'room' ? null : chat.title,
+      room:
+        chat.kind === 'room' && chat.content_type && chat.object_id
+          ? { contentType: chat.content_type, objectId: chat.object_id, access: room?.access ?? 'public' }
+          : null,
+      peer,
+      memberCount: chat.member_count,
+      role: member?.role ?? null,
+      unreadCount: unread.get(chat.id) ?? 0,
+      lastReadMessageId: member?.last_read_message_id ?? 0,
+      lastMessage,
+      createdAt: iso(chat.created_at),
+      lastActivityAt: iso(chat.last_activity_at),
+      permissions: permissionsOf(ctx, chat, member, room),
+    }
+  })
+}
+
+export const chatViewOf = async (ctx: Context, db: Db, viewer: Viewer, access: ChatAccess) =>
+  (await chatViews(ctx, db, viewer, [access]))[0]!
+
+function defaultTitle(chat: Chat): string {
+  return chat.kind === 'dm' ? 'Direct message' : chat.kind === 'room' ? 'Room' : 'Group chat'
+}
+
+/** Messages after the viewer's read mark, not their own and not deleted. */
+async function unreadCounts(
+  db: Db,
+  viewerId: string,
+  entries: ReadonlyArray<{ chat: Chat; member: Member | null }>,
+): Promise<Map<number, number>> {
+  const memberChats = entries.filter((e) => e.member).map((e) => e.chat.id)
+  if (memberChats.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('palaver_members as mb')
+    .innerJoin('palaver_messages as m', (j) =>
+      j.onRef('m.chat_id', '=', 'mb.chat_id').onRef('m.id', '>', 'mb.last_read_message_id'),
+    )
+    .select(['mb.chat_id', (eb) => eb.fn.countAll<number>().as('unread')])
+    .where('mb.user_id', '=', viewerId)
+    .where('mb.chat_id', 'in', memberChats)
+    .where('m.sender_id', '!=', viewerId)
+    .where('m.deleted_at', 'is', null)
+    .groupBy('mb.chat_id')
+    .execute()
+  return new Map(rows.map((r) => [r.chat_id, Number(r.unread)]))
+}
+
+async function lastMessagesOf(db: Db, chatIds: readonly number[], includeDeleted: boolean) {
+  const rows = await db
+    .selectFrom('palaver_messages as m')
+    .selectAll('m')
+    .where('m.chat_id', 'in', chatIds)
+    .where((eb) =>
+      eb(
+        'm.id',
+        '=',
+        eb
+          .selectFrom('palaver_messages as l')
+          .select((eb) => eb.fn.max('l.id').as('id'))
+          .whereRef('l.chat_id', '=', 'm.chat_id')
+          .$if(!includeDeleted, (q) => q.where('l.deleted_at', 'is', null)),
+      ),
+    )
+    .execute()
+  return new Map(rows.map((r) => [r.chat_id, r as Message]))
+}
+
+/** For each DM, the other person (a self-chat's peer is the viewer). */
+async function dmPeers(
+  ctx: Context,
+  viewerId: string,
+  entries: ReadonlyArray<{ chat: Chat }>,
+): Promise<Map<number, UserView>> {
+  const dms = entries.filter((e) => e.chat.kind === 'dm' && e.chat.dm_key)
+  const peerIds = new Map(
+    dms.map(({ chat }) => {
+      const [a, b] = JSON.parse(chat.dm_key!) as [string, string]
+      return [chat.id, a === viewerId ? b : a]
+    }),
+  )
+  const views = await ctx.users.viewsOf(peerIds.values())
+  return new Map([...peerIds].map(([chatId, userId]) => [chatId, views.get(userId)!]))
+}

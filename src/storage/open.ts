@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely'
+import type { DatabaseOption } from '../options.js'
+import type { SqlDialect } from './dialect.js'
+import { ensureSchema, openPostgres, postgresDialect } from './postgres.js'
+import type { DatabaseSchema } from './schema.js'
+import { openSqlite, sqliteDialect } from './sqlite.js'
+
+export interface Storage {
+  db: Kysely<DatabaseSchema>
+  dialect: SqlDialect
+  /** Whether Palaver opened the connection (and so closes it). */
+  owned: boolean
+}
+
+/** Opens the database the options name; the one place that knows which dialects exist. */
+export async function openStorage(option: DatabaseOption, searchLanguage: string): Promise<Storage> {
+  if ('sqlite' in option) return { db: openSqlite(option.sqlite), dialect: sqliteDialect, owned: true }
+  if ('postgres' in option) {
+    if (option.schema) await ensureSchema(option.postgres, option.schema)
+    return {
+      db: openPostgres(option.postgres, option.schema, option.poolSize ?? 10),
+      dialect: postgresDialect(searchLanguage),
+      owned: true,
+    }
+  }
+  const dialect = option.dialect === 'sqlite' ? sqliteDialect : postgresDialect(searchLanguage)
+  return { db: option.kysely, dialect, owned: false }
+}

@@ -1,0 +1,93 @@
+import type { Generated, Selectable } from 'kysely'
+
+/** Row types of Palaver's tables. Times are epoch milliseconds; message and event ids are safe integers. */
+export interface DatabaseSchema {
+  palaver_users: UserRow
+  palaver_chats: ChatRow
+  palaver_members: MemberRow
+  palaver_messages: MessageRow
+  palaver_reactions: ReactionRow
+  palaver_events: EventRow
+  palaver_counters: CounterRow
+}
+
+export interface UserRow {
+  id: string
+  username: string
+  name: string
+  email: string
+  avatar_url: string | null
+  /** Lower-cased username, name and e-mail, for case-insensitive user search. */
+  search_text: string
+  updated_at: number
+}
+
+export type ChatKind = 'dm' | 'group' | 'room'
+
+export interface ChatRow {
+  id: Generated<number>
+  kind: ChatKind
+  title: string | null
+  /** Sorted member ids of a DM, so get-or-create finds the one DM between two people. */
+  dm_key: string | null
+  content_type: string | null
+  object_id: string | null
+  created_by: string
+  created_at: number
+  last_activity_at: number
+  member_count: number
+}
+
+export type Role = 'admin' | 'member'
+
+export interface MemberRow {
+  /** Grows with every join: orders members by how long they have been in the chat. */
+  id: Generated<number>
+  chat_id: number
+  user_id: string
+  role: Role
+  joined_at: number
+  last_read_message_id: number
+  last_delivered_message_id: number
+}
+
+export interface MessageRow {
+  id: Generated<number>
+  chat_id: number
+  sender_id: string
+  /** Null once the message is deleted: the text is gone from storage. */
+  body: string | null
+  client_id: string | null
+  created_at: number
+  edited_at: number | null
+  deleted_at: number | null
+}
+
+export interface ReactionRow {
+  message_id: number
+  user_id: string
+  emoji: string
+  created_at: number
+}
+
+export interface EventRow {
+  cursor: number
+  type: string
+  chat_id: number | null
+  /** The user a membership event is about: they see it even when it removed them from the chat. */
+  user_id: string | null
+  message_id: number | null
+  /** The event serialized once, at write time. */
+  payload: string
+  created_at: number
+}
+
+export interface CounterRow {
+  name: string
+  value: number
+}
+
+/** Rows as read back: generated columns hold their values. */
+export type Chat = Selectable<ChatRow>
+export type Member = Selectable<MemberRow>
+export type Message = Selectable<MessageRow>
