@@ -65,7 +65,6 @@ export function createApi(ctx: Context): OpenAPIHono<ApiEnv> {
       version: '0.1.0',
       description: 'Messaging API: chats, messages, reactions, receipts, rooms and search.',
     },
-    servers: [{ url: options.basePath }],
   })
   return app
 }

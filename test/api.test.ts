@@ -1,0 +1,157 @@
+import { compileErrors, validate } from '@readme/openapi-parser'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases } from './helpers/databases.js'
+import { startServer, type TestServer } from './helpers/server.js'
+
+describe.each(databases)('the HTTP API on $name', (database) => {
+  let server: TestServer
+  let chatId: number
+  beforeAll(async () => {
+    server = await startServer(database, { limits: { bodyBytes: 2048 } })
+    chatId = (await server.as('alice').post('/api/chats/', { title: 'Team', memberIds: ['bob'] })).body.id
+  })
+  afterAll(() => server.close())
+
+  /** Calls the API and checks the answer is a contract error with the status, and that nothing changed. */
+  async function refused(status: number, code: string, ...args: Parameters<TestServer['call']>) {
+    const before = await server.snapshot()
+    const reply = await server.call(...args)
+    expect(reply.status, JSON.stringify(reply.body)).toBe(status)
+    expect(reply.body.error.code).toBe(code)
+    expect(reply.body.error.message).toEqual(expect.any(String))
+    expect(await server.snapshot()).toEqual(before)
+    return reply
+  }
+
+  it('answers an anonymous visitor 401 on every route', async () => {
+    await refused(401, 'unauthenticated', undefined, 'GET', '/api/chats/')
+    await refused(401, 'unauthenticated', undefined, 'POST', `/api/chats/${chatId}/messages/`, { body: 'hi' })
+    await refused(401, 'unauthenticated', undefined, 'GET', '/api/search/?q=hi')
+  })
+
+  it('refuses malformed JSON with 400', async () => {
+    await refused(400, 'invalid_input', 'alice', 'POST', `/api/chats/${chatId}/messages/`, '{"body": "hi"')
+    await refused(400, 'invalid_input', 'alice', 'POST', `/api/chats/${chatId}/messages/`, 'null')
+    await refused(400, 'invalid_input', 'alice', 'POST', `/api/chats/${chatId}/messages/`, '[]')
+  })
+
+  it('refuses a body that is not JSON', async () => {
+    await refused(400, 'invalid_input', 'alice', 'POST', `/api/chats/${chatId}/messages/`, 'body=hi', {
+      'content-type': 'application/x-www-form-urlencoded',
+    })
+  })
+
+  it('refuses wrong types and unknown fields with a message naming the field', async () => {
+    const wrong = await refused(400, 'invalid_input', 'alice', 'POST', `/api/chats/${chatId}/messages/`, {
+      body: 42,
+    })
+    expect(wrong.body.error.message).toContain('body.body')
+    await refused(400, 'invalid_input', 'alice', 'POST', `/api/chats/${chatId}/messages/`, {
+      body: 'x',
+      admin: true,
+    })
+    await refused(400, 'invalid_input', 'alice', 'POST', '/api/chats/', { title: ['x'] })
+    await refused(400, 'invalid_input', 'alice', 'POST', `/api/chats/${chatId}/typing/`, { isTyping: 'yes' })
+  })
+
+  it('refuses ids that are not ids with 400 and unknown ids with 404', async () => {
+    await refused(400, 'invalid_input', 'alice', 'GET', '/api/chats/abc/')
+    await refused(400, 'invalid_input', 'alice', 'GET', '/api/chats/-1/messages/')
+    await refused(400, 'invalid_input', 'alice', 'GET', '/api/chats/99999999999999999999/')
+    await refused(404, 'not_found', 'alice', 'GET', '/api/chats/999999/')
+    await refused(404, 'not_found', 'alice', 'GET', '/api/messages/999999/')
+    await refused(404, 'not_found', 'alice', 'POST', '/api/messages/999999/reactions/', { emoji: '👍' })
+  })
+
+  it('answers an unknown route 404 in the error shape', async () => {
+    await refused(404, 'not_found', 'alice', 'GET', '/api/nothing-here/')
+  })
+
+  it('refuses an oversized body with 413', async () => {
+    await refused(413, 'too_large', 'alice', 'POST', `/api/chats/${chatId}/messages/`, {
+      body: 'x'.repeat(5000),
+    })
+  })
+
+  it('accepts paths with and without the trailing slash', async () => {
+    expect((await server.call('alice', 'GET', `/api/chats/${chatId}`)).status).toBe(200)
+    expect((await server.call('alice', 'GET', `/api/chats/${chatId}/`)).status).toBe(200)
+  })
+
+  describe('cross-site requests', () => {
+    const send = { body: 'from elsewhere' }
+
+    it('refuses a cross-site fetch with cookies', async () => {
+      await refused(403, 'forbidden', 'alice', 'POST', `/api/chats/${chatId}/messages/`, send, {
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      })
+    })
+
+    it('refuses a cross-site form POST', async () => {
+      await refused(403, 'forbidden', 'alice', 'POST', `/api/chats/${chatId}/messages/`, 'body=hi', {
+        origin: 'https://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      })
+    })
+
+    it('refuses a sandboxed (null-origin) cross-site write', async () => {
+      await refused(403, 'forbidden', 'alice', 'DELETE', `/api/chats/${chatId}/`, undefined, {
+        origin: 'null',
+        'sec-fetch-site': 'cross-site',
+      })
+    })
+
+    it('accepts a same-origin write', async () => {
+      const reply = await server.call('alice', 'POST', `/api/chats/${chatId}/messages/`, send, {
+        origin: 'http://palaver.test',
+        'sec-fetch-site': 'same-origin',
+      })
+      expect(reply.status).toBe(201)
+    })
+
+    it('lets reads through from anywhere (they change nothing)', async () => {
+      const reply = await server.call('alice', 'GET', '/api/chats/', undefined, {
+        origin: 'https://evil.example',
+      })
+      expect(reply.status).toBe(200)
+    })
+  })
+
+  it('serves an OpenAPI 3.1 document that validates and lists every route', async () => {
+    const reply = await server.call(undefined, 'GET', '/api/openapi.json')
+    expect(reply.status).toBe(200)
+    expect(reply.body.openapi).toBe('3.1.0')
+    const result = await validate(structuredClone(reply.body))
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true)
+    const routes = Object.entries(reply.body.paths as Record<string, object>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path.replace(/^\/messages/, '')}`),
+    )
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'GET /api/chats/',
+        'POST /api/chats/',
+        'GET /api/chats/{chatId}/',
+        'PATCH /api/chats/{chatId}/',
+        'DELETE /api/chats/{chatId}/',
+        'GET /api/chats/{chatId}/messages/',
+        'POST /api/chats/{chatId}/messages/',
+        'GET /api/messages/{messageId}/',
+        'PATCH /api/messages/{messageId}/',
+        'DELETE /api/messages/{messageId}/',
+        'POST /api/messages/{messageId}/reactions/',
+        'POST /api/chats/{chatId}/mark-as-read/',
+        'POST /api/chats/{chatId}/members/add/',
+        'DELETE /api/chats/{chatId}/members/{userId}/remove/',
+        'POST /api/chats/{chatId}/join/',
+        'POST /api/chats/{chatId}/leave/',
+        'POST /api/chats/{chatId}/typing/',
+        'GET /api/users/search/',
+        'GET /api/rooms/',
+        'POST /api/rooms/',
+        'POST /api/dms/',
+        'GET /api/search/',
+      ]),
+    )
+  })
+})
