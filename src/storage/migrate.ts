@@ -4,6 +4,7 @@ import {
   type MigrationProvider,
   type MigrationResultSet,
   Migrator,
+  sql,
 } from 'kysely'
 import type { SqlDialect } from './dialect.js'
 import { initialSchema } from './migrations/001_initial.js'
@@ -24,8 +25,15 @@ class InCodeMigrations implements MigrationProvider {
 
 /** Applies every pending migration; a second run is a no-op. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect): Promise<MigrationResultSet> {
+  // Kysely looks for its bookkeeping tables by name across every schema; naming ours keeps another
+  // schema's Palaver (another app, another test run) from being mistaken for this one.
+  const schema =
+    dialect.name === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined
   const migrator = new Migrator({
     db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: new InCodeMigrations(dialect),
     migrationTableName: 'palaver_migrations',
     migrationLockTableName: 'palaver_migrations_lock',
