@@ -9,14 +9,40 @@ import { advanceMarks } from './receipts.js'
 import type { Viewer } from './users.js'
 import { messageView, messageViews, reactionsOf } from './views.js'
 
-/** Trims a body and checks it against the length limit; an empty body is refused. */
+/**
+ * Makes text safe to store: control characters other than tab and newline are dropped (PostgreSQL
+ * cannot store NUL, and search snippets use \u0001/\u0002 as match markers), line ends become \n,
+ * and lone surrogates (not valid UTF-8) become U+FFFD.
+ */
+function storableText(text: string): string {
+  let out = ''
+  for (const char of text.replace(/\r\n?/g, '\n')) {
+    const code = char.codePointAt(0)!
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f) continue
+    out += code >= 0xd800 && code <= 0xdfff ? '\uFFFD' : char
+  }
+  return out
+}
+
+/** Nothing a reader would see: spaces and invisible format characters (zero-width space, joiners, marks). */
+const invisible = /^[\p{White_Space}\p{Cf}]*$/u
+
+/** Cleans and trims a body and checks it against the length limit; a body with nothing visible is refused. */
 function cleanBody(ctx: Context, body: string): string {
-  const trimmed = body.trim()
-  if (trimmed === '') throw invalid('A message must not be empty')
+  const trimmed = storableText(body).trim()
+  if (invisible.test(trimmed)) throw invalid('A message must not be empty')
   const max = ctx.options.limits.messageLength
   if ([...trimmed].length > max)
     throw new PalaverError('too_large', `A message has at most ${max} characters`)
   return trimmed
+}
+
+/** A client-chosen id is opaque, but it must be printable text the databases can store. */
+function cleanClientId(clientId: string | undefined): string | null {
+  if (clientId === undefined) return null
+  if (storableText(clientId) !== clientId || clientId.trim() === '')
+    throw invalid('clientId must be printable text')
+  return clientId
 }
 
 async function viewOne(ctx: Context, db: Db, row: Message, viewer: Viewer | null): Promise<MessageView> {
@@ -34,9 +60,9 @@ export async function sendMessage(
   input: { body: string; clientId?: string | undefined },
 ): Promise<{ message: MessageView; created: boolean }> {
   const body = cleanBody(ctx, input.body)
+  const clientId = cleanClientId(input.clientId)
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
   memberWith(access, 'post')
-  const clientId = input.clientId ?? null
   const findRetried = () =>
     clientId === null
       ? undefined
@@ -218,14 +244,13 @@ export async function history(
     rows = page.slice(0, limit)
     hasOlder = (await older(query.after + 1, 1)).length > 0
   } else if (query.around !== undefined) {
-    const before = Math.floor(limit / 2)
-    const [up, down] = await Promise.all([
-      older(query.around, before + 1),
-      newer(query.around, limit - before + 1),
-    ])
-    hasOlder = up.length > before
-    hasNewer = down.length > limit - before
-    rows = [...up.slice(0, before).reverse(), ...down.slice(0, limit - before)]
+    // Half the page before the message, the rest from it on; near either end the other side fills the page.
+    const [up, down] = await Promise.all([older(query.around, limit + 1), newer(query.around, limit + 1)])
+    const takeDown = Math.min(down.length, limit - Math.min(Math.floor(limit / 2), up.length))
+    const takeUp = Math.min(up.length, limit - takeDown)
+    hasOlder = up.length > takeUp
+    hasNewer = down.length > takeDown
+    rows = [...up.slice(0, takeUp).reverse(), ...down.slice(0, takeDown)]
   } else {
     const page = await older(query.before ?? Number.MAX_SAFE_INTEGER, limit + 1)
     hasOlder = page.length > limit

@@ -1,0 +1,322 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases } from './helpers/databases.js'
+import { type Options, startServer, type TestServer } from './helpers/server.js'
+
+const rooms: Options['rooms'] = { video: (id) => ({ title: `Video ${id}`, access: 'public' }) }
+
+describe.each(databases)('messages on $name', (database) => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(database, { rooms })
+  })
+  afterAll(() => server.close())
+
+  const group = async (owner = 'alice', memberIds = ['bob']) =>
+    (await server.as(owner).post('/api/chats/', { title: 'Group', memberIds })).body.id as number
+  const send = (user: string, chatId: number, body: unknown, clientId?: string) =>
+    server.as(user).post(`/api/chats/${chatId}/messages/`, clientId ? { body, clientId } : { body })
+  const messageRows = (chatId: number) =>
+    server.palaver.db.selectFrom('palaver_messages').selectAll().where('chat_id', '=', chatId).execute()
+  /** Runs a request that must be refused and checks it changed nothing. */
+  const refused = async (request: () => Promise<{ status: number; body: any }>) => {
+    const before = await server.snapshot()
+    const reply = await request()
+    expect(await server.snapshot()).toEqual(before)
+    return reply
+  }
+
+  describe('sending', () => {
+    it('stores the trimmed body and answers 201', async () => {
+      const chat = await group()
+      const sent = await send('alice', chat, '  \n hello  \t')
+      expect(sent.status).toBe(201)
+      expect(sent.body).toMatchObject({ chatId: chat, senderId: 'alice', body: 'hello', deleted: false })
+      expect(sent.body.editedAt).toBeNull()
+      expect((await messageRows(chat)).map((m) => m.body)).toEqual(['hello'])
+    })
+
+    it('refuses an empty, blank or invisible body with 400', async () => {
+      const chat = await group()
+      for (const body of ['', '   ', '\n\t \r\n', '\u200B', '\u00A0\u2003', '\u0000', 42, null]) {
+        const reply = await refused(() => send('alice', chat, body))
+        expect(reply.status, JSON.stringify(body)).toBe(400)
+        expect(reply.body.error.code).toBe('invalid_input')
+      }
+      expect((await refused(() => server.as('alice').post(`/api/chats/${chat}/messages/`, {}))).status).toBe(
+        400,
+      )
+    })
+
+    it('counts the length limit in characters and refuses longer bodies with 413', async () => {
+      const chat = await group()
+      const max = server.palaver.options.limits.messageLength
+      expect((await refused(() => send('alice', chat, 'x'.repeat(max + 1)))).status).toBe(413)
+      expect((await send('alice', chat, 'x'.repeat(max))).status).toBe(201)
+      expect((await send('alice', chat, '🙂'.repeat(max))).status).toBe(201)
+    })
+
+    it('drops control characters the databases cannot store', async () => {
+      const chat = await group()
+      const sent = await send('alice', chat, 'a\u0000b\u0001c\u0002d\ne\tf')
+      expect(sent.status).toBe(201)
+      expect(sent.body.body).toBe('abcd\ne\tf')
+      const lone = await send('alice', chat, 'x\uD800y')
+      expect(lone.status).toBe(201)
+      expect(lone.body.body).toBe('x\uFFFDy')
+      for (const clientId of ['a\u0000b', ' ', 'x'.repeat(101)])
+        expect((await refused(() => send('alice', chat, 'hi', clientId))).status).toBe(400)
+    })
+
+    it('lands a retried send once: the retry answers 200 with the same message', async () => {
+      const chat = await group()
+      const first = await send('alice', chat, 'once', 'client-1')
+      expect(first.status).toBe(201)
+      const retry = await refused(() => send('alice', chat, 'once', 'client-1'))
+      expect(retry.body.id).toBe(first.body.id)
+      expect(retry.body.clientId).toBe('client-1')
+      expect(await messageRows(chat)).toHaveLength(1)
+      expect(retry.status).toBe(200)
+    })
+
+    it('lands concurrent sends with one clientId once', async () => {
+      const chat = await group()
+      const replies = await Promise.all(
+        Array.from({ length: 6 }, () => send('alice', chat, 'race', 'race-1')),
+      )
+      expect(new Set(replies.map((r) => r.body.id)).size).toBe(1)
+      expect(await messageRows(chat)).toHaveLength(1)
+      expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201])
+    })
+
+    it('lets two senders use the same clientId independently', async () => {
+      const chat = await group()
+      expect((await send('alice', chat, 'a', 'shared')).status).toBe(201)
+      expect((await send('bob', chat, 'b', 'shared')).status).toBe(201)
+    })
+
+    it('refuses a clientId already used in another chat with 409', async () => {
+      const [one, two] = [await group(), await group()]
+      expect((await send('alice', one, 'first', 'moving')).status).toBe(201)
+      const reply = await refused(() => send('alice', two, 'second', 'moving'))
+      expect(reply.status).toBe(409)
+      expect(reply.body.error.code).toBe('conflict')
+    })
+
+    it('answers 404 to a non-member of a private chat and 403 to a reader of a public room', async () => {
+      const chat = await group()
+      expect((await refused(() => send('charlie', chat, 'let me in'))).status).toBe(404)
+      expect((await refused(() => send('charlie', 999_999, 'nowhere'))).status).toBe(404)
+      const room = (await server.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'm1' }))
+        .body
+      await server.as('alice').post(`/api/chats/${room.id}/join/`)
+      expect((await refused(() => send('charlie', room.id, 'hi'))).status).toBe(403)
+      expect((await send('alice', room.id, 'hi')).status).toBe(201)
+    })
+  })
+
+  describe('editing', () => {
+    it('marks the message edited and keeps its creation time', async () => {
+      const chat = await group()
+      const sent = (await send('alice', chat, 'draft')).body
+      const edited = await server.as('alice').patch(`/api/messages/${sent.id}/`, { body: '  final ' })
+      expect(edited.status).toBe(200)
+      expect(edited.body).toMatchObject({ id: sent.id, body: 'final', createdAt: sent.createdAt })
+      expect(edited.body.editedAt).not.toBeNull()
+      const read = await server.as('bob').get(`/api/messages/${sent.id}/`)
+      expect(read.body).toMatchObject({ body: 'final', editedAt: edited.body.editedAt })
+    })
+
+    it("refuses editing someone else's message with 403 and a blank edit with 400", async () => {
+      const chat = await group()
+      const sent = (await send('alice', chat, 'mine')).body
+      expect(
+        (await refused(() => server.as('bob').patch(`/api/messages/${sent.id}/`, { body: 'x' }))).status,
+      ).toBe(403)
+      expect(
+        (await refused(() => server.as('alice').patch(`/api/messages/${sent.id}/`, { body: '  ' }))).status,
+      ).toBe(400)
+      expect(
+        (await refused(() => server.as('charlie').patch(`/api/messages/${sent.id}/`, { body: 'x' }))).status,
+      ).toBe(404)
+    })
+
+    it('refuses editing a deleted message with 409', async () => {
+      const chat = await group()
+      const sent = (await send('alice', chat, 'gone soon')).body
+      await server.as('alice').delete(`/api/messages/${sent.id}/`)
+      const reply = await refused(() =>
+        server.as('alice').patch(`/api/messages/${sent.id}/`, { body: 'back' }),
+      )
+      expect(reply.status).toBe(409)
+    })
+  })
+
+  describe('deleting', () => {
+    it('removes the text from every answer and from storage', async () => {
+      const chat = await group()
+      await send('alice', chat, 'before')
+      const secret = (await send('alice', chat, 'zanzibar secret')).body
+      await server.as('alice').patch(`/api/messages/${secret.id}/`, { body: 'zanzibar secret edited' })
+      await server.as('bob').post(`/api/messages/${secret.id}/reactions/`, { emoji: '👍' })
+      const deleted = await server.as('alice').delete(`/api/messages/${secret.id}/`)
+      expect(deleted.status).toBe(204)
+
+      const tombstone = { id: secret.id, deleted: true, body: null, reactions: [] }
+      for (const user of ['alice', 'bob']) {
+        const history = await server.as(user).get(`/api/chats/${chat}/messages/`)
+        expect(history.body.messages.at(-1)).toMatchObject(tombstone)
+        expect((await server.as(user).get(`/api/messages/${secret.id}/`)).body).toMatchObject(tombstone)
+        const list = await server.as(user).get('/api/chats/')
+        const entry = list.body.chats.find((c: any) => c.id === chat)
+        expect(entry.lastMessage).toMatchObject({ id: secret.id, deleted: true, body: null })
+        expect((await server.as(user).get('/api/search/?q=zanzibar')).body.results).toEqual([])
+      }
+
+      const row = await server.palaver.db
+        .selectFrom('palaver_messages')
+        .selectAll()
+        .where('id', '=', secret.id)
+        .executeTakeFirstOrThrow()
+      expect(row.body).toBeNull()
+      expect(row.deleted_at).not.toBeNull()
+      const events = await server.palaver.db.selectFrom('palaver_events').select('payload').execute()
+      expect(events.filter((e) => e.payload.includes('zanzibar'))).toEqual([])
+    })
+
+    it("refuses deleting someone else's message with 403 and a second delete with 409", async () => {
+      const chat = await group()
+      const sent = (await send('alice', chat, 'keep me')).body
+      expect((await refused(() => server.as('bob').delete(`/api/messages/${sent.id}/`))).status).toBe(403)
+      expect((await refused(() => server.as('charlie').delete(`/api/messages/${sent.id}/`))).status).toBe(404)
+      await server.as('alice').delete(`/api/messages/${sent.id}/`)
+      expect((await refused(() => server.as('alice').delete(`/api/messages/${sent.id}/`))).status).toBe(409)
+    })
+  })
+
+  describe('history', () => {
+    let chat: number
+    let ids: number[]
+    beforeAll(async () => {
+      chat = await group()
+      ids = []
+      for (let i = 1; i <= 120; i++)
+        ids.push((await send(i % 2 ? 'alice' : 'bob', chat, `message ${i}`)).body.id)
+    })
+    const page = async (query = '') => {
+      const reply = await server.as('alice').get(`/api/chats/${chat}/messages/${query}`)
+      expect(reply.status).toBe(200)
+      return reply.body as {
+        messages: Array<{ id: number; body: string }>
+        hasOlder: boolean
+        hasNewer: boolean
+      }
+    }
+
+    it('starts with the newest page, oldest first within it', async () => {
+      const newest = await page()
+      expect(newest.messages.map((m) => m.id)).toEqual(ids.slice(-50))
+      expect(newest.messages.at(-1)!.body).toBe('message 120')
+      expect(newest).toMatchObject({ hasOlder: true, hasNewer: false })
+    })
+
+    it('pages backwards and forwards visiting every message exactly once', async () => {
+      const backwards: number[] = []
+      let current = await page('?limit=17')
+      backwards.unshift(...current.messages.map((m) => m.id))
+      while (current.hasOlder) {
+        current = await page(`?limit=17&before=${current.messages[0]!.id}`)
+        expect(current.hasNewer).toBe(true)
+        backwards.unshift(...current.messages.map((m) => m.id))
+      }
+      expect(backwards).toEqual(ids)
+
+      const forwards = current.messages.map((m) => m.id)
+      while (current.hasNewer) {
+        current = await page(`?limit=23&after=${current.messages.at(-1)!.id}`)
+        expect(current.hasOlder).toBe(true)
+        forwards.push(...current.messages.map((m) => m.id))
+      }
+      expect(forwards).toEqual(ids)
+    })
+
+    it('centres a page around a message', async () => {
+      const target = ids[60]!
+      const around = await page(`?limit=10&around=${target}`)
+      expect(around.messages.map((m) => m.id)).toEqual(ids.slice(55, 65))
+      expect(around).toMatchObject({ hasOlder: true, hasNewer: true })
+      const first = await page(`?limit=10&around=${ids[0]}`)
+      expect(first.messages.map((m) => m.id)).toEqual(ids.slice(0, 10))
+      expect(first).toMatchObject({ hasOlder: false, hasNewer: true })
+      const last = await page(`?limit=10&around=${ids.at(-1)}`)
+      expect(last.messages.map((m) => m.id)).toEqual(ids.slice(-10))
+      expect(last).toMatchObject({ hasOlder: true, hasNewer: false })
+    })
+
+    it('refuses a bad limit or more than one cursor with 400', async () => {
+      for (const query of [
+        '?limit=0',
+        '?limit=500',
+        '?limit=x',
+        '?before=0',
+        `?before=${ids[9]}&after=${ids[1]}`,
+      ]) {
+        const reply = await refused(() => server.as('alice').get(`/api/chats/${chat}/messages/${query}`))
+        expect(reply.status, query).toBe(400)
+      }
+      expect((await page('?limit=1')).messages).toHaveLength(1)
+      expect((await page('?limit=200')).messages).toHaveLength(120)
+    })
+
+    it('answers 404 to someone outside the chat', async () => {
+      expect((await server.as('erin').get(`/api/chats/${chat}/messages/`)).status).toBe(404)
+    })
+  })
+})
+
+describe.each(databases)('messages on a restrictive site on $name', (database) => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(database, {
+      allowEditingMessages: false,
+      allowDeletingMessages: false,
+      showDeletedMessageIndicators: false,
+    })
+  })
+  afterAll(() => server.close())
+
+  it('refuses edits and deletes with 403, changing nothing', async () => {
+    const chat = (await server.as('alice').post('/api/chats/', { memberIds: ['bob'] })).body.id
+    const sent = (await server.as('alice').post(`/api/chats/${chat}/messages/`, { body: 'fixed' })).body
+    const before = await server.snapshot()
+    expect((await server.as('alice').patch(`/api/messages/${sent.id}/`, { body: 'changed' })).status).toBe(
+      403,
+    )
+    expect((await server.as('alice').delete(`/api/messages/${sent.id}/`)).status).toBe(403)
+    expect(await server.snapshot()).toEqual(before)
+    expect((await server.as('bob').get(`/api/messages/${sent.id}/`)).body).toMatchObject({ body: 'fixed' })
+  })
+})
+
+describe.each(databases)('deleted messages without indicators on $name', (database) => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(database, { showDeletedMessageIndicators: false })
+  })
+  afterAll(() => server.close())
+
+  it('hides a deleted message from history, detail and the chat list', async () => {
+    const chat = (await server.as('alice').post('/api/chats/', { memberIds: ['bob'] })).body.id
+    const send = (body: string) => server.as('alice').post(`/api/chats/${chat}/messages/`, { body })
+    const kept = (await send('kept')).body
+    const gone = (await send('gone')).body
+    expect((await server.as('alice').delete(`/api/messages/${gone.id}/`)).status).toBe(204)
+    const history = await server.as('bob').get(`/api/chats/${chat}/messages/`)
+    expect(history.body.messages.map((m: any) => m.id)).toEqual([kept.id])
+    expect((await server.as('bob').get(`/api/messages/${gone.id}/`)).status).toBe(404)
+    const list = await server.as('bob').get('/api/chats/')
+    expect(list.body.chats.find((c: any) => c.id === chat).lastMessage).toMatchObject({
+      id: kept.id,
+      body: 'kept',
+    })
+  })
+})
