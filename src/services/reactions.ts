@@ -6,25 +6,35 @@ import { reactionEvent } from './events.js'
 import type { Viewer } from './users.js'
 import { reactionsOf } from './views.js'
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
-// A grapheme is an emoji when it holds a pictographic character or is a keycap or flag sequence.
-const emojiGrapheme = /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}{2}|[0-9#*]\uFE0F?\u20E3)/u
-const pictographic = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u
+// One emoji, as Unicode's emoji sequences (UTS #51) define it: a flag (two regional indicators), a keycap,
+// or pictographs joined by ZWJ, each with at most one presentation selector or skin-tone modifier and an
+// optional tag sequence (subdivision flags such as Scotland's).
+const tags = '(?:[\\u{E0020}-\\u{E007E}]+\\u{E007F})?'
+const element = `\\p{Extended_Pictographic}(?:\\uFE0F|\\p{Emoji_Modifier})?${tags}`
+const emojiSequence = new RegExp(
+  `^(?:\\p{Regional_Indicator}{2}|[0-9#*]\\uFE0F?\\u20E3|${element}(?:\\u200D${element})*)$`,
+  'u',
+)
+const keycap = /^([0-9#*])\uFE0F?\u20E3$/u
+const pictograph = /(\p{Extended_Pictographic})\uFE0F?(?!\p{Emoji_Modifier})/gu
 
-/** Accepts exactly one emoji grapheme (with its modifiers and joiners); text is refused. */
+/**
+ * The fully-qualified form, so that "❤" and "❤️" (or "👍" and "👍️") count as one reaction: a pictograph
+ * shown as text by default gets the emoji presentation selector, a redundant selector goes.
+ */
+function qualify(emoji: string): string {
+  const key = keycap.exec(emoji)
+  if (key) return `${key[1]}\uFE0F\u20E3`
+  return emoji.replace(pictograph, (_, base: string) =>
+    /\p{Emoji_Presentation}/u.test(base) ? base : `${base}\uFE0F`,
+  )
+}
+
+/** Accepts exactly one emoji (with its modifiers and joiners) and answers its fully-qualified form; text is refused. */
 export function validateEmoji(raw: string): string {
   const emoji = raw.trim()
-  const graphemes = [...segmenter.segment(emoji)]
-  if (
-    graphemes.length !== 1 ||
-    !emojiGrapheme.test(emoji) ||
-    !pictographic.test(emoji) ||
-    /\p{L}/u.test(emoji)
-  ) {
-    throw invalid('emoji must be a single emoji')
-  }
-  if (emoji.length > 32) throw invalid('emoji is too long')
-  return emoji
+  if (emoji.length > 32 || !emojiSequence.test(emoji)) throw invalid('emoji must be a single emoji')
+  return qualify(emoji)
 }
 
 /** Adds the viewer's reaction, or removes it when they already reacted with that emoji. */
@@ -56,9 +66,11 @@ export async function toggleReaction(
       .executeTakeFirst()
     const action = removed.numDeletedRows > 0n ? 'removed' : 'added'
     if (action === 'added') {
+      // A concurrent identical toggle may have added it first: the reaction is there either way.
       await tx.db
         .insertInto('palaver_reactions')
         .values({ message_id: messageId, user_id: viewer.id, emoji, created_at: tx.now })
+        .onConflict((oc) => oc.columns(['message_id', 'emoji', 'user_id']).doNothing())
         .execute()
     }
     const reactions = (await reactionsOf(tx.db, [messageId])).get(messageId) ?? []
