@@ -18,7 +18,24 @@ export function cleanTitle(ctx: Context, title: string | undefined): string | nu
   return trimmed === '' ? null : trimmed
 }
 
-/** Adds members inside a transaction, emitting member.added for each; returns the chat with its new count. */
+/**
+ * Locks a chat's row until the transaction ends and returns it as it is now: membership changes of one
+ * chat then run one after another (on PostgreSQL two leaves, adds or joins at once could otherwise each
+ * miss the other, leaving a chat without admin, over its member limit or with a duplicate member).
+ */
+export async function lockChat(tx: Tx, chatId: number): Promise<Chat | undefined> {
+  return tx.db
+    .updateTable('palaver_chats')
+    .set((eb) => ({ member_count: eb.ref('member_count') }))
+    .where('id', '=', chatId)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/**
+ * Adds members inside a transaction, emitting member.added for each; returns the chat with its new count.
+ * The callers make sure none of them is a member already (under `lockChat` for an existing chat).
+ */
 export async function insertMembers(
   ctx: Context,
   tx: Tx,
@@ -26,7 +43,14 @@ export async function insertMembers(
   members: ReadonlyArray<{ user: UserView; role: Role }>,
 ): Promise<Chat> {
   if (members.length === 0) return chat
-  if (chat.member_count + members.length > ctx.options.limits.membersPerChat) {
+  // Counting in the update itself keeps the limit exact however many adds run at once.
+  const updated = await tx.db
+    .updateTable('palaver_chats')
+    .set((eb) => ({ member_count: eb('member_count', '+', members.length), last_activity_at: tx.now }))
+    .where('id', '=', chat.id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  if (updated.member_count > ctx.options.limits.membersPerChat) {
     throw new PalaverError('too_large', `A chat has at most ${ctx.options.limits.membersPerChat} members`)
   }
   const lastMessage = await tx.db
@@ -48,12 +72,6 @@ export async function insertMembers(
       })),
     )
     .execute()
-  const updated = await tx.db
-    .updateTable('palaver_chats')
-    .set((eb) => ({ member_count: eb('member_count', '+', members.length), last_activity_at: tx.now }))
-    .where('id', '=', chat.id)
-    .returningAll()
-    .executeTakeFirstOrThrow()
   for (const { user, role } of members) tx.emit(memberAddedEvent(updated, user, role))
   return updated
 }
@@ -106,45 +124,49 @@ export async function getOrCreateDm(ctx: Context, viewer: Viewer, userId: string
   if (!ctx.options.enableDms) throw forbidden('Direct messages are disabled on this site')
   const refused = await ctx.users.refusedContacts(viewer, [userId])
   if (refused.length > 0) throw forbidden('You may not message this user')
-  const peer = (await ctx.users.viewsOf([userId])).get(userId)!
   const key = dmKey(viewer.id, userId)
-  const find = () =>
-    ctx.db.selectFrom('palaver_chats').select('id').where('dm_key', '=', key).executeTakeFirst()
-  let found = await find()
-  if (!found) {
-    await transact(ctx, async (tx) => {
-      // A concurrent request may have created it first: the unique dm_key makes this a no-op then.
-      const exists = await tx.db
+  const mine = await ctx.db
+    .selectFrom('palaver_chats as c')
+    .innerJoin('palaver_members as m', (j) =>
+      j.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', viewer.id),
+    )
+    .select('c.id')
+    .where('c.dm_key', '=', key)
+    .executeTakeFirst()
+  if (mine) return getChat(ctx, viewer, mine.id)
+  // Looked up before the transaction: on SQLite it holds the one connection the directory also uses.
+  const peer = (await ctx.users.viewsOf([userId])).get(userId)!
+  const open = () =>
+    transact(ctx, async (tx) => {
+      const existing = await tx.db
         .selectFrom('palaver_chats')
         .select('id')
         .where('dm_key', '=', key)
         .executeTakeFirst()
-      if (exists) return
-      const chat = await createChat(tx, { kind: 'dm', title: null, dm_key: key, created_by: viewer.id })
+      const chat = existing && (await lockChat(tx, existing.id))
+      if (chat) {
+        // The viewer left this DM earlier: starting it again brings them back.
+        const member = await tx.db
+          .selectFrom('palaver_members')
+          .select('id')
+          .where('chat_id', '=', chat.id)
+          .where('user_id', '=', viewer.id)
+          .executeTakeFirst()
+        if (!member) await insertMembers(ctx, tx, chat, [{ user: viewer, role: 'admin' }])
+        return chat.id
+      }
+      const created = await createChat(tx, { kind: 'dm', title: null, dm_key: key, created_by: viewer.id })
       const members = [{ user: viewer, role: 'admin' as const }]
       if (userId !== viewer.id) members.push({ user: peer, role: 'admin' as const })
-      await insertMembers(ctx, tx, chat, members)
-    }).catch(async (error) => {
-      if (!(await find())) throw error
+      await insertMembers(ctx, tx, created, members)
+      return created.id
     })
-    found = await find()
-  }
-  const chat = await ctx.db
-    .selectFrom('palaver_chats')
-    .selectAll()
-    .where('id', '=', found!.id)
-    .executeTakeFirstOrThrow()
-  const member = await ctx.db
-    .selectFrom('palaver_members')
-    .selectAll()
-    .where('chat_id', '=', chat.id)
-    .where('user_id', '=', viewer.id)
-    .executeTakeFirst()
-  if (!member) {
-    // The viewer left this DM earlier: starting it again brings them back.
-    await transact(ctx, (tx) => insertMembers(ctx, tx, chat, [{ user: viewer, role: 'admin' }]))
-  }
-  return getChat(ctx, viewer, chat.id)
+  // Two first contacts at once: the unique dm_key refuses the second DM, and trying again finds the first.
+  const chatId = await open().catch((error: unknown) => {
+    if (error instanceof PalaverError) throw error
+    return open()
+  })
+  return getChat(ctx, viewer, chatId)
 }
 
 async function membersOf(ctx: Context, db: Db, chatId: number): Promise<MemberView[]> {
@@ -167,13 +189,15 @@ async function membersOf(ctx: Context, db: Db, chatId: number): Promise<MemberVi
 export async function detailOf(ctx: Context, viewer: Viewer, access: ChatAccess): Promise<ChatDetailView> {
   const [chat, members] = await Promise.all([
     chatViewOf(ctx, ctx.db, viewer, access),
-    membersOf(ctx, ctx.db, access.chat.id),
+    access.canRead ? membersOf(ctx, ctx.db, access.chat.id) : [],
   ])
-  return { ...chat, members }
+  // Someone who may join a members-only room sees what it is, not what is said in it or by whom.
+  return access.canRead ? { ...chat, members } : { ...chat, lastMessage: null, members }
 }
 
+/** A chat with its members; a members-only room the viewer may join shows only what it is. */
 export async function getChat(ctx: Context, viewer: Viewer, chatId: number): Promise<ChatDetailView> {
-  return detailOf(ctx, viewer, await loadChat(ctx, ctx.db, chatId, viewer))
+  return detailOf(ctx, viewer, await loadChat(ctx, ctx.db, chatId, viewer, { joinable: true }))
 }
 
 export async function renameChat(

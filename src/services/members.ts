@@ -1,8 +1,7 @@
-import { forbidden, invalid, PalaverError } from '../errors.js'
+import { forbidden, invalid, notFound } from '../errors.js'
 import type { ChatDetailView } from '../schemas.js'
-import type { Chat } from '../storage/schema.js'
 import { loadChat, memberWith, requirePermission } from './access.js'
-import { getChat, insertMembers, removeChat } from './chats.js'
+import { getChat, insertMembers, lockChat, removeChat } from './chats.js'
 import { type Context, type Tx, transact } from './context.js'
 import { memberRemovedEvent } from './events.js'
 import type { Viewer } from './users.js'
@@ -21,6 +20,8 @@ export async function addMembers(
   if (refused.length > 0) throw forbidden(`You may not add: ${refused.join(', ')}`)
   const users = await ctx.users.viewsOf(wanted)
   await transact(ctx, async (tx) => {
+    const chat = await lockChat(tx, chatId)
+    if (!chat) throw notFound('Chat')
     const present = await tx.db
       .selectFrom('palaver_members')
       .select('user_id')
@@ -28,11 +29,6 @@ export async function addMembers(
       .where('user_id', 'in', wanted)
       .execute()
     const already = new Set(present.map((m) => m.user_id))
-    const chat = await tx.db
-      .selectFrom('palaver_chats')
-      .selectAll()
-      .where('id', '=', chatId)
-      .executeTakeFirstOrThrow()
     await insertMembers(
       ctx,
       tx,
@@ -46,38 +42,38 @@ export async function addMembers(
 }
 
 /**
- * Takes a member out of a chat. When the last admin goes, the longest-standing member becomes admin;
- * a group or DM with nobody left is removed (a room stays with its content object).
+ * Takes a member out of a chat. When the last admin goes, the longest-standing member (earliest
+ * joined) becomes admin. A group or DM with nobody left is removed, and the last one out gets its
+ * chat.deleted; a room stays with its content object, empty, and its next member becomes admin.
  */
-async function removeMembership(tx: Tx, chat: Chat, userId: string): Promise<void> {
-  const removed = await tx.db
-    .deleteFrom('palaver_members')
-    .where('chat_id', '=', chat.id)
-    .where('user_id', '=', userId)
-    .returning('role')
-    .executeTakeFirst()
-  if (!removed) throw new PalaverError('not_found', 'Member not found')
-  const remaining = await tx.db
+async function removeMembership(tx: Tx, chatId: number, userId: string): Promise<void> {
+  const chat = await lockChat(tx, chatId)
+  if (!chat) throw notFound('Chat')
+  const members = await tx.db
     .selectFrom('palaver_members')
     .select(['id', 'user_id', 'role'])
-    .where('chat_id', '=', chat.id)
+    .where('chat_id', '=', chatId)
     .orderBy('joined_at')
     .orderBy('id')
     .execute()
+  const leaving = members.find((m) => m.user_id === userId)
+  if (!leaving) throw notFound('Member')
+  const remaining = members.filter((m) => m !== leaving)
   if (remaining.length === 0 && chat.kind !== 'room') {
-    await removeChat(tx, chat.id)
+    await removeChat(tx, chatId)
     return
   }
+  await tx.db.deleteFrom('palaver_members').where('id', '=', leaving.id).execute()
   const promoted: string[] = []
   const successor = remaining[0]
-  if (removed.role === 'admin' && successor && !remaining.some((m) => m.role === 'admin')) {
+  if (leaving.role === 'admin' && successor && !remaining.some((m) => m.role === 'admin')) {
     await tx.db.updateTable('palaver_members').set({ role: 'admin' }).where('id', '=', successor.id).execute()
     promoted.push(successor.user_id)
   }
   const updated = await tx.db
     .updateTable('palaver_chats')
-    .set((eb) => ({ member_count: eb('member_count', '-', 1) }))
-    .where('id', '=', chat.id)
+    .set({ member_count: remaining.length })
+    .where('id', '=', chatId)
     .returningAll()
     .executeTakeFirstOrThrow()
   tx.emit(memberRemovedEvent(updated, userId, promoted))
@@ -92,43 +88,36 @@ export async function removeMember(
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
   requirePermission(access, 'manageMembers')
   if (userId === viewer.id) throw invalid('To leave a chat, use leave')
-  await transact(ctx, (tx) => removeMembership(tx, access.chat, userId))
+  await transact(ctx, (tx) => removeMembership(tx, chatId, userId))
 }
 
 export async function leaveChat(ctx: Context, viewer: Viewer, chatId: number): Promise<void> {
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
   memberWith(access, 'leave')
-  await transact(ctx, (tx) => removeMembership(tx, access.chat, viewer.id))
+  await transact(ctx, (tx) => removeMembership(tx, chatId, viewer.id))
 }
 
-/** Joins a room the host lets the viewer join; the first member of a room becomes its admin. */
+/**
+ * Joins a room the host lets the viewer join; the first member of a room becomes its admin.
+ * Joining is also how someone the host invites gets into a members-only room (`canJoin: true`).
+ */
 export async function joinChat(ctx: Context, viewer: Viewer, chatId: number): Promise<ChatDetailView> {
-  const access = await loadChat(ctx, ctx.db, chatId, viewer)
-  if (access.member) return getChat(ctx, viewer, chatId)
-  requirePermission(access, 'join')
-  await transact(ctx, async (tx) => {
-    const chat = await tx.db
-      .selectFrom('palaver_chats')
-      .selectAll()
-      .where('id', '=', chatId)
-      .executeTakeFirstOrThrow()
-    const admins = await tx.db
-      .selectFrom('palaver_members')
-      .select('id')
-      .where('chat_id', '=', chatId)
-      .where('role', '=', 'admin')
-      .limit(1)
-      .execute()
-    await insertMembers(ctx, tx, chat, [{ user: viewer, role: admins.length === 0 ? 'admin' : 'member' }])
-  }).catch(async (error: unknown) => {
-    // Two joins at once: the unique (chat, user) index refuses the second; the viewer is a member either way.
-    const joined = await ctx.db
-      .selectFrom('palaver_members')
-      .select('id')
-      .where('chat_id', '=', chatId)
-      .where('user_id', '=', viewer.id)
-      .executeTakeFirst()
-    if (!joined) throw error
-  })
+  const access = await loadChat(ctx, ctx.db, chatId, viewer, { joinable: true })
+  if (!access.member) {
+    requirePermission(access, 'join')
+    await transact(ctx, async (tx) => {
+      const chat = await lockChat(tx, chatId)
+      if (!chat) throw notFound('Chat')
+      const members = await tx.db
+        .selectFrom('palaver_members')
+        .select(['user_id', 'role'])
+        .where('chat_id', '=', chatId)
+        .execute()
+      // Two joins at once: the second finds the viewer already in.
+      if (members.some((m) => m.user_id === viewer.id)) return
+      const role = members.some((m) => m.role === 'admin') ? 'member' : 'admin'
+      await insertMembers(ctx, tx, chat, [{ user: viewer, role }])
+    })
+  }
   return getChat(ctx, viewer, chatId)
 }
