@@ -11,6 +11,8 @@ export interface ChatAccess {
   chat: Chat
   member: Member | null
   room: RoomObject | null
+  /** Whether the viewer may read the conversation: false only for a members-only room they may join. */
+  canRead: boolean
   permissions: ChatView['permissions']
 }
 
@@ -45,11 +47,25 @@ async function roomFor(ctx: Context, chat: Chat, viewer: Viewer | null): Promise
   return room && room.access !== 'hidden' ? room : null
 }
 
+export interface LoadOptions {
+  /**
+   * Also let in a non-member whom the host lets join a members-only room (`canJoin: true`), so they can
+   * see what the room is and join it. Such an access has `canRead: false`: not for history or posting.
+   */
+  joinable?: boolean
+}
+
 /**
  * Loads a chat the viewer may see, or answers 404: chats they may not see do not exist for them.
  * Members see their chats; anyone signed in sees a public room; a hidden room is hidden from members too.
  */
-export async function loadChat(ctx: Context, db: Db, chatId: number, viewer: Viewer): Promise<ChatAccess> {
+export async function loadChat(
+  ctx: Context,
+  db: Db,
+  chatId: number,
+  viewer: Viewer,
+  options: LoadOptions = {},
+): Promise<ChatAccess> {
   const chat = await db.selectFrom('palaver_chats').selectAll().where('id', '=', chatId).executeTakeFirst()
   if (!chat || !kindEnabled(ctx, chat)) throw notFound('Chat')
   const member =
@@ -60,13 +76,16 @@ export async function loadChat(ctx: Context, db: Db, chatId: number, viewer: Vie
       .where('user_id', '=', viewer.id)
       .executeTakeFirst()) ?? null
   let room: RoomObject | null = null
+  let canRead = member !== null
   if (chat.kind === 'room') {
     room = await roomFor(ctx, chat, viewer)
-    if (!room || (room.access !== 'public' && !member)) throw notFound('Chat')
+    if (!room) throw notFound('Chat')
+    canRead ||= room.access === 'public'
+    if (!canRead && !(options.joinable && canJoinRoom(room))) throw notFound('Chat')
   } else if (!member) {
     throw notFound('Chat')
   }
-  return { chat, member, room, permissions: permissionsOf(ctx, chat, member, room) }
+  return { chat, member, room, canRead, permissions: permissionsOf(ctx, chat, member, room) }
 }
 
 type Permission = keyof ChatAccess['permissions']

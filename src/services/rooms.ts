@@ -41,7 +41,10 @@ export async function resolveRoom(
 
 export const canJoinRoom = (room: RoomObject) => room.canJoin ?? room.access === 'public'
 
-/** Finds the room of a content object, creating it (with no members yet) the first time anyone asks. */
+/**
+ * Finds the room of a content object, creating it (with no members yet) the first time anyone asks.
+ * A members-only room is refused (403) to a viewer who is neither in it nor allowed to join it.
+ */
 export async function getOrCreateRoom(
   ctx: Context,
   viewer: Viewer,
@@ -58,6 +61,18 @@ export async function getOrCreateRoom(
       .where('object_id', '=', objectId)
       .executeTakeFirst()
   const existing = await find()
+  if (room.access !== 'public' && !canJoinRoom(room)) {
+    // A members-only room: refused before anything is written, unless the viewer is in it already.
+    const member =
+      existing &&
+      (await ctx.db
+        .selectFrom('palaver_members')
+        .select('id')
+        .where('chat_id', '=', existing.id)
+        .where('user_id', '=', viewer.id)
+        .executeTakeFirst())
+    if (!member) throw forbidden('Only members may read this room')
+  }
   if (existing) return { chat: existing, room }
   await transact(ctx, async (tx) => {
     const created = await tx.db
