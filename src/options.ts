@@ -52,6 +52,10 @@ export interface PalaverOptions {
   pubsub?: PubSub
   /** Text-search configuration for PostgreSQL (`simple` works for every language). */
   searchLanguage?: string
+  /** How long events stay in the log for clients to resume from (ms); older cursors must resync. */
+  eventRetentionMs?: number
+  /** How often each process checks the log even without a pub/sub notification (ms): the bound on delay when pub/sub fails. */
+  logPollIntervalMs?: number
 }
 
 export interface Limits {
@@ -150,6 +154,12 @@ const optionsSchema = z
       .string()
       .regex(/^[a-z_]+$/)
       .default('simple'),
+    eventRetentionMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(7 * 24 * 3600 * 1000),
+    logPollIntervalMs: z.number().int().min(50).max(60_000).default(1000),
   })
   .strict()
 

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely'
 import { createApi } from './http/app.js'
 import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { Hub } from './realtime/hub.js'
+import { pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
 import type { Context } from './services/context.js'
 import { UserService } from './services/users.js'
@@ -22,8 +24,12 @@ export interface Palaver {
   migrate(): Promise<void>
   /** Closes what Palaver opened: the database connection and the pub/sub. */
   close(): Promise<void>
+  /** Removes events older than the retention window (done hourly); returns how many went. */
+  pruneEvents(olderThan?: number): Promise<number>
   /** @internal the service context, for the adapters and the real-time layer. */
   readonly context: Context
+  /** @internal the process-wide real-time fan-out. */
+  readonly hub: Hub
 }
 
 /** Creates a Palaver instance: validates options, opens storage, runs migrations. */
@@ -48,7 +54,14 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     if (storage.owned) await storage.db.destroy()
     throw error
   }
-  const api = createApi(context)
+  const hub = new Hub(context, options.logPollIntervalMs)
+  await hub.start()
+  const retention = setInterval(
+    () => void pruneEvents(storage.db, Date.now() - options.eventRetentionMs).catch(() => {}),
+    3600_000,
+  )
+  retention.unref()
+  const api = createApi(context, hub)
   return {
     fetch: async (request) => api.fetch(request),
     options,
@@ -62,10 +75,14 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
       },
     },
     migrate,
+    pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
     close: async () => {
+      clearInterval(retention)
+      await hub.stop()
       await pubsub.close?.()
       if (storage.owned) await storage.db.destroy()
     },
     context,
+    hub,
   }
 }

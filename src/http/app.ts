@@ -1,12 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { HTTPException } from 'hono/http-exception'
 import { PalaverError } from '../errors.js'
+import type { Hub } from '../realtime/hub.js'
 import type { Context } from '../services/context.js'
 import type { ApiEnv } from './env.js'
 import { chatRoutes } from './routes/chats.js'
 import { directoryRoutes } from './routes/directory.js'
+import { eventRoutes } from './routes/events.js'
 import { messageRoutes } from './routes/messages.js'
 import { checkSameOrigin } from './security.js'
+import { viewerOfRequest } from './viewer.js'
 
 function errorResponse(error: PalaverError): Response {
   return Response.json(error.toJSON(), { status: error.status })
@@ -25,7 +28,7 @@ function toErrorResponse(error: unknown): Response {
 }
 
 /** The web-standard core: a Hono app under the base path that answers every API route. */
-export function createApi(ctx: Context): OpenAPIHono<ApiEnv> {
+export function createApi(ctx: Context, hub: Hub): OpenAPIHono<ApiEnv> {
   const { options } = ctx
   const app = new OpenAPIHono<ApiEnv>({ strict: false }).basePath(
     options.basePath,
@@ -48,15 +51,15 @@ export function createApi(ctx: Context): OpenAPIHono<ApiEnv> {
     }
     checkSameOrigin(c.req.raw, options.allowedOrigins)
     c.set('ctx', ctx)
-    const profile = await options.getUser(c.req.raw)
-    if (profile) await ctx.users.remember(profile)
-    c.set('viewer', profile ? await ctx.users.viewerOf(profile) : null)
+    c.set('hub', hub)
+    c.set('viewer', await viewerOfRequest(ctx, c.req.raw))
     await next()
   })
 
   chatRoutes(app)
   messageRoutes(app)
   directoryRoutes(app)
+  eventRoutes(app)
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

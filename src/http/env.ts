@@ -1,3 +1,4 @@
+import type { Hub } from '../realtime/hub.js'
 import type { Context } from '../services/context.js'
 import type { Viewer } from '../services/users.js'
 
@@ -6,5 +7,6 @@ export interface ApiEnv {
   Variables: {
     viewer: Viewer | null
     ctx: Context
+    hub: Hub
   }
 }

@@ -112,6 +112,7 @@ export function defineRoute<
     const query = (spec.query ? parse(spec.query, c.req.query(), 'query') : undefined) as Out<Q>
     const body = (spec.body ? parse(spec.body, await readJson(c), 'body') : undefined) as Out<B>
     const result = await handler({ c, viewer: viewer!, params, query, body })
+    if (result instanceof Response) return result
     if (spec.ok === 204) return c.body(null, 204)
     return c.json(result as object, spec.ok)
   })

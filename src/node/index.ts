@@ -26,3 +26,5 @@ export function toNodeHandler(palaver: Palaver): NodeHandler {
     res.end()
   }
 }
+
+export { attachWebSocket, type WebSocketOptions } from './websocket.js'

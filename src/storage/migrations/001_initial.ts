@@ -136,7 +136,10 @@ export function initialSchema(dialect: SqlDialect): Migration {
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('value', bigint, (c) => c.notNull())
         .execute()
-      await sql`insert into palaver_counters (name, value) values ('event_cursor', 0)`.execute(db)
+      // event_cursor: the last cursor handed out; pruned_through: the last cursor retention removed.
+      await sql`insert into palaver_counters (name, value) values ('event_cursor', 0), ('pruned_through', 0)`.execute(
+        db,
+      )
 
       await dialect.createSearchIndex(db)
     },

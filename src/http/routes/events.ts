@@ -1,0 +1,87 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
+import { invalid } from '../../errors.js'
+import { eventStream, longPoll } from '../../realtime/transports.js'
+import { checkWatchable } from '../../realtime/watch.js'
+import type { ApiEnv } from '../env.js'
+import { defineRoute } from '../route.js'
+
+const Cursor = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+const Watch = z
+  .string()
+  .regex(/^\d{1,15}(,\d{1,15}){0,49}$/, 'expected up to 50 comma-separated chat ids')
+  .transform((s) => s.split(',').map(Number))
+
+const EventsQuery = z.object({
+  after: Cursor.optional(),
+  wait: z.coerce.number().int().min(0).max(60).optional(),
+  watch: Watch.optional(),
+})
+
+const EventSchema = z
+  .object({
+    cursor: z.number().int(),
+    type: z.string(),
+    chatId: z.number().int().nullable(),
+    data: z.unknown(),
+  })
+  .openapi('Event')
+
+const tag = 'Events'
+
+export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/events/',
+      summary: 'Events after a cursor (polling; `wait` long-polls for up to that many seconds)',
+      tag,
+      query: EventsQuery,
+      ok: 200,
+      response: z.object({
+        events: z.array(EventSchema),
+        ephemeral: z.array(z.object({ type: z.string() }).passthrough()),
+        cursor: z.number().int(),
+      }),
+    },
+    async ({ c, viewer, query }) => {
+      const watching = await checkWatchable(c.var.ctx, viewer, query.watch ?? [])
+      const body = await longPoll(c.var.hub, viewer, {
+        after: query.after ?? null,
+        waitSeconds: query.wait ?? 0,
+        watching,
+        signal: c.req.raw.signal,
+      })
+      return c.body(body, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    },
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/events/stream/',
+      summary: 'The same events as Server-Sent Events (resumes from Last-Event-ID)',
+      tag,
+      query: EventsQuery.omit({ wait: true }),
+      ok: 200,
+    },
+    async ({ c, viewer, query }) => {
+      const lastEventId = c.req.header('last-event-id')
+      let after = query.after ?? null
+      if (lastEventId !== undefined && lastEventId !== '') {
+        const parsed = Cursor.safeParse(lastEventId)
+        if (!parsed.success) throw invalid('Last-Event-ID is not a cursor')
+        after = parsed.data
+      }
+      const watching = await checkWatchable(c.var.ctx, viewer, query.watch ?? [])
+      const stream = eventStream(c.var.hub, viewer, { after, watching, signal: c.req.raw.signal })
+      return new Response(stream, {
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-accel-buffering': 'no',
+        },
+      })
+    },
+  )
+}

@@ -1,0 +1,176 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { type WebSocket, WebSocketServer } from 'ws'
+import { PalaverError } from '../errors.js'
+import { viewerOfRequest } from '../http/viewer.js'
+import type { Palaver } from '../palaver.js'
+import { Subscriber } from '../realtime/hub.js'
+import { ackFrame, type ClientMessage, errorFrame, parseClientMessage } from '../realtime/protocol.js'
+import { checkWatchable } from '../realtime/watch.js'
+import { sendMessage } from '../services/messages.js'
+import { setTyping } from '../services/typing.js'
+import type { Viewer } from '../services/users.js'
+
+export interface WebSocketOptions {
+  /** A client whose unsent data passes this many bytes has stopped reading: it is dropped and resumes later. */
+  maxBufferedBytes?: number
+  heartbeatMs?: number
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+/** The request as the web-standard getUser sees it. */
+function toRequest(req: IncomingMessage): Request {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value)
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+  }
+  const secure = (req.socket as { encrypted?: boolean }).encrypted === true
+  return new Request(`${secure ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+    headers,
+  })
+}
+
+/** Cross-site WebSocket hijacking: a browser upgrade from a foreign page carries that page's Origin. */
+function originAllowed(request: Request, allowed: readonly string[]): boolean {
+  const origin = request.headers.get('origin')
+  if (origin === null) return true
+  return origin === new URL(request.url).origin || allowed.includes(origin)
+}
+
+const cursorParam = (value: string | null): number | null => {
+  if (value === null || value === '') return null
+  if (!/^\d{1,15}$/.test(value)) throw new PalaverError('invalid_input', 'after is not a cursor')
+  return Number(value)
+}
+
+const watchParam = (value: string | null): number[] => {
+  if (!value) return []
+  if (!/^\d{1,15}(,\d{1,15}){0,49}$/.test(value))
+    throw new PalaverError('invalid_input', 'watch is not a list of chat ids')
+  return value.split(',').map(Number)
+}
+
+/**
+ * Serves `<basePath>/ws` on a Node http.Server: the event stream of the other transports, plus
+ * sending over the socket. Other upgrade requests are left to the host's own listeners.
+ */
+export function attachWebSocket(
+  server: Server,
+  palaver: Palaver,
+  options: WebSocketOptions = {},
+): { close(): void } {
+  const { context: ctx, hub } = palaver
+  const path = `${palaver.options.basePath}/ws`
+  const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024
+  const wss = new WebSocketServer({ noServer: true, maxPayload: palaver.options.limits.bodyBytes })
+
+  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const request = toRequest(req)
+    const url = new URL(request.url)
+    if (url.pathname !== path && url.pathname !== `${path}/`) return
+    try {
+      if (!originAllowed(request, palaver.options.allowedOrigins)) return refuse(socket, 403, 'Forbidden')
+      const viewer = await viewerOfRequest(ctx, request)
+      if (!viewer) return refuse(socket, 401, 'Unauthorized')
+      const after = cursorParam(url.searchParams.get('after'))
+      const watching = await checkWatchable(ctx, viewer, watchParam(url.searchParams.get('watch')))
+      wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, viewer, after, watching))
+    } catch (error) {
+      if (error instanceof PalaverError) return refuse(socket, error.status, error.code)
+      console.error('[palaver] WebSocket upgrade failed', error)
+      refuse(socket, 503, 'Service Unavailable')
+    }
+  }
+
+  async function serve(
+    ws: WebSocket,
+    viewer: Viewer,
+    after: number | null,
+    watching: number[],
+  ): Promise<void> {
+    const send = (json: string) => {
+      if (ws.readyState !== ws.OPEN) return
+      if (ws.bufferedAmount > maxBuffered) {
+        ws.terminate()
+        return
+      }
+      ws.send(json)
+    }
+    const sub = new Subscriber(viewer.id, { event: (frame) => send(frame.json), ephemeral: send })
+    for (const chatId of watching) hub.watch(sub, chatId)
+    let alive = true
+    const heartbeat = setInterval(() => {
+      if (!alive) return ws.terminate()
+      alive = false
+      ws.ping()
+    }, options.heartbeatMs ?? 30_000)
+    heartbeat.unref()
+    ws.on('pong', () => {
+      alive = true
+    })
+    ws.on('close', () => {
+      clearInterval(heartbeat)
+      hub.disconnect(sub)
+    })
+    // Actions run one after another, so a client's sends are stored in the order it sent them.
+    let pending = Promise.resolve()
+    ws.on('message', (data, isBinary) => {
+      alive = true
+      const text = isBinary ? null : data.toString()
+      pending = pending.then(() => handle(text))
+    })
+
+    async function handle(text: string | null): Promise<void> {
+      let message: ClientMessage | undefined
+      try {
+        if (text === null) throw new PalaverError('invalid_input', 'Send frames as JSON text')
+        message = parseClientMessage(text)
+        send(ackFrame(message.id, await perform(message)))
+      } catch (error) {
+        if (error instanceof PalaverError) return send(errorFrame(message?.id, error))
+        console.error('[palaver] WebSocket action failed', error)
+        send(errorFrame(message?.id, new PalaverError('unavailable', 'Try again shortly')))
+      }
+    }
+
+    async function perform(message: ClientMessage): Promise<unknown> {
+      switch (message.action) {
+        case 'send': {
+          const { message: stored } = await sendMessage(ctx, viewer, message.chatId, message)
+          return stored
+        }
+        case 'typing':
+          return setTyping(ctx, viewer, message.chatId, message.isTyping)
+        case 'watch':
+          await checkWatchable(ctx, viewer, [message.chatId])
+          return hub.watch(sub, message.chatId)
+        case 'unwatch':
+          return hub.unwatch(sub, message.chatId)
+        case 'ping':
+          return { cursor: sub.cursor }
+      }
+    }
+
+    try {
+      await hub.connect(sub, after)
+      send(`{"type":"ready","cursor":${sub.cursor}}`)
+    } catch (error) {
+      console.error('[palaver] WebSocket could not resume', error)
+      ws.close(1011, 'could not resume')
+    }
+  }
+
+  const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head)
+  server.on('upgrade', listener)
+  return {
+    close() {
+      server.off('upgrade', listener)
+      for (const client of wss.clients) client.terminate()
+      wss.close()
+    },
+  }
+}

@@ -1,0 +1,248 @@
+import type { Context } from '../services/context.js'
+import { EVENTS_CHANNEL } from '../services/context.js'
+import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
+import { type Frame, headCursor, prunedThrough, readAll, readVisible } from './log.js'
+
+/** How a transport hands frames to its client. */
+export interface Sink {
+  /** A persisted event; `cursor` is what the client hands back to resume. */
+  event(frame: Frame): void
+  /** Typing, presence and control messages: not in the log, no cursor. */
+  ephemeral(json: string): void
+}
+
+/** One live connection of one user, whatever its transport. */
+export class Subscriber {
+  cursor = 0
+  readonly chats = new Set<number>()
+  readonly watching = new Set<number>()
+  /** Frames routed while the subscriber catches up from the database; null once live. */
+  queue: Frame[] | null = []
+  closed = false
+
+  constructor(
+    readonly userId: string,
+    readonly sink: Sink,
+  ) {}
+
+  deliver(frame: Frame): void {
+    if (this.closed) return
+    if (this.queue) {
+      this.queue.push(frame)
+      return
+    }
+    // Anything at or before the cursor was already sent: the client never sees an event twice.
+    if (frame.cursor <= this.cursor) return
+    this.cursor = frame.cursor
+    this.sink.event(frame)
+  }
+}
+
+const CATCH_UP_PAGE = 500
+const TAIL_PAGE = 1000
+const TYPING_EXPIRES_MS = 6000
+
+/**
+ * The process-wide fan-out. One tailer reads each new event from the log once (woken by pub/sub,
+ * and by a timer so that a lost notification only delays delivery), serializes it once, and routes
+ * it in memory to the subscribers of its chat and of the user it is about.
+ */
+export class Hub {
+  /** The newest cursor this process has routed. */
+  head = 0
+  private readonly byChat = new Map<number, Set<Subscriber>>()
+  private readonly byUser = new Map<string, Set<Subscriber>>()
+  private readonly typingTimers = new Map<string, NodeJS.Timeout>()
+  private unsubscribe: Array<() => void> = []
+  private timer: NodeJS.Timeout | undefined
+  private tailing = false
+  private tailAgain = false
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly pollIntervalMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.head = await headCursor(this.ctx.db)
+    this.unsubscribe = [
+      this.ctx.pubsub.subscribe(EVENTS_CHANNEL, () => void this.tail()),
+      this.ctx.pubsub.subscribe(TYPING_CHANNEL, (message) => this.routeTyping(message)),
+    ]
+    this.timer = setInterval(() => void this.tail(), this.pollIntervalMs)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    for (const off of this.unsubscribe) off()
+    for (const t of this.typingTimers.values()) clearTimeout(t)
+    this.typingTimers.clear()
+    // Let a tail in progress finish before the database goes away.
+    while (this.tailing) await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+
+  get connectionCount(): number {
+    let n = 0
+    for (const set of this.byUser.values()) n += set.size
+    return n
+  }
+
+  /**
+   * Brings a subscriber live: replays what it missed after `after` (or starts from now when null),
+   * then hands it the frames routed meanwhile, so nothing is skipped and nothing is sent twice.
+   */
+  async connect(sub: Subscriber, after: number | null): Promise<void> {
+    addTo(this.byUser, sub.userId, sub)
+    try {
+      const chats = await this.ctx.db
+        .selectFrom('palaver_members')
+        .select('chat_id')
+        .where('user_id', '=', sub.userId)
+        .execute()
+      for (const { chat_id } of chats) this.follow(sub, chat_id)
+      sub.cursor = after ?? this.head
+      if (after !== null && (await this.mustResync(after))) {
+        sub.cursor = Math.max(this.head, await headCursor(this.ctx.db))
+        sub.sink.ephemeral(`{"type":"resync","cursor":${sub.cursor}}`)
+      } else {
+        await this.replay(sub)
+      }
+      const queued = sub.queue ?? []
+      sub.queue = null
+      for (const frame of queued) sub.deliver(frame)
+    } catch (error) {
+      this.disconnect(sub)
+      throw error
+    }
+  }
+
+  disconnect(sub: Subscriber): void {
+    sub.closed = true
+    removeFrom(this.byUser, sub.userId, sub)
+    for (const chatId of sub.chats) removeFrom(this.byChat, chatId, sub)
+    for (const chatId of sub.watching) removeFrom(this.byChat, chatId, sub)
+  }
+
+  /** Starts sending a public room's events to a subscriber who is not a member (the caller checked access). */
+  watch(sub: Subscriber, chatId: number): void {
+    sub.watching.add(chatId)
+    addTo(this.byChat, chatId, sub)
+  }
+
+  unwatch(sub: Subscriber, chatId: number): void {
+    sub.watching.delete(chatId)
+    if (!sub.chats.has(chatId)) removeFrom(this.byChat, chatId, sub)
+  }
+
+  /** Reads whatever the log has beyond the head and routes it; concurrent calls coalesce into one more pass. */
+  async tail(): Promise<void> {
+    if (this.tailing) {
+      this.tailAgain = true
+      return
+    }
+    this.tailing = true
+    try {
+      do {
+        this.tailAgain = false
+        for (;;) {
+          const frames = await readAll(this.ctx.db, this.head, TAIL_PAGE)
+          for (const frame of frames) {
+            this.route(frame)
+            this.head = frame.cursor
+          }
+          if (frames.length < TAIL_PAGE) break
+        }
+      } while (this.tailAgain)
+    } catch (error) {
+      // The database is unreachable for now: the timer tries again, and clients resume from their cursors.
+      console.error('[palaver] reading the event log failed:', (error as Error).message)
+    } finally {
+      this.tailing = false
+    }
+  }
+
+  private async mustResync(after: number): Promise<boolean> {
+    if (after < (await prunedThrough(this.ctx.db))) return true
+    return after > Math.max(this.head, await headCursor(this.ctx.db))
+  }
+
+  private async replay(sub: Subscriber): Promise<void> {
+    for (;;) {
+      const frames = await readVisible(this.ctx.db, sub.userId, sub.cursor, CATCH_UP_PAGE, [...sub.watching])
+      for (const frame of frames) {
+        sub.cursor = frame.cursor
+        sub.sink.event(frame)
+      }
+      if (frames.length < CATCH_UP_PAGE) return
+    }
+  }
+
+  private follow(sub: Subscriber, chatId: number): void {
+    sub.chats.add(chatId)
+    addTo(this.byChat, chatId, sub)
+  }
+
+  private unfollow(sub: Subscriber, chatId: number): void {
+    sub.chats.delete(chatId)
+    if (!sub.watching.has(chatId)) removeFrom(this.byChat, chatId, sub)
+  }
+
+  private route(frame: Frame): void {
+    const aboutUser = frame.userId ? this.byUser.get(frame.userId) : undefined
+    // A newcomer follows the chat before its member.added is routed, so they get it with everything after.
+    if (frame.type === 'member.added' && aboutUser && frame.chatId !== null) {
+      for (const sub of aboutUser) this.follow(sub, frame.chatId)
+    }
+    const recipients = new Set(frame.chatId === null ? [] : this.byChat.get(frame.chatId))
+    for (const sub of aboutUser ?? []) recipients.add(sub)
+    for (const sub of recipients) sub.deliver(frame)
+    // Someone removed stops following the chat from the very next event.
+    if (aboutUser && (frame.type === 'member.removed' || frame.type === 'chat.deleted')) {
+      const chatId = frame.chatId ?? (JSON.parse(frame.json) as { data: { chatId: number } }).data.chatId
+      for (const sub of aboutUser) this.unfollow(sub, chatId)
+    }
+  }
+
+  private routeTyping(message: string): void {
+    let signal: TypingSignal
+    try {
+      signal = JSON.parse(message) as TypingSignal
+    } catch {
+      return
+    }
+    const key = `${signal.chatId}:${signal.userId}`
+    clearTimeout(this.typingTimers.get(key))
+    this.typingTimers.delete(key)
+    if (signal.isTyping) {
+      // Typing expires by itself a few seconds after the last signal, even if "stopped" never comes.
+      const timer = setTimeout(() => {
+        this.typingTimers.delete(key)
+        this.sendTyping({ ...signal, isTyping: false, at: Date.now() })
+      }, TYPING_EXPIRES_MS)
+      timer.unref()
+      this.typingTimers.set(key, timer)
+    }
+    this.sendTyping(signal)
+  }
+
+  private sendTyping(signal: TypingSignal): void {
+    const subs = this.byChat.get(signal.chatId)
+    if (!subs) return
+    const json = `{"type":"typing","chatId":${signal.chatId},"data":${JSON.stringify(signal)}}`
+    for (const sub of subs) if (sub.userId !== signal.userId && !sub.closed) sub.sink.ephemeral(json)
+  }
+}
+
+function addTo<K>(index: Map<K, Set<Subscriber>>, key: K, sub: Subscriber): void {
+  let set = index.get(key)
+  if (!set) index.set(key, (set = new Set()))
+  set.add(sub)
+}
+
+function removeFrom<K>(index: Map<K, Set<Subscriber>>, key: K, sub: Subscriber): void {
+  const set = index.get(key)
+  if (!set) return
+  set.delete(sub)
+  if (set.size === 0) index.delete(key)
+}

@@ -1,0 +1,110 @@
+import type { Viewer } from '../services/users.js'
+import { type Hub, Subscriber } from './hub.js'
+import type { Frame } from './log.js'
+
+/**
+ * Long-polling: answers `{events, ephemeral, cursor}` at once when events are waiting, else when one arrives or `waitSeconds` pass.
+ * Plain polling is the same with `waitSeconds = 0`.
+ */
+export async function longPoll(
+  hub: Hub,
+  viewer: Viewer,
+  options: { after: number | null; waitSeconds: number; watching: readonly number[]; signal: AbortSignal },
+): Promise<string> {
+  const frames: Frame[] = []
+  const ephemeral: string[] = []
+  let wake = () => {}
+  const woken = new Promise<void>((resolve) => {
+    wake = resolve
+  })
+  const sub = new Subscriber(viewer.id, {
+    event(frame) {
+      frames.push(frame)
+      wake()
+    },
+    ephemeral(json) {
+      ephemeral.push(json)
+      wake()
+    },
+  })
+  for (const chatId of options.watching) sub.watching.add(chatId)
+  try {
+    for (const chatId of options.watching) hub.watch(sub, chatId)
+    await hub.connect(sub, options.after)
+    if (frames.length === 0 && ephemeral.length === 0 && options.waitSeconds > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        woken,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, options.waitSeconds * 1000)
+          options.signal.addEventListener('abort', () => resolve(), { once: true })
+        }),
+      ])
+      clearTimeout(timer)
+      // Events of one burst usually arrive together: a moment's grace sends them in one answer.
+      if (frames.length > 0) await new Promise((resolve) => setTimeout(resolve, 15))
+    }
+  } finally {
+    hub.disconnect(sub)
+  }
+  const events = frames.map((f) => f.json).join(',')
+  return `{"events":[${events}],"ephemeral":[${ephemeral.join(',')}],"cursor":${sub.cursor}}`
+}
+
+const encoder = new TextEncoder()
+const HEARTBEAT_MS = 15_000
+/** A client this far behind stops being fed: it reconnects and resumes from its cursor instead. */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024
+
+/** Server-Sent Events: each event with its cursor as `id`, so the browser resumes with Last-Event-ID. */
+export function eventStream(
+  hub: Hub,
+  viewer: Viewer,
+  options: { after: number | null; watching: readonly number[]; signal: AbortSignal },
+): ReadableStream<Uint8Array> {
+  let sub: Subscriber | undefined
+  let heartbeat: NodeJS.Timeout | undefined
+  const stop = () => {
+    clearInterval(heartbeat)
+    if (sub) hub.disconnect(sub)
+  }
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const write = (text: string) => {
+          if (sub?.closed) return
+          if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
+            stop()
+            controller.error(new Error('slow consumer'))
+            return
+          }
+          controller.enqueue(encoder.encode(text))
+        }
+        sub = new Subscriber(viewer.id, {
+          event: (frame) => write(`id: ${frame.cursor}\ndata: ${frame.json}\n\n`),
+          ephemeral: (json) => write(`data: ${json}\n\n`),
+        })
+        for (const chatId of options.watching) hub.watch(sub, chatId)
+        write('retry: 2000\n\n')
+        heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS)
+        heartbeat.unref()
+        options.signal.addEventListener('abort', () => {
+          stop()
+          try {
+            controller.close()
+          } catch {}
+        })
+        const ready = sub
+        hub.connect(ready, options.after).then(
+          () => write(`data: {"type":"ready","cursor":${ready.cursor}}\n\n`),
+          (error: unknown) => {
+            stop()
+            controller.error(error)
+          },
+        )
+      },
+      cancel: stop,
+    },
+    { highWaterMark: MAX_QUEUED_BYTES, size: (chunk) => chunk.byteLength },
+  )
+}

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases } from './helpers/databases.js'
+import { connectSocket, Inbox, type LiveServer, startLiveServer } from './helpers/live.js'
+
+describe.each(databases)('real-time delivery on $name', (database) => {
+  let live: LiveServer
+  let chatId: number
+  beforeAll(async () => {
+    live = await startLiveServer(database)
+    chatId = (await live.call('alice', 'POST', '/api/chats/', { title: 'Live', memberIds: ['bob'] })).body.id
+  })
+  afterAll(() => live.close())
+
+  const send = (user: string, body: string, to = chatId) =>
+    live.call(user, 'POST', `/api/chats/${to}/messages/`, { body })
+
+  it('delivers a message sent over REST to the other member’s socket, once', async () => {
+    const bob = await connectSocket(live, 'bob')
+    const sent = await send('alice', 'over rest')
+    await bob.inbox.until('the message', () => bob.inbox.of('message.created').length === 1)
+    const [event] = bob.inbox.of('message.created')
+    expect(event.data.message).toMatchObject({ id: sent.body.id, body: 'over rest', senderId: 'alice' })
+    expect(event.chatId).toBe(chatId)
+    await bob.close()
+  })
+
+  it('sends over the socket with an acknowledgement carrying the stored message, idempotently', async () => {
+    const alice = await connectSocket(live, 'alice')
+    const bob = await connectSocket(live, 'bob')
+    const ack = await alice.request({ action: 'send', chatId, body: ' via socket ', clientId: 'ws-1' })
+    expect(ack).toMatchObject({ type: 'ack', ok: true, result: { body: 'via socket', clientId: 'ws-1' } })
+    const again = await alice.request({ action: 'send', chatId, body: 'via socket', clientId: 'ws-1' })
+    expect(again.result.id).toBe(ack.result.id)
+    await bob.inbox.until('the message', () => bob.inbox.of('message.created').length === 1)
+    const refused = await alice.request({ action: 'send', chatId: 999999, body: 'nowhere' })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    await alice.close()
+    await bob.close()
+  })
+
+  it('resumes from a cursor with exactly what was missed', async () => {
+    const first = await connectSocket(live, 'bob')
+    await send('alice', 'before the drop')
+    await first.inbox.until('the first message', () => first.inbox.of('message.created').length === 1)
+    const cursor = first.inbox.cursor
+    first.ws.terminate()
+    for (const n of [1, 2, 3, 4, 5]) await send('alice', `missed ${n}`)
+    const second = await connectSocket(live, 'bob', { after: cursor })
+    await second.inbox.until('five messages', () => second.inbox.of('message.created').length >= 5)
+    expect(second.inbox.of('message.created').map((e) => e.data.message.body)).toEqual([
+      'missed 1',
+      'missed 2',
+      'missed 3',
+      'missed 4',
+      'missed 5',
+    ])
+    await second.close()
+  })
+
+  it('streams the same events over Server-Sent Events, resuming from Last-Event-ID', async () => {
+    const inbox = new Inbox()
+    const controller = new AbortController()
+    const response = await fetch(`${live.origin}/messages/api/events/stream/`, {
+      headers: { 'x-test-user': 'bob' },
+      signal: controller.signal,
+    })
+    expect(response.headers.get('content-type')).toContain('text/event-stream')
+    void (async () => {
+      const decoder = new TextDecoder()
+      let buffer = ''
+      try {
+        for await (const chunk of response.body!) {
+          buffer += decoder.decode(chunk, { stream: true })
+          let end = buffer.indexOf('\n\n')
+          while (end >= 0) {
+            const data = buffer
+              .slice(0, end)
+              .split('\n')
+              .find((line) => line.startsWith('data: '))
+            if (data) inbox.push(JSON.parse(data.slice(6)))
+            buffer = buffer.slice(end + 2)
+            end = buffer.indexOf('\n\n')
+          }
+        }
+      } catch {}
+    })()
+    await inbox.until('ready', () => inbox.other.some((f) => f.type === 'ready'))
+    await send('alice', 'over sse')
+    await inbox.until('the message', () => inbox.of('message.created').length === 1)
+    controller.abort()
+    const cursor = inbox.cursor
+    await send('alice', 'after sse')
+    const resumed = await fetch(`${live.origin}/messages/api/events/stream/`, {
+      headers: { 'x-test-user': 'bob', 'last-event-id': String(cursor) },
+    })
+    const reader = resumed.body!.getReader()
+    let text = ''
+    while (!text.includes('after sse')) text += new TextDecoder().decode((await reader.read()).value)
+    expect(text).not.toContain('over sse')
+    await reader.cancel()
+  })
+
+  it('long-polls: answers when an event arrives, and plain polling returns what is waiting', async () => {
+    const start = await live.call('bob', 'GET', '/api/events/')
+    expect(start.body.events).toEqual([])
+    const waiting = live.call('bob', 'GET', `/api/events/?after=${start.body.cursor}&wait=20`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await send('alice', 'long polled')
+    const answer = await waiting
+    expect(answer.body.events.map((e: any) => e.data.message?.body)).toContain('long polled')
+    await send('alice', 'polled')
+    const polled = await live.call('bob', 'GET', `/api/events/?after=${answer.body.cursor}`)
+    const created = polled.body.events.filter((e: any) => e.type === 'message.created')
+    expect(created.map((e: any) => e.data.message.body)).toEqual(['polled'])
+  })
+
+  it('starts a newcomer’s events at once when added, and stops them from the next event when removed', async () => {
+    const dana = await connectSocket(live, 'dana')
+    const group = await live.call('alice', 'POST', '/api/chats/', { title: 'Join me' })
+    await live.call('alice', 'POST', `/api/chats/${group.body.id}/members/add/`, { userIds: ['dana'] })
+    await dana.inbox.until('member.added', () => dana.inbox.of('member.added').length === 1)
+    await send('alice', 'welcome dana', group.body.id)
+    await dana.inbox.until('the welcome', () => dana.inbox.of('message.created').length === 1)
+    await live.call('alice', 'DELETE', `/api/chats/${group.body.id}/members/dana/remove/`)
+    await dana.inbox.until('member.removed', () => dana.inbox.of('member.removed').length === 1)
+    await send('alice', 'secret after removal', group.body.id)
+    // A message in another chat dana is in proves delivery went on: anything before it has arrived.
+    const dm = await live.call('alice', 'POST', '/api/dms/', { userId: 'dana' })
+    await send('alice', 'marker', dm.body.id)
+    await dana.inbox.until('the marker', () =>
+      dana.inbox.of('message.created').some((e) => e.data.message.body === 'marker'),
+    )
+    expect(JSON.stringify(dana.inbox.events)).not.toContain('secret after removal')
+    await dana.close()
+  })
+
+  it('refuses an upgrade from a foreign Origin and from an anonymous visitor', async () => {
+    await expect(connectSocket(live, 'bob', {}, { origin: 'https://evil.example' })).rejects.toThrow(/403/)
+    await expect(connectSocket(live, '')).rejects.toThrow(/401/)
+  })
+
+  it('tells a client whose cursor is older than the retained log to resync', async () => {
+    await send('alice', 'soon pruned')
+    await live.palaver.pruneEvents(Date.now() + 1000)
+    const stale = await connectSocket(live, 'bob', { after: 1 })
+    expect(stale.inbox.other).toContainEqual(expect.objectContaining({ type: 'resync' }))
+    await stale.close()
+    const polled = await live.call('bob', 'GET', '/api/events/?after=1')
+    expect(polled.body.ephemeral).toContainEqual(expect.objectContaining({ type: 'resync' }))
+  })
+})
