@@ -69,8 +69,11 @@ describe.each(databases)('real-time delivery on $name', (database) => {
       const decoder = new TextDecoder()
       let buffer = ''
       try {
-        for await (const chunk of response.body!) {
-          buffer += decoder.decode(chunk, { stream: true })
+        const reader = response.body!.getReader()
+        for (;;) {
+          const { value, done } = await reader.read()
+          if (done) break
+          buffer += decoder.decode(value, { stream: true })
           let end = buffer.indexOf('\n\n')
           while (end >= 0) {
             const data = buffer
