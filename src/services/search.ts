@@ -1,5 +1,7 @@
 import { invalid, PalaverError } from '../errors.js'
-import type { SearchResultView } from '../schemas.js'
+import type { MessageView, SearchResultView } from '../schemas.js'
+import type { SearchHit } from '../storage/dialect.js'
+import { type ChatAccess, loadChat } from './access.js'
 import type { Context } from './context.js'
 import type { Viewer } from './users.js'
 import { chatViews, messageViews } from './views.js'
@@ -34,39 +36,15 @@ export async function searchMessages(
   }
   const terms = searchTerms(query.q)
   if (terms.length === 0) throw invalid('Type at least one word to search for')
-  const hits = await ctx.dialect.searchMessages(ctx.db, {
-    viewerId: viewer.id,
-    terms,
-    ...(query.chatId === undefined ? {} : { chatId: query.chatId }),
-    limit: query.limit ?? 20,
-  })
+  const limit = query.limit ?? 20
+  const { hits, access } = await visibleHits(ctx, viewer, terms, query.chatId, limit)
   if (hits.length === 0) return { results: [] }
   const ids = hits.map((h) => h.messageId)
-  const [rows, chatRows, members] = await Promise.all([
-    ctx.db.selectFrom('palaver_messages').selectAll().where('id', 'in', ids).execute(),
-    ctx.db
-      .selectFrom('palaver_chats')
-      .selectAll()
-      .where('id', 'in', [...new Set(hits.map((h) => h.chatId))])
-      .execute(),
-    ctx.db
-      .selectFrom('palaver_members')
-      .selectAll()
-      .where('user_id', '=', viewer.id)
-      .where('chat_id', 'in', [...new Set(hits.map((h) => h.chatId))])
-      .execute(),
-  ])
-  const byId = new Map(rows.map((r) => [r.id, r]))
-  const memberOf = new Map(members.map((m) => [m.chat_id, m]))
-  const chats = await chatViews(
-    ctx,
-    ctx.db,
-    viewer,
-    chatRows.map((chat) => ({ chat, member: memberOf.get(chat.id) ?? null, room: null })),
-  )
+  const rows = await ctx.db.selectFrom('palaver_messages').selectAll().where('id', 'in', ids).execute()
+  const chats = await chatViews(ctx, ctx.db, viewer, [...new Set(hits.map((h) => access.get(h.chatId)!))])
   const chatById = new Map(chats.map((c) => [c.id, c]))
-  const views = new Map<number, Awaited<ReturnType<typeof messageViews>>[number]>()
-  for (const chat of chatRows) {
+  const views = new Map<number, MessageView>()
+  for (const chat of chats) {
     const inChat = rows.filter((r) => r.chat_id === chat.id)
     for (const view of await messageViews(ctx, ctx.db, chat.id, inChat, viewer)) views.set(view.id, view)
   }
@@ -74,7 +52,7 @@ export async function searchMessages(
   for (const hit of hits) {
     const message = views.get(hit.messageId)
     const chat = chatById.get(hit.chatId)
-    if (!message || !chat || !byId.has(hit.messageId)) continue
+    if (!message || !chat) continue
     results.push({
       message,
       chat: { id: chat.id, kind: chat.kind, title: chat.title },
@@ -82,4 +60,40 @@ export async function searchMessages(
     })
   }
   return { results }
+}
+
+/**
+ * The best hits in chats the viewer may still see. Membership is checked by the database; what the host
+ * decides (a room it now hides, a kind of chat the site switched off) is checked here, asking for more
+ * hits when some had to be left out.
+ */
+async function visibleHits(
+  ctx: Context,
+  viewer: Viewer,
+  terms: string[],
+  chatId: number | undefined,
+  limit: number,
+): Promise<{ hits: SearchHit[]; access: Map<number, ChatAccess> }> {
+  const access = new Map<number, ChatAccess | null>()
+  for (let size = limit; ; size *= 4) {
+    const hits = await ctx.dialect.searchMessages(ctx.db, {
+      viewerId: viewer.id,
+      terms,
+      ...(chatId === undefined ? {} : { chatId }),
+      limit: size,
+    })
+    for (const id of new Set(hits.map((h) => h.chatId))) {
+      if (access.has(id)) continue
+      const loaded = await loadChat(ctx, ctx.db, id, viewer).catch((error: unknown) => {
+        if (error instanceof PalaverError && error.code === 'not_found') return null
+        throw error
+      })
+      access.set(id, loaded)
+    }
+    const visible = hits.filter((h) => access.get(h.chatId))
+    if (visible.length >= limit || hits.length < size || size >= 1000) {
+      const seen = new Map([...access].filter((entry): entry is [number, ChatAccess] => entry[1] !== null))
+      return { hits: visible.slice(0, limit), access: seen }
+    }
+  }
 }

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases } from './helpers/databases.js'
+import { type Options, startServer, type TestServer } from './helpers/server.js'
+
+/** Rooms of videos; the host can hide one later. */
+const hiddenVideos = new Set<string>()
+const rooms: Options['rooms'] = {
+  video: (id) => ({ title: `Video ${id}`, access: hiddenVideos.has(id) ? 'hidden' : 'public' }),
+}
+
+describe.each(databases)('message search on $name', (database) => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(database, { rooms })
+  })
+  afterAll(() => server.close())
+
+  const group = async (memberIds = ['bob']) =>
+    (await server.as('alice').post('/api/chats/', { title: 'Search group', memberIds })).body.id as number
+  const send = async (user: string, chatId: number, body: string) =>
+    (await server.as(user).post(`/api/chats/${chatId}/messages/`, { body })).body as { id: number }
+  const search = async (user: string, q: string, extra = '') => {
+    const reply = await server.as(user).get(`/api/search/?q=${encodeURIComponent(q)}${extra}`)
+    expect(reply.status, q).toBe(200)
+    return reply.body.results as Array<{ message: any; chat: any; snippet: string }>
+  }
+  const ids = (results: Array<{ message: { id: number } }>) => results.map((r) => r.message.id)
+
+  it('finds messages with the matched words highlighted, and the chat they are in', async () => {
+    const chat = await group()
+    const sent = await send('alice', chat, 'Lunch at the pineapple place?')
+    const results = await search('bob', 'pineapple')
+    expect(ids(results)).toEqual([sent.id])
+    expect(results[0]).toMatchObject({
+      message: { id: sent.id, chatId: chat, senderId: 'alice', body: 'Lunch at the pineapple place?' },
+      chat: { id: chat, kind: 'group', title: 'Search group' },
+      snippet: 'Lunch at the <mark>pineapple</mark> place?',
+    })
+  })
+
+  it('searches only the chats I am a member of', async () => {
+    const chat = await group()
+    await send('alice', chat, 'the walrus password')
+    expect(await search('charlie', 'walrus')).toEqual([])
+    const room = (await server.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 's1' })).body
+    await server.as('alice').post(`/api/chats/${room.id}/join/`)
+    await send('alice', room.id, 'walrus in a public room')
+    expect(await search('charlie', 'walrus')).toEqual([])
+    expect(await search('alice', 'walrus')).toHaveLength(2)
+  })
+
+  it('stops finding a room the host now hides', async () => {
+    const room = (await server.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 's2' })).body
+    await server.as('alice').post(`/api/chats/${room.id}/join/`)
+    await send('alice', room.id, 'narwhal sighting')
+    expect(await search('alice', 'narwhal')).toHaveLength(1)
+    hiddenVideos.add('s2')
+    try {
+      expect(await search('alice', 'narwhal')).toEqual([])
+    } finally {
+      hiddenVideos.delete('s2')
+    }
+  })
+
+  it('ranks better matches first', async () => {
+    const chat = await group()
+    const weak = await send('alice', chat, 'a mango and nothing else worth a smoothie mention today')
+    const strong = await send('alice', chat, 'mango smoothie, mango smoothie, mango smoothie')
+    const middle = await send('alice', chat, 'mango smoothie')
+    expect(ids(await search('bob', 'mango smoothie'))).toEqual([strong.id, middle.id, weak.id])
+  })
+
+  it('matches word prefixes and needs every word', async () => {
+    const chat = await group()
+    const both = await send('alice', chat, 'Grapefruit marmalade recipe')
+    await send('alice', chat, 'grapefruit only')
+    expect(ids(await search('bob', 'grap'))).toContain(both.id)
+    expect(ids(await search('bob', 'GRAPE marm'))).toEqual([both.id])
+    expect(await search('bob', 'fruit')).toEqual([])
+  })
+
+  it('escapes every HTML character in the snippet and marks only the matched words', async () => {
+    const chat = await group()
+    await send('alice', chat, `<b>x</b> & "quotes" it's`)
+    const [result] = await search('bob', 'quotes')
+    expect(result!.snippet).toBe('&lt;b&gt;x&lt;/b&gt; &amp; &quot;<mark>quotes</mark>&quot; it&#39;s')
+    expect(result!.message.body).toBe(`<b>x</b> & "quotes" it's`)
+  })
+
+  it('cuts a long message to the text around the match', async () => {
+    const chat = await group()
+    const filler = (word: string) => Array.from({ length: 40 }, (_, i) => `${word}${i}`).join(' ')
+    await send('alice', chat, `${filler('before')} the hidden wombat is here ${filler('after')}`)
+    const [hit] = await search('bob', 'wombat')
+    expect(hit!.snippet).toMatch(/^….*the hidden <mark>wombat<\/mark> is here.*…$/)
+    expect(hit!.snippet.split(' ').length).toBeLessThan(40)
+  })
+
+  it('treats search syntax in the query as plain text, never failing', async () => {
+    const chat = await group()
+    const sent = await send('alice', chat, 'syntax torture: kumquat AND papaya OR NOT NEAR lime')
+    const queries = [
+      '"kumquat',
+      'kumquat"',
+      '"kumquat"',
+      'kumquat*',
+      '*kumquat',
+      'kumquat:*',
+      'kumquat AND',
+      'AND kumquat',
+      'kumquat OR papaya',
+      'NOT kumquat',
+      'kumquat NEAR(',
+      'NEAR(kumquat papaya)',
+      '(kumquat',
+      'kumquat)',
+      'kumquat & papaya | !lime',
+      "kumquat's",
+      'kumquat\\',
+      '-kumquat',
+      '^kumquat',
+      '{kumquat}',
+      'kumquat <-> papaya',
+      'kumquat\u0000',
+    ]
+    for (const q of queries) expect(ids(await search('bob', q)), q).toContain(sent.id)
+    for (const q of ['AND', 'NEAR', 'OR', 'NOT', 'body:kumquat', 'kumquat^2']) await search('bob', q)
+    for (const q of ['*', '"', '()', ':', '&', '\u0301', '""*', '\u200B']) {
+      const reply = await server.as('bob').get(`/api/search/?q=${encodeURIComponent(q)}`)
+      expect([200, 400], q).toContain(reply.status)
+    }
+  })
+
+  it('refuses an empty query with 400', async () => {
+    for (const path of ['/api/search/', '/api/search/?q=', '/api/search/?q=%20%20']) {
+      const reply = await server.as('bob').get(path)
+      expect(reply.status, path).toBe(400)
+      expect(reply.body.error.code).toBe('invalid_input')
+    }
+  })
+
+  it('finds accented, Lithuanian and Arabic words, regardless of case', async () => {
+    const chat = await group()
+    const french = await send('alice', chat, 'Un café crème, s’il vous plaît')
+    const lithuanian = await send('alice', chat, 'Ąžuolas žaliuoja prie kelio')
+    const arabic = await send('alice', chat, 'مرحبا بالعالم')
+    expect(ids(await search('bob', 'café'))).toEqual([french.id])
+    expect(ids(await search('bob', 'CRÈME'))).toEqual([french.id])
+    expect(ids(await search('bob', 'ąžuol'))).toEqual([lithuanian.id])
+    expect(ids(await search('bob', 'ŽALIUOJA'))).toEqual([lithuanian.id])
+    const [hit] = await search('bob', 'مرحبا')
+    expect(hit!.message.id).toBe(arabic.id)
+    expect(hit!.snippet).toBe('<mark>مرحبا</mark> بالعالم')
+  })
+
+  it('narrows to one chat with chatId', async () => {
+    const [one, two] = [await group(), await group()]
+    const inOne = await send('alice', one, 'lemonade stand')
+    const inTwo = await send('bob', two, 'lemonade stand')
+    expect(ids(await search('bob', 'lemonade')).sort()).toEqual([inOne.id, inTwo.id].sort())
+    expect(ids(await search('bob', 'lemonade', `&chatId=${two}`))).toEqual([inTwo.id])
+    const theirs = (await server.as('dana').post('/api/chats/', { memberIds: ['erin'] })).body.id
+    await send('dana', theirs, 'lemonade secret')
+    expect(await search('bob', 'lemonade', `&chatId=${theirs}`)).toEqual([])
+    expect((await server.as('bob').get('/api/search/?q=lemonade&chatId=abc')).status).toBe(400)
+  })
+
+  it('stops matching the old words of an edited message, and finds the new ones', async () => {
+    const chat = await group()
+    const sent = await send('alice', chat, 'meet at the aardvark statue')
+    await server.as('alice').patch(`/api/messages/${sent.id}/`, { body: 'meet at the platypus statue' })
+    expect(await search('bob', 'aardvark')).toEqual([])
+    const [hit] = await search('bob', 'platypus')
+    expect(hit).toMatchObject({ message: { id: sent.id, body: 'meet at the platypus statue' } })
+    expect(hit!.message.editedAt).not.toBeNull()
+  })
+
+  it('no longer finds a deleted message', async () => {
+    const chat = await group()
+    const sent = await send('alice', chat, 'ocelot on the loose')
+    await server.as('alice').delete(`/api/messages/${sent.id}/`)
+    expect(await search('alice', 'ocelot')).toEqual([])
+  })
+
+  it('limits the number of results', async () => {
+    const chat = await group()
+    for (let i = 0; i < 5; i++) await send('alice', chat, `quokka number ${i}`)
+    expect(await search('bob', 'quokka', '&limit=2')).toHaveLength(2)
+    expect(await search('bob', 'quokka')).toHaveLength(5)
+    const long = await server.as('bob').get(`/api/search/?q=${'quokka '.repeat(40)}`)
+    expect(long.status).toBe(413)
+  })
+})
