@@ -10,8 +10,18 @@ const toProfile = (row: Pick<UserRow, 'id' | 'username' | 'name' | 'email' | 'av
   avatarUrl: row.avatar_url,
 })
 
+/**
+ * The form names are compared in: lower case, without accents or control characters, so that "diaz"
+ * finds "Díaz" and "DÍAZ" finds it too.
+ */
+const fold = (text: string) =>
+  text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\p{M}\p{Cc}]/gu, '')
+
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
-const likePattern = (query: string) => `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+const likePattern = (folded: string) => `%${folded.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 /** Palaver's own user table. */
 export function builtinDirectory(db: Kysely<DatabaseSchema>): Required<UserDirectory> {
@@ -27,11 +37,12 @@ export function builtinDirectory(db: Kysely<DatabaseSchema>): Required<UserDirec
     },
 
     async search(query, { limit, within }) {
-      if (within?.length === 0) return []
+      const folded = fold(query).trim()
+      if (within?.length === 0 || folded === '') return []
       let q = db
         .selectFrom('palaver_users')
         .select(['id', 'username', 'name', 'email', 'avatar_url'])
-        .where(sql<boolean>`search_text like ${likePattern(query)} escape '\\'`)
+        .where(sql<boolean>`search_text like ${likePattern(folded)} escape '\\'`)
       if (within) q = q.where('id', 'in', [...within])
       const rows = await q.orderBy('username').limit(limit).execute()
       return rows.map(toProfile)
@@ -47,7 +58,7 @@ export function builtinDirectory(db: Kysely<DatabaseSchema>): Required<UserDirec
         name,
         email,
         avatar_url: profile.avatarUrl ?? null,
-        search_text: [username, name, email].join('\n').toLowerCase(),
+        search_text: [username, name, email].map(fold).join('\n'),
         updated_at: Date.now(),
       }
       await db
