@@ -8,7 +8,7 @@ import {
   type RoomResolver,
   type UserProfile,
 } from '../src/index.js'
-import { toNodeHandler } from '../src/node/index.js'
+import { attachWebSocket, toNodeHandler } from '../src/node/index.js'
 import { DEMO_PASSWORD, type DemoUser, findUser, findVideo, USERS } from './data.js'
 import * as pages from './pages.js'
 import { createSessions } from './sessions.js'
@@ -227,10 +227,13 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     })
   })
 
+  const sockets = attachWebSocket(server, palaver)
+
   return {
     server,
     palaver,
     async close() {
+      sockets.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
