@@ -1,0 +1,1 @@
+export { redisPubSub } from './realtime/redis.js'
