@@ -153,7 +153,7 @@ describe.each(databases)('rooms on $name', (database) => {
     let clubId: number
     beforeAll(async () => {
       // Alice gets in while the club is open, then the host makes it members-only.
-      const open = videos.club
+      const open = videos.club!
       videos.club = () => ({ title: 'Club', access: 'public' })
       clubId = (await room('club')).body.id
       await join(clubId, 'alice')
