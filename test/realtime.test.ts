@@ -152,3 +152,53 @@ describe.each(databases)('real-time delivery on $name', (database) => {
     expect(polled.body.ephemeral).toContainEqual(expect.objectContaining({ type: 'resync' }))
   })
 })
+
+describe.each(databases)('presence on $name', (database) => {
+  let live: LiveServer
+  beforeAll(async () => {
+    live = await startLiveServer(database)
+    await live.call('alice', 'POST', '/api/chats/', { title: 'Presence', memberIds: ['bob'] })
+  })
+  afterAll(() => live.close())
+
+  const online = async (userId: string) =>
+    (await live.call('alice', 'GET', `/api/presence/?userIds=${userId}`)).body.online.includes(userId)
+
+  it('shows a user online while any tab is connected, and tells the people they share chats with', async () => {
+    const alice = await connectSocket(live, 'alice')
+    expect(await online('bob')).toBe(false)
+    const tab1 = await connectSocket(live, 'bob')
+    const tab2 = await connectSocket(live, 'bob')
+    await alice.inbox.until('bob online', () =>
+      alice.inbox.other.some((f) => f.type === 'presence' && f.data.userId === 'bob' && f.data.online),
+    )
+    expect(await online('bob')).toBe(true)
+    await tab1.close()
+    expect(await online('bob')).toBe(true)
+    await tab2.close()
+    await alice.inbox.until('bob offline', () =>
+      alice.inbox.other.some((f) => f.type === 'presence' && f.data.userId === 'bob' && !f.data.online),
+    )
+    expect(await online('bob')).toBe(false)
+    await alice.close()
+  })
+
+  it('carries typing to the other members, and expires it', async () => {
+    const bob = await connectSocket(live, 'bob')
+    const chats = await live.call('alice', 'GET', '/api/chats/')
+    const chatId = chats.body.chats[0].id
+    expect(
+      (await live.call('alice', 'POST', `/api/chats/${chatId}/typing/`, { isTyping: true })).status,
+    ).toBe(204)
+    await bob.inbox.until('typing', () => bob.inbox.other.some((f) => f.type === 'typing' && f.data.isTyping))
+    expect(bob.inbox.other.find((f) => f.type === 'typing')).toMatchObject({
+      chatId,
+      data: { userId: 'alice' },
+    })
+    await bob.inbox.until('typing expired', () =>
+      bob.inbox.other.some((f) => f.type === 'typing' && !f.data.isTyping),
+    )
+    expect(bob.inbox.events.filter((e) => e.type === 'typing')).toEqual([])
+    await bob.close()
+  })
+})

@@ -2,6 +2,7 @@ import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
 import { type Frame, headCursor, prunedThrough, readAll, readVisible } from './log.js'
+import { Presence } from './presence.js'
 
 /** How a transport hands frames to its client. */
 export interface Sink {
@@ -23,6 +24,8 @@ export class Subscriber {
   constructor(
     readonly userId: string,
     readonly sink: Sink,
+    /** Live connections (WebSocket, SSE) make their user "online"; a long-poll is only a visit. */
+    readonly streaming = true,
   ) {}
 
   deliver(frame: Frame): void {
@@ -57,11 +60,14 @@ export class Hub {
   private timer: NodeJS.Timeout | undefined
   private tailing = false
   private tailAgain = false
+  readonly presence: Presence
 
   constructor(
     private readonly ctx: Context,
     private readonly pollIntervalMs: number,
-  ) {}
+  ) {
+    this.presence = new Presence(ctx.pubsub, (userId, online) => void this.routePresence(userId, online))
+  }
 
   async start(): Promise<void> {
     this.head = await headCursor(this.ctx.db)
@@ -71,10 +77,12 @@ export class Hub {
     ]
     this.timer = setInterval(() => void this.tail(), this.pollIntervalMs)
     this.timer.unref()
+    this.presence.start()
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer)
+    this.presence.stop()
     for (const off of this.unsubscribe) off()
     for (const t of this.typingTimers.values()) clearTimeout(t)
     this.typingTimers.clear()
@@ -94,6 +102,7 @@ export class Hub {
    */
   async connect(sub: Subscriber, after: number | null): Promise<void> {
     addTo(this.byUser, sub.userId, sub)
+    if (sub.streaming) this.presence.connected(sub.userId)
     try {
       const chats = await this.ctx.db
         .selectFrom('palaver_members')
@@ -118,6 +127,8 @@ export class Hub {
   }
 
   disconnect(sub: Subscriber): void {
+    if (sub.closed) return
+    if (sub.streaming) this.presence.disconnected(sub.userId)
     sub.closed = true
     removeFrom(this.byUser, sub.userId, sub)
     for (const chatId of sub.chats) removeFrom(this.byChat, chatId, sub)
@@ -201,6 +212,23 @@ export class Hub {
     if (aboutUser && (frame.type === 'member.removed' || frame.type === 'chat.deleted')) {
       const chatId = frame.chatId ?? (JSON.parse(frame.json) as { data: { chatId: number } }).data.chatId
       for (const sub of aboutUser) this.unfollow(sub, chatId)
+    }
+  }
+
+  /** Tells everyone who shares a chat with the user (and is connected here) that they came or went. */
+  private async routePresence(userId: string, online: boolean): Promise<void> {
+    try {
+      const chats = await this.ctx.db
+        .selectFrom('palaver_members')
+        .select('chat_id')
+        .where('user_id', '=', userId)
+        .execute()
+      const json = `{"type":"presence","data":${JSON.stringify({ userId, online })}}`
+      const recipients = new Set<Subscriber>()
+      for (const { chat_id } of chats) for (const sub of this.byChat.get(chat_id) ?? []) recipients.add(sub)
+      for (const sub of recipients) if (!sub.closed) sub.sink.ephemeral(json)
+    } catch {
+      // Presence is best-effort: a client asks again with GET /api/presence/ when it reconnects.
     }
   }
 

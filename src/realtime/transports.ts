@@ -17,16 +17,22 @@ export async function longPoll(
   const woken = new Promise<void>((resolve) => {
     wake = resolve
   })
-  const sub = new Subscriber(viewer.id, {
-    event(frame) {
-      frames.push(frame)
-      wake()
+  const sub = new Subscriber(
+    viewer.id,
+    {
+      event(frame) {
+        frames.push(frame)
+        wake()
+      },
+      ephemeral(json) {
+        ephemeral.push(json)
+        wake()
+      },
     },
-    ephemeral(json) {
-      ephemeral.push(json)
-      wake()
-    },
-  })
+    false,
+  )
+  // Online until the next poll is overdue: the wait, plus time to come back.
+  hub.presence.polled(viewer.id, (options.waitSeconds + 10) * 1000)
   for (const chatId of options.watching) sub.watching.add(chatId)
   try {
     for (const chatId of options.watching) hub.watch(sub, chatId)

@@ -59,6 +59,31 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
     app,
     {
       method: 'get',
+      path: '/api/presence/',
+      summary: 'Which of the given users are online now (within my contact list)',
+      tag,
+      query: z.object({
+        userIds: z
+          .string()
+          .max(4000)
+          .transform((s) => s.split(',').filter(Boolean))
+          .pipe(z.array(z.string().max(200)).max(100)),
+      }),
+      ok: 200,
+      response: z.object({ online: z.array(z.string()) }),
+    },
+    async ({ c, viewer, query }) => {
+      const contacts = await c.var.ctx.users.contactsOf(viewer)
+      const visible = query.userIds.filter(
+        (id) => id === viewer.id || contacts === 'everyone' || contacts.has(id),
+      )
+      return { online: visible.filter((id) => c.var.hub.presence.isOnline(id)) }
+    },
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
       path: '/api/events/stream/',
       summary: 'The same events as Server-Sent Events (resumes from Last-Event-ID)',
       tag,

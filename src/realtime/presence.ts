@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto'
+import type { PubSub } from './pubsub.js'
+
+export const PRESENCE_CHANNEL = 'palaver:presence'
+const HEARTBEAT_MS = 15_000
+/** A process that stops sending heartbeats (it crashed) takes its users offline after this long. */
+const NODE_EXPIRES_MS = 40_000
+
+interface PresenceMessage {
+  node: string
+  /** Every user this process has online, sent on each change and as a heartbeat. */
+  users: string[]
+}
+
+/**
+ * Who is online, across tabs and processes. Ephemeral like typing: it travels by pub/sub only.
+ * Each process announces the set of users it serves; a user is online while any process has them.
+ */
+export class Presence {
+  private readonly node = randomUUID()
+  private readonly connections = new Map<string, number>()
+  /** Users kept online by polling clients until the time given (epoch ms). */
+  private readonly polling = new Map<string, number>()
+  private readonly nodes = new Map<string, { users: Set<string>; seenAt: number }>()
+  private timer: NodeJS.Timeout | undefined
+  private unsubscribe: () => void = () => {}
+
+  constructor(
+    private readonly pubsub: PubSub,
+    private readonly onChange: (userId: string, online: boolean) => void,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.pubsub.subscribe(PRESENCE_CHANNEL, (message) => this.receive(message))
+    this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.connections.clear()
+    this.polling.clear()
+    this.announce()
+    this.unsubscribe()
+  }
+
+  isOnline(userId: string): boolean {
+    const now = Date.now()
+    for (const { users, seenAt } of this.nodes.values())
+      if (users.has(userId) && now - seenAt < NODE_EXPIRES_MS) return true
+    return false
+  }
+
+  connected(userId: string): void {
+    const before = this.localUsers().has(userId)
+    this.connections.set(userId, (this.connections.get(userId) ?? 0) + 1)
+    if (!before) this.announce()
+  }
+
+  disconnected(userId: string): void {
+    const count = (this.connections.get(userId) ?? 0) - 1
+    if (count > 0) this.connections.set(userId, count)
+    else this.connections.delete(userId)
+    if (!this.localUsers().has(userId)) this.announce()
+  }
+
+  /** A polling client counts as online until its next poll is overdue. */
+  polled(userId: string, forMs: number): void {
+    const before = this.localUsers().has(userId)
+    this.polling.set(userId, Date.now() + forMs)
+    if (!before) this.announce()
+  }
+
+  private localUsers(): Set<string> {
+    const now = Date.now()
+    const users = new Set(this.connections.keys())
+    for (const [userId, until] of this.polling) {
+      if (until > now) users.add(userId)
+      else this.polling.delete(userId)
+    }
+    return users
+  }
+
+  private heartbeat(): void {
+    this.announce()
+    // Forget processes that went quiet, telling subscribers about the users they took with them.
+    const now = Date.now()
+    for (const [node, entry] of this.nodes) {
+      if (now - entry.seenAt < NODE_EXPIRES_MS) continue
+      this.nodes.delete(node)
+      for (const userId of entry.users) if (!this.isOnline(userId)) this.onChange(userId, false)
+    }
+  }
+
+  private announce(): void {
+    const message: PresenceMessage = { node: this.node, users: [...this.localUsers()] }
+    // Applied here directly, so this process's own users show even while pub/sub is down.
+    this.apply(message)
+    void this.pubsub.publish(PRESENCE_CHANNEL, JSON.stringify(message))
+  }
+
+  private receive(raw: string): void {
+    let message: PresenceMessage
+    try {
+      message = JSON.parse(raw) as PresenceMessage
+    } catch {
+      return
+    }
+    if (message.node !== this.node && Array.isArray(message.users)) this.apply(message)
+  }
+
+  private apply(message: PresenceMessage): void {
+    const previous = this.nodes.get(message.node)?.users ?? new Set<string>()
+    const wasOnline = new Map([...new Set([...previous, ...message.users])].map((u) => [u, this.isOnline(u)]))
+    this.nodes.set(message.node, { users: new Set(message.users), seenAt: Date.now() })
+    for (const [userId, was] of wasOnline) {
+      const now = this.isOnline(userId)
+      if (now !== was) this.onChange(userId, now)
+    }
+  }
+}
