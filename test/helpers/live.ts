@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import WebSocket from 'ws'
 import { createPalaver, type Palaver } from '../../src/index.js'
-import { attachWebSocket, toNodeHandler } from '../../src/node/index.js'
+import { attachWebSocket, toNodeHandler, type WebSocketOptions } from '../../src/node/index.js'
 import type { TestDatabase } from './databases.js'
 import { DEMO_USERS, type Options } from './server.js'
 
@@ -21,7 +21,11 @@ export interface LiveServer {
 }
 
 /** A Palaver behind a real node:http server with WebSockets attached, on a fresh database. */
-export async function startLiveServer(database: TestDatabase, options: Options = {}): Promise<LiveServer> {
+export async function startLiveServer(
+  database: TestDatabase,
+  options: Options = {},
+  socketOptions: WebSocketOptions = {},
+): Promise<LiveServer> {
   const created = await database.create()
   const palaver = await createPalaver({
     logPollIntervalMs: 200,
@@ -35,7 +39,7 @@ export async function startLiveServer(database: TestDatabase, options: Options =
   for (const user of DEMO_USERS) await palaver.users.upsert(user)
   const handler = toNodeHandler(palaver)
   const server: Server = createServer((req, res) => handler(req, res))
-  const sockets = attachWebSocket(server, palaver, { heartbeatMs: 5000 })
+  const sockets = attachWebSocket(server, palaver, { heartbeatMs: 5000, ...socketOptions })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
