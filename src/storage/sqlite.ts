@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import type { Db, SearchHit, SearchRequest, SqlDialect } from './dialect.js'
 import type { DatabaseSchema } from './schema.js'
+import { withStatementCache } from './sqlite-statements.js'
 
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
@@ -56,5 +57,7 @@ export function openSqlite(file: string): Kysely<DatabaseSchema> {
   database.pragma('synchronous = NORMAL')
   database.pragma('foreign_keys = ON')
   database.pragma('busy_timeout = 5000')
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database }) })
+  return new Kysely<DatabaseSchema>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  })
 }
