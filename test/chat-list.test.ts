@@ -99,6 +99,32 @@ describe.each(databases)('chat list on $name', (database) => {
   )
 
   it(
+    'finds titles in any script whatever their case',
+    run(async (s) => {
+      await group(s, 'Ärzte ohne Grenzen')
+      await group(s, 'ΣΟΦΙΑ')
+      const search = async (q: string) =>
+        titles(await s.as('alice').get(`/api/chats/?search=${encodeURIComponent(q)}`))
+      expect(await search('ärzte')).toEqual(['Ärzte ohne Grenzen'])
+      expect(await search('ÄRZTE')).toEqual(['Ärzte ohne Grenzen'])
+      expect(await search('σοφ')).toEqual(['ΣΟΦΙΑ'])
+    }),
+  )
+
+  it(
+    'finds a room by the title its host gives',
+    run(
+      async (s) => {
+        const room = await s.as('alice').post('/api/rooms/', { contentType: 'video', objectId: '7' })
+        await s.as('alice').post(`/api/chats/${room.body.id}/join/`)
+        await group(s, 'Unrelated')
+        expect(titles(await s.as('alice').get('/api/chats/?search=cats'))).toEqual(['Cats on keyboards'])
+      },
+      { rooms: { video: () => ({ title: 'Cats on keyboards', access: 'public' }) } },
+    ),
+  )
+
+  it(
     'counts unread messages per chat',
     run(async (s) => {
       const chat = await group(s, 'Busy', ['bob', 'charlie'])

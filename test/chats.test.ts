@@ -119,6 +119,17 @@ describe.each(databases)('chats on $name', (database) => {
       )
     })
 
+    it('counts the title length in characters, so 120 emoji fit', async () => {
+      const chat = await group('🎉'.repeat(120))
+      expect([...chat.title]).toHaveLength(120)
+    })
+
+    it('leaves the creator and repeated ids out of memberIds', async () => {
+      const chat = await group('Dupes', ['alice', 'bob', 'bob'])
+      expect(chat.memberCount).toBe(2)
+      expect(chat.members.map((m: any) => m.user.id).sort()).toEqual(['alice', 'bob'])
+    })
+
     it('refuses unknown users and writes nothing', async () => {
       await refused(server, 403, () =>
         server.as('alice').post('/api/chats/', { title: 'T', memberIds: ['bob', 'ghost'] }),

@@ -24,6 +24,7 @@ async function refused(server: TestServer, status: number, request: () => Promis
 const videos: Record<string, (viewer: string | undefined) => RoomObject | null> = {
   cats: () => ({ title: 'Cats on keyboards', access: 'public' }),
   dogs: () => ({ title: 'Dogs', access: 'public' }),
+  renamed: () => ({ title: 'Before', access: 'public' }),
   birds: () => ({ title: 'Birds', access: 'public' }),
   lecture: () => ({ title: 'Lecture', access: 'public', canJoin: false }),
   secret: () => ({ title: 'Secret', access: 'hidden' }),
@@ -83,6 +84,39 @@ describe.each(databases)('rooms on $name', (database) => {
           s.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'cats' }),
         )
         await refused(s, 403, () => s.as('alice').get('/api/rooms/'))
+      }))
+  })
+
+  describe('its title', () => {
+    it('follows what the host says now', async () => {
+      const chat = (await room('renamed')).body
+      expect(chat.title).toBe('Before')
+      const before = videos.renamed!
+      videos.renamed = () => ({ title: 'After', access: 'public' })
+      try {
+        expect((await detail(chat.id, 'alice')).body.title).toBe('After')
+        expect((await room('renamed')).body.title).toBe('After')
+      } finally {
+        videos.renamed = before
+      }
+    })
+
+    it('cannot be changed by the room admin unless allowRenamingRooms is on', async () => {
+      const chat = (await room('dogs')).body
+      const admin = (await join(chat.id, 'alice')).body.members.find((m: any) => m.role === 'admin').user.id
+      await refused(server, 403, () => server.as(admin).patch(`/api/chats/${chat.id}/`, { title: 'Mine' }))
+    })
+
+    it('can be changed by the room admin when allowRenamingRooms is on, and reset with an empty title', () =>
+      withServer(database, { ...options, allowRenamingRooms: true }, async (s) => {
+        const chat = await s.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'cats' })
+        await s.as('alice').post(`/api/chats/${chat.body.id}/join/`)
+        await s.as('bob').post(`/api/chats/${chat.body.id}/join/`)
+        const path = `/api/chats/${chat.body.id}/`
+        expect((await s.as('bob').patch(path, { title: 'Mine' })).status).toBe(403)
+        expect((await s.as('alice').patch(path, { title: 'Kittens' })).body.title).toBe('Kittens')
+        expect((await s.as('bob').get(path)).body.title).toBe('Kittens')
+        expect((await s.as('alice').patch(path, { title: '' })).body.title).toBe('Cats on keyboards')
       }))
   })
 

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import { forbidden, invalid, PalaverError } from '../errors.js'
 import type { ChatDetailView, ChatListView, MemberView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
@@ -12,7 +11,8 @@ import { chatViewOf, chatViews } from './views.js'
 
 export function cleanTitle(ctx: Context, title: string | undefined): string | null {
   const trimmed = title?.trim() ?? ''
-  if (trimmed.length > ctx.options.limits.titleLength) {
+  // Counted in characters as people see them, like message bodies: an emoji is one.
+  if ([...trimmed].length > ctx.options.limits.titleLength) {
     throw new PalaverError('too_large', `A title has at most ${ctx.options.limits.titleLength} characters`)
   }
   return trimmed === '' ? null : trimmed
@@ -209,7 +209,8 @@ export async function renameChat(
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
   requirePermission(access, 'rename')
   const title = cleanTitle(ctx, rawTitle)
-  if (title === null && access.chat.kind !== 'dm') throw invalid('A title must not be empty')
+  // An empty title gives a DM back its partner's name and a room its host's title; a group needs one.
+  if (title === null && access.chat.kind === 'group') throw invalid('A title must not be empty')
   await transact(ctx, async (tx) => {
     const chat = await tx.db
       .updateTable('palaver_chats')
@@ -266,7 +267,34 @@ function decodeCursor(cursor: string): { at: number; id: number } {
   return { at: Number(match[1]), id: Number(match[2]) }
 }
 
-const likePattern = (query: string) => `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+const fold = (text: string) => text.normalize('NFC').toLowerCase()
+
+/**
+ * Ids of the viewer's chats whose title contains `search`, ignoring case in every script (SQLite's
+ * lower() knows only ASCII, so this compares in JavaScript). A room shows the title its host gives
+ * unless it was renamed, so it is matched by that.
+ */
+async function chatsTitled(ctx: Context, viewer: Viewer, search: string): Promise<number[]> {
+  const needle = fold(search)
+  const rows = await ctx.db
+    .selectFrom('palaver_members as mb')
+    .innerJoin('palaver_chats as c', 'c.id', 'mb.chat_id')
+    .select(['c.id', 'c.kind', 'c.title', 'c.content_type', 'c.object_id'])
+    .where('mb.user_id', '=', viewer.id)
+    .where((eb) => eb.or([eb('c.title', 'is not', null), eb('c.kind', '=', 'room')]))
+    .execute()
+  const titles = await Promise.all(
+    rows.map(
+      async (row) =>
+        row.title ??
+        (await resolveRoom(ctx, row.content_type ?? '', row.object_id ?? '', viewer).then(
+          (room) => room.title,
+          () => null,
+        )),
+    ),
+  )
+  return rows.filter((_, i) => titles[i] && fold(titles[i]).includes(needle)).map((row) => row.id)
+}
 
 /** The viewer's chats, most recently active first, with unread counts; `search` matches titles and DM partners. */
 export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery): Promise<ChatListView> {
@@ -305,10 +333,12 @@ export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery):
   }
   if (search) {
     const peerKeys = matchingPeers.map((id) => dmKey(viewer.id, id))
+    const titled = await chatsTitled(ctx, viewer, search)
     q = q.where((eb) =>
       eb.or([
-        eb(sql`lower(c.title)`, 'like', sql`${likePattern(search)} escape '\\'`),
+        ...(titled.length > 0 ? [eb('c.id', 'in', titled)] : []),
         ...(peerKeys.length > 0 ? [eb('c.dm_key', 'in', peerKeys)] : []),
+        eb.lit(false),
       ]),
     )
   }

@@ -79,7 +79,8 @@ export async function getOrCreateRoom(
       .insertInto('palaver_chats')
       .values({
         kind: 'room',
-        title: room.title,
+        // No title of its own: the room shows what the host says now (per viewer), until renamed.
+        title: null,
         dm_key: null,
         content_type: contentType,
         object_id: objectId,
