@@ -3,7 +3,7 @@ import type { HistoryQuery, HistoryView, MessageView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
 import type { Message } from '../storage/schema.js'
 import { type ChatAccess, loadChat, memberWith } from './access.js'
-import { type Context, transact } from './context.js'
+import { type Context, type Tx, transact } from './context.js'
 import { messageDeletedEvent, messageEvent } from './events.js'
 import { advanceMarks } from './receipts.js'
 import type { Viewer } from './users.js'
@@ -172,12 +172,26 @@ export async function editMessage(
       .executeTakeFirst()
     if (!edited) throw new PalaverError('conflict', 'This message was deleted')
     const reactions = await reactionsOf(tx.db, [edited.id])
-    tx.emit(
-      messageEvent('message.updated', messageView(edited, viewer, reactions.get(edited.id) ?? [], null)),
-    )
+    const view = messageView(edited, viewer, reactions.get(edited.id) ?? [], null)
+    await rewriteEarlierEvents(tx, view)
+    tx.emit(messageEvent('message.updated', view))
     return edited
   })
   return viewOne(ctx, ctx.db, updated, viewer)
+}
+
+/**
+ * Rewrites the earlier created/updated events of a message to its current version, so an old text does
+ * not outlive an edit or a delete in the event log, and a client replaying the log still gets well-formed
+ * events (a deleted message replays as its tombstone).
+ */
+async function rewriteEarlierEvents(tx: Tx, message: MessageView): Promise<void> {
+  await tx.db
+    .updateTable('palaver_events')
+    .set({ payload: JSON.stringify({ message }) })
+    .where('message_id', '=', message.id)
+    .where('type', 'in', ['message.created', 'message.updated'])
+    .execute()
 }
 
 /**
@@ -199,12 +213,9 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
       .executeTakeFirst()
     if (!deleted) throw new PalaverError('conflict', 'This message was already deleted')
     await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
-    await tx.db
-      .updateTable('palaver_events')
-      .set({ payload: '{"redacted":true}' })
-      .where('message_id', '=', messageId)
-      .execute()
-    tx.emit(messageDeletedEvent(messageView(deleted, viewer, [], null)))
+    const tombstone = messageView(deleted, viewer, [], null)
+    await rewriteEarlierEvents(tx, tombstone)
+    tx.emit(messageDeletedEvent(tombstone))
   })
 }
 
