@@ -240,6 +240,23 @@ describe.each(databases)('rooms on $name', (database) => {
       expect(listed.body.rooms.every((r: any) => r.chat.room.access === 'public')).toBe(true)
     })
 
+    it('finds public rooms behind many members-only ones', () => {
+      let privateRooms = false
+      const video = (id: string): RoomObject => ({
+        title: id,
+        access: privateRooms && id !== 'open' ? 'members' : 'public',
+      })
+      return withServer(database, { rooms: { video } }, async (s) => {
+        const make = (objectId: string) =>
+          s.as('alice').post('/api/rooms/', { contentType: 'video', objectId })
+        await make('open')
+        for (let i = 0; i < 60; i++) await make(`private-${i}`)
+        privateRooms = true
+        const listed = await s.as('bob').get('/api/rooms/?limit=1')
+        expect(listed.body.rooms.map((r: any) => r.chat.title)).toEqual(['open'])
+      })
+    })
+
     it('leaves out members-only rooms', async () => {
       const listed = await server.as('alice').get('/api/rooms/')
       expect(listed.body.rooms.map((r: any) => r.chat.room.objectId)).not.toContain('club')

@@ -99,10 +99,11 @@ export async function getOrCreateRoom(
   return { chat, room }
 }
 
-/** Rooms a viewer may browse and join: public ones, most active first. */
-export async function browseRooms(ctx: Context, viewer: Viewer, limit: number) {
-  requireRoomsEnabled(ctx)
-  const rows = await ctx.db
+type Position = { at: number; id: number }
+
+/** A batch of rooms, most active first, after `from`; with whether the viewer is in each. */
+function roomBatch(ctx: Context, viewer: Viewer, from: Position | null, size: number) {
+  return ctx.db
     .selectFrom('palaver_chats as c')
     .leftJoin('palaver_members as m', (j) =>
       j.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', viewer.id),
@@ -110,17 +111,43 @@ export async function browseRooms(ctx: Context, viewer: Viewer, limit: number) {
     .selectAll('c')
     .select(sql<number>`case when m.user_id is null then 0 else 1 end`.as('is_member'))
     .where('c.kind', '=', 'room')
+    .$if(from !== null, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('c.last_activity_at', '<', from!.at),
+          eb.and([eb('c.last_activity_at', '=', from!.at), eb('c.id', '<', from!.id)]),
+        ]),
+      ),
+    )
     .orderBy('c.last_activity_at', 'desc')
     .orderBy('c.id', 'desc')
-    .limit(limit * 3)
+    .limit(size)
     .execute()
+}
+
+/**
+ * Rooms a viewer may browse and join: public ones, most active first. Whether a room is public is the
+ * host's to say, so rooms are read in batches until `limit` public ones are found (or none are left).
+ */
+export async function browseRooms(ctx: Context, viewer: Viewer, limit: number) {
+  requireRoomsEnabled(ctx)
+  const size = Math.max(limit * 3, 50)
   const visible: Array<{ chat: Chat; room: RoomObject; isMember: boolean }> = []
-  for (const row of rows) {
-    const resolver = ctx.options.rooms[row.content_type ?? '']
-    const room = resolver ? await resolver(row.object_id ?? '', viewer) : null
-    if (room && room.access === 'public' && visible.length < limit) {
-      visible.push({ chat: row, room, isMember: row.is_member === 1 })
-    }
+  let from: Position | null = null
+  for (let scanned = 0; visible.length < limit && scanned < 5000; scanned += size) {
+    const rows = await roomBatch(ctx, viewer, from, size)
+    const rooms = await Promise.all(
+      rows.map((row) => ctx.options.rooms[row.content_type ?? '']?.(row.object_id ?? '', viewer) ?? null),
+    )
+    rows.forEach(({ is_member, ...chat }, i) => {
+      const room = rooms[i]
+      if (room?.access === 'public' && visible.length < limit) {
+        visible.push({ chat, room, isMember: Number(is_member) === 1 })
+      }
+    })
+    const last = rows[rows.length - 1]
+    if (!last || rows.length < size) break
+    from = { at: last.last_activity_at, id: last.id }
   }
   return visible
 }
