@@ -1,0 +1,293 @@
+import { type BackoffOptions, backoffDelay } from './backoff.js'
+import { Emitter } from './emitter.js'
+import { PalaverClientError } from './errors.js'
+import { randomId } from './ids.js'
+import type { MessageView } from './types.js'
+
+export type OutboxState = 'pending' | 'sent' | 'failed'
+
+/** One message on its way: shown at once, kept until the server stored it (or refused it). */
+export interface OutboxItem {
+  /** Sent with the message: however often it is retried, the server stores it once. */
+  clientId: string
+  chatId: number
+  body: string
+  state: OutboxState
+  /** When it was written (ms since the epoch). */
+  createdAt: number
+  /** Attempts made so far. */
+  attempts: number
+  /** Why the last attempt failed: a refusal for 'failed', the network or the server for 'pending'. */
+  error: { code: string; status: number; message: string } | null
+  /** The stored message, once 'sent'. */
+  message: MessageView | null
+}
+
+/** Keeps unsent messages across page loads; `localStorageOutbox()` is one for browsers. */
+export interface OutboxStorage {
+  load(): OutboxItem[] | null | undefined | Promise<OutboxItem[] | null | undefined>
+  save(items: OutboxItem[]): void | Promise<void>
+}
+
+export interface OutboxEvents {
+  /** Any item changed (added, attempted, sent, failed, retried, discarded): `items` is the new list. */
+  change: { item: OutboxItem; items: OutboxItem[] }
+  sent: OutboxItem
+  failed: OutboxItem
+}
+
+export interface OutboxOptions {
+  storage?: OutboxStorage
+  /** Delays between retries while the server cannot be reached. */
+  retry?: BackoffOptions
+  /** How many sent items stay listed (so a UI can swap its pending bubble for the real message). Default 50. */
+  keepSent?: number
+}
+
+export type Deliver = (item: OutboxItem) => Promise<MessageView>
+
+const MAX_BODY_FOR_STORAGE = 100_000
+
+/**
+ * Messages that are sent in the order they were written, each with its clientId: an attempt that
+ * fails for want of a connection stays `pending` and is retried (with the same clientId, so it
+ * lands once) after a backoff or as soon as `flush()` is called; one the server refuses becomes
+ * `failed` until `retry(clientId)`.
+ */
+export class Outbox extends Emitter<OutboxEvents> {
+  private list: OutboxItem[] = []
+  private flushing = false
+  private again = false
+  private failures = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private closed = false
+  private saving: Promise<void> = Promise.resolve()
+  private readonly settleWaiters = new Map<string, Array<(item: OutboxItem) => void>>()
+  /** Resolves once stored items are loaded (at once without storage). */
+  readonly loaded: Promise<void>
+
+  constructor(
+    private readonly deliver: Deliver,
+    private readonly options: OutboxOptions = {},
+  ) {
+    super()
+    this.loaded = this.load()
+  }
+
+  /** Every item still listed, oldest first: pending and failed ones, and the last sent ones. */
+  get items(): OutboxItem[] {
+    return [...this.list]
+  }
+
+  get(clientId: string): OutboxItem | undefined {
+    return this.list.find((item) => item.clientId === clientId)
+  }
+
+  /** Queues a message and starts sending it; the item is returned at once (state 'pending'). */
+  send(chatId: number, body: string, options: { clientId?: string } = {}): OutboxItem {
+    const clientId = options.clientId ?? randomId()
+    const existing = this.get(clientId)
+    if (existing) return existing
+    const item: OutboxItem = {
+      clientId,
+      chatId,
+      body,
+      state: 'pending',
+      createdAt: Date.now(),
+      attempts: 0,
+      error: null,
+      message: null,
+    }
+    this.list.push(item)
+    this.changed(item)
+    void this.flush()
+    return item
+  }
+
+  /** Resolves when the item is sent or failed (at once if it already is). */
+  settled(clientId: string): Promise<OutboxItem> {
+    const item = this.get(clientId)
+    if (!item) return Promise.reject(new Error(`No outbox item ${clientId}`))
+    if (item.state !== 'pending') return Promise.resolve(item)
+    return new Promise((resolve) => {
+      const waiters = this.settleWaiters.get(clientId) ?? []
+      waiters.push(resolve)
+      this.settleWaiters.set(clientId, waiters)
+    })
+  }
+
+  /** Sends a failed item again (same clientId). */
+  retry(clientId: string): void {
+    const item = this.get(clientId)
+    if (item?.state !== 'failed') return
+    this.replace(item, { state: 'pending', error: null })
+    void this.flush()
+  }
+
+  /** Forgets an item that is not being sent right now; returns whether it was there. */
+  discard(clientId: string): boolean {
+    const item = this.get(clientId)
+    if (!item) return false
+    this.list = this.list.filter((i) => i !== item)
+    this.changed({ ...item })
+    return true
+  }
+
+  /** Sends every pending item now, in order; stops at the first that cannot reach the server. */
+  async flush(): Promise<void> {
+    if (this.closed) return
+    if (this.flushing) {
+      this.again = true
+      return
+    }
+    this.flushing = true
+    clearTimeout(this.timer)
+    this.timer = undefined
+    try {
+      await this.loaded
+      for (;;) {
+        this.again = false
+        const item = this.list.find((i) => i.state === 'pending')
+        if (!item || this.closed) return
+        if (!(await this.attempt(item))) {
+          // Told to try now while this attempt was failing (the connection came back): go on at once.
+          if (this.again) continue
+          this.scheduleRetry()
+          return
+        }
+      }
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  /** Stops retrying (items stay stored). */
+  close(): void {
+    this.closed = true
+    clearTimeout(this.timer)
+  }
+
+  /** One attempt; false when the server could not be reached (the item stays pending). */
+  private async attempt(item: OutboxItem): Promise<boolean> {
+    const attempting = this.replace(item, { attempts: item.attempts + 1 })
+    try {
+      const message = await this.deliver(attempting)
+      this.failures = 0
+      const sent = this.replace(attempting, { state: 'sent', error: null, message })
+      this.emit('sent', sent)
+      this.settle(sent)
+      this.trimSent()
+      return true
+    } catch (cause) {
+      const error =
+        cause instanceof PalaverClientError
+          ? cause
+          : new PalaverClientError('network', String((cause as Error)?.message ?? cause), { cause })
+      const summary = { code: error.code, status: error.status, message: error.message }
+      if (error.retryable) {
+        this.replace(this.get(item.clientId) ?? attempting, { error: summary })
+        return false
+      }
+      const failed = this.replace(this.get(item.clientId) ?? attempting, { state: 'failed', error: summary })
+      this.emit('failed', failed)
+      this.settle(failed)
+      return true
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => void this.flush(), backoffDelay(this.failures++, this.options.retry))
+  }
+
+  /** Items are replaced, never mutated, so a UI can compare them by identity. */
+  private replace(item: OutboxItem, patch: Partial<OutboxItem>): OutboxItem {
+    const next = { ...item, ...patch }
+    const index = this.list.findIndex((i) => i.clientId === item.clientId)
+    if (index >= 0) this.list[index] = next
+    this.changed(next)
+    return next
+  }
+
+  private settle(item: OutboxItem): void {
+    const waiters = this.settleWaiters.get(item.clientId)
+    this.settleWaiters.delete(item.clientId)
+    for (const resolve of waiters ?? []) resolve(item)
+  }
+
+  private trimSent(): void {
+    const keep = this.options.keepSent ?? 50
+    const sent = this.list.filter((i) => i.state === 'sent')
+    if (sent.length <= keep) return
+    const drop = new Set(sent.slice(0, sent.length - keep))
+    this.list = this.list.filter((i) => !drop.has(i))
+  }
+
+  private changed(item: OutboxItem): void {
+    this.emit('change', { item, items: this.items })
+    void this.save()
+  }
+
+  private async load(): Promise<void> {
+    const storage = this.options.storage
+    if (!storage) return
+    let stored: OutboxItem[] | null | undefined
+    try {
+      stored = await storage.load()
+    } catch {
+      return
+    }
+    const valid = (stored ?? []).filter(isItem)
+    const known = new Set(this.list.map((i) => i.clientId))
+    const restored = valid.filter((i) => !known.has(i.clientId) && i.state !== 'sent')
+    if (restored.length === 0) return
+    this.list = [...restored, ...this.list]
+    for (const item of restored) this.emit('change', { item, items: this.items })
+  }
+
+  /** Saves run one after another, so the last state written is the last state. */
+  private save(): Promise<void> {
+    const storage = this.options.storage
+    if (!storage) return this.saving
+    this.saving = this.saving
+      .then(() => this.loaded)
+      .then(() => {
+        const unsent = this.list.filter((i) => i.state !== 'sent' && i.body.length <= MAX_BODY_FOR_STORAGE)
+        return storage.save(unsent)
+      })
+      .catch(() => {})
+    return this.saving
+  }
+}
+
+function isItem(value: unknown): value is OutboxItem {
+  const item = value as Partial<OutboxItem> | null
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    typeof item.clientId === 'string' &&
+    typeof item.chatId === 'number' &&
+    typeof item.body === 'string' &&
+    (item.state === 'pending' || item.state === 'failed' || item.state === 'sent')
+  )
+}
+
+/** Keeps the outbox in `localStorage` under `key` (nothing is kept where there is none). */
+export function localStorageOutbox(key = 'palaver:outbox'): OutboxStorage {
+  const storage = () => (globalThis as { localStorage?: Storage }).localStorage
+  return {
+    load() {
+      const text = storage()?.getItem(key)
+      if (!text) return []
+      const value = JSON.parse(text) as unknown
+      return Array.isArray(value) ? (value as OutboxItem[]) : []
+    },
+    save(items) {
+      const store = storage()
+      if (!store) return
+      if (items.length === 0) store.removeItem(key)
+      else store.setItem(key, JSON.stringify(items))
+    },
+  }
+}

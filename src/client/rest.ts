@@ -1,0 +1,189 @@
+import { Http, type HttpOptions } from './http.js'
+import type {
+  ChatDetailView,
+  ChatListQuery,
+  ChatListView,
+  CreateChatInput,
+  EventsPage,
+  HistoryQuery,
+  HistoryView,
+  MarkReadResult,
+  MessageSearchQuery,
+  MessageSearchResult,
+  MessageView,
+  RoomInput,
+  RoomList,
+  SendMessageInput,
+  ToggleReactionResult,
+  UserSearchResult,
+} from './types.js'
+
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+export interface EventsQuery {
+  /** The cursor of the last event applied; omit to start from now. */
+  after?: number | null
+  /** Long-poll: wait up to this many seconds (at most 60) for an event. */
+  wait?: number
+  /** Public rooms to receive events of without being a member. */
+  watch?: readonly number[]
+}
+
+const chatPath = (chatId: number) => `/api/chats/${encodeURIComponent(chatId)}/`
+const messagePath = (messageId: number) => `/api/messages/${encodeURIComponent(messageId)}/`
+
+/**
+ * Typed calls for every route of the REST API. Each resolves with the answer's body and throws a
+ * PalaverClientError (code, status, message) for anything but success.
+ */
+export class PalaverApi {
+  readonly http: Http
+
+  constructor(options: HttpOptions | Http = {}) {
+    this.http = options instanceof Http ? options : new Http(options)
+  }
+
+  // ---- chats ----
+
+  /** My chats, most recently active first; `nextCursor` pages on. */
+  listChats(query: ChatListQuery = {}, options: CallOptions = {}): Promise<ChatListView> {
+    return this.http.request('GET', '/api/chats/', { query: { ...query }, ...options })
+  }
+
+  /** Creates a group chat with me as its admin. */
+  createChat(input: CreateChatInput = {}, options: CallOptions = {}): Promise<ChatDetailView> {
+    return this.http.request('POST', '/api/chats/', { body: input, ...options })
+  }
+
+  getChat(chatId: number, options: CallOptions = {}): Promise<ChatDetailView> {
+    return this.http.request('GET', chatPath(chatId), options)
+  }
+
+  renameChat(chatId: number, title: string, options: CallOptions = {}): Promise<ChatDetailView> {
+    return this.http.request('PATCH', chatPath(chatId), { body: { title }, ...options })
+  }
+
+  /** Deletes a chat (admins). */
+  deleteChat(chatId: number, options: CallOptions = {}): Promise<void> {
+    return this.http.request('DELETE', chatPath(chatId), options)
+  }
+
+  // ---- messages ----
+
+  /** A page of history: the newest first page without a query, then `before`/`after`/`around` a message id. */
+  history(chatId: number, query: HistoryQuery = {}, options: CallOptions = {}): Promise<HistoryView> {
+    return this.http.request('GET', `${chatPath(chatId)}messages/`, { query: { ...query }, ...options })
+  }
+
+  /**
+   * Sends a message. With a `clientId`, sending again (after a lost answer) returns the message the
+   * first attempt stored instead of storing it twice.
+   */
+  sendMessage(chatId: number, input: SendMessageInput, options: CallOptions = {}): Promise<MessageView> {
+    return this.http.request('POST', `${chatPath(chatId)}messages/`, { body: input, ...options })
+  }
+
+  getMessage(messageId: number, options: CallOptions = {}): Promise<MessageView> {
+    return this.http.request('GET', messagePath(messageId), options)
+  }
+
+  /** Edits my message. */
+  editMessage(messageId: number, body: string, options: CallOptions = {}): Promise<MessageView> {
+    return this.http.request('PATCH', messagePath(messageId), { body: { body }, ...options })
+  }
+
+  /** Deletes my message. */
+  deleteMessage(messageId: number, options: CallOptions = {}): Promise<void> {
+    return this.http.request('DELETE', messagePath(messageId), options)
+  }
+
+  /** Adds my reaction, or removes it when I had already reacted with that emoji. */
+  toggleReaction(messageId: number, emoji: string, options: CallOptions = {}): Promise<ToggleReactionResult> {
+    return this.http.request('POST', `${messagePath(messageId)}reactions/`, { body: { emoji }, ...options })
+  }
+
+  /** Read receipts up to the newest message, or up to `messageId`. */
+  markAsRead(chatId: number, messageId?: number, options: CallOptions = {}): Promise<MarkReadResult> {
+    const body = messageId === undefined ? {} : { messageId }
+    return this.http.request('POST', `${chatPath(chatId)}mark-as-read/`, { body, ...options })
+  }
+
+  // ---- members ----
+
+  /** Adds members (admins). */
+  addMembers(chatId: number, userIds: string[], options: CallOptions = {}): Promise<ChatDetailView> {
+    return this.http.request('POST', `${chatPath(chatId)}members/add/`, { body: { userIds }, ...options })
+  }
+
+  /** Removes a member (admins). */
+  removeMember(chatId: number, userId: string, options: CallOptions = {}): Promise<void> {
+    return this.http.request(
+      'DELETE',
+      `${chatPath(chatId)}members/${encodeURIComponent(userId)}/remove/`,
+      options,
+    )
+  }
+
+  /** Joins a room (or a group the host lets me join). */
+  join(chatId: number, options: CallOptions = {}): Promise<ChatDetailView> {
+    return this.http.request('POST', `${chatPath(chatId)}join/`, options)
+  }
+
+  leave(chatId: number, options: CallOptions = {}): Promise<void> {
+    return this.http.request('POST', `${chatPath(chatId)}leave/`, options)
+  }
+
+  /** Says whether I am typing (the server stops it by itself a few seconds after the last `true`). */
+  setTyping(chatId: number, isTyping: boolean, options: CallOptions = {}): Promise<void> {
+    return this.http.request('POST', `${chatPath(chatId)}typing/`, { body: { isTyping }, ...options })
+  }
+
+  // ---- directory ----
+
+  /** People by name, username or e-mail, within my contact list. */
+  searchUsers(
+    q: string,
+    query: { limit?: number } = {},
+    options: CallOptions = {},
+  ): Promise<UserSearchResult> {
+    return this.http.request('GET', '/api/users/search/', { query: { q, ...query }, ...options })
+  }
+
+  /** Public rooms to browse. */
+  listRooms(query: { limit?: number } = {}, options: CallOptions = {}): Promise<RoomList> {
+    return this.http.request('GET', '/api/rooms/', { query: { ...query }, ...options })
+  }
+
+  /** The room of a content object, created on first use. */
+  room(input: RoomInput, options: CallOptions = {}): Promise<ChatDetailView> {
+    return this.http.request('POST', '/api/rooms/', { body: input, ...options })
+  }
+
+  /** The DM with a user, created on first use (my own id gives the self-chat). */
+  dm(userId: string, options: CallOptions = {}): Promise<ChatDetailView> {
+    return this.http.request('POST', '/api/dms/', { body: { userId }, ...options })
+  }
+
+  /** Message search across my chats; `snippet` is HTML with the matched words in `<mark>`. */
+  searchMessages(query: MessageSearchQuery, options: CallOptions = {}): Promise<MessageSearchResult> {
+    return this.http.request('GET', '/api/search/', { query: { ...query }, ...options })
+  }
+
+  // ---- events and documentation ----
+
+  /** Events after a cursor (polling); with `wait`, a long-poll. */
+  events(query: EventsQuery = {}, options: CallOptions = {}): Promise<EventsPage> {
+    const watch = query.watch && query.watch.length > 0 ? query.watch : undefined
+    return this.http.request('GET', '/api/events/', {
+      query: { after: query.after, wait: query.wait, watch },
+      ...options,
+    })
+  }
+
+  /** The OpenAPI 3.1 document of this API. */
+  openApiDocument(options: CallOptions = {}): Promise<Record<string, unknown>> {
+    return this.http.request('GET', '/api/openapi.json', options)
+  }
+}

@@ -1,0 +1,138 @@
+import type { z } from '@hono/zod-openapi'
+import type * as S from '../schemas.js'
+import type { ChatSummary } from '../services/events.js'
+
+/**
+ * The types of the REST API and of the event stream, taken from the server's own schemas
+ * (type-only imports: nothing of the server is bundled into the client).
+ */
+
+export type {
+  ChatDetailView,
+  ChatListView,
+  ChatView,
+  HistoryView,
+  MemberView,
+  MessageView,
+  ReactionView,
+  ReceiptStatus,
+  RoomAccess,
+  SearchResultView,
+  UserView,
+} from '../schemas.js'
+export type { ChatSummary }
+
+import type { ChatDetailView, MessageView, ReactionView, UserView } from '../schemas.js'
+
+// ---- request bodies and queries (what the caller may pass: defaults are optional) ----
+
+export type CreateChatInput = z.input<typeof S.CreateChatInput>
+export type SendMessageInput = z.input<typeof S.SendMessageInput>
+export type RoomInput = z.input<typeof S.RoomInput>
+export type ChatKind = z.output<typeof S.ChatKind>
+
+export type ChatListQuery = z.output<typeof S.ChatListQuery>
+/** `before`/`after` page from a message id; `around` centres a page on one (a search result's jump target). */
+export type HistoryQuery = S.HistoryQuery
+export type MessageSearchQuery = z.output<typeof S.SearchQuery>
+
+// ---- answers the schemas declare inline in the routes ----
+
+export type ToggleReactionResult = z.output<typeof S.ToggleReactionResult>
+
+export interface MarkReadResult {
+  lastReadMessageId: number
+  unreadCount: number
+}
+
+export interface RoomListItem {
+  chat: Omit<ChatDetailView, 'members'>
+  isMember: boolean
+}
+
+export interface RoomList {
+  rooms: RoomListItem[]
+}
+
+export interface UserSearchResult {
+  users: UserView[]
+}
+
+export interface MessageSearchResult {
+  results: S.SearchResultView[]
+}
+
+// ---- the event stream ----
+
+/** Every persisted event: the log's cursor, its type, its chat and its payload. */
+export interface EventFrame<T extends string = string, D = unknown> {
+  cursor: number
+  type: T
+  chatId: number | null
+  data: D
+}
+
+/** The payload of each persisted event type (src/services/events.ts builds them). */
+export interface EventPayloads {
+  'message.created': { message: MessageView }
+  'message.updated': { message: MessageView }
+  'message.deleted': { messageId: number; chatId: number; message: MessageView }
+  'reaction.updated': { chatId: number; messageId: number; reactions: ReactionView[] }
+  'receipt.updated': {
+    chatId: number
+    userId: string
+    lastReadMessageId: number
+    lastDeliveredMessageId: number
+  }
+  'chat.created': { chat: ChatSummary }
+  'chat.updated': { chat: ChatSummary }
+  'chat.deleted': { chatId: number }
+  'member.added': { chatId: number; user: UserView; role: 'admin' | 'member'; chat: ChatSummary }
+  'member.removed': { chatId: number; userId: string; promotedIds: string[]; chat: ChatSummary }
+}
+
+export type PersistedEventType = keyof EventPayloads
+
+export type PalaverEvent = { [K in PersistedEventType]: EventFrame<K, EventPayloads[K]> }[PersistedEventType]
+
+/** Someone started or stopped typing (ephemeral: no cursor, never replayed). */
+export interface TypingFrame {
+  type: 'typing'
+  chatId: number
+  data: { chatId: number; userId: string; displayName: string; isTyping: boolean; at: number }
+}
+
+/** Presence (ephemeral), as the server sends it. */
+export interface PresenceFrame {
+  type: 'presence'
+  chatId?: number | null
+  data: Record<string, unknown>
+}
+
+/** The server replayed what the client missed: everything up to `cursor` has been sent. */
+export interface ReadyFrame {
+  type: 'ready'
+  cursor: number
+}
+
+/** The client's cursor is too old (or unknown): reload state over REST, the stream continues from `cursor`. */
+export interface ResyncFrame {
+  type: 'resync'
+  cursor: number
+}
+
+/** Any frame a transport hands to the connection. */
+export type ServerFrame =
+  | EventFrame
+  | TypingFrame
+  | PresenceFrame
+  | ReadyFrame
+  | ResyncFrame
+  | { type: string; [key: string]: unknown }
+
+/** A long-poll answer. */
+export interface EventsPage {
+  events: EventFrame[]
+  ephemeral: Array<{ type: string; [key: string]: unknown }>
+  cursor: number
+}

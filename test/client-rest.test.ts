@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PalaverApi, PalaverClientError } from '../src/client/index.js'
+import { databases } from './helpers/databases.js'
+import { type LiveServer, startLiveServer } from './helpers/live.js'
+
+const rooms = {
+  video: (objectId: string) => (objectId === 'cats' ? { title: 'Cats', access: 'public' as const } : null),
+}
+
+describe.each(databases)('palaver/client REST calls on $name', (database) => {
+  let live: LiveServer
+  let alice: PalaverApi
+  let bob: PalaverApi
+  beforeAll(async () => {
+    live = await startLiveServer(database, { rooms })
+    const as = (user: string) =>
+      new PalaverApi({ baseUrl: `${live.origin}/messages/`, headers: { 'x-test-user': user } })
+    alice = as('alice')
+    bob = as('bob')
+  })
+  afterAll(() => live.close())
+
+  it('creates, reads, renames and lists chats', async () => {
+    const chat = await alice.createChat({ title: 'Typed', memberIds: ['bob'] })
+    expect(chat).toMatchObject({ kind: 'group', title: 'Typed', role: 'admin', memberCount: 2 })
+    expect(chat.members.map((m) => m.user.id).sort()).toEqual(['alice', 'bob'])
+    expect((await bob.getChat(chat.id)).role).toBe('member')
+    expect((await alice.renameChat(chat.id, 'Renamed')).title).toBe('Renamed')
+    const list = await bob.listChats({ search: 'Renamed' })
+    expect(list.chats.map((c) => c.id)).toEqual([chat.id])
+    expect(list.nextCursor).toBeNull()
+  })
+
+  it('sends idempotently, pages history, edits, reacts, marks read and deletes', async () => {
+    const chat = await alice.createChat({ title: 'Messages', memberIds: ['bob'] })
+    const first = await alice.sendMessage(chat.id, { body: 'hello', clientId: 'rest-1' })
+    const again = await alice.sendMessage(chat.id, { body: 'hello', clientId: 'rest-1' })
+    expect(again.id).toBe(first.id)
+    const second = await alice.sendMessage(chat.id, { body: 'second' })
+    const page = await bob.history(chat.id, { limit: 1 })
+    expect(page.messages.map((m) => m.id)).toEqual([second.id])
+    expect(page.hasOlder).toBe(true)
+    expect((await bob.history(chat.id, { before: second.id })).messages.map((m) => m.id)).toEqual([first.id])
+    expect((await alice.editMessage(first.id, 'hello again')).editedAt).not.toBeNull()
+    expect((await bob.getMessage(first.id)).body).toBe('hello again')
+    expect(await bob.toggleReaction(first.id, '👍')).toMatchObject({ action: 'added', emoji: '👍' })
+    expect((await bob.toggleReaction(first.id, '👍')).action).toBe('removed')
+    expect(await bob.markAsRead(chat.id)).toEqual({ lastReadMessageId: second.id, unreadCount: 0 })
+    expect((await bob.markAsRead(chat.id, first.id)).lastReadMessageId).toBeGreaterThanOrEqual(first.id)
+    await bob.setTyping(chat.id, true)
+    await alice.deleteMessage(second.id)
+    const gone = (await bob.history(chat.id)).messages.find((m) => m.id === second.id)
+    expect(gone === undefined || (gone.deleted && gone.body === null)).toBe(true)
+  })
+
+  it('manages members, joins and leaves rooms, finds DMs, users and messages', async () => {
+    const chat = await alice.createChat({ title: 'Members' })
+    expect((await alice.addMembers(chat.id, ['charlie'])).memberCount).toBe(2)
+    await alice.removeMember(chat.id, 'charlie')
+    expect((await alice.getChat(chat.id)).memberCount).toBe(1)
+
+    const room = await alice.room({ contentType: 'video', objectId: 'cats' })
+    expect(room).toMatchObject({ kind: 'room', title: 'Cats' })
+    const browse = await bob.listRooms()
+    expect(browse.rooms.find((r) => r.chat.id === room.id)?.isMember).toBe(false)
+    expect((await bob.join(room.id)).role).not.toBeNull()
+    await bob.leave(room.id)
+    expect((await bob.listRooms()).rooms.find((r) => r.chat.id === room.id)?.isMember).toBe(false)
+
+    const dm = await alice.dm('bob')
+    expect(dm).toMatchObject({ kind: 'dm', peer: { id: 'bob' } })
+    expect((await bob.dm('alice')).id).toBe(dm.id)
+    expect((await alice.searchUsers('charl')).users.map((u) => u.id)).toEqual(['charlie'])
+
+    await alice.sendMessage(dm.id, { body: 'the quick brown fox' })
+    const found = await bob.searchMessages({ q: 'brown' })
+    expect(found.results[0]).toMatchObject({ chat: { id: dm.id }, message: { body: 'the quick brown fox' } })
+    expect(found.results[0]!.snippet).toContain('<mark>brown</mark>')
+
+    await alice.deleteChat(chat.id)
+    await expect(alice.getChat(chat.id)).rejects.toMatchObject({ code: 'not_found', status: 404 })
+  })
+
+  it('polls events and fetches the OpenAPI document', async () => {
+    const start = await bob.events()
+    expect(start.events).toEqual([])
+    const dm = await alice.dm('bob')
+    const sent = await alice.sendMessage(dm.id, { body: 'polled' })
+    const page = await bob.events({ after: start.cursor })
+    const created = page.events.filter((e) => e.type === 'message.created')
+    expect(created.map((e) => (e.data as { message: { id: number } }).message.id)).toEqual([sent.id])
+    expect(page.cursor).toBeGreaterThan(start.cursor)
+    const doc = await bob.openApiDocument()
+    expect(doc.openapi).toBe('3.1.0')
+  })
+
+  it('throws typed errors with code, status and message', async () => {
+    const notMine = await alice.createChat({ title: 'Private' })
+    const error = await bob.getChat(notMine.id).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(PalaverClientError)
+    expect(error).toMatchObject({ code: 'not_found', status: 404, retryable: false })
+    await expect(bob.sendMessage(notMine.id, { body: 'let me in' })).rejects.toMatchObject({ status: 404 })
+    await expect(alice.sendMessage(notMine.id, { body: '   ' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      status: 400,
+    })
+    const anonymous = new PalaverApi({ baseUrl: `${live.origin}/messages` })
+    await expect(anonymous.listChats()).rejects.toMatchObject({ code: 'unauthenticated', status: 401 })
+    const nowhere = new PalaverApi({
+      baseUrl: 'http://127.0.0.1:1/messages',
+      headers: { 'x-test-user': 'bob' },
+    })
+    const down = await nowhere.listChats().catch((e: unknown) => e)
+    expect(down).toMatchObject({ code: 'network', status: 0, retryable: true })
+  })
+})
