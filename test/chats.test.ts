@@ -47,6 +47,17 @@ describe.each(databases)('chats on $name', (database) => {
       expect(first.body.members.map((m: any) => m.user.id).sort()).toEqual(['alice', 'charlie'])
     })
 
+    it('gives one DM to two people opening it at once', async () => {
+      const replies = await Promise.all([
+        server.as('dana').post('/api/dms/', { userId: 'erin' }),
+        server.as('erin').post('/api/dms/', { userId: 'dana' }),
+        server.as('dana').post('/api/dms/', { userId: 'erin' }),
+      ])
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200])
+      expect(new Set(replies.map((r) => r.body.id)).size).toBe(1)
+      expect(replies[0]!.body.memberCount).toBe(2)
+    })
+
     it("shows the other person's name as the title, and them as the peer", async () => {
       const dm = await server.as('alice').post('/api/dms/', { userId: 'dana' })
       expect(dm.body.title).toBe('Dana Díaz')

@@ -227,6 +227,23 @@ describe.each(databases)('rooms on $name', (database) => {
     })
   })
 
+  describe('at the same time', () => {
+    it('gives one room to people opening a new one at once', async () => {
+      videos.fresh = () => ({ title: 'Fresh', access: 'public' })
+      const replies = await Promise.all(['alice', 'bob', 'charlie'].map((by) => room('fresh', by)))
+      expect(new Set(replies.map((r) => r.body.id)).size).toBe(1)
+    })
+
+    it('makes exactly one admin when people join an empty room at once', async () => {
+      videos.busy = () => ({ title: 'Busy', access: 'public' })
+      const chat = (await room('busy')).body
+      await Promise.all(['alice', 'bob', 'charlie', 'dana'].map((by) => join(chat.id, by)))
+      const after = await detail(chat.id, 'erin')
+      expect(after.body.memberCount).toBe(4)
+      expect(after.body.members.filter((m: any) => m.role === 'admin')).toHaveLength(1)
+    })
+  })
+
   describe('browsing', () => {
     it('lists public rooms with whether I am a member', async () => {
       const dogs = (await room('dogs')).body
