@@ -61,6 +61,8 @@ function parse<S extends Schema>(schema: S, value: unknown, where: string): z.ou
 }
 
 async function readJson(c: HonoContext<ApiEnv>): Promise<unknown> {
+  // No body at all: the schema decides (optional bodies default, required ones refuse).
+  if (!c.req.raw.body && !c.req.header('content-length')) return undefined
   const type = c.req.header('content-type') ?? ''
   if (!/^application\/json\b/i.test(type)) throw invalid('Send the body as application/json')
   const text = await c.req.text()

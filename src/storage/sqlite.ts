@@ -56,6 +56,8 @@ export function openSqlite(file: string): Kysely<DatabaseSchema> {
   database.pragma('journal_mode = WAL')
   database.pragma('synchronous = NORMAL')
   database.pragma('foreign_keys = ON')
+  // Deleted and edited text is overwritten in the file, not just unlinked.
+  database.pragma('secure_delete = ON')
   database.pragma('busy_timeout = 5000')
   return new Kysely<DatabaseSchema>({
     dialect: new SqliteDialect({ database: withStatementCache(database) }),

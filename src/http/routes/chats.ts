@@ -118,7 +118,7 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
     async ({ c, viewer, params, body }) => {
       const { message, created } = await sendMessage(c.var.ctx, viewer, params.chatId, body)
       // A retried send (same clientId) answers 200 with the message the first attempt stored.
-      if (!created) c.status(200)
+      if (!created) return c.json(message, 200)
       return message
     },
   )
