@@ -54,6 +54,8 @@ export interface PalaverOptions {
   searchLanguage?: string
   /** How long events stay in the log for clients to resume from (ms); older cursors must resync. */
   eventRetentionMs?: number
+  /** Wraps the messages page in the host's own layout: gets the title, what goes in <head>, and the body. */
+  pageLayout?(page: { title: string; head: string; body: string }): string
   /** How often each process checks the log even without a pub/sub notification (ms): the bound on delay when pub/sub fails. */
   logPollIntervalMs?: number
 }
@@ -154,6 +156,7 @@ const optionsSchema = z
       .string()
       .regex(/^[a-z_]+$/)
       .default('simple'),
+    pageLayout: fn<NonNullable<PalaverOptions['pageLayout']>>().optional(),
     eventRetentionMs: z
       .number()
       .int()

@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely'
+import { Embed } from './embed.js'
 import { createApi } from './http/app.js'
+import { loadStaticAssets } from './http/static.js'
 import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { Hub } from './realtime/hub.js'
 import { pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
 import type { Context } from './services/context.js'
 import { UserService } from './services/users.js'
-import { migrateToLatest } from './storage/migrate.js'
+import { assertMigrated, migrateToLatest } from './storage/migrate.js'
 import { openStorage } from './storage/open.js'
 import type { DatabaseSchema } from './storage/schema.js'
 import { builtinDirectory } from './users/builtin-directory.js'
@@ -20,6 +22,8 @@ export interface Palaver {
   readonly pubsub: PubSub
   /** Palaver's own user directory (when the host did not bring one). */
   readonly users: { upsert(profile: UserProfile): Promise<void> }
+  /** HTML snippets that embed the widgets in any template engine. */
+  readonly embed: Embed
   /** Applies pending migrations (done on start unless `migrate: false`). */
   migrate(): Promise<void>
   /** Closes what Palaver opened: the database connection and the pub/sub. */
@@ -50,6 +54,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   }
   try {
     if (options.migrate) await migrate()
+    else await assertMigrated(storage.db as unknown as Kysely<unknown>, storage.dialect)
   } catch (error) {
     if (storage.owned) await storage.db.destroy()
     throw error
@@ -61,7 +66,9 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     3600_000,
   )
   retention.unref()
-  const api = createApi(context, hub)
+  const assets = loadStaticAssets()
+  const embed = new Embed(options, () => assets.bundle)
+  const api = createApi(context, hub, assets, embed)
   return {
     fetch: async (request) => api.fetch(request),
     options,
@@ -74,6 +81,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
         await directory.upsert(profile)
       },
     },
+    embed,
     migrate,
     pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
     close: async () => {

@@ -65,22 +65,25 @@ describe('migrations', () => {
     await second.close()
   })
 
-  it.each(databases)('run on $name and can be skipped with migrate: false', async (database) => {
-    const { option, drop } = await database.create()
-    const palaver = await createPalaver({ database: option, getUser })
-    await palaver.migrate()
-    const tables = await palaver.db.introspection.getTables()
-    expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['palaver_chats', 'palaver_messages', 'palaver_events', 'palaver_members']),
-    )
-    await palaver.close()
-    const unmigrated = await database.create()
-    const bare = await createPalaver({ database: unmigrated.option, getUser, migrate: false })
-    await expect(bare.db.selectFrom('palaver_chats').selectAll().execute()).rejects.toThrow(/palaver_chats/)
-    await bare.close()
-    await drop()
-    await unmigrated.drop()
-  })
+  it.each(databases)(
+    'run on $name; with migrate: false an unmigrated database fails fast',
+    async (database) => {
+      const { option, drop } = await database.create()
+      const palaver = await createPalaver({ database: option, getUser })
+      await palaver.migrate()
+      const tables = await palaver.db.introspection.getTables()
+      expect(tables.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['palaver_chats', 'palaver_messages', 'palaver_events', 'palaver_members']),
+      )
+      await palaver.close()
+      const unmigrated = await database.create()
+      await expect(createPalaver({ database: unmigrated.option, getUser, migrate: false })).rejects.toThrow(
+        'run `npx palaver migrate`',
+      )
+      await drop()
+      await unmigrated.drop()
+    },
+  )
 })
 
 describe('the node:http adapter', () => {

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { HTTPException } from 'hono/http-exception'
+import type { Embed } from '../embed.js'
 import { PalaverError } from '../errors.js'
 import type { Hub } from '../realtime/hub.js'
 import type { Context } from '../services/context.js'
@@ -8,7 +9,9 @@ import { chatRoutes } from './routes/chats.js'
 import { directoryRoutes } from './routes/directory.js'
 import { eventRoutes } from './routes/events.js'
 import { messageRoutes } from './routes/messages.js'
+import { pageRoutes } from './routes/pages.js'
 import { checkSameOrigin } from './security.js'
+import type { StaticAssets } from './static.js'
 import { viewerOfRequest } from './viewer.js'
 
 function errorResponse(error: PalaverError): Response {
@@ -28,7 +31,7 @@ function toErrorResponse(error: unknown): Response {
 }
 
 /** The web-standard core: a Hono app under the base path that answers every API route. */
-export function createApi(ctx: Context, hub: Hub): OpenAPIHono<ApiEnv> {
+export function createApi(ctx: Context, hub: Hub, assets: StaticAssets, embed: Embed): OpenAPIHono<ApiEnv> {
   const { options } = ctx
   const app = new OpenAPIHono<ApiEnv>({ strict: false }).basePath(
     options.basePath,
@@ -60,6 +63,7 @@ export function createApi(ctx: Context, hub: Hub): OpenAPIHono<ApiEnv> {
   messageRoutes(app)
   directoryRoutes(app)
   eventRoutes(app)
+  pageRoutes(app, assets, embed)
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

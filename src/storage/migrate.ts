@@ -25,19 +25,7 @@ class InCodeMigrations implements MigrationProvider {
 
 /** Applies every pending migration; a second run is a no-op. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect): Promise<MigrationResultSet> {
-  // Kysely looks for its bookkeeping tables by name across every schema; naming ours keeps another
-  // schema's Palaver (another app, another test run) from being mistaken for this one.
-  const schema =
-    dialect.name === 'postgres'
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-      : undefined
-  const migrator = new Migrator({
-    db,
-    ...(schema ? { migrationTableSchema: schema } : {}),
-    provider: new InCodeMigrations(dialect),
-    migrationTableName: 'palaver_migrations',
-    migrationLockTableName: 'palaver_migrations_lock',
-  })
+  const migrator = await migratorFor(db, dialect)
   const result = await migrator.migrateToLatest()
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')
@@ -46,4 +34,31 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect):
     })
   }
   return result
+}
+
+/** For `migrate: false`: fails fast, with what to do, when the database is behind this version of Palaver. */
+export async function assertMigrated(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
+  const migrations = await (await migratorFor(db, dialect)).getMigrations()
+  const pending = migrations.filter((m) => m.executedAt === undefined).map((m) => m.name)
+  if (pending.length > 0) {
+    throw new Error(
+      `Palaver's database is missing migrations (${pending.join(', ')}): run \`npx palaver migrate\``,
+    )
+  }
+}
+
+async function migratorFor(db: Kysely<unknown>, dialect: SqlDialect): Promise<Migrator> {
+  // Kysely looks for its bookkeeping tables by name across every schema; naming ours keeps another
+  // schema's Palaver (another app, another test run) from being mistaken for this one.
+  const schema =
+    dialect.name === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined
+  return new Migrator({
+    db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+    provider: new InCodeMigrations(dialect),
+    migrationTableName: 'palaver_migrations',
+    migrationLockTableName: 'palaver_migrations_lock',
+  })
 }
