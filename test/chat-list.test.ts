@@ -18,6 +18,8 @@ async function tick() {
   while (Date.now() === now) await new Promise((resolve) => setTimeout(resolve, 1))
 }
 
+let contactsOfAlice: 'everyone' | string[] = 'everyone'
+
 const titles = (reply: { body: any }) => reply.body.chats.map((c: any) => c.title)
 
 describe.each(databases)('chat list on $name', (database) => {
@@ -96,6 +98,21 @@ describe.each(databases)('chat list on $name', (database) => {
       expect(await search('%')).toEqual([])
       expect(await search('zzz')).toEqual([])
     }),
+  )
+
+  it(
+    'finds a renamed DM by the partner, whatever the contact list says now',
+    run(
+      async (s) => {
+        contactsOfAlice = 'everyone'
+        const dm = await s.as('alice').post('/api/dms/', { userId: 'bob' })
+        await s.as('alice').patch(`/api/chats/${dm.body.id}/`, { title: 'Work' })
+        contactsOfAlice = []
+        expect(titles(await s.as('alice').get('/api/chats/?search=brown'))).toEqual(['Work'])
+        expect(titles(await s.as('alice').get('/api/chats/?search=work'))).toEqual(['Work'])
+      },
+      { contacts: (viewer) => (viewer.id === 'alice' ? contactsOfAlice : 'everyone') },
+    ),
   )
 
   it(

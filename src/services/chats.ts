@@ -270,30 +270,44 @@ function decodeCursor(cursor: string): { at: number; id: number } {
 const fold = (text: string) => text.normalize('NFC').toLowerCase()
 
 /**
- * Ids of the viewer's chats whose title contains `search`, ignoring case in every script (SQLite's
- * lower() knows only ASCII, so this compares in JavaScript). A room shows the title its host gives
- * unless it was renamed, so it is matched by that.
+ * Ids of the viewer's chats that a search finds: by the title the viewer sees, and a DM also by its
+ * partner's display name, name or username (even when renamed; even when the partner has left their
+ * contact list). Case is ignored in every script, which SQLite's lower() cannot do, so this compares
+ * in JavaScript over the viewer's own chats.
  */
-async function chatsTitled(ctx: Context, viewer: Viewer, search: string): Promise<number[]> {
+async function chatsMatching(ctx: Context, viewer: Viewer, search: string): Promise<number[]> {
   const needle = fold(search)
   const rows = await ctx.db
     .selectFrom('palaver_members as mb')
     .innerJoin('palaver_chats as c', 'c.id', 'mb.chat_id')
-    .select(['c.id', 'c.kind', 'c.title', 'c.content_type', 'c.object_id'])
+    .select(['c.id', 'c.kind', 'c.title', 'c.dm_key', 'c.content_type', 'c.object_id'])
     .where('mb.user_id', '=', viewer.id)
-    .where((eb) => eb.or([eb('c.title', 'is not', null), eb('c.kind', '=', 'room')]))
     .execute()
-  const titles = await Promise.all(
-    rows.map(
-      async (row) =>
-        row.title ??
-        (await resolveRoom(ctx, row.content_type ?? '', row.object_id ?? '', viewer).then(
-          (room) => room.title,
-          () => null,
-        )),
-    ),
+  const peerOf = (dmKey: string | null) => {
+    const [a, b] = JSON.parse(dmKey ?? '[]') as string[]
+    return a === viewer.id ? b : a
+  }
+  const peers = await ctx.users.viewsOf(
+    rows.filter((r) => r.kind === 'dm' && r.dm_key).map((r) => peerOf(r.dm_key)!),
   )
-  return rows.filter((_, i) => titles[i] && fold(titles[i]).includes(needle)).map((row) => row.id)
+  const names = await Promise.all(
+    rows.map(async (row) => {
+      if (row.kind === 'dm') {
+        const peer = peers.get(peerOf(row.dm_key) ?? '')
+        return [row.title, peer?.displayName, peer?.name, peer?.username]
+      }
+      if (row.kind === 'room' && row.title === null) {
+        const room = await resolveRoom(ctx, row.content_type ?? '', row.object_id ?? '', viewer).catch(
+          () => null,
+        )
+        return [room?.title]
+      }
+      return [row.title]
+    }),
+  )
+  return rows
+    .filter((_, i) => names[i]!.some((name) => name && fold(name).includes(needle)))
+    .map((row) => row.id)
 }
 
 /** The viewer's chats, most recently active first, with unread counts; `search` matches titles and DM partners. */
@@ -305,7 +319,6 @@ export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery):
     ...(ctx.options.enableDms ? [] : ['dm']),
     ...(ctx.options.enableRooms ? [] : ['room']),
   ]
-  const matchingPeers = search ? (await ctx.users.search(viewer, search, 100)).map((u) => u.id) : []
 
   let q = ctx.db
     .selectFrom('palaver_members as mb')
@@ -332,15 +345,8 @@ export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery):
     )
   }
   if (search) {
-    const peerKeys = matchingPeers.map((id) => dmKey(viewer.id, id))
-    const titled = await chatsTitled(ctx, viewer, search)
-    q = q.where((eb) =>
-      eb.or([
-        ...(titled.length > 0 ? [eb('c.id', 'in', titled)] : []),
-        ...(peerKeys.length > 0 ? [eb('c.dm_key', 'in', peerKeys)] : []),
-        eb.lit(false),
-      ]),
-    )
+    const matching = await chatsMatching(ctx, viewer, search)
+    q = q.where((eb) => (matching.length > 0 ? eb('c.id', 'in', matching) : eb.lit(false)))
   }
   const rows = await q
     .orderBy('c.last_activity_at', 'desc')
