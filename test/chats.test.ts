@@ -179,6 +179,14 @@ describe.each(databases)('chats on $name', (database) => {
       expect(JSON.parse(event.payload).chat.customTitle).toBe('New')
     })
 
+    it('writes nothing when the title stays the same', async () => {
+      const chat = await group('Same')
+      const before = await server.snapshot()
+      const reply = await server.as('alice').patch(`/api/chats/${chat.id}/`, { title: ' Same ' })
+      expect(reply.status).toBe(200)
+      expect(await server.snapshot()).toEqual(before)
+    })
+
     it('refuses a member who is not admin', async () => {
       const chat = await group('Keep')
       await refused(server, 403, () => server.as('bob').patch(`/api/chats/${chat.id}/`, { title: 'Mine' }))

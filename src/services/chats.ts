@@ -211,6 +211,7 @@ export async function renameChat(
   const title = cleanTitle(ctx, rawTitle)
   // An empty title gives a DM back its partner's name and a room its host's title; a group needs one.
   if (title === null && access.chat.kind === 'group') throw invalid('A title must not be empty')
+  if (title === access.chat.title) return detailOf(ctx, viewer, access)
   await transact(ctx, async (tx) => {
     const chat = await tx.db
       .updateTable('palaver_chats')
