@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
+import { defaultRateLimits, memoryRateLimiter, type RateLimiter, type RateLimits } from './http/rate-limit.js'
 import type { PubSub } from './realtime/pubsub.js'
 import type { RoomResolver } from './services/rooms.js'
 import type { DatabaseSchema } from './storage/schema.js'
@@ -54,6 +55,10 @@ export interface PalaverOptions {
   searchLanguage?: string
   /** How long events stay in the log for clients to resume from (ms); older cursors must resync. */
   eventRetentionMs?: number
+  /** Per-user limits (or `false` for none); unset actions keep their defaults. */
+  rateLimits?: Partial<RateLimits> | false
+  /** Where limits are counted: in memory by default; `redisRateLimiter()` shares them across processes. */
+  rateLimiter?: RateLimiter
   /** Wraps the messages page in the host's own layout: gets the title, what goes in <head>, and the body. */
   pageLayout?(page: { title: string; head: string; body: string }): string
   /** How often each process checks the log even without a pub/sub notification (ms): the bound on delay when pub/sub fails. */
@@ -156,6 +161,22 @@ const optionsSchema = z
       .string()
       .regex(/^[a-z_]+$/)
       .default('simple'),
+    rateLimits: z
+      .union([
+        z.literal(false),
+        z
+          .partialRecord(
+            z.enum(['send', 'typing', 'react', 'createChat', 'search']),
+            z.object({ limit: z.number().int().min(1), windowMs: z.number().int().min(100) }).strict(),
+          )
+          .transform((given) => ({ ...defaultRateLimits, ...given })),
+      ])
+      .default(defaultRateLimits),
+    rateLimiter: z
+      .custom<RateLimiter>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as RateLimiter).hit === 'function',
+      )
+      .default(() => memoryRateLimiter()),
     pageLayout: fn<NonNullable<PalaverOptions['pageLayout']>>().optional(),
     eventRetentionMs: z
       .number()

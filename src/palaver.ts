@@ -88,6 +88,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
       clearInterval(retention)
       await hub.stop()
       await pubsub.close?.()
+      options.rateLimiter.close?.()
       if (storage.owned) await storage.db.destroy()
     },
     context,

@@ -1,1 +1,2 @@
 export { redisPubSub } from './realtime/redis.js'
+export { redisRateLimiter } from './realtime/redis-rate-limit.js'

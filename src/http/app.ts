@@ -15,7 +15,10 @@ import type { StaticAssets } from './static.js'
 import { viewerOfRequest } from './viewer.js'
 
 function errorResponse(error: PalaverError): Response {
-  return Response.json(error.toJSON(), { status: error.status })
+  const headers = new Headers()
+  const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds
+  if (retryAfter !== undefined) headers.set('retry-after', String(retryAfter))
+  return Response.json(error.toJSON(), { status: error.status, headers })
 }
 
 /** Maps anything thrown to the contract's error shape; only a real fault becomes a 500 (and is logged). */

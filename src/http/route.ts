@@ -4,6 +4,7 @@ import { invalid, PalaverError } from '../errors.js'
 import { ErrorSchema } from '../schemas.js'
 import type { Viewer } from '../services/users.js'
 import type { ApiEnv } from './env.js'
+import { enforceRateLimit, type RateLimitedAction } from './rate-limit.js'
 
 const errorResponse = (description: string) => ({
   description,
@@ -38,6 +39,8 @@ export interface RouteSpec<P, Q, B> {
   response?: Schema
   /** Routes anyone may call; all others answer 401 to anonymous visitors. */
   anonymous?: boolean
+  /** The per-user limit this route counts against. */
+  rateLimit?: RateLimitedAction
 }
 
 export interface RouteInput<P, Q, B> {
@@ -110,6 +113,10 @@ export function defineRoute<
   app.on(spec.method.toUpperCase(), honoPath, async (c) => {
     const viewer = c.get('viewer')
     if (!viewer && !spec.anonymous) throw new PalaverError('unauthenticated', 'Sign in to use messages')
+    if (spec.rateLimit && viewer) {
+      const { options } = c.var.ctx
+      await enforceRateLimit(options.rateLimiter, options.rateLimits, spec.rateLimit, viewer.id)
+    }
     const params = (spec.params ? parse(spec.params, c.req.param(), 'path') : undefined) as Out<P>
     const query = (spec.query ? parse(spec.query, c.req.query(), 'query') : undefined) as Out<Q>
     const body = (spec.body ? parse(spec.body, await readJson(c), 'body') : undefined) as Out<B>

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { PalaverError } from '../errors.js'
+import { enforceRateLimit } from '../http/rate-limit.js'
 import { viewerOfRequest } from '../http/viewer.js'
 import type { Palaver } from '../palaver.js'
 import { Subscriber } from '../realtime/hub.js'
@@ -138,6 +139,10 @@ export function attachWebSocket(
     }
 
     async function perform(message: ClientMessage): Promise<unknown> {
+      if (message.action === 'send' || message.action === 'typing') {
+        const { rateLimiter, rateLimits } = ctx.options
+        await enforceRateLimit(rateLimiter, rateLimits, message.action, viewer.id)
+      }
       switch (message.action) {
         case 'send': {
           const { message: stored } = await sendMessage(ctx, viewer, message.chatId, message)

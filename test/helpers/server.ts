@@ -51,6 +51,8 @@ const tables = [
 export async function startServer(database: TestDatabase, options: Options = {}): Promise<TestServer> {
   const { option, drop } = await database.create()
   const palaver = await createPalaver({
+    // Tests send faster than people do; the rate-limit test opts back in.
+    rateLimits: false,
     ...options,
     database: option,
     getUser: (request) => {

@@ -53,6 +53,7 @@ export function messageRoutes(app: OpenAPIHono<ApiEnv>): void {
       method: 'post',
       path: '/api/messages/{messageId}/reactions/',
       summary: 'Toggle my reaction',
+      rateLimit: 'react',
       tag,
       params: MessageParams,
       body: ReactionInput,
