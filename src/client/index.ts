@@ -39,6 +39,7 @@ export type {
 } from './transports/transport.js'
 export {
   type WebSocketConstructor,
+  type WebSocketEventLike,
   type WebSocketFactory,
   type WebSocketLike,
   WebSocketTransport,

@@ -1,6 +1,5 @@
 import type { z } from '@hono/zod-openapi'
 import type * as S from '../schemas.js'
-import type { ChatSummary } from '../services/events.js'
 
 /**
  * The types of the REST API and of the event stream, taken from the server's own schemas
@@ -20,9 +19,17 @@ export type {
   SearchResultView,
   UserView,
 } from '../schemas.js'
-export type { ChatSummary }
 
-import type { ChatDetailView, MessageView, ReactionView, UserView } from '../schemas.js'
+import type { ChatDetailView, ChatView, MessageView, ReactionView, UserView } from '../schemas.js'
+
+/**
+ * A chat as events carry it: the same for every recipient, so without the viewer's title, role,
+ * unread count or permissions (src/services/events.ts `chatSummary`).
+ */
+export type ChatSummary = Pick<
+  ChatView,
+  'id' | 'kind' | 'customTitle' | 'memberCount' | 'createdAt' | 'lastActivityAt'
+> & { room: { contentType: string; objectId: string } | null }
 
 // ---- request bodies and queries (what the caller may pass: defaults are optional) ----
 

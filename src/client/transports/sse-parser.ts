@@ -17,6 +17,7 @@ export class SseParser {
   private eventType = ''
   private lastId: string | undefined
   private started = false
+  private afterCR = false
 
   constructor(
     private readonly onEvent: (event: SseEvent) => void,
@@ -24,26 +25,25 @@ export class SseParser {
   ) {}
 
   feed(chunk: string): void {
-    if (!this.started && chunk.length > 0) {
+    if (chunk.length === 0) return
+    if (!this.started) {
       this.started = true
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
     }
+    // A CR ends a line at once; an LF right after it (maybe in the next chunk) belongs to it.
+    if (this.afterCR && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1)
+    this.afterCR = false
     this.buffer += chunk
     let start = 0
-    for (;;) {
-      let end = -1
-      for (let i = start; i < this.buffer.length; i++) {
-        const c = this.buffer.charCodeAt(i)
-        if (c === 10 || c === 13) {
-          end = i
-          break
-        }
+    for (let i = 0; i < this.buffer.length; i++) {
+      const c = this.buffer.charCodeAt(i)
+      if (c !== 10 && c !== 13) continue
+      this.line(this.buffer.slice(start, i))
+      if (c === 13) {
+        if (i + 1 === this.buffer.length) this.afterCR = true
+        else if (this.buffer.charCodeAt(i + 1) === 10) i++
       }
-      if (end < 0) break
-      // A CR at the very end may be the first half of CRLF: wait for the next chunk.
-      if (this.buffer.charCodeAt(end) === 13 && end === this.buffer.length - 1) break
-      this.line(this.buffer.slice(start, end))
-      start = end + (this.buffer.charCodeAt(end) === 13 && this.buffer.charCodeAt(end + 1) === 10 ? 2 : 1)
+      start = i + 1
     }
     this.buffer = this.buffer.slice(start)
   }

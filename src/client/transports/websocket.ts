@@ -12,7 +12,20 @@ export interface WebSocketLike {
   readonly readyState: number
   send(data: string): void
   close(code?: number, reason?: string): void
-  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void
+  addEventListener(
+    type: 'open' | 'message' | 'close' | 'error',
+    listener: (event: WebSocketEventLike) => void,
+  ): void
+}
+
+/** The parts of the socket's events the client reads. */
+export interface WebSocketEventLike {
+  type?: string
+  /** A message's text. */
+  data?: unknown
+  /** A close event's code and reason. */
+  code?: number
+  reason?: string
 }
 
 export type WebSocketConstructor = new (
@@ -94,8 +107,8 @@ export class WebSocketTransport implements ActionTransport {
       if (this.ended) return
       const socket = (this.options.createWebSocket ?? defaultFactory(this.options))(url.toString(), headers)
       this.socket = socket
-      socket.addEventListener('message', (event: { data: unknown }) => this.receive(event.data))
-      socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
+      socket.addEventListener('message', (event) => this.receive(event.data))
+      socket.addEventListener('close', (event) => {
         const code = event.code ?? 1006
         this.finish(
           code === 1000

@@ -1,0 +1,148 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type OutboxItem,
+  type OutboxStorage,
+  type PalaverClient,
+  PalaverClientError,
+  type TransportKind,
+} from '../src/client/index.js'
+import { clientFor, Network, until } from './helpers/client.js'
+import { databases } from './helpers/databases.js'
+import { type LiveServer, startLiveServer } from './helpers/live.js'
+
+describe.each(databases)('palaver/client outbox on $name', (database) => {
+  let live: LiveServer
+  const clients: PalaverClient[] = []
+  beforeAll(async () => {
+    live = await startLiveServer(database)
+  })
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close()
+  })
+  afterAll(() => live.close())
+
+  const open = (user: string, options: Parameters<typeof clientFor>[2] = {}, network = new Network()) => {
+    const made = clientFor(live, user, { waitSeconds: 5, ...options }, network)
+    clients.push(made.client)
+    return made
+  }
+  const newChat = async (title: string, memberIds = ['bob']) =>
+    (await live.call('alice', 'POST', '/api/chats/', { title, memberIds })).body.id as number
+  const stored = async (chatId: number) =>
+    (await live.call('alice', 'GET', `/api/chats/${chatId}/messages/?limit=200`)).body.messages as Array<{
+      id: number
+      body: string
+      clientId: string | null
+      senderId: string
+    }>
+
+  it.each<TransportKind>(['websocket', 'sse', 'polling'])(
+    'keeps sends made offline pending, then sends each once when back online (%s)',
+    async (transport) => {
+      const chatId = await newChat(`offline over ${transport}`)
+      const { client, network } = open('bob', { transport })
+      const changes: OutboxItem[] = []
+      client.outbox.on('change', ({ item }) => changes.push(item))
+      client.connect()
+      await until('open', () => client.connection.state === 'open')
+      network.goOffline()
+      await until('reconnecting', () => client.connection.state !== 'open')
+      const items = ['one', 'two', 'three'].map((body) => client.send(chatId, body))
+      expect(items.map((i) => i.state)).toEqual(['pending', 'pending', 'pending'])
+      await until('an attempt', () => (client.outbox.get(items[0]!.clientId)?.attempts ?? 0) >= 2)
+      expect(client.outbox.items.map((i) => i.state)).toEqual(['pending', 'pending', 'pending'])
+      expect(client.outbox.get(items[0]!.clientId)!.error).toMatchObject({ code: 'network', status: 0 })
+      expect(await stored(chatId)).toEqual([])
+
+      network.goOnline()
+      const settled = await Promise.all(items.map((i) => client.outbox.settled(i.clientId)))
+      expect(settled.map((i) => i.state)).toEqual(['sent', 'sent', 'sent'])
+      const rows = await stored(chatId)
+      expect(rows.map((m) => m.body)).toEqual(['one', 'two', 'three'])
+      expect(rows.map((m) => m.clientId)).toEqual(items.map((i) => i.clientId))
+      expect(settled.map((i) => i.message?.id)).toEqual(rows.map((m) => m.id))
+      // Observable for a UI: every item went pending → sent.
+      for (const item of items) {
+        const states = changes.filter((c) => c.clientId === item.clientId).map((c) => c.state)
+        expect(states[0]).toBe('pending')
+        expect(states.at(-1)).toBe('sent')
+        expect(states.filter((s) => s === 'sent')).toHaveLength(1)
+      }
+    },
+  )
+
+  it('lands once when the answer to a send is lost and it is retried with the same clientId', async () => {
+    const chatId = await newChat('lost answers')
+    const { client, network } = open('bob', { transport: 'polling' })
+    network.loseAnswers = true
+    const item = client.send(chatId, 'exactly once')
+    await until('a retry', () => (client.outbox.get(item.clientId)?.attempts ?? 0) >= 3)
+    expect(client.outbox.get(item.clientId)!.state).toBe('pending')
+    network.loseAnswers = false
+    expect((await client.outbox.settled(item.clientId)).state).toBe('sent')
+    const rows = await stored(chatId)
+    expect(rows.map((m) => [m.body, m.clientId])).toEqual([['exactly once', item.clientId]])
+  })
+
+  it('marks a refused send failed, and sends it when retried after the refusal is lifted', async () => {
+    const chatId = await newChat('not for bob yet', [])
+    const { client } = open('bob', { transport: 'websocket' })
+    client.connect()
+    await until('open', () => client.connection.state === 'open')
+    const refused = client.send(chatId, 'let me in')
+    const after = client.send(await newChat('bob is here'), 'this one goes')
+    const failed = await client.outbox.settled(refused.clientId)
+    expect(failed).toMatchObject({ state: 'failed', error: { code: 'not_found', status: 404 } })
+    // A refusal does not hold up the messages behind it.
+    expect((await client.outbox.settled(after.clientId)).state).toBe('sent')
+    expect(await stored(chatId)).toEqual([])
+
+    await live.call('alice', 'POST', `/api/chats/${chatId}/members/add/`, { userIds: ['bob'] })
+    client.outbox.retry(refused.clientId)
+    expect(client.outbox.get(refused.clientId)!.state).toBe('pending')
+    const sent = await client.outbox.settled(refused.clientId)
+    expect(sent.state).toBe('sent')
+    const rows = await stored(chatId)
+    expect(rows.map((m) => [m.body, m.clientId, m.senderId])).toEqual([
+      ['let me in', refused.clientId, 'bob'],
+    ])
+  })
+
+  it('keeps unsent items in its storage and sends them after a reload', async () => {
+    const chatId = await newChat('persisted')
+    let saved: OutboxItem[] = []
+    const storage: OutboxStorage = {
+      load: () => JSON.parse(JSON.stringify(saved)),
+      save: (items) => {
+        saved = JSON.parse(JSON.stringify(items))
+      },
+    }
+    const offline = new Network()
+    offline.goOffline()
+    const first = open('bob', { transport: 'polling', outbox: { storage } }, offline).client
+    const item = first.send(chatId, 'survives a reload')
+    await until('saved', () => saved.some((i) => i.clientId === item.clientId))
+    await until('an attempt', () => (first.outbox.get(item.clientId)?.attempts ?? 0) >= 1)
+    first.close()
+    expect(saved.map((i) => [i.clientId, i.state])).toEqual([[item.clientId, 'pending']])
+
+    // The page is loaded again, online this time.
+    const second = open('bob', { transport: 'polling', outbox: { storage } }).client
+    await second.outbox.loaded
+    expect(second.outbox.get(item.clientId)?.state).toBe('pending')
+    second.connect()
+    expect((await second.outbox.settled(item.clientId)).state).toBe('sent')
+    await until('saved empty', () => saved.length === 0)
+    const rows = await stored(chatId)
+    expect(rows.map((m) => [m.body, m.clientId])).toEqual([['survives a reload', item.clientId]])
+  })
+
+  it('reports a send refused over the WebSocket as the same typed error as over REST', async () => {
+    const { client } = open('bob', { transport: 'websocket' })
+    client.connect()
+    await until('open', () => client.connection.state === 'open')
+    const error = await client.connection.sendMessage(999_999, { body: 'nowhere' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(PalaverClientError)
+    expect(error).toMatchObject({ code: 'not_found', status: 404, retryable: false })
+  })
+})

@@ -1,0 +1,239 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { createClient, type PalaverClient, type TransportKind } from '../src/client/index.js'
+import { clientFor, Network, Recorder, until } from './helpers/client.js'
+import { databases } from './helpers/databases.js'
+import { type LiveServer, startLiveServer } from './helpers/live.js'
+
+const transports: TransportKind[] = ['websocket', 'sse', 'polling']
+
+describe.each(databases)('palaver/client real-time on $name', (database) => {
+  let live: LiveServer
+  const clients: PalaverClient[] = []
+  beforeAll(async () => {
+    live = await startLiveServer(database)
+  })
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close()
+  })
+  afterAll(() => live.close())
+
+  const open = (user: string, options: Parameters<typeof clientFor>[2] = {}, network?: Network) => {
+    const made = clientFor(live, user, { waitSeconds: 5, ...options }, network)
+    clients.push(made.client)
+    return { ...made, recorder: new Recorder(made.client) }
+  }
+  const newChat = async (title: string) =>
+    (await live.call('alice', 'POST', '/api/chats/', { title, memberIds: ['bob'] })).body.id as number
+  const send = async (chatId: number, body: string) => {
+    const reply = await live.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body })
+    expect(reply.status).toBe(201)
+    return reply.body.id as number
+  }
+  const serverIds = async (chatId: number) =>
+    (await live.call('bob', 'GET', `/api/chats/${chatId}/messages/?limit=200`)).body.messages.map(
+      (m: { id: number }) => m.id,
+    ) as number[]
+
+  describe.each(transports)('pinned to %s', (transport) => {
+    it('receives what another user sends, in order, once', async () => {
+      const chatId = await newChat(`in order over ${transport}`)
+      const { client, recorder } = open('bob', { transport })
+      const typed: string[] = []
+      client.connection.on('message.created', (event) => typed.push(event.data.message.body ?? ''))
+      client.connect()
+      await until('open', () => client.connection.state === 'open')
+      expect(client.connection.transportKind).toBe(transport)
+      const sent: number[] = []
+      for (const n of [1, 2, 3, 4, 5]) sent.push(await send(chatId, `message ${n}`))
+      await until('five messages', () => recorder.messageIds(chatId).length >= 5)
+      expect(recorder.messageIds(chatId)).toEqual(sent)
+      expect(typed).toEqual(['message 1', 'message 2', 'message 3', 'message 4', 'message 5'])
+      const cursors = recorder.events.map((e) => e.cursor)
+      expect(cursors).toEqual([...cursors].sort((a, b) => a - b))
+      expect(new Set(cursors).size).toBe(cursors.length)
+      expect(client.connection.cursor).toBe(cursors.at(-1))
+    })
+
+    it('holds exactly the server’s messages after the connection breaks in the middle of a burst', async () => {
+      const chatId = await newChat(`burst over ${transport}`)
+      const { client, recorder, network } = open('bob', { transport })
+      client.connect()
+      await until('open', () => client.connection.state === 'open')
+      const readies = recorder.readies.length
+      let dropped = false
+      client.connection.on('message.created', () => {
+        if (!dropped && recorder.messageIds(chatId).length === 10) {
+          dropped = true
+          network.drop()
+        }
+      })
+      for (let n = 1; n <= 50; n++) await send(chatId, `burst ${n}`)
+      await until('fifty messages', () => recorder.messageIds(chatId).length >= 50)
+      expect(dropped).toBe(true)
+      // It really reconnected (and resumed) rather than riding out the burst on one connection.
+      await until('a new connection', () => recorder.readies.length > readies)
+      expect(recorder.states).toContain('reconnecting')
+      const ids = recorder.messageIds(chatId)
+      expect(ids).toEqual(await serverIds(chatId))
+      expect(ids).toHaveLength(50)
+      expect(new Set(ids).size).toBe(50)
+      const cursors = recorder.events.map((e) => e.cursor)
+      expect(new Set(cursors).size).toBe(cursors.length)
+    })
+
+    it('resumes after a long outage, delivering what was sent meanwhile', async () => {
+      const chatId = await newChat(`outage over ${transport}`)
+      const network = new Network()
+      const { client, recorder } = open('bob', { transport }, network)
+      client.connect()
+      await until('open', () => client.connection.state === 'open')
+      const before = await send(chatId, 'before')
+      await until('the first message', () => recorder.messageIds(chatId).length === 1)
+      network.goOffline()
+      await until('reconnecting', () => client.connection.state === 'reconnecting')
+      const missed: number[] = []
+      for (const n of [1, 2, 3]) missed.push(await send(chatId, `missed ${n}`))
+      network.goOnline()
+      await until('the missed messages', () => recorder.messageIds(chatId).length >= 4)
+      expect(recorder.messageIds(chatId)).toEqual([before, ...missed])
+    })
+  })
+
+  it('makes the socket from a WebSocket constructor, carrying the client headers where it can', async () => {
+    const chatId = await newChat('constructor option')
+    const client = createClient({
+      baseUrl: `${live.origin}/messages`,
+      headers: { 'x-test-user': 'bob' },
+      WebSocket,
+      transport: 'websocket',
+    })
+    clients.push(client)
+    const recorder = new Recorder(client)
+    client.connect()
+    await until('open', () => client.connection.state === 'open')
+    const id = await send(chatId, 'over ws')
+    await until('the message', () => recorder.messageIds(chatId).length === 1)
+    expect(recorder.messageIds(chatId)).toEqual([id])
+  })
+
+  it('auto uses the WebSocket when it can', async () => {
+    const { client } = open('bob', { transport: 'auto' })
+    client.connect()
+    await until('open', () => client.connection.state === 'open')
+    expect(client.connection.transportKind).toBe('websocket')
+  })
+
+  it('auto falls back to Server-Sent Events when the WebSocket cannot connect', async () => {
+    const chatId = await newChat('fallback to sse')
+    const { client, recorder } = open('bob', {
+      transport: 'auto',
+      createWebSocket: () => {
+        throw new Error('WebSockets are blocked here')
+      },
+    })
+    client.connect()
+    await until('open', () => client.connection.state === 'open')
+    expect(client.connection.transportKind).toBe('sse')
+    expect(recorder.errors.map((e) => e.transport)).toContain('websocket')
+    const id = await send(chatId, 'over the fallback')
+    await until('the message', () => recorder.messageIds(chatId).length === 1)
+    expect(recorder.messageIds(chatId)).toEqual([id])
+  })
+
+  it('auto falls back to long-polling when Server-Sent Events fail too', async () => {
+    const chatId = await newChat('fallback to polling')
+    const network = new Network()
+    network.blocked = /\/ws\b|\/events\/stream\//
+    const { client, recorder } = open('bob', { transport: 'auto' }, network)
+    client.connect()
+    await until('open', () => client.connection.state === 'open')
+    expect(client.connection.transportKind).toBe('polling')
+    expect(recorder.errors.map((e) => e.transport)).toEqual(['websocket', 'sse'])
+    const id = await send(chatId, 'over long-polling')
+    await until('the message', () => recorder.messageIds(chatId).length === 1)
+    expect(recorder.messageIds(chatId)).toEqual([id])
+  })
+
+  it('auto goes back to the WebSocket after every transport failed and the network returned', async () => {
+    const network = new Network()
+    const { client, recorder } = open('bob', { transport: 'auto' }, network)
+    network.goOffline()
+    client.connect()
+    await until(
+      'two failed rounds',
+      () => recorder.errors.filter((e) => e.transport === 'polling').length >= 2,
+    )
+    expect(client.connection.state).toBe('connecting')
+    network.goOnline()
+    await until('open', () => client.connection.state === 'open')
+    expect(client.connection.transportKind).toBe('websocket')
+  })
+
+  it('emits resync when its cursor is older than the retained log, then goes on from the new cursor', async () => {
+    const chatId = await newChat('resync')
+    await send(chatId, 'soon pruned')
+    await live.palaver.pruneEvents(Date.now() + 1000)
+    const { client, recorder } = open('bob', { transport: 'websocket', cursor: 1 })
+    client.connect()
+    await until('resync', () => recorder.resyncs.length === 1)
+    expect(recorder.resyncs[0]!.previous).toBe(1)
+    expect(client.connection.cursor).toBe(recorder.resyncs[0]!.cursor)
+    await until('open', () => client.connection.state === 'open')
+    const id = await send(chatId, 'after the resync')
+    await until('the message', () => recorder.messageIds(chatId).length === 1)
+    expect(recorder.messageIds(chatId)).toEqual([id])
+  })
+
+  it.each(transports)('watches a public room without joining it over %s', async (transport) => {
+    const rooms = await startLiveServer(database, {
+      rooms: { video: () => ({ title: 'Cats', access: 'public' }) },
+    })
+    try {
+      const room = await rooms.call('alice', 'POST', '/api/rooms/', {
+        contentType: 'video',
+        objectId: 'cats',
+      })
+      await rooms.call('alice', 'POST', `/api/chats/${room.body.id}/join/`)
+      const { client } = clientFor(rooms, 'bob', { transport, waitSeconds: 5 })
+      clients.push(client)
+      const rec = new Recorder(client)
+      client.connect()
+      await until('open', () => client.connection.state === 'open')
+      await client.connection.watch(room.body.id)
+      await until('open again', () => client.connection.state === 'open')
+      const sent = await rooms.call('alice', 'POST', `/api/chats/${room.body.id}/messages/`, { body: 'meow' })
+      await until('the room message', () => rec.messageIds(room.body.id).length === 1)
+      expect(rec.messageIds(room.body.id)).toEqual([sent.body.id])
+      const group = await rooms.call('alice', 'POST', '/api/chats/', { title: 'Not yours' })
+      await expect(client.connection.watch(group.body.id)).rejects.toMatchObject({ code: 'not_found' })
+      expect(client.connection.watched).toEqual([room.body.id])
+    } finally {
+      await rooms.close()
+    }
+  })
+
+  it('delivers typing over every transport, and sends it over the WebSocket', async () => {
+    const chatId = await newChat('typing')
+    const { client: alice } = open('alice', { transport: 'websocket' })
+    const seen: Array<{ userId: string; isTyping: boolean }> = []
+    const { client: bob } = open('bob', { transport: 'sse' })
+    bob.connection.on('typing', (frame) => seen.push(frame.data))
+    alice.connect()
+    bob.connect()
+    await until('both open', () => alice.connection.state === 'open' && bob.connection.state === 'open')
+    await alice.connection.setTyping(chatId, true)
+    await until('typing', () => seen.some((t) => t.userId === 'alice' && t.isTyping))
+  })
+
+  it('closes for good: no reconnect, state closed', async () => {
+    const { client, recorder } = open('bob', { transport: 'websocket' })
+    client.connect()
+    await until('open', () => client.connection.state === 'open')
+    client.close()
+    expect(client.connection.state).toBe('closed')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(recorder.states.at(-1)).toBe('closed')
+    expect(recorder.readies).toHaveLength(1)
+  })
+})
