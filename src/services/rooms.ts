@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { forbidden, invalid, notFound } from '../errors.js'
 import type { RoomAccess } from '../schemas.js'
-import type { Chat } from '../storage/schema.js'
+import type { Chat, Member } from '../storage/schema.js'
 import { type Context, transact } from './context.js'
 import { chatCreatedEvent } from './events.js'
 import type { Viewer } from './users.js'
@@ -132,7 +132,7 @@ function roomBatch(ctx: Context, viewer: Viewer, from: Position | null, size: nu
 export async function browseRooms(ctx: Context, viewer: Viewer, limit: number) {
   requireRoomsEnabled(ctx)
   const size = Math.max(limit * 3, 50)
-  const visible: Array<{ chat: Chat; room: RoomObject; isMember: boolean }> = []
+  const visible: Array<{ chat: Chat; room: RoomObject; isMember: boolean; member: Member | null }> = []
   let from: Position | null = null
   for (let scanned = 0; visible.length < limit && scanned < 5000; scanned += size) {
     const rows = await roomBatch(ctx, viewer, from, size)
@@ -142,12 +142,24 @@ export async function browseRooms(ctx: Context, viewer: Viewer, limit: number) {
     rows.forEach(({ is_member, ...chat }, i) => {
       const room = rooms[i]
       if (room?.access === 'public' && visible.length < limit) {
-        visible.push({ chat, room, isMember: Number(is_member) === 1 })
+        visible.push({ chat, room, isMember: Number(is_member) === 1, member: null })
       }
     })
     const last = rows[rows.length - 1]
     if (!last || rows.length < size) break
     from = { at: last.last_activity_at, id: last.id }
+  }
+  // The viewer's own memberships, so that a room they are in shows their role and may be left.
+  const joined = visible.filter((v) => v.isMember).map((v) => v.chat.id)
+  if (joined.length > 0) {
+    const members = await ctx.db
+      .selectFrom('palaver_members')
+      .selectAll()
+      .where('user_id', '=', viewer.id)
+      .where('chat_id', 'in', joined)
+      .execute()
+    const byChat = new Map(members.map((m) => [m.chat_id, m]))
+    for (const entry of visible) entry.member = byChat.get(entry.chat.id) ?? null
   }
   return visible
 }
