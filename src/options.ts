@@ -9,7 +9,7 @@ import type { User, UserDirectory, UserProfile } from './users/types.js'
 /** How Palaver reaches its database: a SQLite file, a PostgreSQL URL, or a Kysely instance the host owns. */
 export type DatabaseOption =
   | { sqlite: string }
-  | { postgres: string; schema?: string; poolSize?: number }
+  | { postgres: string; schema?: string; poolSize?: number; applicationName?: string }
   | { kysely: Kysely<DatabaseSchema>; dialect: 'sqlite' | 'postgres' }
 
 export type Transport = 'auto' | 'websocket' | 'sse' | 'polling'
@@ -95,6 +95,7 @@ const databaseSchema = z.union([
         .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier')
         .optional(),
       poolSize: z.number().int().min(1).max(200).optional(),
+      applicationName: z.string().max(60).optional(),
     })
     .strict(),
   z

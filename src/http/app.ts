@@ -4,6 +4,7 @@ import type { Embed } from '../embed.js'
 import { PalaverError } from '../errors.js'
 import type { Hub } from '../realtime/hub.js'
 import type { Context } from '../services/context.js'
+import { isUnavailable } from '../storage/unavailable.js'
 import type { ApiEnv } from './env.js'
 import { chatRoutes } from './routes/chats.js'
 import { directoryRoutes } from './routes/directory.js'
@@ -28,6 +29,13 @@ function toErrorResponse(error: unknown): Response {
     const code =
       error.status === 413 ? 'too_large' : error.status === 401 ? 'unauthenticated' : 'invalid_input'
     return errorResponse(new PalaverError(code, error.message || 'Invalid request'))
+  }
+  if (isUnavailable(error)) {
+    return errorResponse(
+      new PalaverError('unavailable', 'The database is unavailable; try again shortly', {
+        retryAfterSeconds: 1,
+      }),
+    )
   }
   console.error('[palaver] internal error', error)
   return Response.json({ error: { code: 'internal', message: 'Something went wrong' } }, { status: 500 })

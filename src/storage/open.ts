@@ -18,7 +18,12 @@ export async function openStorage(option: DatabaseOption, searchLanguage: string
   if ('postgres' in option) {
     if (option.schema) await ensureSchema(option.postgres, option.schema)
     return {
-      db: openPostgres(option.postgres, option.schema, option.poolSize ?? 10),
+      db: openPostgres(
+        option.postgres,
+        option.schema,
+        option.poolSize ?? 10,
+        option.applicationName ?? 'palaver',
+      ),
       dialect: postgresDialect(searchLanguage),
       owned: true,
     }

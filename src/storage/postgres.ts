@@ -89,6 +89,17 @@ function markedSnippet(body: string, isMatch: ReadonlySet<string>): string {
   return `${out}${body.slice(at, end)}${to < words.length ? '…' : ''}`
 }
 
+/**
+ * A connection that drops while a query runs rejects that query (a 503); without a listener its
+ * 'error' event would also crash the process. The pool discards such a client when it is released.
+ */
+class QuietClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config)
+    this.on('error', () => {})
+  }
+}
+
 const int8 = 20
 const numeric = 1700
 
@@ -97,10 +108,15 @@ export function openPostgres(
   url: string,
   schema: string | undefined,
   poolSize: number,
+  applicationName: string,
 ): Kysely<DatabaseSchema> {
   const pool = new pg.Pool({
+    Client: QuietClient,
     connectionString: url,
     max: poolSize,
+    application_name: applicationName,
+    // Fail fast while the database is away (503), instead of holding requests until it returns.
+    connectionTimeoutMillis: 3000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -109,6 +125,8 @@ export function openPostgres(
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   })
+  // An idle connection the server closed (a restart, an administrator) is only replaced, never a crash.
+  pool.on('error', (error) => console.warn(`[palaver] PostgreSQL connection lost: ${error.message}`))
   return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) })
 }
 

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases, POSTGRES_URL } from './helpers/databases.js'
+import { TcpProxy } from './helpers/proxy.js'
+import { startServer, type TestServer } from './helpers/server.js'
+
+const postgres = databases.find((d) => d.name === 'postgres')
+
+describe.runIf(postgres)('when PostgreSQL goes away and comes back', () => {
+  const url = new URL(POSTGRES_URL)
+  const proxy = new TcpProxy(url.hostname, Number(url.port || 5432))
+  let server: TestServer
+  let chatId: number
+  beforeAll(async () => {
+    const port = await proxy.start()
+    const viaProxy = new URL(POSTGRES_URL)
+    viaProxy.port = String(port)
+    const base = postgres!
+    server = await startServer({
+      name: 'postgres',
+      async create() {
+        const created = await base.create()
+        const option = { ...created.option, postgres: viaProxy.toString() } as typeof created.option
+        return { ...created, option }
+      },
+    })
+    chatId = (await server.as('alice').post('/api/chats/', { title: 'Faults', memberIds: ['bob'] })).body.id
+  })
+  afterAll(async () => {
+    await proxy.restore().catch(() => {})
+    await server.close()
+    await proxy.stop()
+  })
+
+  const send = (body: string) => server.as('alice').post(`/api/chats/${chatId}/messages/`, { body })
+
+  it('answers 503 with a clear error while it is away, leaves nothing half-written, and recovers by itself', async () => {
+    const before = await send('before')
+    expect(before.status).toBe(201)
+
+    await proxy.cut()
+    const during = await Promise.all([
+      send('during 1'),
+      send('during 2'),
+      server.as('bob').get('/api/chats/'),
+    ])
+    for (const reply of during) {
+      expect(reply.status).toBe(503)
+      expect(reply.body.error).toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining('database'),
+      })
+      expect(reply.headers.get('retry-after')).toBe('1')
+    }
+
+    await proxy.restore()
+    // The pool replaces its dead connections: the next requests succeed without a restart.
+    let after = await send('after')
+    for (let attempt = 0; after.status === 503 && attempt < 20; attempt++) after = await send('after')
+    expect(after.status).toBe(201)
+
+    const messages = await server.palaver.db
+      .selectFrom('palaver_messages')
+      .select(['id', 'body'])
+      .where('chat_id', '=', chatId)
+      .execute()
+    expect(messages.map((m) => m.body)).toEqual(['before', 'after'])
+    const events = await server.palaver.db
+      .selectFrom('palaver_events')
+      .select('message_id')
+      .where('type', '=', 'message.created')
+      .where('chat_id', '=', chatId)
+      .execute()
+    // Every message has its event and every event its message: nothing half-written.
+    expect(events.map((e) => e.message_id)).toEqual(messages.map((m) => m.id))
+  })
+})
