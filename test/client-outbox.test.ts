@@ -137,6 +137,41 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
     expect(rows.map((m) => [m.body, m.clientId])).toEqual([['survives a reload', item.clientId]])
   })
 
+  it.each<TransportKind>(['websocket', 'polling'])(
+    'waits out a rate limit and then sends everything once (%s)',
+    async (transport) => {
+      const limited = await startLiveServer(database, { rateLimits: { send: { limit: 2, windowMs: 1000 } } })
+      try {
+        const chat = await limited.call('alice', 'POST', '/api/chats/', {
+          title: 'Slow down',
+          memberIds: ['bob'],
+        })
+        const { client } = clientFor(limited, 'bob', { transport })
+        clients.push(client)
+        client.connect()
+        await until('open', () => client.connection.state === 'open')
+        const retried: OutboxItem[] = []
+        client.outbox.on('change', ({ item }) => {
+          if (item.error?.code === 'rate_limited') retried.push(item)
+        })
+        const items = [1, 2, 3, 4, 5].map((n) => client.send(chat.body.id, `burst ${n}`))
+        const settled = await Promise.all(items.map((i) => client.outbox.settled(i.clientId)))
+        expect(settled.map((i) => i.state)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent'])
+        expect(retried.length).toBeGreaterThan(0)
+        const history = await limited.call('bob', 'GET', `/api/chats/${chat.body.id}/messages/`)
+        expect(history.body.messages.map((m: { body: string }) => m.body)).toEqual([
+          'burst 1',
+          'burst 2',
+          'burst 3',
+          'burst 4',
+          'burst 5',
+        ])
+      } finally {
+        await limited.close()
+      }
+    },
+  )
+
   it('reports a send refused over the WebSocket as the same typed error as over REST', async () => {
     const { client } = open('bob', { transport: 'websocket' })
     client.connect()

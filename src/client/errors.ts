@@ -41,7 +41,10 @@ export class PalaverClientError extends Error {
     this.code = code
     this.status = init.status ?? statusOfCode[code] ?? 0
     this.details = init.details
-    this.retryAfter = init.retryAfter
+    // Over REST the Retry-After header says it; over the WebSocket the error's details do.
+    const fromDetails = (init.details as { retryAfterSeconds?: unknown } | null | undefined)
+      ?.retryAfterSeconds
+    this.retryAfter = init.retryAfter ?? (typeof fromDetails === 'number' ? fromDetails : undefined)
   }
 
   /**

@@ -167,6 +167,9 @@ export class Outbox extends Emitter<OutboxEvents> {
     clearTimeout(this.timer)
   }
 
+  /** Seconds the server asked to wait before the next attempt (rate limited, briefly unavailable). */
+  private retryAfter: number | undefined
+
   /** One attempt; false when the server could not be reached (the item stays pending). */
   private async attempt(item: OutboxItem): Promise<boolean> {
     const attempting = this.replace(item, { attempts: item.attempts + 1 })
@@ -185,6 +188,7 @@ export class Outbox extends Emitter<OutboxEvents> {
           : new PalaverClientError('network', String((cause as Error)?.message ?? cause), { cause })
       const summary = { code: error.code, status: error.status, message: error.message }
       if (error.retryable) {
+        this.retryAfter = error.retryAfter
         this.replace(this.get(item.clientId) ?? attempting, { error: summary })
         return false
       }
@@ -198,7 +202,8 @@ export class Outbox extends Emitter<OutboxEvents> {
   private scheduleRetry(): void {
     if (this.closed) return
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => void this.flush(), backoffDelay(this.failures++, this.options.retry))
+    const delay = Math.max(backoffDelay(this.failures++, this.options.retry), (this.retryAfter ?? 0) * 1000)
+    this.timer = setTimeout(() => void this.flush(), delay)
   }
 
   /** Items are replaced, never mutated, so a UI can compare them by identity. */
