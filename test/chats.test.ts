@@ -251,3 +251,27 @@ describe.each(databases)('chats on $name', (database) => {
     })
   })
 })
+
+describe.each(databases)('a DM someone left on $name', (database) => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(database)
+  })
+  afterAll(() => server.close())
+
+  it('brings them back when the other person writes', async () => {
+    const dm = await server.as('alice').post('/api/dms/', { userId: 'bob' })
+    expect((await server.as('bob').post(`/api/chats/${dm.body.id}/leave/`)).status).toBe(204)
+    expect((await server.as('bob').get(`/api/chats/${dm.body.id}/`)).status).toBe(404)
+    expect(
+      (await server.as('alice').post(`/api/chats/${dm.body.id}/messages/`, { body: 'still there?' })).status,
+    ).toBe(201)
+    const history = await server.as('bob').get(`/api/chats/${dm.body.id}/messages/`)
+    expect(history.body.messages.map((m: any) => m.body)).toContain('still there?')
+    const list = await server.as('bob').get('/api/chats/')
+    expect(list.body.chats.find((c: any) => c.id === dm.body.id)).toMatchObject({
+      memberCount: 2,
+      unreadCount: 1,
+    })
+  })
+})

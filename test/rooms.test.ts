@@ -280,3 +280,26 @@ describe.each(databases)('rooms on $name', (database) => {
     })
   })
 })
+
+describe.each(databases)('room ownership on $name', (database) => {
+  it('does not let a room’s admin delete it: its history belongs to the content object', () =>
+    withServer(database, options, async (s) => {
+      const room = await s.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'birds' })
+      const joined = await s.as('alice').post(`/api/chats/${room.body.id}/join/`)
+      expect(joined.body.role).toBe('admin')
+      expect(joined.body.permissions.delete).toBe(false)
+      await refused(s, 403, () => s.as('alice').delete(`/api/chats/${room.body.id}/`))
+    }))
+
+  it('shows a member their own membership when browsing rooms', () =>
+    withServer(database, options, async (s) => {
+      const room = await s.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'dogs' })
+      await s.as('alice').post(`/api/chats/${room.body.id}/join/`)
+      const browsed = await s.as('alice').get('/api/rooms/')
+      const entry = browsed.body.rooms.find((r: any) => r.chat.id === room.body.id)
+      expect(entry).toMatchObject({
+        isMember: true,
+        chat: { role: 'admin', permissions: { join: false, leave: true } },
+      })
+    }))
+})

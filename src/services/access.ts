@@ -33,7 +33,8 @@ export function permissionsOf(ctx: Context, chat: Chat, member: Member | null, r
     react: isMember && options.allowReactions,
     rename: isAdmin && renameAllowed,
     manageMembers: isAdmin && chat.kind !== 'dm',
-    delete: isAdmin,
+    // A room belongs to its content object: its history is the host's to remove, not a visitor's.
+    delete: isAdmin && chat.kind !== 'room',
     join: !isMember && chat.kind === 'room' && room !== null && canJoinRoom(room),
     leave: isMember,
   }

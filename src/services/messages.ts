@@ -1,8 +1,9 @@
 import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
-import type { HistoryQuery, HistoryView, MessageView } from '../schemas.js'
+import type { HistoryQuery, HistoryView, MessageView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
-import type { Message } from '../storage/schema.js'
+import type { Chat, Message } from '../storage/schema.js'
 import { type ChatAccess, loadChat, memberWith } from './access.js'
+import { insertMembers } from './chats.js'
 import { type Context, type Tx, transact } from './context.js'
 import { messageDeletedEvent, messageEvent } from './events.js'
 import { advanceMarks } from './receipts.js'
@@ -74,8 +75,11 @@ export async function sendMessage(
           .executeTakeFirst()
   const retried = await findRetried()
   if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
+  const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
   try {
     const message = await transact(ctx, async (tx) => {
+      // A DM is between two people: writing to someone who left it brings them back.
+      if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
       // Updating the chat row first serializes sends per chat, so message ids grow in commit order
       // within a chat (read marks and history cursors rely on it).
       await tx.db
@@ -107,6 +111,20 @@ export async function sendMessage(
     if (raced) return { message: await sameChatRetry(ctx, raced, chatId, viewer), created: false }
     throw error
   }
+}
+
+/** The other person of a DM when they have left it; null for groups, rooms, self-chats and full DMs. */
+async function absentDmPeer(ctx: Context, chat: Chat, viewer: Viewer): Promise<UserView | null> {
+  if (chat.kind !== 'dm' || chat.dm_key === null || chat.member_count >= 2) return null
+  const peerId = (JSON.parse(chat.dm_key) as [string, string]).find((id) => id !== viewer.id)
+  if (peerId === undefined) return null
+  const present = await ctx.db
+    .selectFrom('palaver_members')
+    .select('user_id')
+    .where('chat_id', '=', chat.id)
+    .where('user_id', '=', peerId)
+    .executeTakeFirst()
+  return present ? null : ((await ctx.users.viewsOf([peerId])).get(peerId) ?? null)
 }
 
 async function sameChatRetry(

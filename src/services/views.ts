@@ -154,7 +154,7 @@ export async function chatViews(
       id: chat.id,
       kind: chat.kind,
       title,
-      customTitle: chat.kind === 'room' ? null : chat.title,
+      customTitle: chat.title,
       room:
         chat.kind === 'room' && chat.content_type && chat.object_id
           ? { contentType: chat.content_type, objectId: chat.object_id, access: room?.access ?? 'public' }

@@ -56,7 +56,7 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
         ctx,
         ctx.db,
         viewer,
-        found.map(({ chat, room }) => ({ chat, member: null, room })),
+        found.map(({ chat, room, member }) => ({ chat, member, room })),
       )
       return { rooms: views.map((chat, i) => ({ chat, isMember: found[i]!.isMember })) }
     },
