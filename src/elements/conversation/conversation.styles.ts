@@ -1,0 +1,469 @@
+import { css } from 'lit'
+
+export const conversationStyles = css`
+  :host {
+    display: flex;
+    flex-direction: column;
+    min-height: 0;
+    height: 100%;
+    position: relative;
+    background: var(--palaver-bg);
+    color: var(--palaver-fg);
+  }
+  .log {
+    flex: 1;
+    min-height: 0;
+    overflow-y: auto;
+    overflow-anchor: none;
+    overscroll-behavior: contain;
+    padding: 12px 12px 4px;
+    scroll-padding-block: 40px;
+  }
+  .log:focus-visible {
+    outline-offset: -2px;
+  }
+  .edge {
+    display: flex;
+    justify-content: center;
+    padding: 10px 0 14px;
+    color: var(--palaver-muted);
+    font-size: 0.85em;
+  }
+  .edge.start {
+    flex-direction: column;
+    align-items: center;
+    gap: 6px;
+    text-align: center;
+  }
+  .spinner {
+    width: 18px;
+    height: 18px;
+    border: 2px solid var(--palaver-border);
+    border-top-color: var(--palaver-accent);
+    border-radius: 50%;
+    animation: spin 0.8s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation-duration: 2.4s;
+    }
+    .message.highlight .bubble {
+      animation: none;
+    }
+  }
+  .center {
+    margin: auto;
+    padding: 24px;
+    text-align: center;
+    color: var(--palaver-muted);
+  }
+  .day {
+    display: flex;
+    align-items: center;
+    gap: 10px;
+    margin: 14px 0 10px;
+    color: var(--palaver-muted);
+    font-size: 0.78em;
+    font-weight: 600;
+    letter-spacing: 0.02em;
+  }
+  .day::before,
+  .day::after {
+    content: '';
+    flex: 1;
+    border-top: 1px solid var(--palaver-border);
+  }
+
+  /* messages */
+  .message {
+    position: relative;
+    display: flex;
+    align-items: flex-end;
+    gap: 8px;
+    margin-top: 2px;
+    padding-inline-end: 36px;
+  }
+  .message.first {
+    margin-top: 10px;
+  }
+  .message.own {
+    flex-direction: row-reverse;
+    padding-inline: 36px 0;
+  }
+  .avatar,
+  .avatar-space {
+    flex: none;
+    width: 32px;
+    height: 32px;
+    border-radius: 50%;
+    align-self: flex-start;
+  }
+  .avatar-space {
+    height: 1px;
+  }
+  .content {
+    position: relative;
+    display: flex;
+    flex-direction: column;
+    align-items: flex-start;
+    min-width: 0;
+    max-width: min(78%, 560px);
+  }
+  .own .content {
+    align-items: flex-end;
+  }
+  .name {
+    margin: 0 12px 3px;
+    font-size: 0.8em;
+    font-weight: 600;
+    color: var(--palaver-muted);
+  }
+  .bubble {
+    position: relative;
+    max-width: 100%;
+    padding: 7px 12px 6px;
+    border-radius: 18px;
+    background: var(--palaver-bubble);
+    color: var(--palaver-bubble-fg);
+    overflow-wrap: anywhere;
+    white-space: pre-wrap;
+  }
+  .other.first .bubble {
+    border-start-start-radius: 6px;
+  }
+  .own .bubble {
+    background: var(--palaver-bubble-own);
+    color: var(--palaver-bubble-own-fg);
+  }
+  .own.first .bubble {
+    border-start-end-radius: 6px;
+  }
+  .bubble a {
+    color: inherit;
+    text-decoration: underline;
+    text-underline-offset: 2px;
+  }
+  .deleted .bubble {
+    background: transparent;
+    color: var(--palaver-muted);
+    border: 1px dashed var(--palaver-border);
+    font-style: italic;
+  }
+  .meta {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    float: inline-end;
+    margin: 6px 0 -2px 10px;
+    font-size: 0.72em;
+    line-height: 1;
+    white-space: nowrap;
+    color: var(--palaver-muted);
+  }
+  .own .meta {
+    color: color-mix(in srgb, var(--palaver-bubble-own-fg) 88%, transparent);
+  }
+  .deleted .meta {
+    color: var(--palaver-muted);
+  }
+  .status {
+    display: inline-flex;
+    align-items: center;
+    gap: 3px;
+  }
+  .status svg {
+    width: 15px;
+    height: 15px;
+  }
+  .status-read svg {
+    stroke-width: 2.6;
+  }
+  .status-read {
+    color: var(--palaver-bubble-own-fg);
+  }
+  .pending .bubble {
+    opacity: 0.75;
+  }
+  .failed .bubble {
+    opacity: 1;
+    background: color-mix(in srgb, var(--palaver-danger) 14%, var(--palaver-bg));
+    color: var(--palaver-fg);
+    border: 1px solid var(--palaver-danger);
+  }
+  .failed .meta,
+  .status-failed {
+    color: var(--palaver-danger);
+  }
+  .failed-bar,
+  .confirm {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    justify-content: flex-end;
+    gap: 6px;
+    margin-top: 6px;
+    font-size: 0.85em;
+    color: var(--palaver-fg);
+  }
+  .button.small {
+    min-height: 30px;
+    padding: 0.25em 0.85em;
+    font-size: 0.9em;
+  }
+  .message.highlight .bubble {
+    animation: flash 2.4s ease-out;
+  }
+  @keyframes flash {
+    0%,
+    40% {
+      box-shadow: 0 0 0 3px var(--palaver-accent);
+    }
+    100% {
+      box-shadow: 0 0 0 3px transparent;
+    }
+  }
+
+  /* editing */
+  .message.editing .content {
+    width: min(78%, 560px);
+  }
+  .editing .bubble {
+    width: 100%;
+    background: var(--palaver-bg);
+    color: var(--palaver-fg);
+    border: 2px solid var(--palaver-accent);
+    padding: 6px;
+  }
+  .editor {
+    display: flex;
+    flex-direction: column;
+    gap: 6px;
+  }
+  .edit-input {
+    width: 100%;
+    min-height: 3.2em;
+    padding: 6px 8px;
+    border: 0;
+    border-radius: 10px;
+    background: var(--palaver-surface);
+    color: var(--palaver-fg);
+    font: inherit;
+    resize: vertical;
+  }
+  .editor .hint {
+    font-size: 0.75em;
+    color: var(--palaver-muted);
+  }
+  .editor-buttons {
+    display: flex;
+    justify-content: flex-end;
+    gap: 6px;
+  }
+
+  /* actions: shown on hover and when anything in the message has focus */
+  .actions {
+    position: absolute;
+    inset-block-start: -14px;
+    inset-inline-end: 28px;
+    display: flex;
+    gap: 2px;
+    padding: 2px;
+    border: 1px solid var(--palaver-border);
+    border-radius: 999px;
+    background: var(--palaver-bg);
+    box-shadow: 0 2px 8px rgb(0 0 0 / 0.12);
+    opacity: 0;
+    pointer-events: none;
+    transition: opacity 100ms ease;
+    z-index: 2;
+  }
+  .own .actions {
+    inset-inline: 28px auto;
+  }
+  .message:hover .actions,
+  .message:focus-within .actions {
+    opacity: 1;
+    pointer-events: auto;
+  }
+  .actions .icon-button {
+    width: 30px;
+    height: 30px;
+  }
+  @media (hover: none) {
+    .actions {
+      opacity: 1;
+      pointer-events: auto;
+      position: static;
+      align-self: center;
+      box-shadow: none;
+      border: 0;
+      background: transparent;
+    }
+  }
+
+  /* reactions */
+  .reactions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px;
+    margin-top: 4px;
+  }
+  .reaction-wrap {
+    position: relative;
+  }
+  .reaction {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    min-height: 26px;
+    padding: 1px 8px;
+    border: 1px solid var(--palaver-border);
+    border-radius: 999px;
+    background: var(--palaver-bg);
+    font-size: 0.85em;
+    line-height: 1.2;
+  }
+  .reaction:hover:not(:disabled) {
+    border-color: var(--palaver-accent);
+  }
+  .reaction.mine {
+    border-color: var(--palaver-accent);
+    background: var(--palaver-accent-soft);
+  }
+  .reaction:disabled {
+    opacity: 1;
+  }
+  .reaction .count {
+    font-weight: 600;
+    font-variant-numeric: tabular-nums;
+  }
+  .tooltip {
+    position: absolute;
+    inset-block-end: calc(100% + 6px);
+    inset-inline-start: 50%;
+    translate: -50% 0;
+    width: max-content;
+    max-width: 220px;
+    padding: 5px 9px;
+    border-radius: 8px;
+    background: var(--palaver-fg);
+    color: var(--palaver-bg);
+    font-size: 0.78em;
+    line-height: 1.3;
+    white-space: normal;
+    opacity: 0;
+    visibility: hidden;
+    pointer-events: none;
+    transition: opacity 100ms ease;
+    z-index: 3;
+  }
+  .reaction-wrap:hover .tooltip,
+  .reaction:focus-visible + .tooltip {
+    opacity: 1;
+    visibility: visible;
+  }
+  .picker {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 2px;
+    margin-top: 6px;
+    padding: 4px;
+    border: 1px solid var(--palaver-border);
+    border-radius: 999px;
+    background: var(--palaver-bg);
+    box-shadow: var(--palaver-shadow);
+  }
+  .picker-emoji {
+    width: 34px;
+    height: 34px;
+    padding: 0;
+    border: 0;
+    border-radius: 50%;
+    background: transparent;
+    font-size: 1.2em;
+    line-height: 1;
+  }
+  .picker-emoji:hover {
+    background: var(--palaver-surface-2);
+  }
+
+  /* below the list */
+  .typing {
+    min-height: 22px;
+    padding: 2px 20px;
+    font-size: 0.8em;
+    color: var(--palaver-muted);
+  }
+  .dots {
+    display: inline-flex;
+    gap: 3px;
+    margin-inline-end: 6px;
+    vertical-align: middle;
+  }
+  .dots span {
+    width: 5px;
+    height: 5px;
+    border-radius: 50%;
+    background: currentColor;
+    animation: bounce 1.2s infinite ease-in-out;
+  }
+  .dots span:nth-child(2) {
+    animation-delay: 0.15s;
+  }
+  .dots span:nth-child(3) {
+    animation-delay: 0.3s;
+  }
+  @keyframes bounce {
+    0%,
+    60%,
+    100% {
+      opacity: 0.35;
+      transform: none;
+    }
+    30% {
+      opacity: 1;
+      transform: translateY(-2px);
+    }
+  }
+  .jump {
+    position: absolute;
+    inset-inline-end: 16px;
+    bottom: 92px;
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+    min-height: 36px;
+    padding: 0 12px;
+    border: 1px solid var(--palaver-border);
+    border-radius: 999px;
+    background: var(--palaver-bg);
+    color: var(--palaver-fg);
+    box-shadow: var(--palaver-shadow);
+    font-size: 0.85em;
+    z-index: 4;
+  }
+  .jump svg {
+    width: 16px;
+    height: 16px;
+  }
+  .footer {
+    border-top: 1px solid var(--palaver-border);
+    background: var(--palaver-bg);
+  }
+  .notice {
+    margin: 8px 12px 0;
+    padding: 6px 10px;
+    border-radius: var(--palaver-radius-small);
+    background: var(--palaver-surface);
+    color: var(--palaver-muted);
+    font-size: 0.82em;
+  }
+  .error {
+    color: var(--palaver-danger);
+  }
+`

@@ -1,0 +1,553 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit'
+import { repeat } from 'lit/directives/repeat.js'
+import type {
+  ChatDetailView,
+  ConnectionState,
+  MessageView,
+  OutboxItem,
+  PalaverClientError,
+  ReceiptStatus,
+} from '../../client/index.js'
+import { resolveLocale, type Translator, translator } from '../i18n/index.js'
+import { icons } from '../icons.js'
+import { runtimeFor, whenOpen } from '../runtime.js'
+import { base, controls } from '../theme.js'
+import './composer.js'
+import { conversationStyles } from './conversation.styles.js'
+import { type MessageContext, type Placement, renderMessage, renderPending } from './message.js'
+import { ConversationStore } from './store.js'
+
+type Item =
+  | { key: string; kind: 'message'; message: MessageView; senderId: string; at: Date }
+  | { key: string; kind: 'pending'; item: OutboxItem; senderId: string; at: Date }
+
+const GROUP_GAP_MS = 5 * 60_000
+const PREFETCH_PX = 600
+const BOTTOM_PX = 48
+
+/**
+ * A whole conversation: its history as a log (newest first, older pages on scrolling up with the
+ * reader's place kept, far-away pages dropped from the DOM), live updates, the composer, typing,
+ * reactions, editing and deleting. Used by the DM and room widgets and by the messages page:
+ * `<palaver-conversation chat-id="42" base-path="/messages">`.
+ * Without permission to post it shows its `readonly` slot instead of the composer.
+ * Fires `palaver-gone` when the chat is deleted or no longer visible.
+ */
+export class PalaverConversation extends LitElement implements MessageContext {
+  static override properties = {
+    chatId: { type: Number, attribute: 'chat-id' },
+    basePath: { attribute: 'base-path' },
+    chat: { attribute: false },
+    i18n: { attribute: false },
+    editingId: { state: true },
+    confirmingId: { state: true },
+    pickerId: { state: true },
+    highlightId: { state: true },
+    notice: { state: true },
+    announcement: { state: true },
+    connectionState: { state: true },
+  }
+
+  static override styles = [base, controls, conversationStyles]
+
+  declare chatId: number | null
+  declare basePath: string | null
+  /** The chat, when the parent already loaded it (saves a request). */
+  declare chat: ChatDetailView | null
+  declare i18n: Translator
+  declare editingId: number | null
+  declare confirmingId: number | null
+  declare pickerId: number | null
+  declare highlightId: number | null
+  declare notice: string | null
+  declare announcement: string
+  declare connectionState: ConnectionState
+
+  /** The state behind the view (null until started). */
+  store: ConversationStore | null = null
+  private release: (() => void) | null = null
+  private offs: Array<() => void> = []
+  private generation = 0
+  private stick = true
+  private atBottom = true
+  private anchor: { key: string; top: number } | null = null
+  private visible = false
+  private observer: IntersectionObserver | null = null
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined
+  private pendingScroll: 'bottom' | 'highlight' | null = null
+  private readonly onVisibility = () => this.maybeMarkRead()
+
+  constructor() {
+    super()
+    this.chatId = null
+    this.basePath = null
+    this.chat = null
+    this.i18n = translator('en')
+    this.editingId = null
+    this.confirmingId = null
+    this.pickerId = null
+    this.highlightId = null
+    this.notice = null
+    this.announcement = ''
+    this.connectionState = 'connecting'
+  }
+
+  // ---- MessageContext ----
+
+  get viewerId(): string | null {
+    return this.store?.viewerId ?? null
+  }
+
+  get canReact(): boolean {
+    return this.store?.canReact ?? false
+  }
+
+  get showNames(): boolean {
+    return this.store?.chat?.kind !== 'dm'
+  }
+
+  nameOf(userId: string): string {
+    return this.store?.nameOf(userId) ?? userId
+  }
+
+  canEdit(message: MessageView): boolean {
+    return this.store?.canEdit(message) ?? false
+  }
+
+  canDelete(message: MessageView): boolean {
+    return this.store?.canDelete(message) ?? false
+  }
+
+  statusOf(message: MessageView): ReceiptStatus | null {
+    return this.store?.receipts.status(message) ?? null
+  }
+
+  startEdit(message: MessageView): void {
+    this.editingId = message.id
+    this.confirmingId = null
+    this.pickerId = null
+    void this.focusLater(message.id, 'textarea', true)
+  }
+
+  saveEdit(message: MessageView, body: string): void {
+    const text = body.replace(/\s+$/, '')
+    if (!text.trim() || text === message.body) {
+      this.cancelEdit(message)
+      return
+    }
+    this.store?.edit(message.id, text).then(
+      () => {
+        this.editingId = null
+        void this.focusLater(message.id, '[data-action="edit"]')
+      },
+      (error: PalaverClientError) => this.showNotice(error.message),
+    )
+  }
+
+  cancelEdit(message: MessageView): void {
+    this.editingId = null
+    void this.focusLater(message.id, '[data-action="edit"]')
+  }
+
+  askDelete(message: MessageView): void {
+    this.confirmingId = message.id
+    this.pickerId = null
+    void this.focusLater(message.id, '[data-action="cancel-delete"]')
+  }
+
+  confirmDelete(message: MessageView): void {
+    this.store?.remove(message.id).then(
+      () => {
+        this.confirmingId = null
+        this.focusComposer()
+      },
+      (error: PalaverClientError) => this.showNotice(error.message),
+    )
+  }
+
+  cancelDelete(message: MessageView): void {
+    this.confirmingId = null
+    void this.focusLater(message.id, '[data-action="delete"]')
+  }
+
+  openPicker(message: MessageView): void {
+    if (this.pickerId === message.id) {
+      this.closePicker(message)
+      return
+    }
+    this.pickerId = message.id
+    this.confirmingId = null
+    void this.focusLater(message.id, '.picker-emoji')
+  }
+
+  closePicker(message: MessageView): void {
+    this.pickerId = null
+    void this.focusLater(message.id, '[data-action="react"]')
+  }
+
+  react(message: MessageView, emoji: string): void {
+    const fromPicker = this.pickerId === message.id
+    this.pickerId = null
+    if (fromPicker) void this.focusLater(message.id, '[data-action="react"]')
+    this.store?.react(message.id, emoji).catch((error: PalaverClientError) => this.showNotice(error.message))
+  }
+
+  retry(item: OutboxItem): void {
+    this.store?.retry(item.clientId)
+  }
+
+  discard(item: OutboxItem): void {
+    this.store?.discard(item.clientId)
+  }
+
+  // ---- public ----
+
+  /** Shows a message in its context (loads the page around it), e.g. a search result. */
+  async jumpTo(messageId: number): Promise<void> {
+    if (!this.store) return
+    this.stick = false
+    this.highlightId = messageId
+    this.pendingScroll = 'highlight'
+    await this.store.jumpTo(messageId)
+  }
+
+  focusComposer(): void {
+    const composer = this.renderRoot.querySelector<HTMLElement>('palaver-composer')
+    if (composer) composer.focus()
+    else this.renderRoot.querySelector<HTMLElement>('.log')?.focus()
+  }
+
+  // ---- lifecycle ----
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    if (!this.hasUpdated || this.i18n === translator('en')) this.i18n = translator(resolveLocale(this))
+    this.observer = new IntersectionObserver((entries) => {
+      this.visible = entries.some((e) => e.isIntersecting)
+      this.maybeMarkRead()
+    })
+    this.observer.observe(this)
+    document.addEventListener('visibilitychange', this.onVisibility)
+    void this.start()
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.observer?.disconnect()
+    document.removeEventListener('visibilitychange', this.onVisibility)
+    this.stop()
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if ((changed.has('chatId') || changed.has('basePath')) && this.isConnected && this.hasUpdated) {
+      this.stop()
+      void this.start()
+    }
+    this.anchor = this.captureAnchor()
+  }
+
+  protected override updated(): void {
+    this.restoreScroll()
+    this.checkEdges()
+  }
+
+  private async start(): Promise<void> {
+    const chatId = this.chatId
+    if (!chatId) return
+    const generation = ++this.generation
+    const runtime = runtimeFor(this.basePath)
+    try {
+      const [config, client, hold] = await Promise.all([runtime.config(), runtime.client(), runtime.retain()])
+      if (generation !== this.generation) return hold.release()
+      this.release = hold.release
+      const connection = hold.connection
+      const store = new ConversationStore(client, connection, config, chatId, {
+        chat: this.chat?.id === chatId ? this.chat : null,
+      })
+      this.store = store
+      this.stick = true
+      this.pendingScroll = 'bottom'
+      this.connectionState = connection.state
+      this.offs.push(
+        store.on('change', () => this.requestUpdate()),
+        store.on('incoming', (message) => this.onIncoming(message)),
+        store.on('gone', () =>
+          this.dispatchEvent(new CustomEvent('palaver-gone', { bubbles: true, composed: true })),
+        ),
+        store.on('membership', () => this.requestUpdate()),
+        connection.on('state', ({ state }) => {
+          this.connectionState = state
+        }),
+      )
+      await whenOpen(connection)
+      if (generation !== this.generation) return
+      await store.start()
+      this.maybeMarkRead()
+    } catch (error) {
+      if (generation === this.generation) this.showNotice((error as Error).message, false)
+    }
+  }
+
+  private stop(): void {
+    this.generation++
+    for (const off of this.offs.splice(0)) off()
+    this.store?.stop()
+    this.store = null
+    this.release?.()
+    this.release = null
+  }
+
+  // ---- events from inside ----
+
+  private onSend(event: CustomEvent<{ body: string }>): void {
+    if (!this.store) return
+    this.stick = true
+    this.pendingScroll = 'bottom'
+    this.store.send(event.detail.body)
+  }
+
+  private onIncoming(message: MessageView): void {
+    const t = this.i18n
+    const name = message.sender?.displayName ?? t.t('unknownUser')
+    const text = message.body ?? t.t('deletedMessage')
+    // A zero-width space toggles so the same text twice is still announced.
+    const mark = this.announcement.endsWith('\u200b') ? '' : '\u200b'
+    this.announcement = t.t('announceMessage', { name, text }) + mark
+    this.maybeMarkRead()
+  }
+
+  private onScroll(): void {
+    const log = this.log
+    if (!log) return
+    this.atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < BOTTOM_PX
+    this.stick = this.atBottom && !this.store?.hasNewer
+    this.checkEdges()
+    this.maybeMarkRead()
+    this.requestUpdate()
+  }
+
+  // ---- scrolling ----
+
+  private get log(): HTMLElement | null {
+    return this.renderRoot.querySelector<HTMLElement>('.log')
+  }
+
+  /** Before the DOM changes: which message is at the top of the view, and where. */
+  private captureAnchor(): { key: string; top: number } | null {
+    const log = this.log
+    if (!log || this.stick) return null
+    const top = log.getBoundingClientRect().top
+    for (const element of log.querySelectorAll<HTMLElement>('[data-key]')) {
+      const rect = element.getBoundingClientRect()
+      if (rect.bottom > top + 1) return { key: element.dataset.key!, top: rect.top - top }
+    }
+    return null
+  }
+
+  /** After it changed: the end stays in view when the reader was there, else the anchor stays where it was. */
+  private restoreScroll(): void {
+    const log = this.log
+    if (!log || !this.store) return
+    if (this.pendingScroll === 'highlight' && this.store.state === 'idle' && this.highlightId !== null) {
+      this.pendingScroll = null
+      log.querySelector(`[data-id="${this.highlightId}"]`)?.scrollIntoView({ block: 'center' })
+      return
+    }
+    if (this.stick && !this.store.hasNewer) {
+      log.scrollTop = log.scrollHeight
+      if (this.store.state === 'idle') this.pendingScroll = null
+      return
+    }
+    const anchor = this.anchor
+    if (!anchor) return
+    const element = log.querySelector<HTMLElement>(`[data-key="${CSS.escape(anchor.key)}"]`)
+    if (!element) return
+    const moved = element.getBoundingClientRect().top - log.getBoundingClientRect().top - anchor.top
+    if (Math.abs(moved) >= 1) log.scrollTop += moved
+  }
+
+  /** Near the top: the previous page; near the bottom of a window that is not the newest: the next page. */
+  private checkEdges(): void {
+    const store = this.store
+    const log = this.log
+    if (!store || !log || store.busy || store.error) return
+    if (log.scrollTop < PREFETCH_PX && store.hasOlder && !this.stickyEmpty(log)) void store.loadOlder()
+    else if (store.hasNewer && log.scrollHeight - log.scrollTop - log.clientHeight < PREFETCH_PX)
+      void store.loadNewer()
+  }
+
+  /** A freshly opened conversation whose first page fits the view does not need the previous page yet. */
+  private stickyEmpty(log: HTMLElement): boolean {
+    return this.pendingScroll === 'bottom' && log.scrollHeight <= log.clientHeight
+  }
+
+  private jumpToLatest(): void {
+    const store = this.store
+    if (!store) return
+    this.stick = true
+    this.pendingScroll = 'bottom'
+    if (store.hasNewer) void store.loadLatest()
+    else this.requestUpdate()
+    this.focusComposer()
+  }
+
+  // ---- read receipts ----
+
+  private maybeMarkRead(): void {
+    if (!this.store || !this.visible || document.visibilityState !== 'visible') return
+    if (!this.atBottom || this.store.hasNewer) return
+    this.store.markRead()
+  }
+
+  // ---- helpers ----
+
+  private async focusLater(messageId: number, selector: string, selectAll = false): Promise<void> {
+    await this.updateComplete
+    const element = this.renderRoot.querySelector<HTMLElement>(`[data-id="${messageId}"] ${selector}`)
+    element?.focus()
+    if (selectAll && element instanceof HTMLTextAreaElement) {
+      element.setSelectionRange(element.value.length, element.value.length)
+    }
+  }
+
+  private showNotice(text: string, expires = true): void {
+    this.notice = text
+    clearTimeout(this.noticeTimer)
+    if (expires) this.noticeTimer = setTimeout(() => (this.notice = null), 6000)
+  }
+
+  // ---- rendering ----
+
+  private items(store: ConversationStore): Item[] {
+    const items: Item[] = store.messages.map((message) => ({
+      key: `m:${message.id}`,
+      kind: 'message',
+      message,
+      senderId: message.senderId,
+      at: new Date(message.createdAt),
+    }))
+    for (const item of store.pending) {
+      items.push({
+        key: `p:${item.clientId}`,
+        kind: 'pending',
+        item,
+        senderId: store.viewerId ?? '',
+        at: new Date(item.createdAt),
+      })
+    }
+    return items
+  }
+
+  override render() {
+    const store = this.store
+    const t = this.i18n
+    if (!store)
+      return html`<div class="log" role="log" aria-label=${t.t('messages')} tabindex="0">${this.renderCenter()}</div>`
+    const items = this.items(store)
+    const typing = store.typing
+    return html`
+      <div class="log" part="list" role="log" aria-live="off" aria-label=${store.chat?.title ?? t.t('messages')}
+        tabindex="0" aria-busy=${store.busy ? 'true' : 'false'} @scroll=${this.onScroll}>
+        ${this.renderTop(store, items.length)}
+        ${items.length === 0 ? this.renderCenter() : nothing}
+        ${repeat(
+          items,
+          (item) => item.key,
+          (item, index) => this.renderItem(item, items[index - 1], items[index + 1]),
+        )}
+        ${store.state === 'newer' ? html`<div class="edge"><span class="spinner" role="img" aria-label=${t.t('loadingNewer')}></span></div>` : nothing}
+      </div>
+      ${
+        !this.atBottom || store.hasNewer
+          ? html`<button type="button" class="jump" part="jump" @click=${this.jumpToLatest}>
+              ${icons.arrowDown}
+              <span>${store.unseen > 0 ? t.plural('newMessages', store.unseen) : t.t('jumpToLatest')}</span>
+            </button>`
+          : nothing
+      }
+      <div class="footer" part="footer">
+        ${this.notice ? html`<div class="notice error" role="alert">${this.notice}</div>` : nothing}
+        ${
+          this.connectionState === 'reconnecting' ||
+          (this.connectionState === 'connecting' && store.pending.length)
+            ? html`<div class="notice" role="status">${store.pending.length ? t.t('offline') : t.t('reconnecting')}</div>`
+            : nothing
+        }
+        <div class="typing" part="typing" aria-live="polite">${this.renderTyping(typing.map((p) => p.name))}</div>
+        ${
+          store.canPost
+            ? html`<palaver-composer
+                .i18n=${t}
+                max-length=${store.config.limits.messageLength}
+                @palaver-send=${this.onSend}
+                @palaver-typing=${() => store.typed()}
+                @focusout=${() => store.stopTyping()}
+              ></palaver-composer>`
+            : store.chat
+              ? html`<slot name="readonly"></slot>`
+              : nothing
+        }
+      </div>
+      <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this.announcement}</div>
+    `
+  }
+
+  private renderCenter(): TemplateResult {
+    const t = this.i18n
+    const store = this.store
+    if (store?.error) {
+      return html`<div class="center" role="alert">
+        <p class="error">${store.error.code === 'not_found' ? t.t('notAvailable') : t.t('loadFailed')}</p>
+        ${store.error.code === 'not_found' ? nothing : html`<button type="button" class="button secondary" @click=${() => void store.loadLatest()}>${t.t('tryAgain')}</button>`}
+      </div>`
+    }
+    if (!store || store.busy) {
+      return html`<div class="center"><span class="spinner" role="img" aria-label=${t.t('loading')}></span></div>`
+    }
+    return html`<div class="center">${t.t('empty')}</div>`
+  }
+
+  private renderTop(store: ConversationStore, count: number) {
+    const t = this.i18n
+    if (store.state === 'older') {
+      return html`<div class="edge"><span class="spinner" role="img" aria-label=${t.t('loadingOlder')}></span></div>`
+    }
+    if (!store.hasOlder && count > 0 && store.state === 'idle') {
+      return html`<div class="edge start">${icons.chat}<span>${t.t('beginning')}</span></div>`
+    }
+    return nothing
+  }
+
+  private renderItem(item: Item, previous: Item | undefined, next: Item | undefined) {
+    const newDay = !previous || previous.at.toDateString() !== item.at.toDateString()
+    const placement: Placement = { first: startsRun(previous, item), last: !next || startsRun(item, next) }
+    const day = newDay
+      ? html`<div class="day" role="separator" aria-label=${this.i18n.dayLabel(item.at)}><span aria-hidden="true">${this.i18n.dayLabel(item.at)}</span></div>`
+      : nothing
+    const own = item.senderId === this.viewerId
+    return html`${day}${
+      item.kind === 'message'
+        ? renderMessage(item.message, placement, own, this)
+        : renderPending(item.item, placement, this)
+    }`
+  }
+
+  private renderTyping(names: string[]) {
+    if (names.length === 0) return nothing
+    const t = this.i18n
+    const text =
+      names.length === 1
+        ? t.t('typingOne', { name: names[0]! })
+        : names.length === 2
+          ? t.t('typingTwo', { first: names[0]!, second: names[1]! })
+          : t.t('typingMany')
+    return html`<span class="dots" aria-hidden="true"><span></span><span></span><span></span></span>${text}`
+  }
+}
+
+function startsRun(previous: Item | undefined, item: Item): boolean {
+  if (!previous) return true
+  if (previous.senderId !== item.senderId) return true
+  if (previous.at.toDateString() !== item.at.toDateString()) return true
+  return item.at.getTime() - previous.at.getTime() > GROUP_GAP_MS
+}

@@ -1,0 +1,233 @@
+import { html, nothing, type TemplateResult } from 'lit'
+import { live } from 'lit/directives/live.js'
+import type { MessageView, OutboxItem, ReceiptStatus } from '../../client/index.js'
+import type { Translator } from '../i18n/index.js'
+import { icons } from '../icons.js'
+import { renderBody } from '../text.js'
+import { type PickerContext, type ReactionsContext, renderPicker, renderReactions } from './reactions.js'
+
+/** What a message needs from the conversation around it: state of the open editor, confirm, picker, and the actions. */
+export interface MessageContext extends ReactionsContext, PickerContext {
+  i18n: Translator
+  /** Names over messages (groups and rooms; a DM has only two people). */
+  showNames: boolean
+  editingId: number | null
+  confirmingId: number | null
+  pickerId: number | null
+  highlightId: number | null
+  canEdit(message: MessageView): boolean
+  canDelete(message: MessageView): boolean
+  statusOf(message: MessageView): ReceiptStatus | null
+  startEdit(message: MessageView): void
+  saveEdit(message: MessageView, body: string): void
+  cancelEdit(message: MessageView): void
+  askDelete(message: MessageView): void
+  confirmDelete(message: MessageView): void
+  cancelDelete(message: MessageView): void
+  openPicker(message: MessageView): void
+  retry(item: OutboxItem): void
+  discard(item: OutboxItem): void
+}
+
+/** Where a message sits in its run of messages from one sender. */
+export interface Placement {
+  /** First of a run: shows the avatar and the name. */
+  first: boolean
+  /** Last of a run: a little more space after it. */
+  last: boolean
+}
+
+const statusIcon: Record<ReceiptStatus, TemplateResult> = {
+  sent: icons.check,
+  delivered: icons.checks,
+  read: icons.checks,
+}
+const statusKey = { sent: 'statusSent', delivered: 'statusDelivered', read: 'statusRead' } as const
+
+function avatar(message: MessageView, placement: Placement) {
+  if (!placement.first) return html`<span class="avatar-space"></span>`
+  const src = message.sender?.avatarUrl
+  return src
+    ? html`<img class="avatar" part="avatar" src=${src} alt="" width="32" height="32" loading="lazy" />`
+    : html`<span class="avatar-space"></span>`
+}
+
+function meta(message: MessageView, ctx: MessageContext) {
+  const date = new Date(message.createdAt)
+  const status = ctx.statusOf(message)
+  return html`<span class="meta">
+    ${
+      message.editedAt && !message.deleted
+        ? html`<span class="edited" title=${ctx.i18n.t('editedAt', { time: ctx.i18n.fullDate(new Date(message.editedAt)) })}
+            >${ctx.i18n.t('edited')}</span
+          >`
+        : nothing
+    }
+    <time datetime=${message.createdAt} title=${ctx.i18n.fullDate(date)}>${ctx.i18n.stamp(date)}</time>
+    ${
+      status
+        ? html`<span class="status status-${status}" part="status" data-status=${status} title=${ctx.i18n.t(statusKey[status])}
+            >${statusIcon[status]}<span class="visually-hidden">${ctx.i18n.t(statusKey[status])}</span></span
+          >`
+        : nothing
+    }
+  </span>`
+}
+
+function editor(message: MessageView, ctx: MessageContext) {
+  const save = (event: Event) => {
+    const area = (event.currentTarget as HTMLElement).closest('.bubble')!.querySelector('textarea')!
+    ctx.saveEdit(message, area.value)
+  }
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === 'Escape') {
+      event.preventDefault()
+      event.stopPropagation()
+      ctx.cancelEdit(message)
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault()
+      ctx.saveEdit(message, (event.currentTarget as HTMLTextAreaElement).value)
+    }
+  }
+  return html`<div class="editor">
+    <textarea
+      class="edit-input"
+      aria-label=${ctx.i18n.t('editMessage')}
+      aria-describedby="edit-hint"
+      rows="2"
+      .value=${live(message.body ?? '')}
+      @keydown=${onKey}
+    ></textarea>
+    <span class="hint" id="edit-hint">${ctx.i18n.t('editHint')}</span>
+    <span class="editor-buttons">
+      <button type="button" class="button secondary small" @click=${() => ctx.cancelEdit(message)}>
+        ${ctx.i18n.t('cancel')}
+      </button>
+      <button type="button" class="button small" @click=${save}>${ctx.i18n.t('save')}</button>
+    </span>
+  </div>`
+}
+
+function actions(message: MessageView, ctx: MessageContext) {
+  if (message.deleted) return nothing
+  const react = ctx.canReact
+  const edit = ctx.canEdit(message)
+  const remove = ctx.canDelete(message)
+  if (!react && !edit && !remove) return nothing
+  const t = ctx.i18n
+  return html`<div class="actions" part="actions" role="group" aria-label=${t.t('messageActions')}>
+    ${
+      react
+        ? html`<button type="button" class="icon-button" data-action="react" aria-label=${t.t('react')} title=${t.t('react')}
+            aria-expanded=${ctx.pickerId === message.id ? 'true' : 'false'} @click=${() => ctx.openPicker(message)}>
+            ${icons.smile}
+          </button>`
+        : nothing
+    }
+    ${
+      edit
+        ? html`<button type="button" class="icon-button" data-action="edit" aria-label=${t.t('edit')} title=${t.t('edit')}
+            @click=${() => ctx.startEdit(message)}>${icons.edit}</button>`
+        : nothing
+    }
+    ${
+      remove
+        ? html`<button type="button" class="icon-button" data-action="delete" aria-label=${t.t('delete')} title=${t.t('delete')}
+            @click=${() => ctx.askDelete(message)}>${icons.trash}</button>`
+        : nothing
+    }
+  </div>`
+}
+
+function confirmDelete(message: MessageView, ctx: MessageContext) {
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return
+    event.preventDefault()
+    event.stopPropagation()
+    ctx.cancelDelete(message)
+  }
+  return html`<div class="confirm" role="group" aria-label=${ctx.i18n.t('deleteConfirm')} @keydown=${onKey}>
+    <span>${ctx.i18n.t('deleteConfirm')}</span>
+    <button type="button" class="button secondary small" data-action="cancel-delete" @click=${() => ctx.cancelDelete(message)}>
+      ${ctx.i18n.t('cancel')}
+    </button>
+    <button type="button" class="button danger small" data-action="confirm-delete" @click=${() => ctx.confirmDelete(message)}>
+      ${ctx.i18n.t('delete')}
+    </button>
+  </div>`
+}
+
+/** One stored message: avatar, name, bubble (text, or the editor, or the deleted indicator), meta, reactions, actions. */
+export function renderMessage(message: MessageView, placement: Placement, own: boolean, ctx: MessageContext) {
+  const t = ctx.i18n
+  const name = own ? t.t('you') : (message.sender?.displayName ?? t.t('unknownUser'))
+  const editing = ctx.editingId === message.id
+  const classes = [
+    'message',
+    own ? 'own' : 'other',
+    placement.first ? 'first' : '',
+    placement.last ? 'last' : '',
+    message.deleted ? 'deleted' : '',
+    ctx.highlightId === message.id ? 'highlight' : '',
+    editing ? 'editing' : '',
+  ].join(' ')
+  return html`<div class=${classes} part="message ${own ? 'own-message' : 'other-message'}" data-key="m:${message.id}"
+    data-id=${message.id}>
+    ${own ? nothing : avatar(message, placement)}
+    <div class="content">
+      ${
+        placement.first && ctx.showNames && !own
+          ? html`<div class="name" part="sender">${name}</div>`
+          : html`<span class="visually-hidden">${name}</span>`
+      }
+      <div class="bubble" part="bubble">
+        ${
+          message.deleted
+            ? html`<span class="body deleted-text">${t.t('deletedMessage')}</span>`
+            : editing
+              ? editor(message, ctx)
+              : html`<span class="body" part="body">${renderBody(message.body ?? '')}</span>`
+        }
+        ${editing ? nothing : meta(message, ctx)}
+      </div>
+      ${renderReactions(message, ctx)}
+      ${ctx.confirmingId === message.id ? confirmDelete(message, ctx) : nothing}
+      ${ctx.pickerId === message.id ? renderPicker(message, ctx) : nothing}
+    </div>
+    ${editing || ctx.confirmingId === message.id ? nothing : actions(message, ctx)}
+  </div>`
+}
+
+/** One of my messages still in the outbox: "Sending…", or refused with Retry and Discard. */
+export function renderPending(item: OutboxItem, placement: Placement, ctx: MessageContext) {
+  const t = ctx.i18n
+  const failed = item.state === 'failed'
+  // Still pending after a failed attempt: the server could not be reached (offline); it is retried by itself.
+  const stalled = !failed && item.error !== null
+  const reason = failed ? item.error?.message : null
+  return html`<div class="message own pending ${failed ? 'failed' : ''} ${stalled ? 'stalled' : ''} ${placement.first ? 'first' : ''} ${placement.last ? 'last' : ''}"
+    part="message own-message pending-message" data-key="p:${item.clientId}">
+    <div class="content">
+      <span class="visually-hidden">${t.t('you')}</span>
+      <div class="bubble" part="bubble">
+        <span class="body" part="body">${renderBody(item.body)}</span>
+        <span class="meta">
+          ${
+            failed
+              ? html`<span class="status status-failed">${icons.alert}<span>${t.t('notSent')}</span></span>`
+              : html`<span class="status status-pending">${icons.clock}<span class="visually-hidden">${t.t('sending')}</span></span>`
+          }
+        </span>
+      </div>
+      ${
+        failed || stalled
+          ? html`<div class="failed-bar" role=${failed ? 'alert' : 'status'}>
+              <span>${reason ? t.t('notSentReason', { reason }) : t.t('notSent')}</span>
+              <button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t('retry')}</button>
+              <button type="button" class="button secondary small" @click=${() => ctx.discard(item)}>${t.t('discard')}</button>
+            </div>`
+          : nothing
+      }
+    </div>
+  </div>`
+}

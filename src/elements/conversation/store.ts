@@ -1,0 +1,520 @@
+import {
+  type ChatDetailView,
+  type Connection,
+  Emitter,
+  type HistoryQuery,
+  type MessageView,
+  type OutboxItem,
+  type PalaverClient,
+  PalaverClientError,
+  type PalaverEvent,
+  type TypingFrame,
+} from '../../client/index.js'
+import type { PalaverConfig } from '../config.js'
+import { ReceiptMarks } from './receipts.js'
+
+export interface StoreEvents {
+  /** Anything shown changed. */
+  change: undefined
+  /** Someone else's message arrived live (for the screen-reader announcement). */
+  incoming: MessageView
+  /** The viewer joined or left (permissions changed). */
+  membership: { isMember: boolean }
+  /** The chat was deleted or may no longer be seen. */
+  gone: undefined
+}
+
+export type LoadState = 'starting' | 'idle' | 'latest' | 'around' | 'older' | 'newer'
+
+export interface TypingPerson {
+  userId: string
+  name: string
+}
+
+export interface StoreOptions {
+  /** The chat when the caller already has it (a widget that just got it from POST /api/rooms/). */
+  chat?: ChatDetailView | null
+  /** At most this many messages are kept (and rendered); pages further away are dropped and fetched again. */
+  maxMessages?: number
+}
+
+const TYPING_SHOWN_MS = 6000
+const TYPING_RESEND_MS = 3000
+
+/**
+ * One conversation's state, without any UI: a window of its history (the newest page first, older
+ * and newer pages on demand, never more than `maxMessages`), kept current by the live connection,
+ * with the viewer's pending sends from the outbox, typing people and read receipts.
+ */
+export class ConversationStore extends Emitter<StoreEvents> {
+  readonly chatId: number
+  readonly viewerId: string | null
+  chat: ChatDetailView | null
+  messages: MessageView[] = []
+  hasOlder = false
+  hasNewer = false
+  state: LoadState = 'starting'
+  /** The last load that failed (cleared by the next that works). */
+  error: PalaverClientError | null = null
+  /** Live messages that arrived while the window was away from the newest ones. */
+  unseen = 0
+  readonly receipts: ReceiptMarks
+  private readonly maxMessages: number
+  private readonly typingPeople = new Map<string, { name: string; until: number }>()
+  private readonly names = new Map<string, string>()
+  private buffer: PalaverEvent[] | null = []
+  private loads = 0
+  private offs: Array<() => void> = []
+  private typingTimer: ReturnType<typeof setTimeout> | undefined
+  private typingSentAt = 0
+  private readRequested = 0
+  private stopped = false
+
+  constructor(
+    private readonly client: PalaverClient,
+    private readonly connection: Connection,
+    readonly config: PalaverConfig,
+    chatId: number,
+    options: StoreOptions = {},
+  ) {
+    super()
+    this.chatId = chatId
+    this.viewerId = config.viewer?.id ?? null
+    this.chat = options.chat ? structuredClone(options.chat) : null
+    this.maxMessages = Math.max(options.maxMessages ?? 200, config.messagesPerPage * 3)
+    this.receipts = new ReceiptMarks(this.viewerId)
+    if (config.viewer) this.names.set(config.viewer.id, config.viewer.displayName)
+  }
+
+  get isMember(): boolean {
+    return this.chat?.role != null
+  }
+
+  get canPost(): boolean {
+    return this.chat?.permissions.post === true
+  }
+
+  get canReact(): boolean {
+    return this.config.allowReactions && this.chat?.permissions.react === true
+  }
+
+  canEdit(message: MessageView): boolean {
+    return this.config.allowEditingMessages && this.isOwn(message) && !message.deleted && this.isMember
+  }
+
+  canDelete(message: MessageView): boolean {
+    return this.config.allowDeletingMessages && this.isOwn(message) && !message.deleted && this.isMember
+  }
+
+  isOwn(message: MessageView): boolean {
+    return message.senderId === this.viewerId
+  }
+
+  /** Outbox items of this chat still on their way (or refused), in the order written. */
+  get pending(): OutboxItem[] {
+    if (this.hasNewer) return []
+    const shown = new Set(this.messages.map((m) => m.clientId).filter(Boolean))
+    return this.client.outbox.items.filter(
+      (item) => item.chatId === this.chatId && item.state !== 'sent' && !shown.has(item.clientId),
+    )
+  }
+
+  get typing(): TypingPerson[] {
+    const now = Date.now()
+    return [...this.typingPeople]
+      .filter(([, person]) => person.until > now)
+      .map(([userId, person]) => ({ userId, name: person.name }))
+  }
+
+  nameOf(userId: string): string {
+    return this.names.get(userId) ?? userId
+  }
+
+  /** Loads the chat (unless given) and its newest page, and follows it live. */
+  async start(): Promise<void> {
+    this.listen()
+    try {
+      if (!this.chat) this.chat = await this.client.api.getChat(this.chatId)
+      this.learnChat(this.chat)
+    } catch (error) {
+      this.state = 'idle'
+      this.error = asClientError(error)
+      this.buffer = null
+      this.changed()
+      if (this.error.code === 'not_found') this.emit('gone', undefined)
+      return
+    }
+    await this.loadLatest()
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const off of this.offs.splice(0)) off()
+    clearTimeout(this.typingTimer)
+    this.stopTyping()
+  }
+
+  // ---- history ----
+
+  loadLatest(): Promise<void> {
+    return this.load('latest', {})
+  }
+
+  /** Centres the window on a message (a search result). */
+  jumpTo(messageId: number): Promise<void> {
+    return this.load('around', { around: messageId })
+  }
+
+  loadOlder(): Promise<void> {
+    const first = this.messages[0]
+    if (!first || !this.hasOlder || this.busy) return Promise.resolve()
+    return this.load('older', { before: first.id })
+  }
+
+  loadNewer(): Promise<void> {
+    const last = this.messages.at(-1)
+    if (!last || !this.hasNewer || this.busy) return Promise.resolve()
+    return this.load('newer', { after: last.id })
+  }
+
+  get busy(): boolean {
+    return this.state !== 'idle'
+  }
+
+  private async load(kind: Exclude<LoadState, 'idle' | 'starting'>, query: HistoryQuery): Promise<void> {
+    const load = ++this.loads
+    this.buffer ??= []
+    this.state = kind
+    this.changed()
+    try {
+      const page = await this.client.api.history(this.chatId, {
+        ...query,
+        limit: this.config.messagesPerPage,
+      })
+      if (load !== this.loads || this.stopped) return
+      this.learnMessages(page.messages)
+      this.place(kind, page)
+      this.error = null
+    } catch (error) {
+      if (load !== this.loads || this.stopped) return
+      this.error = asClientError(error)
+    } finally {
+      if (load === this.loads && !this.stopped) {
+        this.state = 'idle'
+        // Events that came while the page was on its way, applied over it in order: the latest state wins.
+        const held = this.buffer ?? []
+        this.buffer = null
+        for (const event of held) this.apply(event)
+        this.changed()
+      }
+    }
+  }
+
+  private place(
+    kind: LoadState,
+    page: { messages: MessageView[]; hasOlder: boolean; hasNewer: boolean },
+  ): void {
+    if (kind === 'latest' || kind === 'around') {
+      this.messages = page.messages
+      this.hasOlder = page.hasOlder
+      this.hasNewer = kind === 'around' && page.hasNewer
+      if (!this.hasNewer) this.unseen = 0
+      return
+    }
+    if (kind === 'older') {
+      const firstId = this.messages[0]?.id ?? Number.MAX_SAFE_INTEGER
+      this.messages = [...page.messages.filter((m) => m.id < firstId), ...this.messages]
+      this.hasOlder = page.hasOlder
+      if (this.messages.length > this.maxMessages) {
+        this.messages = this.messages.slice(0, this.maxMessages)
+        this.hasNewer = true
+      }
+      return
+    }
+    const lastId = this.messages.at(-1)?.id ?? 0
+    this.messages = [...this.messages, ...page.messages.filter((m) => m.id > lastId)]
+    this.hasNewer = page.hasNewer
+    if (!this.hasNewer) this.unseen = 0
+    this.trimOldest()
+  }
+
+  private trimOldest(): void {
+    if (this.messages.length <= this.maxMessages) return
+    this.messages = this.messages.slice(this.messages.length - this.maxMessages)
+    this.hasOlder = true
+  }
+
+  // ---- actions ----
+
+  /** Sends through the outbox: shown at once as pending, kept until it lands (also across reloads). */
+  send(body: string): OutboxItem | null {
+    const text = body.replace(/\s+$/, '')
+    if (!text.trim() || !this.canPost) return null
+    if (this.hasNewer) void this.loadLatest()
+    this.stopTyping()
+    const item = this.client.send(this.chatId, text)
+    this.changed()
+    return item
+  }
+
+  retry(clientId: string): void {
+    this.client.outbox.retry(clientId)
+    void this.client.outbox.flush()
+  }
+
+  discard(clientId: string): void {
+    this.client.outbox.discard(clientId)
+    this.changed()
+  }
+
+  async edit(messageId: number, body: string): Promise<void> {
+    const message = await this.client.api.editMessage(messageId, body)
+    this.replace(message)
+    this.changed()
+  }
+
+  async remove(messageId: number): Promise<void> {
+    await this.client.api.deleteMessage(messageId)
+    this.markDeleted(messageId)
+    this.changed()
+  }
+
+  async react(messageId: number, emoji: string): Promise<void> {
+    const result = await this.client.api.toggleReaction(messageId, emoji)
+    this.setReactions(messageId, result.reactions)
+    this.changed()
+  }
+
+  /** Marks the chat read up to its newest message (once per new message; the UI calls it when the end is in view). */
+  markRead(): void {
+    const newest = this.messages.at(-1)
+    if (!newest || !this.isMember || this.hasNewer || this.state !== 'idle') return
+    const lastRead = this.chat?.lastReadMessageId ?? 0
+    if (newest.id <= lastRead || newest.id <= this.readRequested) return
+    const previous = this.readRequested
+    this.readRequested = newest.id
+    this.client.api.markAsRead(this.chatId, newest.id).then(
+      (result) => {
+        if (this.chat)
+          this.chat.lastReadMessageId = Math.max(this.chat.lastReadMessageId, result.lastReadMessageId)
+      },
+      () => {
+        this.readRequested = previous
+      },
+    )
+  }
+
+  /** The viewer is typing: says so at most every few seconds. */
+  typed(): void {
+    if (!this.canPost) return
+    const now = Date.now()
+    if (now - this.typingSentAt < TYPING_RESEND_MS) return
+    this.typingSentAt = now
+    this.connection.setTyping(this.chatId, true).catch(() => {})
+  }
+
+  stopTyping(): void {
+    if (this.typingSentAt === 0) return
+    this.typingSentAt = 0
+    this.connection.setTyping(this.chatId, false).catch(() => {})
+  }
+
+  /** Reloads the chat (after joining or leaving, whose permissions change). */
+  async refreshChat(): Promise<void> {
+    try {
+      this.chat = await this.client.api.getChat(this.chatId)
+      this.learnChat(this.chat)
+      this.emit('membership', { isMember: this.isMember })
+      this.changed()
+    } catch (error) {
+      if (asClientError(error).code === 'not_found') this.emit('gone', undefined)
+    }
+  }
+
+  // ---- live events ----
+
+  private listen(): void {
+    const connection = this.connection
+    const ours = (chatId: number | null | undefined) => chatId === this.chatId
+    this.offs.push(
+      connection.on('event', (event) => {
+        if (!ours(event.chatId) && !(event.type === 'chat.deleted' && ours(event.data.chatId))) return
+        if (this.buffer) this.buffer.push(event)
+        else {
+          this.apply(event)
+          this.changed()
+        }
+      }),
+      connection.on('typing', (frame) => {
+        if (ours(frame.chatId)) this.onTyping(frame)
+      }),
+      connection.on('resync', () => void this.refreshChat().then(() => this.loadLatest())),
+      this.client.outbox.on('change', ({ item }) => {
+        if (item.chatId !== this.chatId) return
+        if (item.state === 'sent' && item.message && !this.hasNewer) this.upsert(item.message)
+        this.changed()
+      }),
+    )
+  }
+
+  private apply(event: PalaverEvent): void {
+    switch (event.type) {
+      case 'message.created': {
+        const message = event.data.message
+        this.learnMessages([message])
+        this.typingPeople.delete(message.senderId)
+        if (this.hasNewer) {
+          if (!this.isOwn(message)) this.unseen++
+          return
+        }
+        const isNew = !this.messages.some((m) => m.id === message.id)
+        this.upsert(message)
+        this.trimOldest()
+        if (isNew && !this.isOwn(message)) this.emit('incoming', message)
+        return
+      }
+      case 'message.updated':
+        this.replace(event.data.message)
+        return
+      case 'message.deleted':
+        this.markDeleted(event.data.messageId)
+        return
+      case 'reaction.updated':
+        this.setReactions(event.data.messageId, event.data.reactions)
+        return
+      case 'receipt.updated': {
+        const { userId, lastReadMessageId, lastDeliveredMessageId } = event.data
+        if (userId === this.viewerId && this.chat) {
+          this.chat.lastReadMessageId = Math.max(this.chat.lastReadMessageId, lastReadMessageId)
+        }
+        this.receipts.update(userId, lastReadMessageId, lastDeliveredMessageId)
+        return
+      }
+      case 'member.added': {
+        const { user, role, chat } = event.data
+        this.names.set(user.id, user.displayName)
+        if (this.chat) {
+          this.chat.memberCount = chat.memberCount
+          if (!this.chat.members.some((m) => m.user.id === user.id)) {
+            const joinedAt = new Date().toISOString()
+            this.chat.members = [...this.chat.members, { user, role, joinedAt, lastReadMessageId: 0 }]
+          }
+        }
+        this.receipts.add(user.id)
+        if (user.id === this.viewerId) void this.refreshChat()
+        return
+      }
+      case 'member.removed': {
+        const { userId, chat } = event.data
+        if (this.chat) {
+          this.chat.memberCount = chat.memberCount
+          this.chat.members = this.chat.members.filter((m) => m.user.id !== userId)
+        }
+        this.receipts.remove(userId)
+        if (userId === this.viewerId) void this.refreshChat()
+        return
+      }
+      case 'chat.updated':
+        if (this.chat && event.data.chat.customTitle) {
+          this.chat.customTitle = event.data.chat.customTitle
+          this.chat.title = event.data.chat.customTitle
+        }
+        return
+      case 'chat.deleted':
+        this.emit('gone', undefined)
+        return
+    }
+  }
+
+  private onTyping(frame: TypingFrame): void {
+    const { userId, displayName, isTyping } = frame.data
+    if (userId === this.viewerId) return
+    if (isTyping) this.typingPeople.set(userId, { name: displayName, until: Date.now() + TYPING_SHOWN_MS })
+    else this.typingPeople.delete(userId)
+    clearTimeout(this.typingTimer)
+    if (this.typingPeople.size > 0) this.typingTimer = setTimeout(() => this.pruneTyping(), 1000)
+    this.changed()
+  }
+
+  private pruneTyping(): void {
+    const now = Date.now()
+    for (const [userId, person] of this.typingPeople)
+      if (person.until <= now) this.typingPeople.delete(userId)
+    if (this.typingPeople.size > 0) this.typingTimer = setTimeout(() => this.pruneTyping(), 1000)
+    this.changed()
+  }
+
+  // ---- the window ----
+
+  /** Adds a message at its place by id, or replaces the one with its id. */
+  private upsert(message: MessageView): void {
+    const index = this.messages.findIndex((m) => m.id === message.id)
+    if (index >= 0) {
+      this.messages[index] = merge(this.messages[index]!, message)
+      this.messages = [...this.messages]
+      return
+    }
+    const after = this.messages.findIndex((m) => m.id > message.id)
+    if (after === -1) this.messages = [...this.messages, message]
+    else this.messages = [...this.messages.slice(0, after), message, ...this.messages.slice(after)]
+  }
+
+  private replace(message: MessageView): void {
+    const index = this.messages.findIndex((m) => m.id === message.id)
+    if (index < 0) return
+    const next = [...this.messages]
+    next[index] = merge(next[index]!, message)
+    this.messages = next
+  }
+
+  private markDeleted(messageId: number): void {
+    if (!this.config.showDeletedMessageIndicators) {
+      this.messages = this.messages.filter((m) => m.id !== messageId)
+      return
+    }
+    const index = this.messages.findIndex((m) => m.id === messageId)
+    if (index < 0) return
+    const next = [...this.messages]
+    next[index] = { ...next[index]!, deleted: true, body: null, reactions: [], receipt: null }
+    this.messages = next
+  }
+
+  private setReactions(messageId: number, reactions: MessageView['reactions']): void {
+    const index = this.messages.findIndex((m) => m.id === messageId)
+    if (index < 0) return
+    const next = [...this.messages]
+    next[index] = { ...next[index]!, reactions }
+    this.messages = next
+  }
+
+  private learnChat(chat: ChatDetailView): void {
+    for (const member of chat.members) this.names.set(member.user.id, member.user.displayName)
+    if (chat.peer) this.names.set(chat.peer.id, chat.peer.displayName)
+    this.receipts.reset(chat)
+  }
+
+  private learnMessages(messages: readonly MessageView[]): void {
+    for (const message of messages)
+      if (message.sender) this.names.set(message.senderId, message.sender.displayName)
+  }
+
+  private changed(): void {
+    if (!this.stopped) this.emit('change', undefined)
+  }
+}
+
+/** An event's copy of a message carries no reactions or receipt (they are the same for everyone): keep ours. */
+function merge(old: MessageView, next: MessageView): MessageView {
+  if (next.deleted) return { ...next, reactions: [], receipt: null }
+  return {
+    ...next,
+    reactions: next.reactions.length ? next.reactions : old.reactions,
+    receipt: next.receipt ?? old.receipt,
+  }
+}
+
+function asClientError(error: unknown): PalaverClientError {
+  return error instanceof PalaverClientError
+    ? error
+    : new PalaverClientError('network', String((error as Error)?.message ?? error))
+}

@@ -1,0 +1,146 @@
+import { ar } from './ar.js'
+import { de } from './de.js'
+import { type Catalog, en, type MessageKey } from './en.js'
+import { es } from './es.js'
+import { fr } from './fr.js'
+import { lt } from './lt.js'
+
+export type { Catalog, MessageKey }
+
+const catalogs: Record<string, Catalog> = { en, de, fr, es, lt, ar }
+const rtlLanguages = new Set(['ar', 'fa', 'he', 'ur'])
+
+type Params = Record<string, string | number>
+type PluralKey = { [K in MessageKey]: Catalog[K] extends string ? never : K }[MessageKey]
+type TextKey = Exclude<MessageKey, PluralKey>
+
+/** The language a widget speaks: its `locale` attribute, else the page's `<html lang>`, else English. */
+export function resolveLocale(element: Element): string {
+  const wanted = element.getAttribute('locale') || element.ownerDocument.documentElement.lang || 'en'
+  try {
+    return Intl.getCanonicalLocales(wanted)[0] ?? 'en'
+  } catch {
+    return 'en'
+  }
+}
+
+/** Every UI string, plural and date of one locale; the strings come from the catalog of its language. */
+export class Translator {
+  readonly locale: string
+  readonly language: string
+  readonly dir: 'ltr' | 'rtl'
+  private readonly catalog: Catalog
+  private readonly plurals: Intl.PluralRules
+  private readonly numbers: Intl.NumberFormat
+  private readonly time: Intl.DateTimeFormat
+  private readonly dayAndTime: Intl.DateTimeFormat
+  private readonly full: Intl.DateTimeFormat
+  private readonly day: Intl.DateTimeFormat
+  private readonly relative: Intl.RelativeTimeFormat
+  private readonly list: Intl.ListFormat
+
+  constructor(locale: string) {
+    const language = locale.split('-')[0]!.toLowerCase()
+    this.catalog = catalogs[language] ?? en
+    // Formats follow the catalog's language when the locale's own has no catalog, so a page reads as one language.
+    this.locale = catalogs[language] ? locale : 'en'
+    this.language = catalogs[language] ? language : 'en'
+    this.dir = rtlLanguages.has(this.language) ? 'rtl' : 'ltr'
+    this.plurals = new Intl.PluralRules(this.locale)
+    this.numbers = new Intl.NumberFormat(this.locale)
+    this.time = new Intl.DateTimeFormat(this.locale, { hour: 'numeric', minute: '2-digit' })
+    this.dayAndTime = new Intl.DateTimeFormat(this.locale, {
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+    })
+    this.full = new Intl.DateTimeFormat(this.locale, { dateStyle: 'full', timeStyle: 'short' })
+    this.day = new Intl.DateTimeFormat(this.locale, { weekday: 'long', month: 'long', day: 'numeric' })
+    this.relative = new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto' })
+    this.list = new Intl.ListFormat(this.locale, { style: 'long', type: 'conjunction' })
+  }
+
+  /** A string of the catalog with `{name}` placeholders filled in. */
+  t(key: TextKey, params: Params = {}): string {
+    return fill(this.catalog[key] as string, params, this.numbers)
+  }
+
+  /** The plural form for `count` (Intl.PluralRules picks the category: one/few/many/… per language). */
+  plural(key: PluralKey, count: number, params: Params = {}): string {
+    const forms = this.catalog[key] as Catalog[PluralKey]
+    const form = forms[this.plurals.select(count)] ?? forms.other
+    return fill(form, { ...params, count }, this.numbers)
+  }
+
+  number(value: number): string {
+    return this.numbers.format(value)
+  }
+
+  /** "14:05" */
+  clock(date: Date): string {
+    return this.time.format(date)
+  }
+
+  /** The time for a message: the clock today, else the date and the clock. */
+  stamp(date: Date, now = new Date()): string {
+    return sameDay(date, now) ? this.time.format(date) : this.dayAndTime.format(date)
+  }
+
+  /** The whole date and time (for a tooltip or a screen reader). */
+  fullDate(date: Date): string {
+    return this.full.format(date)
+  }
+
+  /** A day separator: "Today", "Yesterday", or the date. */
+  dayLabel(date: Date, now = new Date()): string {
+    if (sameDay(date, now)) return this.t('today')
+    const yesterday = new Date(now)
+    yesterday.setDate(now.getDate() - 1)
+    if (sameDay(date, yesterday)) return this.t('yesterday')
+    return this.day.format(date)
+  }
+
+  /** "5 minutes ago", "yesterday" (Intl.RelativeTimeFormat). */
+  ago(date: Date, now = Date.now()): string {
+    const seconds = Math.round((date.getTime() - now) / 1000)
+    const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+      ['year', 31_536_000],
+      ['month', 2_592_000],
+      ['week', 604_800],
+      ['day', 86_400],
+      ['hour', 3600],
+      ['minute', 60],
+    ]
+    for (const [unit, size] of units) {
+      if (Math.abs(seconds) >= size) return this.relative.format(Math.round(seconds / size), unit)
+    }
+    return this.relative.format(0, 'second')
+  }
+
+  /** "Alice, Bob and Carol" */
+  names(names: readonly string[]): string {
+    return this.list.format(names)
+  }
+}
+
+function fill(text: string, params: Params, numbers: Intl.NumberFormat): string {
+  return text.replace(/\{(\w+)\}/g, (match, name: string) => {
+    const value = params[name]
+    if (value === undefined) return match
+    return typeof value === 'number' ? numbers.format(value) : value
+  })
+}
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate()
+}
+
+const translators = new Map<string, Translator>()
+
+/** One translator per locale (formatters are costly to build). */
+export function translator(locale: string): Translator {
+  let found = translators.get(locale)
+  if (!found) translators.set(locale, (found = new Translator(locale)))
+  return found
+}

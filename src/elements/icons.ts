@@ -1,0 +1,27 @@
+import { svg } from 'lit'
+
+/** Line icons (24×24, stroke follows currentColor), decorative: the button carries the name. */
+const icon = (paths: ReturnType<typeof svg>) =>
+  svg`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">${paths}</svg>`
+
+export const icons = {
+  send: icon(svg`<path d="M4 12 20 4l-4 16-4-7-8-1z"/><path d="m12 13 8-9"/>`),
+  close: icon(svg`<path d="M6 6l12 12M18 6 6 18"/>`),
+  smile: icon(
+    svg`<circle cx="12" cy="12" r="9"/><path d="M8.5 14.5a4.5 4.5 0 0 0 7 0"/><path d="M9 9.5h.01M15 9.5h.01"/>`,
+  ),
+  edit: icon(svg`<path d="M4 20h4L19 9l-4-4L4 16v4z"/><path d="m13.5 6.5 4 4"/>`),
+  trash: icon(
+    svg`<path d="M4 7h16"/><path d="M10 11v6M14 11v6"/><path d="M6 7l1 13h10l1-13"/><path d="M9 7V4h6v3"/>`,
+  ),
+  chat: icon(svg`<path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/>`),
+  check: icon(svg`<path d="m5 12.5 4.5 4.5L19 7.5"/>`),
+  checks: icon(svg`<path d="m2.5 12.5 4.5 4.5L16.5 7.5"/><path d="m11.5 16 1 1L22 7.5"/>`),
+  clock: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>`),
+  alert: icon(svg`<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5h.01"/>`),
+  arrowDown: icon(svg`<path d="M12 5v14M6 13l6 6 6-6"/>`),
+  users: icon(
+    svg`<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0"/><path d="M16 4.6a3.5 3.5 0 0 1 0 6.8M18.5 20a6.5 6.5 0 0 0-3-5.5"/>`,
+  ),
+  lock: icon(svg`<rect x="5" y="11" width="14" height="9" rx="2"/><path d="M8 11V8a4 4 0 0 1 8 0v3"/>`),
+}

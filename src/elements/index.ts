@@ -1,0 +1,31 @@
+/**
+ * palaver's web components, built only on palaver/client. Importing this module defines
+ * `<palaver-dm>`, `<palaver-room>` and the pieces they share (`<palaver-conversation>`,
+ * `<palaver-composer>`), each once per page.
+ */
+import { PalaverComposer } from './conversation/composer.js'
+import { PalaverConversation } from './conversation/conversation.js'
+import { PalaverDm } from './widgets/dm.js'
+import { PalaverRoom } from './widgets/room.js'
+
+export type { PalaverConfig } from './config.js'
+export { QUICK_EMOJI } from './conversation/reactions.js'
+export { ReceiptMarks } from './conversation/receipts.js'
+export { ConversationStore, type StoreEvents, type TypingPerson } from './conversation/store.js'
+export { type MessageKey, resolveLocale, Translator, translator } from './i18n/index.js'
+export { icons } from './icons.js'
+export { Runtime, runtimeFor, whenOpen } from './runtime.js'
+export { renderBody, safeHref } from './text.js'
+export { applyLayout, base, controls, resolveMode, ThemeController, type ThemeMode, tokens } from './theme.js'
+export { PalaverWidget } from './widgets/widget.js'
+export { PalaverComposer, PalaverConversation, PalaverDm, PalaverRoom }
+
+/** Defines an element unless the page already has one by that name (the bundle loaded twice). */
+export function define(name: string, element: CustomElementConstructor): void {
+  if (!customElements.get(name)) customElements.define(name, element)
+}
+
+define('palaver-composer', PalaverComposer)
+define('palaver-conversation', PalaverConversation)
+define('palaver-dm', PalaverDm)
+define('palaver-room', PalaverRoom)

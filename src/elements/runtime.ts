@@ -1,0 +1,95 @@
+import {
+  type Connection,
+  Http,
+  localStorageOutbox,
+  PalaverClient,
+  type TransportPreference,
+} from '../client/index.js'
+import { fetchConfig, type PalaverConfig } from './config.js'
+
+/**
+ * What every widget on a page shares for one base path: the settings (fetched once), one client
+ * with its outbox, and one real-time connection that is open while at least one widget needs it.
+ */
+export class Runtime {
+  readonly basePath: string
+  readonly http: Http
+  private configPromise: Promise<PalaverConfig> | null = null
+  private clientInstance: PalaverClient | null = null
+  private users = 0
+
+  constructor(basePath: string) {
+    this.basePath = basePath
+    this.http = new Http({ baseUrl: basePath })
+  }
+
+  /** The settings and the viewer; fetched once (a failed fetch is tried again on the next call). */
+  config(): Promise<PalaverConfig> {
+    this.configPromise ??= fetchConfig(this.http).catch((error: unknown) => {
+      this.configPromise = null
+      throw error
+    })
+    return this.configPromise
+  }
+
+  /** The client, created with the transport the site pins and an outbox kept in localStorage per viewer. */
+  async client(): Promise<PalaverClient> {
+    const config = await this.config()
+    if (!this.clientInstance) {
+      this.clientInstance = new PalaverClient({
+        baseUrl: this.basePath,
+        transport: config.transport as TransportPreference,
+        outbox: {
+          storage: localStorageOutbox(`palaver:outbox:${this.basePath}:${config.viewer?.id ?? ''}`),
+        },
+      })
+    }
+    return this.clientInstance
+  }
+
+  /** Takes a share of the live connection (opening it for the first one); call the returned function to give it back. */
+  async retain(): Promise<{ connection: Connection; release: () => void }> {
+    const client = await this.client()
+    this.users++
+    client.connect()
+    let released = false
+    return {
+      connection: client.connection,
+      release: () => {
+        if (released) return
+        released = true
+        // The last widget that needed it is gone: the connection closes.
+        if (--this.users === 0) client.connection.close()
+      },
+    }
+  }
+
+  /** How many widgets hold the connection now. */
+  get holders(): number {
+    return this.users
+  }
+}
+
+const runtimes = new Map<string, Runtime>()
+
+/** The runtime of a base path on this page: created on first use, then shared. */
+export function runtimeFor(basePath: string | null | undefined): Runtime {
+  const key = (basePath || '/messages').replace(/\/+$/, '')
+  let runtime = runtimes.get(key)
+  if (!runtime) runtimes.set(key, (runtime = new Runtime(key)))
+  return runtime
+}
+
+/** Waits for the connection to be open (or gives up after `ms`: history then loads anyway and the stream catches up). */
+export function whenOpen(connection: Connection, ms = 4000): Promise<void> {
+  if (connection.state === 'open') return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    const off = connection.on('ready', done)
+    function done() {
+      clearTimeout(timer)
+      off()
+      resolve()
+    }
+  })
+}

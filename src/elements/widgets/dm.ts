@@ -1,0 +1,256 @@
+import { css, html, nothing, type PropertyValues } from 'lit'
+import type { ChatDetailView, PalaverClientError } from '../../client/index.js'
+import '../conversation/conversation.js'
+import type { PalaverConversation } from '../conversation/conversation.js'
+import { icons } from '../icons.js'
+import { base, controls, tokens } from '../theme.js'
+import { PalaverWidget } from './widget.js'
+
+/**
+ * The DM widget for a profile page: `<palaver-dm user-id="bob">`. A toggle button opens a panel of
+ * about three quarters of the viewport with the conversation (created on first open); closing it
+ * (the close button or Escape) releases the live connection and returns focus to the toggle.
+ * An anonymous visitor gets a sign-in link that comes back here.
+ */
+export class PalaverDm extends PalaverWidget {
+  static override properties = {
+    ...PalaverWidget.properties,
+    userId: { attribute: 'user-id' },
+    userName: { attribute: 'user-name' },
+    open: { type: Boolean, reflect: true },
+    chat: { state: true },
+    error: { state: true },
+  }
+
+  declare userId: string | null
+  /** The person's name for the toggle before the chat is loaded (else "Message"). */
+  declare userName: string | null
+  declare open: boolean
+  declare chat: ChatDetailView | null
+  declare error: PalaverClientError | null
+
+  constructor() {
+    super()
+    this.userId = null
+    this.userName = null
+    this.open = false
+    this.chat = null
+    this.error = null
+  }
+
+  static override styles = [
+    tokens,
+    base,
+    controls,
+    css`
+      :host {
+        display: inline-block;
+      }
+      .toggle {
+        gap: 0.5em;
+        min-height: 40px;
+        padding-inline: 1.1em;
+      }
+      .toggle svg {
+        width: 18px;
+        height: 18px;
+      }
+      .panel {
+        position: fixed;
+        z-index: 2147483000;
+        inset-inline-end: 16px;
+        bottom: calc(var(--palaver-bottom-offset) + 16px);
+        width: min(420px, calc(100vw - 32px));
+        height: min(75vh, calc(100vh - var(--palaver-top-offset) - var(--palaver-bottom-offset) - 32px));
+        display: flex;
+        flex-direction: column;
+        overflow: hidden;
+        border: 1px solid var(--palaver-border);
+        border-radius: var(--palaver-radius);
+        background: var(--palaver-bg);
+        color: var(--palaver-fg);
+        box-shadow: var(--palaver-shadow);
+        animation: rise 160ms ease-out;
+      }
+      @keyframes rise {
+        from {
+          opacity: 0;
+          transform: translateY(12px);
+        }
+      }
+      @media (prefers-reduced-motion: reduce) {
+        .panel {
+          animation: none;
+        }
+      }
+      @media (max-width: 520px) {
+        .panel {
+          inset-inline: 0;
+          bottom: var(--palaver-bottom-offset);
+          width: 100%;
+          height: min(75vh, calc(100vh - var(--palaver-top-offset) - var(--palaver-bottom-offset)));
+          border-radius: var(--palaver-radius) var(--palaver-radius) 0 0;
+          border-bottom: 0;
+        }
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 10px;
+        padding: 10px 8px 10px 14px;
+        border-bottom: 1px solid var(--palaver-border);
+        background: var(--palaver-bg);
+      }
+      header img {
+        width: 36px;
+        height: 36px;
+        border-radius: 50%;
+      }
+      .who {
+        flex: 1;
+        min-width: 0;
+      }
+      h2 {
+        margin: 0;
+        font-size: 1em;
+        font-weight: 650;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .sub {
+        display: block;
+        font-size: 0.8em;
+        color: var(--palaver-muted);
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      palaver-conversation {
+        flex: 1;
+        min-height: 0;
+      }
+      .state {
+        margin: auto;
+        padding: 24px;
+        text-align: center;
+        color: var(--palaver-muted);
+      }
+      .signin {
+        display: inline-flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 10px;
+        color: var(--palaver-muted);
+      }
+    `,
+  ]
+
+  override render() {
+    const t = this.i18n
+    if (this.failure) return html`<p class="state" role="alert">${t.t('loadFailed')}</p>`
+    const config = this.config
+    if (!config) return nothing
+    if (!config.enableDms) return nothing
+    if (!config.viewer) {
+      const name = this.peerName
+      const text = name ? t.t('signInToMessage', { name }) : t.t('signInToSend')
+      return html`<div class="signin" part="signin" dir=${t.dir}>${this.loginLink(text)}</div>`
+    }
+    const name = this.peerName
+    return html`<div dir=${t.dir}>
+      <button type="button" class="button toggle" part="toggle" aria-expanded=${this.open ? 'true' : 'false'}
+        aria-controls="panel" @click=${this.toggle}>
+        ${icons.chat}<span>${name ? t.t('messageUser', { name }) : t.t('message')}</span>
+      </button>
+      ${this.open ? this.renderPanel() : nothing}
+    </div>`
+  }
+
+  private get peerName(): string | null {
+    return this.chat?.peer?.displayName ?? this.userName ?? null
+  }
+
+  private renderPanel() {
+    const t = this.i18n
+    const chat = this.chat
+    return html`<section id="panel" class="panel" part="panel" role="dialog" aria-modal="false"
+      aria-labelledby="title" @keydown=${this.onKey}>
+      <header part="header">
+        ${chat?.peer ? html`<img src=${chat.peer.avatarUrl} alt="" width="36" height="36" />` : nothing}
+        <div class="who">
+          <h2 id="title">${chat?.title ?? t.t('message')}</h2>
+          ${chat?.peer ? html`<span class="sub">@${chat.peer.username}</span>` : nothing}
+        </div>
+        <button type="button" class="icon-button" part="close" aria-label=${t.t('closeChat')} title=${t.t('close')}
+          @click=${this.close}>${icons.close}</button>
+      </header>
+      ${
+        this.error
+          ? html`<p class="state" role="alert">${this.error.code === 'not_found' || this.error.code === 'forbidden' ? t.t('notAvailable') : t.t('loadFailed')}</p>`
+          : chat
+            ? html`<palaver-conversation part="conversation" chat-id=${chat.id} base-path=${this.runtime.basePath}
+                .chat=${chat} .i18n=${t} @palaver-gone=${this.onGone}></palaver-conversation>`
+            : html`<p class="state">${t.t('loading')}</p>`
+      }
+    </section>`
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed)
+    if (changed.has('userId')) {
+      this.chat = null
+      this.error = null
+    }
+  }
+
+  private async loadChat(): Promise<void> {
+    if (!this.userId) return
+    try {
+      const client = await this.runtime.client()
+      this.chat = await client.api.dm(this.userId)
+      this.error = null
+    } catch (error) {
+      this.error = error as PalaverClientError
+    }
+  }
+
+  private async toggle(): Promise<void> {
+    if (this.open) return this.close()
+    this.open = true
+    if (!this.chat) await this.loadChat()
+    await this.updateComplete
+    const conversation = this.renderRoot.querySelector<PalaverConversation>('palaver-conversation')
+    await conversation?.updateComplete
+    // The composer exists once the chat is loaded: wait a moment for it.
+    for (let i = 0; i < 40 && conversation && !conversation.store?.chat; i++) await sleep(25)
+    await conversation?.updateComplete
+    conversation?.focusComposer()
+  }
+
+  /** Opens the panel (the DM is created on first open, not on page load). */
+  show(): Promise<void> {
+    return this.open ? Promise.resolve() : this.toggle()
+  }
+
+  /** Closes the panel: its conversation leaves the DOM and gives the live connection back. */
+  close(): void {
+    if (!this.open) return
+    this.open = false
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.toggle')?.focus())
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.key !== 'Escape') return
+    event.preventDefault()
+    this.close()
+  }
+
+  private onGone(): void {
+    this.chat = null
+    this.error = null
+    void this.loadChat()
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

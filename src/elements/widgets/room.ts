@@ -1,0 +1,308 @@
+import { css, html, nothing, type PropertyValues } from 'lit'
+import type { ChatDetailView, Connection, PalaverClientError } from '../../client/index.js'
+import '../conversation/conversation.js'
+import type { PalaverConversation } from '../conversation/conversation.js'
+import { icons } from '../icons.js'
+import { base, controls, tokens } from '../theme.js'
+import { PalaverWidget } from './widget.js'
+
+/**
+ * The room of a content object: `<palaver-room content-type="video" object-id="42">`. A public
+ * room can be read before joining (no posting or reacting until then); Join/Leave and a live
+ * member count sit in its header. Anonymous visitors get a sign-in link that comes back here.
+ */
+export class PalaverRoom extends PalaverWidget {
+  static override properties = {
+    ...PalaverWidget.properties,
+    contentType: { attribute: 'content-type' },
+    objectId: { attribute: 'object-id' },
+    chat: { state: true },
+    memberCount: { state: true },
+    error: { state: true },
+    busy: { state: true },
+  }
+
+  declare contentType: string | null
+  declare objectId: string | null
+  declare chat: ChatDetailView | null
+  declare memberCount: number
+  declare error: PalaverClientError | null
+  declare busy: boolean
+
+  private connection: Connection | null = null
+  private release: (() => void) | null = null
+  private offs: Array<() => void> = []
+  private watching: number | null = null
+  private generation = 0
+
+  constructor() {
+    super()
+    this.contentType = null
+    this.objectId = null
+    this.chat = null
+    this.memberCount = 0
+    this.error = null
+    this.busy = false
+  }
+
+  static override styles = [
+    tokens,
+    base,
+    controls,
+    css`
+      :host {
+        display: block;
+      }
+      .room {
+        display: flex;
+        flex-direction: column;
+        height: var(--palaver-room-height, 540px);
+        max-height: calc(100vh - var(--palaver-top-offset) - var(--palaver-bottom-offset));
+        overflow: hidden;
+        border: 1px solid var(--palaver-border);
+        border-radius: var(--palaver-radius);
+        background: var(--palaver-bg);
+        color: var(--palaver-fg);
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 12px;
+        padding: 12px 14px;
+        border-bottom: 1px solid var(--palaver-border);
+      }
+      .title {
+        flex: 1;
+        min-width: 0;
+      }
+      h2 {
+        margin: 0;
+        font-size: 1em;
+        font-weight: 650;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .count {
+        display: inline-flex;
+        align-items: center;
+        gap: 5px;
+        margin-top: 2px;
+        font-size: 0.82em;
+        color: var(--palaver-muted);
+      }
+      .count svg {
+        width: 15px;
+        height: 15px;
+      }
+      palaver-conversation {
+        flex: 1;
+        min-height: 0;
+      }
+      .readonly {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        justify-content: space-between;
+        gap: 10px;
+        padding: 12px 14px 14px;
+        color: var(--palaver-muted);
+        font-size: 0.92em;
+      }
+      .state {
+        margin: auto;
+        padding: 24px;
+        text-align: center;
+        color: var(--palaver-muted);
+      }
+      .closed {
+        display: flex;
+        flex-direction: column;
+        align-items: center;
+        gap: 12px;
+        margin: auto;
+        padding: 24px;
+        text-align: center;
+        color: var(--palaver-muted);
+      }
+      .closed svg {
+        width: 28px;
+        height: 28px;
+      }
+    `,
+  ]
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.stop()
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed)
+    const target = changed.has('contentType') || changed.has('objectId')
+    if ((target || changed.has('config')) && this.config?.viewer && this.config.enableRooms) {
+      if (target || !this.chat) void this.start()
+    }
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    if (this.config?.viewer && !this.release) void this.start()
+  }
+
+  private async start(): Promise<void> {
+    this.stop()
+    if (!this.contentType || !this.objectId) return
+    const generation = ++this.generation
+    try {
+      const client = await this.runtime.client()
+      const chat = await client.api.room({ contentType: this.contentType, objectId: this.objectId })
+      const hold = await this.runtime.retain()
+      if (generation !== this.generation) return hold.release()
+      this.release = hold.release
+      this.connection = hold.connection
+      this.offs.push(
+        hold.connection.on('member.added', (event) => {
+          if (event.data.chatId === this.chat?.id) this.memberCount = event.data.chat.memberCount
+        }),
+        hold.connection.on('member.removed', (event) => {
+          if (event.data.chatId === this.chat?.id) this.memberCount = event.data.chat.memberCount
+        }),
+      )
+      await this.follow(chat)
+      this.error = null
+    } catch (error) {
+      if (generation === this.generation) this.error = error as PalaverClientError
+    }
+  }
+
+  private stop(): void {
+    this.generation++
+    for (const off of this.offs.splice(0)) off()
+    if (this.watching !== null) void this.connection?.unwatch(this.watching).catch(() => {})
+    this.watching = null
+    this.release?.()
+    this.release = null
+    this.connection = null
+  }
+
+  /** Shows the chat, and receives its events without being a member while it is public. */
+  private async follow(chat: ChatDetailView): Promise<void> {
+    const readable = chat.role !== null || chat.room?.access === 'public'
+    if (chat.role === null && readable && this.watching !== chat.id) {
+      await this.connection?.watch(chat.id)
+      this.watching = chat.id
+    } else if (chat.role !== null && this.watching !== null) {
+      const watched = this.watching
+      this.watching = null
+      await this.connection?.unwatch(watched).catch(() => {})
+    }
+    this.chat = chat
+    this.memberCount = chat.memberCount
+  }
+
+  private async join(): Promise<void> {
+    if (!this.chat) return
+    this.busy = true
+    try {
+      const client = await this.runtime.client()
+      await this.follow(await client.api.join(this.chat.id))
+      await this.conversation()?.store?.refreshChat()
+      await this.updateComplete
+      this.conversation()?.focusComposer()
+    } catch (error) {
+      this.error = error as PalaverClientError
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private async leave(): Promise<void> {
+    if (!this.chat || !this.contentType || !this.objectId) return
+    this.busy = true
+    try {
+      const client = await this.runtime.client()
+      await client.api.leave(this.chat.id)
+      await this.follow(await client.api.room({ contentType: this.contentType, objectId: this.objectId }))
+      await this.conversation()?.store?.refreshChat()
+      await this.updateComplete
+      this.renderRoot.querySelector<HTMLElement>('.join')?.focus()
+    } catch (error) {
+      this.error = error as PalaverClientError
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private conversation(): PalaverConversation | null {
+    return this.renderRoot.querySelector<PalaverConversation>('palaver-conversation')
+  }
+
+  override render() {
+    const t = this.i18n
+    if (this.failure) return html`<p class="state" role="alert">${t.t('loadFailed')}</p>`
+    const config = this.config
+    if (!config?.enableRooms) return nothing
+    const chat = this.chat
+    return html`<section class="room" part="panel" dir=${t.dir} aria-labelledby="title">
+      <header part="header">
+        <div class="title">
+          <h2 id="title">${chat?.title ?? t.t('room')}</h2>
+          ${
+            chat
+              ? html`<span class="count" part="member-count">${icons.users}<span aria-live="polite">${t.plural('memberCount', this.memberCount)}</span></span>`
+              : nothing
+          }
+        </div>
+        ${this.renderMembership()}
+      </header>
+      ${this.renderBody()}
+    </section>`
+  }
+
+  private renderMembership() {
+    const chat = this.chat
+    const t = this.i18n
+    if (!chat || !this.config?.viewer) return nothing
+    if (chat.role !== null && chat.permissions.leave) {
+      return html`<button type="button" class="button secondary leave" part="leave" ?disabled=${this.busy} @click=${this.leave}>
+        ${t.t('leave')}
+      </button>`
+    }
+    if (chat.role === null && chat.permissions.join) {
+      return html`<button type="button" class="button join" part="join" ?disabled=${this.busy} @click=${this.join}>
+        ${t.t('join')}
+      </button>`
+    }
+    return nothing
+  }
+
+  private renderBody() {
+    const t = this.i18n
+    const config = this.config!
+    if (!config.viewer) {
+      return html`<div class="closed">${icons.chat}<span>${t.t('signInToJoin')}</span>${this.loginLink(t.t('signIn'))}</div>`
+    }
+    if (this.error && !this.chat) {
+      const gone = this.error.code === 'not_found' || this.error.code === 'forbidden'
+      return html`<p class="state" role="alert">${gone ? t.t('notAvailable') : t.t('loadFailed')}</p>`
+    }
+    const chat = this.chat
+    if (!chat) return html`<p class="state">${t.t('loading')}</p>`
+    const readable = chat.role !== null || chat.room?.access === 'public'
+    if (!readable) {
+      return html`<div class="closed">${icons.lock}<span>${t.t('joinToPost')}</span></div>`
+    }
+    return html`<palaver-conversation part="conversation" chat-id=${chat.id} base-path=${this.runtime.basePath}
+        .chat=${chat} .i18n=${t}>
+        ${
+          chat.role === null
+            ? html`<div slot="readonly" class="readonly">
+                <span>${t.t('joinToPost')}</span>
+                ${chat.permissions.join ? html`<button type="button" class="button" ?disabled=${this.busy} @click=${this.join}>${t.t('join')}</button>` : nothing}
+              </div>`
+            : nothing
+        }
+      </palaver-conversation>`
+  }
+}

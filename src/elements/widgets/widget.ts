@@ -1,0 +1,69 @@
+import { html, LitElement, type PropertyValues } from 'lit'
+import type { PalaverConfig } from '../config.js'
+import { loginHref } from '../config.js'
+import { resolveLocale, type Translator, translator } from '../i18n/index.js'
+import { type Runtime, runtimeFor } from '../runtime.js'
+import { applyLayout, ThemeController } from '../theme.js'
+
+/**
+ * What the embeddable widgets share: `base-path`, `locale` and `theme` attributes, the page's
+ * runtime for that base path, the settings, the translator and the light/dark mode.
+ */
+export class PalaverWidget extends LitElement {
+  static override properties = {
+    basePath: { attribute: 'base-path' },
+    locale: {},
+    theme: {},
+    config: { state: true },
+    failure: { state: true },
+  }
+
+  declare basePath: string | null
+  declare locale: string | null
+  declare theme: string | null
+  declare config: PalaverConfig | null
+  /** Why the widget could not start (the server could not be reached). */
+  declare failure: string | null
+
+  protected readonly themeController = new ThemeController(this)
+  protected i18n: Translator = translator('en')
+
+  constructor() {
+    super()
+    this.basePath = null
+    this.locale = null
+    this.theme = null
+    this.config = null
+    this.failure = null
+  }
+
+  protected get runtime(): Runtime {
+    return runtimeFor(this.basePath)
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    this.i18n = translator(resolveLocale(this))
+    void this.loadConfig()
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('locale')) this.i18n = translator(resolveLocale(this))
+  }
+
+  private async loadConfig(): Promise<void> {
+    try {
+      this.config = await this.runtime.config()
+      this.failure = null
+      applyLayout(this, this.config.layout)
+    } catch (error) {
+      this.failure = (error as Error).message
+    }
+  }
+
+  /** The link an anonymous visitor gets, back to this page after signing in. */
+  protected loginLink(text: string) {
+    const href = this.config ? loginHref(this.config) : '#'
+    return html`<a class="button login" part="login" href=${href}>${text}</a>`
+  }
+}
