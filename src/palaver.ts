@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely'
 import { Embed } from './embed.js'
+import { type HookHandler, Hooks } from './hooks.js'
 import { createApi } from './http/app.js'
 import { loadStaticAssets } from './http/static.js'
 import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { Hub } from './realtime/hub.js'
 import { pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
-import type { Context } from './services/context.js'
+import type { Context, EventType } from './services/context.js'
 import { UserService } from './services/users.js'
 import { assertMigrated, migrateToLatest } from './storage/migrate.js'
 import { openStorage } from './storage/open.js'
@@ -22,6 +23,8 @@ export interface Palaver {
   readonly pubsub: PubSub
   /** Palaver's own user directory (when the host did not bring one). */
   readonly users: { upsert(profile: UserProfile): Promise<void> }
+  /** Runs `handler` after each committed change of that type (e-mail, push, webhooks…); returns an unsubscribe. */
+  on<K extends EventType>(type: K, handler: HookHandler<K>): () => void
   /** HTML snippets that embed the widgets in any template engine. */
   readonly embed: Embed
   /** Applies pending migrations (done on start unless `migrate: false`). */
@@ -48,6 +51,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     options,
     users: new UserService(options, directory),
     pubsub,
+    hooks: new Hooks(),
   }
   const migrate = async () => {
     await migrateToLatest(storage.db as unknown as Kysely<unknown>, storage.dialect)
@@ -82,6 +86,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
       },
     },
     embed,
+    on: (type, handler) => context.hooks.on(type, handler),
     migrate,
     pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
     close: async () => {

@@ -1,8 +1,10 @@
 import type { Kysely, Transaction } from 'kysely'
+import type { Hooks } from '../hooks.js'
 import type { ResolvedOptions } from '../options.js'
 import type { PubSub } from '../realtime/pubsub.js'
 import type { SqlDialect } from '../storage/dialect.js'
 import type { DatabaseSchema } from '../storage/schema.js'
+import type { EventPayloads } from './events.js'
 import type { UserService } from './users.js'
 
 /** Everything a service needs, owned by one Palaver instance (two instances share nothing). */
@@ -12,31 +14,25 @@ export interface Context {
   options: ResolvedOptions
   users: UserService
   pubsub: PubSub
+  hooks: Hooks
 }
 
 /** The channel that tells every transport the event log has grown. */
 export const EVENTS_CHANNEL = 'palaver:events'
 
-export interface NewEvent {
-  type: EventType
-  chatId: number | null
-  /** The user a membership event is about. */
-  userId?: string
-  messageId?: number
-  data: unknown
-}
+export type EventType = keyof EventPayloads
 
-export type EventType =
-  | 'message.created'
-  | 'message.updated'
-  | 'message.deleted'
-  | 'reaction.updated'
-  | 'receipt.updated'
-  | 'chat.created'
-  | 'chat.updated'
-  | 'chat.deleted'
-  | 'member.added'
-  | 'member.removed'
+/** A change to append to the log, its data typed by its type. */
+export type NewEvent = {
+  [K in EventType]: {
+    type: K
+    chatId: number | null
+    /** The user a membership event is about. */
+    userId?: string
+    messageId?: number
+    data: EventPayloads[K]
+  }
+}[EventType]
 
 export interface Tx {
   db: Transaction<DatabaseSchema>
@@ -61,7 +57,10 @@ export async function transact<T>(ctx: Context, work: (tx: Tx) => Promise<T>): P
     if (events.length > 0) lastCursor = await appendEvents(db, events, now)
     return value
   })
-  if (lastCursor > 0) void ctx.pubsub.publish(EVENTS_CHANNEL, String(lastCursor))
+  if (lastCursor > 0) {
+    void ctx.pubsub.publish(EVENTS_CHANNEL, String(lastCursor))
+    ctx.hooks.dispatch(events, lastCursor - events.length + 1)
+  }
   return result
 }
 

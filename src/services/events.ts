@@ -19,6 +19,25 @@ export interface ChatSummary {
 
 export const iso = (ms: number) => new Date(ms).toISOString()
 
+/** The data of each persisted event type: what clients receive and what server-side hooks get. */
+export interface EventPayloads {
+  'message.created': { message: MessageView }
+  'message.updated': { message: MessageView }
+  'message.deleted': { messageId: number; chatId: number; message: MessageView }
+  'reaction.updated': { chatId: number; messageId: number; reactions: ReactionView[] }
+  'receipt.updated': {
+    chatId: number
+    userId: string
+    lastReadMessageId: number
+    lastDeliveredMessageId: number
+  }
+  'chat.created': { chat: ChatSummary }
+  'chat.updated': { chat: ChatSummary }
+  'chat.deleted': { chatId: number }
+  'member.added': { chatId: number; user: UserView; role: Role; chat: ChatSummary }
+  'member.removed': { chatId: number; userId: string; promotedIds: readonly string[]; chat: ChatSummary }
+}
+
 export const chatSummary = (chat: Chat): ChatSummary => ({
   id: chat.id,
   kind: chat.kind,
