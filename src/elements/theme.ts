@@ -21,6 +21,7 @@ export const tokens = css`
     --palaver-bubble-own-fg: var(--palaver-accent-fg);
     --palaver-bubble: #eef0f3;
     --palaver-bubble-fg: var(--palaver-fg);
+    --palaver-read: #a5f3fc;
     --palaver-danger: #c62828;
     --palaver-success: #15803d;
     --palaver-focus: #2563eb;
@@ -48,6 +49,7 @@ export const tokens = css`
     --palaver-surface-2: #282c35;
     --palaver-border: #30343e;
     --palaver-bubble: #262a33;
+    --palaver-read: #064e3b;
     --palaver-danger: #f87171;
     --palaver-success: #4ade80;
     --palaver-focus: #93c5fd;

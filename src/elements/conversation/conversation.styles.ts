@@ -11,6 +11,8 @@ export const conversationStyles = css`
     color: var(--palaver-fg);
   }
   .log {
+    display: flex;
+    flex-direction: column;
     flex: 1;
     min-height: 0;
     overflow-y: auto;
@@ -18,6 +20,9 @@ export const conversationStyles = css`
     overscroll-behavior: contain;
     padding: 12px 12px 4px;
     scroll-padding-block: 40px;
+  }
+  .log > .spacer {
+    flex: 1 0 0;
   }
   .log:focus-visible {
     outline-offset: -2px;
@@ -33,7 +38,17 @@ export const conversationStyles = css`
     flex-direction: column;
     align-items: center;
     gap: 6px;
+    padding-top: 24px;
     text-align: center;
+  }
+  .edge.start svg {
+    width: 28px;
+    height: 28px;
+    padding: 8px;
+    box-sizing: content-box;
+    border-radius: 50%;
+    background: var(--palaver-accent-soft);
+    color: var(--palaver-accent);
   }
   .spinner {
     width: 18px;
@@ -131,6 +146,8 @@ export const conversationStyles = css`
     background: var(--palaver-bubble);
     color: var(--palaver-bubble-fg);
     overflow-wrap: anywhere;
+  }
+  .body {
     white-space: pre-wrap;
   }
   .other.first .bubble {
@@ -183,8 +200,8 @@ export const conversationStyles = css`
   .status-read svg {
     stroke-width: 2.6;
   }
-  .status-read {
-    color: var(--palaver-bubble-own-fg);
+  .own .status-read {
+    color: var(--palaver-read);
   }
   .pending .bubble {
     opacity: 0.75;

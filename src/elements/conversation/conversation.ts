@@ -448,6 +448,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     return html`
       <div class="log" part="list" role="log" aria-live="off" aria-label=${store.chat?.title ?? t.t('messages')}
         tabindex="0" aria-busy=${store.busy ? 'true' : 'false'} @scroll=${this.onScroll}>
+        <div class="spacer"></div>
         ${this.renderTop(store, items.length)}
         ${items.length === 0 ? this.renderCenter() : nothing}
         ${repeat(

@@ -1,0 +1,146 @@
+import type { Browser, Locator, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { chromiumAvailable, type Host, launchBrowser, openAs, openDm, send, startHost } from './harness.js'
+
+const transports = ['websocket', 'polling'] as const
+
+describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (transport) => {
+  let host: Host
+  let browser: Browser
+  let closeBrowser: () => Promise<void>
+
+  beforeAll(async () => {
+    host = await startHost({ transport })
+    ;({ browser, close: closeBrowser } = await launchBrowser())
+  })
+  afterAll(async () => {
+    await closeBrowser?.()
+    await host?.close()
+  })
+
+  test('two people send, reply, react, edit and delete, each seen live by the other', async () => {
+    const alice = await openAs(browser, host, 'alice', '/host/dm/bob')
+    const bob = await openAs(browser, host, 'bob', '/host/dm/alice')
+    try {
+      const a = await openDm(alice.page)
+      const b = await openDm(bob.page)
+      await expect.poll(() => a.toggle.textContent()).toContain('Message Bob Brown')
+
+      // send and receive, both ways
+      await send(a.composer, 'Hello Bob')
+      await b.message('Hello Bob').waitFor()
+      await send(b.composer, 'Hi Alice, how are you?')
+      await a.message('Hi Alice, how are you?').waitFor()
+      await expect.poll(() => b.messages.count()).toBe(2)
+
+      // Bob has the conversation open at its end: Alice's message shows read
+      await a.message('Hello Bob').locator('[data-status="read"]').waitFor()
+
+      // reactions: Alice adds one to Bob's message, Bob adds the same, Alice removes hers
+      await react(alice.page, a.message('Hi Alice'), '👍')
+      await b.message('Hi Alice').locator('.reaction', { hasText: '1' }).waitFor()
+      await b.message('Hi Alice').locator('.reaction').click()
+      await a.message('Hi Alice').locator('.reaction', { hasText: '2' }).waitFor()
+      await expect
+        .poll(() => a.message('Hi Alice').locator('.reaction').getAttribute('aria-pressed'))
+        .toBe('true')
+      await a.message('Hi Alice').locator('.reaction').click()
+      await b.message('Hi Alice').locator('.reaction', { hasText: '1' }).waitFor()
+      await expect
+        .poll(() => b.message('Hi Alice').locator('.reaction').getAttribute('aria-label'))
+        .toContain('You')
+      // and Bob reacts to Alice's message
+      await react(bob.page, b.message('Hello Bob'), '🎉')
+      await a.message('Hello Bob').locator('.reaction', { hasText: '🎉' }).waitFor()
+
+      // edits, both ways
+      await edit(a.message('Hello Bob'), 'Hello Bob (edited by Alice)')
+      await b.message('Hello Bob (edited by Alice)').locator('.edited').waitFor()
+      await edit(b.message('Hi Alice'), 'Hi Alice, all good here')
+      await a.message('Hi Alice, all good here').waitFor()
+
+      // deletes, both ways: the other side sees the indicator
+      await remove(a.message('Hello Bob (edited by Alice)'))
+      await b.root.locator('.message.deleted', { hasText: 'This message was deleted' }).waitFor()
+      await remove(b.message('Hi Alice, all good here'))
+      await expect.poll(() => a.root.locator('.message.deleted').count()).toBe(2)
+      await expect.poll(() => b.root.locator('.message.deleted').count()).toBe(2)
+    } finally {
+      await alice.context.close()
+      await bob.context.close()
+    }
+  })
+
+  test('closing the panel releases the live connection; reopening catches up', async () => {
+    const alice = await openAs(browser, host, 'alice', '/host/dm/charlie')
+    try {
+      const a = await openDm(alice.page)
+      await send(a.composer, 'Are you there, Charlie?')
+      await a.message('Are you there').waitFor()
+      await expect.poll(() => connectionState(alice.page)).toBe('open')
+      await a.composer.press('Escape')
+      await a.panel.waitFor({ state: 'detached' })
+      await expect.poll(() => connectionState(alice.page)).toBe('closed')
+      // Focus went back to the toggle.
+      await expect
+        .poll(() => alice.page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.className))
+        .toContain('toggle')
+
+      const chat = await host.call('charlie', 'POST', '/api/dms/', { userId: 'alice' })
+      await host.call('charlie', 'POST', `/api/chats/${chat.id}/messages/`, { body: 'Yes, here!' })
+      await a.toggle.click()
+      await a.message('Yes, here!').waitFor()
+    } finally {
+      await alice.context.close()
+    }
+  })
+
+  test('an anonymous visitor gets a sign-in link back to the page', async () => {
+    const visitor = await openAs(browser, host, null, '/host/dm/bob?from=profile')
+    try {
+      const link = visitor.page.locator('palaver-dm a.login')
+      await link.waitFor()
+      expect(await link.getAttribute('href')).toBe(
+        `/login?next=${encodeURIComponent('/host/dm/bob?from=profile')}`,
+      )
+    } finally {
+      await visitor.context.close()
+    }
+  })
+})
+
+/** The connection state the page's shared runtime reports (through the widget's conversation, if any). */
+async function connectionState(page: Page): Promise<string> {
+  // A string, so that the test runner does not rewrite the dynamic import.
+  return page.evaluate(`(async () => {
+    const src = document.querySelector('script[type=module]').src
+    const { runtimeFor } = await import(src)
+    const client = await runtimeFor('/messages').client()
+    return client.connection.state
+  })()`)
+}
+
+async function react(page: Page, message: Locator, emoji: string) {
+  await message.hover()
+  await message.locator('[data-action="react"]').click()
+  await message.getByRole('button', { name: `React with ${emoji}` }).click()
+  await message.locator('.reaction', { hasText: emoji }).waitFor()
+  void page
+}
+
+async function edit(message: Locator, text: string) {
+  await message.hover()
+  const id = await message.getAttribute('data-id')
+  await message.locator('[data-action="edit"]').click()
+  // While editing, the text is in the editor: find the message by its id.
+  const input = message.page().locator(`.message[data-id="${id}"] textarea.edit-input`)
+  await input.fill(text)
+  await input.press('Enter')
+  await input.waitFor({ state: 'detached' })
+}
+
+async function remove(message: Locator) {
+  await message.hover()
+  await message.locator('[data-action="delete"]').click()
+  await message.locator('[data-action="confirm-delete"]').click()
+}
