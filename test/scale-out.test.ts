@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createPalaver } from '../src/index.js'
 import { databases, POSTGRES_URL } from './helpers/databases.js'
-import { connectSocket, type LiveServer, type SocketClient } from './helpers/live.js'
+import { connectSocket, type SocketClient } from './helpers/live.js'
+import { startServerProcess } from './helpers/process.js'
 import { DEMO_USERS } from './helpers/server.js'
 import { freePort, OwnRedis, REDIS_URL, redisAvailable, redisServerAvailable } from './helpers/services.js'
 
@@ -32,48 +32,17 @@ async function preparedSchema(): Promise<{ schema: string; drop(): Promise<void>
   }
 }
 
-/** A Palaver server process of its own; calls go over real HTTP. */
-async function startProcess(
-  schema: string,
-  redisUrl: string,
-  pollMs: number,
-): Promise<LiveServer & { child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/fixtures/server-process.ts', POSTGRES_URL, schema, redisUrl, String(pollMs)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)))
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const match = /READY (\d+)/.exec(chunk.toString())
-      if (match) resolve(Number(match[1]))
-    })
-  })
-  const origin = `http://127.0.0.1:${port}`
-  return {
-    child,
-    origin,
-    palaver: undefined as never,
-    async call(user, method, path, body) {
-      const response = await fetch(`${origin}/messages${path}`, {
-        method,
-        headers: {
-          'x-test-user': user,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      const text = await response.text()
-      return { status: response.status, body: text ? JSON.parse(text) : null }
-    },
-    async close() {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
+const startProcess = (schema: string, redisUrl: string, pollMs: number) =>
+  startServerProcess([
+    '--database',
+    POSTGRES_URL,
+    '--schema',
+    schema,
+    '--redis',
+    redisUrl,
+    '--poll',
+    String(pollMs),
+  ])
 
 describe.runIf(postgresAvailable && redisAvailable)('three processes over PostgreSQL and Redis', () => {
   const cleanup: Array<() => Promise<void>> = []
