@@ -110,6 +110,9 @@ export function attachWebSocket(
       ws.ping()
     }, options.heartbeatMs ?? 30_000)
     heartbeat.unref()
+    // An oversized or malformed frame makes ws close the socket with a reason (1009, 1002…);
+    // without a listener its 'error' event would take the whole process down.
+    ws.on('error', () => {})
     ws.on('pong', () => {
       alive = true
     })

@@ -52,8 +52,10 @@ async function migratorFor(db: Kysely<unknown>, dialect: SqlDialect): Promise<Mi
   // schema's Palaver (another app, another test run) from being mistaken for this one.
   const schema =
     dialect.name === 'postgres'
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined
+  if (schema === null)
+    throw new Error('No PostgreSQL schema on the search path exists: create it, or name one with `schema`')
   return new Migrator({
     db,
     ...(schema ? { migrationTableSchema: schema } : {}),
