@@ -233,7 +233,7 @@ export function roomWidget(page: Page) {
   const root = page.locator('palaver-room')
   return {
     root,
-    count: root.locator('.count'),
+    count: root.locator('[part="member-count"]'),
     join: root.locator('header button.join'),
     leave: root.locator('header button.leave'),
     composer: root.getByRole('textbox', { name: 'Write a message' }),
