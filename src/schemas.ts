@@ -209,3 +209,35 @@ export const ChatListSchema = z
   .object({ chats: z.array(ChatSchema), nextCursor: z.string().nullable() })
   .openapi('ChatList')
 export type ChatListView = z.infer<typeof ChatListSchema>
+
+// ---- events ----
+
+/** A chat as events carry it: the same for every recipient (no viewer's title, role or unread count). */
+export interface ChatSummary {
+  id: number
+  kind: z.infer<typeof ChatKind>
+  customTitle: string | null
+  room: { contentType: string; objectId: string } | null
+  memberCount: number
+  createdAt: string
+  lastActivityAt: string
+}
+
+/** The data of each persisted event type: what clients receive and what server-side hooks get. */
+export interface EventPayloads {
+  'message.created': { message: MessageView }
+  'message.updated': { message: MessageView }
+  'message.deleted': { messageId: number; chatId: number; message: MessageView }
+  'reaction.updated': { chatId: number; messageId: number; reactions: ReactionView[] }
+  'receipt.updated': {
+    chatId: number
+    userId: string
+    lastReadMessageId: number
+    lastDeliveredMessageId: number
+  }
+  'chat.created': { chat: ChatSummary }
+  'chat.updated': { chat: ChatSummary }
+  'chat.deleted': { chatId: number }
+  'member.added': { chatId: number; user: UserView; role: 'admin' | 'member'; chat: ChatSummary }
+  'member.removed': { chatId: number; userId: string; promotedIds: readonly string[]; chat: ChatSummary }
+}

@@ -20,16 +20,9 @@ export type {
   UserView,
 } from '../schemas.js'
 
-import type { ChatDetailView, ChatView, MessageView, ReactionView, UserView } from '../schemas.js'
+import type { ChatDetailView, EventPayloads, UserView } from '../schemas.js'
 
-/**
- * A chat as events carry it: the same for every recipient, so without the viewer's title, role,
- * unread count or permissions (src/services/events.ts `chatSummary`).
- */
-export type ChatSummary = Pick<
-  ChatView,
-  'id' | 'kind' | 'customTitle' | 'memberCount' | 'createdAt' | 'lastActivityAt'
-> & { room: { contentType: string; objectId: string } | null }
+export type { ChatSummary, EventPayloads } from '../schemas.js'
 
 // ---- request bodies and queries (what the caller may pass: defaults are optional) ----
 
@@ -80,24 +73,6 @@ export interface EventFrame<T extends string = string, D = unknown> {
 }
 
 /** The payload of each persisted event type (src/services/events.ts builds them). */
-export interface EventPayloads {
-  'message.created': { message: MessageView }
-  'message.updated': { message: MessageView }
-  'message.deleted': { messageId: number; chatId: number; message: MessageView }
-  'reaction.updated': { chatId: number; messageId: number; reactions: ReactionView[] }
-  'receipt.updated': {
-    chatId: number
-    userId: string
-    lastReadMessageId: number
-    lastDeliveredMessageId: number
-  }
-  'chat.created': { chat: ChatSummary }
-  'chat.updated': { chat: ChatSummary }
-  'chat.deleted': { chatId: number }
-  'member.added': { chatId: number; user: UserView; role: 'admin' | 'member'; chat: ChatSummary }
-  'member.removed': { chatId: number; userId: string; promotedIds: string[]; chat: ChatSummary }
-}
-
 export type PersistedEventType = keyof EventPayloads
 
 export type PalaverEvent = { [K in PersistedEventType]: EventFrame<K, EventPayloads[K]> }[PersistedEventType]

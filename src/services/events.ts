@@ -1,4 +1,7 @@
-import type { MessageView, ReactionView, UserView } from '../schemas.js'
+import type { ChatSummary, MessageView, ReactionView, UserView } from '../schemas.js'
+
+export type { ChatSummary, EventPayloads } from '../schemas.js'
+
 import type { Chat, Role } from '../storage/schema.js'
 import type { NewEvent } from './context.js'
 
@@ -7,36 +10,7 @@ import type { NewEvent } from './context.js'
  * what differs per viewer (unread counts, receipt status) the client derives or fetches.
  */
 
-export interface ChatSummary {
-  id: number
-  kind: Chat['kind']
-  customTitle: string | null
-  room: { contentType: string; objectId: string } | null
-  memberCount: number
-  createdAt: string
-  lastActivityAt: string
-}
-
 export const iso = (ms: number) => new Date(ms).toISOString()
-
-/** The data of each persisted event type: what clients receive and what server-side hooks get. */
-export interface EventPayloads {
-  'message.created': { message: MessageView }
-  'message.updated': { message: MessageView }
-  'message.deleted': { messageId: number; chatId: number; message: MessageView }
-  'reaction.updated': { chatId: number; messageId: number; reactions: ReactionView[] }
-  'receipt.updated': {
-    chatId: number
-    userId: string
-    lastReadMessageId: number
-    lastDeliveredMessageId: number
-  }
-  'chat.created': { chat: ChatSummary }
-  'chat.updated': { chat: ChatSummary }
-  'chat.deleted': { chatId: number }
-  'member.added': { chatId: number; user: UserView; role: Role; chat: ChatSummary }
-  'member.removed': { chatId: number; userId: string; promotedIds: readonly string[]; chat: ChatSummary }
-}
 
 export const chatSummary = (chat: Chat): ChatSummary => ({
   id: chat.id,
