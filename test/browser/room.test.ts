@@ -1,6 +1,14 @@
 import type { Browser, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, type Host, launchBrowser, openAs, roomWidget, send, startHost } from './harness.js'
+import {
+  chromiumAvailable,
+  type Host,
+  launchBrowser,
+  openAs,
+  roomWidget,
+  send,
+  startHost,
+} from './harness.js'
 
 const transports = ['websocket', 'polling'] as const
 
