@@ -75,6 +75,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
   private observer: IntersectionObserver | null = null
   private noticeTimer: ReturnType<typeof setTimeout> | undefined
   private pendingScroll: 'bottom' | 'highlight' | null = null
+  private startAround: number | null = null
   private readonly onVisibility = () => this.maybeMarkRead()
 
   constructor() {
@@ -204,11 +205,12 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   /** Shows a message in its context (loads the page around it), e.g. a search result. */
   async jumpTo(messageId: number): Promise<void> {
-    if (!this.store) return
     this.stick = false
     this.highlightId = messageId
     this.pendingScroll = 'highlight'
-    await this.store.jumpTo(messageId)
+    // Not started yet (just opened): the first page loaded is the one around the message.
+    if (!this.store) this.startAround = messageId
+    else await this.store.jumpTo(messageId)
   }
 
   focusComposer(): void {
@@ -265,8 +267,10 @@ export class PalaverConversation extends LitElement implements MessageContext {
         chat: this.chat?.id === chatId ? this.chat : null,
       })
       this.store = store
-      this.stick = true
-      this.pendingScroll = 'bottom'
+      this.stick = this.startAround === null
+      this.pendingScroll = this.startAround === null ? 'bottom' : 'highlight'
+      if (this.startAround !== null) void store.jumpTo(this.startAround)
+      this.startAround = null
       this.connectionState = connection.state
       this.offs.push(
         store.on('change', () => this.requestUpdate()),

@@ -69,6 +69,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private typingSentAt = 0
   private readRequested = 0
   private stopped = false
+  private startAround: number | null = null
 
   constructor(
     private readonly client: PalaverClient,
@@ -144,7 +145,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
       if (this.error.code === 'not_found') this.emit('gone', undefined)
       return
     }
-    await this.loadLatest()
+    const around = this.startAround
+    await (around === null ? this.loadLatest() : this.load('around', { around }))
   }
 
   stop(): void {
@@ -160,8 +162,12 @@ export class ConversationStore extends Emitter<StoreEvents> {
     return this.load('latest', {})
   }
 
-  /** Centres the window on a message (a search result). */
+  /** Centres the window on a message (a search result); before the first page, that page is the one around it. */
   jumpTo(messageId: number): Promise<void> {
+    if (this.state === 'starting') {
+      this.startAround = messageId
+      return Promise.resolve()
+    }
     return this.load('around', { around: messageId })
   }
 
