@@ -85,7 +85,10 @@ const poll = async (user: string) => {
     }
   }
 }
-users.forEach((user, i) => (i % 3 === 2 ? void poll(user) : holdSocket(user)))
+for (const [i, user] of users.entries()) {
+  if (i % 3 === 2) void poll(user)
+  else holdSocket(user)
+}
 
 let sent = 0
 const started = Date.now()
