@@ -33,6 +33,11 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
       await a.message('Hi Alice, how are you?').waitFor()
       await expect.poll(() => b.messages.count()).toBe(2)
 
+      // typing shows on the other side
+      await a.composer.pressSequentially('I am wri')
+      await b.root.locator('.typing', { hasText: 'Alice Anderson is typing…' }).waitFor()
+      await a.composer.fill('')
+
       // Bob has the conversation open at its end: Alice's message shows read
       await a.message('Hello Bob').locator('[data-status="read"]').waitFor()
 
@@ -94,6 +99,60 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
       await alice.context.close()
     }
   })
+
+  test.runIf(transport === 'polling')(
+    'a message that cannot reach the server waits as pending; a refused one offers Retry',
+    async () => {
+      const alice = await openAs(browser, host, 'alice', '/host/dm/dana')
+      const page = alice.page
+      try {
+        const a = await openDm(page)
+        // The server cannot be reached: the message shows at once, pending, with Retry.
+        await page.route('**/api/chats/*/messages/', (route) =>
+          route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.fallback(),
+        )
+        await send(a.composer, 'Sent while offline')
+        const pending = a.root.locator('.message.pending', { hasText: 'Sent while offline' })
+        await pending.waitFor()
+        await pending.locator('.failed-bar button', { hasText: 'Retry' }).waitFor()
+        // It is kept in localStorage, so a reload does not lose it.
+        expect(await page.evaluate(() => Object.keys(localStorage).join())).toContain('palaver:outbox')
+        await page.unroute('**/api/chats/*/messages/')
+        // Retry sends at once (the outbox would also have tried again by itself after a while).
+        await pending
+          .locator('.failed-bar button', { hasText: 'Retry' })
+          .click({ timeout: 2000 })
+          .catch(() => {})
+        await a.root.locator('.message:not(.pending)', { hasText: 'Sent while offline' }).waitFor()
+        await pending.waitFor({ state: 'detached' })
+
+        // The server refuses it: not sent, with Retry and Discard.
+        await page.route('**/api/chats/*/messages/', (route) =>
+          route.request().method() === 'POST'
+            ? route.fulfill({
+                status: 403,
+                contentType: 'application/json',
+                body: JSON.stringify({ error: { code: 'forbidden', message: 'Not now' } }),
+              })
+            : route.fallback(),
+        )
+        await send(a.composer, 'Refused once')
+        const failed = a.root.locator('.message.failed', { hasText: 'Refused once' })
+        await failed.locator('[role=alert]', { hasText: 'Not sent: Not now' }).waitFor()
+        await page.unroute('**/api/chats/*/messages/')
+        await failed.getByRole('button', { name: 'Retry' }).click()
+        await a.root.locator('.message:not(.pending)', { hasText: 'Refused once' }).waitFor()
+        const dm = await host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
+        const history = await host.call('dana', 'GET', `/api/chats/${dm.id}/messages/`)
+        expect(history.messages.map((m: { body: string }) => m.body)).toEqual([
+          'Sent while offline',
+          'Refused once',
+        ])
+      } finally {
+        await alice.context.close()
+      }
+    },
+  )
 
   test('an anonymous visitor gets a sign-in link back to the page', async () => {
     const visitor = await openAs(browser, host, null, '/host/dm/bob?from=profile')

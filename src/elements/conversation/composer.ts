@@ -129,6 +129,7 @@ export class PalaverComposer extends LitElement {
         <textarea
           part="composer-input"
           rows="1"
+          dir=${this.value ? 'auto' : this.i18n.dir}
           aria-label=${t.t('composerLabel')}
           aria-describedby="hint counter"
           placeholder=${t.t('composerPlaceholder')}

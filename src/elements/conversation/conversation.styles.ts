@@ -410,11 +410,19 @@ export const conversationStyles = css`
   }
 
   /* below the list */
+  /* over the bottom of the list, so that it takes no room while nobody types */
   .typing {
-    min-height: 22px;
-    padding: 2px 20px;
+    position: absolute;
+    inset-inline: 0;
+    bottom: 100%;
+    padding: 4px 20px;
     font-size: 0.8em;
     color: var(--palaver-muted);
+    background: linear-gradient(to top, var(--palaver-bg) 60%, transparent);
+    pointer-events: none;
+  }
+  .typing:empty {
+    padding: 0;
   }
   .dots {
     display: inline-flex;
@@ -469,6 +477,7 @@ export const conversationStyles = css`
     height: 16px;
   }
   .footer {
+    position: relative;
     border-top: 1px solid var(--palaver-border);
     background: var(--palaver-bg);
   }

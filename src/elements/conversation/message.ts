@@ -92,6 +92,7 @@ function editor(message: MessageView, ctx: MessageContext) {
   return html`<div class="editor">
     <textarea
       class="edit-input"
+      dir="auto"
       aria-label=${ctx.i18n.t('editMessage')}
       aria-describedby="edit-hint"
       rows="2"
@@ -186,7 +187,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
             ? html`<span class="body deleted-text">${t.t('deletedMessage')}</span>`
             : editing
               ? editor(message, ctx)
-              : html`<span class="body" part="body">${renderBody(message.body ?? '')}</span>`
+              : html`<span class="body" part="body" dir="auto">${renderBody(message.body ?? '')}</span>`
         }
         ${editing ? nothing : meta(message, ctx)}
       </div>
@@ -210,7 +211,7 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
     <div class="content">
       <span class="visually-hidden">${t.t('you')}</span>
       <div class="bubble" part="bubble">
-        <span class="body" part="body">${renderBody(item.body)}</span>
+        <span class="body" part="body" dir="auto">${renderBody(item.body)}</span>
         <span class="meta">
           ${
             failed

@@ -1,0 +1,267 @@
+import {
+  type ChatKind,
+  type ChatView,
+  type Connection,
+  Emitter,
+  type MessageView,
+  type PalaverClient,
+  PalaverClientError,
+  type PalaverEvent,
+} from '../../client/index.js'
+import type { PalaverConfig } from '../config.js'
+
+/** Which chats the list shows: all the page may show, or one kind. */
+export type ListFilter = 'all' | ChatKind
+
+export interface ChatListEvents {
+  change: undefined
+  /** The viewer may no longer see this chat (deleted, left, removed). */
+  removed: { chatId: number }
+}
+
+/** A page this short (the others were of a kind the page hides) is followed by the next one at once. */
+const MIN_PAGE = 10
+const MAX_ROUNDS = 5
+
+/**
+ * The viewer's chats for the messages page, without any UI: most recently active first, a page at
+ * a time (`loadMore`), filtered by the server's `?search=` and by kind, and kept current by the live
+ * connection (new messages move a chat to the top and count as unread; a chat the viewer is added to
+ * appears; reading clears its count; renamed, left and deleted chats follow).
+ */
+export class ChatListStore extends Emitter<ChatListEvents> {
+  chats: ChatView[] = []
+  nextCursor: string | null = null
+  loading = false
+  error: PalaverClientError | null = null
+  search = ''
+  filter: ListFilter = 'all'
+  /** Kinds the site lets this page show (showDmsOnMessagesPage / showRoomsOnMessagesPage). */
+  readonly kinds: ChatKind[]
+  private generation = 0
+  private offs: Array<() => void> = []
+  private refreshing = new Map<number, Promise<void>>()
+  private viewer: string | null = null
+
+  constructor(
+    private readonly client: PalaverClient,
+    private readonly connection: Connection,
+    config: PalaverConfig,
+  ) {
+    super()
+    this.kinds = ['group']
+    if (config.enableDms && config.showDmsOnMessagesPage) this.kinds.unshift('dm')
+    if (config.enableRooms && config.showRoomsOnMessagesPage) this.kinds.push('room')
+  }
+
+  /** Starts following the connection and loads the first page. */
+  start(viewerId: string): Promise<void> {
+    this.viewer = viewerId
+    this.offs.push(
+      this.connection.on('event', (event) => this.apply(event)),
+      this.connection.on('resync', () => void this.reload()),
+    )
+    return this.reload()
+  }
+
+  stop(): void {
+    this.generation++
+    for (const off of this.offs.splice(0)) off()
+  }
+
+  find(chatId: number): ChatView | undefined {
+    return this.chats.find((chat) => chat.id === chatId)
+  }
+
+  /** Unread messages over every chat in the list. */
+  get unreadTotal(): number {
+    return this.chats.reduce((sum, chat) => sum + chat.unreadCount, 0)
+  }
+
+  /** Whether the list, as filtered now, has a place for this chat. */
+  shows(chat: Pick<ChatView, 'kind' | 'title'>): boolean {
+    if (!this.kinds.includes(chat.kind)) return false
+    if (this.filter !== 'all' && chat.kind !== this.filter) return false
+    return !this.search || fold(chat.title).includes(fold(this.search))
+  }
+
+  setQuery(search: string, filter: ListFilter = this.filter): Promise<void> {
+    if (search === this.search && filter === this.filter) return Promise.resolve()
+    this.search = search
+    this.filter = filter
+    return this.reload()
+  }
+
+  /** The first page again (after a filter change or a resync). */
+  reload(): Promise<void> {
+    this.chats = []
+    this.nextCursor = null
+    return this.fetch(null)
+  }
+
+  loadMore(): Promise<void> {
+    if (this.loading || !this.nextCursor || this.error) return Promise.resolve()
+    return this.fetch(this.nextCursor)
+  }
+
+  private async fetch(cursor: string | null): Promise<void> {
+    const generation = ++this.generation
+    this.loading = true
+    this.error = null
+    this.changed()
+    try {
+      let next: string | null = cursor
+      let added = 0
+      // Pages of hidden kinds (only when the filter is "all" and the site hides some) are skipped over.
+      for (let round = 0; round < MAX_ROUNDS && (round === 0 || (added < MIN_PAGE && next)); round++) {
+        const page = await this.client.api.listChats({
+          ...(next ? { cursor: next } : {}),
+          ...(this.search ? { search: this.search } : {}),
+          ...(this.filter !== 'all' ? { kind: this.filter } : {}),
+        })
+        if (generation !== this.generation) return
+        const fresh = page.chats.filter((chat) => this.kinds.includes(chat.kind) && !this.find(chat.id))
+        this.chats = [...this.chats, ...fresh]
+        added += fresh.length
+        next = page.nextCursor
+      }
+      this.nextCursor = next
+    } catch (error) {
+      if (generation !== this.generation) return
+      this.error = asClientError(error)
+    } finally {
+      if (generation === this.generation) {
+        this.loading = false
+        this.changed()
+      }
+    }
+  }
+
+  /** Puts a chat the viewer now has (created, joined) into the list. */
+  upsert(chat: ChatView): void {
+    if (!this.shows(chat) && !this.find(chat.id)) return
+    const others = this.chats.filter((c) => c.id !== chat.id)
+    const at = others.findIndex((c) => newerFirst(chat, c) < 0)
+    this.chats = at === -1 ? [...others, chat] : [...others.slice(0, at), chat, ...others.slice(at)]
+    this.changed()
+  }
+
+  remove(chatId: number): void {
+    if (!this.find(chatId)) return
+    this.chats = this.chats.filter((chat) => chat.id !== chatId)
+    this.changed()
+    this.emit('removed', { chatId })
+  }
+
+  /** Fetches one chat again (its title, unread count, role…); one request at a time per chat. */
+  refresh(chatId: number): Promise<void> {
+    const running = this.refreshing.get(chatId)
+    if (running) return running
+    const request = this.client.api
+      .getChat(chatId)
+      .then(
+        (chat) => {
+          if (chat.role === null) this.remove(chatId)
+          else this.upsert(chat)
+        },
+        (error: unknown) => {
+          if (asClientError(error).code === 'not_found') this.remove(chatId)
+        },
+      )
+      .finally(() => this.refreshing.delete(chatId))
+    this.refreshing.set(chatId, request)
+    return request
+  }
+
+  private apply(event: PalaverEvent): void {
+    switch (event.type) {
+      case 'message.created':
+        this.onMessage(event.data.message)
+        return
+      case 'message.updated':
+      case 'message.deleted':
+        this.patch(event.data.message.chatId, (chat) =>
+          chat.lastMessage?.id === event.data.message.id ? { ...chat, lastMessage: preview(event.data.message) } : chat,
+        )
+        return
+      case 'receipt.updated': {
+        const { chatId, userId, lastReadMessageId } = event.data
+        if (userId !== this.viewer) return
+        const chat = this.find(chatId)
+        if (!chat) return
+        // Read to the end: nothing is unread. Read part of the way: only the server knows how much is left.
+        if (lastReadMessageId >= (chat.lastMessage?.id ?? 0))
+          this.patch(chatId, (c) => ({ ...c, unreadCount: 0, lastReadMessageId }))
+        else if (chat.unreadCount > 0) void this.refresh(chatId)
+        return
+      }
+      case 'member.added':
+        if (event.data.user.id === this.viewer) void this.refresh(event.data.chatId)
+        else this.patch(event.data.chatId, (chat) => ({ ...chat, memberCount: event.data.chat.memberCount }))
+        return
+      case 'member.removed':
+        if (event.data.userId === this.viewer) this.remove(event.data.chatId)
+        else if (event.data.promotedIds.includes(this.viewer ?? '')) void this.refresh(event.data.chatId)
+        else this.patch(event.data.chatId, (chat) => ({ ...chat, memberCount: event.data.chat.memberCount }))
+        return
+      case 'chat.created':
+      case 'chat.updated':
+        // The title a viewer sees depends on the viewer (a DM shows the partner): ask for it.
+        void this.refresh(event.data.chat.id)
+        return
+      case 'chat.deleted':
+        this.remove(event.data.chatId)
+    }
+  }
+
+  private onMessage(message: MessageView): void {
+    const chat = this.find(message.chatId)
+    if (!chat) {
+      // A chat beyond the pages loaded so far (or new to the viewer) comes to the top.
+      void this.refresh(message.chatId)
+      return
+    }
+    if (chat.lastMessage && chat.lastMessage.id >= message.id) return
+    const own = message.senderId === this.viewer
+    this.upsert({
+      ...chat,
+      lastMessage: preview(message),
+      lastActivityAt: message.createdAt > chat.lastActivityAt ? message.createdAt : chat.lastActivityAt,
+      unreadCount: own ? chat.unreadCount : chat.unreadCount + 1,
+    })
+  }
+
+  private patch(chatId: number, change: (chat: ChatView) => ChatView): void {
+    let changed = false
+    this.chats = this.chats.map((chat) => {
+      if (chat.id !== chatId) return chat
+      const next = change(chat)
+      changed ||= next !== chat
+      return next
+    })
+    if (changed) this.changed()
+  }
+
+  private changed(): void {
+    this.emit('change', undefined)
+  }
+}
+
+/** Most recent activity first; the newer chat first on a tie (the server's order). */
+function newerFirst(a: ChatView, b: ChatView): number {
+  if (a.lastActivityAt !== b.lastActivityAt) return a.lastActivityAt > b.lastActivityAt ? -1 : 1
+  return b.id - a.id
+}
+
+function preview(message: MessageView): ChatView['lastMessage'] {
+  const { reactions: _reactions, receipt: _receipt, ...rest } = message
+  return rest
+}
+
+const fold = (text: string) => text.normalize('NFC').toLocaleLowerCase()
+
+function asClientError(error: unknown): PalaverClientError {
+  return error instanceof PalaverClientError
+    ? error
+    : new PalaverClientError('network', String((error as Error)?.message ?? error))
+}

@@ -1,0 +1,119 @@
+import { html, nothing } from 'lit'
+import type { ChatView } from '../../client/index.js'
+import type { Translator } from '../i18n/index.js'
+import { pageIcons } from './icons.js'
+
+type Titled = Pick<ChatView, 'id' | 'kind' | 'title' | 'customTitle' | 'peer'>
+
+/** The title the viewer sees, in their language where the server's default would be English. */
+export function chatTitle(chat: Titled, t: Translator, viewerId: string | null): string {
+  if (chat.customTitle) return chat.customTitle
+  if (chat.kind === 'group') return t.t('untitledGroup')
+  if (chat.kind === 'dm' && chat.peer?.id === viewerId) return t.t('selfChat')
+  return chat.title
+}
+
+const TONES = 6
+
+/** A DM shows the partner's avatar; a room a hash; a group its initials on a colour of its own. */
+export function chatAvatar(chat: Titled, title: string, size: 'small' | 'large' = 'small') {
+  if (chat.kind === 'dm' && chat.peer)
+    return html`<img class="avatar ${size}" src=${chat.peer.avatarUrl} alt="" />`
+  if (chat.kind === 'room') return html`<span class="avatar ${size} room" aria-hidden="true">${pageIcons.hash}</span>`
+  const initials = title
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((word) => [...word][0]!.toLocaleUpperCase())
+    .join('')
+  return html`<span class="avatar ${size} tone-${chat.id % TONES}" aria-hidden="true">${initials}</span>`
+}
+
+const formats = new Map<string, Record<'weekday' | 'date' | 'year', Intl.DateTimeFormat>>()
+
+/** When a chat was last active, as chat lists show it: the time today, the weekday this week, else the date. */
+export function listTime(iso: string, t: Translator, now = new Date()): string {
+  const date = new Date(iso)
+  let f = formats.get(t.locale)
+  if (!f) {
+    f = {
+      weekday: new Intl.DateTimeFormat(t.locale, { weekday: 'short' }),
+      date: new Intl.DateTimeFormat(t.locale, { month: 'short', day: 'numeric' }),
+      year: new Intl.DateTimeFormat(t.locale, { dateStyle: 'short' }),
+    }
+    formats.set(t.locale, f)
+  }
+  if (date.toDateString() === now.toDateString()) return t.clock(date)
+  const days = (now.getTime() - date.getTime()) / 86_400_000
+  if (days < 6) return f.weekday.format(date)
+  return date.getFullYear() === now.getFullYear() ? f.date.format(date) : f.year.format(date)
+}
+
+function preview(chat: ChatView, t: Translator, viewerId: string | null): string {
+  const message = chat.lastMessage
+  if (!message) return t.t('noMessages')
+  const text = message.deleted ? t.t('deletedMessage') : (message.body ?? '').replace(/\s+/g, ' ')
+  if (message.senderId === viewerId) return t.t('lastMessageYou', { text })
+  if (chat.kind !== 'dm' && message.sender) return t.t('announceMessage', { name: message.sender.displayName, text })
+  return text
+}
+
+export interface ChatListContext {
+  i18n: Translator
+  viewerId: string | null
+  selectedId: number | null
+  /** The open chat's count is not shown while its conversation is on screen (reading clears it). */
+  reading: boolean
+  open(chat: ChatView, event: Event): void
+}
+
+/** The list of chats: one button per chat, the open one marked with aria-current. */
+export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext) {
+  const t = ctx.i18n
+  return html`<ul class="chats" part="chat-list" aria-label=${t.t('chatList')} @keydown=${moveFocus}>
+    ${chats.map((chat) => {
+      const title = chatTitle(chat, t, ctx.viewerId)
+      const current = chat.id === ctx.selectedId
+      const unread = current && ctx.reading ? 0 : chat.unreadCount
+      return html`<li>
+        <button type="button" class="chat ${unread ? 'unread' : ''}" part="chat" data-chat-id=${chat.id}
+          aria-current=${current ? 'true' : nothing} @click=${(event: Event) => ctx.open(chat, event)}>
+          ${chatAvatar(chat, title)}
+          <span class="chat-main">
+            <span class="chat-line">
+              <span class="chat-title">${title}</span>
+              <time class="chat-time" datetime=${chat.lastActivityAt}>${listTime(chat.lastActivityAt, t)}</time>
+            </span>
+            <span class="chat-line">
+              <span class="chat-preview">${preview(chat, t, ctx.viewerId)}</span>
+              ${
+                unread
+                  ? html`<span class="badge" part="unread" aria-hidden="true">${t.number(unread)}</span>
+                      <span class="visually-hidden">${t.plural('unreadCount', unread)}</span>`
+                  : nothing
+              }
+            </span>
+          </span>
+        </button>
+      </li>`
+    })}
+  </ul>`
+}
+
+/** Up and Down (Home, End) move between the chats, as in a listbox; Tab leaves the list. */
+function moveFocus(event: KeyboardEvent): void {
+  const keys = ['ArrowDown', 'ArrowUp', 'Home', 'End']
+  if (!keys.includes(event.key)) return
+  const list = event.currentTarget as HTMLElement
+  const buttons = [...list.querySelectorAll<HTMLElement>('button.chat')]
+  const index = buttons.indexOf(event.target as HTMLElement)
+  if (index < 0) return
+  event.preventDefault()
+  const next =
+    event.key === 'Home'
+      ? 0
+      : event.key === 'End'
+        ? buttons.length - 1
+        : Math.min(buttons.length - 1, Math.max(0, index + (event.key === 'ArrowDown' ? 1 : -1)))
+  buttons[next]?.focus()
+}

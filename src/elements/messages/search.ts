@@ -1,0 +1,53 @@
+import { html, nothing, type TemplateResult } from 'lit'
+import type { SearchResultView } from '../../client/index.js'
+import type { Translator } from '../i18n/index.js'
+import { listTime } from './chat-list.js'
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" }
+
+/**
+ * A search snippet rebuilt from its text: the server escapes everything and marks the matches with
+ * `<mark>`; here only `<mark>` becomes an element and every other piece is put in as text, so even
+ * a snippet that were not escaped could not add markup.
+ */
+export function snippetParts(snippet: string): Array<string | TemplateResult> {
+  const parts: Array<string | TemplateResult> = []
+  let marked = false
+  for (const piece of snippet.split(/(<\/?mark>)/)) {
+    if (piece === '<mark>') marked = true
+    else if (piece === '</mark>') marked = false
+    else if (piece) {
+      const text = piece.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, name: string) => ENTITIES[name]!)
+      parts.push(marked ? html`<mark>${text}</mark>` : text)
+    }
+  }
+  return parts
+}
+
+export interface SearchContext {
+  i18n: Translator
+  viewerId: string | null
+  openResult(result: SearchResultView): void
+}
+
+/** Message search results: each a button that opens its chat at the message. */
+export function renderResults(results: readonly SearchResultView[] | null, busy: boolean, ctx: SearchContext) {
+  const t = ctx.i18n
+  if (!results) return busy ? html`<p class="quiet">${t.t('loading')}</p>` : nothing
+  if (results.length === 0) return html`<p class="quiet">${t.t('noResults')}</p>`
+  return html`<ul class="results" part="search-results" aria-label=${t.t('searchResults')}>
+    ${results.map((result) => {
+      const sender = result.message.senderId === ctx.viewerId ? t.t('you') : result.message.sender?.displayName
+      return html`<li>
+        <button type="button" class="result" part="search-result" data-message-id=${result.message.id}
+          @click=${() => ctx.openResult(result)}>
+          <span class="chat-line">
+            <span class="chat-title">${result.chat.title}</span>
+            <time class="chat-time" datetime=${result.message.createdAt}>${listTime(result.message.createdAt, t)}</time>
+          </span>
+          <span class="snippet">${sender ? html`<span class="sender">${sender}: </span>` : nothing}${snippetParts(result.snippet)}</span>
+        </button>
+      </li>`
+    })}
+  </ul>`
+}

@@ -1,0 +1,110 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { chromiumAvailable, dmWidget, type Host, launchBrowser, openAs, startHost } from './harness.js'
+
+/** What has focus, through the shadow roots. */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    let element = document.activeElement
+    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement
+    const el = element as HTMLElement | null
+    return {
+      tag: el?.tagName.toLowerCase() ?? null,
+      className: el?.className ?? '',
+      action: el?.dataset.action ?? null,
+      label: el?.getAttribute('aria-label') ?? null,
+    }
+  })
+
+describe.skipIf(!chromiumAvailable)('keyboard only', () => {
+  let host: Host
+  let browser: Browser
+  let closeBrowser: () => Promise<void>
+
+  beforeAll(async () => {
+    host = await startHost({ transport: 'websocket' })
+    ;({ browser, close: closeBrowser } = await launchBrowser())
+  })
+  afterAll(async () => {
+    await closeBrowser?.()
+    await host?.close()
+  })
+
+  test('open, send, edit, react, delete and close the DM with Tab, Enter and Escape', async () => {
+    const alice = await openAs(browser, host, 'alice', '/host/dm/bob')
+    const page = alice.page
+    const keys = page.keyboard
+    try {
+      const dm = dmWidget(page)
+      await dm.toggle.waitFor()
+      await keys.press('Tab')
+      expect((await focused(page)).className).toContain('toggle')
+
+      // Enter opens the panel with the focus in the message box.
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).label).toBe('Write a message')
+
+      // Type and send with Enter; Shift+Enter would have been a new line.
+      await keys.type('Hello by keyboard')
+      await keys.press('Enter')
+      await dm.message('Hello by keyboard').waitFor()
+      await dm.message('Hello by keyboard').locator('[data-status]').waitFor()
+
+      // Back from the box: the newest message's actions (Delete, then Edit).
+      await keys.press('Shift+Tab')
+      expect((await focused(page)).action).toBe('delete')
+      await keys.press('Shift+Tab')
+      expect((await focused(page)).action).toBe('edit')
+
+      // Enter edits; Escape cancels and gives the focus back.
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).label).toBe('Edit your message')
+      await keys.press('Escape')
+      await expect.poll(async () => (await focused(page)).action).toBe('edit')
+      await expect.poll(() => dm.panel.isVisible()).toBe(true)
+
+      // Enter again, type, Enter saves.
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).label).toBe('Edit your message')
+      await keys.type(' (edited)')
+      await keys.press('Enter')
+      await dm.message('Hello by keyboard (edited)').locator('.edited').waitFor()
+      await expect.poll(async () => (await focused(page)).action).toBe('edit')
+
+      // React: the picker opens on its first emoji; Enter picks it.
+      await keys.press('Shift+Tab')
+      expect((await focused(page)).action).toBe('react')
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).label).toBe('React with 👍')
+      await keys.press('Enter')
+      await dm.message('Hello by keyboard').locator('.reaction', { hasText: '👍' }).waitFor()
+      await expect.poll(async () => (await focused(page)).action).toBe('react')
+
+      // The reaction itself is a button: Tab reaches it, and it says who reacted.
+      await keys.press('Shift+Tab')
+      const reaction = await focused(page)
+      expect(reaction.className).toContain('reaction')
+      expect(reaction.label).toContain('You')
+
+      // Delete: Tab to it, Enter asks, Tab to confirm, Enter deletes.
+      await keys.press('Tab')
+      await keys.press('Tab')
+      await keys.press('Tab')
+      expect((await focused(page)).action).toBe('delete')
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).action).toBe('cancel-delete')
+      await keys.press('Tab')
+      expect((await focused(page)).action).toBe('confirm-delete')
+      await keys.press('Enter')
+      await dm.root.locator('.message.deleted').waitFor()
+      await expect.poll(async () => (await focused(page)).label).toBe('Write a message')
+
+      // Escape closes the panel and returns to the toggle.
+      await keys.press('Escape')
+      await dm.panel.waitFor({ state: 'detached' })
+      expect((await focused(page)).className).toContain('toggle')
+    } finally {
+      await alice.context.close()
+    }
+  })
+})

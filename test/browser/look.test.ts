@@ -1,0 +1,161 @@
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import {
+  chromiumAvailable,
+  type Host,
+  launchBrowser,
+  openAs,
+  openDm,
+  roomWidget,
+  startHost,
+} from './harness.js'
+
+// PALAVER_SCREENSHOTS=1 writes them to docs/screenshots (committed); otherwise to a temporary folder.
+const screenshots = process.env.PALAVER_SCREENSHOTS
+  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+  : mkdtempSync(join(tmpdir(), 'palaver-screens-'))
+mkdirSync(screenshots, { recursive: true })
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+interface Violation {
+  id: string
+  impact: string | null
+  help: string
+  nodes: Array<{ target: unknown; failureSummary?: string }>
+}
+
+/** axe-core over the whole page (it enters open shadow roots): the serious and critical findings. */
+async function seriousViolations(page: Page): Promise<Violation[]> {
+  await page.addScriptTag({ path: axePath })
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> }
+      }
+    ).axe
+    const result = await axe.run(document, { resultTypes: ['violations'] })
+    return result.violations
+  })
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({
+      ...v,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }))
+}
+
+/** A conversation that looks like people talking: replies, a link, reactions, an edit, a day change. */
+async function seed(host: Host): Promise<{ room: number }> {
+  const dm = await host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+  const say = (user: string, chatId: number, body: string) =>
+    host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+  const first = await say('bob', dm.id, 'Hey Alice! Did you get a chance to look at the new designs?')
+  await say('alice', dm.id, 'Not yet, sorry. Busy day. Can you send me the link again?')
+  await say('bob', dm.id, 'Sure: https://example.com/designs/v2 (the second page is the interesting one)')
+  const liked = await say('alice', dm.id, 'Just looked. The new onboarding flow is so much cleaner 😍')
+  await say('bob', dm.id, 'Right? Dana did most of it.')
+  const edited = await say('alice', dm.id, 'Let’s show it at Thursday’s demo.')
+  await host.call('alice', 'PATCH', `/api/messages/${edited.id}/`, {
+    body: 'Let’s show it at Thursday’s demo!',
+  })
+  await host.call('bob', 'POST', `/api/messages/${liked.id}/reactions/`, { emoji: '❤️' })
+  await host.call('bob', 'POST', `/api/messages/${liked.id}/reactions/`, { emoji: '🎉' })
+  await say('bob', dm.id, 'Deal. I’ll book the room 👍')
+  await host.call('bob', 'POST', `/api/chats/${dm.id}/mark-as-read/`, {})
+  // The first two were yesterday.
+  await host.palaver.db
+    .updateTable('palaver_messages')
+    .set((eb) => ({ created_at: eb('created_at', '-', 26 * 3600_000) }))
+    .where('id', '<=', first.id + 1)
+    .execute()
+
+  const room = await host.call('alice', 'POST', '/api/rooms/', { contentType: 'video', objectId: 'public-7' })
+  for (const user of ['alice', 'bob', 'charlie']) await host.call(user, 'POST', `/api/chats/${room.id}/join/`)
+  await say('charlie', room.id, 'The part at 3:40 about caching finally made it click for me.')
+  const q = await say('bob', room.id, 'Same! Does anyone know if the slides are online?')
+  await say('alice', room.id, 'They are linked in the description: https://example.com/talks/caching')
+  await host.call('charlie', 'POST', `/api/messages/${q.id}/reactions/`, { emoji: '👍' })
+  await host.call('alice', 'POST', `/api/messages/${q.id}/reactions/`, { emoji: '👍' })
+  await say('charlie', room.id, 'Thanks Alice 🙏')
+  return { room: room.id }
+}
+
+describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
+  let host: Host
+  let browser: Browser
+  let closeBrowser: () => Promise<void>
+
+  beforeAll(async () => {
+    host = await startHost({ transport: 'websocket' })
+    ;({ browser, close: closeBrowser } = await launchBrowser())
+    await seed(host)
+  })
+  afterAll(async () => {
+    await closeBrowser?.()
+    await host?.close()
+  })
+
+  for (const theme of ['light', 'dark'] as const) {
+    test(`the DM widget in ${theme} mode: no serious accessibility findings`, async () => {
+      const alice = await openAs(browser, host, 'alice', `/host/dm/bob?theme=${theme}`)
+      try {
+        const dm = await openDm(alice.page)
+        await dm.message('book the room').waitFor()
+        await expect.poll(() => dm.root.getAttribute('data-palaver-mode')).toBe(theme)
+        await alice.page.waitForTimeout(300)
+        await alice.page.screenshot({ path: join(screenshots, `dm-${theme}.png`) })
+        expect(await seriousViolations(alice.page)).toEqual([])
+      } finally {
+        await alice.context.close()
+      }
+    })
+
+    test(`the room widget in ${theme} mode, as a member and as a reader: no serious findings`, async () => {
+      const bob = await openAs(browser, host, 'bob', `/host/room/public-7?theme=${theme}`)
+      const dana = await openAs(browser, host, 'dana', `/host/room/public-7?theme=${theme}`)
+      try {
+        for (const page of [bob.page, dana.page]) {
+          await roomWidget(page).message('Thanks Alice').waitFor()
+          await page.waitForTimeout(300)
+        }
+        await bob.page.screenshot({ path: join(screenshots, `room-${theme}.png`) })
+        expect(await seriousViolations(bob.page)).toEqual([])
+        expect(await roomWidget(dana.page).composer.count()).toBe(0)
+        expect(await seriousViolations(dana.page)).toEqual([])
+      } finally {
+        await bob.context.close()
+        await dana.context.close()
+      }
+    })
+  }
+
+  test('on a phone (390 px wide) the DM panel takes the width; Arabic reads right to left', async () => {
+    const alice = await openAs(browser, host, 'alice', '/host/dm/bob', { width: 390, height: 844 })
+    try {
+      const dm = await openDm(alice.page)
+      await dm.message('book the room').waitFor()
+      const box = await dm.panel.boundingBox()
+      expect(box?.width).toBe(390)
+      await alice.page.waitForTimeout(300)
+      await alice.page.screenshot({ path: join(screenshots, 'dm-mobile.png') })
+    } finally {
+      await alice.context.close()
+    }
+    const charlie = await openAs(browser, host, 'charlie', '/host/room/public-7?lang=ar')
+    try {
+      const room = roomWidget(charlie.page)
+      await room.message('Thanks Alice').waitFor()
+      await expect.poll(() => room.count.textContent()).toContain('3 أعضاء')
+      expect(await room.root.locator('.room').getAttribute('dir')).toBe('rtl')
+      await charlie.page.waitForTimeout(300)
+      await charlie.page.screenshot({ path: join(screenshots, 'room-arabic.png') })
+    } finally {
+      await charlie.context.close()
+    }
+  })
+})
