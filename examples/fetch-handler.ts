@@ -25,7 +25,7 @@ const sessionUser = (request: Request) => {
 }
 
 // lib/palaver.ts: one Palaver per server process, created on first use (kept on globalThis
-// because Next.js reloads modules in development).
+// because Next.js reloads modules in development). Serverless: { postgres: process.env.DATABASE_URL }.
 const cache = globalThis as { palaver?: Promise<Palaver> }
 export function getPalaver(database = process.env.PALAVER_SQLITE ?? 'data/palaver.sqlite') {
   cache.palaver ??= createPalaver({ database: { sqlite: database }, getUser: sessionUser })

@@ -30,7 +30,8 @@ export async function start({ port = 3000, database = 'data/palaver.sqlite' } = 
   for (const user of users) await palaver.users.upsert(user)
 
   const app = new Hono()
-  // Palaver speaks Request → Response: hand it the raw request, unread, with its full path.
+  // Palaver speaks Request → Response: hand it the raw request, unread, with its full path
+  // (app.mount('/messages', …) would strip the prefix unless given { replaceRequest: false }).
   app.all('/messages/*', (c) => palaver.fetch(c.req.raw))
 
   app.post('/login', async (c) => {

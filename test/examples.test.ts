@@ -285,8 +285,9 @@ describe.skipIf(!postgresAvailable)('examples/host-users-postgres.ts', () => {
 })
 
 // The README shows excerpts of these files. A ```ts block whose first line is `// examples/<file>.ts`
-// must be that file's code: its lines (indentation aside; `// …` skips ahead) appear in the file in
-// order, with the package's import names where the file imports ../src.
+// must be that file's code: its lines (indentation aside) appear in the file in the same order and
+// next to each other, except across a `// …` line; imports may stand anywhere, and name the package
+// where the file imports ../src.
 const packageImports: Record<string, string> = {
   "'palaver'": "'../src/index.js'",
   "'palaver/node'": "'../src/node/index.js'",
@@ -304,22 +305,25 @@ function exampleBlocks(markdown: string): { file: string; lines: string[] }[] {
   return blocks
 }
 
-/** The block's lines that are not in the file, in order (nothing when the block quotes it faithfully). */
+/** The block's lines that are not in the file (nothing when the block quotes it faithfully). */
 function linesNotInFile(block: string[], file: string): string[] {
-  const normalize = (line: string) => line.trim()
-  const fileLines = file.split('\n').map(normalize)
+  const fileLines = file.split('\n').map((line) => line.trim())
   const missing: string[] = []
   let at = 0
   let contiguous = false
   for (const raw of block) {
-    let line = normalize(raw)
+    let line = raw.trim()
     if (line === '') continue
-    if (line === '// …' || line === '// ...') {
+    if (/^\/\/ (…|\.\.\.)/.test(line)) {
       contiguous = false
       continue
     }
-    for (const [name, path] of Object.entries(packageImports))
-      line = line.replace(`from ${name}`, `from ${path}`)
+    if (line.startsWith('import ')) {
+      for (const [name, path] of Object.entries(packageImports))
+        line = line.replace(`from ${name}`, `from ${path}`)
+      if (!fileLines.includes(line)) missing.push(raw)
+      continue
+    }
     // Blank lines in the file do not break a quoted run.
     while (contiguous && fileLines[at] === '') at++
     const found = contiguous ? (fileLines[at] === line ? at : -1) : fileLines.indexOf(line, at)
@@ -346,13 +350,29 @@ describe('README excerpts of the examples', () => {
     expect(linesNotInFile(lines, source)).toEqual([])
   })
 
-  it('the check itself: a changed line is caught, elisions and imports are understood', () => {
-    const file =
-      "import { createPalaver } from '../src/index.js'\n\nconst a = 1\n  const b = 2\nconst c = 3\n"
-    const quoted = ["import { createPalaver } from 'palaver'", '// …', 'const b = 2', 'const c = 3']
+  it('the check itself: a changed or dropped line is caught; elisions and imports are understood', () => {
+    const file = [
+      "import { once } from 'node:events'",
+      "import { createPalaver } from '../src/index.js'",
+      '',
+      'const a = 1',
+      '  const b = 2',
+      'const c = 3',
+    ].join('\n')
+    const quoted = [
+      "import { createPalaver } from 'palaver'",
+      '',
+      'const a = 1',
+      '// … and so on',
+      'const c = 3',
+    ]
     expect(linesNotInFile(quoted, file)).toEqual([])
+    expect(
+      linesNotInFile(['const b = 2', 'const c = 3', "import { once } from 'node:events'"], file),
+    ).toEqual([])
     expect(linesNotInFile(['const a = 1', 'const c = 3'], file)).toEqual(['const c = 3'])
     expect(linesNotInFile(['const b = 3'], file)).toEqual(['const b = 3'])
+    expect(linesNotInFile(["import { createPalaver } from '../src/node/index.js'"], file)).toHaveLength(1)
     expect(exampleBlocks('```ts\n// examples/hono.ts\nconst x = 1\n```\n')).toEqual([
       { file: 'examples/hono.ts', lines: ['const x = 1', ''] },
     ])
