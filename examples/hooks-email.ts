@@ -32,16 +32,9 @@ const users = [
 export function emailOfflineMembers(palaver: Palaver, mailer: Mailer, siteUrl: string): () => void {
   return palaver.on('message.created', async (event: HookEvent<'message.created'>) => {
     const { message } = event.data // typed: the MessageView clients receive
-    const members = await palaver.db
-      .selectFrom('palaver_members')
-      .select('user_id')
-      .where('chat_id', '=', message.chatId)
-      .execute()
+    const members = await palaver.memberIds(message.chatId)
     const offline = users.filter(
-      (user) =>
-        user.id !== message.senderId &&
-        members.some((member) => member.user_id === user.id) &&
-        !palaver.hub.presence.isOnline(user.id),
+      (user) => user.id !== message.senderId && members.includes(user.id) && !palaver.isOnline(user.id),
     )
     const from = message.sender?.displayName ?? 'Someone'
     await Promise.all(

@@ -25,6 +25,10 @@ export interface Palaver {
   readonly users: { upsert(profile: UserProfile): Promise<void> }
   /** Runs `handler` after each committed change of that type (e-mail, push, webhooks…); returns an unsubscribe. */
   on<K extends EventType>(type: K, handler: HookHandler<K>): () => void
+  /** Whether the user has a live connection to any process right now (presence). */
+  isOnline(userId: string): boolean
+  /** The ids of a chat's members (for hooks that notify them). */
+  memberIds(chatId: number): Promise<string[]>
   /** HTML snippets that embed the widgets in any template engine. */
   readonly embed: Embed
   /** Applies pending migrations (done on start unless `migrate: false`). */
@@ -87,6 +91,15 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     },
     embed,
     on: (type, handler) => context.hooks.on(type, handler),
+    isOnline: (userId) => hub.presence.isOnline(userId),
+    memberIds: async (chatId) =>
+      (
+        await storage.db
+          .selectFrom('palaver_members')
+          .select('user_id')
+          .where('chat_id', '=', chatId)
+          .execute()
+      ).map((m) => m.user_id),
     migrate,
     pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
     close: async () => {

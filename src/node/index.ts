@@ -16,6 +16,9 @@ export function toNodeHandler(palaver: Palaver): NodeHandler {
   const listener = getRequestListener((request) => palaver.fetch(request))
   const base = palaver.options.basePath
   return (req, res, next) => {
+    // Express strips a mount prefix from req.url; Palaver routes on the full path.
+    const original = (req as { originalUrl?: string }).originalUrl
+    if (original !== undefined) req.url = original
     const path = (req.url ?? '/').split('?')[0]!
     if (path === base || path.startsWith(`${base}/`)) {
       void listener(req, res)
