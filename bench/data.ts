@@ -8,6 +8,7 @@
  *   npm run bench -- --fresh            regenerate the cached data
  *   npm run bench -- --db=sqlite        one database only (sqlite | postgres)
  *   npm run bench -- --iterations=300 --warmup=30 --no-profile   (--quick defaults to 100 and 10)
+ *   npm run bench -- --max-wait=10      before each scenario, wait up to 10 min for the load average to drop
  *
  * Generated data is cached: SQLite in bench/.cache/, PostgreSQL in the schema `palaver_bench`
  * (`palaver_bench_quick` for --quick). It is regenerated when the generator, the data-set size or
@@ -63,6 +64,7 @@ const { values: args } = parseArgs({
     iterations: { type: 'string' },
     warmup: { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
+    'max-wait': { type: 'string', default: '0' },
   },
 })
 
@@ -81,6 +83,22 @@ const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...proces
 )
 
 const seconds = (since: number) => (performance.now() - since) / 1000
+
+/**
+ * On a shared machine other processes inflate every percentile. With --max-wait=<minutes>, each
+ * scenario waits (up to that long) until the 1-minute load average is at most the number of cores.
+ */
+async function quietMoment(): Promise<void> {
+  const deadline = performance.now() + Number(args['max-wait']) * 60_000
+  const cores = os.cpus().length
+  let said = false
+  while (os.loadavg()[0]! > cores && performance.now() < deadline) {
+    if (!said)
+      console.log(`  waiting for a quieter moment (load ${os.loadavg()[0]!.toFixed(1)}, ${cores} cores)`)
+    said = true
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+  }
+}
 
 async function ensureSqlite(plan: Plan): Promise<Generation> {
   const key = datasetKey(config)
@@ -155,7 +173,8 @@ async function describe(palaver: Palaver, scenarios: readonly Scenario[]): Promi
   const lines: string[] = []
   for (const scenario of scenarios) {
     const sample = scenario.calls.slice(0, 20)
-    const bodies = await Promise.all(sample.map(async (call) => JSON.parse(await send(palaver, call))))
+    const bodies: unknown[] = []
+    for (const call of sample) bodies.push(JSON.parse(await send(palaver, call)))
     if (scenario.id === 'history') {
       let messages = 0
       let reactions = 0
@@ -248,6 +267,8 @@ async function main() {
         notes.push(`${database === 'sqlite' ? 'SQLite' : 'PostgreSQL'} sample — ${line}`)
       }
       for (const scenario of scenarios) {
+        await quietMoment()
+        const loadBefore = os.loadavg()[0]!
         const scenarioStarted = performance.now()
         const timings = await runScenario(palaver, scenario)
         const overall = stats(timings.map((t) => t.ms))
@@ -257,6 +278,7 @@ async function main() {
           database,
           targetMs: scenario.targetMs,
           stats: overall,
+          load: [loadBefore, os.loadavg()[0]!],
         })
         for (const tag of scenario.tags) {
           const ms = timings.filter((t) => t.tag === tag).map((t) => t.ms)

@@ -205,16 +205,19 @@ export function loggingPostgres(url: string, schema: string, log: (event: LogEve
 }
 
 export async function postgresVersion(url: string): Promise<string> {
-  return withClient(url, async (c) => (await c.query<{ v: string }>('show server_version')).rows[0]!.v)
+  return withClient(
+    url,
+    async (c) => (await c.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v,
+  )
 }
 
 export async function postgresSettings(url: string): Promise<Record<string, string>> {
   return withClient(url, async (c) => {
     const names = ['shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', 'jit']
-    const { rows } = await c.query<{ name: string; setting: string; unit: string | null }>(
-      `select name, setting, unit from pg_settings where name = any($1)`,
+    const { rows } = await c.query<{ name: string; setting: string }>(
+      `select name, current_setting(name) as setting from pg_settings where name = any($1) order by name`,
       [names],
     )
-    return Object.fromEntries(rows.map((r) => [r.name, r.unit ? `${r.setting} ${r.unit}` : r.setting]))
+    return Object.fromEntries(rows.map((r) => [r.name, r.setting]))
   })
 }

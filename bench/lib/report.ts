@@ -33,6 +33,8 @@ export interface ResultRow {
   database: DatabaseName
   targetMs: number
   stats: Stats
+  /** The machine's 1-minute load average when the scenario started and ended. */
+  load: [number, number]
 }
 
 export interface DetailRow {
@@ -99,13 +101,13 @@ export const targetFor = (row: { targetMs: number; database: DatabaseName }) =>
 
 export function mainTable(report: Pick<Report, 'results'>): string {
   const lines = [
-    '| Scenario | Database | p50 ms | p95 ms | p99 ms | Target p95 | Met |',
-    '| --- | --- | ---: | ---: | ---: | ---: | :---: |',
+    '| Scenario | Database | p50 ms | p95 ms | p99 ms | Target p95 | Met | Load (1 min) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | :---: | :---: |',
   ]
   for (const row of report.results) {
     const target = targetFor(row)
     lines.push(
-      `| ${row.title} | ${DB_TITLE[row.database]} | ${ms(row.stats.p50)} | ${ms(row.stats.p95)} | ${ms(row.stats.p99)} | ≤ ${target} ms | ${row.stats.p95 <= target ? 'yes' : '**no**'} |`,
+      `| ${row.title} | ${DB_TITLE[row.database]} | ${ms(row.stats.p50)} | ${ms(row.stats.p95)} | ${ms(row.stats.p99)} | ≤ ${target} ms | ${row.stats.p95 <= target ? 'yes' : '**no**'} | ${row.load.map((l) => l.toFixed(1)).join(' → ')} |`,
     )
   }
   return lines.join('\n')
@@ -179,6 +181,8 @@ Measured through Palaver's web-standard handler (\`palaver.fetch(new Request(…
 time, ${report.warmup} warm-up requests then ${report.iterations} timed requests per scenario and database.
 Times are milliseconds from building the Request to having read the whole response body.
 Targets: p95 on SQLite as listed; PostgreSQL may take twice as long. No assertions: this only measures.
+Load is the machine's 1-minute load average when the scenario started → ended (${report.machine.cores} cores):
+well above the core count, other processes were competing and every percentile is inflated.
 
 ${mainTable(report)}
 
