@@ -123,6 +123,19 @@ export const en = {
   jumpToMessage: 'Jump to message',
   done: 'Done',
   ok: 'OK',
+  searchAll: 'Search chats and messages',
+  signInToSee: 'Sign in to see your messages.',
+  open: 'Open',
+  openChat: 'Open {name}',
+  joinRoom: 'Join {name}',
+  addMember: 'Add {name}',
+  youSuffix: '{name} (you)',
+  memberAdded: '{name} was added.',
+  memberRemoved: '{name} was removed.',
+  chatActions: 'Chat actions',
+  noMessages: 'No messages yet',
+  chatDeleted: 'The chat was deleted.',
+  leftChat: 'You left the chat.',
 } as const satisfies Record<string, Entry>
 
 /** A string, or plural forms chosen with Intl.PluralRules (`other` is always there). */

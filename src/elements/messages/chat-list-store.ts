@@ -181,7 +181,9 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       case 'message.updated':
       case 'message.deleted':
         this.patch(event.data.message.chatId, (chat) =>
-          chat.lastMessage?.id === event.data.message.id ? { ...chat, lastMessage: preview(event.data.message) } : chat,
+          chat.lastMessage?.id === event.data.message.id
+            ? { ...chat, lastMessage: preview(event.data.message) }
+            : chat,
         )
         return
       case 'receipt.updated': {
@@ -226,7 +228,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     this.upsert({
       ...chat,
       lastMessage: preview(message),
-      lastActivityAt: message.createdAt > chat.lastActivityAt ? message.createdAt : chat.lastActivityAt,
+      lastActivityAt: later(message.createdAt, chat.lastActivityAt),
       unreadCount: own ? chat.unreadCount : chat.unreadCount + 1,
     })
   }
@@ -251,6 +253,12 @@ export class ChatListStore extends Emitter<ChatListEvents> {
 function newerFirst(a: ChatView, b: ChatView): number {
   if (a.lastActivityAt !== b.lastActivityAt) return a.lastActivityAt > b.lastActivityAt ? -1 : 1
   return b.id - a.id
+}
+
+/** The later of two ISO times (they sort as text). */
+function later(a: string, b: string): string {
+  if (a > b) return a
+  return b
 }
 
 function preview(message: MessageView): ChatView['lastMessage'] {

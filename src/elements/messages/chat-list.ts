@@ -19,7 +19,8 @@ const TONES = 6
 export function chatAvatar(chat: Titled, title: string, size: 'small' | 'large' = 'small') {
   if (chat.kind === 'dm' && chat.peer)
     return html`<img class="avatar ${size}" src=${chat.peer.avatarUrl} alt="" />`
-  if (chat.kind === 'room') return html`<span class="avatar ${size} room" aria-hidden="true">${pageIcons.hash}</span>`
+  if (chat.kind === 'room')
+    return html`<span class="avatar ${size} room" aria-hidden="true">${pageIcons.hash}</span>`
   const initials = title
     .split(/\s+/)
     .filter(Boolean)
@@ -54,7 +55,8 @@ function preview(chat: ChatView, t: Translator, viewerId: string | null): string
   if (!message) return t.t('noMessages')
   const text = message.deleted ? t.t('deletedMessage') : (message.body ?? '').replace(/\s+/g, ' ')
   if (message.senderId === viewerId) return t.t('lastMessageYou', { text })
-  if (chat.kind !== 'dm' && message.sender) return t.t('announceMessage', { name: message.sender.displayName, text })
+  if (chat.kind !== 'dm' && message.sender)
+    return t.t('announceMessage', { name: message.sender.displayName, text })
   return text
 }
 
@@ -70,6 +72,8 @@ export interface ChatListContext {
 /** The list of chats: one button per chat, the open one marked with aria-current. */
 export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext) {
   const t = ctx.i18n
+  // One stop for Tab (the open chat, else the first); the arrows move within the list.
+  const stop = chats.some((chat) => chat.id === ctx.selectedId) ? ctx.selectedId : chats[0]?.id
   return html`<ul class="chats" part="chat-list" aria-label=${t.t('chatList')} @keydown=${moveFocus}>
     ${chats.map((chat) => {
       const title = chatTitle(chat, t, ctx.viewerId)
@@ -77,7 +81,7 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
       const unread = current && ctx.reading ? 0 : chat.unreadCount
       return html`<li>
         <button type="button" class="chat ${unread ? 'unread' : ''}" part="chat" data-chat-id=${chat.id}
-          aria-current=${current ? 'true' : nothing} @click=${(event: Event) => ctx.open(chat, event)}>
+          aria-current=${current ? 'true' : nothing} tabindex=${chat.id === stop ? 0 : -1} @click=${(event: Event) => ctx.open(chat, event)}>
           ${chatAvatar(chat, title)}
           <span class="chat-main">
             <span class="chat-line">

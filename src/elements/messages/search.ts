@@ -31,13 +31,18 @@ export interface SearchContext {
 }
 
 /** Message search results: each a button that opens its chat at the message. */
-export function renderResults(results: readonly SearchResultView[] | null, busy: boolean, ctx: SearchContext) {
+export function renderResults(
+  results: readonly SearchResultView[] | null,
+  busy: boolean,
+  ctx: SearchContext,
+) {
   const t = ctx.i18n
   if (!results) return busy ? html`<p class="quiet">${t.t('loading')}</p>` : nothing
   if (results.length === 0) return html`<p class="quiet">${t.t('noResults')}</p>`
   return html`<ul class="results" part="search-results" aria-label=${t.t('searchResults')}>
     ${results.map((result) => {
-      const sender = result.message.senderId === ctx.viewerId ? t.t('you') : result.message.sender?.displayName
+      const sender =
+        result.message.senderId === ctx.viewerId ? t.t('you') : result.message.sender?.displayName
       return html`<li>
         <button type="button" class="result" part="search-result" data-message-id=${result.message.id}
           @click=${() => ctx.openResult(result)}>

@@ -1,0 +1,273 @@
+import { css, html, LitElement, nothing } from 'lit'
+import type { ChatView } from '../../client/index.js'
+import { type Translator, translator } from '../i18n/index.js'
+import { icons } from '../icons.js'
+import { base, controls } from '../theme.js'
+import { chatAvatar, chatTitle } from './chat-list.js'
+import { pageIcons } from './icons.js'
+import { avatarStyles } from './styles.js'
+
+/**
+ * The open chat's header: its avatar, title and who is in it, and its actions (Members, Leave,
+ * Delete) as far as the viewer may. Admins rename the chat by editing the title in place (Enter
+ * saves, Escape cancels). Fires `palaver-rename` ({title}), `palaver-members`, `palaver-leave`,
+ * `palaver-delete` and, with `narrow`, `palaver-back`.
+ */
+export class PalaverChatHeader extends LitElement {
+  static override properties = {
+    chat: { attribute: false },
+    i18n: { attribute: false },
+    viewerId: { attribute: false },
+    titleLength: { type: Number, attribute: 'title-length' },
+    narrow: { type: Boolean },
+    renaming: { state: true },
+  }
+
+  declare chat: ChatView | null
+  declare i18n: Translator
+  declare viewerId: string | null
+  declare titleLength: number
+  declare narrow: boolean
+  declare renaming: boolean
+
+  constructor() {
+    super()
+    this.chat = null
+    this.i18n = translator('en')
+    this.viewerId = null
+    this.titleLength = 200
+    this.narrow = false
+    this.renaming = false
+  }
+
+  static override styles = [
+    base,
+    controls,
+    avatarStyles,
+    css`
+      :host {
+        display: block;
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 12px;
+        min-height: 64px;
+        padding: 10px 12px 10px 18px;
+        border-bottom: 1px solid var(--palaver-border);
+        background: var(--palaver-bg);
+      }
+      header.narrow {
+        gap: 8px;
+        padding-inline-start: 6px;
+      }
+      .back {
+        width: 40px;
+        height: 40px;
+      }
+      .back svg {
+        width: 22px;
+        height: 22px;
+      }
+      header[dir='rtl'] .back svg {
+        transform: scaleX(-1);
+      }
+      .heading {
+        flex: 1;
+        min-width: 0;
+        display: flex;
+        flex-direction: column;
+      }
+      .title-line {
+        display: flex;
+        align-items: center;
+        gap: 2px;
+        min-width: 0;
+      }
+      h2 {
+        min-width: 0;
+        margin: 0;
+        padding: 2px 0;
+        font-size: 1.05em;
+        font-weight: 680;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      h2.renamable {
+        cursor: text;
+      }
+      h2:focus {
+        outline: none;
+      }
+      .rename {
+        width: 28px;
+        height: 28px;
+        opacity: 0.7;
+      }
+      .rename svg {
+        width: 15px;
+        height: 15px;
+      }
+      header:hover .rename,
+      .rename:focus-visible {
+        opacity: 1;
+      }
+      input {
+        width: 100%;
+        max-width: 28em;
+        margin: -3px 0;
+        padding: 4px 8px;
+        border: 1px solid var(--palaver-accent);
+        border-radius: 8px;
+        background: var(--palaver-bg);
+        color: var(--palaver-fg);
+        font: inherit;
+        font-size: 1.05em;
+        font-weight: 650;
+        box-shadow: 0 0 0 3px color-mix(in srgb, var(--palaver-accent) 22%, transparent);
+      }
+      input:focus {
+        outline: none;
+      }
+      .sub {
+        color: var(--palaver-muted);
+        font-size: 0.82em;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .actions {
+        display: flex;
+        align-items: center;
+        gap: 2px;
+      }
+      .actions .icon-button {
+        width: 38px;
+        height: 38px;
+      }
+      .actions .icon-button svg {
+        width: 20px;
+        height: 20px;
+      }
+      .members {
+        display: inline-flex;
+        gap: 6px;
+        width: auto !important;
+        padding: 0 12px;
+        font-weight: 600;
+        font-size: 0.9em;
+      }
+      .danger:hover:not(:disabled) {
+        color: var(--palaver-danger);
+      }
+    `,
+  ]
+
+  override render() {
+    const chat = this.chat
+    if (!chat) return nothing
+    const t = this.i18n
+    const title = chatTitle(chat, t, this.viewerId)
+    const canRename = chat.permissions.rename
+    const sub =
+      chat.kind === 'dm'
+        ? chat.peer
+          ? `@${chat.peer.username}`
+          : ''
+        : t.plural('memberCount', chat.memberCount)
+    return html`<header part="header" class=${this.narrow ? 'narrow' : ''} dir=${t.dir}>
+      ${
+        this.narrow
+          ? html`<button type="button" class="icon-button back" aria-label=${t.t('back')} title=${t.t('back')}
+              @click=${() => this.emit('palaver-back')}>${pageIcons.back}</button>`
+          : nothing
+      }
+      ${chatAvatar(chat, title, 'large')}
+      <div class="heading">
+        <div class="title-line">
+          ${
+            this.renaming
+              ? html`<input aria-label=${t.t('renameChat')} title=${t.t('editHint')} .value=${title}
+                  maxlength=${this.titleLength} @keydown=${this.onKey} @blur=${this.onBlur} />`
+              : html`<h2 id="chat-title" tabindex="-1" class=${canRename ? 'renamable' : ''}
+                  @click=${canRename ? this.startRename : nothing}>${title}</h2>
+                ${
+                  canRename
+                    ? html`<button type="button" class="icon-button rename" aria-label=${t.t('renameChat')}
+                        title=${t.t('renameChat')} @click=${this.startRename}>${icons.edit}</button>`
+                    : nothing
+                }`
+          }
+        </div>
+        <span class="sub" part="subtitle">${sub}</span>
+      </div>
+      <div class="actions" role="group" aria-label=${t.t('chatActions')}>
+        ${
+          chat.kind !== 'dm'
+            ? html`<button type="button" class="icon-button members" aria-label=${t.t('members')} title=${t.t('members')}
+                @click=${() => this.emit('palaver-members')}>${icons.users}<span aria-hidden="true">${t.number(chat.memberCount)}</span></button>`
+            : nothing
+        }
+        ${
+          chat.permissions.leave
+            ? html`<button type="button" class="icon-button leave" aria-label=${t.t('leaveChat')} title=${t.t('leaveChat')}
+                @click=${() => this.emit('palaver-leave')}>${pageIcons.leave}</button>`
+            : nothing
+        }
+        ${
+          chat.permissions.delete
+            ? html`<button type="button" class="icon-button danger delete" aria-label=${t.t('deleteChat')}
+                title=${t.t('deleteChat')} @click=${() => this.emit('palaver-delete')}>${icons.trash}</button>`
+            : nothing
+        }
+      </div>
+    </header>`
+  }
+
+  /** Moves the focus to the title (a chat just opened on a narrow screen). */
+  focusTitle(): void {
+    this.renderRoot.querySelector<HTMLElement>('h2')?.focus()
+  }
+
+  private async startRename(): Promise<void> {
+    this.renaming = true
+    await this.updateComplete
+    const input = this.renderRoot.querySelector('input')
+    input?.focus()
+    input?.select()
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.key === 'Enter') {
+      event.preventDefault()
+      this.finish(true)
+    } else if (event.key === 'Escape') {
+      event.preventDefault()
+      event.stopPropagation()
+      this.finish(false)
+    }
+  }
+
+  private onBlur(): void {
+    if (this.renaming) this.finish(true, false)
+  }
+
+  private async finish(save: boolean, refocus = true): Promise<void> {
+    const input = this.renderRoot.querySelector('input')
+    const chat = this.chat
+    if (!this.renaming || !input || !chat) return
+    this.renaming = false
+    const title = input.value.trim()
+    const current = chatTitle(chat, this.i18n, this.viewerId)
+    // A group needs a title; an empty one gives a DM or a room its own back.
+    if (save && title !== current && (title || chat.kind !== 'group')) this.emit('palaver-rename', { title })
+    if (!refocus) return
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLElement>('.rename')?.focus()
+  }
+
+  private emit(type: string, detail?: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }))
+  }
+}

@@ -1,0 +1,247 @@
+import { css, html, nothing } from 'lit'
+import type { ChatDetailView, MemberView, PalaverClient, UserView } from '../../client/index.js'
+import { PalaverDialog } from './dialog.js'
+import { pageIcons } from './icons.js'
+
+type Tab = 'add' | 'manage'
+
+/**
+ * The "Members" dialog: an Add tab (search people, add them; admins) and a Manage tab (everyone with
+ * their role; admins remove). Fires `palaver-chat` with the chat as it is after a change.
+ */
+export class PalaverMembersDialog extends PalaverDialog {
+  static override properties = {
+    ...PalaverDialog.properties,
+    chat: { attribute: false },
+    client: { attribute: false },
+    viewerId: { attribute: false },
+    tab: {},
+    found: { state: true },
+    searching: { state: true },
+    error: { state: true },
+    status: { state: true },
+  }
+
+  static override styles = [
+    ...PalaverDialog.styles,
+    css`
+      .tabs {
+        display: flex;
+        gap: 4px;
+        padding: 4px;
+        border-radius: 12px;
+        background: var(--palaver-surface);
+      }
+      [role='tab'] {
+        flex: 1;
+        min-height: 34px;
+        border: 0;
+        border-radius: 9px;
+        background: transparent;
+        color: var(--palaver-muted);
+        font-weight: 600;
+      }
+      [role='tab'][aria-selected='true'] {
+        background: var(--palaver-bg);
+        color: var(--palaver-fg);
+        box-shadow: 0 1px 3px rgb(0 0 0 / 0.12);
+      }
+      [role='tabpanel'] {
+        display: flex;
+        flex-direction: column;
+        gap: 12px;
+        min-height: 240px;
+      }
+    `,
+  ]
+
+  declare chat: ChatDetailView | null
+  declare client: PalaverClient | null
+  declare viewerId: string | null
+  declare tab: Tab
+  declare found: UserView[] | null
+  declare searching: boolean
+  declare error: string | null
+  declare status: string
+  private searchTimer: ReturnType<typeof setTimeout> | undefined
+  private searches = 0
+
+  constructor() {
+    super()
+    this.chat = null
+    this.client = null
+    this.viewerId = null
+    this.tab = 'manage'
+    this.found = null
+    this.searching = false
+    this.error = null
+    this.status = ''
+  }
+
+  private get canManage(): boolean {
+    return this.chat?.permissions.manageMembers === true
+  }
+
+  protected renderBody() {
+    const t = this.i18n
+    const tab: Tab = this.canManage ? this.tab : 'manage'
+    return html`
+      ${
+        this.canManage
+          ? html`<div class="tabs" role="tablist" aria-label=${t.t('members')} @keydown=${this.onTabKey}>
+              ${this.renderTab('add', t.t('addTab'), tab)} ${this.renderTab('manage', t.t('manageTab'), tab)}
+            </div>`
+          : nothing
+      }
+      <div role="tabpanel" id="panel-${tab}" aria-labelledby=${this.canManage ? `tab-${tab}` : 'dialog-title'}>
+        ${tab === 'add' ? this.renderAdd() : this.renderManage()}
+      </div>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      <p class="visually-hidden" role="status">${this.status}</p>
+    `
+  }
+
+  private renderTab(tab: Tab, label: string, selected: Tab) {
+    return html`<button type="button" role="tab" id="tab-${tab}" aria-controls="panel-${tab}"
+      aria-selected=${tab === selected ? 'true' : 'false'} tabindex=${tab === selected ? 0 : -1}
+      @click=${() => this.select(tab)}>${label}</button>`
+  }
+
+  private renderAdd() {
+    const t = this.i18n
+    const members = new Set(this.chat?.members.map((m) => m.user.id))
+    return html`<label class="field">
+        ${pageIcons.search}
+        <input type="search" class="people-search" aria-label=${t.t('searchPeople')} placeholder=${t.t('searchPeople')}
+          autocomplete="off" autofocus @input=${this.onSearch} />
+      </label>
+      ${
+        this.found === null
+          ? this.searching
+            ? html`<p>${t.t('loading')}</p>`
+            : nothing
+          : this.found.length === 0
+            ? html`<p>${t.t('noResults')}</p>`
+            : html`<ul class="rows" aria-label=${t.t('searchResults')}>
+                ${this.found.map(
+                  (user) => html`<li class="row">
+                    <img src=${user.avatarUrl} alt="" />
+                    <span class="who"><strong>${user.displayName}</strong><span>@${user.username}</span></span>
+                    ${
+                      members.has(user.id)
+                        ? html`<span class="tag">${t.t('member')}</span>`
+                        : html`<button type="button" class="button small" aria-label=${t.t('addMember', { name: user.displayName })}
+                            @click=${() => this.add(user)}>${t.t('add')}</button>`
+                    }
+                  </li>`,
+                )}
+              </ul>`
+      }`
+  }
+
+  private renderManage() {
+    const t = this.i18n
+    const members = [...(this.chat?.members ?? [])].sort(byRoleThenName)
+    return html`<ul class="rows" aria-label=${t.t('members')}>
+      ${members.map((member) => {
+        const you = member.user.id === this.viewerId
+        const name = member.user.displayName
+        return html`<li class="row" data-user-id=${member.user.id}>
+          <img src=${member.user.avatarUrl} alt="" />
+          <span class="who">
+            <strong>${you ? t.t('youSuffix', { name }) : name}</strong><span>@${member.user.username}</span>
+          </span>
+          <span class="tag ${member.role}">${member.role === 'admin' ? t.t('admin') : t.t('member')}</span>
+          ${
+            this.canManage && !you
+              ? html`<button type="button" class="button secondary small remove" aria-label=${t.t('removeMember', { name })}
+                  @click=${() => this.removeMember(member)}>${t.t('remove')}</button>`
+              : nothing
+          }
+        </li>`
+      })}
+    </ul>`
+  }
+
+  private async select(tab: Tab): Promise<void> {
+    this.tab = tab
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLElement>(`#tab-${tab}`)?.focus()
+  }
+
+  /** Left and Right (mirrored in right-to-left) move between the tabs. */
+  private onTabKey(event: KeyboardEvent): void {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return
+    event.preventDefault()
+    void this.select(this.tab === 'add' ? 'manage' : 'add')
+  }
+
+  private onSearch(event: Event): void {
+    const q = (event.target as HTMLInputElement).value.trim()
+    clearTimeout(this.searchTimer)
+    const search = ++this.searches
+    if (!q) {
+      this.found = null
+      this.searching = false
+      return
+    }
+    this.searching = true
+    this.searchTimer = setTimeout(async () => {
+      try {
+        const { users } = await this.client!.api.searchUsers(q)
+        if (search !== this.searches) return
+        this.found = users.filter((user) => user.id !== this.viewerId)
+        this.error = null
+      } catch (error) {
+        if (search === this.searches) this.error = (error as Error).message
+      } finally {
+        if (search === this.searches) this.searching = false
+      }
+    }, 200)
+  }
+
+  private async add(user: UserView): Promise<void> {
+    if (!this.chat || !this.client) return
+    try {
+      this.changed(await this.client.api.addMembers(this.chat.id, [user.id]))
+      this.status = this.i18n.t('memberAdded', { name: user.displayName })
+      this.error = null
+      await this.updateComplete
+      this.renderRoot.querySelector<HTMLElement>('.people-search')?.focus()
+    } catch (error) {
+      this.error = (error as Error).message
+    }
+  }
+
+  private async removeMember(member: MemberView): Promise<void> {
+    if (!this.chat || !this.client) return
+    const rows = [...this.renderRoot.querySelectorAll<HTMLElement>('.remove')]
+    const index = rows.findIndex(
+      (row) => row.closest('[data-user-id]')?.getAttribute('data-user-id') === member.user.id,
+    )
+    try {
+      await this.client.api.removeMember(this.chat.id, member.user.id)
+      this.changed(await this.client.api.getChat(this.chat.id))
+      this.status = this.i18n.t('memberRemoved', { name: member.user.displayName })
+      this.error = null
+      await this.updateComplete
+      // The focus goes to the next one down (or the last one left, or the tab).
+      const left = [...this.renderRoot.querySelectorAll<HTMLElement>('.remove')]
+      ;(
+        left[Math.min(index, left.length - 1)] ?? this.renderRoot.querySelector<HTMLElement>('#tab-manage')
+      )?.focus()
+    } catch (error) {
+      this.error = (error as Error).message
+    }
+  }
+
+  private changed(chat: ChatDetailView): void {
+    this.chat = chat
+    this.dispatchEvent(new CustomEvent('palaver-chat', { detail: chat, bubbles: true, composed: true }))
+  }
+}
+
+function byRoleThenName(a: MemberView, b: MemberView): number {
+  if (a.role !== b.role) return a.role === 'admin' ? -1 : 1
+  return a.user.displayName.localeCompare(b.user.displayName)
+}

@@ -1,0 +1,575 @@
+import { html, nothing, type PropertyValues } from 'lit'
+import { keyed } from 'lit/directives/keyed.js'
+import type {
+  ChatDetailView,
+  ChatView,
+  PalaverClient,
+  PalaverEvent,
+  SearchResultView,
+} from '../../client/index.js'
+import '../conversation/conversation.js'
+import type { PalaverConversation } from '../conversation/conversation.js'
+import { icons } from '../icons.js'
+import { whenOpen } from '../runtime.js'
+import { base, controls, tokens } from '../theme.js'
+import { PalaverWidget } from '../widgets/widget.js'
+import type { PalaverChatHeader } from './chat-header.js'
+import { renderChatList } from './chat-list.js'
+import { ChatListStore, type ListFilter } from './chat-list-store.js'
+import { pageIcons } from './icons.js'
+import { renderResults } from './search.js'
+import { avatarStyles, pageStyles } from './styles.js'
+
+type Tab = 'chats' | 'conversation'
+type Dialog = 'members' | 'rooms' | 'leave' | 'delete'
+
+/** Narrower than this, the list and the conversation become two tabs. */
+const NARROW_PX = 720
+const SEARCH_DELAY_MS = 250
+const LOAD_MORE_PX = 240
+
+/**
+ * The full messages page: `<palaver-messages base-path="/messages">`. The viewer's chats (live,
+ * searchable, with unread counts) beside the open conversation; new group chats, members, rooms to
+ * browse, renaming, leaving and deleting; message search that jumps to the message. On a narrow
+ * screen the list and the conversation are two tabs.
+ */
+export class PalaverMessages extends PalaverWidget {
+  static override properties = {
+    ...PalaverWidget.properties,
+    selectedId: { state: true },
+    current: { state: true },
+    tab: { state: true },
+    narrow: { state: true },
+    query: { state: true },
+    results: { state: true },
+    searching: { state: true },
+    dialog: { state: true },
+    membersTab: { state: true },
+    notice: { state: true },
+  }
+
+  static override styles = [tokens, base, controls, avatarStyles, pageStyles]
+
+  declare selectedId: number | null
+  declare current: ChatDetailView | null
+  declare tab: Tab
+  declare narrow: boolean
+  declare query: string
+  declare results: SearchResultView[] | null
+  declare searching: boolean
+  declare dialog: Dialog | null
+  declare membersTab: 'add' | 'manage'
+  declare notice: string
+
+  list: ChatListStore | null = null
+  private client: PalaverClient | null = null
+  private release: (() => void) | null = null
+  private offs: Array<() => void> = []
+  private generation = 0
+  private opens = 0
+  private searches = 0
+  private searchTimer: ReturnType<typeof setTimeout> | undefined
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined
+  private pendingJump: number | null = null
+  /** The chat the viewer is leaving or deleting themself (its removal is no surprise). */
+  private dropping: number | null = null
+  private readonly resize = new ResizeObserver(([entry]) => {
+    if (entry) this.narrow = entry.contentRect.width < NARROW_PX
+  })
+
+  constructor() {
+    super()
+    this.selectedId = null
+    this.current = null
+    this.tab = 'chats'
+    this.narrow = false
+    this.query = ''
+    this.results = null
+    this.searching = false
+    this.dialog = null
+    this.membersTab = 'manage'
+    this.notice = ''
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    this.resize.observe(this)
+    if (this.config?.viewer && !this.list) void this.start()
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.resize.disconnect()
+    this.stop()
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed)
+    if (changed.has('config') && this.config?.viewer && !this.list) void this.start()
+  }
+
+  protected override updated(): void {
+    this.applyJump()
+    this.fillList()
+  }
+
+  // ---- starting and stopping ----
+
+  private async start(): Promise<void> {
+    const config = this.config!
+    const generation = ++this.generation
+    try {
+      const [client, hold] = await Promise.all([this.runtime.client(), this.runtime.retain()])
+      if (generation !== this.generation) return hold.release()
+      this.client = client
+      this.release = hold.release
+      const list = new ChatListStore(client, hold.connection, config)
+      this.list = list
+      this.offs.push(
+        list.on('change', () => this.requestUpdate()),
+        list.on('removed', ({ chatId }) => this.onRemoved(chatId)),
+        hold.connection.on('event', (event) => this.onEvent(event)),
+      )
+      await whenOpen(hold.connection)
+      if (generation !== this.generation) return
+      await list.start(config.viewer!.id)
+      const linked = /^#chat=(\d+)$/.exec(location.hash)?.[1]
+      if (linked && this.selectedId === null) void this.openChat(Number(linked))
+    } catch (error) {
+      if (generation === this.generation) this.failure = (error as Error).message
+    }
+  }
+
+  private stop(): void {
+    this.generation++
+    for (const off of this.offs.splice(0)) off()
+    this.list?.stop()
+    this.list = null
+    this.release?.()
+    this.release = null
+  }
+
+  // ---- opening chats ----
+
+  /** Opens a chat (with its detail when the caller has it), optionally at a message. */
+  async openChat(chatId: number, options: { chat?: ChatDetailView; jump?: number; focus?: boolean } = {}) {
+    if (this.narrow) this.tab = 'conversation'
+    if (options.jump !== undefined) this.pendingJump = options.jump
+    if (this.selectedId !== chatId || !this.current) {
+      const open = ++this.opens
+      this.selectedId = chatId
+      this.current = options.chat ?? null
+      history.replaceState(history.state, '', `#chat=${chatId}`)
+      if (!this.current) {
+        try {
+          const chat = await this.client!.api.getChat(chatId)
+          if (open !== this.opens) return
+          this.current = chat
+        } catch {
+          if (open !== this.opens) return
+          this.closeChat()
+          this.say(this.i18n.t('notAvailable'))
+          return
+        }
+      }
+    }
+    await this.updateComplete
+    this.applyJump()
+    if (options.focus && this.narrow) this.header()?.focusTitle()
+  }
+
+  /** A search result's message, once its conversation is on the page. */
+  private applyJump(): void {
+    const conversation = this.conversation()
+    if (!conversation || this.pendingJump === null) return
+    void conversation.jumpTo(this.pendingJump)
+    this.pendingJump = null
+  }
+
+  private closeChat(): void {
+    this.opens++
+    this.selectedId = null
+    this.current = null
+    this.pendingJump = null
+    this.tab = 'chats'
+    if (location.hash.startsWith('#chat='))
+      history.replaceState(history.state, '', location.pathname + location.search)
+  }
+
+  private onChosen(chat: ChatView): void {
+    void this.openChat(chat.id, { focus: true })
+  }
+
+  private onResult(result: SearchResultView): void {
+    void this.openChat(result.chat.id, { jump: result.message.id, focus: true })
+  }
+
+  /** The open chat's members, title or permissions changed: fetch it again. */
+  private onEvent(event: PalaverEvent): void {
+    const chat = this.current
+    if (!chat || event.chatId !== chat.id) return
+    if (event.type !== 'member.added' && event.type !== 'member.removed' && event.type !== 'chat.updated')
+      return
+    if (event.type === 'member.removed' && event.data.userId === this.config?.viewer?.id) return
+    const open = this.opens
+    this.client!.api.getChat(chat.id).then(
+      (fresh) => {
+        if (open === this.opens) this.current = fresh
+      },
+      () => {},
+    )
+  }
+
+  private onRemoved(chatId: number): void {
+    if (chatId !== this.selectedId) return
+    // A room stays readable after leaving it; any other chat is gone for the viewer.
+    const expected = this.dropping === chatId
+    this.closeChat()
+    if (!expected) this.say(this.i18n.t('notAvailable'))
+  }
+
+  private onGone(): void {
+    if (this.selectedId === null || this.dropping === this.selectedId) return
+    this.list?.remove(this.selectedId)
+    this.closeChat()
+    this.say(this.i18n.t('notAvailable'))
+  }
+
+  // ---- actions ----
+
+  private async newChat(): Promise<void> {
+    try {
+      const chat = await this.client!.api.createChat({ kind: 'group' })
+      this.list?.upsert(chat)
+      await this.openChat(chat.id, { chat })
+      this.membersTab = 'add'
+      this.dialog = 'members'
+    } catch (error) {
+      this.say((error as Error).message)
+    }
+  }
+
+  private async rename(event: CustomEvent<{ title: string }>): Promise<void> {
+    const chat = this.current
+    if (!chat) return
+    try {
+      const renamed = await this.client!.api.renameChat(chat.id, event.detail.title)
+      if (this.current?.id === renamed.id) this.current = renamed
+      this.list?.upsert(renamed)
+    } catch (error) {
+      this.say((error as Error).message)
+    }
+  }
+
+  /** Leave or Delete, once confirmed. */
+  private async drop(kind: 'leave' | 'delete'): Promise<void> {
+    const chat = this.current
+    if (!chat) return
+    this.dropping = chat.id
+    try {
+      if (kind === 'leave') await this.client!.api.leave(chat.id)
+      else await this.client!.api.deleteChat(chat.id)
+      this.dialog = null
+      this.list?.remove(chat.id)
+      this.closeChat()
+      this.say(this.i18n.t(kind === 'leave' ? 'leftChat' : 'chatDeleted'))
+      await this.updateComplete
+      this.focusList()
+    } catch (error) {
+      this.dialog = null
+      this.say((error as Error).message)
+    } finally {
+      this.dropping = null
+    }
+  }
+
+  private onMembersChanged(event: CustomEvent<ChatDetailView>): void {
+    if (this.current?.id === event.detail.id) this.current = event.detail
+    this.list?.upsert(event.detail)
+  }
+
+  private onJoined(event: CustomEvent<ChatDetailView>): void {
+    this.list?.upsert(event.detail)
+  }
+
+  private onOpenRoom(event: CustomEvent<number>): void {
+    this.dialog = null
+    void this.openChat(event.detail, { focus: true })
+  }
+
+  // ---- search and filters ----
+
+  private onSearchInput(event: Event): void {
+    this.query = (event.target as HTMLInputElement).value
+    clearTimeout(this.searchTimer)
+    this.searchTimer = setTimeout(() => this.search(), SEARCH_DELAY_MS)
+  }
+
+  private onSearchKey(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !this.query) return
+    event.preventDefault()
+    ;(event.target as HTMLInputElement).value = ''
+    this.query = ''
+    clearTimeout(this.searchTimer)
+    this.search()
+  }
+
+  private search(): void {
+    const q = this.query.trim()
+    void this.list?.setQuery(q)
+    const search = ++this.searches
+    if (q.length < 2) {
+      this.results = null
+      this.searching = false
+      return
+    }
+    this.searching = true
+    this.client!.api.searchMessages({ q, limit: 20 }).then(
+      ({ results }) => {
+        if (search !== this.searches) return
+        this.results = results
+        this.searching = false
+      },
+      (error: Error) => {
+        if (search !== this.searches) return
+        this.searching = false
+        this.say(error.message)
+      },
+    )
+  }
+
+  private setFilter(filter: ListFilter): void {
+    void this.list?.setQuery(this.list.search, filter)
+  }
+
+  private onListScroll(event: Event): void {
+    const scroller = event.currentTarget as HTMLElement
+    if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < LOAD_MORE_PX)
+      void this.list?.loadMore()
+  }
+
+  /** A first page that does not fill the list's height is followed by the next one. */
+  private fillList(): void {
+    const scroller = this.renderRoot.querySelector<HTMLElement>('.scroll')
+    const list = this.list
+    if (!scroller || !list?.nextCursor || list.loading || list.error) return
+    if (scroller.scrollHeight - scroller.clientHeight < LOAD_MORE_PX) void list.loadMore()
+  }
+
+  // ---- focus and notices ----
+
+  private conversation(): PalaverConversation | null {
+    return this.renderRoot.querySelector<PalaverConversation>('palaver-conversation')
+  }
+
+  private header(): PalaverChatHeader | null {
+    return this.renderRoot.querySelector<PalaverChatHeader>('palaver-chat-header')
+  }
+
+  /** The list's focus stop: the open chat, else the first. */
+  private focusList(): void {
+    const target =
+      this.renderRoot.querySelector<HTMLElement>('button.chat[tabindex="0"]') ??
+      this.renderRoot.querySelector<HTMLElement>('.new-chat')
+    target?.focus()
+  }
+
+  private say(text: string): void {
+    this.notice = text
+    clearTimeout(this.noticeTimer)
+    this.noticeTimer = setTimeout(() => (this.notice = ''), 5000)
+  }
+
+  private selectTab(tab: Tab): void {
+    this.tab = tab
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${tab}`)?.focus())
+  }
+
+  // ---- rendering ----
+
+  override render() {
+    const t = this.i18n
+    if (this.failure)
+      return html`<div class="page"><p class="quiet" role="alert">${t.t('loadFailed')}</p></div>`
+    const config = this.config
+    if (!config) return nothing
+    if (!config.viewer) {
+      return html`<div class="page narrow" dir=${t.dir}>
+        <div class="empty">
+          <span class="art">${icons.chat}</span>
+          <p>${t.t('signInToSee')}</p>
+          ${this.loginLink(t.t('signIn'))}
+        </div>
+      </div>`
+    }
+    const narrow = this.narrow
+    const showList = !narrow || this.tab === 'chats'
+    const showChat = !narrow || this.tab === 'conversation'
+    return html`<div class="page ${narrow ? 'narrow' : ''}" part="page" dir=${t.dir}>
+      ${narrow ? this.renderTabs() : nothing}
+      <section class="sidebar" id="panel-chats" part="sidebar" ?hidden=${!showList}
+        role=${narrow ? 'tabpanel' : nothing} aria-labelledby=${narrow ? 'tab-chats' : 'chats-heading'}>
+        ${this.renderSidebar()}
+      </section>
+      <section class="main" id="panel-conversation" part="main" ?hidden=${!showChat}
+        role=${narrow ? 'tabpanel' : nothing} aria-labelledby=${narrow ? 'tab-conversation' : nothing}
+        aria-label=${narrow ? nothing : t.t('conversation')}>
+        ${this.renderMain()}
+      </section>
+      ${this.renderDialog()}
+      <div class="toast" role="status" aria-live="polite">${this.notice}</div>
+    </div>`
+  }
+
+  private renderTabs() {
+    const t = this.i18n
+    const unread = this.list?.unreadTotal ?? 0
+    const tab = (id: Tab, label: string, extra: unknown = nothing) =>
+      html`<button type="button" role="tab" id="tab-${id}" aria-controls="panel-${id}"
+        aria-selected=${this.tab === id ? 'true' : 'false'} tabindex=${this.tab === id ? 0 : -1}
+        @click=${() => this.selectTab(id)}>${label}${extra}</button>`
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return
+      event.preventDefault()
+      this.selectTab(this.tab === 'chats' ? 'conversation' : 'chats')
+    }
+    return html`<div class="tabs" role="tablist" aria-label=${t.t('messages')} @keydown=${onKey}>
+      ${tab(
+        'chats',
+        t.t('chats'),
+        unread && this.tab !== 'chats'
+          ? html`<span class="badge" aria-hidden="true">${t.number(unread)}</span><span class="visually-hidden">${t.plural('unreadCount', unread)}</span>`
+          : nothing,
+      )}
+      ${tab('conversation', t.t('conversation'))}
+    </div>`
+  }
+
+  private renderSidebar() {
+    const t = this.i18n
+    const config = this.config!
+    const list = this.list
+    const searching = this.query.trim() !== ''
+    const filters: Array<[ListFilter, string]> = [['all', t.t('filterAll')]]
+    if (list?.kinds.includes('dm')) filters.push(['dm', t.t('filterDms')])
+    filters.push(['group', t.t('filterGroups')])
+    if (list?.kinds.includes('room')) filters.push(['room', t.t('filterRooms')])
+    const chats = list?.chats ?? []
+    return html`
+      <div class="side-head">
+        <h1 id="chats-heading">${t.t('chats')}</h1>
+        ${
+          config.enableRooms
+            ? html`<button type="button" class="icon-button wide browse" aria-label=${t.t('browseRooms')}
+                title=${t.t('browseRooms')} @click=${() => (this.dialog = 'rooms')}>${pageIcons.compass}</button>`
+            : nothing
+        }
+        <button type="button" class="icon-button new-chat" aria-label=${t.t('newChat')} title=${t.t('newChat')}
+          ?disabled=${!list} @click=${this.newChat}>${pageIcons.compose}</button>
+      </div>
+      <label class="search">
+        ${pageIcons.search}
+        <input type="search" part="search" aria-label=${t.t('searchAll')} placeholder=${t.t('searchPlaceholder')}
+          autocomplete="off" .value=${this.query} @input=${this.onSearchInput} @keydown=${this.onSearchKey} />
+      </label>
+      ${
+        filters.length > 2
+          ? html`<div class="filters" role="group" aria-label=${t.t('chatList')}>
+              ${filters.map(
+                ([
+                  filter,
+                  label,
+                ]) => html`<button type="button" aria-pressed=${list?.filter === filter ? 'true' : 'false'}
+                  @click=${() => this.setFilter(filter)}>${label}</button>`,
+              )}
+            </div>`
+          : nothing
+      }
+      <div class="scroll" @scroll=${this.onListScroll}>
+        ${searching ? html`<h2 class="section">${t.t('chats')}</h2>` : nothing}
+        ${renderChatList(chats, {
+          i18n: t,
+          viewerId: config.viewer!.id,
+          selectedId: this.selectedId,
+          reading: !this.narrow || this.tab === 'conversation',
+          open: (chat) => this.onChosen(chat),
+        })}
+        ${
+          list && !list.loading && chats.length === 0
+            ? html`<p class="quiet">${searching ? t.t('noResults') : t.t('noChats')}</p>`
+            : nothing
+        }
+        ${list?.loading ? html`<p class="quiet">${t.t('loading')}</p>` : nothing}
+        ${
+          list?.nextCursor && !list.loading
+            ? html`<div class="more"><button type="button" class="button secondary" @click=${() => list.loadMore()}>${t.t('loadMore')}</button></div>`
+            : nothing
+        }
+        ${
+          this.query.trim().length >= 2
+            ? html`<h2 class="section">${t.t('messages')}</h2>
+              ${renderResults(this.results, this.searching, {
+                i18n: t,
+                viewerId: config.viewer!.id,
+                openResult: (result) => this.onResult(result),
+              })}`
+            : nothing
+        }
+      </div>
+    `
+  }
+
+  private renderMain() {
+    const t = this.i18n
+    const chat = this.current
+    if (this.selectedId === null || !chat) {
+      return html`<div class="empty">
+        <span class="art">${icons.chat}</span>
+        <p>${this.selectedId === null ? t.t('chooseChat') : t.t('loading')}</p>
+      </div>`
+    }
+    return html`<palaver-chat-header .chat=${chat} .i18n=${t} .viewerId=${this.config?.viewer?.id ?? null}
+        title-length=${this.config?.limits.titleLength ?? 200} ?narrow=${this.narrow}
+        @palaver-back=${() => {
+          this.tab = 'chats'
+          void this.updateComplete.then(() => this.focusList())
+        }}
+        @palaver-rename=${this.rename}
+        @palaver-members=${() => {
+          this.membersTab = 'manage'
+          this.dialog = 'members'
+        }}
+        @palaver-leave=${() => (this.dialog = 'leave')}
+        @palaver-delete=${() => (this.dialog = 'delete')}></palaver-chat-header>
+      ${keyed(
+        chat.id,
+        html`<palaver-conversation part="conversation" chat-id=${chat.id} base-path=${this.runtime.basePath}
+          .chat=${chat} .i18n=${t} @palaver-gone=${this.onGone}></palaver-conversation>`,
+      )}`
+  }
+
+  private renderDialog() {
+    const t = this.i18n
+    const close = () => (this.dialog = null)
+    switch (this.dialog) {
+      case 'members':
+        return html`<palaver-members-dialog label=${t.t('members')} .i18n=${t} .chat=${this.current}
+          .client=${this.client} .viewerId=${this.config?.viewer?.id ?? null} tab=${this.membersTab}
+          @palaver-chat=${this.onMembersChanged} @palaver-close=${close}></palaver-members-dialog>`
+      case 'rooms':
+        return html`<palaver-rooms-dialog label=${t.t('browseRooms')} .i18n=${t} .client=${this.client}
+          @palaver-joined=${this.onJoined} @palaver-open=${this.onOpenRoom} @palaver-close=${close}></palaver-rooms-dialog>`
+      case 'leave':
+      case 'delete': {
+        const leave = this.dialog === 'leave'
+        const kind = this.dialog
+        return html`<palaver-confirm-dialog label=${leave ? t.t('leaveChat') : t.t('deleteChat')} .i18n=${t}
+          message=${leave ? t.t('leaveConfirm') : t.t('deleteChatConfirm')} action=${leave ? t.t('leave') : t.t('delete')}
+          ?danger=${!leave} @palaver-confirm=${() => this.drop(kind)} @palaver-close=${close}></palaver-confirm-dialog>`
+      }
+      default:
+        return nothing
+    }
+  }
+}
