@@ -202,24 +202,30 @@ async function unreadCounts(
   return new Map(rows.map((r) => [r.chat_id, Number(r.unread)]))
 }
 
+/**
+ * The newest message of each chat. One backward index step per chat (a subquery per chat row),
+ * never a scan of a chat's history: a room with 100,000 messages costs what a DM costs.
+ */
 async function lastMessagesOf(db: Db, chatIds: readonly number[], includeDeleted: boolean) {
-  const rows = await db
-    .selectFrom('palaver_messages as m')
-    .selectAll('m')
-    .where('m.chat_id', 'in', chatIds)
-    .where((eb) =>
-      eb(
-        'm.id',
-        '=',
-        eb
-          .selectFrom('palaver_messages as l')
-          .select((eb) => eb.fn.max('l.id').as('id'))
-          .whereRef('l.chat_id', '=', 'm.chat_id')
-          .$if(!includeDeleted, (q) => q.where('l.deleted_at', 'is', null)),
-      ),
+  if (chatIds.length === 0) return new Map<number, Message>()
+  const newest = await db
+    .selectFrom('palaver_chats as c')
+    .select((eb) =>
+      eb
+        .selectFrom('palaver_messages as l')
+        .select('l.id')
+        .whereRef('l.chat_id', '=', 'c.id')
+        .$if(!includeDeleted, (q) => q.where('l.deleted_at', 'is', null))
+        .orderBy('l.id', 'desc')
+        .limit(1)
+        .as('id'),
     )
+    .where('c.id', 'in', chatIds)
     .execute()
-  return new Map(rows.map((r) => [r.chat_id, r as Message]))
+  const ids = newest.map((r) => r.id).filter((id): id is number => id !== null)
+  if (ids.length === 0) return new Map<number, Message>()
+  const rows = await db.selectFrom('palaver_messages').selectAll().where('id', 'in', ids).execute()
+  return new Map(rows.map((r) => [r.chat_id, r]))
 }
 
 /** For each DM, the other person (a self-chat's peer is the viewer). */
