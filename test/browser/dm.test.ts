@@ -1,6 +1,15 @@
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, type Host, launchBrowser, openAs, openDm, send, startHost } from './harness.js'
+import {
+  chromiumAvailable,
+  eventually,
+  type Host,
+  launchBrowser,
+  openAs,
+  openDm,
+  send,
+  startHost,
+} from './harness.js'
 
 const transports = ['websocket', 'polling'] as const
 
@@ -24,14 +33,14 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
     try {
       const a = await openDm(alice.page)
       const b = await openDm(bob.page)
-      await expect.poll(() => a.toggle.textContent()).toContain('Message Bob Brown')
+      await eventually(() => a.toggle.textContent()).toContain('Message Bob Brown')
 
       // send and receive, both ways
       await send(a.composer, 'Hello Bob')
       await b.message('Hello Bob').waitFor()
       await send(b.composer, 'Hi Alice, how are you?')
       await a.message('Hi Alice, how are you?').waitFor()
-      await expect.poll(() => b.messages.count()).toBe(2)
+      await eventually(() => b.messages.count()).toBe(2)
 
       // typing shows on the other side
       await a.composer.pressSequentially('I am wri')
@@ -46,14 +55,14 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
       await b.message('Hi Alice').locator('.reaction', { hasText: '1' }).waitFor()
       await b.message('Hi Alice').locator('.reaction').click()
       await a.message('Hi Alice').locator('.reaction', { hasText: '2' }).waitFor()
-      await expect
-        .poll(() => a.message('Hi Alice').locator('.reaction').getAttribute('aria-pressed'))
-        .toBe('true')
+      await eventually(() => a.message('Hi Alice').locator('.reaction').getAttribute('aria-pressed')).toBe(
+        'true',
+      )
       await a.message('Hi Alice').locator('.reaction').click()
       await b.message('Hi Alice').locator('.reaction', { hasText: '1' }).waitFor()
-      await expect
-        .poll(() => b.message('Hi Alice').locator('.reaction').getAttribute('aria-label'))
-        .toContain('You')
+      await eventually(() => b.message('Hi Alice').locator('.reaction').getAttribute('aria-label')).toContain(
+        'You',
+      )
       // and Bob reacts to Alice's message
       await react(bob.page, b.message('Hello Bob'), '🎉')
       await a.message('Hello Bob').locator('.reaction', { hasText: '🎉' }).waitFor()
@@ -68,8 +77,8 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
       await remove(a.message('Hello Bob (edited by Alice)'))
       await b.root.locator('.message.deleted', { hasText: 'This message was deleted' }).waitFor()
       await remove(b.message('Hi Alice, all good here'))
-      await expect.poll(() => a.root.locator('.message.deleted').count()).toBe(2)
-      await expect.poll(() => b.root.locator('.message.deleted').count()).toBe(2)
+      await eventually(() => a.root.locator('.message.deleted').count()).toBe(2)
+      await eventually(() => b.root.locator('.message.deleted').count()).toBe(2)
     } finally {
       await alice.context.close()
       await bob.context.close()
@@ -82,14 +91,14 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
       const a = await openDm(alice.page)
       await send(a.composer, 'Are you there, Charlie?')
       await a.message('Are you there').waitFor()
-      await expect.poll(() => connectionState(alice.page)).toBe('open')
+      await eventually(() => connectionState(alice.page)).toBe('open')
       await a.composer.press('Escape')
       await a.panel.waitFor({ state: 'detached' })
-      await expect.poll(() => connectionState(alice.page)).toBe('closed')
+      await eventually(() => connectionState(alice.page)).toBe('closed')
       // Focus went back to the toggle.
-      await expect
-        .poll(() => alice.page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.className))
-        .toContain('toggle')
+      await eventually(() =>
+        alice.page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.className),
+      ).toContain('toggle')
 
       const chat = await host.call('charlie', 'POST', '/api/dms/', { userId: 'alice' })
       await host.call('charlie', 'POST', `/api/chats/${chat.id}/messages/`, { body: 'Yes, here!' })

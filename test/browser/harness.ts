@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
+import { expect } from 'vitest'
 import { createPalaver, type Palaver, type PalaverOptions, type RoomResolver } from '../../src/index.js'
 import { attachWebSocket, toNodeHandler } from '../../src/node/index.js'
 import { DEMO_USERS } from '../helpers/server.js'
@@ -254,4 +255,9 @@ export async function openDm(page: Page): Promise<ReturnType<typeof dmWidget>> {
 export async function send(composer: Locator, text: string): Promise<void> {
   await composer.fill(text)
   await composer.press('Enter')
+}
+
+/** expect.poll with room for a loaded machine (two browsers and servers per test file, files in parallel). */
+export function eventually<T>(fn: () => T | Promise<T>) {
+  return expect.poll(fn, { timeout: 10_000, interval: 50 })
 }

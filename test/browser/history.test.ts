@@ -1,6 +1,14 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, type Host, launchBrowser, openAs, openDm, startHost } from './harness.js'
+import {
+  chromiumAvailable,
+  eventually,
+  type Host,
+  launchBrowser,
+  openAs,
+  openDm,
+  startHost,
+} from './harness.js'
 
 const TOTAL = 10_000
 const MAX_NODES = 300
@@ -51,11 +59,9 @@ describe.skipIf(!chromiumAvailable)('a long history', () => {
           }`,
         )
         // The previous page arrives above it...
-        await expect
-          .poll(() => inLog<number>(page, '(log, messages) => Number(messages()[0].dataset.id)'), {
-            timeout: 8000,
-          })
-          .toBeLessThan(before.first)
+        await eventually(() =>
+          inLog<number>(page, '(log, messages) => Number(messages()[0].dataset.id)'),
+        ).toBeLessThan(before.first)
         await page.waitForFunction(
           `!document.querySelector('palaver-dm').shadowRoot.querySelector('palaver-conversation').store.busy`,
         )

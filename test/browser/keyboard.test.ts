@@ -1,6 +1,14 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, dmWidget, type Host, launchBrowser, openAs, startHost } from './harness.js'
+import {
+  chromiumAvailable,
+  dmWidget,
+  eventually,
+  type Host,
+  launchBrowser,
+  openAs,
+  startHost,
+} from './harness.js'
 
 /** What has focus, through the shadow roots. */
 const focused = (page: Page) =>
@@ -42,7 +50,7 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
 
       // Enter opens the panel with the focus in the message box.
       await keys.press('Enter')
-      await expect.poll(async () => (await focused(page)).label).toBe('Write a message')
+      await eventually(async () => (await focused(page)).label).toBe('Write a message')
 
       // Type and send with Enter; Shift+Enter would have been a new line.
       await keys.type('Hello by keyboard')
@@ -58,27 +66,27 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
 
       // Enter edits; Escape cancels and gives the focus back.
       await keys.press('Enter')
-      await expect.poll(async () => (await focused(page)).label).toBe('Edit your message')
+      await eventually(async () => (await focused(page)).label).toBe('Edit your message')
       await keys.press('Escape')
-      await expect.poll(async () => (await focused(page)).action).toBe('edit')
-      await expect.poll(() => dm.panel.isVisible()).toBe(true)
+      await eventually(async () => (await focused(page)).action).toBe('edit')
+      await eventually(() => dm.panel.isVisible()).toBe(true)
 
       // Enter again, type, Enter saves.
       await keys.press('Enter')
-      await expect.poll(async () => (await focused(page)).label).toBe('Edit your message')
+      await eventually(async () => (await focused(page)).label).toBe('Edit your message')
       await keys.type(' (edited)')
       await keys.press('Enter')
       await dm.message('Hello by keyboard (edited)').locator('.edited').waitFor()
-      await expect.poll(async () => (await focused(page)).action).toBe('edit')
+      await eventually(async () => (await focused(page)).action).toBe('edit')
 
       // React: the picker opens on its first emoji; Enter picks it.
       await keys.press('Shift+Tab')
       expect((await focused(page)).action).toBe('react')
       await keys.press('Enter')
-      await expect.poll(async () => (await focused(page)).label).toBe('React with 👍')
+      await eventually(async () => (await focused(page)).label).toBe('React with 👍')
       await keys.press('Enter')
       await dm.message('Hello by keyboard').locator('.reaction', { hasText: '👍' }).waitFor()
-      await expect.poll(async () => (await focused(page)).action).toBe('react')
+      await eventually(async () => (await focused(page)).action).toBe('react')
 
       // The reaction itself is a button: Tab reaches it, and it says who reacted.
       await keys.press('Shift+Tab')
@@ -92,12 +100,12 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
       await keys.press('Tab')
       expect((await focused(page)).action).toBe('delete')
       await keys.press('Enter')
-      await expect.poll(async () => (await focused(page)).action).toBe('cancel-delete')
+      await eventually(async () => (await focused(page)).action).toBe('cancel-delete')
       await keys.press('Tab')
       expect((await focused(page)).action).toBe('confirm-delete')
       await keys.press('Enter')
       await dm.root.locator('.message.deleted').waitFor()
-      await expect.poll(async () => (await focused(page)).label).toBe('Write a message')
+      await eventually(async () => (await focused(page)).label).toBe('Write a message')
 
       // Escape closes the panel and returns to the toggle.
       await keys.press('Escape')

@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   chromiumAvailable,
+  eventually,
   type Host,
   launchBrowser,
   openAs,
@@ -106,7 +107,7 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
       try {
         const dm = await openDm(alice.page)
         await dm.message('book the room').waitFor()
-        await expect.poll(() => dm.root.getAttribute('data-palaver-mode')).toBe(theme)
+        await eventually(() => dm.root.getAttribute('data-palaver-mode')).toBe(theme)
         await alice.page.waitForTimeout(300)
         await alice.page.screenshot({ path: join(screenshots, `dm-${theme}.png`) })
         expect(await seriousViolations(alice.page)).toEqual([])
@@ -150,7 +151,7 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
     try {
       const room = roomWidget(charlie.page)
       await room.message('Thanks Alice').waitFor()
-      await expect.poll(() => room.count.textContent()).toContain('3 أعضاء')
+      await eventually(() => room.count.textContent()).toContain('3 أعضاء')
       expect(await room.root.locator('.room').getAttribute('dir')).toBe('rtl')
       await charlie.page.waitForTimeout(300)
       await charlie.page.screenshot({ path: join(screenshots, 'room-arabic.png') })

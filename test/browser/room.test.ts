@@ -2,6 +2,7 @@ import type { Browser, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   chromiumAvailable,
+  eventually,
   type Host,
   launchBrowser,
   openAs,
@@ -32,14 +33,14 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
     try {
       const a = roomWidget(alice.page)
       const b = roomWidget(bob.page)
-      await expect.poll(() => a.count.textContent()).toContain('0 members')
-      await expect.poll(() => b.root.locator('h2').textContent()).toBe('Video 1')
+      await eventually(() => a.count.textContent()).toContain('0 members')
+      await eventually(() => b.root.locator('h2').textContent()).toBe('Video 1')
 
       // Alice joins: both see one member
       await a.join.click()
       await a.composer.waitFor()
-      await expect.poll(() => a.count.textContent()).toContain('1 member')
-      await expect.poll(() => b.count.textContent()).toContain('1 member')
+      await eventually(() => a.count.textContent()).toContain('1 member')
+      await eventually(() => b.count.textContent()).toContain('1 member')
 
       // Bob reads before joining: no composer, a Join button in its place, no reacting
       await send(a.composer, 'Welcome to the room')
@@ -65,8 +66,8 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       // Bob joins (the button under the conversation): two members for both, and he can post
       await b.root.locator('.readonly button').click()
       await b.composer.waitFor()
-      await expect.poll(() => a.count.textContent()).toContain('2 members')
-      await expect.poll(() => b.count.textContent()).toContain('2 members')
+      await eventually(() => a.count.textContent()).toContain('2 members')
+      await eventually(() => b.count.textContent()).toContain('2 members')
       await send(b.composer, 'Thanks, glad to be here')
       await a.message('glad to be here').waitFor()
       await b.message('Welcome').locator('.reaction').click()
@@ -75,9 +76,9 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       // Bob leaves: back to one, and back to reading only
       await b.leave.click()
       await b.join.waitFor()
-      await expect.poll(() => a.count.textContent()).toContain('1 member')
-      await expect.poll(() => b.count.textContent()).toContain('1 member')
-      await expect.poll(() => b.composer.count()).toBe(0)
+      await eventually(() => a.count.textContent()).toContain('1 member')
+      await eventually(() => b.count.textContent()).toContain('1 member')
+      await eventually(() => b.composer.count()).toBe(0)
       await send(a.composer, 'Bye Bob')
       await b.message('Bye Bob').waitFor()
     } finally {

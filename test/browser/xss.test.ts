@@ -1,6 +1,14 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, type Host, launchBrowser, openAs, openDm, startHost } from './harness.js'
+import {
+  chromiumAvailable,
+  eventually,
+  type Host,
+  launchBrowser,
+  openAs,
+  openDm,
+  startHost,
+} from './harness.js'
 
 const payloads = [
   '<img src=x onerror="window.__xss=1">',
@@ -31,7 +39,7 @@ describe.skipIf(!chromiumAvailable)('message bodies are text', () => {
     const alice = await openAs(browser, host, 'alice', '/host/dm/bob')
     try {
       const dm = await openDm(alice.page)
-      await expect.poll(() => dm.messages.count()).toBe(payloads.length)
+      await eventually(() => dm.messages.count()).toBe(payloads.length)
       const bodies = await dm.root.locator('.message .body').allTextContents()
       expect(bodies).toEqual(payloads)
       const bubbles = dm.root.locator('.message .bubble')

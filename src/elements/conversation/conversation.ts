@@ -12,6 +12,7 @@ import { resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { runtimeFor, whenOpen } from '../runtime.js'
 import { base, controls } from '../theme.js'
+import type { PalaverComposer } from './composer.js'
 import './composer.js'
 import { conversationStyles } from './conversation.styles.js'
 import { type MessageContext, type Placement, renderMessage, renderPending } from './message.js'
@@ -63,6 +64,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   declare announcement: string
   declare connectionState: ConnectionState
 
+  /** Put the focus in the message box once it is there (a panel that just opened). */
+  autofocusComposer = false
   /** The state behind the view (null until started). */
   store: ConversationStore | null = null
   private release: (() => void) | null = null
@@ -160,7 +163,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.store?.remove(message.id).then(
       () => {
         this.confirmingId = null
-        this.focusComposer()
+        void this.focusComposer()
       },
       (error: PalaverClientError) => this.showNotice(error.message),
     )
@@ -213,10 +216,14 @@ export class PalaverConversation extends LitElement implements MessageContext {
     else await this.store.jumpTo(messageId)
   }
 
-  focusComposer(): void {
-    const composer = this.renderRoot.querySelector<HTMLElement>('palaver-composer')
-    if (composer) composer.focus()
-    else this.renderRoot.querySelector<HTMLElement>('.log')?.focus()
+  /** Moves the focus to the message box (or to the list when there is none), once they are rendered. */
+  async focusComposer(): Promise<void> {
+    await this.updateComplete
+    const composer = this.renderRoot.querySelector<PalaverComposer>('palaver-composer')
+    if (composer) {
+      await composer.updateComplete
+      composer.focus()
+    } else this.renderRoot.querySelector<HTMLElement>('.log')?.focus()
   }
 
   // ---- lifecycle ----
@@ -267,6 +274,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
         chat: this.chat?.id === chatId ? this.chat : null,
       })
       this.store = store
+      this.requestUpdate()
       this.stick = this.startAround === null
       this.pendingScroll = this.startAround === null ? 'bottom' : 'highlight'
       if (this.startAround !== null) void store.jumpTo(this.startAround)
@@ -283,6 +291,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
           this.connectionState = state
         }),
       )
+      if (this.autofocusComposer) await this.focusComposer()
       await whenOpen(connection)
       if (generation !== this.generation) return
       await store.start()
@@ -392,7 +401,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.pendingScroll = 'bottom'
     if (store.hasNewer) void store.loadLatest()
     else this.requestUpdate()
-    this.focusComposer()
+    void this.focusComposer()
   }
 
   // ---- read receipts ----

@@ -1,7 +1,6 @@
 import { css, html, nothing, type PropertyValues } from 'lit'
 import type { ChatDetailView, PalaverClientError } from '../../client/index.js'
 import '../conversation/conversation.js'
-import type { PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { base, controls, tokens } from '../theme.js'
 import { PalaverWidget } from './widget.js'
@@ -190,7 +189,7 @@ export class PalaverDm extends PalaverWidget {
           ? html`<p class="state" role="alert">${this.error.code === 'not_found' || this.error.code === 'forbidden' ? t.t('notAvailable') : t.t('loadFailed')}</p>`
           : chat
             ? html`<palaver-conversation part="conversation" chat-id=${chat.id} base-path=${this.runtime.basePath}
-                .chat=${chat} .i18n=${t} @palaver-gone=${this.onGone}></palaver-conversation>`
+                .chat=${chat} .i18n=${t} .autofocusComposer=${true} @palaver-gone=${this.onGone}></palaver-conversation>`
             : html`<p class="state">${t.t('loading')}</p>`
       }
     </section>`
@@ -219,13 +218,7 @@ export class PalaverDm extends PalaverWidget {
     if (this.open) return this.close()
     this.open = true
     if (!this.chat) await this.loadChat()
-    await this.updateComplete
-    const conversation = this.renderRoot.querySelector<PalaverConversation>('palaver-conversation')
-    await conversation?.updateComplete
-    // The composer exists once the chat is loaded: wait a moment for it.
-    for (let i = 0; i < 40 && conversation && !conversation.store?.chat; i++) await sleep(25)
-    await conversation?.updateComplete
-    conversation?.focusComposer()
+    // The conversation puts the focus in its message box once it has one (autofocusComposer).
   }
 
   /** Opens the panel (the DM is created on first open, not on page load). */
@@ -252,5 +245,3 @@ export class PalaverDm extends PalaverWidget {
     void this.loadChat()
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -209,7 +209,7 @@ export class PalaverRoom extends PalaverWidget {
       await this.follow(await client.api.join(this.chat.id))
       await this.conversation()?.store?.refreshChat()
       await this.updateComplete
-      this.conversation()?.focusComposer()
+      await this.conversation()?.focusComposer()
     } catch (error) {
       this.error = error as PalaverClientError
     } finally {
