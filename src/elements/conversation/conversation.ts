@@ -22,6 +22,10 @@ type Item =
   | { key: string; kind: 'message'; message: MessageView; senderId: string; at: Date }
   | { key: string; kind: 'pending'; item: OutboxItem; senderId: string; at: Date }
 
+/** The parts a widget re-exports so that `palaver-dm::part(message)` reaches inside the conversation. */
+export const CONVERSATION_PARTS =
+  'list, message, own-message, other-message, pending-message, bubble, body, avatar, sender, status, reactions, reaction, picker, actions, jump, footer, typing, composer, composer-input, send'
+
 const GROUP_GAP_MS = 5 * 60_000
 const PREFETCH_PX = 600
 const BOTTOM_PX = 48
@@ -77,6 +81,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   private visible = false
   private observer: IntersectionObserver | null = null
   private noticeTimer: ReturnType<typeof setTimeout> | undefined
+  /** Messages that arrived below while the reader was scrolled up. */
+  private newBelow = 0
   private pendingScroll: 'bottom' | 'highlight' | null = null
   private startAround: number | null = null
   private readonly onVisibility = () => this.maybeMarkRead()
@@ -326,6 +332,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     // A zero-width space toggles so the same text twice is still announced.
     const mark = this.announcement.endsWith('\u200b') ? '' : '\u200b'
     this.announcement = t.t('announceMessage', { name, text }) + mark
+    if (!this.atBottom) this.newBelow++
     this.maybeMarkRead()
   }
 
@@ -334,6 +341,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!log) return
     this.atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < BOTTOM_PX
     this.stick = this.atBottom && !this.store?.hasNewer
+    if (this.stick) this.newBelow = 0
     this.checkEdges()
     this.maybeMarkRead()
     this.requestUpdate()
@@ -398,6 +406,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     const store = this.store
     if (!store) return
     this.stick = true
+    this.newBelow = 0
     this.pendingScroll = 'bottom'
     if (store.hasNewer) void store.loadLatest()
     else this.requestUpdate()
@@ -458,6 +467,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
       return html`<div class="log" role="log" aria-label=${t.t('messages')} tabindex="0">${this.renderCenter()}</div>`
     const items = this.items(store)
     const typing = store.typing
+    const unseen = store.unseen + this.newBelow
     return html`
       <div class="log" part="list" role="log" aria-live="off" aria-label=${store.chat?.title ?? t.t('messages')}
         tabindex="0" aria-busy=${store.busy ? 'true' : 'false'} @scroll=${this.onScroll}>
@@ -475,7 +485,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
         !this.atBottom || store.hasNewer
           ? html`<button type="button" class="jump" part="jump" @click=${this.jumpToLatest}>
               ${icons.arrowDown}
-              <span>${store.unseen > 0 ? t.plural('newMessages', store.unseen) : t.t('jumpToLatest')}</span>
+              <span>${unseen > 0 ? t.plural('newMessages', unseen) : t.t('jumpToLatest')}</span>
             </button>`
           : nothing
       }
@@ -491,6 +501,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
         ${
           store.canPost
             ? html`<palaver-composer
+                exportparts="composer, composer-input, send"
                 .i18n=${t}
                 max-length=${store.config.limits.messageLength}
                 @palaver-send=${this.onSend}

@@ -1,6 +1,6 @@
 import { css, html, nothing, type PropertyValues } from 'lit'
 import type { ChatDetailView, PalaverClientError } from '../../client/index.js'
-import '../conversation/conversation.js'
+import { CONVERSATION_PARTS } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { base, controls, tokens } from '../theme.js'
 import { PalaverWidget } from './widget.js'
@@ -188,7 +188,7 @@ export class PalaverDm extends PalaverWidget {
         this.error
           ? html`<p class="state" role="alert">${this.error.code === 'not_found' || this.error.code === 'forbidden' ? t.t('notAvailable') : t.t('loadFailed')}</p>`
           : chat
-            ? html`<palaver-conversation part="conversation" chat-id=${chat.id} base-path=${this.runtime.basePath}
+            ? html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath}
                 .chat=${chat} .i18n=${t} .autofocusComposer=${true} @palaver-gone=${this.onGone}></palaver-conversation>`
             : html`<p class="state">${t.t('loading')}</p>`
       }

@@ -1,7 +1,6 @@
 import { css, html, nothing, type PropertyValues } from 'lit'
 import type { ChatDetailView, Connection, PalaverClientError } from '../../client/index.js'
-import '../conversation/conversation.js'
-import type { PalaverConversation } from '../conversation/conversation.js'
+import { CONVERSATION_PARTS, type PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { base, controls, tokens } from '../theme.js'
 import { PalaverWidget } from './widget.js'
@@ -293,7 +292,7 @@ export class PalaverRoom extends PalaverWidget {
     if (!readable) {
       return html`<div class="closed">${icons.lock}<span>${t.t('joinToPost')}</span></div>`
     }
-    return html`<palaver-conversation part="conversation" chat-id=${chat.id} base-path=${this.runtime.basePath}
+    return html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath}
         .chat=${chat} .i18n=${t}>
         ${
           chat.role === null
