@@ -18,6 +18,8 @@ export function messagesPage(page: Page) {
     title: root.locator('palaver-chat-header h2'),
     subtitle: root.locator('palaver-chat-header [part="subtitle"]'),
     button: (name: string) => root.getByRole('button', { name, exact: true }),
+    /** The header's Members button (its name ends with the count). */
+    members: root.locator('palaver-chat-header').getByRole('button', { name: /^Members/ }),
     composer: conversation.getByRole('textbox', { name: 'Write a message' }),
     messages: conversation.locator('.message'),
     message: (text: string) =>
@@ -59,4 +61,51 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)`,
   )
   return (violations as AxeViolation[]).filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+interface Caller {
+  call<T = any>(user: string, method: string, path: string, body?: unknown): Promise<T>
+}
+
+/** A lived-in account for Alice: a busy group, two DMs (one unread), a room and a team chat with unread messages. */
+export async function seedShowcase(host: Caller): Promise<{ hikeId: number }> {
+  const say = (user: string, chatId: number, body: string) =>
+    host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+  const design = await host.call('erin', 'POST', '/api/chats/', {
+    title: 'Design team',
+    memberIds: ['alice'],
+  })
+  await say('erin', design.id, 'The new mockups are up in the shared folder')
+  const room = await host.call('charlie', 'POST', '/api/rooms/', {
+    contentType: 'video',
+    objectId: 'public-launch',
+  })
+  await host.call('charlie', 'POST', `/api/chats/${room.id}/join/`)
+  await host.call('alice', 'POST', `/api/chats/${room.id}/join/`)
+  await say('charlie', room.id, 'Great launch video, congrats everyone!')
+  await host.call('alice', 'POST', `/api/chats/${room.id}/mark-as-read/`, {})
+  const bob = await host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+  await say('bob', bob.id, 'Did you get the tickets for Friday?')
+  await say('alice', bob.id, 'Yes, two seats in row 5 🎟️')
+  const hike = await host.call('alice', 'POST', '/api/chats/', {
+    title: 'Weekend hike',
+    memberIds: ['bob', 'charlie', 'dana'],
+  })
+  await say('bob', hike.id, 'Who is in for Saturday? The forecast looks great ☀️')
+  await say('charlie', hike.id, 'I am! Which trail are we doing?')
+  const loop = await say(
+    'alice',
+    hike.id,
+    'Let’s do the ridge loop, about 14 km with a lunch stop at the lake.',
+  )
+  await say('dana', hike.id, 'Count me in. I will bring snacks 🥨')
+  await say('bob', hike.id, 'Meet at the station at 8:30?')
+  await host.call('dana', 'POST', `/api/messages/${(loop as { id: number }).id}/reactions/`, { emoji: '👍' })
+  await host.call('bob', 'POST', `/api/messages/${(loop as { id: number }).id}/reactions/`, { emoji: '👍' })
+  await host.call('alice', 'POST', `/api/chats/${hike.id}/mark-as-read/`, {})
+  const dana = await host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
+  await say('dana', dana.id, 'Could you look at my slides before Monday?')
+  await say('dana', dana.id, 'No rush, tomorrow is fine 🙂')
+  await say('erin', design.id, 'Feedback welcome before Thursday')
+  return { hikeId: hike.id }
 }

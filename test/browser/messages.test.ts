@@ -79,7 +79,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
       // Alice removes Bob (Members, Manage): the chat leaves Bob's list.
       await b.chat('Trip planning').click()
       await b.message('Bring boots').waitFor()
-      await a.button('Members').click()
+      await a.members.click()
       await a.dialog.getByRole('tab', { name: 'Manage' }).click()
       await a.dialog.getByText('Alice Anderson (you)').waitFor()
       await a.dialog.getByRole('button', { name: 'Remove Bob Brown' }).click()
@@ -148,7 +148,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
 
       // Erin is admin now: the Delete action appears, and the Members dialog says so.
       await e.button('Delete chat').waitFor()
-      await e.button('Members').click()
+      await e.members.click()
       await e.dialog.locator('.row', { hasText: 'Erin Evans (you)' }).getByText('Admin').waitFor()
       await erin.page.keyboard.press('Escape')
 

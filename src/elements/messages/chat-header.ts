@@ -158,6 +158,17 @@ export class PalaverChatHeader extends LitElement {
         font-weight: 600;
         font-size: 0.9em;
       }
+      .narrow .members {
+        padding: 0;
+        width: 38px !important;
+      }
+      .narrow .count {
+        display: none;
+      }
+      .narrow .avatar {
+        width: 36px;
+        height: 36px;
+      }
       .danger:hover:not(:disabled) {
         color: var(--palaver-danger);
       }
@@ -190,7 +201,7 @@ export class PalaverChatHeader extends LitElement {
             this.renaming
               ? html`<input aria-label=${t.t('renameChat')} title=${t.t('editHint')} .value=${title}
                   maxlength=${this.titleLength} @keydown=${this.onKey} @blur=${this.onBlur} />`
-              : html`<h2 id="chat-title" tabindex="-1" class=${canRename ? 'renamable' : ''}
+              : html`<h2 id="chat-title" tabindex="-1" dir="auto" class=${canRename ? 'renamable' : ''}
                   @click=${canRename ? this.startRename : nothing}>${title}</h2>
                 ${
                   canRename
@@ -205,8 +216,9 @@ export class PalaverChatHeader extends LitElement {
       <div class="actions" role="group" aria-label=${t.t('chatActions')}>
         ${
           chat.kind !== 'dm'
-            ? html`<button type="button" class="icon-button members" aria-label=${t.t('members')} title=${t.t('members')}
-                @click=${() => this.emit('palaver-members')}>${icons.users}<span aria-hidden="true">${t.number(chat.memberCount)}</span></button>`
+            ? html`<button type="button" class="icon-button members" title=${t.t('members')}
+                @click=${() => this.emit('palaver-members')}>${icons.users}<span class="visually-hidden">${t.t('members')}</span>
+                <span class="count">${t.number(chat.memberCount)}</span></button>`
             : nothing
         }
         ${

@@ -19,8 +19,7 @@ export interface ChatListEvents {
   removed: { chatId: number }
 }
 
-/** A page this short (the others were of a kind the page hides) is followed by the next one at once. */
-const MIN_PAGE = 10
+/** A page mostly of kinds the page hides is followed by the next one at once (a few times at most). */
 const MAX_ROUNDS = 5
 
 /**
@@ -112,8 +111,9 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     try {
       let next: string | null = cursor
       let added = 0
+      let wanted = 0
       // Pages of hidden kinds (only when the filter is "all" and the site hides some) are skipped over.
-      for (let round = 0; round < MAX_ROUNDS && (round === 0 || (added < MIN_PAGE && next)); round++) {
+      for (let round = 0; round < MAX_ROUNDS && (round === 0 || (added < wanted && next)); round++) {
         const page = await this.client.api.listChats({
           ...(next ? { cursor: next } : {}),
           ...(this.search ? { search: this.search } : {}),
@@ -123,6 +123,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         const fresh = page.chats.filter((chat) => this.kinds.includes(chat.kind) && !this.find(chat.id))
         this.chats = [...this.chats, ...fresh]
         added += fresh.length
+        wanted ||= Math.ceil(page.chats.length / 2)
         next = page.nextCursor
       }
       this.nextCursor = next

@@ -233,7 +233,7 @@ export abstract class PalaverDialog extends LitElement {
 
   private focusables(): HTMLElement[] {
     return [...this.renderRoot.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
-      (e) => e.getClientRects().length > 0,
+      (e) => e.tabIndex >= 0 && e.getClientRects().length > 0,
     )
   }
 

@@ -497,7 +497,7 @@ export class PalaverMessages extends PalaverWidget {
         })}
         ${
           list && !list.loading && chats.length === 0
-            ? html`<p class="quiet">${searching ? t.t('noResults') : t.t('noChats')}</p>`
+            ? html`<p class="quiet">${searching || list.filter !== 'all' ? t.t('noResults') : t.t('noChats')}</p>`
             : nothing
         }
         ${list?.loading ? html`<p class="quiet">${t.t('loading')}</p>` : nothing}
@@ -544,7 +544,7 @@ export class PalaverMessages extends PalaverWidget {
         @palaver-delete=${() => (this.dialog = 'delete')}></palaver-chat-header>
       ${keyed(
         chat.id,
-        html`<palaver-conversation part="conversation" chat-id=${chat.id} base-path=${this.runtime.basePath}
+        html`<palaver-conversation part="conversation" chat-id=${chat.id} base-path=${this.runtime.basePath} locale=${t.locale}
           .chat=${chat} .i18n=${t} @palaver-gone=${this.onGone}></palaver-conversation>`,
       )}`
   }

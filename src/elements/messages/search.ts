@@ -47,10 +47,10 @@ export function renderResults(
         <button type="button" class="result" part="search-result" data-message-id=${result.message.id}
           @click=${() => ctx.openResult(result)}>
           <span class="chat-line">
-            <span class="chat-title">${result.chat.title}</span>
+            <span class="chat-title" dir="auto">${result.chat.title}</span>
             <time class="chat-time" datetime=${result.message.createdAt}>${listTime(result.message.createdAt, t)}</time>
           </span>
-          <span class="snippet">${sender ? html`<span class="sender">${sender}: </span>` : nothing}${snippetParts(result.snippet)}</span>
+          <span class="snippet" dir="auto">${sender ? html`<span class="sender">${sender}: </span>` : nothing}${snippetParts(result.snippet)}</span>
         </button>
       </li>`
     })}

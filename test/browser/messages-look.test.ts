@@ -1,0 +1,197 @@
+import { mkdirSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { chromiumAvailable, type Host, launchBrowser, openAs, startHost } from './harness.js'
+import { focused, messagesPage, seedShowcase, seriousViolations } from './messages-helpers.js'
+
+const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname
+
+/** Presses Tab until `matches` says the focus arrived (at most `max` times); fails if it never does. */
+async function tabTo(page: Page, matches: (f: Awaited<ReturnType<typeof focused>>) => boolean, max = 40) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab')
+    const now = await focused(page)
+    if (matches(now)) return now
+  }
+  throw new Error('Tab never reached the control')
+}
+
+describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, small screens, look', () => {
+  let host: Host
+  let browser: Browser
+  let closeBrowser: () => Promise<void>
+
+  beforeAll(async () => {
+    host = await startHost({ transport: 'websocket' })
+    ;({ browser, close: closeBrowser } = await launchBrowser())
+    await seedShowcase(host)
+    mkdirSync(SHOTS, { recursive: true })
+  })
+  afterAll(async () => {
+    await closeBrowser?.()
+    await host?.close()
+  })
+
+  test('axe finds nothing serious in light and dark, with a conversation and with a dialog open; screenshots', async () => {
+    const alice = await openAs(browser, host, 'alice', '/messages/', { width: 1280, height: 800 })
+    const page = alice.page
+    try {
+      const m = messagesPage(page)
+      await m.chat('Weekend hike').click()
+      await m.message('Meet at the station').waitFor()
+      await m.chat('Dana').locator('.badge').waitFor()
+      await page.waitForTimeout(300)
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: `${SHOTS}messages-light.png` })
+
+      await page.evaluate(() => document.documentElement.classList.add('dark'))
+      await expect.poll(() => m.root.getAttribute('data-palaver-mode')).toBe('dark')
+      await page.waitForTimeout(200)
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: `${SHOTS}messages-dark.png` })
+
+      await m.members.click()
+      await m.dialog.getByText('Dana Díaz').waitFor()
+      expect(await seriousViolations(page)).toEqual([])
+      await page.keyboard.press('Escape')
+      await page.evaluate(() => document.documentElement.classList.remove('dark'))
+      await m.button('Browse rooms').click()
+      await m.dialog.getByRole('button', { name: /^Open / }).waitFor()
+      expect(await seriousViolations(page)).toEqual([])
+    } finally {
+      await alice.context.close()
+    }
+  })
+
+  test('keyboard only: new chat, the list, rename, members, a trapped dialog, confirm, and sending', async () => {
+    const bob = await openAs(browser, host, 'bob', '/messages/')
+    const page = bob.page
+    const keys = page.keyboard
+    try {
+      const m = messagesPage(page)
+      await m.chats.first().waitFor()
+
+      // New chat: the Members dialog opens with the focus in the people search.
+      await tabTo(page, (f) => f.label === 'New chat')
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).label).toContain('Search people')
+      await keys.type('dana')
+      await m.dialog.getByRole('button', { name: 'Add Dana Díaz' }).waitFor()
+      await tabTo(page, (f) => f.label === 'Add Dana Díaz', 3)
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).label).toContain('Search people')
+      // Tab stays inside the dialog, both ways.
+      for (let i = 0; i < 6; i++) {
+        await keys.press('Tab')
+        expect((await focused(page)).inDialog).toBe(true)
+      }
+      for (let i = 0; i < 6; i++) {
+        await keys.press('Shift+Tab')
+        expect((await focused(page)).inDialog).toBe(true)
+      }
+      // Escape closes it and gives the focus back to "New chat".
+      await keys.press('Escape')
+      await m.dialog.waitFor({ state: 'detached' })
+      expect((await focused(page)).label).toBe('New chat')
+
+      // The list is one Tab stop (the open chat); the arrows move, Enter opens.
+      const stop = await tabTo(page, (f) => f.className.includes('chat') && f.tag === 'button')
+      expect(stop.text).toContain('Untitled group')
+      const second = (await m.chats.nth(1).locator('.chat-title').textContent())!
+      await keys.press('ArrowDown')
+      expect((await focused(page)).text).toContain(second)
+      await keys.press('Enter')
+      await m.title.filter({ hasText: second }).waitFor()
+      expect(await m.current.locator('.chat-title').textContent()).toBe(second)
+      await keys.press('ArrowUp')
+      await keys.press('Enter')
+      await m.title.filter({ hasText: 'Untitled group' }).waitFor()
+
+      // Rename: Enter edits the title, Enter saves, the focus comes back.
+      await tabTo(page, (f) => f.label === 'Rename chat')
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).tag).toBe('input')
+      await keys.type('Keyboard club')
+      await keys.press('Enter')
+      await m.title.filter({ hasText: 'Keyboard club' }).waitFor()
+      await expect.poll(async () => (await focused(page)).label).toBe('Rename chat')
+
+      // Members: the dialog opens on Manage; Escape returns to the button.
+      await tabTo(page, (f) => f.text.startsWith('Members'), 3)
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).text).toBe('Manage')
+      await keys.press('ArrowLeft')
+      await expect.poll(async () => (await focused(page)).text).toBe('Add')
+      await keys.press('Escape')
+      await expect.poll(async () => (await focused(page)).text).toMatch(/^Members/)
+
+      // Delete asks first, Cancel has the focus; Escape cancels.
+      await tabTo(page, (f) => f.label === 'Delete chat', 3)
+      await keys.press('Enter')
+      await expect.poll(async () => (await focused(page)).text).toBe('Cancel')
+      await keys.press('Escape')
+      await expect.poll(async () => (await focused(page)).label).toBe('Delete chat')
+      await m.title.filter({ hasText: 'Keyboard club' }).waitFor()
+
+      // On to the message box, and send.
+      await tabTo(page, (f) => f.label === 'Write a message')
+      await keys.type('Sent without a mouse')
+      await keys.press('Enter')
+      await m.message('Sent without a mouse').waitFor()
+    } finally {
+      await bob.context.close()
+    }
+  })
+
+  test('390 px wide: two tabs; choosing a chat shows the conversation, Back returns to the list', async () => {
+    const alice = await openAs(browser, host, 'alice', '/messages/', { width: 390, height: 844 })
+    const page = alice.page
+    try {
+      const m = messagesPage(page)
+      const chatsTab = m.root.getByRole('tab', { name: 'Chats' })
+      const conversationTab = m.root.getByRole('tab', { name: 'Conversation' })
+      await m.chat('Weekend hike').waitFor()
+      expect(await chatsTab.getAttribute('aria-selected')).toBe('true')
+      expect(await m.root.locator('#panel-conversation').isVisible()).toBe(false)
+
+      await m.chat('Weekend hike').click()
+      await m.message('Meet at the station').waitFor()
+      expect(await conversationTab.getAttribute('aria-selected')).toBe('true')
+      expect(await m.root.locator('#panel-chats').isVisible()).toBe(false)
+      await page.mouse.move(0, 0)
+      await page.waitForTimeout(200)
+      await page.screenshot({ path: `${SHOTS}messages-mobile.png` })
+
+      await m.button('Back').click()
+      await m.chat('Weekend hike').waitFor()
+      expect(await chatsTab.getAttribute('aria-selected')).toBe('true')
+      // The tabs themselves switch too.
+      await conversationTab.click()
+      await m.message('Meet at the station').waitFor()
+      expect(await seriousViolations(page)).toEqual([])
+    } finally {
+      await alice.context.close()
+    }
+  })
+
+  test('Arabic: right to left, the list on the right', async () => {
+    const alice = await openAs(browser, host, 'alice', '/messages/', { width: 1280, height: 800 })
+    const page = alice.page
+    try {
+      const m = messagesPage(page)
+      await m.chats.first().waitFor()
+      await page.evaluate(() => document.querySelector('palaver-messages')!.setAttribute('locale', 'ar'))
+      await m.root.locator('.page[dir="rtl"]').waitFor()
+      await m.chat('Weekend hike').click()
+      await m.message('Meet at the station').waitFor()
+      const list = (await m.root.locator('#panel-chats').boundingBox())!
+      const main = (await m.root.locator('#panel-conversation').boundingBox())!
+      expect(list.x).toBeGreaterThan(main.x)
+      expect(await m.root.getByRole('button', { name: 'محادثة جديدة' }).count()).toBe(1)
+      await page.waitForTimeout(200)
+      await page.screenshot({ path: `${SHOTS}messages-arabic.png` })
+    } finally {
+      await alice.context.close()
+    }
+  })
+})
