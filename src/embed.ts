@@ -29,9 +29,14 @@ export class Embed {
     return `<script type="module" src="${escapeAttribute(`${this.options.basePath}/static/${file}`)}"></script>`
   }
 
-  /** The DM widget for a conversation with `userId` (for a profile page). */
-  dm(userId: string, options: EmbedOptions = {}): string {
-    return `${this.script()}<palaver-dm ${this.attributes({ 'user-id': userId, ...this.common(options) })}></palaver-dm>`
+  /** The DM widget for a conversation with `userId` (for a profile page); `userName` labels its button at once. */
+  dm(userId: string, options: EmbedOptions & { userName?: string } = {}): string {
+    const attributes = this.attributes({
+      'user-id': userId,
+      'user-name': options.userName,
+      ...this.common(options),
+    })
+    return `${this.script()}<palaver-dm ${attributes}></palaver-dm>`
   }
 
   /** The room widget of a content object. */

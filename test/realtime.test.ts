@@ -202,3 +202,30 @@ describe.each(databases)('presence on $name', (database) => {
     await bob.close()
   })
 })
+
+describe.each(databases)('delivery receipts on $name', (database) => {
+  let live: LiveServer
+  beforeAll(async () => {
+    live = await startLiveServer(database)
+  })
+  afterAll(() => live.close())
+
+  it('mark a message delivered once the recipient’s connection has it, before they open the chat', async () => {
+    const dm = await live.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+    const bob = await connectSocket(live, 'bob')
+    const alice = await connectSocket(live, 'alice')
+    const sent = await live.call('alice', 'POST', `/api/chats/${dm.body.id}/messages/`, {
+      body: 'did you get this?',
+    })
+    expect(sent.body.receipt.status).toBe('sent')
+    await alice.inbox.until('bob’s delivery receipt', () =>
+      alice.inbox
+        .of('receipt.updated')
+        .some((e) => e.data.userId === 'bob' && e.data.lastDeliveredMessageId === sent.body.id),
+    )
+    const seen = await live.call('alice', 'GET', `/api/messages/${sent.body.id}/`)
+    expect(seen.body.receipt.status).toBe('delivered')
+    await bob.close()
+    await alice.close()
+  })
+})

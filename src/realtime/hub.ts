@@ -1,6 +1,7 @@
 import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
+import { DeliveryMarks } from './delivered.js'
 import { type Frame, headCursor, prunedThrough, readAll, readVisible } from './log.js'
 import { Presence } from './presence.js'
 
@@ -21,12 +22,22 @@ export class Subscriber {
   queue: Frame[] | null = []
   closed = false
 
+  /** Told of each message handed to this subscriber, to record the delivery. */
+  onMessage: ((frame: Frame) => void) | undefined
+
   constructor(
     readonly userId: string,
     readonly sink: Sink,
     /** Live connections (WebSocket, SSE) make their user "online"; a long-poll is only a visit. */
     readonly streaming = true,
   ) {}
+
+  /** Hands one event to the transport (the only place that does). */
+  send(frame: Frame): void {
+    this.cursor = frame.cursor
+    this.sink.event(frame)
+    if (frame.type === 'message.created') this.onMessage?.(frame)
+  }
 
   deliver(frame: Frame): void {
     if (this.closed) return
@@ -36,8 +47,7 @@ export class Subscriber {
     }
     // Anything at or before the cursor was already sent: the client never sees an event twice.
     if (frame.cursor <= this.cursor) return
-    this.cursor = frame.cursor
-    this.sink.event(frame)
+    this.send(frame)
   }
 }
 
@@ -61,12 +71,14 @@ export class Hub {
   private tailing = false
   private tailAgain = false
   readonly presence: Presence
+  private readonly deliveries: DeliveryMarks
 
   constructor(
     private readonly ctx: Context,
     private readonly pollIntervalMs: number,
   ) {
     this.presence = new Presence(ctx.pubsub, (userId, online) => void this.routePresence(userId, online))
+    this.deliveries = new DeliveryMarks(ctx, 1000)
   }
 
   async start(): Promise<void> {
@@ -88,6 +100,7 @@ export class Hub {
     this.typingTimers.clear()
     // Let a tail in progress finish before the database goes away.
     while (this.tailing) await new Promise((resolve) => setTimeout(resolve, 5))
+    await this.deliveries.stop()
   }
 
   get connectionCount(): number {
@@ -102,6 +115,12 @@ export class Hub {
    */
   async connect(sub: Subscriber, after: number | null): Promise<void> {
     addTo(this.byUser, sub.userId, sub)
+    sub.onMessage = (frame) => {
+      // Members only: a reader of a public room is not a recipient.
+      if (frame.chatId !== null && frame.messageId !== null && sub.chats.has(frame.chatId)) {
+        this.deliveries.note(frame.chatId, sub.userId, frame.messageId)
+      }
+    }
     if (sub.streaming) this.presence.connected(sub.userId)
     try {
       const chats = await this.ctx.db
@@ -181,10 +200,7 @@ export class Hub {
   private async replay(sub: Subscriber): Promise<void> {
     for (;;) {
       const frames = await readVisible(this.ctx.db, sub.userId, sub.cursor, CATCH_UP_PAGE, [...sub.watching])
-      for (const frame of frames) {
-        sub.cursor = frame.cursor
-        sub.sink.event(frame)
-      }
+      for (const frame of frames) sub.send(frame)
       if (frames.length < CATCH_UP_PAGE) return
     }
   }

@@ -6,22 +6,25 @@ export interface Frame {
   cursor: number
   chatId: number | null
   userId: string | null
+  /** The message a message event is about. */
+  messageId: number | null
   type: string
   /** The JSON text sent over every transport. */
   json: string
 }
 
 export const toFrame = (
-  row: Pick<EventRow, 'cursor' | 'chat_id' | 'user_id' | 'type' | 'payload'>,
+  row: Pick<EventRow, 'cursor' | 'chat_id' | 'user_id' | 'message_id' | 'type' | 'payload'>,
 ): Frame => ({
   cursor: row.cursor,
   chatId: row.chat_id,
   userId: row.user_id,
+  messageId: row.message_id,
   type: row.type,
   json: `{"cursor":${row.cursor},"type":${JSON.stringify(row.type)},"chatId":${row.chat_id ?? 'null'},"data":${row.payload}}`,
 })
 
-const columns = ['cursor', 'chat_id', 'user_id', 'type', 'payload'] as const
+const columns = ['cursor', 'chat_id', 'user_id', 'message_id', 'type', 'payload'] as const
 
 /** The newest cursor committed so far: where a client that asks for "from now" starts. */
 export async function headCursor(db: Kysely<DatabaseSchema>): Promise<number> {
