@@ -1,0 +1,74 @@
+/**
+ * Statistics a process under measurement reports over its IPC channel: CPU time, memory and
+ * event-loop delay. Used by the servers under test and by the load-generator workers alike.
+ */
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import type { IpcReply, IpcRequest, ProcessStats, ServerCommand } from './shared.js'
+
+const delay = monitorEventLoopDelay({ resolution: 10 })
+delay.enable()
+
+/** Snapshot; the event-loop delay histogram restarts, so each call covers the time since the previous one. */
+export function processStats(options: { gc?: boolean } = {}): ProcessStats {
+  if (options.gc) {
+    const gc = (globalThis as { gc?: () => void }).gc
+    // Twice: the first pass may leave finalizers whose memory the second frees.
+    gc?.()
+    gc?.()
+  }
+  const cpu = process.cpuUsage()
+  const memory = process.memoryUsage()
+  const stats: ProcessStats = {
+    cpuMicros: cpu.user + cpu.system,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    external: memory.external,
+    eldP50: delay.percentile(50) / 1e6,
+    eldP99: delay.percentile(99) / 1e6,
+    eldMax: delay.max / 1e6,
+  }
+  delay.reset()
+  return stats
+}
+
+/**
+ * For a server under test: answers `stats` requests from the coordinator, reports READY with the
+ * port, and leaves when the coordinator goes away (so no server outlives an interrupted run).
+ */
+export function serveStats(port: number, connections: () => number): void {
+  let session: Session | undefined
+  const handle = async (message: ServerCommand): Promise<unknown> => {
+    if (message.cmd === 'stats')
+      return { ...processStats({ gc: message.gc === true }), connections: connections() }
+    // A CPU profile of just the measured window (--cpu-prof would also hold start-up and set-up).
+    if (message.cmd === 'profile-start') {
+      session = new Session()
+      session.connect()
+      await session.post('Profiler.enable')
+      await session.post('Profiler.setSamplingInterval', { interval: 250 })
+      await session.post('Profiler.start')
+      return null
+    }
+    if (message.cmd === 'profile-stop' && session) {
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync(message.file, JSON.stringify(profile))
+      session.disconnect()
+      session = undefined
+    }
+    return null
+  }
+  process.on('message', (message: IpcRequest<ServerCommand>) => {
+    if (!message || typeof message.rid !== 'number') return
+    handle(message).then(
+      (result) => process.send?.({ rid: message.rid, ok: true, result } satisfies IpcReply),
+      (error: unknown) =>
+        process.send?.({ rid: message.rid, ok: false, error: String(error) } satisfies IpcReply),
+    )
+  })
+  process.on('disconnect', () => process.exit(0))
+  // A clean exit on SIGTERM writes the --cpu-prof profile (Palaver's server has its own handler).
+  if (process.listenerCount('SIGTERM') === 0) process.on('SIGTERM', () => process.exit(0))
+  process.send?.({ ready: port })
+}
