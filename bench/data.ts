@@ -3,12 +3,15 @@
  * generated data set (1,000,000 messages, 10,000 chats, 2,000 users; `--quick`: 50,000 messages),
  * through Palaver's web-standard handler, on SQLite and on PostgreSQL.
  *
- *   npm run bench                       full data set, both databases
- *   npm run bench -- --quick            small data set, well under two minutes (report in bench/.cache/results)
- *   npm run bench -- --fresh            regenerate the cached data
- *   npm run bench -- --db=sqlite        one database only (sqlite | postgres)
- *   npm run bench -- --iterations=300 --warmup=30 --no-profile   (--quick defaults to 100 and 10)
- *   npm run bench -- --max-wait=10      before each scenario, wait up to 10 min for the load average to drop
+ *   npx tsx bench/data.ts                 full data set, both databases
+ *   npx tsx bench/data.ts --quick         small data set, well under two minutes (report in bench/.cache/results)
+ *   npx tsx bench/data.ts --fresh         regenerate the cached data
+ *   npx tsx bench/data.ts --db=sqlite     one database only (sqlite | postgres)
+ *   npx tsx bench/data.ts --iterations=300 --warmup=30 --no-profile   (--quick: 100 and 10)
+ *   npx tsx bench/data.ts --max-wait=10   before each scenario, wait up to 10 min for the load to drop
+ *
+ * `npm run bench` (bench/run.ts) runs the realtime benchmark and then this one, passing these options
+ * on; `npm run bench -- --only=data …` runs this one alone.
  *
  * Generated data is cached: SQLite in bench/.cache/, PostgreSQL in the schema `palaver_bench`
  * (`palaver_bench_quick` for --quick). It is regenerated when the generator, the data-set size or
@@ -78,9 +81,12 @@ for (const d of databases) if (d !== 'sqlite' && d !== 'postgres') throw new Err
 const POSTGRES_URL = process.env.PALAVER_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
 const PG_SCHEMA = args.quick ? 'palaver_bench_quick' : 'palaver_bench'
 const SQLITE_FILE = here(`./.cache/data-${config.name}.sqlite`)
-const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
-  ' ',
-)
+// What ran, exactly: this script and its arguments (`npm run bench` reaches it through bench/run.ts).
+const command = [
+  'tsx bench/data.ts',
+  ...process.argv.slice(2),
+  ...(process.env.npm_lifecycle_event ? [`(via npm run ${process.env.npm_lifecycle_event})`] : []),
+].join(' ')
 
 const seconds = (since: number) => (performance.now() - since) / 1000
 
