@@ -52,5 +52,5 @@ describe.each(databases.slice(0, 1))('a client that stops reading ($name)', (dat
     expect(ids).toEqual(sent)
     await resumed.close()
     await healthy.close()
-  })
+  }, 120_000)
 })
