@@ -94,6 +94,9 @@ export class PalaverChatHeader extends LitElement {
         text-overflow: ellipsis;
         white-space: nowrap;
       }
+      h2 {
+        unicode-bidi: plaintext;
+      }
       h2.renamable {
         cursor: text;
       }
@@ -201,7 +204,7 @@ export class PalaverChatHeader extends LitElement {
             this.renaming
               ? html`<input aria-label=${t.t('renameChat')} title=${t.t('editHint')} .value=${title}
                   maxlength=${this.titleLength} @keydown=${this.onKey} @blur=${this.onBlur} />`
-              : html`<h2 id="chat-title" tabindex="-1" dir="auto" class=${canRename ? 'renamable' : ''}
+              : html`<h2 id="chat-title" tabindex="-1" class=${canRename ? 'renamable' : ''}
                   @click=${canRename ? this.startRename : nothing}>${title}</h2>
                 ${
                   canRename

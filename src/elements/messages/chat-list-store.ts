@@ -41,6 +41,10 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   private offs: Array<() => void> = []
   private refreshing = new Map<number, Promise<void>>()
   private viewer: string | null = null
+  /** Chats this list does not show (a hidden kind, filtered out): their messages need no request. */
+  private skipped = new Set<number>()
+  /** How often events changed each chat (a refresh they overtook is repeated). */
+  private changes = new Map<number, number>()
 
   constructor(
     private readonly client: PalaverClient,
@@ -95,6 +99,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   reload(): Promise<void> {
     this.chats = []
     this.nextCursor = null
+    this.skipped.clear()
     return this.fetch(null)
   }
 
@@ -140,7 +145,10 @@ export class ChatListStore extends Emitter<ChatListEvents> {
 
   /** Puts a chat the viewer now has (created, joined) into the list. */
   upsert(chat: ChatView): void {
-    if (!this.shows(chat) && !this.find(chat.id)) return
+    if (!this.shows(chat) && !this.find(chat.id)) {
+      this.skipped.add(chat.id)
+      return
+    }
     const others = this.chats.filter((c) => c.id !== chat.id)
     const at = others.findIndex((c) => newerFirst(chat, c) < 0)
     this.chats = at === -1 ? [...others, chat] : [...others.slice(0, at), chat, ...others.slice(at)]
@@ -154,14 +162,19 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     this.emit('removed', { chatId })
   }
 
-  /** Fetches one chat again (its title, unread count, role…); one request at a time per chat. */
+  /**
+   * Fetches one chat again (its title, unread count, role…), one request at a time per chat. An
+   * answer that events overtook (the chat changed while it was on its way) is fetched once more.
+   */
   refresh(chatId: number): Promise<void> {
     const running = this.refreshing.get(chatId)
     if (running) return running
+    const seen = this.changes.get(chatId) ?? 0
     const request = this.client.api
       .getChat(chatId)
       .then(
         (chat) => {
+          if ((this.changes.get(chatId) ?? 0) !== seen) return 'again'
           if (chat.role === null) this.remove(chatId)
           else this.upsert(chat)
         },
@@ -169,7 +182,10 @@ export class ChatListStore extends Emitter<ChatListEvents> {
           if (asClientError(error).code === 'not_found') this.remove(chatId)
         },
       )
-      .finally(() => this.refreshing.delete(chatId))
+      .then((outcome) => {
+        this.refreshing.delete(chatId)
+        if (outcome === 'again') return this.refresh(chatId)
+      })
     this.refreshing.set(chatId, request)
     return request
   }
@@ -192,6 +208,8 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         if (userId !== this.viewer) return
         const chat = this.find(chatId)
         if (!chat) return
+        // Delivered, not read further: nothing changes here.
+        if (lastReadMessageId <= chat.lastReadMessageId) return
         // Read to the end: nothing is unread. Read part of the way: only the server knows how much is left.
         if (lastReadMessageId >= (chat.lastMessage?.id ?? 0))
           this.patch(chatId, (c) => ({ ...c, unreadCount: 0, lastReadMessageId }))
@@ -221,11 +239,12 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     const chat = this.find(message.chatId)
     if (!chat) {
       // A chat beyond the pages loaded so far (or new to the viewer) comes to the top.
-      void this.refresh(message.chatId)
+      if (!this.skipped.has(message.chatId)) void this.refresh(message.chatId)
       return
     }
     if (chat.lastMessage && chat.lastMessage.id >= message.id) return
     const own = message.senderId === this.viewer
+    this.changes.set(chat.id, (this.changes.get(chat.id) ?? 0) + 1)
     this.upsert({
       ...chat,
       lastMessage: preview(message),
@@ -235,6 +254,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   }
 
   private patch(chatId: number, change: (chat: ChatView) => ChatView): void {
+    this.changes.set(chatId, (this.changes.get(chatId) ?? 0) + 1)
     let changed = false
     this.chats = this.chats.map((chat) => {
       if (chat.id !== chatId) return chat

@@ -85,11 +85,11 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
           ${chatAvatar(chat, title)}
           <span class="chat-main">
             <span class="chat-line">
-              <span class="chat-title" dir="auto">${title}</span>
+              <span class="chat-title">${title}</span>
               <time class="chat-time" datetime=${chat.lastActivityAt}>${listTime(chat.lastActivityAt, t)}</time>
             </span>
             <span class="chat-line">
-              <span class="chat-preview" dir="auto">${preview(chat, t, ctx.viewerId)}</span>
+              <span class="chat-preview">${preview(chat, t, ctx.viewerId)}</span>
               ${
                 unread
                   ? html`<span class="badge" part="unread" aria-hidden="true">${t.number(unread)}</span>

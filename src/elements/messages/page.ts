@@ -1,12 +1,6 @@
 import { html, nothing, type PropertyValues } from 'lit'
 import { keyed } from 'lit/directives/keyed.js'
-import type {
-  ChatDetailView,
-  ChatView,
-  PalaverClient,
-  PalaverEvent,
-  SearchResultView,
-} from '../../client/index.js'
+import type { ChatDetailView, PalaverClient, PalaverEvent } from '../../client/index.js'
 import '../conversation/conversation.js'
 import type { PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
@@ -14,10 +8,9 @@ import { whenOpen } from '../runtime.js'
 import { base, controls, tokens } from '../theme.js'
 import { PalaverWidget } from '../widgets/widget.js'
 import type { PalaverChatHeader } from './chat-header.js'
-import { renderChatList } from './chat-list.js'
-import { ChatListStore, type ListFilter } from './chat-list-store.js'
-import { pageIcons } from './icons.js'
-import { renderResults } from './search.js'
+import { ChatListStore } from './chat-list-store.js'
+import { MessageSearch } from './search.js'
+import { fillList, renderSidebar } from './sidebar.js'
 import { avatarStyles, pageStyles } from './styles.js'
 
 type Tab = 'chats' | 'conversation'
@@ -25,8 +18,6 @@ type Dialog = 'members' | 'rooms' | 'leave' | 'delete'
 
 /** Narrower than this, the list and the conversation become two tabs. */
 const NARROW_PX = 720
-const SEARCH_DELAY_MS = 250
-const LOAD_MORE_PX = 240
 
 /**
  * The full messages page: `<palaver-messages base-path="/messages">`. The viewer's chats (live,
@@ -41,9 +32,6 @@ export class PalaverMessages extends PalaverWidget {
     current: { state: true },
     tab: { state: true },
     narrow: { state: true },
-    query: { state: true },
-    results: { state: true },
-    searching: { state: true },
     dialog: { state: true },
     membersTab: { state: true },
     notice: { state: true },
@@ -55,9 +43,6 @@ export class PalaverMessages extends PalaverWidget {
   declare current: ChatDetailView | null
   declare tab: Tab
   declare narrow: boolean
-  declare query: string
-  declare results: SearchResultView[] | null
-  declare searching: boolean
   declare dialog: Dialog | null
   declare membersTab: 'add' | 'manage'
   declare notice: string
@@ -68,8 +53,12 @@ export class PalaverMessages extends PalaverWidget {
   private offs: Array<() => void> = []
   private generation = 0
   private opens = 0
-  private searches = 0
-  private searchTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly search = new MessageSearch({
+    search: async (q) => (await this.client!.api.searchMessages({ q, limit: 20 })).results,
+    onQuery: (q) => void this.list?.setQuery(q),
+    onChange: () => this.requestUpdate(),
+    onError: (error) => this.say(error.message),
+  })
   private noticeTimer: ReturnType<typeof setTimeout> | undefined
   private pendingJump: number | null = null
   /** The chat the viewer is leaving or deleting themself (its removal is no surprise). */
@@ -84,9 +73,6 @@ export class PalaverMessages extends PalaverWidget {
     this.current = null
     this.tab = 'chats'
     this.narrow = false
-    this.query = ''
-    this.results = null
-    this.searching = false
     this.dialog = null
     this.membersTab = 'manage'
     this.notice = ''
@@ -94,6 +80,8 @@ export class PalaverMessages extends PalaverWidget {
 
   override connectedCallback(): void {
     super.connectedCallback()
+    // A first guess before the element is measured, so a phone does not see the wide layout flash by.
+    if (!this.hasUpdated) this.narrow = window.innerWidth < NARROW_PX
     this.resize.observe(this)
     if (this.config?.viewer && !this.list) void this.start()
   }
@@ -111,7 +99,7 @@ export class PalaverMessages extends PalaverWidget {
 
   protected override updated(): void {
     this.applyJump()
-    this.fillList()
+    fillList(this.renderRoot.querySelector<HTMLElement>('.scroll'), this.list)
   }
 
   // ---- starting and stopping ----
@@ -197,14 +185,6 @@ export class PalaverMessages extends PalaverWidget {
       history.replaceState(history.state, '', location.pathname + location.search)
   }
 
-  private onChosen(chat: ChatView): void {
-    void this.openChat(chat.id, { focus: true })
-  }
-
-  private onResult(result: SearchResultView): void {
-    void this.openChat(result.chat.id, { jump: result.message.id, focus: true })
-  }
-
   /** The open chat's members, title or permissions changed: fetch it again. */
   private onEvent(event: PalaverEvent): void {
     const chat = this.current
@@ -223,7 +203,7 @@ export class PalaverMessages extends PalaverWidget {
 
   private onRemoved(chatId: number): void {
     if (chatId !== this.selectedId) return
-    // A room stays readable after leaving it; any other chat is gone for the viewer.
+    // Removed by someone else (or deleted): say why the conversation closed.
     const expected = this.dropping === chatId
     this.closeChat()
     if (!expected) this.say(this.i18n.t('notAvailable'))
@@ -298,65 +278,6 @@ export class PalaverMessages extends PalaverWidget {
     void this.openChat(event.detail, { focus: true })
   }
 
-  // ---- search and filters ----
-
-  private onSearchInput(event: Event): void {
-    this.query = (event.target as HTMLInputElement).value
-    clearTimeout(this.searchTimer)
-    this.searchTimer = setTimeout(() => this.search(), SEARCH_DELAY_MS)
-  }
-
-  private onSearchKey(event: KeyboardEvent): void {
-    if (event.key !== 'Escape' || !this.query) return
-    event.preventDefault()
-    ;(event.target as HTMLInputElement).value = ''
-    this.query = ''
-    clearTimeout(this.searchTimer)
-    this.search()
-  }
-
-  private search(): void {
-    const q = this.query.trim()
-    void this.list?.setQuery(q)
-    const search = ++this.searches
-    if (q.length < 2) {
-      this.results = null
-      this.searching = false
-      return
-    }
-    this.searching = true
-    this.client!.api.searchMessages({ q, limit: 20 }).then(
-      ({ results }) => {
-        if (search !== this.searches) return
-        this.results = results
-        this.searching = false
-      },
-      (error: Error) => {
-        if (search !== this.searches) return
-        this.searching = false
-        this.say(error.message)
-      },
-    )
-  }
-
-  private setFilter(filter: ListFilter): void {
-    void this.list?.setQuery(this.list.search, filter)
-  }
-
-  private onListScroll(event: Event): void {
-    const scroller = event.currentTarget as HTMLElement
-    if (scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < LOAD_MORE_PX)
-      void this.list?.loadMore()
-  }
-
-  /** A first page that does not fill the list's height is followed by the next one. */
-  private fillList(): void {
-    const scroller = this.renderRoot.querySelector<HTMLElement>('.scroll')
-    const list = this.list
-    if (!scroller || !list?.nextCursor || list.loading || list.error) return
-    if (scroller.scrollHeight - scroller.clientHeight < LOAD_MORE_PX) void list.loadMore()
-  }
-
   // ---- focus and notices ----
 
   private conversation(): PalaverConversation | null {
@@ -410,7 +331,19 @@ export class PalaverMessages extends PalaverWidget {
       ${narrow ? this.renderTabs() : nothing}
       <section class="sidebar" id="panel-chats" part="sidebar" ?hidden=${!showList}
         role=${narrow ? 'tabpanel' : nothing} aria-labelledby=${narrow ? 'tab-chats' : 'chats-heading'}>
-        ${this.renderSidebar()}
+        ${renderSidebar({
+          i18n: t,
+          config,
+          list: this.list,
+          search: this.search,
+          selectedId: this.selectedId,
+          reading: showChat,
+          newChat: () => void this.newChat(),
+          browseRooms: () => (this.dialog = 'rooms'),
+          choose: (chat) => void this.openChat(chat.id, { focus: true }),
+          openResult: (result) =>
+            void this.openChat(result.chat.id, { jump: result.message.id, focus: true }),
+        })}
       </section>
       <section class="main" id="panel-conversation" part="main" ?hidden=${!showChat}
         role=${narrow ? 'tabpanel' : nothing} aria-labelledby=${narrow ? 'tab-conversation' : nothing}
@@ -418,7 +351,9 @@ export class PalaverMessages extends PalaverWidget {
         ${this.renderMain()}
       </section>
       ${this.renderDialog()}
-      <div class="toast" role="status" aria-live="polite">${this.notice}</div>
+      <div class="toasts" role="status" aria-live="polite">
+        ${this.notice ? html`<div class="toast">${this.notice}</div>` : nothing}
+      </div>
     </div>`
   }
 
@@ -444,80 +379,6 @@ export class PalaverMessages extends PalaverWidget {
       )}
       ${tab('conversation', t.t('conversation'))}
     </div>`
-  }
-
-  private renderSidebar() {
-    const t = this.i18n
-    const config = this.config!
-    const list = this.list
-    const searching = this.query.trim() !== ''
-    const filters: Array<[ListFilter, string]> = [['all', t.t('filterAll')]]
-    if (list?.kinds.includes('dm')) filters.push(['dm', t.t('filterDms')])
-    filters.push(['group', t.t('filterGroups')])
-    if (list?.kinds.includes('room')) filters.push(['room', t.t('filterRooms')])
-    const chats = list?.chats ?? []
-    return html`
-      <div class="side-head">
-        <h1 id="chats-heading">${t.t('chats')}</h1>
-        ${
-          config.enableRooms
-            ? html`<button type="button" class="icon-button wide browse" aria-label=${t.t('browseRooms')}
-                title=${t.t('browseRooms')} @click=${() => (this.dialog = 'rooms')}>${pageIcons.compass}</button>`
-            : nothing
-        }
-        <button type="button" class="icon-button new-chat" aria-label=${t.t('newChat')} title=${t.t('newChat')}
-          ?disabled=${!list} @click=${this.newChat}>${pageIcons.compose}</button>
-      </div>
-      <label class="search">
-        ${pageIcons.search}
-        <input type="search" part="search" aria-label=${t.t('searchAll')} placeholder=${t.t('searchPlaceholder')}
-          autocomplete="off" .value=${this.query} @input=${this.onSearchInput} @keydown=${this.onSearchKey} />
-      </label>
-      ${
-        filters.length > 2
-          ? html`<div class="filters" role="group" aria-label=${t.t('chatList')}>
-              ${filters.map(
-                ([
-                  filter,
-                  label,
-                ]) => html`<button type="button" aria-pressed=${list?.filter === filter ? 'true' : 'false'}
-                  @click=${() => this.setFilter(filter)}>${label}</button>`,
-              )}
-            </div>`
-          : nothing
-      }
-      <div class="scroll" @scroll=${this.onListScroll}>
-        ${searching ? html`<h2 class="section">${t.t('chats')}</h2>` : nothing}
-        ${renderChatList(chats, {
-          i18n: t,
-          viewerId: config.viewer!.id,
-          selectedId: this.selectedId,
-          reading: !this.narrow || this.tab === 'conversation',
-          open: (chat) => this.onChosen(chat),
-        })}
-        ${
-          list && !list.loading && chats.length === 0
-            ? html`<p class="quiet">${searching || list.filter !== 'all' ? t.t('noResults') : t.t('noChats')}</p>`
-            : nothing
-        }
-        ${list?.loading ? html`<p class="quiet">${t.t('loading')}</p>` : nothing}
-        ${
-          list?.nextCursor && !list.loading
-            ? html`<div class="more"><button type="button" class="button secondary" @click=${() => list.loadMore()}>${t.t('loadMore')}</button></div>`
-            : nothing
-        }
-        ${
-          this.query.trim().length >= 2
-            ? html`<h2 class="section">${t.t('messages')}</h2>
-              ${renderResults(this.results, this.searching, {
-                i18n: t,
-                viewerId: config.viewer!.id,
-                openResult: (result) => this.onResult(result),
-              })}`
-            : nothing
-        }
-      </div>
-    `
   }
 
   private renderMain() {

@@ -47,12 +47,76 @@ export function renderResults(
         <button type="button" class="result" part="search-result" data-message-id=${result.message.id}
           @click=${() => ctx.openResult(result)}>
           <span class="chat-line">
-            <span class="chat-title" dir="auto">${result.chat.title}</span>
+            <span class="chat-title">${result.chat.title}</span>
             <time class="chat-time" datetime=${result.message.createdAt}>${listTime(result.message.createdAt, t)}</time>
           </span>
-          <span class="snippet" dir="auto">${sender ? html`<span class="sender">${sender}: </span>` : nothing}${snippetParts(result.snippet)}</span>
+          <span class="snippet">${sender ? html`<span class="sender">${sender}: </span>` : nothing}${snippetParts(result.snippet)}</span>
         </button>
       </li>`
     })}
   </ul>`
+}
+
+const SEARCH_DELAY_MS = 250
+
+/**
+ * The search box's state: what is typed, and (from two characters, a moment after the typing stops)
+ * the message results. `onQuery` hears each settled query (the chat list filters by it too).
+ */
+export class MessageSearch {
+  query = ''
+  results: SearchResultView[] | null = null
+  busy = false
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private searches = 0
+
+  constructor(
+    private readonly options: {
+      search(q: string): Promise<SearchResultView[]>
+      onQuery(q: string): void
+      onChange(): void
+      onError(error: Error): void
+    },
+  ) {}
+
+  get active(): boolean {
+    return this.query.trim() !== ''
+  }
+
+  input(value: string): void {
+    this.query = value
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.run(), SEARCH_DELAY_MS)
+    this.options.onChange()
+  }
+
+  clear(): void {
+    this.query = ''
+    clearTimeout(this.timer)
+    this.run()
+  }
+
+  private run(): void {
+    const q = this.query.trim()
+    this.options.onQuery(q)
+    const search = ++this.searches
+    this.busy = q.length >= 2
+    if (!this.busy) this.results = null
+    this.options.onChange()
+    if (!this.busy) return
+    this.options.search(q).then(
+      (results) => {
+        if (search !== this.searches) return
+        this.results = results
+        this.busy = false
+        this.options.onChange()
+      },
+      (error: Error) => {
+        if (search !== this.searches) return
+        this.busy = false
+        this.options.onChange()
+        this.options.onError(error)
+      },
+    )
+  }
 }

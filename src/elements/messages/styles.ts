@@ -267,6 +267,16 @@ export const pageStyles = css`
     gap: 8px;
     min-width: 0;
   }
+  .chat-title,
+  .chat-preview,
+  .snippet {
+    /* Each text in its own direction (English in an Arabic page), aligned as the page is. */
+    unicode-bidi: plaintext;
+    text-align: left;
+  }
+  [dir='rtl'] :is(.chat-title, .chat-preview, .snippet) {
+    text-align: right;
+  }
   .chat-title {
     flex: 1;
     min-width: 0;
@@ -399,8 +409,5 @@ export const pageStyles = css`
     color: var(--palaver-bg);
     box-shadow: var(--palaver-shadow);
     font-size: 0.92em;
-  }
-  .toast:empty {
-    display: none;
   }
 `
