@@ -164,9 +164,10 @@ export class ChatListStore extends Emitter<ChatListEvents> {
 
   /**
    * Fetches one chat again (its title, unread count, role…), one request at a time per chat. An
-   * answer that events overtook (the chat changed while it was on its way) is fetched once more.
+   * answer that events overtook (the chat changed while it was on its way) is fetched again, a few
+   * times at most (a busy chat would otherwise never settle).
    */
-  refresh(chatId: number): Promise<void> {
+  refresh(chatId: number, attempt = 0): Promise<void> {
     const running = this.refreshing.get(chatId)
     if (running) return running
     const seen = this.changes.get(chatId) ?? 0
@@ -174,7 +175,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       .getChat(chatId)
       .then(
         (chat) => {
-          if ((this.changes.get(chatId) ?? 0) !== seen) return 'again'
+          if ((this.changes.get(chatId) ?? 0) !== seen && attempt < 3) return 'again'
           if (chat.role === null) this.remove(chatId)
           else this.upsert(chat)
         },
@@ -184,7 +185,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       )
       .then((outcome) => {
         this.refreshing.delete(chatId)
-        if (outcome === 'again') return this.refresh(chatId)
+        if (outcome === 'again') return this.refresh(chatId, attempt + 1)
       })
     this.refreshing.set(chatId, request)
     return request
