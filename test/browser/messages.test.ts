@@ -204,7 +204,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
       // Escape clears the search; the list is back.
       await b.search.press('Escape')
       await expect.poll(() => b.results.count()).toBe(0)
-      expect(await b.chats.count()).toBeGreaterThan(0)
+      await expect.poll(() => b.chats.count()).toBeGreaterThan(0)
     } finally {
       await bob.context.close()
     }
