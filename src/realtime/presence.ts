@@ -8,8 +8,11 @@ const NODE_EXPIRES_MS = 40_000
 
 interface PresenceMessage {
   node: string
-  /** Every user this process has online, sent on each change and as a heartbeat. */
-  users: string[]
+  /** Every user this process has online: the heartbeat, which also corrects any lost change. */
+  users?: string[]
+  /** A change: users who came online here, or went. */
+  joined?: string[]
+  left?: string[]
 }
 
 /**
@@ -40,7 +43,7 @@ export class Presence {
     clearInterval(this.timer)
     this.connections.clear()
     this.polling.clear()
-    this.announce()
+    this.announce({ node: this.node, users: [] })
     this.unsubscribe()
   }
 
@@ -52,23 +55,28 @@ export class Presence {
   }
 
   connected(userId: string): void {
-    const before = this.localUsers().has(userId)
+    const before = this.isLocal(userId)
     this.connections.set(userId, (this.connections.get(userId) ?? 0) + 1)
-    if (!before) this.announce()
+    if (!before) this.announce({ node: this.node, joined: [userId] })
   }
 
   disconnected(userId: string): void {
     const count = (this.connections.get(userId) ?? 0) - 1
     if (count > 0) this.connections.set(userId, count)
     else this.connections.delete(userId)
-    if (!this.localUsers().has(userId)) this.announce()
+    if (!this.isLocal(userId)) this.announce({ node: this.node, left: [userId] })
   }
 
   /** A polling client counts as online until its next poll is overdue. */
   polled(userId: string, forMs: number): void {
-    const before = this.localUsers().has(userId)
+    const before = this.isLocal(userId)
     this.polling.set(userId, Date.now() + forMs)
-    if (!before) this.announce()
+    if (!before) this.announce({ node: this.node, joined: [userId] })
+  }
+
+  /** Constant time, so ten thousand connections do not cost ten thousand squared. */
+  private isLocal(userId: string): boolean {
+    return this.connections.has(userId) || (this.polling.get(userId) ?? 0) > Date.now()
   }
 
   private localUsers(): Set<string> {
@@ -82,7 +90,7 @@ export class Presence {
   }
 
   private heartbeat(): void {
-    this.announce()
+    this.announce({ node: this.node, users: [...this.localUsers()] })
     // Forget processes that went quiet, telling subscribers about the users they took with them.
     const now = Date.now()
     for (const [node, entry] of this.nodes) {
@@ -92,8 +100,7 @@ export class Presence {
     }
   }
 
-  private announce(): void {
-    const message: PresenceMessage = { node: this.node, users: [...this.localUsers()] }
+  private announce(message: PresenceMessage): void {
     // Applied here directly, so this process's own users show even while pub/sub is down.
     this.apply(message)
     void this.pubsub.publish(PRESENCE_CHANNEL, JSON.stringify(message))
@@ -106,13 +113,22 @@ export class Presence {
     } catch {
       return
     }
-    if (message.node !== this.node && Array.isArray(message.users)) this.apply(message)
+    if (message.node !== this.node) this.apply(message)
   }
 
   private apply(message: PresenceMessage): void {
-    const previous = this.nodes.get(message.node)?.users ?? new Set<string>()
-    const wasOnline = new Map([...new Set([...previous, ...message.users])].map((u) => [u, this.isOnline(u)]))
-    this.nodes.set(message.node, { users: new Set(message.users), seenAt: Date.now() })
+    const entry = this.nodes.get(message.node) ?? { users: new Set<string>(), seenAt: 0 }
+    const strings = (list: unknown) => (Array.isArray(list) ? list.filter((u) => typeof u === 'string') : [])
+    const full = Array.isArray(message.users) ? strings(message.users) : null
+    const affected = full
+      ? new Set([...entry.users, ...full])
+      : new Set([...strings(message.joined), ...strings(message.left)])
+    const wasOnline = new Map([...affected].map((u) => [u, this.isOnline(u)]))
+    if (full) entry.users = new Set(full)
+    for (const userId of strings(message.joined)) entry.users.add(userId)
+    for (const userId of strings(message.left)) entry.users.delete(userId)
+    entry.seenAt = Date.now()
+    this.nodes.set(message.node, entry)
     for (const [userId, was] of wasOnline) {
       const now = this.isOnline(userId)
       if (now !== was) this.onChange(userId, now)
