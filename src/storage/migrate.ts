@@ -26,7 +26,13 @@ class InCodeMigrations implements MigrationProvider {
 /** Applies every pending migration; a second run is a no-op. */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect): Promise<MigrationResultSet> {
   const migrator = await migratorFor(db, dialect)
-  const result = await migrator.migrateToLatest()
+  let result = await migrator.migrateToLatest()
+  // Kysely's migrator lists the tables of every schema; a schema dropped by someone else at that
+  // moment fails the listing ("schema … does not exist", 3F000). Nothing was applied: try again.
+  for (let attempt = 0; attempt < 5 && isVanishedSchema(result.error); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)))
+    result = await migrator.migrateToLatest()
+  }
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')
     throw new Error(`Palaver migration ${failed?.migrationName ?? ''} failed: ${String(result.error)}`, {
@@ -35,6 +41,9 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect):
   }
   return result
 }
+
+const isVanishedSchema = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '3F000'
 
 /** For `migrate: false`: fails fast, with what to do, when the database is behind this version of Palaver. */
 export async function assertMigrated(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
