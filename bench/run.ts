@@ -8,14 +8,14 @@
  *   npm run bench -- --only=realtime     one of them (realtime | data)
  *
  * Realtime options: --runs=N --scenarios=1,2,3,4,5,6 --systems=floor,rival,palaver-sqlite,palaver-postgres
- * --profile=<dir> --workers=N. Every other option goes to bench/data.ts (--fresh, --db, --iterations,
+ * --profile=<dir> --workers=N --size=key=value,…. Every other option goes to bench/data.ts (--fresh, --db, --iterations,
  * --warmup, --no-profile); --quick goes to both. Nothing here asserts anything about time.
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { runRealtime } from './realtime/main.js'
 
-const REALTIME = new Set(['runs', 'scenarios', 'systems', 'profile', 'workers'])
+const REALTIME = new Set(['runs', 'scenarios', 'systems', 'profile', 'workers', 'size'])
 const realtimeArgs: string[] = []
 const dataArgs: string[] = []
 let only: string | undefined

@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/realtime/main.ts [--quick] [--runs=3] [--scenarios=1,2,3,4,5,6]
  *       [--systems=floor,rival,palaver-sqlite,palaver-postgres] [--profile=<dir>] [--workers=2]
+ *       [--size=rate=200,seconds=5]   (override sizes, for investigations)
  *
  * Scenarios: 1 group fan-out at a fixed rate, 2 saturation ramp, 3 big room, 4 idle connections
  * (memory), 5 long-polling and SSE (Palaver), 6 scale-out over Redis (Palaver on PostgreSQL).
@@ -78,11 +79,19 @@ export async function runRealtime(argv: string[]): Promise<Report> {
       systems: { type: 'string', default: SYSTEMS.join(',') },
       profile: { type: 'string' },
       workers: { type: 'string' },
+      size: { type: 'string' },
     },
   })
   const quick = values.quick
   const sizes: Sizes = { ...(quick ? QUICK : FULL) }
   if (values.workers) sizes.workers = Number(values.workers)
+  // --size=rate=200,seconds=5: override single sizes (for investigations; the report shows them).
+  for (const pair of values.size?.split(',') ?? []) {
+    const [key, value] = pair.split('=') as [keyof Sizes, string]
+    if (!(key in sizes) || typeof sizes[key] !== 'number')
+      throw new Error(`--size: unknown numeric size ${key}`)
+    ;(sizes as unknown as Record<string, number>)[key] = Number(value)
+  }
   const runs = Number(values.runs ?? (quick ? 1 : 3))
   const scenarios = values.scenarios.split(',').map(Number)
   const systems = values.systems.split(',').map((s) => s.trim()) as SystemName[]

@@ -210,7 +210,7 @@ export class Load {
     specs: ClientSpec[],
     options: { idle?: boolean; concurrency?: number } = {},
   ): Promise<{ open: number; failed: number; seconds: number; errors: Record<string, number> }> {
-    this.servers = Math.max(0, ...specs.map((s) => s.server)) + 1
+    this.servers = specs.reduce((n, s) => Math.max(n, s.server + 1), 1)
     const started = performance.now()
     const parts = this.workers.map((_, w) => specs.filter((_, i) => i % this.workers.length === w))
     const results = await Promise.all(
@@ -337,7 +337,7 @@ export class Load {
         received < expected
           ? Number.POSITIVE_INFINITY
           : latencies.length
-            ? Math.max(...latencies)
+            ? latencies[latencies.length - 1]!
             : Number.NaN,
       failed: parts.reduce((s, p) => s + p.failed, 0),
       bytesPerDelivery: received ? bytes / received : 0,
@@ -553,7 +553,8 @@ export async function groupFanout(
   )
   log(
     `    ${sizes.rate} msg/s: p50 ${fmtMs(fixed.p50)} p99 ${fmtMs(fixed.p99)} ms, ` +
-      `${fixed.received}/${fixed.expected} delivered, server CPU ${(fixed.serverCpuMs / fixed.seconds / 10).toFixed(0)}%`,
+      `${fixed.received}/${fixed.expected} delivered, server CPU ${(fixed.serverCpuMs / fixed.seconds / 10).toFixed(0)}%, ` +
+      `${((fixed.serverCpuMs * 1000) / Math.max(1, fixed.sent)).toFixed(0)} µs per message sent`,
   )
   const result: GroupScenarioResult = { connect, fixed }
   if (options.ramp) result.ramp = await ramp(load, sys, sizes, fanout, log, options.redis)
