@@ -38,7 +38,7 @@ if (only !== undefined && only !== 'realtime' && only !== 'data')
 let failed = false
 if (only !== 'data') {
   try {
-    await runRealtime(realtimeArgs)
+    await runRealtime(realtimeArgs, ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '))
   } catch (error) {
     failed = true
     console.error('Realtime benchmark failed:', error)

@@ -69,7 +69,11 @@ async function attempt(errors: string[], what: string, task: () => Promise<void>
   }
 }
 
-export async function runRealtime(argv: string[]): Promise<Report> {
+/** Runs the realtime benchmark; `command` is how it was started, for the report. */
+export async function runRealtime(
+  argv: string[],
+  command = ['npx tsx bench/realtime/main.ts', ...argv].join(' '),
+): Promise<Report> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -100,7 +104,6 @@ export async function runRealtime(argv: string[]): Promise<Report> {
   const profileDir = values.profile ? resolve(values.profile) : undefined
   if (profileDir) mkdirSync(profileDir, { recursive: true })
   const profile = profileDir ? { profileDir } : {}
-  const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')
   const started = performance.now()
   const loadBefore = os.loadavg()
   const date = new Date().toISOString()
