@@ -70,6 +70,24 @@ describe.each(databases)('message search on $name', (database) => {
     expect(ids(await search('bob', 'mango smoothie'))).toEqual([strong.id, middle.id, weak.id])
   })
 
+  it('ranks a whole word above a word that only starts with it, however new', async () => {
+    const chat = await group()
+    const whole = await send('alice', chat, 'one ripe papaya')
+    const longer = await send('alice', chat, 'papayas everywhere')
+    expect(ids(await search('bob', 'papaya'))).toEqual([whole.id, longer.id])
+    expect(ids(await search('bob', 'papay'))).toEqual([longer.id, whole.id])
+  })
+
+  it('judges relevance among the newest matches of a common word, and reaches older ones with more words', async () => {
+    const chat = await group()
+    const old = await send('alice', chat, 'quince quince quince jam')
+    for (let i = 0; i < 110; i++) await send('alice', chat, `quince number ${i}`)
+    const newest = ids(await search('bob', 'quince', '&limit=50'))
+    expect(newest).toHaveLength(50)
+    expect(newest).not.toContain(old.id)
+    expect(ids(await search('bob', 'quince jam'))).toEqual([old.id])
+  })
+
   it('matches word prefixes and needs every word', async () => {
     const chat = await group()
     const both = await send('alice', chat, 'Grapefruit marmalade recipe')

@@ -1,26 +1,17 @@
 import { invalid, PalaverError } from '../errors.js'
 import type { MessageView, SearchResultView } from '../schemas.js'
-import type { SearchHit } from '../storage/dialect.js'
+import type { SearchCandidate } from '../storage/dialect.js'
 import { type ChatAccess, loadChat } from './access.js'
 import type { Context } from './context.js'
+import { relevance, searchTerms, snippet, type TermMatch, wordsOf } from './search-text.js'
 import type { Viewer } from './users.js'
 import { chatViews, messageViews } from './views.js'
 
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  )
-
-/** Turns the database's marked snippet into HTML: everything escaped, matched words in `<mark>`. */
-export function highlight(rawSnippet: string): string {
-  return escapeHtml(rawSnippet).replaceAll('\u0001', '<mark>').replaceAll('\u0002', '</mark>')
-}
-
-/** The words of a query, without anything a search engine would read as syntax. */
-export function searchTerms(query: string): string[] {
-  return (query.normalize('NFKC').match(/[\p{L}\p{N}\p{M}]+/gu) ?? []).slice(0, 8)
-}
+/**
+ * Relevance is judged among this many of the newest matches, so that a word in every tenth message
+ * answers as fast as a rare one; more words reach further back.
+ */
+const CANDIDATES = 100
 
 /** Full-text search across the chats the viewer is a member of, best matches first. */
 export async function searchMessages(
@@ -37,48 +28,88 @@ export async function searchMessages(
   const terms = searchTerms(query.q)
   if (terms.length === 0) throw invalid('Type at least one word to search for')
   const limit = query.limit ?? 20
-  const { hits, access } = await visibleHits(ctx, viewer, terms, query.chatId, limit)
-  if (hits.length === 0) return { results: [] }
-  const ids = hits.map((h) => h.messageId)
-  const rows = await ctx.db.selectFrom('palaver_messages').selectAll().where('id', 'in', ids).execute()
-  const chats = await chatViews(ctx, ctx.db, viewer, [...new Set(hits.map((h) => access.get(h.chatId)!))])
+  // Whole words first: they answer from the index directly and rank higher. Words that only start with
+  // a term (what someone still typing means) are looked for when whole words found too few.
+  const access = new Map<number, ChatAccess | null>()
+  const found = new Map<number, SearchCandidate>()
+  for (const match of ['exact', 'prefix'] as const) {
+    if (found.size >= limit) break
+    for (const hit of await visibleCandidates(ctx, viewer, terms, match, query.chatId, limit, access)) {
+      found.set(hit.messageId, hit)
+    }
+  }
+  if (found.size === 0) return { results: [] }
+
+  const candidates = [...found.values()]
+  const matches = await ctx.dialect.matchWords(ctx.db, wordsOf(candidates.map((c) => c.body)), terms)
+  const scores = relevance(
+    candidates.map((c) => c.body),
+    terms.length,
+    matches,
+  )
+  const best = candidates
+    .map((candidate, i) => ({ candidate, score: scores[i]! }))
+    .sort((a, b) => b.score - a.score || b.candidate.messageId - a.candidate.messageId)
+    .slice(0, limit)
+    .map((ranked) => ranked.candidate)
+
+  const rows = await ctx.db
+    .selectFrom('palaver_messages')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      best.map((c) => c.messageId),
+    )
+    .execute()
+  const chats = await chatViews(ctx, ctx.db, viewer, [...new Set(best.map((c) => access.get(c.chatId)!))])
   const chatById = new Map(chats.map((c) => [c.id, c]))
   const views = new Map<number, MessageView>()
-  for (const chat of chats) {
-    const inChat = rows.filter((r) => r.chat_id === chat.id)
-    for (const view of await messageViews(ctx, ctx.db, chat.id, inChat, viewer)) views.set(view.id, view)
-  }
+  const perChat = await Promise.all(
+    chats.map((chat) =>
+      messageViews(
+        ctx,
+        ctx.db,
+        chat.id,
+        rows.filter((r) => r.chat_id === chat.id),
+        viewer,
+      ),
+    ),
+  )
+  for (const view of perChat.flat()) views.set(view.id, view)
   const results: SearchResultView[] = []
-  for (const hit of hits) {
-    const message = views.get(hit.messageId)
-    const chat = chatById.get(hit.chatId)
+  for (const { messageId, chatId, body } of best) {
+    const message = views.get(messageId)
+    const chat = chatById.get(chatId)
     if (!message || !chat) continue
     results.push({
       message,
       chat: { id: chat.id, kind: chat.kind, title: chat.title },
-      snippet: highlight(hit.rawSnippet),
+      snippet: snippet(body, matches),
     })
   }
   return { results }
 }
 
 /**
- * The best hits in chats the viewer may still see. Membership is checked by the database; what the host
- * decides (a room it now hides, a kind of chat the site switched off) is checked here, asking for more
- * hits when some had to be left out.
+ * The newest matches in chats the viewer may still see. Membership is checked by the database; what the
+ * host decides (a room it now hides, a kind of chat the site switched off) is checked here, asking for
+ * more when some had to be left out. `access` remembers each chat's answer across calls.
  */
-async function visibleHits(
+async function visibleCandidates(
   ctx: Context,
   viewer: Viewer,
   terms: string[],
+  match: TermMatch,
   chatId: number | undefined,
   limit: number,
-): Promise<{ hits: SearchHit[]; access: Map<number, ChatAccess> }> {
-  const access = new Map<number, ChatAccess | null>()
-  for (let size = limit; ; size *= 4) {
-    const hits = await ctx.dialect.searchMessages(ctx.db, {
+  access: Map<number, ChatAccess | null>,
+): Promise<SearchCandidate[]> {
+  for (let size = Math.max(CANDIDATES, limit); ; size *= 4) {
+    const hits = await ctx.dialect.searchCandidates(ctx.db, {
       viewerId: viewer.id,
       terms,
+      match,
       ...(chatId === undefined ? {} : { chatId }),
       limit: size,
     })
@@ -91,9 +122,6 @@ async function visibleHits(
       access.set(id, loaded)
     }
     const visible = hits.filter((h) => access.get(h.chatId))
-    if (visible.length >= limit || hits.length < size || size >= 1000) {
-      const seen = new Map([...access].filter((entry): entry is [number, ChatAccess] => entry[1] !== null))
-      return { hits: visible.slice(0, limit), access: seen }
-    }
+    if (visible.length >= limit || hits.length < size || size >= 1600) return visible
   }
 }

@@ -1,19 +1,22 @@
 import type { Kysely, Transaction } from 'kysely'
+import type { TermMatch, WordMatches } from '../services/search-text.js'
 import type { DatabaseSchema } from './schema.js'
 
 export type Db = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>
 
-export interface SearchHit {
+/** A message that matches every term of a search. */
+export interface SearchCandidate {
   messageId: number
   chatId: number
-  /** The matched text with `\u0001`/`\u0002` around matched words; the caller escapes and marks it up. */
-  rawSnippet: string
+  body: string
 }
 
 export interface SearchRequest {
   viewerId: string
   /** Words the user typed, already cleaned of syntax characters. */
   terms: readonly string[]
+  /** `exact`: each term is a whole word of the message; `prefix`: each starts a word. */
+  match: TermMatch
   chatId?: number
   limit: number
 }
@@ -29,5 +32,8 @@ export interface SqlDialect {
   /** Column type of 64-bit integers. */
   readonly bigintType: 'integer' | 'bigint'
   createSearchIndex(db: Kysely<unknown>): Promise<void>
-  searchMessages(db: Db, request: SearchRequest): Promise<SearchHit[]>
+  /** The newest messages matching the search in the viewer's chats, newest first. */
+  searchCandidates(db: Db, request: SearchRequest): Promise<SearchCandidate[]>
+  /** Which of these words match a term, as the search index sees them (case, accents, stemming). */
+  matchWords(db: Db, words: readonly string[], terms: readonly string[]): Promise<WordMatches>
 }

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import type { Db, SearchHit, SearchRequest, SqlDialect } from './dialect.js'
+import type { TermMatch } from '../services/search-text.js'
+import type { Db, SearchCandidate, SearchRequest, SqlDialect } from './dialect.js'
 import type { DatabaseSchema } from './schema.js'
 
 export function postgresDialect(searchLanguage: string): SqlDialect {
@@ -19,75 +20,42 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       )
     },
 
-    async searchMessages(db: Db, { viewerId, terms, chatId, limit }: SearchRequest): Promise<SearchHit[]> {
-      // Lexemes are quoted so nothing the user types is tsquery syntax; each matches as a prefix.
-      const lexemes = terms.map((t) => `'${t.replaceAll("'", "''").replaceAll('\\', '\\\\')}':*`)
-      const query = lexemes.join(' & ')
+    async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
+      const star = match === 'prefix' ? ':*' : ''
+      const query = terms.map((t) => `${lexeme(t)}${star}`).join(' & ')
       const inChat = chatId === undefined ? sql`` : sql`and m.chat_id = ${chatId}`
-      const hits = await sql<{ messageId: number; chatId: number; body: string }>`
+      const hits = await sql<SearchCandidate>`
         select m.id as "messageId", m.chat_id as "chatId", m.body
         from palaver_messages m
-        join palaver_members mb on mb.chat_id = m.chat_id and mb.user_id = ${viewerId}
-        cross join to_tsquery(${language}, ${query}) q
-        where m.search_vector @@ q and m.deleted_at is null ${inChat}
-        order by ts_rank(m.search_vector, q) desc, m.id desc
+        where m.search_vector @@ to_tsquery(${language}, ${query}) and m.deleted_at is null ${inChat}
+          and m.chat_id in (select chat_id from palaver_members where user_id = ${viewerId})
+        order by m.id desc
         limit ${limit}`.execute(db)
-      if (hits.rows.length === 0) return []
-      // ts_headline drops anything that looks like an HTML tag, so the snippet is cut here instead; the
-      // database still decides which words match (its lower-casing and, for a language, its stemming).
-      const words = [...new Set(hits.rows.flatMap((h) => h.body.match(wordPattern) ?? []))]
-      const matched = await sql<{ word: string }>`
-        select w as word from unnest(${words}::text[]) as w
-        where to_tsvector(${language}, w) @@ to_tsquery(${language}, ${lexemes.join(' | ')})`.execute(db)
-      const isMatch = new Set(matched.rows.map((r) => r.word))
-      return hits.rows.map(({ messageId, chatId, body }) => ({
-        messageId,
-        chatId,
-        rawSnippet: markedSnippet(body, isMatch),
-      }))
+      return hits.rows
+    },
+
+    async matchWords(db, words, terms) {
+      // The database decides, so that a language's stemming and stop words apply as in the index.
+      const matches = new Map<string, { term: number; match: TermMatch }>()
+      if (words.length === 0) return matches
+      const result = await sql<{ word: string; term: number; exact: boolean }>`
+        select w.word, t.n - 1 as term, to_tsvector(${language}, w.word) @@ to_tsquery(${language}, t.exact) as exact
+        from unnest(${words}::text[]) as w(word)
+        cross join unnest(${terms.map(lexeme)}::text[]) with ordinality as t(exact, n)
+        where to_tsvector(${language}, w.word) @@ to_tsquery(${language}, t.exact || ':*')
+        order by t.n`.execute(db)
+      for (const { word, term, exact } of result.rows) {
+        const known = matches.get(word)
+        if (!known || (exact && known.match === 'prefix'))
+          matches.set(word, { term, match: exact ? 'exact' : 'prefix' })
+      }
+      return matches
     },
   }
 }
 
-const wordPattern = /[\p{L}\p{N}\p{M}]+/gu
-const snippetWords = 24
-
-/**
- * The text around the best match with matched words between \u0001 and \u0002: the whole body when it is
- * short, otherwise the window of words holding the most matches, with an ellipsis where it was cut.
- */
-function markedSnippet(body: string, isMatch: ReadonlySet<string>): string {
-  const words = [...body.matchAll(wordPattern)].map((m) => ({
-    start: m.index,
-    end: m.index + m[0].length,
-    hit: isMatch.has(m[0]),
-  }))
-  let from = 0
-  let to = words.length
-  if (words.length > snippetWords) {
-    let best = 0
-    let bestScore = -1
-    let score = 0
-    for (let i = 0; i < words.length; i++) {
-      score += words[i]!.hit ? 1 : 0
-      if (i >= snippetWords) score -= words[i - snippetWords]!.hit ? 1 : 0
-      if (i >= snippetWords - 1 && score > bestScore) [best, bestScore] = [i - snippetWords + 1, score]
-    }
-    // Start a few words before the window's first match (moving the window forward keeps its matches).
-    const firstHit = words.findIndex((w, i) => i >= best && w.hit)
-    from = Math.max(0, Math.min(words.length - snippetWords, firstHit - 3))
-    to = from + snippetWords
-  }
-  let out = from > 0 ? '…' : ''
-  let at = from > 0 ? words[from]!.start : 0
-  for (const word of words.slice(from, to)) {
-    if (!word.hit) continue
-    out += `${body.slice(at, word.start)}\u0001${body.slice(word.start, word.end)}\u0002`
-    at = word.end
-  }
-  const end = to < words.length ? words[to - 1]!.end : body.length
-  return `${out}${body.slice(at, end)}${to < words.length ? '…' : ''}`
-}
+/** A term as a quoted tsquery lexeme, so nothing the user types is tsquery syntax. */
+const lexeme = (term: string) => `'${term.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`
 
 /**
  * A connection that drops while a query runs rejects that query (a 503); without a listener its

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
-import type { Db, SearchHit, SearchRequest, SqlDialect } from './dialect.js'
+import type { TermMatch } from '../services/search-text.js'
+import type { Db, SearchCandidate, SearchRequest, SqlDialect } from './dialect.js'
 import type { DatabaseSchema } from './schema.js'
 import { withStatementCache } from './sqlite-statements.js'
 
@@ -33,22 +34,39 @@ export const sqliteDialect: SqlDialect = {
       end`.execute(db)
   },
 
-  async searchMessages(db: Db, { viewerId, terms, chatId, limit }: SearchRequest): Promise<SearchHit[]> {
-    // Each word is quoted (so nothing the user types is FTS syntax) and matched as a prefix.
-    const match = terms.map((t) => `"${t.replaceAll('"', '""')}"*`).join(' ')
+  async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
+    // Each word is quoted, so nothing the user types is FTS syntax. The index is walked newest first and
+    // stops at the limit: a common word costs no more than a rare one. (A prefix query makes FTS5 gather
+    // the term's whole list first, which is why whole words are asked for on their own.)
+    const star = match === 'prefix' ? '*' : ''
+    const query = terms.map((t) => `"${t.replaceAll('"', '""')}"${star}`).join(' ')
     const inChat = chatId === undefined ? sql`` : sql`and m.chat_id = ${chatId}`
-    const result = await sql<{ messageId: number; chatId: number; rawSnippet: string }>`
-      select m.id as "messageId", m.chat_id as "chatId",
-        snippet(palaver_messages_fts, 0, char(1), char(2), '…', 16) as "rawSnippet"
+    const result = await sql<SearchCandidate>`
+      select m.id as "messageId", m.chat_id as "chatId", m.body
       from palaver_messages_fts f
       join palaver_messages m on m.id = f.rowid
       join palaver_members mb on mb.chat_id = m.chat_id and mb.user_id = ${viewerId}
-      where palaver_messages_fts match ${match} and m.deleted_at is null ${inChat}
-      order by f.rank, m.id desc
+      where palaver_messages_fts match ${query} and m.deleted_at is null ${inChat}
+      order by f.rowid desc
       limit ${limit}`.execute(db)
     return result.rows
   },
+
+  async matchWords(_db, words, terms) {
+    // The index's tokenizer (unicode61, remove_diacritics 2) folds case and accents; so does this.
+    const folded = terms.map(fold)
+    const matches = new Map<string, { term: number; match: TermMatch }>()
+    for (const word of words) {
+      const w = fold(word)
+      const exact = folded.indexOf(w)
+      const prefix = exact >= 0 ? exact : folded.findIndex((t) => w.startsWith(t))
+      if (prefix >= 0) matches.set(word, { term: prefix, match: exact >= 0 ? 'exact' : 'prefix' })
+    }
+    return matches
+  },
 }
+
+const fold = (word: string) => word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
 
 export function openSqlite(file: string): Kysely<DatabaseSchema> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
