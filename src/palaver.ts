@@ -7,7 +7,7 @@ import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './opt
 import { Hub } from './realtime/hub.js'
 import { pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
-import type { Context, EventType } from './services/context.js'
+import { type Context, type EventType, eventCommits } from './services/context.js'
 import { UserService } from './services/users.js'
 import { assertMigrated, migrateToLatest } from './storage/migrate.js'
 import { openStorage } from './storage/open.js'
@@ -49,13 +49,15 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   const storage = await openStorage(options.database, options.searchLanguage)
   const directory = options.users ?? builtinDirectory(storage.db)
   const pubsub = options.pubsub ?? inProcessPubSub()
+  const hooks = new Hooks()
   const context: Context = {
     db: storage.db,
     dialect: storage.dialect,
     options,
     users: new UserService(options, directory),
     pubsub,
-    hooks: new Hooks(),
+    hooks,
+    commits: eventCommits(storage.db, pubsub, hooks),
   }
   const migrate = async () => {
     await migrateToLatest(storage.db as unknown as Kysely<unknown>, storage.dialect)

@@ -100,6 +100,25 @@ describe.each(databases)('messages on $name', (database) => {
       expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201])
     })
 
+    it('commits the other sends that arrive together when one of them loses a clientId race', async () => {
+      const chat = await group()
+      const replies = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          i % 2 === 0 ? send('alice', chat, `twin ${i}`, 'twin-1') : send('bob', chat, `own ${i}`),
+        ),
+      )
+      const own = replies.filter((_, i) => i % 2 === 1)
+      expect(own.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201])
+      const twins = replies.filter((_, i) => i % 2 === 0)
+      expect(new Set(twins.map((r) => r.body.id)).size).toBe(1)
+      expect(await messageRows(chat)).toHaveLength(7)
+      const { body } = await server.as('bob').get(`/api/events/?after=0&wait=0`)
+      const created = (body.events as Array<{ type: string; chatId: number }>).filter(
+        (e) => e.type === 'message.created' && e.chatId === chat,
+      )
+      expect(created).toHaveLength(7)
+    })
+
     it('refuses a clientId I used in another chat with 409; others may use it', async () => {
       const [one, two] = [await group(), await group()]
       expect((await send('alice', one, 'first', 'moving')).status).toBe(201)

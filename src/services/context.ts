@@ -5,6 +5,7 @@ import type { PubSub } from '../realtime/pubsub.js'
 import type { SqlDialect } from '../storage/dialect.js'
 import type { DatabaseSchema } from '../storage/schema.js'
 import type { EventPayloads } from './events.js'
+import { GroupCommit } from './group-commit.js'
 import type { UserService } from './users.js'
 
 /** Everything a service needs, owned by one Palaver instance (two instances share nothing). */
@@ -15,6 +16,8 @@ export interface Context {
   users: UserService
   pubsub: PubSub
   hooks: Hooks
+  /** Every change goes through it: what arrives during a commit commits together in the next one. */
+  commits: GroupCommit<NewEvent[]>
 }
 
 /** The channel that tells every transport the event log has grown. */
@@ -41,27 +44,40 @@ export interface Tx {
 }
 
 /**
- * Runs one change and appends its events in the same transaction.
+ * Runs one change and appends its events in the same transaction (shared with the other changes of its
+ * batch, see GroupCommit), answering once it is committed.
  *
  * Event cursors come from one counter row updated last, just before commit. Its row lock is held
  * until commit, so on PostgreSQL cursors become visible in the order they were taken: a reader that
  * has seen cursor N can never later find a smaller one appear (see design.md, "The event log").
+ * Inside `work`, query only through `tx.db`: on SQLite the transaction holds the one connection.
  */
-/** Inside `work`, query only through `tx.db`: on SQLite the transaction holds the one connection. */
-export async function transact<T>(ctx: Context, work: (tx: Tx) => Promise<T>): Promise<T> {
-  const events: NewEvent[] = []
-  let lastCursor = 0
-  const result = await ctx.db.transaction().execute(async (db) => {
-    const now = Date.now()
+export function transact<T>(ctx: Context, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return ctx.commits.run(async ({ db, now }) => {
+    const events: NewEvent[] = []
     const value = await work({ db, now, emit: (event) => events.push(event) })
-    if (events.length > 0) lastCursor = await appendEvents(db, events, now)
-    return value
+    return { value, record: events }
   })
-  if (lastCursor > 0) {
-    void ctx.pubsub.publish(EVENTS_CHANNEL, String(lastCursor))
-    ctx.hooks.dispatch(events, lastCursor - events.length + 1)
-  }
-  return result
+}
+
+/** The commit steps of every batch: its events go to the log last, then out to transports and hooks. */
+export function eventCommits(
+  db: Kysely<DatabaseSchema>,
+  pubsub: PubSub,
+  hooks: Hooks,
+): GroupCommit<NewEvent[]> {
+  return new GroupCommit<NewEvent[]>(db, {
+    before: async (trx, now, perChange) => {
+      const events = perChange.flat()
+      return events.length > 0 ? appendEvents(trx, events, now) : 0
+    },
+    after: (perChange, lastCursor) => {
+      if (lastCursor === 0) return
+      const events = perChange.flat()
+      void pubsub.publish(EVENTS_CHANNEL, String(lastCursor))
+      hooks.dispatch(events, lastCursor - events.length + 1)
+    },
+  })
 }
 
 async function appendEvents(

@@ -1,0 +1,149 @@
+import type { ControlledTransaction, Kysely, Transaction } from 'kysely'
+import type { DatabaseSchema } from '../storage/schema.js'
+
+/** What one change gets: the batch's transaction and the time the batch started. */
+export interface ChangeScope {
+  db: Transaction<DatabaseSchema>
+  now: number
+}
+
+/** What the queue needs to know about its batches; `R` is what a change leaves for the commit (its events). */
+export interface CommitSteps<R> {
+  /** Inside the batch's transaction, after every change ran, last before commit; its answer goes to `after`. */
+  before(db: Transaction<DatabaseSchema>, now: number, records: R[]): Promise<number>
+  /** After the batch committed, with what `before` answered. */
+  after(records: R[], answer: number): void
+}
+
+/** What a change answers: its value for the caller, and its record for the commit steps. */
+export interface ChangeResult<T, R> {
+  value: T
+  record: R
+}
+
+interface Pending<R> {
+  change: (scope: ChangeScope) => Promise<ChangeResult<unknown, R>>
+  resolve(value: unknown): void
+  reject(error: unknown): void
+  settled: boolean
+  result?: ChangeResult<unknown, R>
+  /** Why the change failed in its savepoint; told to the caller once the batch is over. */
+  failure?: { error: unknown }
+}
+
+type Trx = ControlledTransaction<DatabaseSchema>
+
+/** At most this many changes share one transaction, so that one batch cannot hold the writer for long. */
+const MAX_BATCH = 200
+const DEADLOCK_RETRIES = 3
+
+const records = <R>(done: Array<Pending<R>>) => done.map((item) => item.result!.record)
+
+/** PostgreSQL broke a lock cycle (two processes' batches taking the same chats in another order). */
+const isDeadlock = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01'
+
+/**
+ * Group commit: changes that arrive while a transaction commits wait, then commit together in the next
+ * one. A change alone runs at once, as before; under load a whole batch costs one commit — one WAL flush
+ * on PostgreSQL and one turn of the event counter's row lock, which is what bounds how many messages a
+ * second a database takes.
+ *
+ * The changes of a batch run one after another, in arrival order, each in a savepoint: one that fails
+ * (a rule, a unique key) is rolled back alone and rejected, the others commit. The outcome is the one
+ * separate transactions in that order would have had.
+ */
+export class GroupCommit<R> {
+  private queue: Array<Pending<R>> = []
+  private draining = false
+
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly steps: CommitSteps<R>,
+  ) {}
+
+  /**
+   * Runs `change` in the next batch and answers its value once committed. The change may run more than
+   * once (a deadlock retried), each time in a fresh transaction: it keeps nothing outside what it returns.
+   */
+  run<T>(change: (scope: ChangeScope) => Promise<ChangeResult<T, R>>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const item: Pending<R> = {
+        change,
+        settled: false,
+        resolve: (value) => {
+          item.settled = true
+          resolve(value as T)
+        },
+        reject: (error) => {
+          item.settled = true
+          reject(error)
+        },
+      }
+      this.queue.push(item)
+      if (!this.draining) void this.drain()
+    })
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true
+    try {
+      while (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_BATCH))
+    } finally {
+      this.draining = false
+    }
+  }
+
+  private async commit(batch: Array<Pending<R>>, attempt = 1): Promise<void> {
+    const done: Array<Pending<R>> = []
+    let trx: Trx | undefined
+    let answer: number
+    try {
+      trx = await this.db.startTransaction().execute()
+      const now = Date.now()
+      if (batch.length === 1) {
+        batch[0]!.result = await batch[0]!.change({ db: trx, now })
+        done.push(batch[0]!)
+      } else {
+        for (const item of batch) if (await this.inSavepoint(trx, item, now)) done.push(item)
+      }
+      answer = await this.steps.before(trx, now, records(done))
+      await trx.commit().execute()
+    } catch (error) {
+      await trx
+        ?.rollback()
+        .execute()
+        .catch(() => {})
+      for (const item of batch) if (item.failure) item.reject(item.failure.error)
+      const open = batch.filter((item) => !item.settled)
+      // Another process's batch took the same rows in another order: run again what is still open.
+      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) return this.commit(open, attempt + 1)
+      for (const item of open) item.reject(error)
+      return
+    }
+    // Failures are told after the commit too: a caller that looks again (a send racing its retried twin)
+    // then sees what the batch's other changes wrote.
+    for (const item of batch) {
+      if (item.failure) item.reject(item.failure.error)
+      else item.resolve(item.result!.value)
+    }
+    this.steps.after(records(done), answer)
+  }
+
+  /** One change of a batch: rolled back alone when it fails, and marked failed. */
+  private async inSavepoint(trx: Trx, item: Pending<R>, now: number, attempt = 1): Promise<boolean> {
+    const scope = await trx.savepoint('palaver_change').execute()
+    try {
+      item.result = await item.change({ db: scope, now })
+    } catch (error) {
+      await scope.rollbackToSavepoint('palaver_change').execute()
+      await scope.releaseSavepoint('palaver_change').execute()
+      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES)
+        return this.inSavepoint(trx, item, now, attempt + 1)
+      item.failure = { error }
+      return false
+    }
+    await scope.releaseSavepoint('palaver_change').execute()
+    return true
+  }
+}
