@@ -50,6 +50,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   const directory = options.users ?? builtinDirectory(storage.db)
   const pubsub = options.pubsub ?? inProcessPubSub()
   const hooks = new Hooks()
+  const committed: Context['committed'] = new Set()
   const context: Context = {
     db: storage.db,
     dialect: storage.dialect,
@@ -57,7 +58,8 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     users: new UserService(options, directory),
     pubsub,
     hooks,
-    commits: eventCommits(storage.db, pubsub, hooks),
+    commits: eventCommits(storage.db, pubsub, hooks, committed),
+    committed,
   }
   const migrate = async () => {
     await migrateToLatest(storage.db as unknown as Kysely<unknown>, storage.dialect)

@@ -84,9 +84,13 @@ export class Hub {
   async start(): Promise<void> {
     this.head = await headCursor(this.ctx.db)
     this.unsubscribe = [
-      this.ctx.pubsub.subscribe(EVENTS_CHANNEL, () => void this.tail()),
+      // Another process committed (or this one, already routed): read the log only when it is ahead.
+      this.ctx.pubsub.subscribe(EVENTS_CHANNEL, (last) => {
+        if (!(Number(last) <= this.head)) void this.tail()
+      }),
       this.ctx.pubsub.subscribe(TYPING_CHANNEL, (message) => this.routeTyping(message)),
     ]
+    this.ctx.committed.add(this.routeCommitted)
     this.timer = setInterval(() => void this.tail(), this.pollIntervalMs)
     this.timer.unref()
     this.presence.start()
@@ -94,6 +98,7 @@ export class Hub {
 
   async stop(): Promise<void> {
     clearInterval(this.timer)
+    this.ctx.committed.delete(this.routeCommitted)
     this.presence.stop()
     for (const off of this.unsubscribe) off()
     for (const t of this.typingTimers.values()) clearTimeout(t)
@@ -189,6 +194,21 @@ export class Hub {
       console.error('[palaver] reading the event log failed:', (error as Error).message)
     } finally {
       this.tailing = false
+    }
+  }
+
+  /**
+   * Events this process just committed, routed without reading them back, when they directly follow what
+   * was routed; otherwise (another process wrote in between, a tail is under way) the log is read.
+   */
+  private readonly routeCommitted = (frames: readonly Frame[]): void => {
+    if (this.tailing || frames[0]!.cursor !== this.head + 1) {
+      void this.tail()
+      return
+    }
+    for (const frame of frames) {
+      this.route(frame)
+      this.head = frame.cursor
     }
   }
 

@@ -1,9 +1,10 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Hooks } from '../hooks.js'
 import type { ResolvedOptions } from '../options.js'
+import { type Frame, toFrame } from '../realtime/log.js'
 import type { PubSub } from '../realtime/pubsub.js'
 import type { SqlDialect } from '../storage/dialect.js'
-import type { DatabaseSchema } from '../storage/schema.js'
+import type { DatabaseSchema, EventRow } from '../storage/schema.js'
 import type { EventPayloads } from './events.js'
 import { GroupCommit } from './group-commit.js'
 import type { UserService } from './users.js'
@@ -17,7 +18,9 @@ export interface Context {
   pubsub: PubSub
   hooks: Hooks
   /** Every change goes through it: what arrives during a commit commits together in the next one. */
-  commits: GroupCommit<NewEvent[]>
+  commits: GroupCommit<NewEvent[], EventRow[]>
+  /** Told of every batch of events this process committed, in cursor order (the hub routes them at once). */
+  committed: Set<(frames: readonly Frame[]) => void>
 }
 
 /** The channel that tells every transport the event log has grown. */
@@ -65,17 +68,19 @@ export function eventCommits(
   db: Kysely<DatabaseSchema>,
   pubsub: PubSub,
   hooks: Hooks,
-): GroupCommit<NewEvent[]> {
-  return new GroupCommit<NewEvent[]>(db, {
+  committed: Context['committed'],
+): GroupCommit<NewEvent[], EventRow[]> {
+  return new GroupCommit<NewEvent[], EventRow[]>(db, {
     before: async (trx, now, perChange) => {
       const events = perChange.flat()
-      return events.length > 0 ? appendEvents(trx, events, now) : 0
+      return events.length > 0 ? appendEvents(trx, events, now) : []
     },
-    after: (perChange, lastCursor) => {
-      if (lastCursor === 0) return
-      const events = perChange.flat()
-      void pubsub.publish(EVENTS_CHANNEL, String(lastCursor))
-      hooks.dispatch(events, lastCursor - events.length + 1)
+    after: (perChange, rows) => {
+      if (rows.length === 0) return
+      const frames = rows.map(toFrame)
+      for (const listener of committed) listener(frames)
+      void pubsub.publish(EVENTS_CHANNEL, String(rows.at(-1)!.cursor))
+      hooks.dispatch(perChange.flat(), rows[0]!.cursor)
     },
   })
 }
@@ -84,7 +89,7 @@ async function appendEvents(
   db: Transaction<DatabaseSchema>,
   events: NewEvent[],
   now: number,
-): Promise<number> {
+): Promise<EventRow[]> {
   const { value: last } = await db
     .updateTable('palaver_counters')
     .set((eb) => ({ value: eb('value', '+', events.length) }))
@@ -92,19 +97,17 @@ async function appendEvents(
     .returning('value')
     .executeTakeFirstOrThrow()
   const first = last - events.length + 1
-  await db
-    .insertInto('palaver_events')
-    .values(
-      events.map((event, i) => ({
-        cursor: first + i,
-        type: event.type,
-        chat_id: event.chatId,
-        user_id: event.userId ?? null,
-        message_id: event.messageId ?? null,
-        payload: JSON.stringify(event.data),
-        created_at: now,
-      })),
-    )
-    .execute()
-  return last
+  const rows = events.map(
+    (event, i): EventRow => ({
+      cursor: first + i,
+      type: event.type,
+      chat_id: event.chatId,
+      user_id: event.userId ?? null,
+      message_id: event.messageId ?? null,
+      payload: JSON.stringify(event.data),
+      created_at: now,
+    }),
+  )
+  await db.insertInto('palaver_events').values(rows).execute()
+  return rows
 }

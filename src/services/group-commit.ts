@@ -7,12 +7,15 @@ export interface ChangeScope {
   now: number
 }
 
-/** What the queue needs to know about its batches; `R` is what a change leaves for the commit (its events). */
-export interface CommitSteps<R> {
-  /** Inside the batch's transaction, after every change ran, last before commit; its answer goes to `after`. */
-  before(db: Transaction<DatabaseSchema>, now: number, records: R[]): Promise<number>
+/**
+ * What the queue does around its batches. `R` is what a change leaves for the commit (its events), `A`
+ * what the last step inside the transaction answers (the rows it appended).
+ */
+export interface CommitSteps<R, A> {
+  /** Inside the batch's transaction, after every change ran, last before commit. */
+  before(db: Transaction<DatabaseSchema>, now: number, records: R[]): Promise<A>
   /** After the batch committed, with what `before` answered. */
-  after(records: R[], answer: number): void
+  after(records: R[], answer: A): void
 }
 
 /** What a change answers: its value for the caller, and its record for the commit steps. */
@@ -53,13 +56,13 @@ const isDeadlock = (error: unknown) =>
  * (a rule, a unique key) is rolled back alone and rejected, the others commit. The outcome is the one
  * separate transactions in that order would have had.
  */
-export class GroupCommit<R> {
+export class GroupCommit<R, A> {
   private queue: Array<Pending<R>> = []
   private draining = false
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
-    private readonly steps: CommitSteps<R>,
+    private readonly steps: CommitSteps<R, A>,
   ) {}
 
   /**
@@ -97,7 +100,7 @@ export class GroupCommit<R> {
   private async commit(batch: Array<Pending<R>>, attempt = 1): Promise<void> {
     const done: Array<Pending<R>> = []
     let trx: Trx | undefined
-    let answer: number
+    let answer: A
     try {
       trx = await this.db.startTransaction().execute()
       const now = Date.now()
