@@ -52,9 +52,9 @@ const isDeadlock = (error: unknown) =>
  * on PostgreSQL and one turn of the event counter's row lock, which is what bounds how many messages a
  * second a database takes.
  *
- * The changes of a batch run one after another, in arrival order, each in a savepoint: one that fails
- * (a rule, a unique key) is rolled back alone and rejected, the others commit. The outcome is the one
- * separate transactions in that order would have had.
+ * The changes of a batch run one after another, in arrival order. When one fails (a rule, a unique key)
+ * the batch runs again with each change in a savepoint, so that one is rolled back alone and rejected
+ * while the others commit. The outcome is the one separate transactions in that order would have had.
  */
 export class GroupCommit<R, A> {
   private queue: Array<Pending<R>> = []
@@ -97,18 +97,22 @@ export class GroupCommit<R, A> {
     }
   }
 
-  private async commit(batch: Array<Pending<R>>, attempt = 1): Promise<void> {
+  /**
+   * Commits a batch. Its changes first run straight in the transaction; if one fails, the batch is rolled
+   * back and run again with each change in a savepoint (`isolated`), so only the failing one is left out.
+   */
+  private async commit(batch: Array<Pending<R>>, attempt = 1, isolated = false): Promise<void> {
     const done: Array<Pending<R>> = []
     let trx: Trx | undefined
     let answer: A
     try {
       trx = await this.db.startTransaction().execute()
       const now = Date.now()
-      if (batch.length === 1) {
-        batch[0]!.result = await batch[0]!.change({ db: trx, now })
-        done.push(batch[0]!)
-      } else {
-        for (const item of batch) if (await this.inSavepoint(trx, item, now)) done.push(item)
+      for (const item of batch) {
+        if (!isolated) {
+          item.result = await item.change({ db: trx, now })
+          done.push(item)
+        } else if (await this.inSavepoint(trx, item, now)) done.push(item)
       }
       answer = await this.steps.before(trx, now, records(done))
       await trx.commit().execute()
@@ -117,10 +121,11 @@ export class GroupCommit<R, A> {
         ?.rollback()
         .execute()
         .catch(() => {})
+      if (!isolated && batch.length > 1) return this.commit(batch, attempt, true)
       for (const item of batch) if (item.failure) item.reject(item.failure.error)
       const open = batch.filter((item) => !item.settled)
       // Another process's batch took the same rows in another order: run again what is still open.
-      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) return this.commit(open, attempt + 1)
+      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) return this.commit(open, attempt + 1, isolated)
       for (const item of open) item.reject(error)
       return
     }

@@ -73,20 +73,20 @@ export async function sendMessage(
           .where('sender_id', '=', viewer.id)
           .where('client_id', '=', clientId)
           .executeTakeFirst()
-  const retried = await findRetried()
-  if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
   const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
   try {
-    const message = await transact(ctx, async (tx) => {
+    const { row, memberCount } = await transact(ctx, async (tx) => {
       // A DM is between two people: writing to someone who left it brings them back.
       if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
       // Updating the chat row first serializes sends per chat, so message ids grow in commit order
       // within a chat (read marks and history cursors rely on it).
-      await tx.db
+      const { member_count: memberCount } = await tx.db
         .updateTable('palaver_chats')
         .set({ last_activity_at: tx.now })
         .where('id', '=', chatId)
-        .execute()
+        .returning('member_count')
+        .executeTakeFirstOrThrow()
+      // A retried send (same clientId) fails here on the unique index and is answered below.
       const row = await tx.db
         .insertInto('palaver_messages')
         .values({
@@ -103,12 +103,15 @@ export async function sendMessage(
       tx.emit(messageEvent('message.created', messageView(row, viewer, [], null)))
       // Writing a message means having read the chat up to it.
       await advanceMarks(tx, chatId, viewer.id, row.id, 'read')
-      return row
+      return { row, memberCount }
     })
-    return { message: await viewOne(ctx, ctx.db, message, viewer), created: true }
+    // Nobody else can have received or read a message newer than every mark: its view needs no query.
+    const recipientCount = Math.max(0, memberCount - 1)
+    const receipt = { status: 'sent' as const, readCount: 0, deliveredCount: 0, recipientCount }
+    return { message: messageView(row, viewer, [], receipt), created: true }
   } catch (error) {
-    const raced = await findRetried()
-    if (raced) return { message: await sameChatRetry(ctx, raced, chatId, viewer), created: false }
+    const retried = await findRetried()
+    if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
     throw error
   }
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { invalid } from '../errors.js'
 import { loadChat, memberWith } from './access.js'
 import { type Context, type Tx, transact } from './context.js'
@@ -17,29 +18,28 @@ export async function advanceMarks(
   messageId: number,
   mark: Mark,
 ): Promise<void> {
-  const member = () =>
-    tx.db.updateTable('palaver_members').where('chat_id', '=', chatId).where('user_id', '=', userId)
-  let moved = 0n
-  if (mark === 'read') {
-    const r = await member()
-      .set({ last_read_message_id: messageId })
-      .where('last_read_message_id', '<', messageId)
-      .executeTakeFirst()
-    moved += r.numUpdatedRows
-  }
-  const d = await member()
-    .set({ last_delivered_message_id: messageId })
-    .where('last_delivered_message_id', '<', messageId)
-    .executeTakeFirst()
-  moved += d.numUpdatedRows
-  if (moved === 0n) return
-  const marks = await tx.db
-    .selectFrom('palaver_members')
-    .select(['last_read_message_id', 'last_delivered_message_id'])
+  // One statement: each mark rises to the message when it was below it, and the row comes back only
+  // when one of them moved.
+  const raise = (column: 'last_read_message_id' | 'last_delivered_message_id') =>
+    sql<number>`case when ${sql.ref(column)} < ${messageId} then ${messageId} else ${sql.ref(column)} end`
+  const moved = await tx.db
+    .updateTable('palaver_members')
+    .set({
+      ...(mark === 'read' ? { last_read_message_id: raise('last_read_message_id') } : {}),
+      last_delivered_message_id: raise('last_delivered_message_id'),
+    })
     .where('chat_id', '=', chatId)
     .where('user_id', '=', userId)
-    .executeTakeFirstOrThrow()
-  tx.emit(receiptEvent(chatId, userId, marks.last_read_message_id, marks.last_delivered_message_id))
+    .where((eb) =>
+      eb.or([
+        eb('last_delivered_message_id', '<', messageId),
+        ...(mark === 'read' ? [eb('last_read_message_id', '<', messageId)] : []),
+      ]),
+    )
+    .returning(['last_read_message_id', 'last_delivered_message_id'])
+    .executeTakeFirst()
+  if (!moved) return
+  tx.emit(receiptEvent(chatId, userId, moved.last_read_message_id, moved.last_delivered_message_id))
 }
 
 /** Marks the chat read up to the newest message, or up to `messageId` when given. */
