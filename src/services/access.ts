@@ -67,15 +67,37 @@ export async function loadChat(
   viewer: Viewer,
   options: LoadOptions = {},
 ): Promise<ChatAccess> {
-  const chat = await db.selectFrom('palaver_chats').selectAll().where('id', '=', chatId).executeTakeFirst()
-  if (!chat || !kindEnabled(ctx, chat)) throw notFound('Chat')
-  const member =
-    (await db
-      .selectFrom('palaver_members')
-      .selectAll()
-      .where('chat_id', '=', chatId)
-      .where('user_id', '=', viewer.id)
-      .executeTakeFirst()) ?? null
+  // The chat and the viewer's membership in one query: every request that touches a chat starts here.
+  const row = await db
+    .selectFrom('palaver_chats as c')
+    .leftJoin('palaver_members as m', (join) =>
+      join.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', viewer.id),
+    )
+    .selectAll('c')
+    .select([
+      'm.id as member_id',
+      'm.role as member_role',
+      'm.joined_at as member_joined_at',
+      'm.last_read_message_id as member_last_read',
+      'm.last_delivered_message_id as member_last_delivered',
+    ])
+    .where('c.id', '=', chatId)
+    .executeTakeFirst()
+  if (!row) throw notFound('Chat')
+  const { member_id, member_role, member_joined_at, member_last_read, member_last_delivered, ...chat } = row
+  if (!kindEnabled(ctx, chat)) throw notFound('Chat')
+  const member: Member | null =
+    member_id === null
+      ? null
+      : {
+          id: member_id,
+          chat_id: chat.id,
+          user_id: viewer.id,
+          role: member_role!,
+          joined_at: member_joined_at!,
+          last_read_message_id: member_last_read!,
+          last_delivered_message_id: member_last_delivered!,
+        }
   let room: RoomObject | null = null
   let canRead = member !== null
   if (chat.kind === 'room') {
