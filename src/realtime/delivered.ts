@@ -10,7 +10,7 @@ interface Pending {
 /**
  * Moves members' "delivered" marks when their connection hands them a message, so the sender
  * sees "delivered" before anyone opens the chat. Batched: at most one write per member and chat
- * per interval, all in one transaction; rooms are left out (receipts are for DMs and groups).
+ * per interval; rooms are left out (receipts are for DMs and groups).
  */
 export class DeliveryMarks {
   private pending = new Map<string, Pending>()
@@ -57,10 +57,13 @@ export class DeliveryMarks {
       const chats = new Set(receiving.map((c) => c.id))
       const marks = batch.filter((p) => chats.has(p.chatId))
       if (marks.length === 0) return
-      await transact(this.ctx, async (tx) => {
-        for (const { chatId, userId, messageId } of marks)
-          await advanceMarks(tx, chatId, userId, messageId, 'delivered')
-      })
+      // One background change per mark: the group commit adds a few to each batch, so requests never
+      // wait behind all of them.
+      await Promise.all(
+        marks.map(({ chatId, userId, messageId }) =>
+          transact(this.ctx, (tx) => advanceMarks(tx, chatId, userId, messageId, 'delivered'), 'background'),
+        ),
+      )
     } catch (error) {
       // Best effort: opening the chat marks it delivered anyway.
       console.warn('[palaver] could not record deliveries:', (error as Error).message)

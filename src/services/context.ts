@@ -55,12 +55,16 @@ export interface Tx {
  * has seen cursor N can never later find a smaller one appear (see design.md, "The event log").
  * Inside `work`, query only through `tx.db`: on SQLite the transaction holds the one connection.
  */
-export function transact<T>(ctx: Context, work: (tx: Tx) => Promise<T>): Promise<T> {
+export function transact<T>(
+  ctx: Context,
+  work: (tx: Tx) => Promise<T>,
+  priority: 'request' | 'background' = 'request',
+): Promise<T> {
   return ctx.commits.run(async ({ db, now }) => {
     const events: NewEvent[] = []
     const value = await work({ db, now, emit: (event) => events.push(event) })
     return { value, record: events }
-  })
+  }, priority)
 }
 
 /** The commit steps of every batch: its events go to the log last, then out to transports and hooks. */

@@ -37,7 +37,9 @@ interface Pending<R> {
 type Trx = ControlledTransaction<DatabaseSchema>
 
 /** At most this many changes share one transaction, so that one batch cannot hold the writer for long. */
-const MAX_BATCH = 200
+const MAX_BATCH = 100
+/** Background changes in one batch, so that requests never queue behind a heap of them. */
+const MAX_BACKGROUND = 10
 const DEADLOCK_RETRIES = 3
 
 const records = <R>(done: Array<Pending<R>>) => done.map((item) => item.result!.record)
@@ -58,6 +60,7 @@ const isDeadlock = (error: unknown) =>
  */
 export class GroupCommit<R, A> {
   private queue: Array<Pending<R>> = []
+  private background: Array<Pending<R>> = []
   private draining = false
 
   constructor(
@@ -69,7 +72,10 @@ export class GroupCommit<R, A> {
    * Runs `change` in the next batch and answers its value once committed. The change may run more than
    * once (a deadlock retried), each time in a fresh transaction: it keeps nothing outside what it returns.
    */
-  run<T>(change: (scope: ChangeScope) => Promise<ChangeResult<T, R>>): Promise<T> {
+  run<T>(
+    change: (scope: ChangeScope) => Promise<ChangeResult<T, R>>,
+    priority: 'request' | 'background' = 'request',
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const item: Pending<R> = {
         change,
@@ -83,15 +89,26 @@ export class GroupCommit<R, A> {
           reject(error)
         },
       }
-      this.queue.push(item)
-      if (!this.draining) void this.drain()
+      ;(priority === 'request' ? this.queue : this.background).push(item)
+      if (this.draining) return
+      // Start after the I/O callbacks of this turn of the event loop: the requests that came in with this
+      // one join its batch. (better-sqlite3 answers synchronously, so without this pause a whole
+      // transaction would run before the next request is even read, and nothing would ever batch.)
+      this.draining = true
+      setImmediate(() => void this.drain())
     })
   }
 
   private async drain(): Promise<void> {
-    this.draining = true
     try {
-      while (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_BATCH))
+      while (this.queue.length + this.background.length > 0) {
+        // Requests first; background work (delivered marks) rides along a little at a time.
+        const batch = this.queue.splice(0, MAX_BATCH)
+        batch.push(...this.background.splice(0, Math.min(MAX_BACKGROUND, MAX_BATCH - batch.length)))
+        await this.commit(batch)
+        // Let the requests that arrived during that commit be read before the next one starts.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
     } finally {
       this.draining = false
     }
