@@ -6,6 +6,7 @@ import { enforceRateLimit } from '../http/rate-limit.js'
 import { viewerOfRequest } from '../http/viewer.js'
 import type { Palaver } from '../palaver.js'
 import { Subscriber } from '../realtime/hub.js'
+import { frameBytes } from '../realtime/log.js'
 import { ackFrame, type ClientMessage, errorFrame, parseClientMessage } from '../realtime/protocol.js'
 import { checkWatchable } from '../realtime/watch.js'
 import { sendMessage } from '../services/messages.js'
@@ -17,6 +18,8 @@ export interface WebSocketOptions {
   maxBufferedBytes?: number
   heartbeatMs?: number
 }
+
+const ignore = () => {}
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
@@ -69,6 +72,23 @@ export function attachWebSocket(
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024
   const wss = new WebSocketServer({ noServer: true, maxPayload: palaver.options.limits.bodyBytes })
 
+  // One heartbeat for every socket (not a timer each): a socket that answered neither the last ping nor
+  // sent anything since is gone without a goodbye, and is closed.
+  const unanswered = new WeakSet<WebSocket>()
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (unanswered.has(ws)) ws.terminate()
+      else {
+        unanswered.add(ws)
+        ws.ping()
+      }
+    }
+  }, options.heartbeatMs ?? 30_000)
+  heartbeat.unref()
+  function answered(this: WebSocket) {
+    unanswered.delete(this)
+  }
+
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const request = toRequest(req)
     const url = new URL(request.url)
@@ -93,37 +113,41 @@ export function attachWebSocket(
     after: number | null,
     watching: number[],
   ): Promise<void> {
-    const send = (json: string) => {
+    // Frames sent in one turn of the event loop (a batch's events, a reply and its event) leave in one
+    // write: the socket is corked until the turn ends. ws keeps the net.Socket as `_socket`.
+    const socket = (ws as unknown as { _socket?: Duplex })._socket
+    let corked = false
+    const send = (data: string | Buffer) => {
       if (ws.readyState !== ws.OPEN) return
-      if (ws.bufferedAmount > maxBuffered) {
-        ws.terminate()
-        return
+      if (!corked) {
+        // What is still unsent from earlier turns: a client that stopped reading. (Frames of this turn
+        // wait in the cork on purpose and do not count.)
+        if (ws.bufferedAmount > maxBuffered) {
+          ws.terminate()
+          return
+        }
+        if (socket) {
+          corked = true
+          socket.cork()
+          process.nextTick(() => {
+            corked = false
+            socket.uncork()
+          })
+        }
       }
-      ws.send(json)
+      ws.send(data, { binary: false })
     }
-    const sub = new Subscriber(viewer.id, { event: (frame) => send(frame.json), ephemeral: send })
+    const sub = new Subscriber(viewer.id, { event: (frame) => send(frameBytes(frame)), ephemeral: send })
     for (const chatId of watching) hub.watch(sub, chatId)
-    let alive = true
-    const heartbeat = setInterval(() => {
-      if (!alive) return ws.terminate()
-      alive = false
-      ws.ping()
-    }, options.heartbeatMs ?? 30_000)
-    heartbeat.unref()
     // An oversized or malformed frame makes ws close the socket with a reason (1009, 1002…);
     // without a listener its 'error' event would take the whole process down.
-    ws.on('error', () => {})
-    ws.on('pong', () => {
-      alive = true
-    })
-    ws.on('close', () => {
-      clearInterval(heartbeat)
-      hub.disconnect(sub)
-    })
+    ws.on('error', ignore)
+    ws.on('pong', answered)
+    ws.on('close', () => hub.disconnect(sub))
     // Actions run one after another, so a client's sends are stored in the order it sent them.
     let pending = Promise.resolve()
     ws.on('message', (data, isBinary) => {
-      alive = true
+      unanswered.delete(ws)
       const text = isBinary ? null : data.toString()
       pending = pending.then(() => handle(text))
     })
@@ -176,6 +200,7 @@ export function attachWebSocket(
   server.on('upgrade', listener)
   return {
     close() {
+      clearInterval(heartbeat)
       server.off('upgrade', listener)
       for (const client of wss.clients) client.terminate()
       wss.close()

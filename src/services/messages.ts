@@ -101,8 +101,9 @@ export async function sendMessage(
         .returningAll()
         .executeTakeFirstOrThrow()
       tx.emit(messageEvent('message.created', messageView(row, viewer, [], null)))
-      // Writing a message means having read the chat up to it.
-      await advanceMarks(tx, chatId, viewer.id, row.id, 'read')
+      // Writing a message means having read the chat up to it. Its message.created says so to every
+      // member (clients move the sender's marks from it), so no receipt.updated doubles the fan-out.
+      await advanceMarks(tx, chatId, viewer.id, row.id, 'read', false)
       return { row, memberCount }
     })
     // Nobody else can have received or read a message newer than every mark: its view needs no query.

@@ -367,6 +367,11 @@ export class ConversationStore extends Emitter<StoreEvents> {
     switch (event.type) {
       case 'message.created': {
         const message = event.data.message
+        // A sender has read and received the chat up to their own message (no receipt.updated says it).
+        this.receipts.update(message.senderId, message.id, message.id)
+        if (this.isOwn(message) && this.chat) {
+          this.chat.lastReadMessageId = Math.max(this.chat.lastReadMessageId, message.id)
+        }
         this.learnMessages([message])
         this.typingPeople.delete(message.senderId)
         if (this.hasNewer) {

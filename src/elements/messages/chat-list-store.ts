@@ -250,7 +250,8 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       ...chat,
       lastMessage: preview(message),
       lastActivityAt: later(message.createdAt, chat.lastActivityAt),
-      unreadCount: own ? chat.unreadCount : chat.unreadCount + 1,
+      // Sending means having read the chat up to one's own message.
+      ...(own ? { unreadCount: 0, lastReadMessageId: message.id } : { unreadCount: chat.unreadCount + 1 }),
     })
   }
 
