@@ -78,33 +78,19 @@ export async function sendMessage(
     const { row, memberCount } = await transact(ctx, async (tx) => {
       // A DM is between two people: writing to someone who left it brings them back.
       if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
-      // Updating the chat row first serializes sends per chat, so message ids grow in commit order
-      // within a chat (read marks and history cursors rely on it).
-      const { member_count: memberCount } = await tx.db
-        .updateTable('palaver_chats')
-        .set({ last_activity_at: tx.now })
-        .where('id', '=', chatId)
-        .returning('member_count')
-        .executeTakeFirstOrThrow()
-      // A retried send (same clientId) fails here on the unique index and is answered below.
-      const row = await tx.db
-        .insertInto('palaver_messages')
-        .values({
-          chat_id: chatId,
-          sender_id: viewer.id,
-          body,
-          client_id: clientId,
-          created_at: tx.now,
-          edited_at: null,
-          deleted_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow()
-      tx.emit(messageEvent('message.created', messageView(row, viewer, [], null)))
-      // Writing a message means having read the chat up to it. Its message.created says so to every
-      // member (clients move the sender's marks from it), so no receipt.updated doubles the fan-out.
-      await advanceMarks(tx, chatId, viewer.id, row.id, 'read', false)
-      return { row, memberCount }
+      // Writing a message also means having read the chat up to it: the sender's marks move with it.
+      // Its message.created says so to every member, so no receipt.updated doubles the fan-out.
+      // A retried send (same clientId) fails on the unique index and is answered below.
+      const stored = await ctx.dialect.appendMessage(tx.db, {
+        chatId,
+        senderId: viewer.id,
+        body,
+        clientId,
+        now: tx.now,
+      })
+      if (!stored) throw notFound('Chat')
+      tx.emit(messageEvent('message.created', messageView(stored.row, viewer, [], null)))
+      return stored
     })
     // Nobody else can have received or read a message newer than every mark: its view needs no query.
     const recipientCount = Math.max(0, memberCount - 1)

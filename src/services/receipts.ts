@@ -17,8 +17,6 @@ export async function advanceMarks(
   userId: string,
   messageId: number,
   mark: Mark,
-  /** False when the caller's own event already tells (a sent message moves its sender's marks). */
-  announce = true,
 ): Promise<void> {
   // One statement: each mark rises to the message when it was below it, and the row comes back only
   // when one of them moved.
@@ -40,7 +38,7 @@ export async function advanceMarks(
     )
     .returning(['last_read_message_id', 'last_delivered_message_id'])
     .executeTakeFirst()
-  if (!moved || !announce) return
+  if (!moved) return
   tx.emit(receiptEvent(chatId, userId, moved.last_read_message_id, moved.last_delivered_message_id))
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { TermMatch, WordMatches } from '../services/search-text.js'
-import type { DatabaseSchema } from './schema.js'
+import type { DatabaseSchema, Message } from './schema.js'
 
 export type Db = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>
 
@@ -9,6 +9,15 @@ export interface SearchCandidate {
   messageId: number
   chatId: number
   body: string
+}
+
+/** A message to store, as its sender writes it. */
+export interface NewMessage {
+  chatId: number
+  senderId: string
+  body: string
+  clientId: string | null
+  now: number
 }
 
 export interface SearchRequest {
@@ -32,6 +41,13 @@ export interface SqlDialect {
   /** Column type of 64-bit integers. */
   readonly bigintType: 'integer' | 'bigint'
   createSearchIndex(db: Kysely<unknown>): Promise<void>
+  /**
+   * Stores a message, inside the caller's transaction: the chat's last activity first (its row lock
+   * orders the sends of one chat, so message ids grow in commit order there), then the message, then
+   * the sender's read and delivered marks up to it. Undefined when the chat is gone; a clientId the
+   * sender used before fails on the unique index.
+   */
+  appendMessage(db: Db, message: NewMessage): Promise<{ row: Message; memberCount: number } | undefined>
   /** The newest messages matching the search in the viewer's chats, newest first. */
   searchCandidates(db: Db, request: SearchRequest): Promise<SearchCandidate[]>
   /** Which of these words match a term, as the search index sees them (case, accents, stemming). */

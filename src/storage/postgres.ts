@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { TermMatch } from '../services/search-text.js'
 import type { Db, SearchCandidate, SearchRequest, SqlDialect } from './dialect.js'
-import type { DatabaseSchema } from './schema.js'
+import type { DatabaseSchema, Message } from './schema.js'
 
 export function postgresDialect(searchLanguage: string): SqlDialect {
   const language = sql.lit(searchLanguage)
@@ -18,6 +18,30 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       await sql`create index palaver_messages_search on palaver_messages using gin (search_vector)`.execute(
         db,
       )
+    },
+
+    async appendMessage(db, { chatId, senderId, body, clientId, now }) {
+      // One round trip instead of three: data-modifying CTEs all run, in the order their data needs
+      // (the message is selected from the updated chat row, the marks read the message's id).
+      const result = await sql<Message & { member_count: number }>`
+        with chat as (
+          update palaver_chats set last_activity_at = ${now} where id = ${chatId} returning member_count
+        ), message as (
+          insert into palaver_messages (chat_id, sender_id, body, client_id, created_at, edited_at, deleted_at)
+          select ${chatId}, ${senderId}, ${body}, ${clientId}, ${now}, null, null from chat
+          returning *
+        ), marks as (
+          update palaver_members set
+            last_read_message_id = greatest(last_read_message_id, (select id from message)),
+            last_delivered_message_id = greatest(last_delivered_message_id, (select id from message))
+          where chat_id = ${chatId} and user_id = ${senderId}
+          returning 1
+        )
+        select message.*, chat.member_count from message, chat`.execute(db)
+      const found = result.rows[0]
+      if (!found) return undefined
+      const { member_count: memberCount, ...row } = found
+      return { row, memberCount }
     },
 
     async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {

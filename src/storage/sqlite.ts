@@ -34,6 +34,39 @@ export const sqliteDialect: SqlDialect = {
       end`.execute(db)
   },
 
+  async appendMessage(db, { chatId, senderId, body, clientId, now }) {
+    const chat = await db
+      .updateTable('palaver_chats')
+      .set({ last_activity_at: now })
+      .where('id', '=', chatId)
+      .returning('member_count')
+      .executeTakeFirst()
+    if (!chat) return undefined
+    const row = await db
+      .insertInto('palaver_messages')
+      .values({
+        chat_id: chatId,
+        sender_id: senderId,
+        body,
+        client_id: clientId,
+        created_at: now,
+        edited_at: null,
+        deleted_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await db
+      .updateTable('palaver_members')
+      .set({
+        last_read_message_id: sql`max(last_read_message_id, ${row.id})`,
+        last_delivered_message_id: sql`max(last_delivered_message_id, ${row.id})`,
+      })
+      .where('chat_id', '=', chatId)
+      .where('user_id', '=', senderId)
+      .execute()
+    return { row, memberCount: chat.member_count }
+  },
+
   async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
     // Each word is quoted, so nothing the user types is FTS syntax. The index is walked newest first and
     // stops at the limit: a common word costs no more than a rare one. (A prefix query makes FTS5 gather
