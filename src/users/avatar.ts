@@ -21,9 +21,10 @@ const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charC
 
 /** The seed's default avatar: the user's initials on a circle of their stable colour, as an SVG data URL. */
 export function initialsAvatar(id: string, name: string): string {
+  // Single quotes and only the characters a URL needs escaped: this travels in every message event.
   const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">` +
-    `<circle cx="32" cy="32" r="32" fill="hsl(${hueOf(id)} 55% 42%)"/>` +
-    `<text x="50%" y="50%" dy=".35em" text-anchor="middle" fill="#fff" font-family="system-ui,sans-serif" font-size="26" font-weight="600">${escapeXml(initialsOf(name))}</text></svg>`
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`
+    `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'>` +
+    `<circle cx='32' cy='32' r='32' fill='hsl(${hueOf(id)} 55% 42%)'/>` +
+    `<text x='32' y='41' text-anchor='middle' fill='white' font-family='system-ui,sans-serif' font-size='26' font-weight='600'>${escapeXml(initialsOf(name))}</text></svg>`
+  return `data:image/svg+xml;charset=utf-8,${svg.replace(/[%#<>"]|[^\x20-\x7e]/gu, (c) => encodeURIComponent(c))}`
 }
