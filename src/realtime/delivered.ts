@@ -61,7 +61,10 @@ export class DeliveryMarks {
       // wait behind all of them.
       await Promise.all(
         marks.map(({ chatId, userId, messageId }) =>
-          transact(this.ctx, (tx) => advanceMarks(tx, chatId, userId, messageId, 'delivered'), 'background'),
+          transact(this.ctx, (tx) => advanceMarks(tx, chatId, userId, messageId, 'delivered'), {
+            chatId,
+            background: true,
+          }),
         ),
       )
     } catch (error) {

@@ -212,15 +212,19 @@ export async function renameChat(
   // An empty title gives a DM back its partner's name and a room its host's title; a group needs one.
   if (title === null && access.chat.kind === 'group') throw invalid('A title must not be empty')
   if (title === access.chat.title) return detailOf(ctx, viewer, access)
-  await transact(ctx, async (tx) => {
-    const chat = await tx.db
-      .updateTable('palaver_chats')
-      .set({ title })
-      .where('id', '=', chatId)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    tx.emit(chatUpdatedEvent(chat))
-  })
+  await transact(
+    ctx,
+    async (tx) => {
+      const chat = await tx.db
+        .updateTable('palaver_chats')
+        .set({ title })
+        .where('id', '=', chatId)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      tx.emit(chatUpdatedEvent(chat))
+    },
+    { chatId },
+  )
   return getChat(ctx, viewer, chatId)
 }
 
@@ -249,7 +253,7 @@ export async function removeChat(tx: Tx, chatId: number): Promise<void> {
 export async function deleteChat(ctx: Context, viewer: Viewer, chatId: number): Promise<void> {
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
   requirePermission(access, 'delete')
-  await transact(ctx, (tx) => removeChat(tx, chatId))
+  await transact(ctx, (tx) => removeChat(tx, chatId), { chatId })
 }
 
 interface ListQuery {

@@ -6,7 +6,7 @@ import type { PubSub } from '../realtime/pubsub.js'
 import type { SqlDialect } from '../storage/dialect.js'
 import type { DatabaseSchema, EventRow } from '../storage/schema.js'
 import type { EventPayloads } from './events.js'
-import { GroupCommit } from './group-commit.js'
+import { type ChangeOptions, GroupCommit } from './group-commit.js'
 import type { UserService } from './users.js'
 
 /** Everything a service needs, owned by one Palaver instance (two instances share nothing). */
@@ -58,13 +58,13 @@ export interface Tx {
 export function transact<T>(
   ctx: Context,
   work: (tx: Tx) => Promise<T>,
-  priority: 'request' | 'background' = 'request',
+  options: ChangeOptions = {},
 ): Promise<T> {
   return ctx.commits.run(async ({ db, now }) => {
     const events: NewEvent[] = []
     const value = await work({ db, now, emit: (event) => events.push(event) })
     return { value, record: events }
-  }, priority)
+  }, options)
 }
 
 /** The commit steps of every batch: its events go to the log last, then out to transports and hooks. */

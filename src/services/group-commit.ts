@@ -24,8 +24,21 @@ export interface ChangeResult<T, R> {
   record: R
 }
 
+/** How a change waits for its batch. */
+export interface ChangeOptions {
+  /**
+   * The chat whose rows the change locks. A batch takes its changes in chat order, so two processes'
+   * batches lock chats in the same order and cannot deadlock (PostgreSQL would only notice after its
+   * deadlock_timeout, a second in which every change of both batches waits).
+   */
+  chatId?: number | undefined
+  /** Work no request waits for (delivered marks): a few ride along with each batch. */
+  background?: boolean | undefined
+}
+
 interface Pending<R> {
   change: (scope: ChangeScope) => Promise<ChangeResult<unknown, R>>
+  chatId: number
   resolve(value: unknown): void
   reject(error: unknown): void
   settled: boolean
@@ -74,11 +87,13 @@ export class GroupCommit<R, A> {
    */
   run<T>(
     change: (scope: ChangeScope) => Promise<ChangeResult<T, R>>,
-    priority: 'request' | 'background' = 'request',
+    options: ChangeOptions = {},
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const item: Pending<R> = {
         change,
+        // Changes of no particular chat (a new chat) lock nothing others wait for: they go first.
+        chatId: options.chatId ?? 0,
         settled: false,
         resolve: (value) => {
           item.settled = true
@@ -89,7 +104,7 @@ export class GroupCommit<R, A> {
           reject(error)
         },
       }
-      ;(priority === 'request' ? this.queue : this.background).push(item)
+      ;(options.background ? this.background : this.queue).push(item)
       if (this.draining) return
       // Start after the I/O callbacks of this turn of the event loop: the requests that came in with this
       // one join its batch. (better-sqlite3 answers synchronously, so without this pause a whole
@@ -105,6 +120,8 @@ export class GroupCommit<R, A> {
         // Requests first; background work (delivered marks) rides along a little at a time.
         const batch = this.queue.splice(0, MAX_BATCH)
         batch.push(...this.background.splice(0, Math.min(MAX_BACKGROUND, MAX_BATCH - batch.length)))
+        // Stable: the changes of one chat keep their arrival order.
+        batch.sort((a, b) => a.chatId - b.chatId)
         await this.commit(batch)
         // Let the requests that arrived during that commit be read before the next one starts.
         await new Promise((resolve) => setImmediate(resolve))

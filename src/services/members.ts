@@ -19,25 +19,29 @@ export async function addMembers(
   const refused = await ctx.users.refusedContacts(viewer, wanted)
   if (refused.length > 0) throw forbidden(`You may not add: ${refused.join(', ')}`)
   const users = await ctx.users.viewsOf(wanted)
-  await transact(ctx, async (tx) => {
-    const chat = await lockChat(tx, chatId)
-    if (!chat) throw notFound('Chat')
-    const present = await tx.db
-      .selectFrom('palaver_members')
-      .select('user_id')
-      .where('chat_id', '=', chatId)
-      .where('user_id', 'in', wanted)
-      .execute()
-    const already = new Set(present.map((m) => m.user_id))
-    await insertMembers(
-      ctx,
-      tx,
-      chat,
-      wanted
-        .filter((id) => !already.has(id))
-        .map((id) => ({ user: users.get(id)!, role: 'member' as const })),
-    )
-  })
+  await transact(
+    ctx,
+    async (tx) => {
+      const chat = await lockChat(tx, chatId)
+      if (!chat) throw notFound('Chat')
+      const present = await tx.db
+        .selectFrom('palaver_members')
+        .select('user_id')
+        .where('chat_id', '=', chatId)
+        .where('user_id', 'in', wanted)
+        .execute()
+      const already = new Set(present.map((m) => m.user_id))
+      await insertMembers(
+        ctx,
+        tx,
+        chat,
+        wanted
+          .filter((id) => !already.has(id))
+          .map((id) => ({ user: users.get(id)!, role: 'member' as const })),
+      )
+    },
+    { chatId },
+  )
   return getChat(ctx, viewer, chatId)
 }
 
@@ -88,13 +92,13 @@ export async function removeMember(
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
   requirePermission(access, 'manageMembers')
   if (userId === viewer.id) throw invalid('To leave a chat, use leave')
-  await transact(ctx, (tx) => removeMembership(tx, chatId, userId))
+  await transact(ctx, (tx) => removeMembership(tx, chatId, userId), { chatId })
 }
 
 export async function leaveChat(ctx: Context, viewer: Viewer, chatId: number): Promise<void> {
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
   memberWith(access, 'leave')
-  await transact(ctx, (tx) => removeMembership(tx, chatId, viewer.id))
+  await transact(ctx, (tx) => removeMembership(tx, chatId, viewer.id), { chatId })
 }
 
 /**
@@ -105,19 +109,23 @@ export async function joinChat(ctx: Context, viewer: Viewer, chatId: number): Pr
   const access = await loadChat(ctx, ctx.db, chatId, viewer, { joinable: true })
   if (!access.member) {
     requirePermission(access, 'join')
-    await transact(ctx, async (tx) => {
-      const chat = await lockChat(tx, chatId)
-      if (!chat) throw notFound('Chat')
-      const members = await tx.db
-        .selectFrom('palaver_members')
-        .select(['user_id', 'role'])
-        .where('chat_id', '=', chatId)
-        .execute()
-      // Two joins at once: the second finds the viewer already in.
-      if (members.some((m) => m.user_id === viewer.id)) return
-      const role = members.some((m) => m.role === 'admin') ? 'member' : 'admin'
-      await insertMembers(ctx, tx, chat, [{ user: viewer, role }])
-    })
+    await transact(
+      ctx,
+      async (tx) => {
+        const chat = await lockChat(tx, chatId)
+        if (!chat) throw notFound('Chat')
+        const members = await tx.db
+          .selectFrom('palaver_members')
+          .select(['user_id', 'role'])
+          .where('chat_id', '=', chatId)
+          .execute()
+        // Two joins at once: the second finds the viewer already in.
+        if (members.some((m) => m.user_id === viewer.id)) return
+        const role = members.some((m) => m.role === 'admin') ? 'member' : 'admin'
+        await insertMembers(ctx, tx, chat, [{ user: viewer, role }])
+      },
+      { chatId },
+    )
   }
   return getChat(ctx, viewer, chatId)
 }

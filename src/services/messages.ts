@@ -75,23 +75,27 @@ export async function sendMessage(
           .executeTakeFirst()
   const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
   try {
-    const { row, memberCount } = await transact(ctx, async (tx) => {
-      // A DM is between two people: writing to someone who left it brings them back.
-      if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
-      // Writing a message also means having read the chat up to it: the sender's marks move with it.
-      // Its message.created says so to every member, so no receipt.updated doubles the fan-out.
-      // A retried send (same clientId) fails on the unique index and is answered below.
-      const stored = await ctx.dialect.appendMessage(tx.db, {
-        chatId,
-        senderId: viewer.id,
-        body,
-        clientId,
-        now: tx.now,
-      })
-      if (!stored) throw notFound('Chat')
-      tx.emit(messageEvent('message.created', messageView(stored.row, viewer, [], null)))
-      return stored
-    })
+    const { row, memberCount } = await transact(
+      ctx,
+      async (tx) => {
+        // A DM is between two people: writing to someone who left it brings them back.
+        if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
+        // Writing a message also means having read the chat up to it: the sender's marks move with it.
+        // Its message.created says so to every member, so no receipt.updated doubles the fan-out.
+        // A retried send (same clientId) fails on the unique index and is answered below.
+        const stored = await ctx.dialect.appendMessage(tx.db, {
+          chatId,
+          senderId: viewer.id,
+          body,
+          clientId,
+          now: tx.now,
+        })
+        if (!stored) throw notFound('Chat')
+        tx.emit(messageEvent('message.created', messageView(stored.row, viewer, [], null)))
+        return stored
+      },
+      { chatId },
+    )
     // Nobody else can have received or read a message newer than every mark: its view needs no query.
     const recipientCount = Math.max(0, memberCount - 1)
     const receipt = { status: 'sent' as const, readCount: 0, deliveredCount: 0, recipientCount }
@@ -170,21 +174,25 @@ export async function editMessage(
   memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'edit')
   if (row.body === body) return viewOne(ctx, ctx.db, row, viewer)
-  const updated = await transact(ctx, async (tx) => {
-    const edited = await tx.db
-      .updateTable('palaver_messages')
-      .set({ body, edited_at: tx.now })
-      .where('id', '=', messageId)
-      .where('deleted_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst()
-    if (!edited) throw new PalaverError('conflict', 'This message was deleted')
-    const reactions = await reactionsOf(tx.db, [edited.id])
-    const view = messageView(edited, viewer, reactions.get(edited.id) ?? [], null)
-    await rewriteEarlierEvents(tx, view)
-    tx.emit(messageEvent('message.updated', view))
-    return edited
-  })
+  const updated = await transact(
+    ctx,
+    async (tx) => {
+      const edited = await tx.db
+        .updateTable('palaver_messages')
+        .set({ body, edited_at: tx.now })
+        .where('id', '=', messageId)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst()
+      if (!edited) throw new PalaverError('conflict', 'This message was deleted')
+      const reactions = await reactionsOf(tx.db, [edited.id])
+      const view = messageView(edited, viewer, reactions.get(edited.id) ?? [], null)
+      await rewriteEarlierEvents(tx, view)
+      tx.emit(messageEvent('message.updated', view))
+      return edited
+    },
+    { chatId: row.chat_id },
+  )
   return viewOne(ctx, ctx.db, updated, viewer)
 }
 
@@ -211,20 +219,24 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
   const { row, access } = await loadMessage(ctx, viewer, messageId)
   memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'delete')
-  await transact(ctx, async (tx) => {
-    const deleted = await tx.db
-      .updateTable('palaver_messages')
-      .set({ body: null, deleted_at: tx.now })
-      .where('id', '=', messageId)
-      .where('deleted_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst()
-    if (!deleted) throw new PalaverError('conflict', 'This message was already deleted')
-    await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
-    const tombstone = messageView(deleted, viewer, [], null)
-    await rewriteEarlierEvents(tx, tombstone)
-    tx.emit(messageDeletedEvent(tombstone))
-  })
+  await transact(
+    ctx,
+    async (tx) => {
+      const deleted = await tx.db
+        .updateTable('palaver_messages')
+        .set({ body: null, deleted_at: tx.now })
+        .where('id', '=', messageId)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst()
+      if (!deleted) throw new PalaverError('conflict', 'This message was already deleted')
+      await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
+      const tombstone = messageView(deleted, viewer, [], null)
+      await rewriteEarlierEvents(tx, tombstone)
+      tx.emit(messageDeletedEvent(tombstone))
+    },
+    { chatId: row.chat_id },
+  )
 }
 
 /**
@@ -280,7 +292,7 @@ export async function history(
   const newest = rows[rows.length - 1]
   if (access.member && newest && newest.id > access.member.last_delivered_message_id) {
     // Fetching history is receiving it: the sender sees "delivered".
-    await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, newest.id, 'delivered'))
+    await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, newest.id, 'delivered'), { chatId })
   }
   return { messages, hasOlder, hasNewer }
 }

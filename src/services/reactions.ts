@@ -57,24 +57,28 @@ export async function toggleReaction(
   if (!ctx.options.allowReactions) throw forbidden('Reactions are disabled on this site')
   memberWith(access, 'react')
   if (message.deleted_at !== null) throw new PalaverError('conflict', 'This message was deleted')
-  return transact(ctx, async (tx) => {
-    const removed = await tx.db
-      .deleteFrom('palaver_reactions')
-      .where('message_id', '=', messageId)
-      .where('user_id', '=', viewer.id)
-      .where('emoji', '=', emoji)
-      .executeTakeFirst()
-    const action = removed.numDeletedRows > 0n ? 'removed' : 'added'
-    if (action === 'added') {
-      // A concurrent identical toggle may have added it first: the reaction is there either way.
-      await tx.db
-        .insertInto('palaver_reactions')
-        .values({ message_id: messageId, user_id: viewer.id, emoji, created_at: tx.now })
-        .onConflict((oc) => oc.columns(['message_id', 'emoji', 'user_id']).doNothing())
-        .execute()
-    }
-    const reactions = (await reactionsOf(tx.db, [messageId])).get(messageId) ?? []
-    tx.emit(reactionEvent(message.chat_id, messageId, reactions))
-    return { action, emoji, reactions }
-  })
+  return transact(
+    ctx,
+    async (tx) => {
+      const removed = await tx.db
+        .deleteFrom('palaver_reactions')
+        .where('message_id', '=', messageId)
+        .where('user_id', '=', viewer.id)
+        .where('emoji', '=', emoji)
+        .executeTakeFirst()
+      const action = removed.numDeletedRows > 0n ? 'removed' : 'added'
+      if (action === 'added') {
+        // A concurrent identical toggle may have added it first: the reaction is there either way.
+        await tx.db
+          .insertInto('palaver_reactions')
+          .values({ message_id: messageId, user_id: viewer.id, emoji, created_at: tx.now })
+          .onConflict((oc) => oc.columns(['message_id', 'emoji', 'user_id']).doNothing())
+          .execute()
+      }
+      const reactions = (await reactionsOf(tx.db, [messageId])).get(messageId) ?? []
+      tx.emit(reactionEvent(message.chat_id, messageId, reactions))
+      return { action, emoji, reactions }
+    },
+    { chatId: message.chat_id },
+  )
 }

@@ -68,7 +68,7 @@ export async function markAsRead(
       .executeTakeFirst()
     if (!exists) throw invalid('messageId is not a message of this chat')
   }
-  if (upTo > 0) await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, upTo, 'read'))
+  if (upTo > 0) await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, upTo, 'read'), { chatId })
   const after = await ctx.db
     .selectFrom('palaver_members as mb')
     .select('mb.last_read_message_id')
