@@ -13,6 +13,7 @@
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { updateReadme } from './readme.js'
 import { runRealtime } from './realtime/main.js'
 
 const REALTIME = new Set(['runs', 'scenarios', 'systems', 'profile', 'workers', 'size'])
@@ -52,4 +53,6 @@ if (only !== 'realtime') {
   })
   if (code !== 0) failed = true
 }
+// A full run (not --quick, which writes to bench/.cache) refreshes the README's summary.
+if (!argv.includes('--quick') && updateReadme()) console.log('README.md: benchmark section updated')
 process.exitCode = failed ? 1 : 0

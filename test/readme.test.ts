@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { benchBlock } from '../bench/readme.js'
 import { embedAll } from '../docs/snippets/embed.js'
 import { createPalaver } from '../src/index.js'
 import { resolveOptions } from '../src/options.js'
@@ -105,5 +106,11 @@ describe('the README', () => {
       .map((p) => p.slice(1, -1))
     for (const part of parts)
       expect(elementSources, `part ${part}`).toMatch(new RegExp(`part="[^"]*\\b${part}\\b`))
+  })
+
+  it('shows the benchmark figures of the latest reports in bench/results/', () => {
+    const block = benchBlock()
+    expect(block, 'bench/results/*-latest.md').not.toBeNull()
+    expect(readme).toContain(block)
   })
 })
