@@ -56,19 +56,9 @@ export interface LoadOptions {
   joinable?: boolean
 }
 
-/**
- * Loads a chat the viewer may see, or answers 404: chats they may not see do not exist for them.
- * Members see their chats; anyone signed in sees a public room; a hidden room is hidden from members too.
- */
-export async function loadChat(
-  ctx: Context,
-  db: Db,
-  chatId: number,
-  viewer: Viewer,
-  options: LoadOptions = {},
-): Promise<ChatAccess> {
-  // The chat and the viewer's membership in one query: every request that touches a chat starts here.
-  const row = await db
+/** The chat and the viewer's membership in one query: every request that touches a chat starts here. */
+function chatsWithMembership(db: Db, chatIds: readonly number[], viewer: Viewer) {
+  return db
     .selectFrom('palaver_chats as c')
     .leftJoin('palaver_members as m', (join) =>
       join.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', viewer.id),
@@ -81,11 +71,21 @@ export async function loadChat(
       'm.last_read_message_id as member_last_read',
       'm.last_delivered_message_id as member_last_delivered',
     ])
-    .where('c.id', '=', chatId)
-    .executeTakeFirst()
-  if (!row) throw notFound('Chat')
+    .where('c.id', 'in', chatIds)
+    .execute()
+}
+
+type ChatRow = Awaited<ReturnType<typeof chatsWithMembership>>[number]
+
+/** What the viewer may do with a loaded chat; null when it does not exist for them. */
+async function accessOf(
+  ctx: Context,
+  row: ChatRow,
+  viewer: Viewer,
+  options: LoadOptions,
+): Promise<ChatAccess | null> {
   const { member_id, member_role, member_joined_at, member_last_read, member_last_delivered, ...chat } = row
-  if (!kindEnabled(ctx, chat)) throw notFound('Chat')
+  if (!kindEnabled(ctx, chat)) return null
   const member: Member | null =
     member_id === null
       ? null
@@ -102,13 +102,45 @@ export async function loadChat(
   let canRead = member !== null
   if (chat.kind === 'room') {
     room = await roomFor(ctx, chat, viewer)
-    if (!room) throw notFound('Chat')
+    if (!room) return null
     canRead ||= room.access === 'public'
-    if (!canRead && !(options.joinable && canJoinRoom(room))) throw notFound('Chat')
+    if (!canRead && !(options.joinable && canJoinRoom(room))) return null
   } else if (!member) {
-    throw notFound('Chat')
+    return null
   }
   return { chat, member, room, canRead, permissions: permissionsOf(ctx, chat, member, room) }
+}
+
+/**
+ * Loads a chat the viewer may see, or answers 404: chats they may not see do not exist for them.
+ * Members see their chats; anyone signed in sees a public room; a hidden room is hidden from members too.
+ */
+export async function loadChat(
+  ctx: Context,
+  db: Db,
+  chatId: number,
+  viewer: Viewer,
+  options: LoadOptions = {},
+): Promise<ChatAccess> {
+  const [row] = await chatsWithMembership(db, [chatId], viewer)
+  const access = row ? await accessOf(ctx, row, viewer, options) : null
+  if (!access) throw notFound('Chat')
+  return access
+}
+
+/** Like loadChat for many chats in one query; a chat the viewer may not see is left out. */
+export async function loadChats(
+  ctx: Context,
+  db: Db,
+  chatIds: readonly number[],
+  viewer: Viewer,
+): Promise<Map<number, ChatAccess>> {
+  const loaded = new Map<number, ChatAccess>()
+  if (chatIds.length === 0) return loaded
+  const rows = await chatsWithMembership(db, chatIds, viewer)
+  const accesses = await Promise.all(rows.map((row) => accessOf(ctx, row, viewer, {})))
+  for (const access of accesses) if (access) loaded.set(access.chat.id, access)
+  return loaded
 }
 
 type Permission = keyof ChatAccess['permissions']

@@ -1,7 +1,7 @@
 import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
 import type { HistoryQuery, HistoryView, MessageView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
-import type { Chat, Message } from '../storage/schema.js'
+import { type Chat, type Message, messageColumns } from '../storage/schema.js'
 import { type ChatAccess, loadChat, memberWith } from './access.js'
 import { insertMembers } from './chats.js'
 import { type Context, type Tx, transact } from './context.js'
@@ -47,7 +47,7 @@ function cleanClientId(clientId: string | undefined): string | null {
 }
 
 async function viewOne(ctx: Context, db: Db, row: Message, viewer: Viewer | null): Promise<MessageView> {
-  return (await messageViews(ctx, db, row.chat_id, [row], viewer))[0]!
+  return (await messageViews(ctx, db, [row], viewer))[0]!
 }
 
 /**
@@ -69,7 +69,7 @@ export async function sendMessage(
       ? undefined
       : ctx.db
           .selectFrom('palaver_messages')
-          .selectAll()
+          .select(messageColumns)
           .where('sender_id', '=', viewer.id)
           .where('client_id', '=', clientId)
           .executeTakeFirst()
@@ -140,7 +140,7 @@ async function loadMessage(
 ): Promise<{ row: Message; access: ChatAccess }> {
   const row = await ctx.db
     .selectFrom('palaver_messages')
-    .selectAll()
+    .select(messageColumns)
     .where('id', '=', messageId)
     .executeTakeFirst()
   if (!row) throw notFound('Message')
@@ -182,7 +182,7 @@ export async function editMessage(
         .set({ body, edited_at: tx.now })
         .where('id', '=', messageId)
         .where('deleted_at', 'is', null)
-        .returningAll()
+        .returning(messageColumns)
         .executeTakeFirst()
       if (!edited) throw new PalaverError('conflict', 'This message was deleted')
       const reactions = await reactionsOf(tx.db, [edited.id])
@@ -227,7 +227,7 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
         .set({ body: null, deleted_at: tx.now })
         .where('id', '=', messageId)
         .where('deleted_at', 'is', null)
-        .returningAll()
+        .returning(messageColumns)
         .executeTakeFirst()
       if (!deleted) throw new PalaverError('conflict', 'This message was already deleted')
       await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
@@ -257,7 +257,7 @@ export async function history(
   const base = () =>
     ctx.db
       .selectFrom('palaver_messages')
-      .selectAll()
+      .select(messageColumns)
       .where('chat_id', '=', chatId)
       .$if(hideDeleted, (q) => q.where('deleted_at', 'is', null))
 
@@ -288,7 +288,7 @@ export async function history(
     rows = page.slice(0, limit).reverse()
     hasNewer = query.before !== undefined && (await newer(query.before, 1)).length > 0
   }
-  const messages = await messageViews(ctx, ctx.db, chatId, rows, viewer)
+  const messages = await messageViews(ctx, ctx.db, rows, viewer)
   const newest = rows[rows.length - 1]
   if (access.member && newest && newest.id > access.member.last_delivered_message_id) {
     // Fetching history is receiving it: the sender sees "delivered".

@@ -1,5 +1,6 @@
 import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
 import type { ReactionView } from '../schemas.js'
+import { messageColumns } from '../storage/schema.js'
 import { loadChat, memberWith } from './access.js'
 import { type Context, transact } from './context.js'
 import { reactionEvent } from './events.js'
@@ -47,7 +48,7 @@ export async function toggleReaction(
   const emoji = validateEmoji(rawEmoji)
   const message = await ctx.db
     .selectFrom('palaver_messages')
-    .selectAll()
+    .select(messageColumns)
     .where('id', '=', messageId)
     .executeTakeFirst()
   if (!message) throw notFound('Message')

@@ -1,7 +1,8 @@
 import { invalid, PalaverError } from '../errors.js'
-import type { MessageView, SearchResultView } from '../schemas.js'
+import type { SearchResultView } from '../schemas.js'
 import type { SearchCandidate } from '../storage/dialect.js'
-import { type ChatAccess, loadChat } from './access.js'
+import { messageColumns } from '../storage/schema.js'
+import { type ChatAccess, loadChats } from './access.js'
 import type { Context } from './context.js'
 import { relevance, searchTerms, snippet, type TermMatch, wordsOf } from './search-text.js'
 import type { Viewer } from './users.js'
@@ -53,30 +54,21 @@ export async function searchMessages(
     .slice(0, limit)
     .map((ranked) => ranked.candidate)
 
-  const rows = await ctx.db
+  const rows = ctx.db
     .selectFrom('palaver_messages')
-    .selectAll()
+    .select(messageColumns)
     .where(
       'id',
       'in',
       best.map((c) => c.messageId),
     )
     .execute()
-  const chats = await chatViews(ctx, ctx.db, viewer, [...new Set(best.map((c) => access.get(c.chatId)!))])
+  const [chats, messages] = await Promise.all([
+    chatViews(ctx, ctx.db, viewer, [...new Set(best.map((c) => access.get(c.chatId)!))]),
+    rows.then((found) => messageViews(ctx, ctx.db, found, viewer)),
+  ])
   const chatById = new Map(chats.map((c) => [c.id, c]))
-  const views = new Map<number, MessageView>()
-  const perChat = await Promise.all(
-    chats.map((chat) =>
-      messageViews(
-        ctx,
-        ctx.db,
-        chat.id,
-        rows.filter((r) => r.chat_id === chat.id),
-        viewer,
-      ),
-    ),
-  )
-  for (const view of perChat.flat()) views.set(view.id, view)
+  const views = new Map(messages.map((view) => [view.id, view]))
   const results: SearchResultView[] = []
   for (const { messageId, chatId, body } of best) {
     const message = views.get(messageId)
@@ -113,14 +105,9 @@ async function visibleCandidates(
       ...(chatId === undefined ? {} : { chatId }),
       limit: size,
     })
-    for (const id of new Set(hits.map((h) => h.chatId))) {
-      if (access.has(id)) continue
-      const loaded = await loadChat(ctx, ctx.db, id, viewer).catch((error: unknown) => {
-        if (error instanceof PalaverError && error.code === 'not_found') return null
-        throw error
-      })
-      access.set(id, loaded)
-    }
+    const unknown = [...new Set(hits.map((h) => h.chatId))].filter((id) => !access.has(id))
+    const loaded = await loadChats(ctx, ctx.db, unknown, viewer)
+    for (const id of unknown) access.set(id, loaded.get(id) ?? null)
     const visible = hits.filter((h) => access.get(h.chatId))
     if (visible.length >= limit || hits.length < size || size >= 1600) return visible
   }

@@ -1,6 +1,6 @@
 import type { ChatView, MessageView, ReactionView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
-import type { Chat, Member, Message } from '../storage/schema.js'
+import { type Chat, type Member, type Message, messageColumns } from '../storage/schema.js'
 import { type ChatAccess, permissionsOf } from './access.js'
 import type { Context } from './context.js'
 import { iso } from './events.js'
@@ -44,20 +44,45 @@ function countAtOrPast(sorted: readonly number[], id: number): number {
   return sorted.length - lo
 }
 
-/** Read and delivered marks of everyone in a chat except the viewer, ascending. */
-async function othersMarks(db: Db, chatId: number, viewerId: string) {
+interface OthersMarks {
+  read: number[]
+  delivered: number[]
+}
+
+/** Per chat, the read and delivered marks of everyone except the viewer, ascending. */
+async function othersMarks(db: Db, chatIds: readonly number[], viewerId: string) {
+  const byChat = new Map<number, OthersMarks>()
+  if (chatIds.length === 0) return byChat
   const rows = await db
     .selectFrom('palaver_members')
-    .select(['last_read_message_id', 'last_delivered_message_id'])
-    .where('chat_id', '=', chatId)
+    .select(['chat_id', 'last_read_message_id', 'last_delivered_message_id'])
+    .where('chat_id', 'in', chatIds)
     .where('user_id', '!=', viewerId)
     .execute()
-  return {
-    read: rows.map((r) => r.last_read_message_id).sort((a, b) => a - b),
-    delivered: rows
-      .map((r) => Math.max(r.last_delivered_message_id, r.last_read_message_id))
-      .sort((a, b) => a - b),
+  for (const chatId of chatIds) byChat.set(chatId, { read: [], delivered: [] })
+  for (const row of rows) {
+    const marks = byChat.get(row.chat_id)!
+    marks.read.push(row.last_read_message_id)
+    marks.delivered.push(Math.max(row.last_delivered_message_id, row.last_read_message_id))
   }
+  for (const marks of byChat.values()) {
+    marks.read.sort((a, b) => a - b)
+    marks.delivered.sort((a, b) => a - b)
+  }
+  return byChat
+}
+
+function receiptOf(marks: OthersMarks, messageId: number): NonNullable<MessageView['receipt']> {
+  const recipientCount = marks.read.length
+  const readCount = countAtOrPast(marks.read, messageId)
+  const deliveredCount = countAtOrPast(marks.delivered, messageId)
+  const status =
+    recipientCount > 0 && readCount === recipientCount
+      ? 'read'
+      : recipientCount > 0 && deliveredCount === recipientCount
+        ? 'delivered'
+        : 'sent'
+  return { status, readCount, deliveredCount, recipientCount }
 }
 
 export function messageView(
@@ -83,40 +108,30 @@ export function messageView(
 }
 
 /**
- * Full views of messages of one chat as `viewer` sees them: senders, reactions and,
- * on the viewer's own messages, the receipt status computed from the members' high-water marks.
+ * Full views of messages (of one chat or several) as `viewer` sees them: senders, reactions and, on the
+ * viewer's own messages, the receipt status computed from the members' high-water marks. A fixed number
+ * of queries, run side by side, however many messages and chats.
  */
 export async function messageViews(
   ctx: Context,
   db: Db,
-  chatId: number,
   rows: readonly Message[],
   viewer: Viewer | null,
 ): Promise<MessageView[]> {
   if (rows.length === 0) return []
-  const [senders, reactions] = await Promise.all([
+  const isOwn = (row: Message) => viewer !== null && row.sender_id === viewer.id && row.deleted_at === null
+  const chatsWithOwn = [...new Set(rows.filter(isOwn).map((r) => r.chat_id))]
+  const [senders, reactions, marks] = await Promise.all([
     ctx.users.viewsOf(rows.map((r) => r.sender_id)),
     reactionsOf(
       db,
       rows.map((r) => r.id),
     ),
+    viewer ? othersMarks(db, chatsWithOwn, viewer.id) : new Map<number, OthersMarks>(),
   ])
-  const ownIds = viewer ? rows.filter((r) => r.sender_id === viewer.id && r.deleted_at === null) : []
-  const marks = ownIds.length > 0 && viewer ? await othersMarks(db, chatId, viewer.id) : null
   return rows.map((row) => {
-    let receipt: MessageView['receipt'] = null
-    if (marks && row.sender_id === viewer?.id && row.deleted_at === null) {
-      const recipientCount = marks.read.length
-      const readCount = countAtOrPast(marks.read, row.id)
-      const deliveredCount = countAtOrPast(marks.delivered, row.id)
-      const status =
-        recipientCount > 0 && readCount === recipientCount
-          ? 'read'
-          : recipientCount > 0 && deliveredCount === recipientCount
-            ? 'delivered'
-            : 'sent'
-      receipt = { status, readCount, deliveredCount, recipientCount }
-    }
+    const chatMarks = isOwn(row) ? marks.get(row.chat_id) : undefined
+    const receipt = chatMarks ? receiptOf(chatMarks, row.id) : null
     return messageView(row, senders.get(row.sender_id) ?? null, reactions.get(row.id) ?? [], receipt)
   })
 }
@@ -224,7 +239,7 @@ async function lastMessagesOf(db: Db, chatIds: readonly number[], includeDeleted
     .execute()
   const ids = newest.map((r) => r.id).filter((id): id is number => id !== null)
   if (ids.length === 0) return new Map<number, Message>()
-  const rows = await db.selectFrom('palaver_messages').selectAll().where('id', 'in', ids).execute()
+  const rows = await db.selectFrom('palaver_messages').select(messageColumns).where('id', 'in', ids).execute()
   return new Map(rows.map((r) => [r.chat_id, r]))
 }
 

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { TermMatch } from '../services/search-text.js'
 import type { Db, SearchCandidate, SearchRequest, SqlDialect } from './dialect.js'
-import type { DatabaseSchema, Message } from './schema.js'
+import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
 
 export function postgresDialect(searchLanguage: string): SqlDialect {
   const language = sql.lit(searchLanguage)
@@ -29,7 +29,7 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
         ), message as (
           insert into palaver_messages (chat_id, sender_id, body, client_id, created_at, edited_at, deleted_at)
           select ${chatId}, ${senderId}, ${body}, ${clientId}, ${now}, null, null from chat
-          returning *
+          returning ${sql.raw(messageColumns.join(', '))}
         ), marks as (
           update palaver_members set
             last_read_message_id = greatest(last_read_message_id, (select id from message)),

@@ -91,3 +91,18 @@ export interface CounterRow {
 export type Chat = Selectable<ChatRow>
 export type Member = Selectable<MemberRow>
 export type Message = Selectable<MessageRow>
+
+/**
+ * The columns of a message, for `select`: never `*`, which on PostgreSQL would also carry the search
+ * vector (a generated column as long as the text) to every history page.
+ */
+export const messageColumns = [
+  'id',
+  'chat_id',
+  'sender_id',
+  'body',
+  'client_id',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+] as const satisfies ReadonlyArray<keyof MessageRow>
