@@ -249,10 +249,30 @@ export async function history(
   chatId: number,
   query: HistoryQuery,
 ): Promise<HistoryView> {
-  const access = await loadChat(ctx, ctx.db, chatId, viewer)
-  const limit = query.limit ?? ctx.options.messagesPerPage
   const given = [query.before, query.after, query.around].filter((v) => v !== undefined).length
   if (given > 1) throw invalid('Give at most one of before, after and around')
+  // The page is read while access is checked (one round trip less); it is shown only if access holds.
+  const [access, page] = await Promise.all([
+    loadChat(ctx, ctx.db, chatId, viewer),
+    historyPage(ctx, chatId, query),
+  ])
+  const { rows, hasOlder, hasNewer } = page
+  const messages = await messageViews(ctx, ctx.db, rows, viewer)
+  const newest = rows[rows.length - 1]
+  if (access.member && newest && newest.id > access.member.last_delivered_message_id) {
+    // Fetching history is receiving it: the sender sees "delivered".
+    await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, newest.id, 'delivered'), { chatId })
+  }
+  return { messages, hasOlder, hasNewer }
+}
+
+/** The rows of one page of a chat's history, oldest first, and whether there is more on either side. */
+async function historyPage(
+  ctx: Context,
+  chatId: number,
+  query: HistoryQuery,
+): Promise<{ rows: Message[]; hasOlder: boolean; hasNewer: boolean }> {
+  const limit = query.limit ?? ctx.options.messagesPerPage
   const hideDeleted = !ctx.options.showDeletedMessageIndicators
   const base = () =>
     ctx.db
@@ -288,11 +308,5 @@ export async function history(
     rows = page.slice(0, limit).reverse()
     hasNewer = query.before !== undefined && (await newer(query.before, 1)).length > 0
   }
-  const messages = await messageViews(ctx, ctx.db, rows, viewer)
-  const newest = rows[rows.length - 1]
-  if (access.member && newest && newest.id > access.member.last_delivered_message_id) {
-    // Fetching history is receiving it: the sender sees "delivered".
-    await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, newest.id, 'delivered'), { chatId })
-  }
-  return { messages, hasOlder, hasNewer }
+  return { rows, hasOlder, hasNewer }
 }
