@@ -58,7 +58,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     users: new UserService(options, directory),
     pubsub,
     hooks,
-    commits: eventCommits(storage.db, pubsub, hooks, committed),
+    commits: eventCommits(storage.db, storage.dialect, pubsub, hooks, committed),
     committed,
   }
   const migrate = async () => {

@@ -70,6 +70,7 @@ export function transact<T>(
 /** The commit steps of every batch: its events go to the log last, then out to transports and hooks. */
 export function eventCommits(
   db: Kysely<DatabaseSchema>,
+  dialect: SqlDialect,
   pubsub: PubSub,
   hooks: Hooks,
   committed: Context['committed'],
@@ -77,7 +78,7 @@ export function eventCommits(
   return new GroupCommit<NewEvent[], EventRow[]>(db, {
     before: async (trx, now, perChange) => {
       const events = perChange.flat()
-      return events.length > 0 ? appendEvents(trx, events, now) : []
+      return events.length > 0 ? dialect.appendEvents(trx, eventRows(events, now)) : []
     },
     after: (perChange, rows) => {
       if (rows.length === 0) return
@@ -89,29 +90,13 @@ export function eventCommits(
   })
 }
 
-async function appendEvents(
-  db: Transaction<DatabaseSchema>,
-  events: NewEvent[],
-  now: number,
-): Promise<EventRow[]> {
-  const { value: last } = await db
-    .updateTable('palaver_counters')
-    .set((eb) => ({ value: eb('value', '+', events.length) }))
-    .where('name', '=', 'event_cursor')
-    .returning('value')
-    .executeTakeFirstOrThrow()
-  const first = last - events.length + 1
-  const rows = events.map(
-    (event, i): EventRow => ({
-      cursor: first + i,
-      type: event.type,
-      chat_id: event.chatId,
-      user_id: event.userId ?? null,
-      message_id: event.messageId ?? null,
-      payload: JSON.stringify(event.data),
-      created_at: now,
-    }),
-  )
-  await db.insertInto('palaver_events').values(rows).execute()
-  return rows
+function eventRows(events: NewEvent[], now: number): Omit<EventRow, 'cursor'>[] {
+  return events.map((event) => ({
+    type: event.type,
+    chat_id: event.chatId,
+    user_id: event.userId ?? null,
+    message_id: event.messageId ?? null,
+    payload: JSON.stringify(event.data),
+    created_at: now,
+  }))
 }

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { TermMatch, WordMatches } from '../services/search-text.js'
-import type { DatabaseSchema, Message } from './schema.js'
+import type { DatabaseSchema, EventRow, Message } from './schema.js'
 
 export type Db = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>
 
@@ -48,8 +48,17 @@ export interface SqlDialect {
    * sender used before fails on the unique index.
    */
   appendMessage(db: Db, message: NewMessage): Promise<{ row: Message; memberCount: number } | undefined>
+  /**
+   * Appends events to the log with the next cursors, inside the caller's transaction, last before its
+   * commit: taking the cursors locks the counter row until then (see context.ts, `transact`).
+   */
+  appendEvents(db: Db, events: readonly Omit<EventRow, 'cursor'>[]): Promise<EventRow[]>
   /** The newest messages matching the search in the viewer's chats, newest first. */
   searchCandidates(db: Db, request: SearchRequest): Promise<SearchCandidate[]>
   /** Which of these words match a term, as the search index sees them (case, accents, stemming). */
   matchWords(db: Db, words: readonly string[], terms: readonly string[]): Promise<WordMatches>
 }
+
+/** Events numbered with the cursors up to `last`, the counter's value after it moved by their number. */
+export const withCursors = (events: readonly Omit<EventRow, 'cursor'>[], last: number): EventRow[] =>
+  events.map((event, i) => ({ ...event, cursor: last - events.length + 1 + i }))

@@ -1,7 +1,7 @@
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import { Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely'
 import pg from 'pg'
 import type { TermMatch } from '../services/search-text.js'
-import type { Db, SearchCandidate, SearchRequest, SqlDialect } from './dialect.js'
+import { type Db, type SearchCandidate, type SearchRequest, type SqlDialect, withCursors } from './dialect.js'
 import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
 
 export function postgresDialect(searchLanguage: string): SqlDialect {
@@ -44,17 +44,51 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       return { row, memberCount }
     },
 
+    async appendEvents(db, events) {
+      // One round trip: the counter moves and the rows go in with the cursors it handed out.
+      const n = events.length
+      const column = <K extends keyof (typeof events)[number]>(key: K) => events.map((e) => e[key])
+      const result = await sql<{ last: number }>`
+        with counter as (
+          update palaver_counters set value = value + ${n} where name = 'event_cursor' returning value
+        ), appended as (
+          insert into palaver_events (cursor, type, chat_id, user_id, message_id, payload, created_at)
+          select counter.value - ${n} + e.ord, e.type, e.chat_id, e.user_id, e.message_id, e.payload, e.created_at
+          from counter, unnest(${column('type')}::text[], ${column('chat_id')}::bigint[],
+            ${column('user_id')}::text[], ${column('message_id')}::bigint[], ${column('payload')}::text[],
+            ${column('created_at')}::bigint[]) with ordinality
+            as e(type, chat_id, user_id, message_id, payload, created_at, ord)
+        )
+        select value as last from counter`.execute(db)
+      return withCursors(events, result.rows[0]!.last)
+    },
+
     async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
       const star = match === 'prefix' ? ':*' : ''
-      const query = terms.map((t) => `${lexeme(t)}${star}`).join(' & ')
+      const query = sql`to_tsquery(${language}, ${terms.map((t) => `${lexeme(t)}${star}`).join(' & ')})`
       const inChat = chatId === undefined ? sql`` : sql`and m.chat_id = ${chatId}`
-      const hits = await sql<SearchCandidate>`
-        select m.id as "messageId", m.chat_id as "chatId", m.body
-        from palaver_messages m
-        where m.search_vector @@ to_tsquery(${language}, ${query}) and m.deleted_at is null ${inChat}
-          and m.chat_id in (select chat_id from palaver_members where user_id = ${viewerId})
-        order by m.id desc
-        limit ${limit}`.execute(db)
+      const inViewersChats = sql`chat_id in (select chat_id from palaver_members where user_id = ${viewerId})`
+      // GIN finds every match at once but in no order, and each one costs a read of its row; walking the
+      // messages newest first stops at the limit but reads past everything that does not match. The
+      // planner cannot tell how many matches lie in the viewer's chats, so the choice is made here.
+      // (In one chat, the planner's own estimates are good enough to choose.)
+      const common = chatId !== undefined || (await matchEstimate(db, language, terms, match)) > FEW_MATCHES
+      const hits = common
+        ? await sql<SearchCandidate>`
+            select m.id as "messageId", m.chat_id as "chatId", m.body
+            from palaver_messages m
+            where m.search_vector @@ ${query} and m.deleted_at is null ${inChat} and m.${inViewersChats}
+            order by m.id desc
+            limit ${limit}`.execute(db)
+        : await sql<SearchCandidate>`
+            with matches as materialized (
+              select m.id, m.chat_id, m.body from palaver_messages m
+              where m.search_vector @@ ${query} and m.deleted_at is null ${inChat}
+            )
+            select id as "messageId", chat_id as "chatId", body from matches
+            where ${inViewersChats}
+            order by id desc
+            limit ${limit}`.execute(db)
       return hits.rows
     },
 
@@ -76,6 +110,43 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       return matches
     },
   }
+}
+
+/** Up to this many matching messages, reading every match beats walking the history newest first. */
+const FEW_MATCHES = 15_000
+
+/**
+ * How many messages match every term, from the statistics ANALYZE keeps of the search vector (its most
+ * common lexemes and their frequencies): the rarest term bounds the answer. A lexeme missing from the
+ * statistics is rarer than any listed; without statistics (a new table) every search counts as rare.
+ */
+async function matchEstimate(
+  db: Db,
+  language: RawBuilder<unknown>,
+  terms: readonly string[],
+  match: 'exact' | 'prefix',
+): Promise<number> {
+  const matches = match === 'prefix' ? sql`starts_with(c.lexeme, t.lexeme)` : sql`c.lexeme = t.lexeme`
+  const result = await sql<{ estimate: number | null }>`
+    with stats as materialized (
+      select most_common_elems::text::text[] as lexemes, most_common_elem_freqs as freqs
+      from pg_stats
+      where schemaname = current_schema() and tablename = 'palaver_messages' and attname = 'search_vector'
+    ), common as (
+      select c.lexeme, c.freq
+      from stats, unnest(stats.lexemes, stats.freqs[1:array_length(stats.lexemes, 1)]) as c(lexeme, freq)
+    ), term as (
+      select q.n, l.lexeme
+      from unnest(${terms}::text[]) with ordinality as q(term, n),
+        unnest(tsvector_to_array(to_tsvector(${language}, q.term))) as l(lexeme)
+    ), per_term as (
+      select t.n, coalesce(sum(c.freq), (select freqs[array_length(lexemes, 1) + 1] from stats)) as freq
+      from term t left join common c on ${matches}
+      group by t.n
+    )
+    select min(freq) * (select reltuples from pg_class where oid = 'palaver_messages'::regclass) as estimate
+    from per_term`.execute(db)
+  return Number(result.rows[0]?.estimate ?? 0)
 }
 
 /** A term as a quoted tsquery lexeme, so nothing the user types is tsquery syntax. */

@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import type { TermMatch } from '../services/search-text.js'
-import type { Db, SearchCandidate, SearchRequest, SqlDialect } from './dialect.js'
+import { type Db, type SearchCandidate, type SearchRequest, type SqlDialect, withCursors } from './dialect.js'
 import type { DatabaseSchema } from './schema.js'
 import { withStatementCache } from './sqlite-statements.js'
 
@@ -65,6 +65,18 @@ export const sqliteDialect: SqlDialect = {
       .where('user_id', '=', senderId)
       .execute()
     return { row, memberCount: chat.member_count }
+  },
+
+  async appendEvents(db, events) {
+    const { value: last } = await db
+      .updateTable('palaver_counters')
+      .set((eb) => ({ value: eb('value', '+', events.length) }))
+      .where('name', '=', 'event_cursor')
+      .returning('value')
+      .executeTakeFirstOrThrow()
+    const rows = withCursors(events, last)
+    await db.insertInto('palaver_events').values(rows).execute()
+    return rows
   },
 
   async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
