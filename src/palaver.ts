@@ -8,6 +8,7 @@ import { Hub } from './realtime/hub.js'
 import { pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
 import { type Context, type EventType, eventCommits } from './services/context.js'
+import { storeSends } from './services/messages.js'
 import { UserService } from './services/users.js'
 import { assertMigrated, migrateToLatest } from './storage/migrate.js'
 import { openStorage } from './storage/open.js'
@@ -58,7 +59,9 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     users: new UserService(options, directory),
     pubsub,
     hooks,
-    commits: eventCommits(storage.db, storage.dialect, pubsub, hooks, committed),
+    commits: eventCommits(storage.db, storage.dialect, pubsub, hooks, committed, (db, now, sends) =>
+      storeSends(db, now, sends, storage.dialect),
+    ),
     committed,
   }
   const migrate = async () => {

@@ -1,11 +1,6 @@
 import { type Context, transact } from '../services/context.js'
-import { advanceMarks } from '../services/receipts.js'
-
-interface Pending {
-  chatId: number
-  userId: string
-  messageId: number
-}
+import { receiptEvent } from '../services/events.js'
+import type { DeliveredMark } from '../storage/dialect.js'
 
 /**
  * Moves members' "delivered" marks when their connection hands them a message, so the sender
@@ -13,7 +8,7 @@ interface Pending {
  * per interval; rooms are left out (receipts are for DMs and groups).
  */
 export class DeliveryMarks {
-  private pending = new Map<string, Pending>()
+  private pending = new Map<string, DeliveredMark>()
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
 
@@ -57,15 +52,17 @@ export class DeliveryMarks {
       const chats = new Set(receiving.map((c) => c.id))
       const marks = batch.filter((p) => chats.has(p.chatId))
       if (marks.length === 0) return
-      // One background change per mark: the group commit adds a few to each batch, so requests never
-      // wait behind all of them.
-      await Promise.all(
-        marks.map(({ chatId, userId, messageId }) =>
-          transact(this.ctx, (tx) => advanceMarks(tx, chatId, userId, messageId, 'delivered'), {
-            chatId,
-            background: true,
-          }),
-        ),
+      // One background change for all of them: one statement on PostgreSQL, however many members.
+      await transact(
+        this.ctx,
+        async (tx) => {
+          for (const moved of await this.ctx.dialect.raiseDeliveredMarks(tx.db, marks)) {
+            tx.emit(
+              receiptEvent(moved.chatId, moved.userId, moved.lastReadMessageId, moved.lastDeliveredMessageId),
+            )
+          }
+        },
+        { background: true },
       )
     } catch (error) {
       // Best effort: opening the chat marks it delivered anyway.

@@ -3,11 +3,11 @@ import type { Hooks } from '../hooks.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Frame, toFrame } from '../realtime/log.js'
 import type { PubSub } from '../realtime/pubsub.js'
-import type { SqlDialect } from '../storage/dialect.js'
+import type { NewMessage, SqlDialect, StoredMessage } from '../storage/dialect.js'
 import type { DatabaseSchema, EventRow } from '../storage/schema.js'
 import type { EventPayloads } from './events.js'
-import { type ChangeOptions, GroupCommit } from './group-commit.js'
-import type { UserService } from './users.js'
+import { type ChangeOptions, type CommitSteps, GroupCommit } from './group-commit.js'
+import type { UserService, Viewer } from './users.js'
 
 /** Everything a service needs, owned by one Palaver instance (two instances share nothing). */
 export interface Context {
@@ -18,10 +18,21 @@ export interface Context {
   pubsub: PubSub
   hooks: Hooks
   /** Every change goes through it: what arrives during a commit commits together in the next one. */
-  commits: GroupCommit<NewEvent[], EventRow[]>
+  commits: Commits
   /** Told of every batch of events this process committed, in cursor order (the hub routes them at once). */
   committed: Set<(frames: readonly Frame[]) => void>
 }
+
+/** A message to send through the commit queue's bulk lane: many of them are stored with one statement. */
+export interface NewSend extends NewMessage {
+  sender: Viewer
+}
+
+/** The commit queue of an instance: changes with their events, and the bulk lane of sends. */
+export type Commits = GroupCommit<NewEvent[], EventRow[], NewSend, StoredMessage>
+
+/** Stores the sends of one batch and answers, per send, what was stored and its events, or why not. */
+export type StoreSends = CommitSteps<NewEvent[], EventRow[], NewSend, StoredMessage>['bulk']
 
 /** The channel that tells every transport the event log has grown. */
 export const EVENTS_CHANNEL = 'palaver:events'
@@ -74,8 +85,10 @@ export function eventCommits(
   pubsub: PubSub,
   hooks: Hooks,
   committed: Context['committed'],
-): GroupCommit<NewEvent[], EventRow[]> {
-  return new GroupCommit<NewEvent[], EventRow[]>(db, {
+  storeSends: StoreSends,
+): Commits {
+  return new GroupCommit(db, {
+    bulk: storeSends,
     before: async (trx, now, perChange) => {
       const events = perChange.flat()
       return events.length > 0 ? dialect.appendEvents(trx, eventRows(events, now)) : []

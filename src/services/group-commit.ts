@@ -7,11 +7,21 @@ export interface ChangeScope {
   now: number
 }
 
+/** What one item of the bulk lane comes to: its value and record, or why it was refused. */
+export type BulkOutcome<O, R> = ChangeResult<O, R> | { error: unknown }
+
 /**
  * What the queue does around its batches. `R` is what a change leaves for the commit (its events), `A`
- * what the last step inside the transaction answers (the rows it appended).
+ * what the last step inside the transaction answers (the rows it appended). `I` and `O` are the input
+ * and the value of the bulk lane: changes so alike (sending a message) that a batch does all of them
+ * with one statement instead of one each, which is what bounds how many a second PostgreSQL takes.
  */
-export interface CommitSteps<R, A> {
+export interface CommitSteps<R, A, I, O> {
+  /**
+   * Inside the batch's transaction, after the other changes: every queued item at once, answering one
+   * outcome per item in their order. It throws only when the database failed, not for a refused item.
+   */
+  bulk(db: Transaction<DatabaseSchema>, now: number, items: I[]): Promise<Array<BulkOutcome<O, R>>>
   /** Inside the batch's transaction, after every change ran, last before commit. */
   before(db: Transaction<DatabaseSchema>, now: number, records: R[]): Promise<A>
   /** After the batch committed, with what `before` answered. */
@@ -38,6 +48,8 @@ export interface ChangeOptions {
 
 interface Pending<R> {
   change: (scope: ChangeScope) => Promise<ChangeResult<unknown, R>>
+  /** Set for an item of the bulk lane: its input (and `change` is unused). */
+  bulk?: unknown
   chatId: number
   resolve(value: unknown): void
   reject(error: unknown): void
@@ -57,6 +69,11 @@ const DEADLOCK_RETRIES = 3
 
 const records = <R>(done: Array<Pending<R>>) => done.map((item) => item.result!.record)
 
+/** The `change` of a bulk item, which the batch never calls. */
+const noChange = (): never => {
+  throw new Error('a bulk item runs in its batch’s bulk step')
+}
+
 /** PostgreSQL broke a lock cycle (two processes' batches taking the same chats in another order). */
 const isDeadlock = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01'
@@ -71,14 +88,14 @@ const isDeadlock = (error: unknown) =>
  * the batch runs again with each change in a savepoint, so that one is rolled back alone and rejected
  * while the others commit. The outcome is the one separate transactions in that order would have had.
  */
-export class GroupCommit<R, A> {
+export class GroupCommit<R, A, I = never, O = never> {
   private queue: Array<Pending<R>> = []
   private background: Array<Pending<R>> = []
   private draining = false
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
-    private readonly steps: CommitSteps<R, A>,
+    private readonly steps: CommitSteps<R, A, I, O>,
   ) {}
 
   /**
@@ -89,9 +106,23 @@ export class GroupCommit<R, A> {
     change: (scope: ChangeScope) => Promise<ChangeResult<T, R>>,
     options: ChangeOptions = {},
   ): Promise<T> {
+    return this.enqueue<T>(change, undefined, options)
+  }
+
+  /** Queues an item of the bulk lane; it commits with the next batch, done with the batch's others. */
+  runBulk(input: I, options: ChangeOptions = {}): Promise<O> {
+    return this.enqueue<O>(noChange, { input }, options)
+  }
+
+  private enqueue<T>(
+    change: (scope: ChangeScope) => Promise<ChangeResult<T, R>>,
+    bulk: { input: unknown } | undefined,
+    options: ChangeOptions,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const item: Pending<R> = {
         change,
+        ...(bulk ? { bulk: bulk.input } : {}),
         // Changes of no particular chat (a new chat) lock nothing others wait for: they go first.
         chatId: options.chatId ?? 0,
         settled: false,
@@ -142,12 +173,16 @@ export class GroupCommit<R, A> {
     try {
       trx = await this.db.startTransaction().execute()
       const now = Date.now()
-      for (const item of batch) {
+      const changes = batch.filter((item) => !('bulk' in item))
+      const bulk = batch.filter((item) => 'bulk' in item)
+      for (const item of changes) {
         if (!isolated) {
           item.result = await item.change({ db: trx, now })
           done.push(item)
         } else if (await this.inSavepoint(trx, item, now)) done.push(item)
       }
+      if (!isolated) await this.applyBulk(trx, bulk, now, done)
+      else for (const item of bulk) if (await this.inSavepoint(trx, item, now)) done.push(item)
       answer = await this.steps.before(trx, now, records(done))
       await trx.commit().execute()
     } catch (error) {
@@ -172,11 +207,43 @@ export class GroupCommit<R, A> {
     this.steps.after(records(done), answer)
   }
 
+  /** The bulk lane's items in one step; a refused item is marked failed, the others done. */
+  private async applyBulk(
+    db: Transaction<DatabaseSchema>,
+    items: Array<Pending<R>>,
+    now: number,
+    done: Array<Pending<R>>,
+  ) {
+    if (items.length === 0) return
+    const outcomes = await this.steps.bulk(
+      db,
+      now,
+      items.map((item) => item.bulk as I),
+    )
+    items.forEach((item, i) => {
+      const outcome = outcomes[i]!
+      if ('error' in outcome) item.failure = { error: outcome.error }
+      else {
+        item.result = outcome
+        done.push(item)
+      }
+    })
+  }
+
   /** One change of a batch: rolled back alone when it fails, and marked failed. */
   private async inSavepoint(trx: Trx, item: Pending<R>, now: number, attempt = 1): Promise<boolean> {
     const scope = await trx.savepoint('palaver_change').execute()
     try {
-      item.result = await item.change({ db: scope, now })
+      if ('bulk' in item) {
+        const done: Array<Pending<R>> = []
+        await this.applyBulk(scope, [item], now, done)
+        if (done.length === 0) {
+          // Refused (its chat is gone, its clientId taken): whatever its statement touched goes too.
+          await scope.rollbackToSavepoint('palaver_change').execute()
+          await scope.releaseSavepoint('palaver_change').execute()
+          return false
+        }
+      } else item.result = await item.change({ db: scope, now })
     } catch (error) {
       await scope.rollbackToSavepoint('palaver_change').execute()
       await scope.releaseSavepoint('palaver_change').execute()

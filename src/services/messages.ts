@@ -1,11 +1,12 @@
 import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
 import type { HistoryQuery, HistoryView, MessageView, UserView } from '../schemas.js'
-import type { Db } from '../storage/dialect.js'
+import type { Db, SqlDialect, StoredMessage } from '../storage/dialect.js'
 import { type Chat, type Message, messageColumns } from '../storage/schema.js'
 import { type ChatAccess, loadChat, memberWith } from './access.js'
 import { insertMembers } from './chats.js'
-import { type Context, type Tx, transact } from './context.js'
+import { type Context, type NewEvent, type NewSend, type Tx, transact } from './context.js'
 import { messageDeletedEvent, messageEvent } from './events.js'
+import type { BulkOutcome } from './group-commit.js'
 import { advanceMarks } from './receipts.js'
 import type { Viewer } from './users.js'
 import { messageView, messageViews, reactionsOf } from './views.js'
@@ -74,28 +75,23 @@ export async function sendMessage(
           .where('client_id', '=', clientId)
           .executeTakeFirst()
   const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
+  const send: NewSend = { chatId, senderId: viewer.id, sender: viewer, body, clientId }
   try {
-    const { row, memberCount } = await transact(
-      ctx,
-      async (tx) => {
-        // A DM is between two people: writing to someone who left it brings them back.
-        if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
-        // Writing a message also means having read the chat up to it: the sender's marks move with it.
-        // Its message.created says so to every member, so no receipt.updated doubles the fan-out.
-        // A retried send (same clientId) fails on the unique index and is answered below.
-        const stored = await ctx.dialect.appendMessage(tx.db, {
-          chatId,
-          senderId: viewer.id,
-          body,
-          clientId,
-          now: tx.now,
-        })
-        if (!stored) throw notFound('Chat')
-        tx.emit(messageEvent('message.created', messageView(stored.row, viewer, [], null)))
-        return stored
-      },
-      { chatId },
-    )
+    // A DM is between two people: writing to someone who left it brings them back (a change of its own,
+    // rare); every other send goes through the bulk lane, where a batch stores all its sends at once.
+    const { row, memberCount } = absentPeer
+      ? await transact(
+          ctx,
+          async (tx) => {
+            await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
+            const outcome = (await storeSends(tx.db, tx.now, [send], ctx.dialect))[0]!
+            if ('error' in outcome) throw outcome.error
+            for (const event of outcome.record) tx.emit(event)
+            return outcome.value
+          },
+          { chatId },
+        )
+      : await ctx.commits.runBulk(send, { chatId })
     // Nobody else can have received or read a message newer than every mark: its view needs no query.
     const recipientCount = Math.max(0, memberCount - 1)
     const receipt = { status: 'sent' as const, readCount: 0, deliveredCount: 0, recipientCount }
@@ -105,6 +101,28 @@ export async function sendMessage(
     if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
     throw error
   }
+}
+
+/**
+ * The bulk lane's step: stores the sends of a batch (one statement on PostgreSQL) and gives each its
+ * message.created. Writing a message also means having read the chat up to it: the sender's marks move
+ * with it, and its message.created says so to every member, so no receipt.updated doubles the fan-out.
+ */
+export async function storeSends(
+  db: Db,
+  now: number,
+  sends: readonly NewSend[],
+  dialect: SqlDialect,
+): Promise<Array<BulkOutcome<StoredMessage, NewEvent[]>>> {
+  const outcomes = await dialect.appendMessages(db, sends, now)
+  return outcomes.map((outcome, i) => {
+    if (outcome === 'chat_gone') return { error: notFound('Chat') }
+    // Answered by the caller, who finds the message the first send stored.
+    if (outcome === 'duplicate')
+      return { error: new PalaverError('conflict', 'This clientId was used before') }
+    const event = messageEvent('message.created', messageView(outcome.row, sends[i]!.sender, [], null))
+    return { value: outcome, record: [event] }
+  })
 }
 
 /** The other person of a DM when they have left it; null for groups, rooms, self-chats and full DMs. */

@@ -17,7 +17,29 @@ export interface NewMessage {
   senderId: string
   body: string
   clientId: string | null
-  now: number
+}
+
+/** A stored message and its chat's member count. */
+export interface StoredMessage {
+  row: Message
+  memberCount: number
+}
+
+export type AppendOutcome = StoredMessage | 'chat_gone' | 'duplicate'
+
+/** A member's connection got the chat's messages up to `messageId`. */
+export interface DeliveredMark {
+  chatId: number
+  userId: string
+  messageId: number
+}
+
+/** A member's read and delivered marks. */
+export interface MemberMarks {
+  chatId: number
+  userId: string
+  lastReadMessageId: number
+  lastDeliveredMessageId: number
 }
 
 export interface SearchRequest {
@@ -42,17 +64,23 @@ export interface SqlDialect {
   readonly bigintType: 'integer' | 'bigint'
   createSearchIndex(db: Kysely<unknown>): Promise<void>
   /**
-   * Stores a message, inside the caller's transaction: the chat's last activity first (its row lock
-   * orders the sends of one chat, so message ids grow in commit order there), then the message, then
-   * the sender's read and delivered marks up to it. Undefined when the chat is gone; a clientId the
-   * sender used before fails on the unique index.
+   * Stores messages, in their order, inside the caller's transaction: the chats' last activity first
+   * (their row locks, taken in chat order, order the sends of one chat, so message ids grow in commit
+   * order there), then the messages, then the senders' read and delivered marks up to them. One answer
+   * per message: what was stored, or why nothing was (the chat is gone, the sender used the clientId
+   * before). A database error throws.
    */
-  appendMessage(db: Db, message: NewMessage): Promise<{ row: Message; memberCount: number } | undefined>
+  appendMessages(db: Db, messages: readonly NewMessage[], now: number): Promise<AppendOutcome[]>
   /**
    * Appends events to the log with the next cursors, inside the caller's transaction, last before its
    * commit: taking the cursors locks the counter row until then (see context.ts, `transact`).
    */
   appendEvents(db: Db, events: readonly Omit<EventRow, 'cursor'>[]): Promise<EventRow[]>
+  /**
+   * Raises members' delivered marks to the messages given (never lowers them), inside the caller's
+   * transaction; answers the marks of the members whose mark moved.
+   */
+  raiseDeliveredMarks(db: Db, marks: readonly DeliveredMark[]): Promise<MemberMarks[]>
   /** The newest messages matching the search in the viewer's chats, newest first. */
   searchCandidates(db: Db, request: SearchRequest): Promise<SearchCandidate[]>
   /** Which of these words match a term, as the search index sees them (case, accents, stemming). */

@@ -1,7 +1,17 @@
 import { Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely'
 import pg from 'pg'
 import type { TermMatch } from '../services/search-text.js'
-import { type Db, type SearchCandidate, type SearchRequest, type SqlDialect, withCursors } from './dialect.js'
+import {
+  type AppendOutcome,
+  type Db,
+  type MemberMarks,
+  type NewMessage,
+  type SearchCandidate,
+  type SearchRequest,
+  type SqlDialect,
+  type StoredMessage,
+  withCursors,
+} from './dialect.js'
 import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
 
 export function postgresDialect(searchLanguage: string): SqlDialect {
@@ -20,28 +30,39 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       )
     },
 
-    async appendMessage(db, { chatId, senderId, body, clientId, now }) {
-      // One round trip instead of three: data-modifying CTEs all run, in the order their data needs
-      // (the message is selected from the updated chat row, the marks read the message's id).
+    async appendMessages(db, messages, now) {
+      // One round trip for every message of a batch (data-modifying CTEs all run, each seeing the rows
+      // the ones before it returned). The chats are locked in id order, as every batch locks them, so two
+      // processes' batches cannot deadlock; ids follow the messages' order (inserted sorted by it).
+      const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key])
       const result = await sql<Message & { member_count: number }>`
-        with chat as (
-          update palaver_chats set last_activity_at = ${now} where id = ${chatId} returning member_count
+        with input as (
+          select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
+            ${column('body')}::text[], ${column('clientId')}::text[]) with ordinality
+            as i(chat_id, sender_id, body, client_id, ord)
+        ), locked as (
+          select id from palaver_chats where id in (select chat_id from input) order by id for update
+        ), chat as (
+          update palaver_chats c set last_activity_at = ${now} from locked where c.id = locked.id
+          returning c.id, c.member_count
         ), message as (
           insert into palaver_messages (chat_id, sender_id, body, client_id, created_at, edited_at, deleted_at)
-          select ${chatId}, ${senderId}, ${body}, ${clientId}, ${now}, null, null from chat
+          select i.chat_id, i.sender_id, i.body, i.client_id, ${now}, null, null
+          from input i where i.chat_id in (select id from chat)
+          order by i.ord
+          on conflict (sender_id, client_id) do nothing
           returning ${sql.raw(messageColumns.join(', '))}
         ), marks as (
-          update palaver_members set
-            last_read_message_id = greatest(last_read_message_id, (select id from message)),
-            last_delivered_message_id = greatest(last_delivered_message_id, (select id from message))
-          where chat_id = ${chatId} and user_id = ${senderId}
+          update palaver_members m set
+            last_read_message_id = greatest(m.last_read_message_id, newest.id),
+            last_delivered_message_id = greatest(m.last_delivered_message_id, newest.id)
+          from (select chat_id, sender_id, max(id) as id from message group by chat_id, sender_id) newest
+          where m.chat_id = newest.chat_id and m.user_id = newest.sender_id
           returning 1
         )
-        select message.*, chat.member_count from message, chat`.execute(db)
-      const found = result.rows[0]
-      if (!found) return undefined
-      const { member_count: memberCount, ...row } = found
-      return { row, memberCount }
+        select message.*, chat.member_count from message join chat on chat.id = message.chat_id
+        order by message.id`.execute(db)
+      return matchAppended(messages, result.rows)
     },
 
     async appendEvents(db, events) {
@@ -61,6 +82,28 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
         )
         select value as last from counter`.execute(db)
       return withCursors(events, result.rows[0]!.last)
+    },
+
+    async raiseDeliveredMarks(db, marks) {
+      // One round trip for all of them; the rows are locked in (chat, user) order first, so that two
+      // processes raising marks of the same members cannot deadlock.
+      const result = await sql<MemberMarks>`
+        with wanted as (
+          select * from unnest(${marks.map((m) => m.chatId)}::bigint[], ${marks.map((m) => m.userId)}::text[],
+            ${marks.map((m) => m.messageId)}::bigint[]) as w(chat_id, user_id, message_id)
+        ), locked as (
+          select m.id, w.message_id from palaver_members m
+          join wanted w on m.chat_id = w.chat_id and m.user_id = w.user_id
+          where m.last_delivered_message_id < w.message_id
+          order by m.chat_id, m.user_id
+          for update of m
+        )
+        update palaver_members m set last_delivered_message_id = locked.message_id
+        from locked
+        where m.id = locked.id and m.last_delivered_message_id < locked.message_id
+        returning m.chat_id as "chatId", m.user_id as "userId", m.last_read_message_id as "lastReadMessageId",
+          m.last_delivered_message_id as "lastDeliveredMessageId"`.execute(db)
+      return result.rows
     },
 
     async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
@@ -110,6 +153,37 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       return matches
     },
   }
+}
+
+/**
+ * Which stored row is which message: a row with a clientId is found by it (none: the sender used it
+ * before); rows without one come back in id order, which is the messages' order, sender by sender.
+ */
+function matchAppended(
+  messages: readonly NewMessage[],
+  rows: ReadonlyArray<Message & { member_count: number }>,
+): AppendOutcome[] {
+  const stored = rows.map(({ member_count, ...row }) => ({ row, memberCount: member_count }))
+  const chats = new Set(stored.map((s) => s.row.chat_id))
+  const byClientId = new Map<string, StoredMessage>()
+  const unnamed = new Map<string, StoredMessage[]>()
+  for (const s of stored) {
+    if (s.row.client_id !== null) byClientId.set(`${s.row.sender_id}\n${s.row.client_id}`, s)
+    else {
+      const key = `${s.row.chat_id}\n${s.row.sender_id}`
+      unnamed.set(key, [...(unnamed.get(key) ?? []), s])
+    }
+  }
+  return messages.map((m): AppendOutcome => {
+    if (m.clientId !== null) {
+      const key = `${m.senderId}\n${m.clientId}`
+      const found = byClientId.get(key)
+      // The same clientId twice in one batch: the second is the retry.
+      byClientId.delete(key)
+      return found ?? (chats.has(m.chatId) ? 'duplicate' : 'chat_gone')
+    }
+    return unnamed.get(`${m.chatId}\n${m.senderId}`)?.shift() ?? 'chat_gone'
+  })
 }
 
 /** Up to this many matching messages, reading every match beats walking the history newest first. */

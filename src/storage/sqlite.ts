@@ -3,8 +3,16 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import type { TermMatch } from '../services/search-text.js'
-import { type Db, type SearchCandidate, type SearchRequest, type SqlDialect, withCursors } from './dialect.js'
-import type { DatabaseSchema } from './schema.js'
+import {
+  type AppendOutcome,
+  type Db,
+  type MemberMarks,
+  type SearchCandidate,
+  type SearchRequest,
+  type SqlDialect,
+  withCursors,
+} from './dialect.js'
+import { type DatabaseSchema, messageColumns } from './schema.js'
 import { withStatementCache } from './sqlite-statements.js'
 
 export const sqliteDialect: SqlDialect = {
@@ -34,37 +42,50 @@ export const sqliteDialect: SqlDialect = {
       end`.execute(db)
   },
 
-  async appendMessage(db, { chatId, senderId, body, clientId, now }) {
-    const chat = await db
-      .updateTable('palaver_chats')
-      .set({ last_activity_at: now })
-      .where('id', '=', chatId)
-      .returning('member_count')
-      .executeTakeFirst()
-    if (!chat) return undefined
-    const row = await db
-      .insertInto('palaver_messages')
-      .values({
-        chat_id: chatId,
-        sender_id: senderId,
-        body,
-        client_id: clientId,
-        created_at: now,
-        edited_at: null,
-        deleted_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    await db
-      .updateTable('palaver_members')
-      .set({
-        last_read_message_id: sql`max(last_read_message_id, ${row.id})`,
-        last_delivered_message_id: sql`max(last_delivered_message_id, ${row.id})`,
-      })
-      .where('chat_id', '=', chatId)
-      .where('user_id', '=', senderId)
-      .execute()
-    return { row, memberCount: chat.member_count }
+  async appendMessages(db, messages, now) {
+    // SQLite runs in this process: a statement costs no round trip, so each message simply takes its own.
+    const outcomes: AppendOutcome[] = []
+    for (const { chatId, senderId, body, clientId } of messages) {
+      const chat = await db
+        .updateTable('palaver_chats')
+        .set({ last_activity_at: now })
+        .where('id', '=', chatId)
+        .returning('member_count')
+        .executeTakeFirst()
+      if (!chat) {
+        outcomes.push('chat_gone')
+        continue
+      }
+      const row = await db
+        .insertInto('palaver_messages')
+        .values({
+          chat_id: chatId,
+          sender_id: senderId,
+          body,
+          client_id: clientId,
+          created_at: now,
+          edited_at: null,
+          deleted_at: null,
+        })
+        .onConflict((oc) => oc.columns(['sender_id', 'client_id']).doNothing())
+        .returning(messageColumns)
+        .executeTakeFirst()
+      if (!row) {
+        outcomes.push('duplicate')
+        continue
+      }
+      await db
+        .updateTable('palaver_members')
+        .set({
+          last_read_message_id: sql`max(last_read_message_id, ${row.id})`,
+          last_delivered_message_id: sql`max(last_delivered_message_id, ${row.id})`,
+        })
+        .where('chat_id', '=', chatId)
+        .where('user_id', '=', senderId)
+        .execute()
+      outcomes.push({ row, memberCount: chat.member_count })
+    }
+    return outcomes
   },
 
   async appendEvents(db, events) {
@@ -77,6 +98,28 @@ export const sqliteDialect: SqlDialect = {
     const rows = withCursors(events, last)
     await db.insertInto('palaver_events').values(rows).execute()
     return rows
+  },
+
+  async raiseDeliveredMarks(db, marks) {
+    const moved: MemberMarks[] = []
+    for (const { chatId, userId, messageId } of marks) {
+      const row = await db
+        .updateTable('palaver_members')
+        .set({ last_delivered_message_id: messageId })
+        .where('chat_id', '=', chatId)
+        .where('user_id', '=', userId)
+        .where('last_delivered_message_id', '<', messageId)
+        .returning(['last_read_message_id', 'last_delivered_message_id'])
+        .executeTakeFirst()
+      if (row)
+        moved.push({
+          chatId,
+          userId,
+          lastReadMessageId: row.last_read_message_id,
+          lastDeliveredMessageId: row.last_delivered_message_id,
+        })
+    }
+    return moved
   },
 
   async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
