@@ -119,6 +119,36 @@ describe.each(databases)('messages on $name', (database) => {
       expect(created).toHaveLength(7)
     })
 
+    it('answers each of many sends that commit together with its own message', async () => {
+      const chats = [await group('alice', ['bob', 'charlie']), await group('bob', ['alice']), await group()]
+      const gone = await group()
+      const senders = ['alice', 'bob']
+      const sends = Array.from({ length: 30 }, (_, i) => ({
+        user: senders[i % 2]!,
+        chat: chats[i % 3]!,
+        body: `batch ${i}`,
+        ...(i % 4 === 0 ? { clientId: `batch-${i}` } : {}),
+      }))
+      const [replies, deleted] = await Promise.all([
+        Promise.all(sends.map((s) => send(s.user, s.chat, s.body, s.clientId))),
+        Promise.all([server.as('alice').delete(`/api/chats/${gone}/`), send('bob', gone, 'too late?')]),
+      ])
+      sends.forEach((s, i) => {
+        expect(replies[i]!.status).toBe(201)
+        expect(replies[i]!.body).toMatchObject({ chatId: s.chat, senderId: s.user, body: s.body })
+        expect(replies[i]!.body.clientId).toBe(s.clientId ?? null)
+      })
+      for (const chat of chats) {
+        const stored = new Map((await messageRows(chat)).map((r) => [r.id, r.body]))
+        const answered = replies.filter((r) => r.body.chatId === chat).map((r) => [r.body.id, r.body.body])
+        expect(new Map(answered)).toEqual(stored)
+      }
+      expect(deleted[0].status).toBe(204)
+      // The send either landed before the chat went (and went with it) or found it gone.
+      expect([201, 404]).toContain(deleted[1].status)
+      expect(await messageRows(gone)).toHaveLength(0)
+    })
+
     it('refuses a clientId I used in another chat with 409; others may use it', async () => {
       const [one, two] = [await group(), await group()]
       expect((await send('alice', one, 'first', 'moving')).status).toBe(201)
