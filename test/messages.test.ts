@@ -140,7 +140,9 @@ describe.each(databases)('messages on $name', (database) => {
       })
       for (const chat of chats) {
         const stored = new Map((await messageRows(chat)).map((r) => [r.id, r.body]))
-        const answered = replies.filter((r) => r.body.chatId === chat).map((r) => [r.body.id, r.body.body])
+        const answered = replies
+          .filter((r) => r.body.chatId === chat)
+          .map((r) => [r.body.id, r.body.body] as const)
         expect(new Map(answered)).toEqual(stored)
       }
       expect(deleted[0].status).toBe(204)

@@ -1,6 +1,7 @@
 import { forbidden, notFound } from '../errors.js'
 import type { ChatView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
+import { prepared } from '../storage/prepared.js'
 import type { Chat, Member } from '../storage/schema.js'
 import type { Context } from './context.js'
 import { canJoinRoom, type RoomObject } from './rooms.js'
@@ -57,11 +58,11 @@ export interface LoadOptions {
 }
 
 /** The chat and the viewer's membership in one query: every request that touches a chat starts here. */
-function chatsWithMembership(db: Db, chatIds: readonly number[], viewer: Viewer) {
-  return db
+const chatWithMembership = (db: Db, chatIds: number | readonly number[], viewerId: string) =>
+  db
     .selectFrom('palaver_chats as c')
     .leftJoin('palaver_members as m', (join) =>
-      join.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', viewer.id),
+      join.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', viewerId),
     )
     .selectAll('c')
     .select([
@@ -71,11 +72,14 @@ function chatsWithMembership(db: Db, chatIds: readonly number[], viewer: Viewer)
       'm.last_read_message_id as member_last_read',
       'm.last_delivered_message_id as member_last_delivered',
     ])
-    .where('c.id', 'in', chatIds)
-    .execute()
-}
+    .where('c.id', Array.isArray(chatIds) ? 'in' : '=', chatIds as never)
 
-type ChatRow = Awaited<ReturnType<typeof chatsWithMembership>>[number]
+/** The same for one chat, compiled once: it runs before every send. */
+const oneChatWithMembership = prepared<'chatId' | 'viewerId', ChatRow>((db, slot) =>
+  chatWithMembership(db, slot('chatId'), slot('viewerId')),
+)
+
+type ChatRow = Awaited<ReturnType<ReturnType<typeof chatWithMembership>['execute']>>[number]
 
 /** What the viewer may do with a loaded chat; null when it does not exist for them. */
 async function accessOf(
@@ -122,7 +126,7 @@ export async function loadChat(
   viewer: Viewer,
   options: LoadOptions = {},
 ): Promise<ChatAccess> {
-  const [row] = await chatsWithMembership(db, [chatId], viewer)
+  const [row] = await oneChatWithMembership(db, { chatId, viewerId: viewer.id })
   const access = row ? await accessOf(ctx, row, viewer, options) : null
   if (!access) throw notFound('Chat')
   return access
@@ -137,7 +141,7 @@ export async function loadChats(
 ): Promise<Map<number, ChatAccess>> {
   const loaded = new Map<number, ChatAccess>()
   if (chatIds.length === 0) return loaded
-  const rows = await chatsWithMembership(db, chatIds, viewer)
+  const rows = await chatWithMembership(db, chatIds, viewer.id).execute()
   const accesses = await Promise.all(rows.map((row) => accessOf(ctx, row, viewer, {})))
   for (const access of accesses) if (access) loaded.set(access.chat.id, access)
   return loaded

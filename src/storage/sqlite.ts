@@ -12,8 +12,53 @@ import {
   type SqlDialect,
   withCursors,
 } from './dialect.js'
-import { type DatabaseSchema, messageColumns } from './schema.js'
+import { prepared } from './prepared.js'
+import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
 import { withStatementCache } from './sqlite-statements.js'
+
+// The statements every send runs, compiled once (see prepared.ts).
+const touchChat = prepared<'chatId' | 'now', { member_count: number }>((db, slot) =>
+  db
+    .updateTable('palaver_chats')
+    .set({ last_activity_at: slot('now') })
+    .where('id', '=', slot('chatId'))
+    .returning('member_count'),
+)
+
+const insertMessage = prepared<'chatId' | 'senderId' | 'body' | 'clientId' | 'now', Message>((db, slot) =>
+  db
+    .insertInto('palaver_messages')
+    .values({
+      chat_id: slot('chatId'),
+      sender_id: slot('senderId'),
+      body: slot('body'),
+      client_id: slot('clientId'),
+      created_at: slot('now'),
+      edited_at: null,
+      deleted_at: null,
+    })
+    .onConflict((oc) => oc.columns(['sender_id', 'client_id']).doNothing())
+    .returning(messageColumns),
+)
+
+const raiseSenderMarks = prepared<'chatId' | 'senderId' | 'messageId', never>((db, slot) =>
+  db
+    .updateTable('palaver_members')
+    .set({
+      last_read_message_id: sql`max(last_read_message_id, ${slot('messageId')})`,
+      last_delivered_message_id: sql`max(last_delivered_message_id, ${slot('messageId')})`,
+    })
+    .where('chat_id', '=', slot('chatId'))
+    .where('user_id', '=', slot('senderId')),
+)
+
+const takeCursors = prepared<'count', { value: number }>((db, slot) =>
+  db
+    .updateTable('palaver_counters')
+    .set((eb) => ({ value: eb('value', '+', slot('count')) }))
+    .where('name', '=', 'event_cursor')
+    .returning('value'),
+)
 
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
@@ -46,55 +91,24 @@ export const sqliteDialect: SqlDialect = {
     // SQLite runs in this process: a statement costs no round trip, so each message simply takes its own.
     const outcomes: AppendOutcome[] = []
     for (const { chatId, senderId, body, clientId } of messages) {
-      const chat = await db
-        .updateTable('palaver_chats')
-        .set({ last_activity_at: now })
-        .where('id', '=', chatId)
-        .returning('member_count')
-        .executeTakeFirst()
+      const [chat] = await touchChat(db, { chatId, now })
       if (!chat) {
         outcomes.push('chat_gone')
         continue
       }
-      const row = await db
-        .insertInto('palaver_messages')
-        .values({
-          chat_id: chatId,
-          sender_id: senderId,
-          body,
-          client_id: clientId,
-          created_at: now,
-          edited_at: null,
-          deleted_at: null,
-        })
-        .onConflict((oc) => oc.columns(['sender_id', 'client_id']).doNothing())
-        .returning(messageColumns)
-        .executeTakeFirst()
+      const [row] = await insertMessage(db, { chatId, senderId, body, clientId, now })
       if (!row) {
         outcomes.push('duplicate')
         continue
       }
-      await db
-        .updateTable('palaver_members')
-        .set({
-          last_read_message_id: sql`max(last_read_message_id, ${row.id})`,
-          last_delivered_message_id: sql`max(last_delivered_message_id, ${row.id})`,
-        })
-        .where('chat_id', '=', chatId)
-        .where('user_id', '=', senderId)
-        .execute()
+      await raiseSenderMarks(db, { chatId, senderId, messageId: row.id })
       outcomes.push({ row, memberCount: chat.member_count })
     }
     return outcomes
   },
 
   async appendEvents(db, events) {
-    const { value: last } = await db
-      .updateTable('palaver_counters')
-      .set((eb) => ({ value: eb('value', '+', events.length) }))
-      .where('name', '=', 'event_cursor')
-      .returning('value')
-      .executeTakeFirstOrThrow()
+    const [{ value: last }] = (await takeCursors(db, { count: events.length })) as [{ value: number }]
     const rows = withCursors(events, last)
     await db.insertInto('palaver_events').values(rows).execute()
     return rows

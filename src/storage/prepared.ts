@@ -1,0 +1,30 @@
+import { type Compilable, CompiledQuery } from 'kysely'
+import type { Db } from './dialect.js'
+
+/** Where a value goes in a prepared query: it stands in for the value while the query is compiled. */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+/**
+ * A query built and compiled once per SQL dialect, then run with new values each time. On the send
+ * path Kysely's builder and compiler cost more than SQLite takes to run the statement, and several run
+ * per message. `build` puts `slot(name)` where each value goes; a list whose length varies (`in (…)`)
+ * cannot be a slot.
+ */
+export function prepared<Name extends string, Row>(
+  build: (db: Db, slot: (name: Name) => never) => Compilable<Row>,
+): (db: Db, values: Record<Name, unknown>) => Promise<Row[]> {
+  // Keyed by the dialect's adapter, which a transaction shares with its Kysely instance.
+  const compiledFor = new WeakMap<object, CompiledQuery<Row>>()
+  return async (db, values) => {
+    const adapter = db.getExecutor().adapter
+    let compiled = compiledFor.get(adapter)
+    if (!compiled) {
+      compiled = build(db, (name) => new Slot(name) as never).compile()
+      compiledFor.set(adapter, compiled)
+    }
+    const parameters = compiled.parameters.map((p) => (p instanceof Slot ? values[p.name as Name] : p))
+    return (await db.executeQuery(CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<Row>)).rows
+  }
+}
