@@ -21,6 +21,9 @@ export interface WebSocketOptions {
 
 const ignore = () => {}
 
+/** The heartbeat period is cut into this many ticks, each pinging its share of the sockets. */
+const HEARTBEAT_SLICES = 30
+
 function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
 }
@@ -73,17 +76,29 @@ export function attachWebSocket(
   const wss = new WebSocketServer({ noServer: true, maxPayload: palaver.options.limits.bodyBytes })
 
   // One heartbeat for every socket (not a timer each): a socket that answered neither the last ping nor
-  // sent anything since is gone without a goodbye, and is closed.
+  // sent anything since is gone without a goodbye, and is closed. Each tick takes a slice of the sockets,
+  // so that ten thousand pings never leave in one burst that every message behind it waits for.
   const unanswered = new WeakSet<WebSocket>()
-  const heartbeat = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (unanswered.has(ws)) ws.terminate()
-      else {
-        unanswered.add(ws)
-        ws.ping()
+  // Each socket keeps its slice for life, so it is pinged exactly once per heartbeat period.
+  const slices = new WeakMap<WebSocket, number>()
+  let sliced = 0
+  let tick = 0
+  const heartbeat = setInterval(
+    () => {
+      const slice = tick++ % HEARTBEAT_SLICES
+      for (const ws of wss.clients) {
+        let own = slices.get(ws)
+        if (own === undefined) slices.set(ws, (own = sliced++ % HEARTBEAT_SLICES))
+        if (own !== slice) continue
+        if (unanswered.has(ws)) ws.terminate()
+        else {
+          unanswered.add(ws)
+          ws.ping()
+        }
       }
-    }
-  }, options.heartbeatMs ?? 30_000)
+    },
+    (options.heartbeatMs ?? 30_000) / HEARTBEAT_SLICES,
+  )
   heartbeat.unref()
   function answered(this: WebSocket) {
     unanswered.delete(this)
