@@ -223,18 +223,21 @@ export interface ChatSummary {
   lastActivityAt: string
 }
 
+/** One member's high-water marks in a chat: they read, and received, every message up to these ids. */
+export interface MemberMarks {
+  userId: string
+  lastReadMessageId: number
+  lastDeliveredMessageId: number
+}
+
 /** The data of each persisted event type: what clients receive and what server-side hooks get. */
 export interface EventPayloads {
   'message.created': { message: MessageView }
   'message.updated': { message: MessageView }
   'message.deleted': { messageId: number; chatId: number; message: MessageView }
   'reaction.updated': { chatId: number; messageId: number; reactions: ReactionView[] }
-  'receipt.updated': {
-    chatId: number
-    userId: string
-    lastReadMessageId: number
-    lastDeliveredMessageId: number
-  }
+  /** Members whose marks moved, several in one event: a group's deliveries of one moment together. */
+  'receipt.updated': { chatId: number; marks: MemberMarks[] }
   'chat.created': { chat: ChatSummary }
   'chat.updated': { chat: ChatSummary }
   'chat.deleted': { chatId: number }

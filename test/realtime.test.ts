@@ -221,7 +221,12 @@ describe.each(databases)('delivery receipts on $name', (database) => {
     await alice.inbox.until('bob’s delivery receipt', () =>
       alice.inbox
         .of('receipt.updated')
-        .some((e) => e.data.userId === 'bob' && e.data.lastDeliveredMessageId === sent.body.id),
+        .some((e) =>
+          e.data.marks.some(
+            (m: { userId: string; lastDeliveredMessageId: number }) =>
+              m.userId === 'bob' && m.lastDeliveredMessageId === sent.body.id,
+          ),
+        ),
     )
     const seen = await live.call('alice', 'GET', `/api/messages/${sent.body.id}/`)
     expect(seen.body.receipt.status).toBe('delivered')

@@ -1,6 +1,9 @@
+import type { MemberMarks } from '../schemas.js'
 import { type Context, transact } from '../services/context.js'
 import { receiptEvent } from '../services/events.js'
 import type { DeliveredMark } from '../storage/dialect.js'
+
+const MARKS_PER_CHANGE = 25
 
 /**
  * Moves members' "delivered" marks when their connection hands them a message, so the sender
@@ -52,21 +55,42 @@ export class DeliveryMarks {
       const chats = new Set(receiving.map((c) => c.id))
       const marks = batch.filter((p) => chats.has(p.chatId))
       if (marks.length === 0) return
-      // One background change for all of them: one statement on PostgreSQL, however many members.
-      await transact(
-        this.ctx,
-        async (tx) => {
-          for (const moved of await this.ctx.dialect.raiseDeliveredMarks(tx.db, marks)) {
-            tx.emit(
-              receiptEvent(moved.chatId, moved.userId, moved.lastReadMessageId, moved.lastDeliveredMessageId),
-            )
-          }
-        },
-        { background: true },
+      // Background changes of a few dozen marks each (one statement each on PostgreSQL), whole chats
+      // each: they ride along with the batches a few at a time, so their receipts never come as one burst.
+      // A chat's moved marks go out as one receipt.updated: its members get one event, not one per member.
+      const changes = chunksOfWholeChats(marks, MARKS_PER_CHANGE).map((chunk) =>
+        transact(
+          this.ctx,
+          async (tx) => {
+            const byChat = new Map<number, MemberMarks[]>()
+            for (const { chatId, ...moved } of await this.ctx.dialect.raiseDeliveredMarks(tx.db, chunk)) {
+              byChat.set(chatId, [...(byChat.get(chatId) ?? []), moved])
+            }
+            for (const [chatId, moved] of byChat) tx.emit(receiptEvent(chatId, moved))
+          },
+          { background: true },
+        ),
       )
+      await Promise.all(changes)
     } catch (error) {
       // Best effort: opening the chat marks it delivered anyway.
       console.warn('[palaver] could not record deliveries:', (error as Error).message)
     }
   }
+}
+
+/** Marks in chunks of about `size`, never splitting one chat's marks over two chunks. */
+function chunksOfWholeChats(marks: readonly DeliveredMark[], size: number): DeliveredMark[][] {
+  const sorted = [...marks].sort((a, b) => a.chatId - b.chatId)
+  const chunks: DeliveredMark[][] = []
+  let chunk: DeliveredMark[] = []
+  for (const mark of sorted) {
+    if (chunk.length >= size && chunk.at(-1)!.chatId !== mark.chatId) {
+      chunks.push(chunk)
+      chunk = []
+    }
+    chunk.push(mark)
+  }
+  if (chunk.length > 0) chunks.push(chunk)
+  return chunks
 }

@@ -1,4 +1,4 @@
-import type { ChatSummary, MessageView, ReactionView, UserView } from '../schemas.js'
+import type { ChatSummary, MemberMarks, MessageView, ReactionView, UserView } from '../schemas.js'
 
 export type { ChatSummary, EventPayloads } from '../schemas.js'
 
@@ -77,13 +77,8 @@ export const reactionEvent = (chatId: number, messageId: number, reactions: Reac
   data: { chatId, messageId, reactions },
 })
 
-export const receiptEvent = (
-  chatId: number,
-  userId: string,
-  lastReadMessageId: number,
-  lastDeliveredMessageId: number,
-): NewEvent => ({
+export const receiptEvent = (chatId: number, marks: MemberMarks[]): NewEvent => ({
   type: 'receipt.updated',
   chatId,
-  data: { chatId, userId, lastReadMessageId, lastDeliveredMessageId },
+  data: { chatId, marks },
 })

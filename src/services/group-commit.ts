@@ -64,7 +64,7 @@ type Trx = ControlledTransaction<DatabaseSchema>
 /** At most this many changes share one transaction, so that one batch cannot hold the writer for long. */
 const MAX_BATCH = 100
 /** Background changes in one batch, so that requests never queue behind a heap of them. */
-const MAX_BACKGROUND = 10
+const MAX_BACKGROUND = 2
 const DEADLOCK_RETRIES = 3
 
 const records = <R>(done: Array<Pending<R>>) => done.map((item) => item.result!.record)

@@ -39,7 +39,15 @@ export async function advanceMarks(
     .returning(['last_read_message_id', 'last_delivered_message_id'])
     .executeTakeFirst()
   if (!moved) return
-  tx.emit(receiptEvent(chatId, userId, moved.last_read_message_id, moved.last_delivered_message_id))
+  tx.emit(
+    receiptEvent(chatId, [
+      {
+        userId,
+        lastReadMessageId: moved.last_read_message_id,
+        lastDeliveredMessageId: moved.last_delivered_message_id,
+      },
+    ]),
+  )
 }
 
 /** Marks the chat read up to the newest message, or up to `messageId` when given. */

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
+import type { MemberMarks } from '../schemas.js'
 import type { TermMatch, WordMatches } from '../services/search-text.js'
 import type { DatabaseSchema, EventRow, Message } from './schema.js'
 
@@ -34,13 +35,8 @@ export interface DeliveredMark {
   messageId: number
 }
 
-/** A member's read and delivered marks. */
-export interface MemberMarks {
-  chatId: number
-  userId: string
-  lastReadMessageId: number
-  lastDeliveredMessageId: number
-}
+/** A member's marks in one chat, as they are after a change moved them. */
+export type MovedMarks = MemberMarks & { chatId: number }
 
 export interface SearchRequest {
   viewerId: string
@@ -80,7 +76,7 @@ export interface SqlDialect {
    * Raises members' delivered marks to the messages given (never lowers them), inside the caller's
    * transaction; answers the marks of the members whose mark moved.
    */
-  raiseDeliveredMarks(db: Db, marks: readonly DeliveredMark[]): Promise<MemberMarks[]>
+  raiseDeliveredMarks(db: Db, marks: readonly DeliveredMark[]): Promise<MovedMarks[]>
   /** The newest messages matching the search in the viewer's chats, newest first. */
   searchCandidates(db: Db, request: SearchRequest): Promise<SearchCandidate[]>
   /** Which of these words match a term, as the search index sees them (case, accents, stemming). */

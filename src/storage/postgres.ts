@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto'
 import { Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely'
 import pg from 'pg'
 import type { TermMatch } from '../services/search-text.js'
 import {
   type AppendOutcome,
   type Db,
-  type MemberMarks,
+  type MovedMarks,
   type NewMessage,
   type SearchCandidate,
   type SearchRequest,
@@ -12,6 +13,7 @@ import {
   type StoredMessage,
   withCursors,
 } from './dialect.js'
+import { PREPARE } from './prepared.js'
 import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
 
 export function postgresDialect(searchLanguage: string): SqlDialect {
@@ -35,7 +37,7 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       // the ones before it returned). The chats are locked in id order, as every batch locks them, so two
       // processes' batches cannot deadlock; ids follow the messages' order (inserted sorted by it).
       const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key])
-      const result = await sql<Message & { member_count: number }>`
+      const result = await sql<Message & { member_count: number }>`${sql.raw(PREPARE)}
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
             ${column('body')}::text[], ${column('clientId')}::text[]) with ordinality
@@ -69,7 +71,7 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       // One round trip: the counter moves and the rows go in with the cursors it handed out.
       const n = events.length
       const column = <K extends keyof (typeof events)[number]>(key: K) => events.map((e) => e[key])
-      const result = await sql<{ last: number }>`
+      const result = await sql<{ last: number }>`${sql.raw(PREPARE)}
         with counter as (
           update palaver_counters set value = value + ${n} where name = 'event_cursor' returning value
         ), appended as (
@@ -87,7 +89,7 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
     async raiseDeliveredMarks(db, marks) {
       // One round trip for all of them; the rows are locked in (chat, user) order first, so that two
       // processes raising marks of the same members cannot deadlock.
-      const result = await sql<MemberMarks>`
+      const result = await sql<MovedMarks>`${sql.raw(PREPARE)}
         with wanted as (
           select * from unnest(${marks.map((m) => m.chatId)}::bigint[], ${marks.map((m) => m.userId)}::text[],
             ${marks.map((m) => m.messageId)}::bigint[]) as w(chat_id, user_id, message_id)
@@ -231,11 +233,27 @@ const lexeme = (term: string) => `'${term.replaceAll("'", "''").replaceAll('\\',
  * 'error' event would also crash the process. The pool discards such a client when it is released.
  */
 class QuietClient extends pg.Client {
+  private readonly statementNames = new Map<string, string>()
+
   constructor(config?: string | pg.ClientConfig) {
     super(config)
     this.on('error', () => {})
   }
+
+  /** A statement marked PREPARE is sent as a named one: parsed and planned once on this connection. */
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; this passes them on.
+  override query(config: any, values?: any, callback?: any): any {
+    if (typeof config === 'string' && config.startsWith(PREPARE)) {
+      let name = this.statementNames.get(config)
+      if (!name) this.statementNames.set(config, (name = statementName(config)))
+      return super.query({ name, text: config, values }, callback)
+    }
+    return super.query(config, values, callback)
+  }
 }
+
+const statementName = (text: string) =>
+  `palaver_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
 
 const int8 = 20
 const numeric = 1700

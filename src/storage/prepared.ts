@@ -1,6 +1,12 @@
 import { type Compilable, CompiledQuery } from 'kysely'
 import type { Db } from './dialect.js'
 
+/**
+ * Starts the SQL of a statement worth keeping prepared on the server: PostgreSQL then parses and plans
+ * it once per connection instead of every time (see QuietClient in postgres.ts). Harmless elsewhere.
+ */
+export const PREPARE = '/* palaver:prepare */ '
+
 /** Where a value goes in a prepared query: it stands in for the value while the query is compiled. */
 class Slot {
   constructor(readonly name: string) {}
@@ -9,7 +15,7 @@ class Slot {
 /**
  * A query built and compiled once per SQL dialect, then run with new values each time. On the send
  * path Kysely's builder and compiler cost more than SQLite takes to run the statement, and several run
- * per message. `build` puts `slot(name)` where each value goes; a list whose length varies (`in (…)`)
+ * per message; PostgreSQL keeps it prepared. `build` puts `slot(name)` where each value goes; a list whose length varies (`in (…)`)
  * cannot be a slot.
  */
 export function prepared<Name extends string, Row>(
@@ -25,6 +31,7 @@ export function prepared<Name extends string, Row>(
       compiledFor.set(adapter, compiled)
     }
     const parameters = compiled.parameters.map((p) => (p instanceof Slot ? values[p.name as Name] : p))
-    return (await db.executeQuery(CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<Row>)).rows
+    const query = CompiledQuery.raw(PREPARE + compiled.sql, parameters) as CompiledQuery<Row>
+    return (await db.executeQuery(query)).rows
   }
 }

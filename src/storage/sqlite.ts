@@ -6,7 +6,7 @@ import type { TermMatch } from '../services/search-text.js'
 import {
   type AppendOutcome,
   type Db,
-  type MemberMarks,
+  type MovedMarks,
   type SearchCandidate,
   type SearchRequest,
   type SqlDialect,
@@ -115,7 +115,7 @@ export const sqliteDialect: SqlDialect = {
   },
 
   async raiseDeliveredMarks(db, marks) {
-    const moved: MemberMarks[] = []
+    const moved: MovedMarks[] = []
     for (const { chatId, userId, messageId } of marks) {
       const row = await db
         .updateTable('palaver_members')

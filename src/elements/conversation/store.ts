@@ -394,11 +394,12 @@ export class ConversationStore extends Emitter<StoreEvents> {
         this.setReactions(event.data.messageId, event.data.reactions)
         return
       case 'receipt.updated': {
-        const { userId, lastReadMessageId, lastDeliveredMessageId } = event.data
-        if (userId === this.viewerId && this.chat) {
-          this.chat.lastReadMessageId = Math.max(this.chat.lastReadMessageId, lastReadMessageId)
+        for (const { userId, lastReadMessageId, lastDeliveredMessageId } of event.data.marks) {
+          if (userId === this.viewerId && this.chat) {
+            this.chat.lastReadMessageId = Math.max(this.chat.lastReadMessageId, lastReadMessageId)
+          }
+          this.receipts.update(userId, lastReadMessageId, lastDeliveredMessageId)
         }
-        this.receipts.update(userId, lastReadMessageId, lastDeliveredMessageId)
         return
       }
       case 'member.added': {

@@ -205,8 +205,9 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         )
         return
       case 'receipt.updated': {
-        const { chatId, userId, lastReadMessageId } = event.data
-        if (userId !== this.viewer) return
+        const { chatId, marks } = event.data
+        const lastReadMessageId = marks.find((m) => m.userId === this.viewer)?.lastReadMessageId
+        if (lastReadMessageId === undefined) return
         const chat = this.find(chatId)
         if (!chat) return
         // Delivered, not read further: nothing changes here.
