@@ -4,10 +4,13 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Kysely } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createPalaver } from '../src/index.js'
 import { toNodeHandler } from '../src/node/index.js'
 import type { PalaverOptions } from '../src/options.js'
+import { migrateTo } from '../src/storage/migrate.js'
+import { openStorage } from '../src/storage/open.js'
 import { databases } from './helpers/databases.js'
 
 const getUser = () => null
@@ -84,6 +87,68 @@ describe('migrations', () => {
       await unmigrated.drop()
     },
   )
+})
+
+describe.each(databases)('upgrading on $name', (database) => {
+  it('keeps what the first version stored: the messages stay readable and searchable', async () => {
+    const { option, drop } = await database.create()
+    const storage = await openStorage(option, 'simple')
+    const db = storage.db
+    await migrateTo(db as unknown as Kysely<unknown>, storage.dialect, '001_initial')
+    await db
+      .insertInto('palaver_users')
+      .values({ id: 'u1', username: 'u1', name: '', email: '', search_text: 'u1', updated_at: 1 })
+      .execute()
+    const chat = await db
+      .insertInto('palaver_chats')
+      .values({
+        kind: 'group',
+        title: 'Old',
+        created_by: 'u1',
+        created_at: 1,
+        last_activity_at: 1,
+        member_count: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db
+      .insertInto('palaver_members')
+      .values({
+        chat_id: chat.id,
+        user_id: 'u1',
+        role: 'admin',
+        joined_at: 1,
+        last_read_message_id: 0,
+        last_delivered_message_id: 0,
+      })
+      .execute()
+    await db
+      .insertInto('palaver_messages')
+      .values({
+        chat_id: chat.id,
+        sender_id: 'u1',
+        body: 'written before the upgrade',
+        client_id: null,
+        created_at: 1,
+        edited_at: null,
+        deleted_at: null,
+      })
+      .execute()
+
+    const palaver = await createPalaver({
+      database: { kysely: db, dialect: database.name },
+      getUser: () => ({ id: 'u1', username: 'u1' }),
+    })
+    const get = async (path: string) =>
+      (await palaver.fetch(new Request(`http://localhost/messages/api/${path}`))).json() as Promise<any>
+    expect((await get(`chats/${chat.id}/messages/`)).messages.map((m: any) => m.body)).toEqual([
+      'written before the upgrade',
+    ])
+    expect((await get('search/?q=upgrade')).results).toHaveLength(1)
+    await palaver.close()
+    await db.destroy()
+    await drop()
+  })
 })
 
 describe('the node:http adapter', () => {

@@ -59,6 +59,8 @@ export interface SqlDialect {
   /** Column type of 64-bit integers. */
   readonly bigintType: 'integer' | 'bigint'
   createSearchIndex(db: Kysely<unknown>): Promise<void>
+  /** Makes every write to the search index cost about the same (no deferred merge that one write pays for). */
+  steadySearchIndex(db: Kysely<unknown>): Promise<void>
   /**
    * Stores messages, in their order, inside the caller's transaction: the chats' last activity first
    * (their row locks, taken in chat order, order the sends of one chat, so message ids grow in commit

@@ -8,11 +8,13 @@ import {
 } from 'kysely'
 import type { SqlDialect } from './dialect.js'
 import { initialSchema } from './migrations/001_initial.js'
+import { steadySearchIndex } from './migrations/002_steady_search_index.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001_initial': initialSchema(dialect),
+    '002_steady_search_index': steadySearchIndex(dialect),
   }
 }
 
@@ -40,6 +42,12 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect):
     })
   }
   return result
+}
+
+/** Applies the migrations up to and including `name` only: how a test builds an older database to upgrade. */
+export async function migrateTo(db: Kysely<unknown>, dialect: SqlDialect, name: string): Promise<void> {
+  const { error } = await (await migratorFor(db, dialect)).migrateTo(name)
+  if (error) throw error
 }
 
 const isVanishedSchema = (error: unknown) =>

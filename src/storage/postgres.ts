@@ -32,6 +32,13 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       )
     },
 
+    async steadySearchIndex(db) {
+      // A pending list (fastupdate) makes most inserts cheap and one of them, now and then, very slow:
+      // the one that finds it full merges it into the index while every send queued behind it waits.
+      await sql`alter index palaver_messages_search set (fastupdate = off)`.execute(db)
+      await sql`select gin_clean_pending_list('palaver_messages_search'::regclass)`.execute(db)
+    },
+
     async appendMessages(db, messages, now) {
       // One round trip for every message of a batch (data-modifying CTEs all run, each seeing the rows
       // the ones before it returned). The chats are locked in id order, as every batch locks them, so two

@@ -87,6 +87,10 @@ export const sqliteDialect: SqlDialect = {
       end`.execute(db)
   },
 
+  async steadySearchIndex() {
+    // FTS5 merges its segments a little after every transaction already (automerge).
+  },
+
   async appendMessages(db, messages, now) {
     // SQLite runs in this process: a statement costs no round trip, so each message simply takes its own.
     const outcomes: AppendOutcome[] = []
