@@ -5,8 +5,8 @@ import { createApi } from './http/app.js'
 import { loadStaticAssets } from './http/static.js'
 import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { Hub } from './realtime/hub.js'
-import { pruneEvents } from './realtime/log.js'
-import { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
+import { deploymentId, pruneEvents } from './realtime/log.js'
+import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
 import { type Context, type EventType, eventCommits } from './services/context.js'
 import { storeSends } from './services/messages.js'
 import { UserService } from './services/users.js'
@@ -51,28 +51,31 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   const directory = options.users ?? builtinDirectory(storage.db)
   const pubsub = options.pubsub ?? inProcessPubSub()
   const hooks = new Hooks()
+  const migrate = async () => {
+    await migrateToLatest(storage.db as unknown as Kysely<unknown>, storage.dialect)
+  }
+  let deployment: number
+  try {
+    if (options.migrate) await migrate()
+    else await assertMigrated(storage.db as unknown as Kysely<unknown>, storage.dialect)
+    deployment = await deploymentId(storage.db)
+  } catch (error) {
+    if (storage.owned) await storage.db.destroy()
+    throw error
+  }
+  const deploymentPubSub = scopedPubSub(pubsub, deployment)
   const committed: Context['committed'] = new Set()
   const context: Context = {
     db: storage.db,
     dialect: storage.dialect,
     options,
     users: new UserService(options, directory),
-    pubsub,
+    pubsub: deploymentPubSub,
     hooks,
-    commits: eventCommits(storage.db, storage.dialect, pubsub, hooks, committed, (db, now, sends) =>
+    commits: eventCommits(storage.db, storage.dialect, deploymentPubSub, hooks, committed, (db, now, sends) =>
       storeSends(db, now, sends, storage.dialect),
     ),
     committed,
-  }
-  const migrate = async () => {
-    await migrateToLatest(storage.db as unknown as Kysely<unknown>, storage.dialect)
-  }
-  try {
-    if (options.migrate) await migrate()
-    else await assertMigrated(storage.db as unknown as Kysely<unknown>, storage.dialect)
-  } catch (error) {
-    if (storage.owned) await storage.db.destroy()
-    throw error
   }
   const hub = new Hub(context, options.logPollIntervalMs)
   await hub.start()

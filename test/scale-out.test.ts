@@ -124,14 +124,20 @@ describe.runIf(postgresAvailable && redisServerAvailable)('a Redis outage', () =
     await redis.start()
     // Both processes resubscribe by themselves.
     const probe = new Redis(redis.url)
+    // The events channel carries the deployment's id (palaver:events:<id>).
+    const eventSubscribers = async () => {
+      const [channel] = (await probe.pubsub('CHANNELS', 'palaver:events:*')) as string[]
+      if (!channel) return 0
+      const [, subscribers] = (await probe.pubsub('NUMSUB', channel)) as [string, number]
+      return Number(subscribers)
+    }
     for (let i = 0; i < 100; i++) {
-      const [, subscribers] = (await probe.pubsub('NUMSUB', 'palaver:events')) as [string, number]
-      if (Number(subscribers) >= 2) break
+      if ((await eventSubscribers()) >= 2) break
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    const [, subscribers] = (await probe.pubsub('NUMSUB', 'palaver:events')) as [string, number]
+    const subscribers = await eventSubscribers()
     probe.disconnect()
-    expect(Number(subscribers)).toBe(2)
+    expect(subscribers).toBe(2)
     const after = await sendAndReceive('redis back')
     const bodies = bob.inbox.of('message.created').map((e) => e.data.message.body)
     expect(bodies).toEqual(['with redis', 'redis down 1', 'redis down 2', 'redis back'])

@@ -54,6 +54,10 @@ export class Subscriber {
 const CATCH_UP_PAGE = 500
 const TAIL_PAGE = 1000
 const TYPING_EXPIRES_MS = 6000
+/** How long frames that arrived ahead of a gap wait for it to fill before the log is read. */
+const GAP_WAIT_MS = 25
+/** More frames than this waiting behind a gap: forget them and read the log instead. */
+const MAX_EARLY = 10_000
 
 /**
  * The process-wide fan-out. One tailer reads each new event from the log once (woken by pub/sub,
@@ -70,6 +74,12 @@ export class Hub {
   private timer: NodeJS.Timeout | undefined
   private tailing = false
   private tailAgain = false
+  /**
+   * Frames that arrived (from this process's commits or another's, by pub/sub) before one with a smaller
+   * cursor: cursors are gap-free and commit in order, so they wait for it, to be routed in order.
+   */
+  private readonly early = new Map<number, Frame>()
+  private gapTimer: NodeJS.Timeout | undefined
   readonly presence: Presence
   private readonly deliveries: DeliveryMarks
 
@@ -84,10 +94,7 @@ export class Hub {
   async start(): Promise<void> {
     this.head = await headCursor(this.ctx.db)
     this.unsubscribe = [
-      // Another process committed (or this one, already routed): read the log only when it is ahead.
-      this.ctx.pubsub.subscribe(EVENTS_CHANNEL, (last) => {
-        if (!(Number(last) <= this.head)) void this.tail()
-      }),
+      this.ctx.pubsub.subscribe(EVENTS_CHANNEL, (message) => this.receiveEvents(message)),
       this.ctx.pubsub.subscribe(TYPING_CHANNEL, (message) => this.routeTyping(message)),
     ]
     this.ctx.committed.add(this.routeCommitted)
@@ -98,6 +105,7 @@ export class Hub {
 
   async stop(): Promise<void> {
     clearInterval(this.timer)
+    clearTimeout(this.gapTimer)
     this.ctx.committed.delete(this.routeCommitted)
     this.presence.stop()
     for (const off of this.unsubscribe) off()
@@ -183,6 +191,7 @@ export class Hub {
         for (;;) {
           const frames = await readAll(this.ctx.db, this.head, TAIL_PAGE)
           for (const frame of frames) {
+            if (frame.cursor <= this.head) continue
             this.route(frame)
             this.head = frame.cursor
           }
@@ -194,21 +203,56 @@ export class Hub {
       console.error('[palaver] reading the event log failed:', (error as Error).message)
     } finally {
       this.tailing = false
+      this.routeEarly()
     }
   }
 
-  /**
-   * Events this process just committed, routed without reading them back, when they directly follow what
-   * was routed; otherwise (another process wrote in between, a tail is under way) the log is read.
-   */
-  private readonly routeCommitted = (frames: readonly Frame[]): void => {
-    if (this.tailing || frames[0]!.cursor !== this.head + 1) {
+  /** Events this process just committed: routed without reading them back, in cursor order. */
+  private readonly routeCommitted = (frames: readonly Frame[]): void => this.accept(frames)
+
+  /** Another process's events (or this one's, already routed), as eventsMessage wrote them. */
+  private receiveEvents(message: string): void {
+    const space = message.indexOf(' ')
+    const last = Number(space < 0 ? message : message.slice(0, space))
+    if (last <= this.head) return
+    let frames: Frame[]
+    try {
+      frames = space < 0 ? [] : (JSON.parse(message.slice(space + 1)) as Frame[])
+    } catch {
+      frames = []
+    }
+    // Only a cursor (or nothing readable): what is new is read from the log.
+    if (!Array.isArray(frames) || frames.length === 0) void this.tail()
+    else this.accept(frames)
+  }
+
+  /** Routes frames in cursor order: those that follow the head at once, the others once the gap fills. */
+  private accept(frames: readonly Frame[]): void {
+    for (const frame of frames) if (frame.cursor > this.head) this.early.set(frame.cursor, frame)
+    if (this.early.size > MAX_EARLY) {
+      this.early.clear()
       void this.tail()
       return
     }
-    for (const frame of frames) {
+    this.routeEarly()
+  }
+
+  private routeEarly(): void {
+    // A tail under way routes in order from the log; what waits here is taken up when it ends.
+    if (this.tailing) return
+    for (let frame = this.early.get(this.head + 1); frame; frame = this.early.get(this.head + 1)) {
+      this.early.delete(frame.cursor)
       this.route(frame)
       this.head = frame.cursor
+    }
+    for (const cursor of this.early.keys()) if (cursor <= this.head) this.early.delete(cursor)
+    // A gap that does not fill by itself (its message lost, or still on its way): the log has it.
+    if (this.early.size > 0 && !this.gapTimer) {
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = undefined
+        if (this.early.size > 0) void this.tail()
+      }, GAP_WAIT_MS)
+      this.gapTimer.unref()
     }
   }
 

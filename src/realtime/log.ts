@@ -45,6 +45,24 @@ export async function headCursor(db: Kysely<DatabaseSchema>): Promise<number> {
   return row?.value ?? 0
 }
 
+/**
+ * The id of the deployment whose data this database holds: chosen at random by the first process that
+ * asks, the same for every process after it.
+ */
+export async function deploymentId(db: Kysely<DatabaseSchema>): Promise<number> {
+  await db
+    .insertInto('palaver_counters')
+    .values({ name: 'deployment', value: Math.floor(Math.random() * 2 ** 48) })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute()
+  const row = await db
+    .selectFrom('palaver_counters')
+    .select('value')
+    .where('name', '=', 'deployment')
+    .executeTakeFirstOrThrow()
+  return row.value
+}
+
 /** The last cursor removed by retention: a client resuming from before it must resync. */
 export async function prunedThrough(db: Kysely<DatabaseSchema>): Promise<number> {
   const row = await db

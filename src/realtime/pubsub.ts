@@ -8,6 +8,18 @@ export interface PubSub {
   close?(): Promise<void>
 }
 
+/**
+ * The pub/sub of one deployment (the processes that share one database): its channels carry the
+ * deployment's id, so that sites sharing a Redis never hear each other's events, typing or presence.
+ */
+export function scopedPubSub(pubsub: PubSub, deployment: number): PubSub {
+  const scoped = (channel: string) => `${channel}:${deployment}`
+  return {
+    publish: (channel, message) => pubsub.publish(scoped(channel), message),
+    subscribe: (channel, listener) => pubsub.subscribe(scoped(channel), listener),
+  }
+}
+
 /** The default: one process, no Redis. */
 export function inProcessPubSub(): PubSub {
   const listeners = new Map<string, Set<(message: string) => void>>()

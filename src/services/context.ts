@@ -34,8 +34,16 @@ export type Commits = GroupCommit<NewEvent[], EventRow[], NewSend, StoredMessage
 /** Stores the sends of one batch and answers, per send, what was stored and its events, or why not. */
 export type StoreSends = CommitSteps<NewEvent[], EventRow[], NewSend, StoredMessage>['bulk']
 
-/** The channel that tells every transport the event log has grown. */
+/** The channel that tells every process the event log has grown, and with what. */
 export const EVENTS_CHANNEL = 'palaver:events'
+
+/**
+ * What goes on EVENTS_CHANNEL: the last cursor, a space, and the frames as JSON. Other processes route
+ * the frames without reading them back from the log; the cursor in front lets the process that wrote
+ * them skip its own message unparsed. The log stays the truth: a lost message only delays delivery.
+ */
+export const eventsMessage = (frames: readonly Frame[]) =>
+  `${frames.at(-1)!.cursor} ${JSON.stringify(frames)}`
 
 export type EventType = keyof EventPayloads
 
@@ -97,7 +105,7 @@ export function eventCommits(
       if (rows.length === 0) return
       const frames = rows.map(toFrame)
       for (const listener of committed) listener(frames)
-      void pubsub.publish(EVENTS_CHANNEL, String(rows.at(-1)!.cursor))
+      void pubsub.publish(EVENTS_CHANNEL, eventsMessage(frames))
       hooks.dispatch(perChange.flat(), rows[0]!.cursor)
     },
   })

@@ -84,9 +84,10 @@ const isDeadlock = (error: unknown) =>
  * on PostgreSQL and one turn of the event counter's row lock, which is what bounds how many messages a
  * second a database takes.
  *
- * The changes of a batch run one after another, in arrival order. When one fails (a rule, a unique key)
- * the batch runs again with each change in a savepoint, so that one is rolled back alone and rejected
- * while the others commit. The outcome is the one separate transactions in that order would have had.
+ * The changes of a batch run one after another, in arrival order (per chat), then the bulk lane's items
+ * all at once. When a change fails (a rule, a unique key) the batch runs again with each change and each
+ * bulk item in a savepoint, so that one is rolled back alone and rejected while the others commit. The
+ * outcome is the one separate transactions in that order would have had.
  */
 export class GroupCommit<R, A, I = never, O = never> {
   private queue: Array<Pending<R>> = []
@@ -168,6 +169,11 @@ export class GroupCommit<R, A, I = never, O = never> {
    */
   private async commit(batch: Array<Pending<R>>, attempt = 1, isolated = false): Promise<void> {
     const done: Array<Pending<R>> = []
+    // What an earlier attempt of this batch found out no longer holds: it was rolled back.
+    for (const item of batch) {
+      item.result = undefined
+      item.failure = undefined
+    }
     let trx: Trx | undefined
     let answer: A
     try {
