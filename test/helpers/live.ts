@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import WebSocket from 'ws'
 import { createPalaver, type Palaver } from '../../src/index.js'
 import { attachWebSocket, toNodeHandler, type WebSocketOptions } from '../../src/node/index.js'
+import type { DatabaseOption } from '../../src/options.js'
 import type { TestDatabase } from './databases.js'
 import { DEMO_USERS, type Options } from './server.js'
 
@@ -20,13 +21,17 @@ export interface LiveServer {
   close(): Promise<void>
 }
 
-/** A Palaver behind a real node:http server with WebSockets attached, on a fresh database. */
+/**
+ * A Palaver behind a real node:http server with WebSockets attached, on a fresh database — or on the
+ * `shared` one, for several processes' worth of instances over one database (it is not dropped).
+ */
 export async function startLiveServer(
   database: TestDatabase,
   options: Options = {},
   socketOptions: WebSocketOptions = {},
+  shared?: { option: DatabaseOption },
 ): Promise<LiveServer> {
-  const created = await database.create()
+  const created = shared ? { ...shared, drop: async () => {} } : await database.create()
   const palaver = await createPalaver({
     // Tests send faster than people do; the rate-limit test opts back in.
     rateLimits: false,
