@@ -64,7 +64,9 @@ export class DeliveryMarks {
           async (tx) => {
             const byChat = new Map<number, MemberMarks[]>()
             for (const { chatId, ...moved } of await this.ctx.dialect.raiseDeliveredMarks(tx.db, chunk)) {
-              byChat.set(chatId, [...(byChat.get(chatId) ?? []), moved])
+              let chat = byChat.get(chatId)
+              if (!chat) byChat.set(chatId, (chat = []))
+              chat.push(moved)
             }
             for (const [chatId, moved] of byChat) tx.emit(receiptEvent(chatId, moved))
           },

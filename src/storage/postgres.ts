@@ -180,7 +180,9 @@ function matchAppended(
     if (s.row.client_id !== null) byClientId.set(`${s.row.sender_id}\n${s.row.client_id}`, s)
     else {
       const key = `${s.row.chat_id}\n${s.row.sender_id}`
-      unnamed.set(key, [...(unnamed.get(key) ?? []), s])
+      let list = unnamed.get(key)
+      if (!list) unnamed.set(key, (list = []))
+      list.push(s)
     }
   }
   return messages.map((m): AppendOutcome => {

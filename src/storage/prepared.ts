@@ -15,8 +15,8 @@ class Slot {
 /**
  * A query built and compiled once per SQL dialect, then run with new values each time. On the send
  * path Kysely's builder and compiler cost more than SQLite takes to run the statement, and several run
- * per message; PostgreSQL keeps it prepared. `build` puts `slot(name)` where each value goes; a list whose length varies (`in (…)`)
- * cannot be a slot.
+ * per message; PostgreSQL keeps it prepared. `build` puts `slot(name)` where each value goes; a list
+ * whose length varies (`in (…)`) cannot be a slot.
  */
 export function prepared<Name extends string, Row>(
   build: (db: Db, slot: (name: Name) => never) => Compilable<Row>,

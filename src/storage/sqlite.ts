@@ -16,7 +16,7 @@ import { prepared } from './prepared.js'
 import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
 import { withStatementCache } from './sqlite-statements.js'
 
-// The statements every send runs, compiled once (see prepared.ts).
+// The statements every send (and every delivery) runs, compiled once (see prepared.ts).
 const touchChat = prepared<'chatId' | 'now', { member_count: number }>((db, slot) =>
   db
     .updateTable('palaver_chats')
@@ -50,6 +50,19 @@ const raiseSenderMarks = prepared<'chatId' | 'senderId' | 'messageId', never>((d
     })
     .where('chat_id', '=', slot('chatId'))
     .where('user_id', '=', slot('senderId')),
+)
+
+const raiseDelivered = prepared<
+  'chatId' | 'userId' | 'messageId',
+  { last_read_message_id: number; last_delivered_message_id: number }
+>((db, slot) =>
+  db
+    .updateTable('palaver_members')
+    .set({ last_delivered_message_id: slot('messageId') })
+    .where('chat_id', '=', slot('chatId'))
+    .where('user_id', '=', slot('userId'))
+    .where('last_delivered_message_id', '<', slot('messageId'))
+    .returning(['last_read_message_id', 'last_delivered_message_id']),
 )
 
 const takeCursors = prepared<'count', { value: number }>((db, slot) =>
@@ -121,14 +134,7 @@ export const sqliteDialect: SqlDialect = {
   async raiseDeliveredMarks(db, marks) {
     const moved: MovedMarks[] = []
     for (const { chatId, userId, messageId } of marks) {
-      const row = await db
-        .updateTable('palaver_members')
-        .set({ last_delivered_message_id: messageId })
-        .where('chat_id', '=', chatId)
-        .where('user_id', '=', userId)
-        .where('last_delivered_message_id', '<', messageId)
-        .returning(['last_read_message_id', 'last_delivered_message_id'])
-        .executeTakeFirst()
+      const [row] = await raiseDelivered(db, { chatId, userId, messageId })
       if (row)
         moved.push({
           chatId,
