@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { databases } from './helpers/databases.js'
-import { connectSocket, Inbox, type LiveServer, startLiveServer } from './helpers/live.js'
+import { connectSocket, Inbox, type LiveServer, serverSentEvents, startLiveServer } from './helpers/live.js'
 
 describe.each(databases)('real-time delivery on $name', (database) => {
   let live: LiveServer
@@ -66,25 +66,8 @@ describe.each(databases)('real-time delivery on $name', (database) => {
     })
     expect(response.headers.get('content-type')).toContain('text/event-stream')
     void (async () => {
-      const decoder = new TextDecoder()
-      let buffer = ''
       try {
-        const reader = response.body!.getReader()
-        for (;;) {
-          const { value, done } = await reader.read()
-          if (done) break
-          buffer += decoder.decode(value, { stream: true })
-          let end = buffer.indexOf('\n\n')
-          while (end >= 0) {
-            const data = buffer
-              .slice(0, end)
-              .split('\n')
-              .find((line) => line.startsWith('data: '))
-            if (data) inbox.push(JSON.parse(data.slice(6)))
-            buffer = buffer.slice(end + 2)
-            end = buffer.indexOf('\n\n')
-          }
-        }
+        for await (const event of serverSentEvents(response.body!)) inbox.push(event)
       } catch {}
     })()
     await inbox.until('ready', () => inbox.other.some((f) => f.type === 'ready'))

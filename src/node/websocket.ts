@@ -152,7 +152,24 @@ export function attachWebSocket(
       }
       ws.send(data, { binary: false })
     }
-    const sub = new Subscriber(viewer.id, { event: (frame) => send(frameBytes(frame)), ephemeral: send })
+    // A catch-up pauses whenever half the cap is unsent, until the socket has handed all of it to the kernel.
+    const room = (): true | Promise<void> => {
+      if (!socket || ws.readyState !== ws.OPEN || ws.bufferedAmount <= maxBuffered / 2) return true
+      return new Promise((resolve) => {
+        const done = () => {
+          socket.off('drain', done)
+          ws.off('close', done)
+          resolve()
+        }
+        socket.on('drain', done)
+        ws.on('close', done)
+      })
+    }
+    const sub = new Subscriber(viewer.id, {
+      event: (frame) => send(frameBytes(frame)),
+      ephemeral: send,
+      room,
+    })
     for (const chatId of watching) hub.watch(sub, chatId)
     // An oversized or malformed frame makes ws close the socket with a reason (1009, 1002…);
     // without a listener its 'error' event would take the whole process down.

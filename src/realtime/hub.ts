@@ -11,6 +11,13 @@ export interface Sink {
   event(frame: Frame): void
   /** Typing, presence and control messages: not in the log, no cursor. */
   ephemeral(json: string): void
+  /**
+   * Asked after each event of a catch-up: `true` to go on; a promise that settles once the client has read
+   * enough (or is gone), so that a long backlog streams at the client's pace instead of tripping the cap on
+   * unread data; or `false` when this answer is full and the client comes back for the rest (long-polling).
+   * Without it, a catch-up never waits.
+   */
+  room?(): boolean | Promise<void>
 }
 
 /** One live connection of one user, whatever its transport. */
@@ -20,6 +27,8 @@ export class Subscriber {
   readonly watching = new Set<number>()
   /** Frames routed while the subscriber catches up from the database; null once live. */
   queue: Frame[] | null = []
+  /** Frames were let go from a full queue during the catch-up: the log has them, so it is read again. */
+  overflowed = false
   closed = false
 
   /** Told of each message handed to this subscriber, to record the delivery. */
@@ -42,6 +51,10 @@ export class Subscriber {
   deliver(frame: Frame): void {
     if (this.closed) return
     if (this.queue) {
+      if (this.queue.length >= MAX_CATCH_UP_QUEUE) {
+        this.queue = []
+        this.overflowed = true
+      }
       this.queue.push(frame)
       return
     }
@@ -52,6 +65,8 @@ export class Subscriber {
 }
 
 const CATCH_UP_PAGE = 500
+/** Frames routed to one catching-up subscriber beyond this are let go and read from the log instead. */
+const MAX_CATCH_UP_QUEUE = 5000
 const TAIL_PAGE = 1000
 const TYPING_EXPIRES_MS = 6000
 /** How long frames that arrived ahead of a gap wait for it to fill before the log is read. */
@@ -146,12 +161,8 @@ export class Hub {
       if (after !== null && (await this.mustResync(after))) {
         sub.cursor = Math.max(this.head, await headCursor(this.ctx.db))
         sub.sink.ephemeral(`{"type":"resync","cursor":${sub.cursor}}`)
-      } else {
-        await this.replay(sub)
       }
-      const queued = sub.queue ?? []
-      sub.queue = null
-      for (const frame of queued) sub.deliver(frame)
+      await this.catchUp(sub)
     } catch (error) {
       this.disconnect(sub)
       throw error
@@ -261,11 +272,43 @@ export class Hub {
     return after > Math.max(this.head, await headCursor(this.ctx.db))
   }
 
-  private async replay(sub: Subscriber): Promise<void> {
+  /**
+   * Sends what the log holds after the subscriber's cursor, at the pace its transport takes it, then the
+   * frames routed meanwhile, and makes it live. Going live happens in the same turn as the check that
+   * nothing is left to send, so no frame falls between the catch-up and the live stream.
+   */
+  private async catchUp(sub: Subscriber): Promise<void> {
+    for (;;) {
+      sub.overflowed = false
+      if (!(await this.replay(sub))) return
+      if (sub.overflowed) continue
+      // The client has not read the catch-up yet: wait for it, and look again at what came meanwhile.
+      const room = sub.sink.room?.() ?? true
+      if (room === false) return
+      if (room !== true) {
+        await room
+        continue
+      }
+      const queued = sub.queue ?? []
+      sub.queue = null
+      for (const frame of queued) sub.deliver(frame)
+      return
+    }
+  }
+
+  /** Reads the log page by page; false when the subscriber went away or its transport wants no more now. */
+  private async replay(sub: Subscriber): Promise<boolean> {
     for (;;) {
       const frames = await readVisible(this.ctx.db, sub.userId, sub.cursor, CATCH_UP_PAGE, [...sub.watching])
-      for (const frame of frames) sub.send(frame)
-      if (frames.length < CATCH_UP_PAGE) return
+      for (const frame of frames) {
+        if (sub.closed) return false
+        sub.send(frame)
+        const room = sub.sink.room?.() ?? true
+        if (room === false) return false
+        if (room !== true) await room
+      }
+      if (sub.closed) return false
+      if (frames.length < CATCH_UP_PAGE) return true
     }
   }
 

@@ -2,6 +2,9 @@ import type { Viewer } from '../services/users.js'
 import { type Hub, Subscriber } from './hub.js'
 import type { Frame } from './log.js'
 
+/** About a megabyte of events per long-poll answer. */
+const MAX_ANSWER_CHARS = 1024 * 1024
+
 /**
  * Long-polling: answers `{events, ephemeral, cursor}` at once when events are waiting, else when one arrives or `waitSeconds` pass.
  * Plain polling is the same with `waitSeconds = 0`.
@@ -12,6 +15,7 @@ export async function longPoll(
   options: { after: number | null; waitSeconds: number; watching: readonly number[]; signal: AbortSignal },
 ): Promise<string> {
   const frames: Frame[] = []
+  let bytes = 0
   const ephemeral: string[] = []
   let wake = () => {}
   const woken = new Promise<void>((resolve) => {
@@ -22,12 +26,15 @@ export async function longPoll(
     {
       event(frame) {
         frames.push(frame)
+        bytes += frame.json.length
         wake()
       },
       ephemeral(json) {
         ephemeral.push(json)
         wake()
       },
+      // A client far behind gets its backlog over several answers, each asked for from the last one's cursor.
+      room: () => bytes < MAX_ANSWER_CHARS,
     },
     false,
   )
@@ -70,9 +77,12 @@ export function eventStream(
 ): ReadableStream<Uint8Array> {
   let sub: Subscriber | undefined
   let heartbeat: NodeJS.Timeout | undefined
+  // A catch-up that filled the stream's queue waits here until the reader takes some (pull) or goes away.
+  let pulled: (() => void) | undefined
   const stop = () => {
     clearInterval(heartbeat)
     if (sub) hub.disconnect(sub)
+    pulled?.()
   }
   return new ReadableStream<Uint8Array>(
     {
@@ -89,6 +99,12 @@ export function eventStream(
         sub = new Subscriber(viewer.id, {
           event: (frame) => write(`id: ${frame.cursor}\ndata: ${frame.json}\n\n`),
           ephemeral: (json) => write(`data: ${json}\n\n`),
+          room: () =>
+            sub?.closed || (controller.desiredSize ?? 0) > 0
+              ? true
+              : new Promise<void>((resolve) => {
+                  pulled = resolve
+                }),
         })
         for (const chatId of options.watching) hub.watch(sub, chatId)
         write('retry: 2000\n\n')
@@ -108,6 +124,11 @@ export function eventStream(
             controller.error(error)
           },
         )
+      },
+      pull() {
+        const resume = pulled
+        pulled = undefined
+        resume?.()
       },
       cancel: stop,
     },

@@ -75,6 +75,24 @@ export async function startLiveServer(
   }
 }
 
+/** The `data:` of each Server-Sent Event of a response body, parsed, as it arrives. */
+export async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<any> {
+  const decoder = new TextDecoder()
+  const reader = body.getReader()
+  let buffer = ''
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    buffer += decoder.decode(read.value, { stream: true })
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const data = buffer
+        .slice(0, end)
+        .split('\n')
+        .find((line) => line.startsWith('data: '))
+      if (data) yield JSON.parse(data.slice(6))
+      buffer = buffer.slice(end + 2)
+    }
+  }
+}
+
 /** Collects what a transport receives, and waits for conditions on it. */
 export class Inbox {
   readonly events: any[] = []
