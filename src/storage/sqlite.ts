@@ -14,6 +14,7 @@ import {
 } from './dialect.js'
 import { prepared } from './prepared.js'
 import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
+import { checkpointInBackground } from './sqlite-checkpoints.js'
 import { withStatementCache } from './sqlite-statements.js'
 
 // The statements every send (and every delivery) runs, compiled once (see prepared.ts).
@@ -189,7 +190,18 @@ export function openSqlite(file: string): Kysely<DatabaseSchema> {
   // Deleted and edited text is overwritten in the file, not just unlinked.
   database.pragma('secure_delete = ON')
   database.pragma('busy_timeout = 5000')
+  const inWal = database.pragma('journal_mode', { simple: true }) === 'wal'
+  const stopCheckpoints = inWal ? checkpointInBackground(database, file) : () => {}
+  const cached = withStatementCache(database)
   return new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    dialect: new SqliteDialect({
+      database: {
+        ...cached,
+        close() {
+          stopCheckpoints()
+          cached.close()
+        },
+      },
+    }),
   })
 }

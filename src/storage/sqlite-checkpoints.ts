@@ -1,0 +1,79 @@
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import type { Database } from 'better-sqlite3'
+
+/** How often the worker moves the write-ahead log back into the database file. */
+const CHECKPOINT_INTERVAL_MS = 250
+
+/**
+ * A log longer than this is restarted. A passive checkpoint never catches up with a log that is written to
+ * all the time, and SQLite starts a log over only once one has; so now and then the worker takes the write
+ * lock for a moment (RESTART) to copy the last few pages, and the next commit writes from the start again.
+ */
+const RESTART_BYTES = 16 * 1024 * 1024
+
+/** SQLite's own default, restored if the worker cannot do the job. */
+const AUTOCHECKPOINT_PAGES = 1000
+
+// The worker is plain CommonJS handed over as text, so it runs the same from src/ under a TypeScript
+// loader, from dist/, and from a host's bundle: there is no second file to locate.
+const WORKER = `
+const { workerData, parentPort } = require('node:worker_threads')
+const SQLite = require(workerData.driver)
+const db = new SQLite(workerData.file)
+db.pragma('busy_timeout = 5000')
+const pageSize = db.pragma('page_size', { simple: true })
+const timer = setInterval(() => {
+  try {
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)')
+    if (log * pageSize > workerData.restartBytes) db.pragma('wal_checkpoint(RESTART)')
+  } catch {}
+}, workerData.intervalMs)
+parentPort.once('message', () => {
+  clearInterval(timer)
+  db.close()
+  parentPort.close()
+})
+`
+
+/**
+ * Checkpoints a SQLite database in WAL mode from a worker thread, and stops the connection that serves
+ * requests from doing it.
+ *
+ * SQLite checkpoints inside whichever COMMIT takes the log past 1,000 pages: that commit copies the pages
+ * into the database file and syncs it, on the event loop, and every request and delivery behind it waits
+ * for the disk. Under a steady stream of sends that was a third of the CPU of a commit and the longest
+ * stalls of the event loop. A PASSIVE checkpoint on a second connection blocks neither writers nor
+ * readers.
+ *
+ * Returns what stops the worker (the database closes on its own afterwards).
+ */
+export function checkpointInBackground(database: Database, file: string): () => void {
+  database.pragma('wal_autocheckpoint = 0')
+  // After a burst, a log that starts over is cut back to this size rather than keeping its peak on disk.
+  database.pragma(`journal_size_limit = ${4 * RESTART_BYTES}`)
+  let stopping = false
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: {
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      file,
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+      restartBytes: RESTART_BYTES,
+    },
+  })
+  worker.unref()
+  const fallBack = () => {
+    // Without the worker the log would grow without end: SQLite checkpoints on commit again.
+    if (!stopping && database.open) database.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
+  }
+  worker.on('error', (error) => {
+    console.error('[palaver] the SQLite checkpoint worker failed; checkpointing on commit instead', error)
+    fallBack()
+  })
+  worker.on('exit', fallBack)
+  return () => {
+    stopping = true
+    worker.postMessage('stop')
+  }
+}

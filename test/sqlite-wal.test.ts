@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPalaver, type Palaver } from '../src/index.js'
+import { DEMO_USERS } from './helpers/server.js'
+
+async function eventually(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+describe('a SQLite file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'palaver-wal-'))
+  const file = join(dir, 'palaver.db')
+  let palaver: Palaver
+  let chatId: number
+  const send = async (body: string) => {
+    const response = await palaver.fetch(
+      new Request(`http://localhost/messages/api/chats/${chatId}/messages/`, {
+        method: 'POST',
+        headers: { 'x-test-user': 'alice', 'content-type': 'application/json' },
+        body: JSON.stringify({ body }),
+      }),
+    )
+    expect(response.status).toBe(201)
+  }
+
+  beforeAll(async () => {
+    palaver = await createPalaver({
+      database: { sqlite: file },
+      rateLimits: false,
+      getUser: (request) => ({ id: request.headers.get('x-test-user')! }),
+    })
+    for (const user of DEMO_USERS) await palaver.users.upsert(user)
+    const response = await palaver.fetch(
+      new Request('http://localhost/messages/api/chats/', {
+        method: 'POST',
+        headers: { 'x-test-user': 'alice', 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Log', memberIds: ['bob'] }),
+      }),
+    )
+    chatId = ((await response.json()) as { id: number }).id
+  })
+  afterAll(async () => {
+    await palaver?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('is checkpointed off the connection that serves requests', async () => {
+    const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(palaver.db)
+    expect(rows[0]?.wal_autocheckpoint).toBe(0)
+    const before = statSync(file).size
+    for (let n = 0; n < 50; n++) await send(`moved into the file ${n}`)
+    // Nothing on this side checkpoints, so only the worker can have grown the database file.
+    await eventually('a checkpoint', () => statSync(file).size > before)
+  })
+
+  it('keeps its log bounded while writes keep coming', async () => {
+    const text = 'a steady stream of words that fills the log '.repeat(20)
+    let largest = 0
+    let sent = 0
+    // Eight senders at once keep the connection busy: about 150 MB of log if nothing moved it into the file.
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (sent < 3000) {
+          await send(`${sent++} ${text}`)
+          largest = Math.max(largest, statSync(`${file}-wal`).size)
+        }
+      }),
+    )
+    console.log(`[wal] ${sent} sends, the log peaked at ${(largest / 2 ** 20).toFixed(1)} MB`)
+    expect(largest).toBeLessThan(40 * 2 ** 20)
+    const count = await palaver.db
+      .selectFrom('palaver_messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    expect(Number(count.n)).toBe(50 + sent)
+  }, 60_000)
+})
