@@ -9,12 +9,14 @@ import {
 import type { SqlDialect } from './dialect.js'
 import { initialSchema } from './migrations/001_initial.js'
 import { steadySearchIndex } from './migrations/002_steady_search_index.js'
+import { leanEventIndexes } from './migrations/003_lean_event_indexes.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001_initial': initialSchema(dialect),
     '002_steady_search_index': steadySearchIndex(dialect),
+    '003_lean_event_indexes': leanEventIndexes,
   }
 }
 
