@@ -42,8 +42,8 @@ parentPort.once('message', () => {
  *
  * SQLite checkpoints inside whichever COMMIT takes the log past 1,000 pages: that commit copies the pages
  * into the database file and syncs it, on the event loop, and every request and delivery behind it waits
- * for the disk. Under a steady stream of sends that was a third of the CPU of a commit and the longest
- * stalls of the event loop. A PASSIVE checkpoint on a second connection blocks neither writers nor
+ * for the disk. Under a steady stream of single-message commits that was over 40% of what a commit cost
+ * (230 → 129 µs measured without it) and the longest stalls of the event loop. A PASSIVE checkpoint on a second connection blocks neither writers nor
  * readers.
  *
  * Returns what stops the worker (the database closes on its own afterwards).
