@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -31,7 +31,9 @@ describe.each(databases)('a pub/sub that loses messages, on $name', (database) =
   it('still delivers every event, in order, once: a missing cursor is read from the log', async () => {
     let option: DatabaseOption
     if (database.name === 'sqlite') {
-      option = { sqlite: join(mkdtempSync(join(tmpdir(), 'palaver-gaps-')), 'shared.sqlite') }
+      const dir = mkdtempSync(join(tmpdir(), 'palaver-gaps-'))
+      option = { sqlite: join(dir, 'shared.sqlite') }
+      drop = async () => rmSync(dir, { recursive: true, force: true })
     } else {
       const created = await database.create()
       option = created.option

@@ -162,7 +162,12 @@ export class Hub {
         sub.cursor = Math.max(this.head, await headCursor(this.ctx.db))
         sub.sink.ephemeral(`{"type":"resync","cursor":${sub.cursor}}`)
       }
-      await this.catchUp(sub)
+      if (await this.catchUp(sub)) {
+        // Live in the same turn as the check that the log had nothing more: no frame falls in between.
+        const queued = sub.queue ?? []
+        sub.queue = null
+        for (const frame of queued) sub.deliver(frame)
+      }
     } catch (error) {
       this.disconnect(sub)
       throw error
@@ -273,42 +278,29 @@ export class Hub {
   }
 
   /**
-   * Sends what the log holds after the subscriber's cursor, at the pace its transport takes it, then the
-   * frames routed meanwhile, and makes it live. Going live happens in the same turn as the check that
-   * nothing is left to send, so no frame falls between the catch-up and the live stream.
+   * Sends what the log holds after the subscriber's cursor, page by page, at the pace its transport takes
+   * it. True once caught up: a page reached the end of the log with no wait for the client and no frame
+   * let go from the queue, so what was routed meanwhile is little, and the caller sends it in the same turn.
+   * False when the subscriber went away, or its transport wants no more for now (a full long-poll answer).
    */
-  private async catchUp(sub: Subscriber): Promise<void> {
+  private async catchUp(sub: Subscriber): Promise<boolean> {
     for (;;) {
       sub.overflowed = false
-      if (!(await this.replay(sub))) return
-      if (sub.overflowed) continue
-      // The client has not read the catch-up yet: wait for it, and look again at what came meanwhile.
-      const room = sub.sink.room?.() ?? true
-      if (room === false) return
-      if (room !== true) {
-        await room
-        continue
-      }
-      const queued = sub.queue ?? []
-      sub.queue = null
-      for (const frame of queued) sub.deliver(frame)
-      return
-    }
-  }
-
-  /** Reads the log page by page; false when the subscriber went away or its transport wants no more now. */
-  private async replay(sub: Subscriber): Promise<boolean> {
-    for (;;) {
       const frames = await readVisible(this.ctx.db, sub.userId, sub.cursor, CATCH_UP_PAGE, [...sub.watching])
+      let waited = false
       for (const frame of frames) {
         if (sub.closed) return false
         sub.send(frame)
         const room = sub.sink.room?.() ?? true
         if (room === false) return false
-        if (room !== true) await room
+        if (room !== true) {
+          await room
+          waited = true
+        }
       }
       if (sub.closed) return false
-      if (frames.length < CATCH_UP_PAGE) return true
+      // After a wait, more may have come than should leave at once: the log has it, paced like the rest.
+      if (frames.length < CATCH_UP_PAGE && !waited && !sub.overflowed) return true
     }
   }
 
