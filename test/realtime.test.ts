@@ -139,7 +139,7 @@ describe.each(databases)('real-time delivery on $name', (database) => {
 describe.each(databases)('presence on $name', (database) => {
   let live: LiveServer
   beforeAll(async () => {
-    live = await startLiveServer(database)
+    live = await startLiveServer(database, { rooms: { video: () => ({ title: 'Cats', access: 'public' }) } })
     await live.call('alice', 'POST', '/api/chats/', { title: 'Presence', memberIds: ['bob'] })
   })
   afterAll(() => live.close())
@@ -166,10 +166,28 @@ describe.each(databases)('presence on $name', (database) => {
     await alice.close()
   })
 
+  it('is not told through a room: its members are an audience, not contacts', async () => {
+    const room = await live.call('alice', 'POST', '/api/rooms/', { contentType: 'video', objectId: 'cats' })
+    await live.call('alice', 'POST', `/api/chats/${room.body.id}/join/`)
+    await live.call('charlie', 'POST', `/api/chats/${room.body.id}/join/`)
+    const alice = await connectSocket(live, 'alice')
+    const charlie = await connectSocket(live, 'charlie')
+    // Bob shares a group with alice: his arrival is told, after charlie's would have been.
+    const bob = await connectSocket(live, 'bob')
+    await alice.inbox.until('bob online', () =>
+      alice.inbox.other.some((f) => f.type === 'presence' && f.data.userId === 'bob'),
+    )
+    const toldOf = (inbox: typeof alice.inbox) =>
+      inbox.other.filter((f) => f.type === 'presence').map((f) => f.data.userId)
+    expect(toldOf(alice.inbox)).not.toContain('charlie')
+    expect(toldOf(charlie.inbox)).toEqual([])
+    await Promise.all([alice.close(), bob.close(), charlie.close()])
+  })
+
   it('carries typing to the other members, and expires it', async () => {
     const bob = await connectSocket(live, 'bob')
     const chats = await live.call('alice', 'GET', '/api/chats/')
-    const chatId = chats.body.chats[0].id
+    const chatId = chats.body.chats.find((chat: { kind: string }) => chat.kind === 'group').id
     expect(
       (await live.call('alice', 'POST', `/api/chats/${chatId}/typing/`, { isTyping: true })).status,
     ).toBe(204)

@@ -330,13 +330,20 @@ export class Hub {
     }
   }
 
-  /** Tells everyone who shares a chat with the user (and is connected here) that they came or went. */
+  /**
+   * Tells everyone who shares a DM or a group with the user (and is connected here) that they came or went.
+   * Not rooms: their members are the audience of a page, not each other's contacts, and a room of
+   * thousands would hear of every arrival of every member (filling a room of 2,000 sent two million
+   * presence frames); a room's client asks GET /api/presence/ for the people it shows.
+   */
   private async routePresence(userId: string, online: boolean): Promise<void> {
     try {
       const chats = await this.ctx.db
         .selectFrom('palaver_members')
-        .select('chat_id')
-        .where('user_id', '=', userId)
+        .innerJoin('palaver_chats', 'palaver_chats.id', 'palaver_members.chat_id')
+        .select('palaver_members.chat_id')
+        .where('palaver_members.user_id', '=', userId)
+        .where('palaver_chats.kind', '!=', 'room')
         .execute()
       const json = `{"type":"presence","data":${JSON.stringify({ userId, online })}}`
       const recipients = new Set<Subscriber>()
