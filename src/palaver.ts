@@ -8,7 +8,7 @@ import { Hub } from './realtime/hub.js'
 import { deploymentId, pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
 import { type Context, type EventType, eventCommits } from './services/context.js'
-import { storeSends } from './services/messages.js'
+import { storeSends, storeSendsAlone } from './services/messages.js'
 import { UserService } from './services/users.js'
 import { assertMigrated, migrateToLatest } from './storage/migrate.js'
 import { openStorage } from './storage/open.js'
@@ -65,6 +65,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   }
   const deploymentPubSub = scopedPubSub(pubsub, deployment)
   const committed: Context['committed'] = new Set()
+  const appendAlone = storage.dialect.appendMessagesAlone
   const context: Context = {
     db: storage.db,
     dialect: storage.dialect,
@@ -72,8 +73,14 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     users: new UserService(options, directory),
     pubsub: deploymentPubSub,
     hooks,
-    commits: eventCommits(storage.db, storage.dialect, deploymentPubSub, hooks, committed, (db, now, sends) =>
-      storeSends(db, now, sends, storage.dialect),
+    commits: eventCommits(
+      storage.db,
+      storage.dialect,
+      deploymentPubSub,
+      hooks,
+      committed,
+      (db, now, sends) => storeSends(db, now, sends, storage.dialect),
+      appendAlone && ((db, now, sends) => storeSendsAlone(db, now, sends, appendAlone)),
     ),
     committed,
   }

@@ -145,6 +145,21 @@ describe.each(databases)('messages on $name', (database) => {
           .map((r) => [r.body.id, r.body.body] as const)
         expect(new Map(answered)).toEqual(stored)
       }
+      // Each stored message has one message.created, the message as answered, on cursors in id order.
+      const events = await server.palaver.db
+        .selectFrom('palaver_events')
+        .selectAll()
+        .where('type', '=', 'message.created')
+        .where(
+          'message_id',
+          'in',
+          replies.map((r) => r.body.id),
+        )
+        .orderBy('cursor')
+        .execute()
+      expect(events.map((e) => e.message_id)).toEqual(replies.map((r) => r.body.id).sort((a, b) => a - b))
+      for (const reply of replies)
+        expect(await createdEvent(reply.body.id)).toEqual({ ...reply.body, receipt: null })
       expect(deleted[0].status).toBe(204)
       // The send either landed before the chat went (and went with it) or found it gone.
       expect([201, 404]).toContain(deleted[1].status)

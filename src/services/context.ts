@@ -33,6 +33,8 @@ export type Commits = GroupCommit<NewEvent[], EventRow[], NewSend, StoredMessage
 
 /** Stores the sends of one batch and answers, per send, what was stored and its events, or why not. */
 export type StoreSends = CommitSteps<NewEvent[], EventRow[], NewSend, StoredMessage>['bulk']
+/** The same for a batch of sends alone, events included, in one statement that commits by itself. */
+export type StoreSendsAlone = CommitSteps<NewEvent[], EventRow[], NewSend, StoredMessage>['bulkAlone']
 
 /** The channel that tells every process the event log has grown, and with what. */
 export const EVENTS_CHANNEL = 'palaver:events'
@@ -94,9 +96,11 @@ export function eventCommits(
   hooks: Hooks,
   committed: Context['committed'],
   storeSends: StoreSends,
+  storeSendsAlone?: StoreSendsAlone,
 ): Commits {
   return new GroupCommit(db, {
     bulk: storeSends,
+    bulkAlone: storeSendsAlone,
     before: async (trx, now, perChange) => {
       const events = perChange.flat()
       return events.length > 0 ? dialect.appendEvents(trx, eventRows(events, now)) : []

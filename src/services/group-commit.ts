@@ -22,10 +22,23 @@ export interface CommitSteps<R, A, I, O> {
    * outcome per item in their order. It throws only when the database failed, not for a refused item.
    */
   bulk(db: Transaction<DatabaseSchema>, now: number, items: I[]): Promise<Array<BulkOutcome<O, R>>>
+  /**
+   * A batch of nothing but bulk items, as one statement committed by itself (no BEGIN, no COMMIT): their
+   * outcomes and what `before` would have answered. Without it, such a batch takes a transaction too.
+   */
+  bulkAlone?:
+    | ((db: Kysely<DatabaseSchema>, now: number, items: I[]) => Promise<BulkAloneResult<O, R, A>>)
+    | undefined
   /** Inside the batch's transaction, after every change ran, last before commit. */
   before(db: Transaction<DatabaseSchema>, now: number, records: R[]): Promise<A>
   /** After the batch committed, with what `before` answered. */
   after(records: R[], answer: A): void
+}
+
+/** What a batch of bulk items alone comes to: one outcome per item, and the answer for `after`. */
+export interface BulkAloneResult<O, R, A> {
+  outcomes: Array<BulkOutcome<O, R>>
+  answer: A
 }
 
 /** What a change answers: its value for the caller, and its record for the commit steps. */
@@ -168,6 +181,9 @@ export class GroupCommit<R, A, I = never, O = never> {
    * back and run again with each change in a savepoint (`isolated`), so only the failing one is left out.
    */
   private async commit(batch: Array<Pending<R>>, attempt = 1, isolated = false): Promise<void> {
+    if (!isolated && this.steps.bulkAlone && batch.every((item) => 'bulk' in item)) {
+      if (await this.commitAlone(batch, this.steps.bulkAlone)) return
+    }
     const done: Array<Pending<R>> = []
     // What an earlier attempt of this batch found out no longer holds: it was rolled back.
     for (const item of batch) {
@@ -211,6 +227,41 @@ export class GroupCommit<R, A, I = never, O = never> {
       else item.resolve(item.result!.value)
     }
     this.steps.after(records(done), answer)
+  }
+
+  /**
+   * A batch of bulk items only, in the one statement of `bulkAlone`. False when it was chosen to break a
+   * deadlock: nothing was stored, and the batch goes the usual way, which retries. Any other failure
+   * (the database is away) is every item's answer, as a transaction's would be.
+   */
+  private async commitAlone(
+    batch: Array<Pending<R>>,
+    bulkAlone: NonNullable<CommitSteps<R, A, I, O>['bulkAlone']>,
+  ): Promise<boolean> {
+    let result: BulkAloneResult<O, R, A>
+    try {
+      result = await bulkAlone(
+        this.db,
+        Date.now(),
+        batch.map((item) => item.bulk as I),
+      )
+    } catch (error) {
+      if (isDeadlock(error)) return false
+      for (const item of batch) item.reject(error)
+      return true
+    }
+    const done: Array<Pending<R>> = []
+    batch.forEach((item, i) => {
+      const outcome = result.outcomes[i]!
+      if ('error' in outcome) item.reject(outcome.error)
+      else {
+        item.result = outcome
+        item.resolve(outcome.value)
+        done.push(item)
+      }
+    })
+    this.steps.after(records(done), result.answer)
+    return true
   }
 
   /** The bulk lane's items in one step; a refused item is marked failed, the others done. */

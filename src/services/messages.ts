@@ -1,12 +1,19 @@
+import type { Kysely } from 'kysely'
 import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
 import type { HistoryQuery, HistoryView, MessageView, UserView } from '../schemas.js'
 import type { Db, SqlDialect, StoredMessage } from '../storage/dialect.js'
-import { type Chat, type Message, messageColumns } from '../storage/schema.js'
+import {
+  type Chat,
+  type DatabaseSchema,
+  type EventRow,
+  type Message,
+  messageColumns,
+} from '../storage/schema.js'
 import { type ChatAccess, loadChat, memberWith } from './access.js'
 import { insertMembers } from './chats.js'
 import { type Context, type NewEvent, type NewSend, type Tx, transact } from './context.js'
 import { messageDeletedEvent, messageEvent } from './events.js'
-import type { BulkOutcome } from './group-commit.js'
+import type { BulkAloneResult, BulkOutcome } from './group-commit.js'
 import { advanceMarks } from './receipts.js'
 import type { Viewer } from './users.js'
 import { messageView, messageViews, reactionsOf } from './views.js'
@@ -123,6 +130,62 @@ export async function storeSends(
     const event = messageEvent('message.created', messageView(outcome.row, sends[i]!.sender, [], null))
     return { value: outcome, record: [event] }
   })
+}
+
+/**
+ * storeSends for a batch of nothing but sends, where the dialect stores them with their events in one
+ * statement of its own: each message.created is written before its message has an id, as the text
+ * around where the id goes.
+ */
+export async function storeSendsAlone(
+  db: Kysely<DatabaseSchema>,
+  now: number,
+  sends: readonly NewSend[],
+  appendAlone: NonNullable<SqlDialect['appendMessagesAlone']>,
+): Promise<BulkAloneResult<StoredMessage, NewEvent[], EventRow[]>> {
+  const appended = await appendAlone(
+    db,
+    sends.map((send) => ({ ...send, ...payloadAroundId(send, now) })),
+    now,
+  )
+  const events: EventRow[] = []
+  const outcomes = appended.map((outcome, i): BulkOutcome<StoredMessage, NewEvent[]> => {
+    if (outcome === 'chat_gone') return { error: notFound('Chat') }
+    if (outcome === 'duplicate')
+      return { error: new PalaverError('conflict', 'This clientId was used before') }
+    const event = messageEvent('message.created', messageView(outcome.stored.row, sends[i]!.sender, [], null))
+    events.push({
+      cursor: outcome.cursor,
+      type: event.type,
+      chat_id: event.chatId,
+      user_id: null,
+      message_id: outcome.stored.row.id,
+      payload: JSON.stringify(event.data),
+      created_at: now,
+    })
+    return { value: outcome.stored, record: [event] }
+  })
+  return { outcomes, answer: events.sort((a, b) => a.cursor - b.cursor) }
+}
+
+/** A send's message.created payload split where its message id goes (the view's first field). */
+function payloadAroundId(send: NewSend, now: number): { payloadHead: string; payloadTail: string } {
+  const unsaved: Message = {
+    id: 0,
+    chat_id: send.chatId,
+    sender_id: send.senderId,
+    body: send.body,
+    client_id: send.clientId,
+    created_at: now,
+    edited_at: null,
+    deleted_at: null,
+  }
+  const payload = JSON.stringify(
+    messageEvent('message.created', messageView(unsaved, send.sender, [], null)).data,
+  )
+  const payloadHead = '{"message":{"id":'
+  if (!payload.startsWith(`${payloadHead}0,`)) throw new Error('a message view must begin with its id')
+  return { payloadHead, payloadTail: payload.slice(payloadHead.length + 1) }
 }
 
 /** The other person of a DM when they have left it; null for groups, rooms, self-chats and full DMs. */

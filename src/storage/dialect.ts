@@ -28,6 +28,18 @@ export interface StoredMessage {
 
 export type AppendOutcome = StoredMessage | 'chat_gone' | 'duplicate'
 
+/**
+ * A message to store with its message.created event, whose payload is known but for the message's id:
+ * `payloadHead`, the id, `payloadTail`.
+ */
+export interface NewMessageWithEvent extends NewMessage {
+  payloadHead: string
+  payloadTail: string
+}
+
+/** What became of a message stored with its event: its outcome, and the event's cursor when stored. */
+export type AppendedWithEvent = { stored: StoredMessage; cursor: number } | 'chat_gone' | 'duplicate'
+
 /** A member's connection got the chat's messages up to `messageId`. */
 export interface DeliveredMark {
   chatId: number
@@ -74,6 +86,17 @@ export interface SqlDialect {
    * commit: taking the cursors locks the counter row until then (see context.ts, `transact`).
    */
   appendEvents(db: Db, events: readonly Omit<EventRow, 'cursor'>[]): Promise<EventRow[]>
+  /**
+   * Does appendMessages and appendEvents for a batch of nothing but sends, as one statement that commits
+   * by itself: where each statement is a round trip (PostgreSQL), BEGIN and COMMIT are two of the four a
+   * batch would take. The same locks in the same order: the chats, the senders' marks, the counter last.
+   * Absent where a transaction costs nothing more than its statements (SQLite).
+   */
+  appendMessagesAlone?(
+    db: Kysely<DatabaseSchema>,
+    messages: readonly NewMessageWithEvent[],
+    now: number,
+  ): Promise<AppendedWithEvent[]>
   /**
    * Raises members' delivered marks to the messages given (never lowers them), inside the caller's
    * transaction; answers the marks of the members whose mark moved.

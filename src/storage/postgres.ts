@@ -3,10 +3,12 @@ import { Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely'
 import pg from 'pg'
 import type { TermMatch } from '../services/search-text.js'
 import {
+  type AppendedWithEvent,
   type AppendOutcome,
   type Db,
   type MovedMarks,
   type NewMessage,
+  type NewMessageWithEvent,
   type SearchCandidate,
   type SearchRequest,
   type SqlDialect,
@@ -41,37 +43,71 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
 
     async appendMessages(db, messages, now) {
       // One round trip for every message of a batch (data-modifying CTEs all run, each seeing the rows
-      // the ones before it returned). The chats are locked in id order, as every batch locks them, so two
-      // processes' batches cannot deadlock; ids follow the messages' order (inserted sorted by it).
+      // the ones before it returned).
       const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key])
       const result = await sql<Message & { member_count: number }>`${sql.raw(PREPARE)}
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
             ${column('body')}::text[], ${column('clientId')}::text[]) with ordinality
             as i(chat_id, sender_id, body, client_id, ord)
-        ), locked as (
-          select id from palaver_chats where id in (select chat_id from input) order by id for update
-        ), chat as (
-          update palaver_chats c set last_activity_at = ${now} from locked where c.id = locked.id
-          returning c.id, c.member_count
-        ), message as (
-          insert into palaver_messages (chat_id, sender_id, body, client_id, created_at, edited_at, deleted_at)
-          select i.chat_id, i.sender_id, i.body, i.client_id, ${now}, null, null
-          from input i where i.chat_id in (select id from chat)
-          order by i.ord
-          on conflict (sender_id, client_id) do nothing
-          returning ${sql.raw(messageColumns.join(', '))}
-        ), marks as (
-          update palaver_members m set
-            last_read_message_id = greatest(m.last_read_message_id, newest.id),
-            last_delivered_message_id = greatest(m.last_delivered_message_id, newest.id)
-          from (select chat_id, sender_id, max(id) as id from message group by chat_id, sender_id) newest
-          where m.chat_id = newest.chat_id and m.user_id = newest.sender_id
-          returning 1
-        )
+        ), ${storeInput(now)}
         select message.*, chat.member_count from message join chat on chat.id = message.chat_id
         order by message.id`.execute(db)
       return matchAppended(messages, result.rows)
+    },
+
+    async appendMessagesAlone(db, messages, now) {
+      // appendMessages, then appendEvents' counter and rows, in one statement. Each stored message is told
+      // from its input by its clientId, or else as the n-th one without of its sender in its chat (those
+      // are never refused, and their ids follow their order). The counter is raised only once every
+      // other row is locked: its condition reads the senders' marks, which reads the messages and chats.
+      const column = <K extends keyof NewMessageWithEvent>(key: K) => messages.map((m) => m[key])
+      const result = await sql<
+        Message & { member_count: number; ord: number; cursor: number }
+      >`${sql.raw(PREPARE)}
+        with input as (
+          select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
+            ${column('body')}::text[], ${column('clientId')}::text[], ${column('payloadHead')}::text[],
+            ${column('payloadTail')}::text[]) with ordinality
+            as i(chat_id, sender_id, body, client_id, head, tail, ord)
+        ), ${storeInput(now)},
+        numbered_input as (
+          select i.*, row_number() over (partition by i.chat_id, i.sender_id, i.client_id is null order by i.ord) as k
+          from input i
+        ), numbered_message as (
+          select m.id, m.chat_id, m.sender_id, m.client_id,
+            row_number() over (partition by m.chat_id, m.sender_id, m.client_id is null order by m.id) as k
+          from message m
+        ), stored as (
+          select distinct on (m.id) m.id, m.chat_id, i.ord, i.head, i.tail
+          from numbered_message m join numbered_input i on i.chat_id = m.chat_id and i.sender_id = m.sender_id
+            and case when m.client_id is null then i.client_id is null and i.k = m.k
+              else i.client_id = m.client_id end
+          order by m.id, i.ord
+        ), counter as (
+          update palaver_counters set value = value + (select count(*) from stored)
+          where name = 'event_cursor' and (select count(*) from stored) > 0 and (select count(*) from marks) >= 0
+          returning value
+        ), appended as (
+          insert into palaver_events (cursor, type, chat_id, user_id, message_id, payload, created_at)
+          select counter.value - (select count(*) from stored) + row_number() over (order by s.id),
+            'message.created', s.chat_id, null, s.id, s.head || s.id || s.tail, ${now}
+          from counter, stored s
+          returning cursor, message_id
+        )
+        select message.*, chat.member_count, stored.ord, appended.cursor
+        from stored join message on message.id = stored.id join chat on chat.id = stored.chat_id
+          join appended on appended.message_id = stored.id
+        order by stored.ord`.execute(db)
+      const byOrd = new Map(result.rows.map((r) => [r.ord, r]))
+      const chats = new Set(result.rows.map((r) => r.chat_id))
+      return messages.map((m, i): AppendedWithEvent => {
+        const found = byOrd.get(i + 1)
+        // As in matchAppended: a chat none of whose sends was stored counts as gone (a retry is looked up).
+        if (!found) return chats.has(m.chatId) ? 'duplicate' : 'chat_gone'
+        const { member_count, ord: _ord, cursor, ...row } = found
+        return { stored: { row, memberCount: member_count }, cursor }
+      })
     },
 
     async appendEvents(db, events) {
@@ -163,6 +199,32 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
     },
   }
 }
+
+/**
+ * The statements of appendMessages after its `input`: the chats are locked in id order, as every batch
+ * locks them, so two processes' batches cannot deadlock; ids follow the messages' order (inserted sorted
+ * by it); the senders' marks rise to their newest message.
+ */
+const storeInput = (now: number) => sql`locked as (
+    select id from palaver_chats where id in (select chat_id from input) order by id for update
+  ), chat as (
+    update palaver_chats c set last_activity_at = ${now} from locked where c.id = locked.id
+    returning c.id, c.member_count
+  ), message as (
+    insert into palaver_messages (chat_id, sender_id, body, client_id, created_at, edited_at, deleted_at)
+    select i.chat_id, i.sender_id, i.body, i.client_id, ${now}, null, null
+    from input i where i.chat_id in (select id from chat)
+    order by i.ord
+    on conflict (sender_id, client_id) do nothing
+    returning ${sql.raw(messageColumns.join(', '))}
+  ), marks as (
+    update palaver_members m set
+      last_read_message_id = greatest(m.last_read_message_id, newest.id),
+      last_delivered_message_id = greatest(m.last_delivered_message_id, newest.id)
+    from (select chat_id, sender_id, max(id) as id from message group by chat_id, sender_id) newest
+    where m.chat_id = newest.chat_id and m.user_id = newest.sender_id
+    returning 1
+  )`
 
 /**
  * Which stored row is which message: a row with a clientId is found by it (none: the sender used it
