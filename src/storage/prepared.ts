@@ -21,17 +21,19 @@ class Slot {
 export function prepared<Name extends string, Row>(
   build: (db: Db, slot: (name: Name) => never) => Compilable<Row>,
 ): (db: Db, values: Record<Name, unknown>) => Promise<Row[]> {
-  // Keyed by the dialect's adapter, which a transaction shares with its Kysely instance.
-  const compiledFor = new WeakMap<object, CompiledQuery<Row>>()
+  // Keyed by the dialect's adapter, which a transaction shares with its Kysely instance. The text is
+  // kept as one string: the statement caches look it up by it, and a string hashes only once.
+  const compiledFor = new WeakMap<object, { sql: string; parameters: readonly unknown[] }>()
   return async (db, values) => {
     const adapter = db.getExecutor().adapter
     let compiled = compiledFor.get(adapter)
     if (!compiled) {
-      compiled = build(db, (name) => new Slot(name) as never).compile()
+      const query = build(db, (name) => new Slot(name) as never).compile()
+      compiled = { sql: PREPARE + query.sql, parameters: query.parameters }
       compiledFor.set(adapter, compiled)
     }
     const parameters = compiled.parameters.map((p) => (p instanceof Slot ? values[p.name as Name] : p))
-    const query = CompiledQuery.raw(PREPARE + compiled.sql, parameters) as CompiledQuery<Row>
+    const query = CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<Row>
     return (await db.executeQuery(query)).rows
   }
 }
