@@ -50,7 +50,7 @@ async function postgresVersion(): Promise<string> {
   const client = new pg.Client({ connectionString: POSTGRES_URL })
   try {
     await client.connect()
-    const { rows } = await client.query<{ v: string }>('show server_version')
+    const { rows } = await client.query<{ v: string }>("select current_setting('server_version') as v")
     return `PostgreSQL ${rows[0]!.v}`
   } catch (error) {
     return `PostgreSQL unavailable (${(error as Error).message})`
