@@ -129,10 +129,7 @@ export async function storeSends(
 ): Promise<Array<BulkOutcome<StoredMessage, NewEvent[]>>> {
   const outcomes = await dialect.appendMessages(db, sends, now)
   return outcomes.map((outcome, i) => {
-    if (outcome === 'chat_gone') return { error: notFound('Chat') }
-    // Answered by the caller, who finds the message the first send stored.
-    if (outcome === 'duplicate')
-      return { error: new PalaverError('conflict', 'This clientId was used before') }
+    if (typeof outcome === 'string') return refusal(outcome)
     const event = messageEvent('message.created', messageView(outcome.row, sends[i]!.sender, [], null))
     return { value: outcome, record: [event] }
   })
@@ -149,30 +146,36 @@ export async function storeSendsAlone(
   sends: readonly NewSend[],
   appendAlone: NonNullable<SqlDialect['appendMessagesAlone']>,
 ): Promise<BulkAloneResult<StoredMessage, NewEvent[], EventRow[]>> {
-  const appended = await appendAlone(
-    db,
-    sends.map((send) => ({ ...send, ...payloadAroundId(send, now) })),
-    now,
-  )
+  const withEvents = sends.map((send) => ({ ...send, ...payloadAroundId(send, now) }))
+  const appended = await appendAlone(db, withEvents, now)
   const events: EventRow[] = []
   const outcomes = appended.map((outcome, i): BulkOutcome<StoredMessage, NewEvent[]> => {
-    if (outcome === 'chat_gone') return { error: notFound('Chat') }
-    if (outcome === 'duplicate')
-      return { error: new PalaverError('conflict', 'This clientId was used before') }
-    const event = messageEvent('message.created', messageView(outcome.stored.row, sends[i]!.sender, [], null))
+    if (typeof outcome === 'string') return refusal(outcome)
+    const { row } = outcome.stored
+    const event = messageEvent('message.created', messageView(row, sends[i]!.sender, [], null))
+    const { payloadHead, payloadTail } = withEvents[i]!
     events.push({
       cursor: outcome.cursor,
       type: event.type,
       chat_id: event.chatId,
       user_id: null,
-      message_id: outcome.stored.row.id,
-      payload: JSON.stringify(event.data),
+      message_id: row.id,
+      // As the database wrote it (the same text as event.data's).
+      payload: `${payloadHead}${row.id}${payloadTail}`,
       created_at: now,
     })
     return { value: outcome.stored, record: [event] }
   })
   return { outcomes, answer: events.sort((a, b) => a.cursor - b.cursor) }
 }
+
+/** Why a send was not stored; a duplicate is answered by the caller, who finds what the first one stored. */
+const refusal = (outcome: 'chat_gone' | 'duplicate') => ({
+  error:
+    outcome === 'chat_gone'
+      ? notFound('Chat')
+      : new PalaverError('conflict', 'This clientId was used before'),
+})
 
 /** A send's message.created payload split where its message id goes (the view's first field). */
 function payloadAroundId(send: NewSend, now: number): { payloadHead: string; payloadTail: string } {
