@@ -19,6 +19,7 @@ import type { Viewer } from './users.js'
 import { messageView, messageViews, reactionsOf } from './views.js'
 
 /** What storableText changes: control characters (CR included) and, in u-mode, only lone surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const needsCleaning = /[\0-\x08\x0b-\x1f\x7f\ud800-\udfff]/u
 
 /**
