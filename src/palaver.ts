@@ -9,6 +9,7 @@ import { deploymentId, pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
 import { type Context, type EventType, eventCommits } from './services/context.js'
 import { storeSends, storeSendsAlone } from './services/messages.js'
+import { indexSearchInBackground } from './services/search-index.js'
 import { UserService } from './services/users.js'
 import { assertMigrated, migrateToLatest } from './storage/migrate.js'
 import { openStorage } from './storage/open.js'
@@ -91,6 +92,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     3600_000,
   )
   retention.unref()
+  const stopIndexing = indexSearchInBackground(context)
   const assets = loadStaticAssets()
   const embed = new Embed(options, () => assets.bundle)
   const api = createApi(context, hub, assets, embed)
@@ -121,6 +123,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
     close: async () => {
       clearInterval(retention)
+      await stopIndexing()
       await hub.stop()
       await pubsub.close?.()
       options.rateLimiter.close?.()

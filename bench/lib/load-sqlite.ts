@@ -83,6 +83,9 @@ export async function loadSqlite(file: string, plan: Plan): Promise<void> {
     }
     const setCounter = db.prepare(`update palaver_counters set value = ? where name = ?`)
     for (const [name, value] of Object.entries(eventCounters(plan))) setCounter.run(value, name)
+    // The rebuild indexed every message: none waits for the index (see migration 004).
+    db.exec(`update palaver_counters set value = (select coalesce(max(id), 0) from palaver_messages)
+      where name = 'search_indexed_through'`)
     db.pragma('wal_checkpoint(TRUNCATE)')
   } finally {
     db.close()

@@ -4,6 +4,7 @@ import type { SearchCandidate } from '../storage/dialect.js'
 import { messageColumns } from '../storage/schema.js'
 import { type ChatAccess, loadChats } from './access.js'
 import type { Context } from './context.js'
+import { catchUpSearchIndex } from './search-index.js'
 import { relevance, searchTerms, snippet, type TermMatch, wordsOf } from './search-text.js'
 import type { Viewer } from './users.js'
 import { chatViews, messageViews } from './views.js'
@@ -97,6 +98,7 @@ async function visibleCandidates(
   limit: number,
   access: Map<number, ChatAccess | null>,
 ): Promise<SearchCandidate[]> {
+  await catchUpSearchIndex(ctx)
   for (let size = Math.max(CANDIDATES, limit); ; size *= 4) {
     const hits = await ctx.dialect.searchCandidates(ctx.db, {
       viewerId: viewer.id,

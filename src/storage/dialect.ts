@@ -102,6 +102,14 @@ export interface SqlDialect {
    * transaction; answers the marks of the members whose mark moved.
    */
   raiseDeliveredMarks(db: Db, marks: readonly DeliveredMark[]): Promise<MovedMarks[]>
+  /**
+   * Where messages enter the search index after the transaction that stores them (SQLite): indexes up to
+   * `limit` of those still waiting, oldest first, inside the caller's transaction, and answers whether
+   * more wait. Absent where the index follows every write by itself (PostgreSQL).
+   */
+  indexSearchBacklog?(db: Db, limit: number): Promise<boolean>
+  /** Whether messages wait for the search index (outside a transaction: one cheap read). */
+  searchBacklog?(db: Db): Promise<boolean>
   /** The newest messages matching the search in the viewer's chats, newest first. */
   searchCandidates(db: Db, request: SearchRequest): Promise<SearchCandidate[]>
   /** Which of these words match a term, as the search index sees them (case, accents, stemming). */

@@ -10,6 +10,7 @@ import type { SqlDialect } from './dialect.js'
 import { initialSchema } from './migrations/001_initial.js'
 import { steadySearchIndex } from './migrations/002_steady_search_index.js'
 import { leanEventIndexes } from './migrations/003_lean_event_indexes.js'
+import { searchIndexInBatches } from './migrations/004_search_index_in_batches.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -17,6 +18,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '001_initial': initialSchema(dialect),
     '002_steady_search_index': steadySearchIndex(dialect),
     '003_lean_event_indexes': leanEventIndexes,
+    '004_search_index_in_batches': searchIndexInBatches(dialect),
   }
 }
 

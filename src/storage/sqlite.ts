@@ -74,6 +74,10 @@ const takeCursors = prepared<'count', { value: number }>((db, slot) =>
     .returning('value'),
 )
 
+const searchMark = prepared<never, { value: number }>((db) =>
+  db.selectFrom('palaver_counters').select('value').where('name', '=', 'search_indexed_through'),
+)
+
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   autoIdType: 'integer',
@@ -81,7 +85,8 @@ export const sqliteDialect: SqlDialect = {
 
   async createSearchIndex(db) {
     // External-content FTS5: the text lives once, in palaver_messages; triggers keep the index in step,
-    // so an edited or deleted message stops matching its old words in the same transaction.
+    // so an edited or deleted message stops matching its old words in the same transaction. (Migration
+    // 004 takes new messages out of the send's transaction: they are indexed in batches.)
     await sql`create virtual table palaver_messages_fts using fts5(
       body, content='palaver_messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`.execute(
       db,
@@ -145,6 +150,41 @@ export const sqliteDialect: SqlDialect = {
         })
     }
     return moved
+  },
+
+  async indexSearchBacklog(db, limit) {
+    const [mark] = await searchMark(db, {})
+    const through = mark?.value ?? 0
+    const waiting = await db
+      .selectFrom('palaver_messages')
+      .select('id')
+      .where('id', '>', through)
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute()
+    if (waiting.length === 0) return false
+    const last = waiting[Math.min(limit, waiting.length) - 1]!.id
+    // The text as it is now: an edit or a delete before this point left the index alone (see migration 004).
+    await sql`insert into palaver_messages_fts(rowid, body)
+      select id, body from palaver_messages where id > ${through} and id <= ${last} and body is not null
+      order by id`.execute(db)
+    await db
+      .updateTable('palaver_counters')
+      .set({ value: last })
+      .where('name', '=', 'search_indexed_through')
+      .execute()
+    return waiting.length > limit
+  },
+
+  async searchBacklog(db) {
+    const [mark] = await searchMark(db, {})
+    const newest = await db
+      .selectFrom('palaver_messages')
+      .select('id')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return (newest?.id ?? 0) > (mark?.value ?? 0)
   },
 
   async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {

@@ -97,6 +97,7 @@ export async function startServer(database: TestDatabase, options: Options = {})
       const counter = await palaver.db
         .selectFrom('palaver_counters')
         .select('value')
+        .where('name', '=', 'event_cursor')
         .executeTakeFirstOrThrow()
       counts.event_cursor = counter.value
       return counts

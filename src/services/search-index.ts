@@ -1,0 +1,47 @@
+import { type Context, transact } from './context.js'
+
+/** Messages indexed per change: a few milliseconds of tokenizing, so no batch waits long behind it. */
+const PER_CHANGE = 200
+/** How often the messages sent meanwhile go into the index. */
+const INTERVAL_MS = 250
+
+/**
+ * Where the dialect indexes messages after they are stored (SQLite), this keeps the search index close
+ * behind: every INTERVAL_MS, what waits goes in through the commit queue, as background changes that
+ * ride along with the batches of sends. A search does not wait for it: it indexes what waits first.
+ * Answers how to stop it.
+ */
+export function indexSearchInBackground(ctx: Context): () => Promise<void> {
+  const { indexSearchBacklog, searchBacklog } = ctx.dialect
+  if (!indexSearchBacklog || !searchBacklog) return async () => {}
+  let running: Promise<void> = Promise.resolve()
+  let stopped = false
+  const pass = async () => {
+    try {
+      if (!(await searchBacklog(ctx.db))) return
+      while (
+        !stopped &&
+        (await transact(ctx, (tx) => indexSearchBacklog(tx.db, PER_CHANGE), { background: true }))
+      );
+    } catch (error) {
+      // The next pass (or the next search) tries again: nothing is lost, the messages wait in the table.
+      console.warn('[palaver] indexing messages for search failed:', (error as Error).message)
+    }
+  }
+  const timer = setInterval(() => {
+    running = running.then(pass)
+  }, INTERVAL_MS)
+  timer.unref()
+  return async () => {
+    stopped = true
+    clearInterval(timer)
+    await running
+  }
+}
+
+/** Before a search: whatever waits for the index goes in now, so a message just sent is found. */
+export async function catchUpSearchIndex(ctx: Context): Promise<void> {
+  const { indexSearchBacklog, searchBacklog } = ctx.dialect
+  if (!indexSearchBacklog || !searchBacklog || !(await searchBacklog(ctx.db))) return
+  while (await transact(ctx, (tx) => indexSearchBacklog(tx.db, 10 * PER_CHANGE)));
+}

@@ -1,0 +1,127 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases } from './helpers/databases.js'
+import { startServer, type TestServer } from './helpers/server.js'
+
+// SQLite indexes messages after the transaction that stores them (migration 004); these tests hold it
+// to what a reader must never notice: a search finds every message at once, and the index stays exact.
+const sqlite = databases.find((d) => d.name === 'sqlite')!
+
+describe('the SQLite search index, filled in batches', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(sqlite)
+  })
+  afterAll(() => server.close())
+
+  const group = async () =>
+    (await server.as('alice').post('/api/chats/', { title: 'Index', memberIds: ['bob'] })).body.id as number
+  /** Every word any message of these tests ever had: none may linger in the index once gone. */
+  const vocabulary = new Set<string>()
+  const wordsOf = (text: string) => new Set(text.toLowerCase().match(/[a-z0-9]+/g) ?? [])
+  const send = async (chatId: number, body: string) => {
+    for (const word of wordsOf(body)) vocabulary.add(word)
+    return (await server.as('alice').post(`/api/chats/${chatId}/messages/`, { body })).body.id as number
+  }
+  const edit = (id: number, body: string) => {
+    for (const word of wordsOf(body)) vocabulary.add(word)
+    return server.as('alice').patch(`/api/messages/${id}/`, { body })
+  }
+  const found = async (q: string) =>
+    ((await server.as('bob').get(`/api/search/?q=${encodeURIComponent(q)}`)).body.results as any[]).map(
+      (r) => r.message.id as number,
+    )
+  const indexed = async () =>
+    Number(
+      (
+        await sql<{ n: number }>`select count(*) as n from palaver_messages_fts_docsize`.execute(
+          server.palaver.db,
+        )
+      ).rows[0]!.n,
+    )
+  /**
+   * The index holds every stored word of every message and nothing else: for each word of the messages
+   * tests ever used, the index finds exactly the messages that have it now (after a search, so that nothing waits), and
+   * FTS5's own check finds its structure sound. (Its check against the table would also count deleted
+   * messages, whose empty bodies are never indexed.)
+   */
+  const integrity = async () => {
+    await found('anything')
+    const rows = await server.palaver.db
+      .selectFrom('palaver_messages')
+      .select(['id', 'body'])
+      .where('body', 'is not', null)
+      .execute()
+    const expected = new Map<string, number[]>([...vocabulary].map((word) => [word, []]))
+    for (const { id, body } of rows) for (const word of wordsOf(body!)) expected.get(word)?.push(id)
+    for (const [word, ids] of expected) {
+      const matched = await sql<{ rowid: number }>`select rowid from palaver_messages_fts
+        where palaver_messages_fts match ${`"${word}"`} order by rowid`.execute(server.palaver.db)
+      expect(
+        matched.rows.map((r) => r.rowid),
+        word,
+      ).toEqual(ids.sort((a, b) => a - b))
+    }
+    await sql`insert into palaver_messages_fts(palaver_messages_fts) values ('integrity-check')`.execute(
+      server.palaver.db,
+    )
+  }
+  const until = async (what: string, check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 5000
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  it('does not write the index in the send, yet a search finds the message at once', async () => {
+    const chat = await group()
+    const before = await indexed()
+    const id = await send(chat, 'a quokka smiles')
+    expect(await indexed()).toBe(before)
+    expect(await found('quokka')).toEqual([id])
+    expect(await indexed()).toBe(before + 1)
+    await integrity()
+  })
+
+  it('indexes what was sent by itself, without a search', async () => {
+    const chat = await group()
+    const ids = [await send(chat, 'first wombat'), await send(chat, 'second wombat')]
+    const total = async () =>
+      Number(
+        (await sql<{ n: number }>`select count(*) as n from palaver_messages`.execute(server.palaver.db))
+          .rows[0]!.n,
+      )
+    await until('the index', async () => (await indexed()) === (await total()))
+    expect(await found('wombat')).toEqual([...ids].reverse())
+    await integrity()
+  })
+
+  it('keeps the index exact through edits and deletes on both sides of the mark', async () => {
+    const chat = await group()
+    const early = await send(chat, 'early heron')
+    expect(await found('heron')).toEqual([early])
+    // Indexed now: the triggers update the index.
+    const late = [await send(chat, 'late egret one'), await send(chat, 'late egret two')]
+    // Not indexed yet: the triggers leave the index alone, and the batch reads the text as it is then.
+    expect((await edit(late[0]!, 'late ibis one')).status).toBe(200)
+    expect((await server.as('alice').delete(`/api/messages/${late[1]}/`)).status).toBe(204)
+    expect((await edit(early, 'early stork')).status).toBe(200)
+    await integrity()
+    expect(await found('egret')).toEqual([])
+    expect(await found('heron')).toEqual([])
+    expect(await found('ibis')).toEqual([late[0]])
+    expect(await found('stork')).toEqual([early])
+    expect((await server.as('alice').delete(`/api/messages/${late[0]}/`)).status).toBe(204)
+    expect(await found('ibis')).toEqual([])
+    await integrity()
+  })
+
+  it('loses nothing when the chat and its messages go before they were indexed', async () => {
+    const chat = await group()
+    await send(chat, 'gone flamingo')
+    expect((await server.as('alice').delete(`/api/chats/${chat}/`)).status).toBe(204)
+    expect(await found('flamingo')).toEqual([])
+    await integrity()
+  })
+})
