@@ -28,8 +28,14 @@ export function indexSearchInBackground(ctx: Context): () => Promise<void> {
       console.warn('[palaver] indexing messages for search failed:', (error as Error).message)
     }
   }
+  let busy = false
   const timer = setInterval(() => {
-    running = running.then(pass)
+    // A pass still at work (a long backlog, a slow database) is not joined by another.
+    if (busy) return
+    busy = true
+    running = pass().finally(() => {
+      busy = false
+    })
   }, INTERVAL_MS)
   timer.unref()
   return async () => {
