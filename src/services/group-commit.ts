@@ -87,6 +87,22 @@ const noChange = (): never => {
   throw new Error('a bulk item runs in its batch’s bulk step')
 }
 
+/** Bulk items take their outcomes, in order: a refused one is marked failed, the others join `done`. */
+function takeOutcomes<R>(
+  items: Array<Pending<R>>,
+  outcomes: ReadonlyArray<BulkOutcome<unknown, R>>,
+  done: Array<Pending<R>>,
+): void {
+  items.forEach((item, i) => {
+    const outcome = outcomes[i]!
+    if ('error' in outcome) item.failure = { error: outcome.error }
+    else {
+      item.result = outcome
+      done.push(item)
+    }
+  })
+}
+
 /** PostgreSQL broke a lock cycle (two processes' batches taking the same chats in another order). */
 const isDeadlock = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01'
@@ -181,15 +197,15 @@ export class GroupCommit<R, A, I = never, O = never> {
    * back and run again with each change in a savepoint (`isolated`), so only the failing one is left out.
    */
   private async commit(batch: Array<Pending<R>>, attempt = 1, isolated = false): Promise<void> {
-    if (!isolated && this.steps.bulkAlone && batch.every((item) => 'bulk' in item)) {
-      if (await this.commitAlone(batch, this.steps.bulkAlone)) return
-    }
-    const done: Array<Pending<R>> = []
     // What an earlier attempt of this batch found out no longer holds: it was rolled back.
     for (const item of batch) {
       item.result = undefined
       item.failure = undefined
     }
+    if (!isolated && this.steps.bulkAlone && batch.every((item) => 'bulk' in item)) {
+      if (await this.commitAlone(batch, this.steps.bulkAlone)) return
+    }
+    const done: Array<Pending<R>> = []
     let trx: Trx | undefined
     let answer: A
     try {
@@ -220,8 +236,14 @@ export class GroupCommit<R, A, I = never, O = never> {
       for (const item of open) item.reject(error)
       return
     }
-    // Failures are told after the commit too: a caller that looks again (a send racing its retried twin)
-    // then sees what the batch's other changes wrote.
+    this.committed(batch, done, answer)
+  }
+
+  /**
+   * Answers every item of a committed batch and hands its records on. Failures are told after the commit
+   * too: a caller that looks again (a send racing its retried twin) then sees what the others wrote.
+   */
+  private committed(batch: Array<Pending<R>>, done: Array<Pending<R>>, answer: A): void {
     for (const item of batch) {
       if (item.failure) item.reject(item.failure.error)
       else item.resolve(item.result!.value)
@@ -251,16 +273,8 @@ export class GroupCommit<R, A, I = never, O = never> {
       return true
     }
     const done: Array<Pending<R>> = []
-    batch.forEach((item, i) => {
-      const outcome = result.outcomes[i]!
-      if ('error' in outcome) item.reject(outcome.error)
-      else {
-        item.result = outcome
-        item.resolve(outcome.value)
-        done.push(item)
-      }
-    })
-    this.steps.after(records(done), result.answer)
+    takeOutcomes(batch, result.outcomes, done)
+    this.committed(batch, done, result.answer)
     return true
   }
 
@@ -277,14 +291,7 @@ export class GroupCommit<R, A, I = never, O = never> {
       now,
       items.map((item) => item.bulk as I),
     )
-    items.forEach((item, i) => {
-      const outcome = outcomes[i]!
-      if ('error' in outcome) item.failure = { error: outcome.error }
-      else {
-        item.result = outcome
-        done.push(item)
-      }
-    })
+    takeOutcomes(items, outcomes, done)
   }
 
   /** One change of a batch: rolled back alone when it fails, and marked failed. */

@@ -131,7 +131,7 @@ export async function storeSends(
   const outcomes = await dialect.appendMessages(db, sends, now)
   return outcomes.map((outcome, i) => {
     if (typeof outcome === 'string') return refusal(outcome)
-    const event = messageEvent('message.created', messageView(outcome.row, sends[i]!.sender, [], null))
+    const event = createdEvent(outcome.row, sends[i]!.sender)
     return { value: outcome, record: [event] }
   })
 }
@@ -153,7 +153,7 @@ export async function storeSendsAlone(
   const outcomes = appended.map((outcome, i): BulkOutcome<StoredMessage, NewEvent[]> => {
     if (typeof outcome === 'string') return refusal(outcome)
     const { row } = outcome.stored
-    const event = messageEvent('message.created', messageView(row, sends[i]!.sender, [], null))
+    const event = createdEvent(row, sends[i]!.sender)
     const { payloadHead, payloadTail } = withEvents[i]!
     events.push({
       cursor: outcome.cursor,
@@ -169,6 +169,10 @@ export async function storeSendsAlone(
   })
   return { outcomes, answer: events.sort((a, b) => a.cursor - b.cursor) }
 }
+
+/** A new message's message.created: nobody has reacted to it or received it yet. */
+const createdEvent = (row: Message, sender: UserView) =>
+  messageEvent('message.created', messageView(row, sender, [], null))
 
 /** Why a send was not stored; a duplicate is answered by the caller, who finds what the first one stored. */
 const refusal = (outcome: 'chat_gone' | 'duplicate') => ({
@@ -190,9 +194,7 @@ function payloadAroundId(send: NewSend, now: number): { payloadHead: string; pay
     edited_at: null,
     deleted_at: null,
   }
-  const payload = JSON.stringify(
-    messageEvent('message.created', messageView(unsaved, send.sender, [], null)).data,
-  )
+  const payload = JSON.stringify(createdEvent(unsaved, send.sender).data)
   const payloadHead = '{"message":{"id":'
   if (!payload.startsWith(`${payloadHead}0,`)) throw new Error('a message view must begin with its id')
   return { payloadHead, payloadTail: payload.slice(payloadHead.length + 1) }

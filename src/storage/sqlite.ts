@@ -177,14 +177,12 @@ export const sqliteDialect: SqlDialect = {
   },
 
   async searchBacklog(db) {
-    const [mark] = await searchMark(db, {})
-    const newest = await db
-      .selectFrom('palaver_messages')
-      .select('id')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst()
-    return (newest?.id ?? 0) > (mark?.value ?? 0)
+    const result = await sql<{ waiting: number }>`select exists (
+      select 1 from palaver_messages
+      where id > (select value from palaver_counters where name = 'search_indexed_through')) as waiting`.execute(
+      db,
+    )
+    return result.rows[0]!.waiting === 1
   },
 
   async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
