@@ -231,6 +231,12 @@ describe.each(databases)('delivery receipts on $name', (database) => {
     )
     const seen = await live.call('alice', 'GET', `/api/messages/${sent.body.id}/`)
     expect(seen.body.receipt.status).toBe('delivered')
+    // The log holds the receipt as it went out live: a client resuming from before it reads the same.
+    const receipt = alice.inbox.of('receipt.updated').at(-1)
+    const resumed = await connectSocket(live, 'alice', { after: receipt.cursor - 1 })
+    await resumed.inbox.until('the receipt again', () => resumed.inbox.of('receipt.updated').length > 0)
+    expect(resumed.inbox.of('receipt.updated')[0]).toEqual(receipt)
+    await resumed.close()
     await bob.close()
     await alice.close()
   })

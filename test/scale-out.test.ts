@@ -86,6 +86,43 @@ describe.runIf(postgresAvailable && redisAvailable)('three processes over Postgr
       expect(ids).toEqual(sent)
     }
   })
+
+  it('write the delivered marks of one chat from one process, whichever processes its members are on', async () => {
+    const { schema, drop } = await preparedSchema()
+    cleanup.push(drop)
+    const processes = await Promise.all([0, 1, 2].map(() => startProcess(schema, REDIS_URL, 60_000)))
+    for (const p of processes) cleanup.push(() => p.close())
+    const chat = await processes[0]!.call('alice', 'POST', '/api/chats/', {
+      title: 'Receipts',
+      memberIds: ['bob', 'charlie', 'dana'],
+    })
+    const chatId = chat.body.id as number
+    // Alice sends; one recipient on each process.
+    const alice = await connectSocket(processes[0]!, 'alice')
+    const recipients = await Promise.all(
+      (['dana', 'bob', 'charlie'] as const).map((user, i) => connectSocket(processes[i]!, user)),
+    )
+    cleanup.push(async () => {
+      for (const c of [alice, ...recipients]) await c.close()
+    })
+    let last = 0
+    for (let n = 0; n < 10; n++) {
+      last = (
+        await processes[n % 3]!.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body: `${n}` })
+      ).body.id
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    }
+    const delivered = new Map<string, number>()
+    await alice.inbox.until('every recipient’s delivered mark', () => {
+      for (const event of alice.inbox.of('receipt.updated'))
+        for (const mark of event.data.marks) delivered.set(mark.userId, mark.lastDeliveredMessageId)
+      return ['bob', 'charlie', 'dana'].every((user) => delivered.get(user) === last)
+    })
+    // Each process flushing its own members' marks every second would write about three receipts a
+    // second here (nine or more over these three seconds); one writer per chat writes about one.
+    const receipts = alice.inbox.of('receipt.updated').filter((e) => e.chatId === chatId)
+    expect(receipts.length).toBeLessThanOrEqual(6)
+  })
 })
 
 describe.runIf(postgresAvailable && redisServerAvailable)('a Redis outage', () => {

@@ -4,27 +4,60 @@ import { receiptEvent } from '../services/events.js'
 import type { DeliveredMark } from '../storage/dialect.js'
 
 const MARKS_PER_CHANGE = 25
+const DELIVERED_CHANNEL = 'palaver:delivered'
+
+/** The processes of a deployment, as this one knows them (see Presence). */
+export interface Deployment {
+  /** This process. */
+  self: string
+  /** Every process alive, this one included, in the same order in every process. */
+  nodes(): readonly string[]
+}
+
+interface PendingMark extends DeliveredMark {
+  /** Another process sent it here: it is written here, never sent on again. */
+  forwarded: boolean
+}
+
+/** A forwarded mark on the wire: [chatId, userId, messageId]. */
+type WireMark = [number, string, number]
 
 /**
  * Moves members' "delivered" marks when their connection hands them a message, so the sender
  * sees "delivered" before anyone opens the chat. Batched: at most one write per member and chat
  * per interval; rooms are left out (receipts are for DMs and groups).
+ *
+ * With several processes, the members of one chat are connected to several of them. Each chat's marks
+ * are written by one process (chosen by hashing the chat over the live processes), which the others
+ * send theirs to by pub/sub: a chat gets one receipt.updated per interval, not one per process. Two
+ * processes that see the deployment differently for a moment (one just started) only write twice.
  */
 export class DeliveryMarks {
-  private pending = new Map<string, DeliveredMark>()
+  private pending = new Map<string, PendingMark>()
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
+  private unsubscribe: () => void = () => {}
 
   constructor(
     private readonly ctx: Context,
     private readonly intervalMs: number,
+    private readonly deployment: Deployment,
   ) {}
 
-  note(chatId: number, userId: string, messageId: number): void {
+  start(): void {
+    this.unsubscribe = this.ctx.pubsub.subscribe(`${DELIVERED_CHANNEL}:${this.deployment.self}`, (message) =>
+      this.receive(message),
+    )
+  }
+
+  note(chatId: number, userId: string, messageId: number, forwarded = false): void {
     const key = `${chatId}:${userId}`
     const known = this.pending.get(key)
-    if (known && known.messageId >= messageId) return
-    this.pending.set(key, { chatId, userId, messageId })
+    if (known && known.messageId >= messageId) {
+      known.forwarded ||= forwarded
+      return
+    }
+    this.pending.set(key, { chatId, userId, messageId, forwarded: forwarded || (known?.forwarded ?? false) })
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined
@@ -35,6 +68,7 @@ export class DeliveryMarks {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe()
     clearTimeout(this.timer)
     this.timer = undefined
     await this.flushing
@@ -53,31 +87,93 @@ export class DeliveryMarks {
         .where('kind', '!=', 'room')
         .execute()
       const chats = new Set(receiving.map((c) => c.id))
-      const marks = batch.filter((p) => chats.has(p.chatId))
+      const marks = this.ownMarks(batch.filter((p) => chats.has(p.chatId)))
       if (marks.length === 0) return
-      // Background changes of a few dozen marks each (one statement each on PostgreSQL), whole chats
-      // each: they ride along with the batches a few at a time, so their receipts never come as one burst.
+      // Background changes of a few dozen marks each, whole chats each: they go between or along with the
+      // batches a few at a time, so their receipts never come as one burst.
       // A chat's moved marks go out as one receipt.updated: its members get one event, not one per member.
-      const changes = chunksOfWholeChats(marks, MARKS_PER_CHANGE).map((chunk) =>
-        transact(
-          this.ctx,
-          async (tx) => {
-            const byChat = new Map<number, MemberMarks[]>()
-            for (const { chatId, ...moved } of await this.ctx.dialect.raiseDeliveredMarks(tx.db, chunk)) {
-              let chat = byChat.get(chatId)
-              if (!chat) byChat.set(chatId, (chat = []))
-              chat.push(moved)
-            }
-            for (const [chatId, moved] of byChat) tx.emit(receiptEvent(chatId, moved))
-          },
-          { background: true },
-        ),
-      )
-      await Promise.all(changes)
+      await Promise.all(chunksOfWholeChats(marks, MARKS_PER_CHANGE).map((chunk) => this.raise(chunk)))
     } catch (error) {
       // Best effort: opening the chat marks it delivered anyway.
       console.warn('[palaver] could not record deliveries:', (error as Error).message)
     }
+  }
+
+  /** The marks this process writes; the others go to the process that writes their chat's. */
+  private ownMarks(marks: readonly PendingMark[]): DeliveredMark[] {
+    const { self } = this.deployment
+    const nodes = this.deployment.nodes()
+    if (nodes.length < 2) return [...marks]
+    const own: DeliveredMark[] = []
+    const away = new Map<string, WireMark[]>()
+    for (const mark of marks) {
+      const owner = mark.forwarded ? self : ownerOf(mark.chatId, nodes)
+      if (owner === self) own.push(mark)
+      else {
+        let list = away.get(owner)
+        if (!list) away.set(owner, (list = []))
+        list.push([mark.chatId, mark.userId, mark.messageId])
+      }
+    }
+    for (const [node, list] of away)
+      void this.ctx.pubsub.publish(`${DELIVERED_CHANNEL}:${node}`, JSON.stringify(list))
+    return own
+  }
+
+  private receive(message: string): void {
+    let marks: unknown
+    try {
+      marks = JSON.parse(message)
+    } catch {
+      return
+    }
+    if (!Array.isArray(marks)) return
+    for (const mark of marks) {
+      if (!Array.isArray(mark)) continue
+      const [chatId, userId, messageId] = mark as unknown[]
+      if (Number.isSafeInteger(chatId) && typeof userId === 'string' && Number.isSafeInteger(messageId))
+        this.note(chatId as number, userId, messageId as number, true)
+    }
+  }
+
+  /** One chunk of marks as one background change: a statement of its own where the dialect has one. */
+  private raise(chunk: DeliveredMark[]): Promise<void> {
+    const { ctx } = this
+    const alone = ctx.dialect.raiseDeliveredMarksAlone
+    if (alone) {
+      return ctx.commits.runStatement(
+        async (db, now) => {
+          const receipts = await alone(db, chunk, now)
+          return {
+            value: undefined,
+            record: receipts.map((r) => receiptEvent(r.chatId, r.marks)),
+            answer: receipts.map((r) => ({
+              cursor: r.cursor,
+              type: 'receipt.updated',
+              chat_id: r.chatId,
+              user_id: null,
+              message_id: null,
+              payload: r.payload,
+              created_at: now,
+            })),
+          }
+        },
+        { background: true },
+      )
+    }
+    return transact(
+      ctx,
+      async (tx) => {
+        const byChat = new Map<number, MemberMarks[]>()
+        for (const { chatId, ...moved } of await ctx.dialect.raiseDeliveredMarks(tx.db, chunk)) {
+          let chat = byChat.get(chatId)
+          if (!chat) byChat.set(chatId, (chat = []))
+          chat.push(moved)
+        }
+        for (const [chatId, moved] of byChat) tx.emit(receiptEvent(chatId, moved))
+      },
+      { background: true },
+    )
   }
 }
 
@@ -95,4 +191,28 @@ function chunksOfWholeChats(marks: readonly DeliveredMark[], size: number): Deli
   }
   if (chunk.length > 0) chunks.push(chunk)
   return chunks
+}
+
+/** The process that writes a chat's marks: the highest hash of the chat with each (rendezvous hashing). */
+function ownerOf(chatId: number, nodes: readonly string[]): string {
+  let owner = nodes[0]!
+  let best = -1
+  for (const node of nodes) {
+    const score = fnv1a(`${node}:${chatId}`)
+    if (score > best) {
+      best = score
+      owner = node
+    }
+  }
+  return owner
+}
+
+/** FNV-1a, 32 bits: spreads short keys well enough to split chats between processes. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
 }

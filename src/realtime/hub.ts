@@ -103,7 +103,10 @@ export class Hub {
     private readonly pollIntervalMs: number,
   ) {
     this.presence = new Presence(ctx.pubsub, (userId, online) => void this.routePresence(userId, online))
-    this.deliveries = new DeliveryMarks(ctx, 1000)
+    this.deliveries = new DeliveryMarks(ctx, 1000, {
+      self: this.presence.node,
+      nodes: () => this.presence.liveNodes(),
+    })
   }
 
   async start(): Promise<void> {
@@ -116,6 +119,7 @@ export class Hub {
     this.timer = setInterval(() => void this.tail(), this.pollIntervalMs)
     this.timer.unref()
     this.presence.start()
+    this.deliveries.start()
   }
 
   async stop(): Promise<void> {

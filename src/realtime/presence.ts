@@ -13,6 +13,8 @@ interface PresenceMessage {
   /** A change: users who came online here, or went. */
   joined?: string[]
   left?: string[]
+  /** The process is stopping: forget it (its users go offline unless another process has them). */
+  gone?: boolean
 }
 
 /**
@@ -20,7 +22,8 @@ interface PresenceMessage {
  * Each process announces the set of users it serves; a user is online while any process has them.
  */
 export class Presence {
-  private readonly node = randomUUID()
+  /** This process, as the others know it. */
+  readonly node = randomUUID()
   private readonly connections = new Map<string, number>()
   /** Users kept online by polling clients until the time given (epoch ms). */
   private readonly polling = new Map<string, number>()
@@ -37,14 +40,24 @@ export class Presence {
     this.unsubscribe = this.pubsub.subscribe(PRESENCE_CHANNEL, (message) => this.receive(message))
     this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS)
     this.timer.unref()
+    // Said at once, so that the other processes count this one before its first heartbeat is due.
+    this.heartbeat()
   }
 
   stop(): void {
     clearInterval(this.timer)
     this.connections.clear()
     this.polling.clear()
-    this.announce({ node: this.node, users: [] })
+    this.announce({ node: this.node, users: [], gone: true })
     this.unsubscribe()
+  }
+
+  /** The processes of the deployment that are alive as far as this one knows, itself included, sorted. */
+  liveNodes(): string[] {
+    const now = Date.now()
+    const live = [...this.nodes].filter(([, { seenAt }]) => now - seenAt < NODE_EXPIRES_MS).map(([n]) => n)
+    if (!live.includes(this.node)) live.push(this.node)
+    return live.sort()
   }
 
   isOnline(userId: string): boolean {
@@ -113,7 +126,11 @@ export class Presence {
     } catch {
       return
     }
-    if (message.node !== this.node) this.apply(message)
+    if (message.node === this.node) return
+    const newcomer = !this.nodes.has(message.node) && message.gone !== true
+    this.apply(message)
+    // A process that just started hears from this one at once, not at its next heartbeat.
+    if (newcomer) this.heartbeat()
   }
 
   private apply(message: PresenceMessage): void {
@@ -128,7 +145,8 @@ export class Presence {
     for (const userId of strings(message.joined)) entry.users.add(userId)
     for (const userId of strings(message.left)) entry.users.delete(userId)
     entry.seenAt = Date.now()
-    this.nodes.set(message.node, entry)
+    if (message.gone === true) this.nodes.delete(message.node)
+    else this.nodes.set(message.node, entry)
     for (const [userId, was] of wasOnline) {
       const now = this.isOnline(userId)
       if (now !== was) this.onChange(userId, now)

@@ -47,6 +47,11 @@ export interface ChangeResult<T, R> {
   record: R
 }
 
+/** What a change that is one statement of its own answers: also what `before` would have answered. */
+export interface StatementResult<T, R, A> extends ChangeResult<T, R> {
+  answer: A
+}
+
 /** How a change waits for its batch. */
 export interface ChangeOptions {
   /**
@@ -63,6 +68,8 @@ interface Pending<R> {
   change: (scope: ChangeScope) => Promise<ChangeResult<unknown, R>>
   /** Set for an item of the bulk lane: its input (and `change` is unused). */
   bulk?: unknown
+  /** Set for a change that is one statement committed by itself (and `change` is unused). */
+  statement?: (db: Kysely<DatabaseSchema>, now: number) => Promise<StatementResult<unknown, R, unknown>>
   chatId: number
   resolve(value: unknown): void
   reject(error: unknown): void
@@ -136,23 +143,36 @@ export class GroupCommit<R, A, I = never, O = never> {
     change: (scope: ChangeScope) => Promise<ChangeResult<T, R>>,
     options: ChangeOptions = {},
   ): Promise<T> {
-    return this.enqueue<T>(change, undefined, options)
+    return this.enqueue<T>(change, {}, options)
   }
 
   /** Queues an item of the bulk lane; it commits with the next batch, done with the batch's others. */
   runBulk(input: I, options: ChangeOptions = {}): Promise<O> {
-    return this.enqueue<O>(noChange, { input }, options)
+    return this.enqueue<O>(noChange, { bulk: input }, options)
+  }
+
+  /**
+   * Queues a change that is one statement with its events (no BEGIN, no COMMIT: on PostgreSQL each is a
+   * round trip, and the event counter's lock would be held across them). It commits by itself, between
+   * two batches, so that it never sends a batch of sends the longer way. It runs again when PostgreSQL
+   * chose it to break a deadlock (the statement was undone whole).
+   */
+  runStatement<T>(
+    statement: (db: Kysely<DatabaseSchema>, now: number) => Promise<StatementResult<T, R, A>>,
+    options: ChangeOptions = {},
+  ): Promise<T> {
+    return this.enqueue<T>(noChange, { statement }, options)
   }
 
   private enqueue<T>(
     change: (scope: ChangeScope) => Promise<ChangeResult<T, R>>,
-    bulk: { input: unknown } | undefined,
+    kind: Pick<Pending<R>, 'bulk' | 'statement'>,
     options: ChangeOptions,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const item: Pending<R> = {
         change,
-        ...(bulk ? { bulk: bulk.input } : {}),
+        ...kind,
         // Changes of no particular chat (a new chat) lock nothing others wait for: they go first.
         chatId: options.chatId ?? 0,
         settled: false,
@@ -179,11 +199,12 @@ export class GroupCommit<R, A, I = never, O = never> {
     try {
       while (this.queue.length + this.background.length > 0) {
         // Requests first; background work (delivered marks) rides along a little at a time.
-        const batch = this.queue.splice(0, MAX_BATCH)
-        batch.push(...this.background.splice(0, Math.min(MAX_BACKGROUND, MAX_BATCH - batch.length)))
+        const taken = this.queue.splice(0, MAX_BATCH)
+        taken.push(...this.background.splice(0, Math.min(MAX_BACKGROUND, MAX_BATCH - taken.length)))
         // Stable: the changes of one chat keep their arrival order.
-        batch.sort((a, b) => a.chatId - b.chatId)
-        await this.commit(batch)
+        const batch = taken.filter((item) => !item.statement).sort((a, b) => a.chatId - b.chatId)
+        if (batch.length > 0) await this.commit(batch)
+        for (const item of taken) if (item.statement) await this.commitStatement(item, item.statement)
         // Let the requests that arrived during that commit be read before the next one starts.
         await new Promise((resolve) => setImmediate(resolve))
       }
@@ -276,6 +297,25 @@ export class GroupCommit<R, A, I = never, O = never> {
     takeOutcomes(batch, result.outcomes, done)
     this.committed(batch, done, result.answer)
     return true
+  }
+
+  /** A change that is one statement of its own: committed once it answers, run again after a deadlock. */
+  private async commitStatement(
+    item: Pending<R>,
+    statement: NonNullable<Pending<R>['statement']>,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { answer, ...result } = await statement(this.db, Date.now())
+        item.result = result
+        this.committed([item], [item], answer as A)
+        return
+      } catch (error) {
+        if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) continue
+        item.reject(error)
+        return
+      }
+    }
   }
 
   /** The bulk lane's items in one step; a refused item is marked failed, the others done. */

@@ -50,6 +50,15 @@ export interface DeliveredMark {
 /** A member's marks in one chat, as they are after a change moved them. */
 export type MovedMarks = MemberMarks & { chatId: number }
 
+/** One chat's moved delivered marks, as its receipt.updated went into the log. */
+export interface LoggedReceipt {
+  chatId: number
+  marks: MemberMarks[]
+  cursor: number
+  /** The event's data as the log holds it. */
+  payload: string
+}
+
 export interface SearchRequest {
   viewerId: string
   /** Words the user typed, already cleaned of syntax characters. */
@@ -102,6 +111,16 @@ export interface SqlDialect {
    * transaction; answers the marks of the members whose mark moved.
    */
   raiseDeliveredMarks(db: Db, marks: readonly DeliveredMark[]): Promise<MovedMarks[]>
+  /**
+   * raiseDeliveredMarks, then one receipt.updated for each chat whose marks moved, as one statement that
+   * commits by itself (see appendMessagesAlone: the members' rows locked in order, the counter last).
+   * Absent on SQLite.
+   */
+  raiseDeliveredMarksAlone?(
+    db: Kysely<DatabaseSchema>,
+    marks: readonly DeliveredMark[],
+    now: number,
+  ): Promise<LoggedReceipt[]>
   /**
    * Where messages enter the search index after the transaction that stores them (SQLite): indexes up to
    * `limit` of those still waiting, oldest first, inside the caller's transaction, and answers whether

@@ -6,6 +6,8 @@ import {
   type AppendedWithEvent,
   type AppendOutcome,
   type Db,
+  type DeliveredMark,
+  type LoggedReceipt,
   type MovedMarks,
   type NewMessage,
   type NewMessageWithEvent,
@@ -130,25 +132,60 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
     },
 
     async raiseDeliveredMarks(db, marks) {
-      // One round trip for all of them; the rows are locked in (chat, user) order first, so that two
-      // processes raising marks of the same members cannot deadlock.
+      // One round trip for all of them.
       const result = await sql<MovedMarks>`${sql.raw(PREPARE)}
-        with wanted as (
-          select * from unnest(${marks.map((m) => m.chatId)}::bigint[], ${marks.map((m) => m.userId)}::text[],
-            ${marks.map((m) => m.messageId)}::bigint[]) as w(chat_id, user_id, message_id)
-        ), locked as (
-          select m.id, w.message_id from palaver_members m
-          join wanted w on m.chat_id = w.chat_id and m.user_id = w.user_id
-          where m.last_delivered_message_id < w.message_id
-          order by m.chat_id, m.user_id
-          for update of m
-        )
-        update palaver_members m set last_delivered_message_id = locked.message_id
-        from locked
-        where m.id = locked.id and m.last_delivered_message_id < locked.message_id
-        returning m.chat_id as "chatId", m.user_id as "userId", m.last_read_message_id as "lastReadMessageId",
-          m.last_delivered_message_id as "lastDeliveredMessageId"`.execute(db)
+        with ${raiseMarks(marks)}
+        select chat_id as "chatId", user_id as "userId", last_read_message_id as "lastReadMessageId",
+          last_delivered_message_id as "lastDeliveredMessageId"
+        from moved`.execute(db)
       return result.rows
+    },
+
+    async raiseDeliveredMarksAlone(db, marks, now) {
+      // Each chat's receipt.updated is written as JSON.stringify({ chatId, marks }) would write it.
+      const result = await sql<{
+        chat_id: number
+        user_id: string
+        last_read_message_id: number
+        last_delivered_message_id: number
+        cursor: number
+        payload: string
+      }>`${sql.raw(PREPARE)}
+        with ${raiseMarks(marks)}, receipts as (
+          select chat_id, row_number() over (order by chat_id) as n,
+            '{"chatId":' || chat_id || ',"marks":[' || string_agg('{"userId":' || to_json(user_id)::text
+              || ',"lastReadMessageId":' || last_read_message_id
+              || ',"lastDeliveredMessageId":' || last_delivered_message_id || '}', ',' order by user_id)
+              || ']}' as payload
+          from moved group by chat_id
+        ), counter as (
+          update palaver_counters set value = value + (select count(*) from receipts)
+          where name = 'event_cursor' and (select count(*) from receipts) > 0
+          returning value
+        ), appended as (
+          insert into palaver_events (cursor, type, chat_id, user_id, message_id, payload, created_at)
+          select counter.value - (select count(*) from receipts) + r.n, 'receipt.updated', r.chat_id, null, null,
+            r.payload, ${now}
+          from counter, receipts r
+          returning cursor, chat_id
+        )
+        select m.*, appended.cursor, receipts.payload
+        from moved m join receipts using (chat_id) join appended using (chat_id)
+        order by m.chat_id, m.user_id`.execute(db)
+      const receipts = new Map<number, LoggedReceipt>()
+      for (const row of result.rows) {
+        let receipt = receipts.get(row.chat_id)
+        if (!receipt) {
+          const { chat_id: chatId, cursor, payload } = row
+          receipts.set(chatId, (receipt = { chatId, marks: [], cursor, payload }))
+        }
+        receipt.marks.push({
+          userId: row.user_id,
+          lastReadMessageId: row.last_read_message_id,
+          lastDeliveredMessageId: row.last_delivered_message_id,
+        })
+      }
+      return [...receipts.values()]
     },
 
     async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
@@ -199,6 +236,27 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
     },
   }
 }
+
+/**
+ * The members' delivered marks raised to the messages given, as `moved` (the marks as they are now). The
+ * rows are locked in (chat, user) order first, so that two processes raising marks of the same members
+ * cannot deadlock.
+ */
+const raiseMarks = (marks: readonly DeliveredMark[]) => sql`wanted as (
+    select * from unnest(${marks.map((m) => m.chatId)}::bigint[], ${marks.map((m) => m.userId)}::text[],
+      ${marks.map((m) => m.messageId)}::bigint[]) as w(chat_id, user_id, message_id)
+  ), locked as (
+    select m.id, w.message_id from palaver_members m
+    join wanted w on m.chat_id = w.chat_id and m.user_id = w.user_id
+    where m.last_delivered_message_id < w.message_id
+    order by m.chat_id, m.user_id
+    for update of m
+  ), moved as (
+    update palaver_members m set last_delivered_message_id = locked.message_id
+    from locked
+    where m.id = locked.id and m.last_delivered_message_id < locked.message_id
+    returning m.chat_id, m.user_id, m.last_read_message_id, m.last_delivered_message_id
+  )`
 
 /**
  * The statements of appendMessages after its `input`: the chats are locked in id order, as every batch
