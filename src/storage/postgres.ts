@@ -261,7 +261,9 @@ const raiseMarks = (marks: readonly DeliveredMark[]) => sql`wanted as (
 /**
  * The statements of appendMessages after its `input`: the chats are locked in id order, as every batch
  * locks them, so two processes' batches cannot deadlock; ids follow the messages' order (inserted sorted
- * by it); the senders' marks rise to their newest message.
+ * by it); the senders' marks rise to their newest message, their rows locked in (chat, user) order as
+ * raiseMarks locks them (another process raising the delivered marks of the same members would
+ * otherwise deadlock with the send, and both wait out PostgreSQL's deadlock_timeout, a second).
  */
 const storeInput = (now: number) => sql`locked as (
     select id from palaver_chats where id in (select chat_id from input) order by id for update
@@ -275,12 +277,17 @@ const storeInput = (now: number) => sql`locked as (
     order by i.ord
     on conflict (sender_id, client_id) do nothing
     returning ${sql.raw(messageColumns.join(', '))}
+  ), sender_rows as (
+    select m.id from palaver_members m
+    where (m.chat_id, m.user_id) in (select chat_id, sender_id from message)
+    order by m.chat_id, m.user_id
+    for update of m
   ), marks as (
     update palaver_members m set
       last_read_message_id = greatest(m.last_read_message_id, newest.id),
       last_delivered_message_id = greatest(m.last_delivered_message_id, newest.id)
     from (select chat_id, sender_id, max(id) as id from message group by chat_id, sender_id) newest
-    where m.chat_id = newest.chat_id and m.user_id = newest.sender_id
+    where m.chat_id = newest.chat_id and m.user_id = newest.sender_id and m.id in (select id from sender_rows)
     returning 1
   )`
 
