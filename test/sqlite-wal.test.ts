@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPalaver, type Palaver } from '../src/index.js'
+import { checkpointInBackground } from '../src/storage/sqlite-checkpoints.js'
 import { DEMO_USERS } from './helpers/server.js'
 
 async function eventually(what: string, check: () => boolean, ms = 10_000): Promise<void> {
@@ -81,4 +83,37 @@ describe('a SQLite file', () => {
       .executeTakeFirstOrThrow()
     expect(Number(count.n)).toBe(50 + sent)
   }, 60_000)
+})
+
+describe('the SQLite checkpoint worker', () => {
+  it('never holds up a write while a reader keeps the log from starting over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palaver-restart-'))
+    const file = join(dir, 'restart.db')
+    const main = new SQLite(file)
+    main.pragma('journal_mode = WAL')
+    // A short wait, so that a write held up by the worker fails here instead of stalling for seconds.
+    main.pragma('busy_timeout = 200')
+    main.exec('create table t (id integer primary key, body text)')
+    const stop = checkpointInBackground(main, file, { restartBytes: 64 * 1024 })
+    const reader = new SQLite(file, { readonly: true })
+    try {
+      const insert = main.prepare('insert into t (body) values (?)')
+      insert.run('first')
+      // An open read transaction pins the log as it is now: no checkpoint may start it over.
+      reader.exec('begin')
+      reader.prepare('select count(*) from t').get()
+      const page = 'x'.repeat(4000)
+      for (let i = 0; i < 100; i++) insert.run(page)
+      // The log is past the restart size: every tick the worker tries RESTART, which cannot finish.
+      for (let tick = 0; tick < 8; tick++) {
+        await new Promise((resolve) => setTimeout(resolve, 150))
+        expect(() => main.transaction(() => insert.run(page))()).not.toThrow()
+      }
+    } finally {
+      reader.close()
+      stop()
+      main.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

@@ -9,6 +9,7 @@ const CHECKPOINT_INTERVAL_MS = 250
  * A log longer than this is restarted. A passive checkpoint never catches up with a log that is written to
  * all the time, and SQLite starts a log over only once one has; so now and then the worker takes the write
  * lock for a moment (RESTART) to copy the last few pages, and the next commit writes from the start again.
+ * It never waits for the lock, nor for readers: when either is busy, the next tick tries again.
  */
 const RESTART_BYTES = 16 * 1024 * 1024
 
@@ -21,7 +22,10 @@ const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads')
 const SQLite = require(workerData.driver)
 const db = new SQLite(workerData.file)
-db.pragma('busy_timeout = 5000')
+// Never wait. A RESTART that waits holds the write lock all the while: for readers still on the old log
+// (up to a busy timeout), and for a transaction of the main thread that read before it writes, which
+// waits for this one in turn, its event loop stopped, until one of them gives up with SQLITE_BUSY.
+db.pragma('busy_timeout = 0')
 const pageSize = db.pragma('page_size', { simple: true })
 const timer = setInterval(() => {
   try {
@@ -52,10 +56,14 @@ parentPort.once('message', () => {
  *
  * Returns what stops the worker (the database closes on its own afterwards).
  */
-export function checkpointInBackground(database: Database, file: string): () => void {
+export function checkpointInBackground(
+  database: Database,
+  file: string,
+  { restartBytes = RESTART_BYTES }: { restartBytes?: number } = {},
+): () => void {
   database.pragma('wal_autocheckpoint = 0')
   // After a burst, a log that starts over is cut back to this size rather than keeping its peak on disk.
-  database.pragma(`journal_size_limit = ${4 * RESTART_BYTES}`)
+  database.pragma(`journal_size_limit = ${4 * restartBytes}`)
   let stopping = false
   const worker = new Worker(WORKER, {
     eval: true,
@@ -63,7 +71,7 @@ export function checkpointInBackground(database: Database, file: string): () => 
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       file,
       intervalMs: CHECKPOINT_INTERVAL_MS,
-      restartBytes: RESTART_BYTES,
+      restartBytes,
     },
   })
   worker.unref()
