@@ -305,16 +305,18 @@ export class GroupCommit<R, A, I = never, O = never> {
     statement: NonNullable<Pending<R>['statement']>,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      let outcome: StatementResult<unknown, R, unknown>
       try {
-        const { answer, ...result } = await statement(this.db, Date.now())
-        item.result = result
-        this.committed([item], [item], answer as A)
-        return
+        outcome = await statement(this.db, Date.now())
       } catch (error) {
         if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) continue
         item.reject(error)
         return
       }
+      const { answer, ...result } = outcome
+      item.result = result
+      this.committed([item], [item], answer as A)
+      return
     }
   }
 
