@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -5,6 +6,7 @@ import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPalaver, type Palaver } from '../src/index.js'
+import { openSqlite } from '../src/storage/sqlite.js'
 import { checkpointInBackground } from '../src/storage/sqlite-checkpoints.js'
 import { DEMO_USERS } from './helpers/server.js'
 
@@ -113,6 +115,40 @@ describe('the SQLite checkpoint worker', () => {
       reader.close()
       stop()
       main.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a transaction on SQLite', () => {
+  it('waits for a write lock held elsewhere even when it reads before it writes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palaver-immediate-'))
+    const file = join(dir, 'immediate.db')
+    const db = openSqlite(file)
+    try {
+      await sql`create table t (id integer primary key, body text)`.execute(db)
+      // Another connection takes the write lock and keeps it for 300 ms.
+      const holder = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const db = new (require('better-sqlite3'))(${JSON.stringify(file)});
+           db.exec('begin immediate'); console.log('locked');
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+           db.exec('commit'); db.close()`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      )
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()))
+      await db.transaction().execute(async (trx) => {
+        await sql`select count(*) from t`.execute(trx)
+        await sql`insert into t (body) values ('after the wait')`.execute(trx)
+      })
+      const { rows } = await sql<{ body: string }>`select body from t`.execute(db)
+      expect(rows).toEqual([{ body: 'after the wait' }])
+      await new Promise((resolve) => holder.once('exit', resolve))
+    } finally {
+      await db.destroy()
       rmSync(dir, { recursive: true, force: true })
     }
   })

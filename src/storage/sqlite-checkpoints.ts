@@ -13,6 +13,12 @@ const CHECKPOINT_INTERVAL_MS = 250
  */
 const RESTART_BYTES = 16 * 1024 * 1024
 
+/**
+ * At most this many pages left to copy when the worker restarts the log: the copy holds the write lock,
+ * and a log under a stream of writes heavier than passive checkpoints keep up with waits until they do.
+ */
+const RESTART_LAG_PAGES = 256
+
 /** SQLite's own default, restored if the worker cannot do the job. */
 const AUTOCHECKPOINT_PAGES = 1000
 
@@ -29,8 +35,10 @@ db.pragma('busy_timeout = 0')
 const pageSize = db.pragma('page_size', { simple: true })
 const timer = setInterval(() => {
   try {
-    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)')
-    if (log * pageSize > workerData.restartBytes) db.pragma('wal_checkpoint(RESTART)')
+    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)')
+    // Only once the passive one has nearly caught up: RESTART copies the rest with the write lock held.
+    if (log * pageSize > workerData.restartBytes && log - checkpointed <= workerData.restartLagPages)
+      db.pragma('wal_checkpoint(RESTART)')
   } catch (error) {
     // Busy: another checkpoint or a long write; the next tick tries again. Anything else ends the worker,
     // and the main thread goes back to checkpointing on commit.
@@ -72,6 +80,7 @@ export function checkpointInBackground(
       file,
       intervalMs: CHECKPOINT_INTERVAL_MS,
       restartBytes,
+      restartLagPages: RESTART_LAG_PAGES,
     },
   })
   worker.unref()

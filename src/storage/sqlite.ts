@@ -1,7 +1,16 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect, sql } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  sql,
+} from 'kysely'
 import type { TermMatch } from '../services/search-text.js'
 import {
   type AppendOutcome,
@@ -219,6 +228,27 @@ export const sqliteDialect: SqlDialect = {
 
 const fold = (word: string) => word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
 
+/**
+ * Transactions take the write lock as they begin (BEGIN IMMEDIATE). A deferred one that reads first holds
+ * a read lock when it comes to write; if the lock is taken then (the checkpoint worker restarting the
+ * log, another process), SQLite fails it at once with SQLITE_BUSY instead of waiting its busy timeout:
+ * waiting could deadlock with a holder that waits for that reader. Seen under saturation as whole
+ * batches of sends refused with "database is locked".
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings)
+  }
+
+  override createDriver(): Driver {
+    return new (class extends SqliteDriver {
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+      }
+    })(this.settings)
+  }
+}
+
 export function openSqlite(file: string): Kysely<DatabaseSchema> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const database = new SQLite(file)
@@ -232,7 +262,7 @@ export function openSqlite(file: string): Kysely<DatabaseSchema> {
   const stopCheckpoints = inWal ? checkpointInBackground(database, file) : () => {}
   const cached = withStatementCache(database)
   return new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({
+    dialect: new ImmediateSqliteDialect({
       database: {
         ...cached,
         close() {
