@@ -28,9 +28,8 @@ const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads')
 const SQLite = require(workerData.driver)
 const db = new SQLite(workerData.file)
-// Never wait. A RESTART that waits holds the write lock all the while: for readers still on the old log
-// (up to a busy timeout), and for a transaction of the main thread that read before it writes, which
-// waits for this one in turn, its event loop stopped, until one of them gives up with SQLITE_BUSY.
+// Never wait. A RESTART that waits for readers still on the old log holds the write lock all the while
+// (up to its busy timeout), and every write of the main thread waits behind it, its event loop stopped.
 db.pragma('busy_timeout = 0')
 const pageSize = db.pragma('page_size', { simple: true })
 const timer = setInterval(() => {

@@ -235,17 +235,19 @@ const fold = (word: string) => word.normalize('NFKD').replace(/\p{M}/gu, '').toL
  * waiting could deadlock with a holder that waits for that reader. Seen under saturation as whole
  * batches of sends refused with "database is locked".
  */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(private readonly settings: SqliteDialectConfig) {
     super(settings)
   }
 
   override createDriver(): Driver {
-    return new (class extends SqliteDriver {
-      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-        await connection.executeQuery(CompiledQuery.raw('begin immediate'))
-      }
-    })(this.settings)
+    return new ImmediateSqliteDriver(this.settings)
   }
 }
 
