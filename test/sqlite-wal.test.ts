@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
@@ -88,6 +88,41 @@ describe('a SQLite file', () => {
 })
 
 describe('the SQLite checkpoint worker', () => {
+  it('lets a steady stream of commits start the log over by itself, long before it would force it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palaver-catch-up-'))
+    const file = join(dir, 'catch-up.db')
+    const main = new SQLite(file)
+    main.pragma('journal_mode = WAL')
+    main.exec('create table t (id integer primary key, body text)')
+    const restartBytes = 2 * 2 ** 20
+    const stop = checkpointInBackground(main, file, { restartBytes })
+    // The WAL header counts how many times the log has started over (the checkpoint sequence number).
+    const restarts = () => {
+      const header = Buffer.alloc(16)
+      const fd = openSync(`${file}-wal`, 'r')
+      readSync(fd, header, 0, 16, 0)
+      closeSync(fd)
+      return header.readUInt32BE(12)
+    }
+    try {
+      const insert = main.prepare('insert into t (body) values (?)')
+      const before = restarts()
+      // A commit every millisecond or so, as a busy server makes them: about 1 MB of log per tick.
+      const deadline = Date.now() + 4000
+      while (Date.now() < deadline) {
+        insert.run('y'.repeat(2000))
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      }
+      expect(restarts() - before).toBeGreaterThanOrEqual(3)
+      // The worker forces a restart (holding the write lock) only past twice the size: the log never got there.
+      expect(statSync(`${file}-wal`).size).toBeLessThan(2 * restartBytes)
+    } finally {
+      stop()
+      main.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('never holds up a write while a reader keeps the log from starting over', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'palaver-restart-'))
     const file = join(dir, 'restart.db')

@@ -6,10 +6,12 @@ import type { Database } from 'better-sqlite3'
 const CHECKPOINT_INTERVAL_MS = 250
 
 /**
- * A log longer than this is restarted. A passive checkpoint never catches up with a log that is written to
- * all the time, and SQLite starts a log over only once one has; so now and then the worker takes the write
- * lock for a moment (RESTART) to copy the last few pages, and the next commit writes from the start again.
- * It never waits for the lock, nor for readers: when either is busy, the next tick tries again.
+ * A log longer than this is started over. SQLite does that by itself at the first commit whose transaction
+ * began with the whole log copied, which a passive checkpoint that takes longer than the gap between two
+ * commits never achieves; so the worker copies again what came meanwhile until a round finds nothing new.
+ * Only when writes never pause long enough for that does it take the write lock for a moment (RESTART) to
+ * copy the last few pages. It never waits for the lock, nor for readers: when either is busy, the next
+ * tick tries again.
  */
 const RESTART_BYTES = 16 * 1024 * 1024
 
@@ -18,6 +20,9 @@ const RESTART_BYTES = 16 * 1024 * 1024
  * and a log under a stream of writes heavier than passive checkpoints keep up with waits until they do.
  */
 const RESTART_LAG_PAGES = 256
+
+/** Passive rounds a tick runs at most to catch up with the writer, each copying what came meanwhile. */
+const CATCH_UP_ROUNDS = 20
 
 /** SQLite's own default, restored if the worker cannot do the job. */
 const AUTOCHECKPOINT_PAGES = 1000
@@ -32,11 +37,23 @@ const db = new SQLite(workerData.file)
 // (up to its busy timeout), and every write of the main thread waits behind it, its event loop stopped.
 db.pragma('busy_timeout = 0')
 const pageSize = db.pragma('page_size', { simple: true })
+const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0]
 const timer = setInterval(() => {
   try {
-    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)')
-    // Only once the passive one has nearly caught up: RESTART copies the rest with the write lock held.
-    if (log * pageSize > workerData.restartBytes && log - checkpointed <= workerData.restartLagPages)
+    let { log, checkpointed } = passive()
+    if (log * pageSize <= workerData.restartBytes) return
+    // A long log. SQLite starts it over at the next commit whose transaction began with all of it copied,
+    // taking no lock from anyone; under a steady stream of commits one round is never quick enough for
+    // that. So copy again what came meanwhile, in ever shorter rounds, until a round finds nothing new.
+    for (let round = 0; round < workerData.catchUpRounds; round++) {
+      const next = passive()
+      const caughtUp = next.log === log && next.checkpointed === log
+      ;({ log, checkpointed } = next)
+      if (caughtUp || log * pageSize <= workerData.restartBytes) return
+    }
+    // Writes that never pause leave no such moment: past twice the size, RESTART copies the rest with the
+    // write lock held, once passive rounds have left it little to copy.
+    if (log * pageSize > 2 * workerData.restartBytes && log - checkpointed <= workerData.restartLagPages)
       db.pragma('wal_checkpoint(RESTART)')
   } catch (error) {
     // Busy: another checkpoint or a long write; the next tick tries again. Anything else ends the worker,
@@ -80,6 +97,7 @@ export function checkpointInBackground(
       intervalMs: CHECKPOINT_INTERVAL_MS,
       restartBytes,
       restartLagPages: RESTART_LAG_PAGES,
+      catchUpRounds: CATCH_UP_ROUNDS,
     },
   })
   worker.unref()
