@@ -4,6 +4,14 @@ import { receiptEvent } from '../services/events.js'
 import type { DeliveredMark } from '../storage/dialect.js'
 
 const MARKS_PER_CHANGE = 25
+/**
+ * The interval is cut into this many slices, and each slice writes the chats that fell due in it: each
+ * chat's marks are written an interval after its first pending one, so the writes (and their receipts)
+ * come spread over the interval instead of all at once, which stalled every delivery behind them.
+ */
+const SLICES = 20
+/** Chats whose kind (room or not) is remembered, so most flushes need not look it up. */
+const KNOWN_KINDS = 10_000
 const DELIVERED_CHANNEL = 'palaver:delivered'
 
 /** The processes of a deployment, as this one knows them (see Presence). */
@@ -24,8 +32,9 @@ type WireMark = [number, string, number]
 
 /**
  * Moves members' "delivered" marks when their connection hands them a message, so the sender
- * sees "delivered" before anyone opens the chat. Batched: at most one write per member and chat
- * per interval; rooms are left out (receipts are for DMs and groups).
+ * sees "delivered" before anyone opens the chat. Batched: at most one write per chat per interval,
+ * written an interval after the chat's first pending mark; rooms are left out (receipts are for DMs
+ * and groups).
  *
  * With several processes, the members of one chat are connected to several of them. Each chat's marks
  * are written by one process (chosen by hashing the chat over the live processes), which the others
@@ -33,7 +42,13 @@ type WireMark = [number, string, number]
  * processes that see the deployment differently for a moment (one just started) only write twice.
  */
 export class DeliveryMarks {
-  private pending = new Map<string, PendingMark>()
+  /**
+   * Pending marks by chat and member. A chat is added when it gets its first pending mark and removed when
+   * they are written, so the map's order is the order the chats fall due.
+   */
+  private pending = new Map<number, { due: number; marks: Map<string, PendingMark> }>()
+  /** Whether a chat gets receipts (it is not a room): a chat's kind never changes. */
+  private receivesReceipts = new Map<number, boolean>()
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
   private unsubscribe: () => void = () => {}
@@ -51,20 +66,17 @@ export class DeliveryMarks {
   }
 
   note(chatId: number, userId: string, messageId: number, forwarded = false): void {
-    const key = `${chatId}:${userId}`
-    const known = this.pending.get(key)
+    let chat = this.pending.get(chatId)
+    if (!chat) {
+      this.pending.set(chatId, (chat = { due: Date.now() + this.intervalMs, marks: new Map() }))
+      this.schedule()
+    }
+    const known = chat.marks.get(userId)
     if (known && known.messageId >= messageId) {
       known.forwarded ||= forwarded
       return
     }
-    this.pending.set(key, { chatId, userId, messageId, forwarded: forwarded || (known?.forwarded ?? false) })
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined
-        this.flushing = this.flushing.then(() => this.flush())
-      }, this.intervalMs)
-      this.timer.unref()
-    }
+    chat.marks.set(userId, { chatId, userId, messageId, forwarded: forwarded || (known?.forwarded ?? false) })
   }
 
   async stop(): Promise<void> {
@@ -75,18 +87,40 @@ export class DeliveryMarks {
     this.pending.clear()
   }
 
-  private async flush(): Promise<void> {
-    const batch = [...this.pending.values()]
-    this.pending.clear()
+  /** Wakes up when the first chat falls due, but no sooner than a slice from now. */
+  private schedule(): void {
+    if (this.timer) return
+    const first = this.pending.values().next()
+    if (first.done) return
+    const slice = this.intervalMs / SLICES
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        const batch = this.takeDue()
+        this.flushing = this.flushing.then(() => this.flush(batch))
+        this.schedule()
+      },
+      Math.max(first.value.due - Date.now(), slice),
+    )
+    this.timer.unref()
+  }
+
+  /** The marks of every chat that is due, taken out of `pending`. */
+  private takeDue(): PendingMark[] {
+    const now = Date.now()
+    const batch: PendingMark[] = []
+    for (const [chatId, chat] of this.pending) {
+      if (chat.due > now) break
+      this.pending.delete(chatId)
+      batch.push(...chat.marks.values())
+    }
+    return batch
+  }
+
+  private async flush(batch: readonly PendingMark[]): Promise<void> {
     if (batch.length === 0) return
     try {
-      const receiving = await this.ctx.db
-        .selectFrom('palaver_chats')
-        .select('id')
-        .where('id', 'in', [...new Set(batch.map((p) => p.chatId))])
-        .where('kind', '!=', 'room')
-        .execute()
-      const chats = new Set(receiving.map((c) => c.id))
+      const chats = await this.receivingChats([...new Set(batch.map((p) => p.chatId))])
       const marks = this.ownMarks(batch.filter((p) => chats.has(p.chatId)))
       if (marks.length === 0) return
       // Background changes of a few dozen marks each, whole chats each: they go between or along with the
@@ -97,6 +131,21 @@ export class DeliveryMarks {
       // Best effort: opening the chat marks it delivered anyway.
       console.warn('[palaver] could not record deliveries:', (error as Error).message)
     }
+  }
+
+  /** Which of these chats get receipts, looking up only those whose kind is not remembered yet. */
+  private async receivingChats(chatIds: readonly number[]): Promise<Set<number>> {
+    const unknown = chatIds.filter((id) => !this.receivesReceipts.has(id))
+    if (unknown.length > 0) {
+      const rows = await this.ctx.db
+        .selectFrom('palaver_chats')
+        .select(['id', 'kind'])
+        .where('id', 'in', unknown)
+        .execute()
+      if (this.receivesReceipts.size + rows.length > KNOWN_KINDS) this.receivesReceipts.clear()
+      for (const row of rows) this.receivesReceipts.set(row.id, row.kind !== 'room')
+    }
+    return new Set(chatIds.filter((id) => this.receivesReceipts.get(id) === true))
   }
 
   /** The marks this process writes; the others go to the process that writes their chat's. */
