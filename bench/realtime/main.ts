@@ -3,14 +3,15 @@
  * floor) and Socket.IO with rooms (the rival), in the same run, on the same machine.
  *
  *   npx tsx bench/realtime/main.ts [--quick] [--runs=3] [--scenarios=1,2,3,4,5,6]
- *       [--systems=floor,rival,palaver-sqlite,palaver-postgres] [--profile=<dir>] [--workers=2]
+ *       [--systems=floor,rival,palaver-sqlite,palaver-postgres] [--profile=<dir>] [--trace=<dir>] [--workers=2]
  *       [--size=rate=200,seconds=5]   (override sizes, for investigations)
  *
  * Scenarios: 1 group fan-out at a fixed rate, 2 saturation ramp, 3 big room, 4 idle connections
  * (memory), 5 long-polling and SSE (Palaver), 6 scale-out over Redis (Palaver on PostgreSQL).
  * Each server runs in its own process; the load generator runs in `--workers` processes of its own.
  * Reports: bench/results/realtime-<date>.{md,json} and realtime-latest.md (--quick: bench/.cache/results).
- * `--profile` writes a V8 CPU profile of every server process into the directory given.
+ * `--profile` writes a V8 CPU profile of every server process into the directory given; `--trace` writes
+ * every measurement's receipts (send time, latency) there, for bench/realtime/trace-summary.ts.
  * It measures and reports; it asserts nothing about time.
  */
 import { mkdirSync } from 'node:fs'
@@ -82,6 +83,7 @@ export async function runRealtime(
       scenarios: { type: 'string', default: '1,2,3,4,5,6' },
       systems: { type: 'string', default: SYSTEMS.join(',') },
       profile: { type: 'string' },
+      trace: { type: 'string' },
       workers: { type: 'string' },
       size: { type: 'string' },
     },
@@ -104,6 +106,8 @@ export async function runRealtime(
   const profileDir = values.profile ? resolve(values.profile) : undefined
   if (profileDir) mkdirSync(profileDir, { recursive: true })
   const profile = profileDir ? { profileDir } : {}
+  const traceDir = values.trace ? resolve(values.trace) : undefined
+  if (traceDir) mkdirSync(traceDir, { recursive: true })
   const started = performance.now()
   const loadBefore = os.loadavg()
   const date = new Date().toISOString()
@@ -115,6 +119,7 @@ export async function runRealtime(
   const startLoad = async () => {
     const started = await Load.start(sizes.workers, log)
     started.timing = { stallMs: sizes.stallMs, maxDrainMs: sizes.maxDrainMs }
+    started.traceDir = traceDir
     return started
   }
   let load = await startLoad()

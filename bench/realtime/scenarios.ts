@@ -2,6 +2,8 @@
  * The realtime scenarios. Each drives one running system with the load-generator workers and returns
  * plain numbers; the report takes medians over runs. Nothing here asserts anything about time.
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Worker } from './procs.js'
 import type { ClientSpec, ProcessStats, Transport, WorkerCollect, WorkerCounts } from './shared.js'
 import { createGroups, createRoom, type RedisInstance, type RunningSystem, registerUsers } from './systems.js'
@@ -199,6 +201,8 @@ export class Load {
   servers = 1
   /** Drain limits for a measurement (the sizes' stallMs and maxDrainMs). */
   timing = { stallMs: 3000, maxDrainMs: 30_000 }
+  /** With a directory: every measurement writes each receipt's send time and latency there (--trace). */
+  traceDir: string | undefined
 
   static async start(count: number, log: Log): Promise<Load> {
     return new Load(await Promise.all(Array.from({ length: count }, (_, i) => Worker.start(i))), log)
@@ -245,6 +249,23 @@ export class Load {
     await Promise.all(this.workers.map((w) => w.proc.stop(2000)))
   }
 
+  /** One measurement's receipts as [sent at, latency] pairs, sorted by send time (see trace-summary.ts). */
+  private writeTrace(
+    dir: string,
+    phase: number,
+    sys: RunningSystem,
+    options: { rate: number; seconds: number },
+    parts: WorkerCollect[],
+  ): void {
+    const receipts: Array<[number, number]> = []
+    for (const part of parts)
+      part.latencies.forEach((latency, i) => receipts.push([part.sentAt![i]!, latency]))
+    receipts.sort((a, b) => a[0] - b[0])
+    const trace = { system: sys.name, processes: sys.origins.length, rate: options.rate, receipts }
+    const file = join(dir, `${String(phase).padStart(3, '0')}-${sys.name}-${options.rate}.json`)
+    writeFileSync(file, JSON.stringify(trace))
+  }
+
   private async counts(): Promise<WorkerCounts> {
     const all = await Promise.all(this.workers.map((w) => w.run<WorkerCounts>({ cmd: 'counts' })))
     return all.reduce((a, b) => ({
@@ -286,6 +307,7 @@ export class Load {
           rate: (options.rate * (this.share[i] ?? 0)) / Math.max(1, totalShare),
           seconds: options.seconds,
           servers: this.servers,
+          trace: this.traceDir !== undefined,
         }),
       ),
     )
@@ -317,6 +339,7 @@ export class Load {
     const sent = parts.reduce((s, p) => s + p.sent, 0)
     const received = parts.reduce((s, p) => s + p.received, 0)
     const expected = sent * options.fanout
+    if (this.traceDir) this.writeTrace(this.traceDir, phase, sys, options, parts)
     const latencies = concat(parts.map((p) => p.latencies))
     const cross = concat(parts.map((p) => p.cross))
     const acks = concat(parts.map((p) => p.acks))

@@ -38,6 +38,8 @@ let servers = 1
 let seq = 0
 
 let latencies: number[] = []
+/** Send times of `latencies`, kept only when the phase is traced. */
+let sendTimes: number[] | null = null
 let cross: number[] = []
 let acks: number[] = []
 const sentAt = new Map<string, number>()
@@ -59,6 +61,7 @@ function received(client: Client, raw: string): void {
     if (!marker || marker.phase !== phase || marker.sender === client.spec.index) continue
     const latency = now() - marker.t
     latencies.push(latency)
+    sendTimes?.push(marker.t)
     if (servers > 1 && marker.sender % servers !== client.spec.server) cross.push(latency)
     counts.received++
     bytes += raw.length
@@ -340,6 +343,7 @@ async function send(command: Extract<WorkerCommand, { cmd: 'send' }>) {
   phase = command.phase
   servers = command.servers
   latencies = []
+  sendTimes = command.trace ? [] : null
   cross = []
   acks = []
   sentAt.clear()
@@ -379,12 +383,14 @@ function collect(): WorkerCollect {
   const result: WorkerCollect = {
     ...counts,
     latencies: Float64Array.from(latencies),
+    ...(sendTimes ? { sentAt: Float64Array.from(sendTimes) } : {}),
     cross: Float64Array.from(cross),
     acks: Float64Array.from(acks),
     bytes,
     maxLagMs,
   }
   latencies = []
+  sendTimes = null
   cross = []
   acks = []
   return result
