@@ -259,7 +259,7 @@ export class Load {
   ): void {
     const receipts: Array<[number, number]> = []
     for (const part of parts)
-      part.latencies.forEach((latency, i) => receipts.push([part.sentAt![i]!, latency]))
+      for (let i = 0; i < part.latencies.length; i++) receipts.push([part.sentAt![i]!, part.latencies[i]!])
     receipts.sort((a, b) => a[0] - b[0])
     const trace = { system: sys.name, processes: sys.origins.length, rate: options.rate, receipts }
     const file = join(dir, `${String(phase).padStart(3, '0')}-${sys.name}-${options.rate}.json`)
