@@ -152,6 +152,25 @@ const has = (report: Report, key: 's1' | 's3' | 's4', sys: SystemName) =>
 /** Server CPU over the send window and the drain, in % of one core. */
 const cpuPercent = (m: Measurement) => (m.serverCpuMs / (m.seconds * 1000 + m.drainMs)) * 100
 
+/**
+ * Scenario 1's p99 in each run, with the CPU time the hypervisor gave elsewhere meanwhile: a median of
+ * three hides one disturbed run, not two, and a ratio to a disturbed floor says nothing.
+ */
+function runByRun(report: Report, systems: SystemName[]): string {
+  const perRun = (s: SystemName) =>
+    report.results
+      .map((r) => r.s1[s]?.fixed)
+      .filter((m) => m !== undefined)
+      .map((m) =>
+        m.stolenPercent === undefined ? `${ms(m.p99)}` : `${ms(m.p99)} (${m.stolenPercent.toFixed(1)}%)`,
+      )
+      .join(', ')
+  return (
+    'Run by run, p99 ms (and the share of CPU time stolen by the hypervisor during the window, from /proc/stat): ' +
+    `${systems.map((s) => `${LABELS[s]} ${perRun(s)}`).join('; ')}.`
+  )
+}
+
 export function scenarioTables(report: Report): string {
   const out: string[] = []
   const z = report.sizes
@@ -202,6 +221,14 @@ export function scenarioTables(report: Report): string {
       ),
       '',
     )
+    if (report.runs > 1)
+      out.push(
+        runByRun(
+          report,
+          systems.filter((s) => has(report, 's1', s)),
+        ),
+        '',
+      )
   }
 
   if (report.scenarios.includes(2)) {

@@ -2,7 +2,7 @@
  * The realtime scenarios. Each drives one running system with the load-generator workers and returns
  * plain numbers; the report takes medians over runs. Nothing here asserts anything about time.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from './procs.js'
 import type { ClientSpec, ProcessStats, Transport, WorkerCollect, WorkerCounts } from './shared.js'
@@ -157,6 +157,11 @@ export interface Measurement {
   /** How late the load generator ran behind its schedule, at worst. */
   loadgenMaxLagMs: number
   drainMs: number
+  /**
+   * Share of the machine's CPU time the hypervisor gave to other guests while this ran (Linux: steal in
+   * /proc/stat), %. Everything here shares the cores, so a few percent show in every tail.
+   */
+  stolenPercent?: number
 }
 
 export interface RampStep {
@@ -189,6 +194,17 @@ export interface MemoryResult {
 export type Log = (message: string) => void
 
 let phaseCounter = 0
+
+/** The machine's CPU time so far, and how much of it was stolen, in clock ticks (Linux only). */
+function cpuTicks(): { total: number; steal: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user and nice).
+    return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 }
+  } catch {
+    return undefined
+  }
+}
 
 /** The load-generator processes with the clients they hold. */
 export class Load {
@@ -299,6 +315,7 @@ export class Load {
     const loadBefore = process.hrtime.bigint()
     const workerCpuBefore = await Promise.all(this.workers.map((w) => w.run<ProcessStats>({ cmd: 'stats' })))
     const redisBefore = options.redis ? await options.redis.cpuMicros() : 0
+    const ticksBefore = cpuTicks()
     const sendResults = await Promise.all(
       this.workers.map((w, i) =>
         w.run<{ sent: number; ms: number }>({
@@ -331,6 +348,7 @@ export class Load {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     const drainMs = performance.now() - drainStart
+    const ticksAfter = cpuTicks()
     const after = await sys.stats()
     const redisAfter = options.redis ? await options.redis.cpuMicros() : 0
     const workerStats = await Promise.all(this.workers.map((w) => w.run<ProcessStats>({ cmd: 'stats' })))
@@ -377,6 +395,9 @@ export class Load {
       loadgenMaxLagMs: Math.max(...parts.map((p) => p.maxLagMs)),
       drainMs,
     }
+    if (ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total)
+      m.stolenPercent =
+        (100 * (ticksAfter.steal - ticksBefore.steal)) / (ticksAfter.total - ticksBefore.total)
     if (sys.kind === 'palaver') {
       m.ackP50 = percentile(acks, 0.5, acks.length)
       m.ackP99 = percentile(acks, 0.99, acks.length)
