@@ -108,10 +108,8 @@ export function eventCommits(
     after: (perChange, rows) => {
       if (rows.length === 0) return
       const frames = rows.map(toFrame)
-      // Out to the other processes first: until these frames reach them, every frame after these waits
-      // there (frames are routed in cursor order), and routing them here takes a while with many readers.
-      void pubsub.publish(EVENTS_CHANNEL, eventsMessage(frames))
       for (const listener of committed) listener(frames)
+      void pubsub.publish(EVENTS_CHANNEL, eventsMessage(frames))
       hooks.dispatch(perChange.flat(), rows[0]!.cursor)
     },
   })
