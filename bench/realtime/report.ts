@@ -162,7 +162,7 @@ function runByRun(report: Report, systems: SystemName[]): string {
       .map((r) => r.s1[s]?.fixed)
       .filter((m) => m !== undefined)
       .map((m) =>
-        m.stolenPercent === undefined ? `${ms(m.p99)}` : `${ms(m.p99)} (${m.stolenPercent.toFixed(1)}%)`,
+        m.stolenPercent === undefined ? ms(m.p99) : `${ms(m.p99)} (${m.stolenPercent.toFixed(1)}%)`,
       )
       .join(', ')
   return (

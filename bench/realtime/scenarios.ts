@@ -275,7 +275,7 @@ export class Load {
   ): void {
     const receipts: Array<[number, number]> = []
     for (const part of parts)
-      for (let i = 0; i < part.latencies.length; i++) receipts.push([part.sentAt![i]!, part.latencies[i]!])
+      for (let i = 0; i < part.latencies.length; i++) receipts.push([part.sendTimes![i]!, part.latencies[i]!])
     receipts.sort((a, b) => a[0] - b[0])
     const trace = { system: sys.name, processes: sys.origins.length, rate: options.rate, receipts }
     const file = join(dir, `${String(phase).padStart(3, '0')}-${sys.name}-${options.rate}.json`)

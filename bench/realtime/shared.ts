@@ -83,7 +83,7 @@ export type WorkerCommand =
       seconds: number
       /** Number of servers, to tell a cross-process delivery from a local one. */
       servers: number
-      /** Keep each receipt's send time too (WorkerCollect.sentAt), for a latency trace. */
+      /** Keep each receipt's send time too (WorkerCollect.sendTimes), for a latency trace. */
       trace?: boolean
     }
   | { cmd: 'counts' }
@@ -103,7 +103,7 @@ export interface WorkerCollect extends WorkerCounts {
   /** Send → receipt at another member, ms, for the current phase. */
   latencies: Float64Array
   /** With `trace`: when each of `latencies` was sent (CLOCK_MONOTONIC ms), in the same order. */
-  sentAt?: Float64Array
+  sendTimes?: Float64Array
   /** The subset of receipts on another server than the sender's. */
   cross: Float64Array
   /** Send → acknowledgement (Palaver), ms. */

@@ -383,7 +383,7 @@ function collect(): WorkerCollect {
   const result: WorkerCollect = {
     ...counts,
     latencies: Float64Array.from(latencies),
-    ...(sendTimes ? { sentAt: Float64Array.from(sendTimes) } : {}),
+    ...(sendTimes ? { sendTimes: Float64Array.from(sendTimes) } : {}),
     cross: Float64Array.from(cross),
     acks: Float64Array.from(acks),
     bytes,
