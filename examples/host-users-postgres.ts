@@ -92,6 +92,9 @@ export async function start({
   database = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
 } = {}) {
   const pool = new pg.Pool({ connectionString: database })
+  // As pg advises: an idle connection the server ends (a restart, an administrator) is an 'error' event,
+  // which would crash the process without a listener. The pool replaces the connection.
+  pool.on('error', (error) => console.warn(`PostgreSQL connection lost: ${error.message}`))
   await createHostTables(pool)
   const palaver = await createPalaver({
     database: { postgres: database, schema: 'palaver' }, // Palaver's tables stay in their own schema

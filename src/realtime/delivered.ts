@@ -52,6 +52,7 @@ export class DeliveryMarks {
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
   private unsubscribe: () => void = () => {}
+  private stopped = false
 
   constructor(
     private readonly ctx: Context,
@@ -66,6 +67,7 @@ export class DeliveryMarks {
   }
 
   note(chatId: number, userId: string, messageId: number, forwarded = false): void {
+    if (this.stopped) return // the storage may be closing: a mark is best effort
     let chat = this.pending.get(chatId)
     if (!chat) {
       this.pending.set(chatId, (chat = { due: Date.now() + this.intervalMs, marks: new Map() }))
@@ -79,12 +81,25 @@ export class DeliveryMarks {
     chat.marks.set(userId, { chatId, userId, messageId, forwarded: forwarded || (known?.forwarded ?? false) })
   }
 
+  /**
+   * Writes every pending mark now instead of when its chat falls due, and resolves once they (and any
+   * write in progress) are stored: on shutdown, and for a caller that must see no write come later.
+   */
+  async writePending(): Promise<void> {
+    const batch: PendingMark[] = []
+    for (const chat of this.pending.values()) batch.push(...chat.marks.values())
+    this.pending.clear()
+    this.flushing = this.flushing.then(() => this.flush(batch))
+    await this.flushing
+  }
+
+  /** Stops taking marks (local or forwarded) and writes the pending ones, so a restart loses none. */
   async stop(): Promise<void> {
+    this.stopped = true
     this.unsubscribe()
     clearTimeout(this.timer)
     this.timer = undefined
-    await this.flushing
-    this.pending.clear()
+    await this.writePending()
   }
 
   /** Wakes up when the first chat falls due, but no sooner than a slice from now. */

@@ -135,6 +135,11 @@ export class Hub {
     await this.deliveries.stop()
   }
 
+  /** Writes the "delivered" marks still waiting for their interval (see DeliveryMarks.writePending). */
+  writeDeliveredMarks(): Promise<void> {
+    return this.deliveries.writePending()
+  }
+
   get connectionCount(): number {
     let n = 0
     for (const set of this.byUser.values()) n += set.size
