@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { databases } from './helpers/databases.js'
 import { type Options, startServer, type TestServer } from './helpers/server.js'
@@ -117,6 +118,39 @@ describe.each(databases)('messages on $name', (database) => {
         (e) => e.type === 'message.created' && e.chatId === chat,
       )
       expect(created).toHaveLength(7)
+    })
+
+    it('fails only the send the database refuses; the sends committed with it land', async () => {
+      const chat = await group()
+      // A trigger stands for whatever a database may refuse of one row: the batch it is in must not go with it.
+      const refuse =
+        database.name === 'sqlite'
+          ? [
+              `create trigger refuse_poison before insert on palaver_messages when new.body = 'poison'
+                begin select raise(abort, 'poisoned'); end`,
+            ]
+          : [
+              `create function refuse_poison() returns trigger language plpgsql as $$
+                begin if new.body = 'poison' then raise exception 'poisoned'; end if; return new; end $$`,
+              `create trigger refuse_poison before insert on palaver_messages
+                for each row execute function refuse_poison()`,
+            ]
+      for (const statement of refuse) await sql.raw(statement).execute(server.palaver.db)
+      try {
+        const bodies = Array.from({ length: 16 }, (_, i) => (i % 4 === 1 ? 'poison' : `fine ${i}`))
+        const replies = await Promise.all(
+          bodies.map((body) => send(body === 'poison' ? 'bob' : 'alice', chat, body)),
+        )
+        expect(replies.map((r) => r.status)).toEqual(bodies.map((body) => (body === 'poison' ? 500 : 201)))
+        const rows = await messageRows(chat)
+        expect(rows.map((m) => m.body).sort()).toEqual(bodies.filter((body) => body !== 'poison').sort())
+        // Each stored message has its message.created: the batch's events went in with it.
+        for (const row of rows) expect((await createdEvent(row.id)).body).toBe(row.body)
+      } finally {
+        await sql
+          .raw(`drop trigger refuse_poison${database.name === 'sqlite' ? '' : ' on palaver_messages'}`)
+          .execute(server.palaver.db)
+      }
     })
 
     it('answers each of many sends that commit together with its own message', async () => {

@@ -1,4 +1,5 @@
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely'
+import { RolledBack } from '../storage/dialect.js'
 import type { DatabaseSchema } from '../storage/schema.js'
 
 /** What one change gets: the batch's transaction and the time the batch started. */
@@ -289,7 +290,8 @@ export class GroupCommit<R, A, I = never, O = never> {
         batch.map((item) => item.bulk as I),
       )
     } catch (error) {
-      if (isDeadlock(error)) return false
+      // Rolled back (a deadlock among them): it stored nothing, so it runs again the usual way.
+      if (error instanceof RolledBack) return false
       for (const item of batch) item.reject(error)
       return true
     }

@@ -37,6 +37,17 @@ export interface NewMessageWithEvent extends NewMessage {
   payloadTail: string
 }
 
+/**
+ * Thrown by appendMessagesAlone when its transaction was rolled back, so that it certainly stored nothing:
+ * the batch then commits the usual way, where a send that fails is left out alone instead of failing the
+ * rest. (Not for an error after which the outcome is unknown, such as a connection lost during COMMIT.)
+ */
+export class RolledBack extends Error {
+  constructor(cause: unknown) {
+    super(`The batch was rolled back: ${(cause as Error | undefined)?.message ?? String(cause)}`, { cause })
+  }
+}
+
 /** What became of a message stored with its event: its outcome, and the event's cursor when stored. */
 export type AppendedWithEvent = { stored: StoredMessage; cursor: number } | 'chat_gone' | 'duplicate'
 
@@ -99,7 +110,8 @@ export interface SqlDialect {
    * Does appendMessages and appendEvents for a batch of nothing but sends, as one statement that commits
    * by itself: where each statement is a round trip (PostgreSQL), BEGIN and COMMIT are two of the four a
    * batch would take. The same locks in the same order: the chats, the senders' marks, the counter last.
-   * Absent where a transaction costs nothing more than its statements (SQLite).
+   * On a SQLite connection Palaver opened, one synchronous transaction on the raw connection: Kysely's
+   * building and promises cost more there than the statements. Absent on a SQLite Kysely of the host's.
    */
   appendMessagesAlone?(
     db: Kysely<DatabaseSchema>,

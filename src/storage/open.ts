@@ -3,7 +3,7 @@ import type { DatabaseOption } from '../options.js'
 import type { SqlDialect } from './dialect.js'
 import { ensureSchema, openPostgres, postgresDialect } from './postgres.js'
 import type { DatabaseSchema } from './schema.js'
-import { openSqlite, sqliteDialect } from './sqlite.js'
+import { openSqlite, sqliteDialect, sqliteDialectOf } from './sqlite.js'
 
 export interface Storage {
   db: Kysely<DatabaseSchema>
@@ -14,7 +14,10 @@ export interface Storage {
 
 /** Opens the database the options name; the one place that knows which dialects exist. */
 export async function openStorage(option: DatabaseOption, searchLanguage: string): Promise<Storage> {
-  if ('sqlite' in option) return { db: openSqlite(option.sqlite), dialect: sqliteDialect, owned: true }
+  if ('sqlite' in option) {
+    const db = openSqlite(option.sqlite)
+    return { db, dialect: sqliteDialectOf(db), owned: true }
+  }
   if ('postgres' in option) {
     if (option.schema) await ensureSchema(option.postgres, option.schema)
     return {

@@ -11,6 +11,7 @@ import {
   type MovedMarks,
   type NewMessage,
   type NewMessageWithEvent,
+  RolledBack,
   type SearchCandidate,
   type SearchRequest,
   type SqlDialect,
@@ -64,9 +65,8 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       // are never refused, and their ids follow their order). The counter is raised only once every
       // other row is locked: its condition reads the senders' marks, which reads the messages and chats.
       const column = <K extends keyof NewMessageWithEvent>(key: K) => messages.map((m) => m[key])
-      const result = await sql<
-        Message & { member_count: number; ord: number; cursor: number }
-      >`${sql.raw(PREPARE)}
+      const result = await refusedByServer(
+        sql<Message & { member_count: number; ord: number; cursor: number }>`${sql.raw(PREPARE)}
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
             ${column('body')}::text[], ${column('clientId')}::text[], ${column('payloadHead')}::text[],
@@ -100,7 +100,8 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
         select message.*, chat.member_count, stored.ord, appended.cursor
         from stored join message on message.id = stored.id join chat on chat.id = stored.chat_id
           join appended on appended.message_id = stored.id
-        order by stored.ord`.execute(db)
+        order by stored.ord`.execute(db),
+      )
       const byOrd = new Map(result.rows.map((r) => [r.ord, r]))
       const chats = new Set(result.rows.map((r) => r.chat_id))
       return messages.map((m, i): AppendedWithEvent => {
@@ -359,6 +360,18 @@ async function matchEstimate(
     select min(freq) * (select reltuples from pg_class where oid = 'palaver_messages'::regclass) as estimate
     from per_term`.execute(db)
   return Number(result.rows[0]?.estimate ?? 0)
+}
+
+/**
+ * A statement that commits by itself and that the server refused (an error it reported: a constraint, a
+ * deadlock) was rolled back. A connection lost on the way is another matter: it may have committed.
+ */
+async function refusedByServer<T>(statement: Promise<T>): Promise<T> {
+  try {
+    return await statement
+  } catch (error) {
+    throw error instanceof pg.DatabaseError ? new RolledBack(error) : error
+  }
 }
 
 /** A term as a quoted tsquery lexeme, so nothing the user types is tsquery syntax. */

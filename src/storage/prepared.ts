@@ -12,6 +12,13 @@ class Slot {
   constructor(readonly name: string) {}
 }
 
+/** A prepared query: run it through Kysely, or take its SQL to run on a connection of your own. */
+export interface Prepared<Name extends string, Row> {
+  (db: Db, values: Record<Name, unknown>): Promise<Row[]>
+  /** Its SQL for `db`'s dialect, and its parameters in order for the given values. */
+  compiled(db: Db): { sql: string; parameters(values: Record<Name, unknown>): unknown[] }
+}
+
 /**
  * A query built and compiled once per SQL dialect, then run with new values each time. On the send
  * path Kysely's builder and compiler cost more than SQLite takes to run the statement, and several run
@@ -20,11 +27,11 @@ class Slot {
  */
 export function prepared<Name extends string, Row>(
   build: (db: Db, slot: (name: Name) => never) => Compilable<Row>,
-): (db: Db, values: Record<Name, unknown>) => Promise<Row[]> {
+): Prepared<Name, Row> {
   // Keyed by the dialect's adapter, which a transaction shares with its Kysely instance. The text is
   // kept as one string: the statement caches look it up by it, and a string hashes only once.
   const compiledFor = new WeakMap<object, { sql: string; parameters: readonly unknown[] }>()
-  return async (db, values) => {
+  const compile = (db: Db) => {
     const adapter = db.getExecutor().adapter
     let compiled = compiledFor.get(adapter)
     if (!compiled) {
@@ -32,8 +39,19 @@ export function prepared<Name extends string, Row>(
       compiled = { sql: PREPARE + query.sql, parameters: query.parameters }
       compiledFor.set(adapter, compiled)
     }
-    const parameters = compiled.parameters.map((p) => (p instanceof Slot ? values[p.name as Name] : p))
-    const query = CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<Row>
+    return compiled
+  }
+  const bind = (parameters: readonly unknown[], values: Record<Name, unknown>) =>
+    parameters.map((p) => (p instanceof Slot ? values[p.name as Name] : p))
+  const run = async (db: Db, values: Record<Name, unknown>) => {
+    const compiled = compile(db)
+    const query = CompiledQuery.raw(compiled.sql, bind(compiled.parameters, values)) as CompiledQuery<Row>
     return (await db.executeQuery(query)).rows
   }
+  return Object.assign(run, {
+    compiled(db: Db) {
+      const { sql, parameters } = compile(db)
+      return { sql, parameters: (values: Record<Name, unknown>) => bind(parameters, values) }
+    },
+  })
 }
