@@ -242,21 +242,27 @@ describe.each(databases)('delivery receipts on $name', (database) => {
   })
 
   it('write the delivered marks still waiting for their interval when the real-time layer stops', async () => {
-    const dm = await live.call('alice', 'POST', '/api/dms/', { userId: 'charlie' })
-    const charlie = await connectSocket(live, 'charlie')
-    const sent = await live.call('alice', 'POST', `/api/chats/${dm.body.id}/messages/`, {
-      body: 'before the restart',
-    })
-    await charlie.inbox.until('the message', () => charlie.inbox.of('message.created').length > 0)
-    // Marks are written a second after they are noted; stopping sooner must not drop this one.
-    await live.palaver.hub.stop()
-    const mark = await live.palaver.db
-      .selectFrom('palaver_members')
-      .select('last_delivered_message_id')
-      .where('chat_id', '=', dm.body.id)
-      .where('user_id', '=', 'charlie')
-      .executeTakeFirstOrThrow()
-    expect(mark.last_delivered_message_id).toBe(sent.body.id)
-    await charlie.close()
+    // A server of its own: this one's real-time layer is stopped while the others go on.
+    const stopping = await startLiveServer(database)
+    try {
+      const dm = await stopping.call('alice', 'POST', '/api/dms/', { userId: 'charlie' })
+      const charlie = await connectSocket(stopping, 'charlie')
+      const sent = await stopping.call('alice', 'POST', `/api/chats/${dm.body.id}/messages/`, {
+        body: 'before the restart',
+      })
+      await charlie.inbox.until('the message', () => charlie.inbox.of('message.created').length > 0)
+      // Marks are written a second after they are noted; stopping sooner must not drop this one.
+      await stopping.palaver.hub.stop()
+      const mark = await stopping.palaver.db
+        .selectFrom('palaver_members')
+        .select('last_delivered_message_id')
+        .where('chat_id', '=', dm.body.id)
+        .where('user_id', '=', 'charlie')
+        .executeTakeFirstOrThrow()
+      expect(mark.last_delivered_message_id).toBe(sent.body.id)
+      await charlie.close()
+    } finally {
+      await stopping.close()
+    }
   })
 })

@@ -285,8 +285,7 @@ export function sqliteDialectOf(db: Kysely<DatabaseSchema>): SqlDialect {
 function sendsInOneTransaction(database: SQLite.Database): NonNullable<SqlDialect['appendMessagesAlone']> {
   let store: ((messages: readonly NewMessageWithEvent[], now: number) => AppendedWithEvent[]) | undefined
   return (db, messages, now) => {
-    store ??= compileSends(database, db)
-    const run = store
+    const run = (store ??= compileSends(database, db))
     return db.connection().execute(async () => {
       try {
         return run(messages, now)
