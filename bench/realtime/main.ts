@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/realtime/main.ts [--quick] [--runs=3] [--scenarios=1,2,3,4,5,6]
  *       [--systems=floor,rival,palaver-sqlite,palaver-postgres] [--profile=<dir>] [--trace=<dir>] [--workers=2]
- *       [--size=rate=200,seconds=5]   (override sizes, for investigations)
+ *       [--pg-waits] [--size=rate=200,seconds=5]   (override sizes, for investigations)
  *
  * Scenarios: 1 group fan-out at a fixed rate, 2 saturation ramp, 3 big room, 4 idle connections
  * (memory), 5 long-polling and SSE (Palaver), 6 scale-out over Redis (Palaver on PostgreSQL).
@@ -12,6 +12,8 @@
  * Reports: bench/results/realtime-<date>.{md,json} and realtime-latest.md (--quick: bench/.cache/results).
  * `--profile` writes a V8 CPU profile of every server process into the directory given; `--trace` writes
  * every measurement's receipts (send time, latency) there, for bench/realtime/trace-summary.ts.
+ * Every PostgreSQL measurement reports the WAL it wrote and flushed per message; `--pg-waits` also
+ * samples what Palaver's statements wait on (the disk's flush, a lock, a CPU), at a few % of a core.
  * It measures and reports; it asserts nothing about time.
  */
 import { mkdirSync } from 'node:fs'
@@ -84,6 +86,7 @@ export async function runRealtime(
       systems: { type: 'string', default: SYSTEMS.join(',') },
       profile: { type: 'string' },
       trace: { type: 'string' },
+      'pg-waits': { type: 'boolean', default: false },
       workers: { type: 'string' },
       size: { type: 'string' },
     },
@@ -120,6 +123,7 @@ export async function runRealtime(
     const started = await Load.start(sizes.workers, log)
     started.timing = { stallMs: sizes.stallMs, maxDrainMs: sizes.maxDrainMs }
     started.traceDir = traceDir
+    started.sampleWaits = values['pg-waits']
     return started
   }
   let load = await startLoad()

@@ -129,6 +129,31 @@ function table(header: string[], rows: string[][], align?: string[]): string {
 
 type Pick = (m: Measurement) => number | undefined
 
+/** The waits worth naming: enough of the samples, or long enough to be a stall by themselves. */
+const NAMED_WAIT_SHARE = 0.02
+const NAMED_WAIT_MS = 10
+
+/**
+ * What PostgreSQL did in one measurement's window, as a sentence: WAL written and flushed per message
+ * sent, and what Palaver's statements waited on when they were sampled.
+ */
+function postgresWindow(label: string, m: Measurement | undefined): string | undefined {
+  const db = m?.postgres
+  if (!m || !db || m.sent === 0) return undefined
+  const perMessage = (n: number) => num(n / m.sent, 2)
+  const wal =
+    `${kb(db.walBytes / m.sent)} KB of WAL (${perMessage(db.walFullPages)} whole pages) and ` +
+    `${perMessage(db.walSyncs)} WAL flushes per message sent`
+  if (!db.waits || !db.samples) return `${label}: ${wal}.`
+  const named = db.waits
+    .filter((w) => w.share >= NAMED_WAIT_SHARE || w.longestMs >= NAMED_WAIT_MS)
+    .map((w) => `${w.event} ${(w.share * 100).toFixed(0)}% (longest ${ms(w.longestMs)} ms)`)
+  return (
+    `${label}: ${wal}; Palaver's active statements, sampled every 10 ms (${num(db.samples.active)} caught): ` +
+    `${named.join(', ') || 'nothing sampled'}.`
+  )
+}
+
 /** Medians of one measurement's fields for one system in scenario 1 (fixed rate). */
 function s1(report: Report, sys: SystemName, pick: Pick): number {
   return median(report.results.map((r) => (r.s1[sys] ? pick(r.s1[sys]!.fixed) : undefined)))
@@ -229,6 +254,10 @@ export function scenarioTables(report: Report): string {
         ),
         '',
       )
+    const postgres = report.results
+      .map((r, i) => postgresWindow(`Run ${i + 1}`, r.s1['palaver-postgres']?.fixed))
+      .filter((line) => line !== undefined)
+    if (postgres.length > 0) out.push(`PostgreSQL during the window. ${postgres.join(' ')}`, '')
   }
 
   if (report.scenarios.includes(2)) {
@@ -452,6 +481,11 @@ export function scenarioTables(report: Report): string {
         ),
         '',
       )
+    const postgres = report.results.flatMap((r, i) =>
+      r.s6.map((x) => postgresWindow(`Run ${i + 1}, ${x.processes} process(es)`, x.group.fixed)),
+    )
+    const lines = postgres.filter((line) => line !== undefined)
+    if (lines.length > 0) out.push(`PostgreSQL during the window. ${lines.join(' ')}`, '')
   }
   return out.join('\n')
 }

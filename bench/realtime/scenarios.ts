@@ -4,9 +4,17 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { type PostgresWindow, watchPostgres } from './postgres-window.js'
 import { Worker } from './procs.js'
 import type { ClientSpec, ProcessStats, Transport, WorkerCollect, WorkerCounts } from './shared.js'
-import { createGroups, createRoom, type RedisInstance, type RunningSystem, registerUsers } from './systems.js'
+import {
+  createGroups,
+  createRoom,
+  POSTGRES_URL,
+  type RedisInstance,
+  type RunningSystem,
+  registerUsers,
+} from './systems.js'
 
 export interface Sizes {
   /** Scenario 1/2: clients in groups of `groupSize`, fixed rate, measured seconds. */
@@ -162,6 +170,8 @@ export interface Measurement {
    * /proc/stat), %. Everything here shares the cores, so a few percent show in every tail.
    */
   stolenPercent?: number
+  /** Palaver on PostgreSQL: the WAL it wrote and flushed, and (with `--pg-waits`) what it waited on. */
+  postgres?: PostgresWindow
 }
 
 export interface RampStep {
@@ -219,6 +229,8 @@ export class Load {
   timing = { stallMs: 3000, maxDrainMs: 30_000 }
   /** With a directory: every measurement writes each receipt's send time and latency there (--trace). */
   traceDir: string | undefined
+  /** Samples what Palaver's PostgreSQL statements wait on during each measurement (--pg-waits). */
+  sampleWaits = false
 
   static async start(count: number, log: Log): Promise<Load> {
     return new Load(await Promise.all(Array.from({ length: count }, (_, i) => Worker.start(i))), log)
@@ -316,6 +328,10 @@ export class Load {
     const workerCpuBefore = await Promise.all(this.workers.map((w) => w.run<ProcessStats>({ cmd: 'stats' })))
     const redisBefore = options.redis ? await options.redis.cpuMicros() : 0
     const ticksBefore = cpuTicks()
+    const postgres =
+      sys.name === 'palaver-postgres'
+        ? await watchPostgres(POSTGRES_URL, { sampleWaits: this.sampleWaits })
+        : undefined
     const sendResults = await Promise.all(
       this.workers.map((w, i) =>
         w.run<{ sent: number; ms: number }>({
@@ -349,6 +365,7 @@ export class Load {
     }
     const drainMs = performance.now() - drainStart
     const ticksAfter = cpuTicks()
+    const database = await postgres?.end()
     const after = await sys.stats()
     const redisAfter = options.redis ? await options.redis.cpuMicros() : 0
     const workerStats = await Promise.all(this.workers.map((w) => w.run<ProcessStats>({ cmd: 'stats' })))
@@ -409,6 +426,7 @@ export class Load {
       m.crossP99 = percentile(cross, 0.99, cross.length)
     }
     if (options.redis) m.redisCpuMs = redisCpuMs
+    if (database) m.postgres = database
     return m
   }
 

@@ -1,0 +1,133 @@
+/**
+ * What PostgreSQL did during a measured window: how much WAL Palaver's writes made and how often it was
+ * flushed, and (when asked, `--pg-waits`) what Palaver's statements were waiting on, sampled. This is
+ * what tells a slow commit (the disk) from a busy database (the CPU) when the tail of a scenario moves.
+ */
+import pg from 'pg'
+
+export interface PostgresWindow {
+  /** WAL written over the window, from the insert position (exact, whoever wrote it). */
+  walBytes: number
+  /**
+   * WAL flushes to disk (pg_stat_wal.wal_sync): the commits' own and the WAL writer's. Backends report
+   * these counters about once a second, so a window's count can be off by up to a second's worth.
+   */
+  walSyncs: number
+  /**
+   * Whole pages written into the WAL (pg_stat_wal.wal_fpi, reported like walSyncs): the first change of
+   * a page after a checkpoint logs all 8 KB of it, which is most of the WAL of scattered index writes.
+   */
+  walFullPages: number
+  /** Sampled waits of Palaver's active statements, most frequent first (only with `--pg-waits`). */
+  waits?: WaitShare[]
+  /** Samples taken, and how many of them caught an active statement of Palaver's. */
+  samples?: { taken: number; active: number }
+}
+
+export interface WaitShare {
+  /** `IO:WALSync`, `LWLock:WALWrite`…; `running` when the statement waited on nothing (on a CPU). */
+  event: string
+  /** Share of the active-statement samples, 0–1. */
+  share: number
+  /** The oldest statement caught in this wait: how long it had been running, ms. */
+  longestMs: number
+}
+
+/** Sampling every 10 ms costs the database a query each time: a few % of one core, so it is opt-in. */
+const SAMPLE_MS = 10
+
+interface WalPosition {
+  lsn: string
+  syncs: number
+  fullPages: number
+}
+
+async function walPosition(client: pg.Client): Promise<WalPosition> {
+  const result = await client.query<{ lsn: string; syncs: string; full_pages: string }>(
+    `select pg_current_wal_insert_lsn()::text as lsn, wal_sync::text as syncs, wal_fpi::text as full_pages
+     from pg_stat_wal`,
+  )
+  const row = result.rows[0]!
+  return { lsn: row.lsn, syncs: Number(row.syncs), fullPages: Number(row.full_pages) }
+}
+
+/** Starts watching; `end` stops and answers what happened meanwhile. */
+export async function watchPostgres(
+  url: string,
+  options: { sampleWaits: boolean },
+): Promise<{ end(): Promise<PostgresWindow> }> {
+  const client = new pg.Client({ connectionString: url, application_name: 'palaver-bench-watch' })
+  await client.connect()
+  const start = await walPosition(client)
+  const sampler = options.sampleWaits ? sampleWaits(url) : undefined
+  return {
+    async end() {
+      try {
+        const waits = await sampler?.stop()
+        const endAt = await walPosition(client)
+        const bytes = await client.query<{ bytes: string }>(
+          'select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::text as bytes',
+          [endAt.lsn, start.lsn],
+        )
+        return {
+          walBytes: Number(bytes.rows[0]!.bytes),
+          walSyncs: endAt.syncs - start.syncs,
+          walFullPages: endAt.fullPages - start.fullPages,
+          ...waits,
+        }
+      } finally {
+        await client.end().catch(() => {})
+      }
+    },
+  }
+}
+
+/** The application_name Palaver's pool connects with when the host names none (src/storage/open.ts). */
+const PALAVER_APPLICATION = 'palaver'
+
+/** Polls pg_stat_activity on a connection of its own until stopped. */
+function sampleWaits(url: string) {
+  const client = new pg.Client({ connectionString: url, application_name: 'palaver-bench-waits' })
+  const counts = new Map<string, { n: number; longestMs: number }>()
+  let taken = 0
+  let active = 0
+  let stopped = false
+  const loop = (async () => {
+    await client.connect()
+    try {
+      while (!stopped) {
+        const began = performance.now()
+        const result = await client.query<{ event: string | null; ms: number }>(
+          `select wait_event_type || ':' || wait_event as event,
+             extract(epoch from clock_timestamp() - query_start) * 1000 as ms
+           from pg_stat_activity
+           where application_name = $1 and state = 'active' and backend_type = 'client backend'`,
+          [PALAVER_APPLICATION],
+        )
+        taken++
+        for (const row of result.rows) {
+          active++
+          const key = row.event ?? 'running'
+          const known = counts.get(key) ?? { n: 0, longestMs: 0 }
+          known.n++
+          known.longestMs = Math.max(known.longestMs, Number(row.ms))
+          counts.set(key, known)
+        }
+        const rest = SAMPLE_MS - (performance.now() - began)
+        if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest))
+      }
+    } finally {
+      await client.end().catch(() => {})
+    }
+  })()
+  return {
+    async stop(): Promise<Pick<PostgresWindow, 'waits' | 'samples'>> {
+      stopped = true
+      await loop
+      const waits = [...counts]
+        .map(([event, { n, longestMs }]) => ({ event, share: active ? n / active : 0, longestMs }))
+        .sort((a, b) => b.share - a.share)
+      return { waits, samples: { taken, active } }
+    },
+  }
+}
