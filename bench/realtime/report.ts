@@ -482,7 +482,9 @@ export function scenarioTables(report: Report): string {
         '',
       )
     const postgres = report.results.flatMap((r, i) =>
-      r.s6.map((x) => postgresWindow(`Run ${i + 1}, ${x.processes} process(es)`, x.group.fixed)),
+      r.s6.map((x) =>
+        postgresWindow(`Run ${i + 1}, ${x.processes} process${x.processes === 1 ? '' : 'es'}`, x.group.fixed),
+      ),
     )
     const lines = postgres.filter((line) => line !== undefined)
     if (lines.length > 0) out.push(`PostgreSQL during the window. ${lines.join(' ')}`, '')
