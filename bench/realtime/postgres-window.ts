@@ -25,7 +25,10 @@ export interface PostgresWindow {
 }
 
 export interface WaitShare {
-  /** `IO:WALSync`, `LWLock:WALWrite`…; `running` when the statement waited on nothing (on a CPU). */
+  /**
+   * `IO:WALSync`, `LWLock:WALWrite`, `Lock:transactionid on palaver_counters`…; `running` when the
+   * statement waited on nothing (on a CPU).
+   */
   event: string
   /** Share of the active-statement samples, 0–1. */
   share: number
@@ -98,10 +101,15 @@ function sampleWaits(url: string) {
       while (!stopped) {
         const began = performance.now()
         const result = await client.query<{ event: string | null; ms: number }>(
-          `select wait_event_type || ':' || wait_event as event,
-             extract(epoch from clock_timestamp() - query_start) * 1000 as ms
-           from pg_stat_activity
-           where application_name = $1 and state = 'active' and backend_type = 'client backend'`,
+          // A statement waiting for another's row holds the lock on the row's tuple meanwhile: its table
+          // tells which rows are fought over (the event counter, a chat, a member's marks).
+          `select a.wait_event_type || ':' || a.wait_event
+               || coalesce(' on ' || (select string_agg(distinct c.relname, ', ') from pg_locks l
+                   join pg_class c on c.oid = l.relation
+                   where l.pid = a.pid and l.locktype = 'tuple'), '') as event,
+             extract(epoch from clock_timestamp() - a.query_start) * 1000 as ms
+           from pg_stat_activity a
+           where a.application_name = $1 and a.state = 'active' and a.backend_type = 'client backend'`,
           [PALAVER_APPLICATION],
         )
         taken++
