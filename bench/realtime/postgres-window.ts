@@ -39,19 +39,21 @@ export interface WaitShare {
 /** Sampling every 10 ms costs the database a query each time: a few % of one core, so it is opt-in. */
 const SAMPLE_MS = 10
 
+/** Where the WAL stands: its insert position in bytes from the start, and the counters so far. */
 interface WalPosition {
-  lsn: string
+  bytes: number
   syncs: number
   fullPages: number
 }
 
 async function walPosition(client: pg.Client): Promise<WalPosition> {
-  const result = await client.query<{ lsn: string; syncs: string; full_pages: string }>(
-    `select pg_current_wal_insert_lsn()::text as lsn, wal_sync::text as syncs, wal_fpi::text as full_pages
+  const result = await client.query<{ bytes: string; syncs: string; full_pages: string }>(
+    `select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text as bytes, wal_sync::text as syncs,
+       wal_fpi::text as full_pages
      from pg_stat_wal`,
   )
   const row = result.rows[0]!
-  return { lsn: row.lsn, syncs: Number(row.syncs), fullPages: Number(row.full_pages) }
+  return { bytes: Number(row.bytes), syncs: Number(row.syncs), fullPages: Number(row.full_pages) }
 }
 
 /** Starts watching; `end` stops and answers what happened meanwhile. */
@@ -61,19 +63,18 @@ export async function watchPostgres(
 ): Promise<{ end(): Promise<PostgresWindow> }> {
   const client = new pg.Client({ connectionString: url, application_name: 'palaver-bench-watch' })
   await client.connect()
-  const start = await walPosition(client)
+  const start = await walPosition(client).catch(async (error: unknown) => {
+    await client.end().catch(() => {})
+    throw error
+  })
   const sampler = options.sampleWaits ? sampleWaits(url) : undefined
   return {
     async end() {
       try {
         const waits = await sampler?.stop()
         const endAt = await walPosition(client)
-        const bytes = await client.query<{ bytes: string }>(
-          'select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::text as bytes',
-          [endAt.lsn, start.lsn],
-        )
         return {
-          walBytes: Number(bytes.rows[0]!.bytes),
+          walBytes: endAt.bytes - start.bytes,
           walSyncs: endAt.syncs - start.syncs,
           walFullPages: endAt.fullPages - start.fullPages,
           ...waits,
@@ -95,7 +96,7 @@ function sampleWaits(url: string) {
   let taken = 0
   let active = 0
   let stopped = false
-  const loop = (async () => {
+  const sample = async () => {
     await client.connect()
     try {
       while (!stopped) {
@@ -127,11 +128,17 @@ function sampleWaits(url: string) {
     } finally {
       await client.end().catch(() => {})
     }
-  })()
+  }
+  // Held until stop() rethrows it: a sampler that failed early must not be an unhandled rejection.
+  const failed = sample().then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  )
   return {
     async stop(): Promise<Pick<PostgresWindow, 'waits' | 'samples'>> {
       stopped = true
-      await loop
+      const failure = await failed
+      if (failure) throw failure.error
       const waits = [...counts]
         .map(([event, { n, longestMs }]) => ({ event, share: active ? n / active : 0, longestMs }))
         .sort((a, b) => b.share - a.share)

@@ -154,6 +154,12 @@ function postgresWindow(label: string, m: Measurement | undefined): string | und
   )
 }
 
+/** The runs' PostgreSQL sentences as one paragraph under a scenario's table; nothing without any. */
+function postgresParagraph(sentences: Array<string | undefined>): string[] {
+  const kept = sentences.filter((sentence) => sentence !== undefined)
+  return kept.length > 0 ? [`PostgreSQL during the window. ${kept.join(' ')}`, ''] : []
+}
+
 /** Medians of one measurement's fields for one system in scenario 1 (fixed rate). */
 function s1(report: Report, sys: SystemName, pick: Pick): number {
   return median(report.results.map((r) => (r.s1[sys] ? pick(r.s1[sys]!.fixed) : undefined)))
@@ -254,10 +260,11 @@ export function scenarioTables(report: Report): string {
         ),
         '',
       )
-    const postgres = report.results
-      .map((r, i) => postgresWindow(`Run ${i + 1}`, r.s1['palaver-postgres']?.fixed))
-      .filter((line) => line !== undefined)
-    if (postgres.length > 0) out.push(`PostgreSQL during the window. ${postgres.join(' ')}`, '')
+    out.push(
+      ...postgresParagraph(
+        report.results.map((r, i) => postgresWindow(`Run ${i + 1}`, r.s1['palaver-postgres']?.fixed)),
+      ),
+    )
   }
 
   if (report.scenarios.includes(2)) {
@@ -481,13 +488,18 @@ export function scenarioTables(report: Report): string {
         ),
         '',
       )
-    const postgres = report.results.flatMap((r, i) =>
-      r.s6.map((x) =>
-        postgresWindow(`Run ${i + 1}, ${x.processes} process${x.processes === 1 ? '' : 'es'}`, x.group.fixed),
+    out.push(
+      ...postgresParagraph(
+        report.results.flatMap((r, i) =>
+          r.s6.map((x) =>
+            postgresWindow(
+              `Run ${i + 1}, ${x.processes} process${x.processes === 1 ? '' : 'es'}`,
+              x.group.fixed,
+            ),
+          ),
+        ),
       ),
     )
-    const lines = postgres.filter((line) => line !== undefined)
-    if (lines.length > 0) out.push(`PostgreSQL during the window. ${lines.join(' ')}`, '')
   }
   return out.join('\n')
 }

@@ -332,38 +332,13 @@ export class Load {
       sys.name === 'palaver-postgres'
         ? await watchPostgres(POSTGRES_URL, { sampleWaits: this.sampleWaits })
         : undefined
-    const sendResults = await Promise.all(
-      this.workers.map((w, i) =>
-        w.run<{ sent: number; ms: number }>({
-          cmd: 'send',
-          phase,
-          rate: (options.rate * (this.share[i] ?? 0)) / Math.max(1, totalShare),
-          seconds: options.seconds,
-          servers: this.servers,
-          trace: this.traceDir !== undefined,
-        }),
-      ),
+    // A failed window still closes the watch's connections, or they would keep the bench alive.
+    const { sendMs, drainMs } = await this.sendAndDrain(sys, phase, totalShare, options).catch(
+      async (error: unknown) => {
+        await postgres?.end().catch(() => {})
+        throw error
+      },
     )
-    const sendMs = Math.max(...sendResults.map((r) => r.ms), 1)
-    const drainStart = performance.now()
-    const stallMs = options.stallMs ?? this.timing.stallMs
-    const maxDrainMs = options.maxDrainMs ?? this.timing.maxDrainMs
-    let last = -1
-    let lastMoved = performance.now()
-    for (;;) {
-      const c = await this.counts()
-      const expected = c.sent * options.fanout
-      const done = c.received >= expected && (sys.kind !== 'palaver' || c.acked + c.failed >= c.sent)
-      if (done) break
-      const progress = c.received + c.acked
-      if (progress !== last) {
-        last = progress
-        lastMoved = performance.now()
-      }
-      if (performance.now() - lastMoved > stallMs || performance.now() - drainStart > maxDrainMs) break
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    const drainMs = performance.now() - drainStart
     const ticksAfter = cpuTicks()
     const database = await postgres?.end()
     const after = await sys.stats()
@@ -428,6 +403,48 @@ export class Load {
     if (options.redis) m.redisCpuMs = redisCpuMs
     if (database) m.postgres = database
     return m
+  }
+
+  /** Sends at the measurement's rate, then waits for its receipts and acks (see `measure`). */
+  private async sendAndDrain(
+    sys: RunningSystem,
+    phase: number,
+    totalShare: number,
+    options: { rate: number; seconds: number; fanout: number; stallMs?: number; maxDrainMs?: number },
+  ): Promise<{ sendMs: number; drainMs: number }> {
+    const sendResults = await Promise.all(
+      this.workers.map((w, i) =>
+        w.run<{ sent: number; ms: number }>({
+          cmd: 'send',
+          phase,
+          rate: (options.rate * (this.share[i] ?? 0)) / Math.max(1, totalShare),
+          seconds: options.seconds,
+          servers: this.servers,
+          trace: this.traceDir !== undefined,
+        }),
+      ),
+    )
+    const sendMs = Math.max(...sendResults.map((r) => r.ms), 1)
+    const drainStart = performance.now()
+    const stallMs = options.stallMs ?? this.timing.stallMs
+    const maxDrainMs = options.maxDrainMs ?? this.timing.maxDrainMs
+    let last = -1
+    let lastMoved = performance.now()
+    for (;;) {
+      const c = await this.counts()
+      const expected = c.sent * options.fanout
+      const done = c.received >= expected && (sys.kind !== 'palaver' || c.acked + c.failed >= c.sent)
+      if (done) break
+      const progress = c.received + c.acked
+      if (progress !== last) {
+        last = progress
+        lastMoved = performance.now()
+      }
+      if (performance.now() - lastMoved > stallMs || performance.now() - drainStart > maxDrainMs) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const drainMs = performance.now() - drainStart
+    return { sendMs, drainMs }
   }
 
   /** Waits until the server has answered every send and delivered what it will (after an overload). */
