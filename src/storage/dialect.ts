@@ -126,7 +126,7 @@ export interface SqlDialect {
   /**
    * raiseDeliveredMarks, then one receipt.updated for each chat whose marks moved, as one statement that
    * commits by itself (see appendMessagesAlone: the members' rows locked in order, the counter last).
-   * Absent on SQLite.
+   * On a SQLite connection Palaver opened, one synchronous transaction on the raw connection, as there.
    */
   raiseDeliveredMarksAlone?(
     db: Kysely<DatabaseSchema>,

@@ -11,11 +11,14 @@ import {
   SqliteDriver,
   sql,
 } from 'kysely'
+import type { MemberMarks } from '../schemas.js'
 import type { TermMatch } from '../services/search-text.js'
 import {
   type AppendedWithEvent,
   type AppendOutcome,
   type Db,
+  type DeliveredMark,
+  type LoggedReceipt,
   type MovedMarks,
   type NewMessageWithEvent,
   RolledBack,
@@ -86,11 +89,12 @@ const takeCursors = prepared<'count', { value: number }>((db, slot) =>
     .returning('value'),
 )
 
-const insertCreatedEvent = prepared<'cursor' | 'chatId' | 'messageId' | 'payload' | 'now', never>(
+/** One event of the log with the cursor already taken (a send's message.created, a chat's receipt.updated). */
+const insertEvent = prepared<'cursor' | 'type' | 'chatId' | 'messageId' | 'payload' | 'now', never>(
   (db, slot) =>
     db.insertInto('palaver_events').values({
       cursor: slot('cursor'),
-      type: 'message.created',
+      type: slot('type'),
       chat_id: slot('chatId'),
       user_id: null,
       message_id: slot('messageId'),
@@ -270,35 +274,56 @@ class ImmediateSqliteDialect extends SqliteDialect {
 /** The raw connection under each Kysely instance openSqlite made (the send path's own transaction uses it). */
 const connections = new WeakMap<Kysely<DatabaseSchema>, SQLite.Database>()
 
-/** The dialect for a SQLite database: with the send path's own transaction when Palaver opened it. */
+/** The dialect for a SQLite database: with the send path's own transactions when Palaver opened it. */
 export function sqliteDialectOf(db: Kysely<DatabaseSchema>): SqlDialect {
   const database = connections.get(db)
-  return database ? { ...sqliteDialect, appendMessagesAlone: sendsInOneTransaction(database) } : sqliteDialect
+  if (!database) return sqliteDialect
+  return {
+    ...sqliteDialect,
+    appendMessagesAlone: inOneTransaction(database, storeSends),
+    raiseDeliveredMarksAlone: inOneTransaction(database, raiseMarksWithReceipts),
+  }
 }
 
+/** A prepared query as a statement of the raw connection, run synchronously. */
+interface RawStatement<Name extends string, Row> {
+  get(values: Record<Name, unknown>): Row | undefined
+  run(values: Record<Name, unknown>): void
+}
+
+type Raw = <Name extends string, Row>(query: Prepared<Name, Row>) => RawStatement<Name, Row>
+
 /**
- * appendMessagesAlone on the raw connection: a batch of sends is appendMessages and appendEvents' statements
- * back to back in one synchronous transaction, with none of Kysely's building, promises and turns of the
- * event loop between them (on SQLite those cost more than the statements; a send ran eight of them).
- * It holds Kysely's connection meanwhile, so no query or transaction of Kysely's runs in between.
+ * A change as one synchronous transaction on the raw connection: its statements back to back, with none
+ * of Kysely's building, promises and turns of the event loop between them (on SQLite those cost more than
+ * the statements: a send ran eight of them). It holds Kysely's connection meanwhile, so no query or
+ * transaction of Kysely's runs in between. `change` prepares its statements with `raw`, once.
  */
-function sendsInOneTransaction(database: SQLite.Database): NonNullable<SqlDialect['appendMessagesAlone']> {
-  let store: ((messages: readonly NewMessageWithEvent[], now: number) => AppendedWithEvent[]) | undefined
-  return (db, messages, now) => {
-    const run = (store ??= compileSends(database, db))
+function inOneTransaction<Args extends unknown[], T>(
+  database: SQLite.Database,
+  change: (raw: Raw) => (...args: Args) => T,
+): (db: Kysely<DatabaseSchema>, ...args: Args) => Promise<T> {
+  let run: ((...args: Args) => T) | undefined
+  return (db, ...args) => {
+    run ??= compileTransaction(database, db, change)
+    const transaction = run
     return db.connection().execute(async () => {
       try {
-        return run(messages, now)
+        return transaction(...args)
       } catch (error) {
-        // better-sqlite3 rolled the transaction back: nothing of the batch was stored.
+        // better-sqlite3 rolled the transaction back: nothing of it was stored.
         throw new RolledBack(error)
       }
     })
   }
 }
 
-function compileSends(database: SQLite.Database, db: Kysely<DatabaseSchema>) {
-  const raw = <Name extends string, Row>(query: Prepared<Name, Row>) => {
+function compileTransaction<Args extends unknown[], T>(
+  database: SQLite.Database,
+  db: Kysely<DatabaseSchema>,
+  change: (raw: Raw) => (...args: Args) => T,
+): (...args: Args) => T {
+  const raw: Raw = <Name extends string, Row>(query: Prepared<Name, Row>) => {
     const { sql, parameters } = query.compiled(db)
     const statement = database.prepare(sql)
     return {
@@ -306,12 +331,19 @@ function compileSends(database: SQLite.Database, db: Kysely<DatabaseSchema>) {
       run: (values: Record<Name, unknown>) => void statement.run(parameters(values)),
     }
   }
+  const transaction = database.transaction(change(raw))
+  // BEGIN IMMEDIATE, as every transaction here (see ImmediateSqliteDriver).
+  return (...args) => transaction.immediate(...args)
+}
+
+/** appendMessagesAlone: appendMessages and appendEvents' statements for a batch of sends. */
+function storeSends(raw: Raw) {
   const touch = raw(touchChat)
   const insert = raw(insertMessage)
   const marks = raw(raiseSenderMarks)
   const cursors = raw(takeCursors)
-  const event = raw(insertCreatedEvent)
-  const store = database.transaction((messages: readonly NewMessageWithEvent[], now: number) => {
+  const event = raw(insertEvent)
+  return (messages: readonly NewMessageWithEvent[], now: number): AppendedWithEvent[] => {
     const outcomes: AppendedWithEvent[] = []
     const appended: Array<{ outcome: Extract<AppendedWithEvent, object>; message: NewMessageWithEvent }> = []
     for (const message of messages) {
@@ -338,13 +370,49 @@ function compileSends(database: SQLite.Database, db: Kysely<DatabaseSchema>) {
         outcome.cursor = last - appended.length + 1 + i
         const { id } = outcome.stored.row
         const payload = `${message.payloadHead}${id}${message.payloadTail}`
-        event.run({ cursor: outcome.cursor, chatId: message.chatId, messageId: id, payload, now })
+        const type = 'message.created'
+        event.run({ cursor: outcome.cursor, type, chatId: message.chatId, messageId: id, payload, now })
       })
     }
     return outcomes
-  })
-  // BEGIN IMMEDIATE, as every transaction here (see ImmediateSqliteDriver).
-  return (messages: readonly NewMessageWithEvent[], now: number) => store.immediate(messages, now)
+  }
+}
+
+/**
+ * raiseDeliveredMarksAlone: each mark raised by its own statement (SQLite has no round trips to save),
+ * then one receipt.updated per chat whose marks moved, chats and members in order as on PostgreSQL.
+ */
+function raiseMarksWithReceipts(raw: Raw) {
+  const raise = raw(raiseDelivered)
+  const cursors = raw(takeCursors)
+  const event = raw(insertEvent)
+  return (marks: readonly DeliveredMark[], now: number): LoggedReceipt[] => {
+    const moved = new Map<number, MemberMarks[]>()
+    const ordered = [...marks].sort(
+      (a, b) => a.chatId - b.chatId || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0),
+    )
+    for (const { chatId, userId, messageId } of ordered) {
+      const row = raise.get({ chatId, userId, messageId })
+      if (!row) continue
+      let chat = moved.get(chatId)
+      if (!chat) moved.set(chatId, (chat = []))
+      chat.push({
+        userId,
+        lastReadMessageId: row.last_read_message_id,
+        lastDeliveredMessageId: row.last_delivered_message_id,
+      })
+    }
+    if (moved.size === 0) return []
+    const { value: last } = cursors.get({ count: moved.size })!
+    let cursor = last - moved.size
+    return [...moved].map(([chatId, chatMarks]): LoggedReceipt => {
+      cursor += 1
+      // As receiptEvent's data, which the answer's events are sent as.
+      const payload = JSON.stringify({ chatId, marks: chatMarks })
+      event.run({ cursor, type: 'receipt.updated', chatId, messageId: null, payload, now })
+      return { chatId, marks: chatMarks, cursor, payload }
+    })
+  }
 }
 
 export function openSqlite(file: string): Kysely<DatabaseSchema> {
