@@ -305,8 +305,7 @@ function inOneTransaction<Args extends unknown[], T>(
 ): (db: Kysely<DatabaseSchema>, ...args: Args) => Promise<T> {
   let run: ((...args: Args) => T) | undefined
   return (db, ...args) => {
-    run ??= compileTransaction(database, db, change)
-    const transaction = run
+    const transaction = (run ??= compileTransaction(database, db, change))
     return db.connection().execute(async () => {
       try {
         return transaction(...args)
