@@ -77,7 +77,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     commits: eventCommits(
       storage.db,
       storage.dialect,
-      deploymentPubSub,
+      options.pubsub ? deploymentPubSub : null,
       hooks,
       committed,
       (db, now, sends) => storeSends(db, now, sends, storage.dialect),

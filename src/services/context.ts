@@ -92,7 +92,11 @@ export function transact<T>(
 export function eventCommits(
   db: Kysely<DatabaseSchema>,
   dialect: SqlDialect,
-  pubsub: PubSub,
+  /**
+   * Where the other processes hear of what this one committed; null when there are none (no pub/sub was
+   * configured): this process routes its own events through `committed`, and would only skip them here.
+   */
+  announce: PubSub | null,
   hooks: Hooks,
   committed: Context['committed'],
   storeSends: StoreSends,
@@ -109,7 +113,7 @@ export function eventCommits(
       if (rows.length === 0) return
       const frames = rows.map(toFrame)
       for (const listener of committed) listener(frames)
-      void pubsub.publish(EVENTS_CHANNEL, eventsMessage(frames))
+      if (announce) void announce.publish(EVENTS_CHANNEL, eventsMessage(frames))
       hooks.dispatch(perChange.flat(), rows[0]!.cursor)
     },
   })

@@ -12,7 +12,7 @@ import {
 import { type ChatAccess, loadChat, memberWith } from './access.js'
 import { insertMembers } from './chats.js'
 import { type Context, type NewEvent, type NewSend, type Tx, transact } from './context.js'
-import { messageDeletedEvent, messageEvent } from './events.js'
+import { type EventPayloads, messageDeletedEvent, messageEvent } from './events.js'
 import type { BulkAloneResult, BulkOutcome } from './group-commit.js'
 import { advanceMarks } from './receipts.js'
 import type { Viewer } from './users.js'
@@ -153,8 +153,9 @@ export async function storeSendsAlone(
   const outcomes = appended.map((outcome, i): BulkOutcome<StoredMessage, NewEvent[]> => {
     if (typeof outcome === 'string') return refusal(outcome)
     const { row } = outcome.stored
-    const event = createdEvent(row, sends[i]!.sender)
-    const { payloadHead, payloadTail } = withEvents[i]!
+    const { payloadHead, payloadTail, unsaved } = withEvents[i]!
+    // The view the payload was written from, with its id: building it again from the row costs as much.
+    const event = messageEvent('message.created', { ...unsaved, id: row.id })
     events.push({
       cursor: outcome.cursor,
       type: event.type,
@@ -182,9 +183,15 @@ const refusal = (outcome: 'chat_gone' | 'duplicate') => ({
       : new PalaverError('conflict', 'This clientId was used before'),
 })
 
-/** A send's message.created payload split where its message id goes (the view's first field). */
-function payloadAroundId(send: NewSend, now: number): { payloadHead: string; payloadTail: string } {
-  const unsaved: Message = {
+/**
+ * A send's message.created payload split where its message id goes (the view's first field), and the
+ * view it was written from (its id 0).
+ */
+function payloadAroundId(
+  send: NewSend,
+  now: number,
+): { payloadHead: string; payloadTail: string; unsaved: MessageView } {
+  const row: Message = {
     id: 0,
     chat_id: send.chatId,
     sender_id: send.senderId,
@@ -194,10 +201,11 @@ function payloadAroundId(send: NewSend, now: number): { payloadHead: string; pay
     edited_at: null,
     deleted_at: null,
   }
-  const payload = JSON.stringify(createdEvent(unsaved, send.sender).data)
+  const view = messageView(row, send.sender, [], null)
+  const payload = JSON.stringify({ message: view } satisfies EventPayloads['message.created'])
   const payloadHead = '{"message":{"id":'
   if (!payload.startsWith(`${payloadHead}0,`)) throw new Error('a message view must begin with its id')
-  return { payloadHead, payloadTail: payload.slice(payloadHead.length + 1) }
+  return { payloadHead, payloadTail: payload.slice(payloadHead.length + 1), unsaved: view }
 }
 
 /** The other person of a DM when they have left it; null for groups, rooms, self-chats and full DMs. */
