@@ -412,15 +412,14 @@ export class Load {
     totalShare: number,
     options: { rate: number; seconds: number; fanout: number; stallMs?: number; maxDrainMs?: number },
   ): Promise<{ sendMs: number; drainMs: number }> {
+    const trace = this.traceDir !== undefined
+    await Promise.all(this.workers.map((w) => w.run({ cmd: 'begin', phase, servers: this.servers, trace })))
     const sendResults = await Promise.all(
       this.workers.map((w, i) =>
         w.run<{ sent: number; ms: number }>({
           cmd: 'send',
-          phase,
           rate: (options.rate * (this.share[i] ?? 0)) / Math.max(1, totalShare),
           seconds: options.seconds,
-          servers: this.servers,
-          trace: this.traceDir !== undefined,
         }),
       ),
     )

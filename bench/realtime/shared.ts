@@ -76,15 +76,23 @@ export type WorkerCommand =
       idle?: boolean
     }
   | {
-      cmd: 'send'
+      /**
+       * Starts a measurement: its receipts are counted from now on, and the last one's dropped. Every worker
+       * has begun before any sends, so a worker still in the last phase never drops the first messages.
+       */
+      cmd: 'begin'
       phase: number
-      /** Messages per second this worker sends, spread round-robin over its clients. */
-      rate: number
-      seconds: number
       /** Number of servers, to tell a cross-process delivery from a local one. */
       servers: number
       /** Keep each receipt's send time too (WorkerCollect.sendTimes), for a latency trace. */
       trace?: boolean
+    }
+  | {
+      /** Sends for the phase begun last. */
+      cmd: 'send'
+      /** Messages per second this worker sends, spread round-robin over its clients. */
+      rate: number
+      seconds: number
     }
   | { cmd: 'counts' }
   | { cmd: 'collect' }

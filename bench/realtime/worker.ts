@@ -339,7 +339,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Sends `rate` messages a second for `seconds`, open loop: on schedule whether or not earlier ones were answered. */
-async function send(command: Extract<WorkerCommand, { cmd: 'send' }>) {
+function begin(command: Extract<WorkerCommand, { cmd: 'begin' }>) {
   phase = command.phase
   servers = command.servers
   latencies = []
@@ -350,6 +350,10 @@ async function send(command: Extract<WorkerCommand, { cmd: 'send' }>) {
   bytes = 0
   maxLagMs = 0
   counts = { sent: 0, received: 0, acked: 0, failed: 0, open: counts.open }
+  return null
+}
+
+async function send(command: Extract<WorkerCommand, { cmd: 'send' }>) {
   const senders = clients.filter((c) => !c.closed)
   const total = Math.round(command.rate * command.seconds)
   if (senders.length === 0 || total === 0) return { sent: 0, ms: 0 }
@@ -410,6 +414,8 @@ async function handle(command: WorkerCommand): Promise<unknown> {
   switch (command.cmd) {
     case 'connect':
       return connect(command)
+    case 'begin':
+      return begin(command)
     case 'send':
       return send(command)
     case 'counts':
