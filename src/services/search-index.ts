@@ -6,19 +6,36 @@ const PER_CHANGE = 200
 const INTERVAL_MS = 250
 
 /**
- * Where the dialect indexes messages after they are stored (SQLite), this keeps the search index close
- * behind: every INTERVAL_MS, what waits goes in through the commit queue, as background changes that
- * ride along with the batches of sends. A search does not wait for it: it indexes what waits first.
- * Answers how to stop it.
+ * Keeps the search index close behind the messages, every INTERVAL_MS. Where the dialect indexes
+ * messages after they are stored (SQLite), what waits goes in through the commit queue, as background
+ * changes that ride along with the batches of sends; a search does not wait for it: it indexes what
+ * waits first. Where the index keeps new entries aside (PostgreSQL's pending list), they are merged, on
+ * a connection of their own, outside every batch. Answers how to stop it.
  */
 export function indexSearchInBackground(ctx: Context): () => Promise<void> {
   const { indexSearchBacklog, searchBacklog } = ctx.dialect
-  if (!indexSearchBacklog || !searchBacklog) return async () => {}
+  let merge = ctx.dialect.mergeSearchIndex
+  if (!merge && !(indexSearchBacklog && searchBacklog)) return async () => {}
   let running: Promise<void> = Promise.resolve()
   let stopped = false
+  const mergePending = async () => {
+    if (!merge) return
+    try {
+      await merge(ctx.db)
+    } catch (error) {
+      if (!isRefused(error)) throw error
+      // Not the index's owner: PostgreSQL merges the list itself, in the send that fills it (or autovacuum).
+      merge = undefined
+      console.warn(
+        '[palaver] the search index’s pending list cannot be merged by this database role (it must own the index); sends will merge it now and then:',
+        (error as Error).message,
+      )
+    }
+  }
   const pass = async () => {
     try {
-      if (!(await searchBacklog(ctx.db))) return
+      await mergePending()
+      if (!indexSearchBacklog || !searchBacklog || !(await searchBacklog(ctx.db))) return
       while (
         !stopped &&
         (await transact(ctx, (tx) => indexSearchBacklog(tx.db, PER_CHANGE), { background: true }))
@@ -44,6 +61,10 @@ export function indexSearchInBackground(ctx: Context): () => Promise<void> {
     await running
   }
 }
+
+/** PostgreSQL's insufficient_privilege: only the owner of an index may merge its pending list. */
+const isRefused = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '42501'
 
 /** Before a search: whatever waits for the index goes in now, so a message just sent is found. */
 export async function catchUpSearchIndex(ctx: Context): Promise<void> {

@@ -141,6 +141,12 @@ export interface SqlDialect {
   indexSearchBacklog?(db: Db, limit: number): Promise<boolean>
   /** Whether messages wait for the search index (outside a transaction: one cheap read). */
   searchBacklog?(db: Db): Promise<boolean>
+  /**
+   * Where the index keeps new entries aside, searchable, until they are merged in bulk (PostgreSQL's GIN
+   * pending list, migration 005): merges them now, outside any transaction of Palaver's, so that no send
+   * ever does. Run in the background; throws when the database refuses (see isMergeRefused).
+   */
+  mergeSearchIndex?(db: Db): Promise<void>
   /** The newest messages matching the search in the viewer's chats, newest first. */
   searchCandidates(db: Db, request: SearchRequest): Promise<SearchCandidate[]>
   /** Which of these words match a term, as the search index sees them (case, accents, stemming). */

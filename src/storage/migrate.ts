@@ -11,6 +11,7 @@ import { initialSchema } from './migrations/001_initial.js'
 import { steadySearchIndex } from './migrations/002_steady_search_index.js'
 import { leanEventIndexes } from './migrations/003_lean_event_indexes.js'
 import { searchIndexInBatches } from './migrations/004_search_index_in_batches.js'
+import { searchPendingList } from './migrations/005_search_pending_list.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -19,6 +20,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '002_steady_search_index': steadySearchIndex(dialect),
     '003_lean_event_indexes': leanEventIndexes,
     '004_search_index_in_batches': searchIndexInBatches(dialect),
+    '005_search_pending_list': searchPendingList(dialect),
   }
 }
 
