@@ -144,7 +144,7 @@ export interface SqlDialect {
   /**
    * Where the index keeps new entries aside, searchable, until they are merged in bulk (PostgreSQL's GIN
    * pending list, migration 005): merges them now, outside any transaction of Palaver's, so that no send
-   * ever does. Run in the background; throws when the database refuses (see isMergeRefused).
+   * ever does. Run in the background; a role that does not own the index is refused (42501).
    */
   mergeSearchIndex?(db: Db): Promise<void>
   /** The newest messages matching the search in the viewer's chats, newest first. */

@@ -42,10 +42,6 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       // the one that finds it full merges it into the index while every send queued behind it waits.
       await sql`alter index palaver_messages_search set (fastupdate = off)`.execute(db)
       await sql`select gin_clean_pending_list('palaver_messages_search'::regclass)`.execute(db)
-      if (process.env.PALAVER_EXPERIMENT_PENDING)
-        await sql`alter index palaver_messages_search set (fastupdate = on, gin_pending_list_limit = 16384)`.execute(
-          db,
-        )
     },
 
     async mergeSearchIndex(db) {
