@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { databases } from './helpers/databases.js'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { databases, POSTGRES_URL, type TestDatabase } from './helpers/databases.js'
 import { startServer, type TestServer } from './helpers/server.js'
 
 // SQLite indexes messages after the transaction that stores them (migration 004); these tests hold it
@@ -174,4 +176,62 @@ describe.skipIf(!postgres)('the PostgreSQL search index, merged in the backgroun
     expect(await found('narwhal')).toEqual([ids[1]])
     expect(await found('dolphin')).toEqual([ids[0]])
   }, 15_000)
+
+  it('works on for a database role that may not merge: it says so once, and sends and searches go on', async () => {
+    // A role that was granted the tables but does not own them (migrations ran as the owner, then
+    // `migrate: false`), as a site that separates the two would run it.
+    const id = randomBytes(6).toString('hex')
+    const role = `palaver_reader_${id}`
+    const schema = `palaver_test_reader_${id}`
+    const admin = new pg.Client({ connectionString: POSTGRES_URL })
+    await admin.connect()
+    const warn = vi.spyOn(console, 'warn')
+    let reader: TestServer | undefined
+    try {
+      const owner = await startServer({
+        name: 'postgres',
+        create: async () => ({
+          option: { postgres: POSTGRES_URL, schema, poolSize: 2 },
+          drop: async () => {},
+        }),
+      })
+      await owner.close()
+      await admin.query(`create role ${role} login`)
+      await admin.query(`grant usage on schema ${schema} to ${role}`)
+      await admin.query(`grant select, insert, update, delete on all tables in schema ${schema} to ${role}`)
+      await admin.query(`grant usage, select on all sequences in schema ${schema} to ${role}`)
+      const url = new URL(POSTGRES_URL)
+      url.username = role
+      const asReader: TestDatabase = {
+        name: 'postgres',
+        create: async () => ({ option: { postgres: url.href, schema, poolSize: 2 }, drop: async () => {} }),
+      }
+      reader = await startServer(asReader, { migrate: false })
+      const chat = (await reader.as('alice').post('/api/chats/', { title: 'Reader', memberIds: ['bob'] }))
+        .body.id
+      const first = (await reader.as('alice').post(`/api/chats/${chat}/messages/`, { body: 'an okapi' })).body
+        .id
+      const refusals = () =>
+        warn.mock.calls.filter((call) => String(call[0]).includes('pending list cannot be merged')).length
+      const deadline = Date.now() + 5000
+      while (refusals() === 0) {
+        if (Date.now() > deadline) throw new Error('no warning that the pending list cannot be merged')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      // Passes go on (a second of them), without trying again or warning of anything else.
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect(refusals()).toBe(1)
+      expect(warn.mock.calls.filter((call) => String(call[0]).includes('indexing messages'))).toEqual([])
+      const second = (await reader.as('alice').post(`/api/chats/${chat}/messages/`, { body: 'two okapis' }))
+        .body.id
+      const found = (await reader.as('bob').get('/api/search/?q=okapi')).body.results as any[]
+      expect(found.map((r) => r.message.id).sort()).toEqual([first, second])
+    } finally {
+      warn.mockRestore()
+      await reader?.close()
+      await admin.query(`drop schema if exists ${schema} cascade`)
+      await admin.query(`drop role if exists ${role}`)
+      await admin.end()
+    }
+  }, 20_000)
 })

@@ -444,7 +444,10 @@ export async function ensureSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    await client.query(`create schema if not exists "${schema}"`)
+    // Looked up first: `create schema if not exists` needs the right to create schemas even when this
+    // one exists, which a role that was only granted Palaver's tables does not have.
+    const existing = await client.query('select 1 from pg_namespace where nspname = $1', [schema])
+    if (existing.rowCount === 0) await client.query(`create schema if not exists "${schema}"`)
   } finally {
     await client.end()
   }
