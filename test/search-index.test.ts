@@ -225,7 +225,7 @@ describe.skipIf(!postgres)('the PostgreSQL search index, merged in the backgroun
       const second = (await reader.as('alice').post(`/api/chats/${chat}/messages/`, { body: 'two okapis' }))
         .body.id
       const found = (await reader.as('bob').get('/api/search/?q=okapi')).body.results as any[]
-      expect(found.map((r) => r.message.id).sort()).toEqual([first, second])
+      expect(found.map((r) => r.message.id as number).sort((a, b) => a - b)).toEqual([first, second])
     } finally {
       warn.mockRestore()
       await reader?.close()

@@ -77,8 +77,8 @@ export type WorkerCommand =
     }
   | {
       /**
-       * Starts a measurement: its receipts are counted from now on, and the last one's dropped. Every worker
-       * has begun before any sends, so a worker still in the last phase never drops the first messages.
+       * Starts a measurement: its receipts are counted from now on, and the last measurement's are dropped.
+       * Every worker has begun before any sends, so none still counting the last one drops the first messages.
        */
       cmd: 'begin'
       phase: number

@@ -338,7 +338,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   })
 }
 
-/** Sends `rate` messages a second for `seconds`, open loop: on schedule whether or not earlier ones were answered. */
+/** Starts counting a measurement's receipts and acks (see the `begin` command), the last one's dropped. */
 function begin(command: Extract<WorkerCommand, { cmd: 'begin' }>) {
   phase = command.phase
   servers = command.servers
@@ -353,6 +353,7 @@ function begin(command: Extract<WorkerCommand, { cmd: 'begin' }>) {
   return null
 }
 
+/** Sends `rate` messages a second for `seconds`, open loop: on schedule whether or not earlier ones were answered. */
 async function send(command: Extract<WorkerCommand, { cmd: 'send' }>) {
   const senders = clients.filter((c) => !c.closed)
   const total = Math.round(command.rate * command.seconds)
