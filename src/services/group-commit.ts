@@ -1,5 +1,5 @@
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely'
-import { RolledBack } from '../storage/dialect.js'
+import { hasSqlState, RolledBack } from '../storage/dialect.js'
 import type { DatabaseSchema } from '../storage/schema.js'
 
 /** What one change gets: the batch's transaction and the time the batch started. */
@@ -112,8 +112,7 @@ function takeOutcomes<R>(
 }
 
 /** PostgreSQL broke a lock cycle (two processes' batches taking the same chats in another order). */
-const isDeadlock = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01'
+const isDeadlock = (error: unknown) => hasSqlState(error, '40P01')
 
 /**
  * Group commit: changes that arrive while a transaction commits wait, then commit together in the next

@@ -1,3 +1,4 @@
+import { hasSqlState } from '../storage/dialect.js'
 import { type Context, transact } from './context.js'
 
 /** Messages indexed per change: a few milliseconds of tokenizing, so no batch waits long behind it. */
@@ -63,8 +64,7 @@ export function indexSearchInBackground(ctx: Context): () => Promise<void> {
 }
 
 /** PostgreSQL's insufficient_privilege: only the owner of an index may merge its pending list. */
-const isRefused = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '42501'
+const isRefused = (error: unknown) => hasSqlState(error, '42501')
 
 /** Before a search: whatever waits for the index goes in now, so a message just sent is found. */
 export async function catchUpSearchIndex(ctx: Context): Promise<void> {

@@ -48,6 +48,10 @@ export class RolledBack extends Error {
   }
 }
 
+/** Whether a database error carries this SQLSTATE (PostgreSQL's code, as node-postgres reports it). */
+export const hasSqlState = (error: unknown, state: string): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === state
+
 /** What became of a message stored with its event: its outcome, and the event's cursor when stored. */
 export type AppendedWithEvent = { stored: StoredMessage; cursor: number } | 'chat_gone' | 'duplicate'
 

@@ -6,7 +6,7 @@ import {
   Migrator,
   sql,
 } from 'kysely'
-import type { SqlDialect } from './dialect.js'
+import { hasSqlState, type SqlDialect } from './dialect.js'
 import { initialSchema } from './migrations/001_initial.js'
 import { steadySearchIndex } from './migrations/002_steady_search_index.js'
 import { leanEventIndexes } from './migrations/003_lean_event_indexes.js'
@@ -56,8 +56,7 @@ export async function migrateTo(db: Kysely<unknown>, dialect: SqlDialect, name: 
   if (error) throw error
 }
 
-const isVanishedSchema = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '3F000'
+const isVanishedSchema = (error: unknown) => hasSqlState(error, '3F000')
 
 /** For `migrate: false`: fails fast, with what to do, when the database is behind this version of Palaver. */
 export async function assertMigrated(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
