@@ -4,6 +4,7 @@
  * what tells a slow commit (the disk) from a busy database (the CPU) when the tail of a scenario moves.
  */
 import pg from 'pg'
+import { type CpuTime, pidsNamed, snapshot, spentSince } from './schedstat.js'
 
 export interface PostgresWindow {
   /** WAL written over the window, from the insert position (exact, whoever wrote it). */
@@ -18,6 +19,11 @@ export interface PostgresWindow {
    * a page after a checkpoint logs all 8 KB of it, which is most of the WAL of scattered index writes.
    */
   walFullPages: number
+  /**
+   * The machine's PostgreSQL processes (backends, WAL writer, checkpointer), this watch's own backends
+   * left out: their time on a CPU and waiting for one (Linux schedstat; undefined elsewhere).
+   */
+  processes?: CpuTime
   /** Sampled waits of Palaver's active statements, most frequent first (only with `--pg-waits`). */
   waits?: WaitShare[]
   /** Samples taken, and how many of them caught an active statement of Palaver's. */
@@ -68,22 +74,31 @@ export async function watchPostgres(
     throw error
   })
   const sampler = options.sampleWaits ? sampleWaits(url) : undefined
+  const processesBefore = snapshot(pidsNamed('postgres'))
   return {
     async end() {
       try {
         const waits = await sampler?.stop()
+        const processesAfter = snapshot(pidsNamed('postgres'))
+        for (const pid of [await backendPid(client), waits?.pid]) if (pid) processesAfter.delete(pid)
         const endAt = await walPosition(client)
         return {
           walBytes: endAt.bytes - start.bytes,
           walSyncs: endAt.syncs - start.syncs,
           walFullPages: endAt.fullPages - start.fullPages,
-          ...waits,
+          ...(processesAfter.size > 0 ? { processes: spentSince(processesBefore, processesAfter) } : {}),
+          ...(waits ? { waits: waits.waits, samples: waits.samples } : {}),
         }
       } finally {
         await client.end().catch(() => {})
       }
     },
   }
+}
+
+async function backendPid(client: pg.Client): Promise<number> {
+  const result = await client.query<{ pid: number }>('select pg_backend_pid() as pid')
+  return result.rows[0]!.pid
 }
 
 /** The application_name Palaver's pool connects with when the host names none (src/storage/open.ts). */
@@ -96,9 +111,11 @@ function sampleWaits(url: string) {
   let taken = 0
   let active = 0
   let stopped = false
+  let pid: number | undefined
   const sample = async () => {
     await client.connect()
     try {
+      pid = await backendPid(client)
       while (!stopped) {
         const began = performance.now()
         const result = await client.query<{ event: string | null; ms: number }>(
@@ -135,14 +152,15 @@ function sampleWaits(url: string) {
     (error: unknown) => ({ error }),
   )
   return {
-    async stop(): Promise<Pick<PostgresWindow, 'waits' | 'samples'>> {
+    /** The waits, and the sampler's own backend (whose CPU is the benchmark's, not Palaver's). */
+    async stop(): Promise<Required<Pick<PostgresWindow, 'waits' | 'samples'>> & { pid?: number }> {
       stopped = true
       const failure = await failed
       if (failure) throw failure.error
       const waits = [...counts]
         .map(([event, { n, longestMs }]) => ({ event, share: active ? n / active : 0, longestMs }))
         .sort((a, b) => b.share - a.share)
-      return { waits, samples: { taken, active } }
+      return { waits, samples: { taken, active }, ...(pid ? { pid } : {}) }
     },
   }
 }

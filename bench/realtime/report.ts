@@ -202,6 +202,47 @@ function runByRun(report: Report, systems: SystemName[]): string {
   )
 }
 
+/**
+ * Scenario 1's waits for a core, per message sent (medians of the runs): each server's event loop, and
+ * PostgreSQL's processes beside their time on a CPU. On two shared cores a turn waited for is latency
+ * that no change to the server removes; nothing when the machine has no schedstat.
+ */
+function coreWaits(report: Report, systems: SystemName[]): string[] {
+  const perSent = (value: (m: Measurement) => number | undefined) => (m: Measurement) => {
+    const v = value(m)
+    return v === undefined || m.sent === 0 ? undefined : v / m.sent
+  }
+  const loops = systems
+    .map(
+      (s) =>
+        [
+          s,
+          s1(
+            report,
+            s,
+            perSent((m) => (m.serverWaitMs === undefined ? undefined : m.serverWaitMs * 1000)),
+          ),
+        ] as const,
+    )
+    .filter(([, us]) => !Number.isNaN(us))
+    .map(([s, us]) => `${LABELS[s]} ${num(us)} µs`)
+  if (loops.length === 0) return []
+  const db = (pick: (p: NonNullable<NonNullable<Measurement['postgres']>['processes']>) => number) =>
+    s1(
+      report,
+      'palaver-postgres',
+      perSent((m) => (m.postgres?.processes ? pick(m.postgres.processes) : undefined)),
+    )
+  const onCpu = db((p) => p.runMicros)
+  const postgres = Number.isNaN(onCpu)
+    ? ''
+    : ` PostgreSQL's processes, for Palaver on PostgreSQL: ${num(onCpu)} µs on a core and ${num(db((p) => p.waitMicros))} µs waiting for one.`
+  return [
+    `Waiting for a core, per message sent (Linux schedstat, median of the runs). The server's event loop: ${loops.join('; ')}.${postgres}`,
+    '',
+  ]
+}
+
 export function scenarioTables(report: Report): string {
   const out: string[] = []
   const z = report.sizes
@@ -261,6 +302,10 @@ export function scenarioTables(report: Report): string {
         '',
       )
     out.push(
+      ...coreWaits(
+        report,
+        systems.filter((s) => has(report, 's1', s)),
+      ),
       ...postgresParagraph(
         report.results.map((r, i) => postgresWindow(`Run ${i + 1}`, r.s1['palaver-postgres']?.fixed)),
       ),

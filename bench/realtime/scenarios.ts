@@ -154,6 +154,11 @@ export interface Measurement {
   bytesPerDelivery: number
   /** CPU time of the server process(es), ms, over the send window and the drain. */
   serverCpuMs: number
+  /**
+   * Time the servers' main threads were runnable but waited for a core, ms, over the same span (Linux):
+   * the share of the tail that the other processes on the machine's cores caused.
+   */
+  serverWaitMs?: number
   /** Server CPU per delivered message, µs (scale-out adds Redis's share in `redisCpuMs`). */
   cpuPerDeliveryUs: number
   redisCpuMs?: number
@@ -401,6 +406,8 @@ export class Load {
       m.crossP99 = percentile(cross, 0.99, cross.length)
     }
     if (options.redis) m.redisCpuMs = redisCpuMs
+    if (after.every((a, i) => a.mainWaitMicros !== undefined && before[i]!.mainWaitMicros !== undefined))
+      m.serverWaitMs = after.reduce((s, a, i) => s + a.mainWaitMicros! - before[i]!.mainWaitMicros!, 0) / 1000
     if (database) m.postgres = database
     return m
   }

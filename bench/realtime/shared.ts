@@ -125,6 +125,11 @@ export interface WorkerCollect extends WorkerCounts {
 export interface ProcessStats {
   /** process.cpuUsage(): user + system, microseconds since start. */
   cpuMicros: number
+  /**
+   * The main thread's time runnable but waiting for a core, µs since start (Linux schedstat): the part of
+   * the event loop's delays that other processes on the same cores caused.
+   */
+  mainWaitMicros?: number
   rss: number
   heapUsed: number
   external: number
