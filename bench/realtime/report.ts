@@ -12,6 +12,7 @@ import {
   type Sizes,
   SUSTAINED_P99_MS,
 } from './scenarios.js'
+import type { CpuTime } from './schedstat.js'
 import type { Transport } from './shared.js'
 import { LABELS, type SystemName } from './systems.js'
 
@@ -208,35 +209,26 @@ function runByRun(report: Report, systems: SystemName[]): string {
  * that no change to the server removes; nothing when the machine has no schedstat.
  */
 function coreWaits(report: Report, systems: SystemName[]): string[] {
-  const perSent = (value: (m: Measurement) => number | undefined) => (m: Measurement) => {
-    const v = value(m)
-    return v === undefined || m.sent === 0 ? undefined : v / m.sent
-  }
+  /** The median over the runs of `micros(m) / m.sent`, for `sys`; NaN where no run measured it. */
+  const perSent = (sys: SystemName, micros: (m: Measurement) => number | undefined) =>
+    s1(report, sys, (m) => {
+      const us = micros(m)
+      return us === undefined || m.sent === 0 ? undefined : us / m.sent
+    })
   const loops = systems
-    .map(
-      (s) =>
-        [
-          s,
-          s1(
-            report,
-            s,
-            perSent((m) => (m.serverWaitMs === undefined ? undefined : m.serverWaitMs * 1000)),
-          ),
-        ] as const,
-    )
-    .filter(([, us]) => !Number.isNaN(us))
-    .map(([s, us]) => `${LABELS[s]} ${num(us)} µs`)
+    .map((s) => ({
+      s,
+      us: perSent(s, (m) => (m.serverWaitMs === undefined ? undefined : m.serverWaitMs * 1000)),
+    }))
+    .filter(({ us }) => !Number.isNaN(us))
+    .map(({ s, us }) => `${LABELS[s]} ${num(us)} µs`)
   if (loops.length === 0) return []
-  const db = (pick: (p: NonNullable<NonNullable<Measurement['postgres']>['processes']>) => number) =>
-    s1(
-      report,
-      'palaver-postgres',
-      perSent((m) => (m.postgres?.processes ? pick(m.postgres.processes) : undefined)),
-    )
-  const onCpu = db((p) => p.runMicros)
-  const postgres = Number.isNaN(onCpu)
+  const database = (pick: (p: CpuTime) => number) =>
+    perSent('palaver-postgres', (m) => (m.postgres?.processes ? pick(m.postgres.processes) : undefined))
+  const onCore = database((p) => p.runMicros)
+  const postgres = Number.isNaN(onCore)
     ? ''
-    : ` PostgreSQL's processes, for Palaver on PostgreSQL: ${num(onCpu)} µs on a core and ${num(db((p) => p.waitMicros))} µs waiting for one.`
+    : ` PostgreSQL's processes, for Palaver on PostgreSQL: ${num(onCore)} µs on a core and ${num(database((p) => p.waitMicros))} µs waiting for one.`
   return [
     `Waiting for a core, per message sent (Linux schedstat, median of the runs). The server's event loop: ${loops.join('; ')}.${postgres}`,
     '',
