@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { until } from './helpers/client.js'
 import { databases, POSTGRES_URL, type TestDatabase } from './helpers/databases.js'
 import { startServer, type TestServer } from './helpers/server.js'
 
@@ -68,13 +69,6 @@ describe('the SQLite search index, filled in batches', () => {
       server.palaver.db,
     )
   }
-  const until = async (what: string, check: () => Promise<boolean>) => {
-    const deadline = Date.now() + 5000
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
 
   it('does not write the index in the send, yet a search finds the message at once', async () => {
     const chat = await group()
@@ -94,7 +88,7 @@ describe('the SQLite search index, filled in batches', () => {
         (await sql<{ n: number }>`select count(*) as n from palaver_messages`.execute(server.palaver.db))
           .rows[0]!.n,
       )
-    await until('the index', async () => (await indexed()) === (await total()))
+    await until('the index', async () => (await indexed()) === (await total()), 5000)
     expect(await found('wombat')).toEqual([...ids].reverse())
     await integrity()
   })
@@ -163,11 +157,7 @@ describe.skipIf(!postgres)('the PostgreSQL search index, merged in the backgroun
     for (const body of ['a narwhal sings', 'the narwhal again', 'no whales here'])
       ids.push((await server.as('alice').post(`/api/chats/${chat}/messages/`, { body })).body.id)
     expect(await found('narwhal')).toEqual([ids[1], ids[0]])
-    const deadline = Date.now() + 5000
-    while ((await pending()) > 0) {
-      if (Date.now() > deadline) throw new Error('the pending list was never merged')
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    await until('the pending list to be merged', async () => (await pending()) === 0, 5000)
     // Merged into the index proper: still found, an edit still takes the old word out.
     expect(await found('narwhal')).toEqual([ids[1], ids[0]])
     expect(
@@ -213,11 +203,7 @@ describe.skipIf(!postgres)('the PostgreSQL search index, merged in the backgroun
         .id
       const refusals = () =>
         warn.mock.calls.filter((call) => String(call[0]).includes('pending list cannot be merged')).length
-      const deadline = Date.now() + 5000
-      while (refusals() === 0) {
-        if (Date.now() > deadline) throw new Error('no warning that the pending list cannot be merged')
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
+      await until('a warning that the pending list cannot be merged', () => refusals() > 0, 5000)
       // Passes go on (a second of them), without trying again or warning of anything else.
       await new Promise((resolve) => setTimeout(resolve, 1000))
       expect(refusals()).toBe(1)

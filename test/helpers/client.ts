@@ -93,9 +93,13 @@ export function clientFor(
 }
 
 /** Waits until `check` holds; fails with `what` after a generous time (no timing is asserted). */
-export async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms = 15_000,
+): Promise<void> {
   const deadline = Date.now() + ms
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
