@@ -69,10 +69,12 @@ export async function watchPostgres(
 ): Promise<{ end(): Promise<PostgresWindow> }> {
   const client = new pg.Client({ connectionString: url, application_name: 'palaver-bench-watch' })
   await client.connect()
-  const start = await walPosition(client).catch(async (error: unknown) => {
-    await client.end().catch(() => {})
-    throw error
-  })
+  const [start, watchPid] = await Promise.all([walPosition(client), backendPid(client)]).catch(
+    async (error: unknown) => {
+      await client.end().catch(() => {})
+      throw error
+    },
+  )
   const sampler = options.sampleWaits ? sampleWaits(url) : undefined
   const processesBefore = snapshot(pidsNamed('postgres'))
   return {
@@ -80,7 +82,7 @@ export async function watchPostgres(
       try {
         const waits = await sampler?.stop()
         const processesAfter = snapshot(pidsNamed('postgres'))
-        for (const pid of [await backendPid(client), waits?.pid]) if (pid) processesAfter.delete(pid)
+        for (const pid of [watchPid, waits?.pid]) if (pid) processesAfter.delete(pid)
         const endAt = await walPosition(client)
         return {
           walBytes: endAt.bytes - start.bytes,

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { threadCpuTime } from './schedstat.js'
+import { mainThreadCpuTime } from './schedstat.js'
 import type { IpcReply, IpcRequest, ProcessStats, ServerCommand } from './shared.js'
 
 const delay = monitorEventLoopDelay({ resolution: 10 })
@@ -23,7 +23,7 @@ export function processStats(options: { gc?: boolean } = {}): ProcessStats {
   const memory = process.memoryUsage()
   const stats: ProcessStats = {
     cpuMicros: cpu.user + cpu.system,
-    mainWaitMicros: threadCpuTime(process.pid)?.waitMicros,
+    mainWaitMicros: mainThreadCpuTime(process.pid)?.waitMicros,
     rss: memory.rss,
     heapUsed: memory.heapUsed,
     external: memory.external,

@@ -12,11 +12,11 @@ export interface CpuTime {
   waitMicros: number
 }
 
-/** One thread's (or one process's main thread's) times so far; undefined where schedstat is missing. */
-export function threadCpuTime(pid: number, tid = pid): CpuTime | undefined {
+/** A process's main thread's times so far (the event loop's, PostgreSQL's whole); undefined without schedstat. */
+export function mainThreadCpuTime(pid: number): CpuTime | undefined {
   try {
     // "<ns on cpu> <ns waiting on a runqueue> <timeslices>"
-    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number)
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number)
     return { runMicros: (run ?? 0) / 1000, waitMicros: (wait ?? 0) / 1000 }
   } catch {
     return undefined
@@ -41,7 +41,7 @@ export function pidsNamed(name: string): number[] {
 export function snapshot(pids: readonly number[]): Map<number, CpuTime> {
   const times = new Map<number, CpuTime>()
   for (const pid of pids) {
-    const time = threadCpuTime(pid)
+    const time = mainThreadCpuTime(pid)
     if (time) times.set(pid, time)
   }
   return times
