@@ -639,7 +639,8 @@ export async function groupFanout(
   log(
     `    ${sizes.rate} msg/s: p50 ${fmtMs(fixed.p50)} p99 ${fmtMs(fixed.p99)} ms, ` +
       `${fixed.received}/${fixed.expected} delivered, server CPU ${(fixed.serverCpuMs / fixed.seconds / 10).toFixed(0)}%, ` +
-      `${((fixed.serverCpuMs * 1000) / Math.max(1, fixed.sent)).toFixed(0)} µs per message sent`,
+      `${((fixed.serverCpuMs * 1000) / Math.max(1, fixed.sent)).toFixed(0)} µs per message sent` +
+      (fixed.ackP50 === undefined ? '' : `, ack p50 ${fmtMs(fixed.ackP50)} p99 ${fmtMs(fixed.ackP99!)} ms`),
   )
   const result: GroupScenarioResult = { connect, fixed }
   if (options.ramp) result.ramp = await ramp(load, sys, sizes, fanout, log, options.redis)
