@@ -7,6 +7,7 @@ import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './opt
 import { Hub } from './realtime/hub.js'
 import { deploymentId, pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
+import { ChatKinds } from './services/chat-kinds.js'
 import { type Context, type EventType, eventCommits } from './services/context.js'
 import { storeSends, storeSendsAlone } from './services/messages.js'
 import { indexSearchInBackground } from './services/search-index.js'
@@ -84,6 +85,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
       appendAlone && ((db, now, sends) => storeSendsAlone(db, now, sends, appendAlone)),
     ),
     committed,
+    chatKinds: new ChatKinds(),
   }
   const hub = new Hub(context, options.logPollIntervalMs)
   await hub.start()

@@ -409,3 +409,82 @@ describe.each(databases)('deleted messages without indicators on $name', (databa
     expect(chats.find((c: any) => c.id === chat).lastMessage).toMatchObject({ id: kept.id, body: 'kept' })
   })
 })
+
+// A send to a chat whose kind this process knows skips the access query: the store checks membership in
+// the statement that stores the message. These are the cases where that check must say no.
+describe.each(databases)('who may post in a chat already loaded, on $name', (database) => {
+  /** The host's rule for its video rooms, changed by a test. */
+  let roomAccess: 'public' | 'hidden' = 'public'
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(database, {
+      rooms: { video: (id) => ({ title: `Video ${id}`, access: roomAccess }) },
+    })
+  })
+  afterAll(() => server.close())
+
+  const send = (user: string, chatId: number, body: string) =>
+    server.as(user).post(`/api/chats/${chatId}/messages/`, { body })
+  const activityOf = async (chatId: number) =>
+    (await server.as('alice').get(`/api/chats/${chatId}/`)).body.lastActivityAt as string
+  /** The status of a request that must change nothing. */
+  const refusal = async (request: () => Promise<{ status: number }>) => {
+    const before = await server.snapshot()
+    const { status } = await request()
+    expect(await server.snapshot()).toEqual(before)
+    return status
+  }
+  const later = () => new Promise((resolve) => setTimeout(resolve, 5))
+
+  it('refuses a member removed since their last message, and leaves the chat as it was', async () => {
+    const chat = (await server.as('alice').post('/api/chats/', { title: 'Team', memberIds: ['bob'] })).body.id
+    expect((await send('bob', chat, 'hello')).status).toBe(201)
+    expect((await server.as('alice').delete(`/api/chats/${chat}/members/bob/remove/`)).status).toBe(204)
+    const activity = await activityOf(chat)
+    await later()
+    expect(await refusal(() => send('bob', chat, 'still here?'))).toBe(404)
+    expect(await activityOf(chat)).toBe(activity)
+    // Back in, they post again at once.
+    expect(
+      (await server.as('alice').post(`/api/chats/${chat}/members/add/`, { userIds: ['bob'] })).status,
+    ).toBe(200)
+    expect((await send('bob', chat, 'back')).status).toBe(201)
+  })
+
+  it('brings back the other person of a DM they left after the first messages', async () => {
+    const dm = (await server.as('alice').post('/api/dms/', { userId: 'charlie' })).body.id
+    expect((await send('alice', dm, 'first')).status).toBe(201)
+    expect((await server.as('charlie').post(`/api/chats/${dm}/leave/`)).status).toBe(204)
+    const reply = await send('alice', dm, 'second')
+    expect(reply.status).toBe(201)
+    expect(reply.body.receipt.recipientCount).toBe(1)
+    const history = await server.as('charlie').get(`/api/chats/${dm}/messages/`)
+    expect(history.body.messages.map((m: any) => m.body)).toEqual(['first', 'second'])
+  })
+
+  it('asks the host about a room for every message', async () => {
+    const room = (await server.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'v1' })).body
+    expect((await server.as('alice').post(`/api/chats/${room.id}/join/`)).status).toBe(200)
+    expect((await send('alice', room.id, 'first')).status).toBe(201)
+    roomAccess = 'hidden'
+    try {
+      const activity = (
+        await server.palaver.db
+          .selectFrom('palaver_chats')
+          .select('last_activity_at')
+          .where('id', '=', room.id)
+          .executeTakeFirstOrThrow()
+      ).last_activity_at
+      await later()
+      expect(await refusal(() => send('alice', room.id, 'second'))).toBe(404)
+      const after = await server.palaver.db
+        .selectFrom('palaver_chats')
+        .select('last_activity_at')
+        .where('id', '=', room.id)
+        .executeTakeFirstOrThrow()
+      expect(after.last_activity_at).toBe(activity)
+    } finally {
+      roomAccess = 'public'
+    }
+  })
+})

@@ -10,8 +10,6 @@ const MARKS_PER_CHANGE = 25
  * come spread over the interval instead of all at once, which stalled every delivery behind them.
  */
 const SLICES = 20
-/** Chats whose kind (room or not) is remembered, so most flushes need not look it up. */
-const KNOWN_KINDS = 10_000
 const DELIVERED_CHANNEL = 'palaver:delivered'
 
 /** The processes of a deployment, as this one knows them (see Presence). */
@@ -47,8 +45,6 @@ export class DeliveryMarks {
    * they are written, so the map's order is the order the chats fall due.
    */
   private pending = new Map<number, { due: number; marks: Map<string, PendingMark> }>()
-  /** Whether a chat gets receipts (it is not a room): a chat's kind never changes. */
-  private receivesReceipts = new Map<number, boolean>()
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
   private unsubscribe: () => void = () => {}
@@ -148,19 +144,19 @@ export class DeliveryMarks {
     }
   }
 
-  /** Which of these chats get receipts, looking up only those whose kind is not remembered yet. */
+  /** Which of these chats get receipts (they are not rooms), looking up only those of a kind not known yet. */
   private async receivingChats(chatIds: readonly number[]): Promise<Set<number>> {
-    const unknown = chatIds.filter((id) => !this.receivesReceipts.has(id))
+    const { chatKinds } = this.ctx
+    const unknown = chatIds.filter((id) => chatKinds.get(id) === undefined)
     if (unknown.length > 0) {
       const rows = await this.ctx.db
         .selectFrom('palaver_chats')
         .select(['id', 'kind'])
         .where('id', 'in', unknown)
         .execute()
-      if (this.receivesReceipts.size + rows.length > KNOWN_KINDS) this.receivesReceipts.clear()
-      for (const row of rows) this.receivesReceipts.set(row.id, row.kind !== 'room')
+      for (const row of rows) chatKinds.remember(row.id, row.kind)
     }
-    return new Set(chatIds.filter((id) => this.receivesReceipts.get(id) === true))
+    return new Set(chatIds.filter((id) => (chatKinds.get(id) ?? 'room') !== 'room'))
   }
 
   /** The marks this process writes; the others go to the process that writes their chat's. */

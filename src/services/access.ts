@@ -57,7 +57,10 @@ export interface LoadOptions {
   joinable?: boolean
 }
 
-/** The chat and the viewer's membership in one query: every request that touches a chat starts here. */
+/**
+ * The chat and the viewer's membership in one query: every request that touches a chat starts here, but
+ * a send to a chat this process already loaded (the store checks membership then, see sendMessage).
+ */
 const chatWithMembership = (db: Db, chatIds: number | readonly number[], viewerId: string) =>
   db
     .selectFrom('palaver_chats as c')
@@ -89,6 +92,7 @@ async function accessOf(
   options: LoadOptions,
 ): Promise<ChatAccess | null> {
   const { member_id, member_role, member_joined_at, member_last_read, member_last_delivered, ...chat } = row
+  ctx.chatKinds.remember(chat.id, chat.kind)
   if (!kindEnabled(ctx, chat)) return null
   const member: Member | null =
     member_id === null

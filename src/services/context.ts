@@ -5,6 +5,7 @@ import { type Frame, toFrame } from '../realtime/log.js'
 import type { PubSub } from '../realtime/pubsub.js'
 import type { NewMessage, SqlDialect, StoredMessage } from '../storage/dialect.js'
 import type { DatabaseSchema, EventRow } from '../storage/schema.js'
+import type { ChatKinds } from './chat-kinds.js'
 import type { EventPayloads } from './events.js'
 import { type ChangeOptions, type CommitSteps, GroupCommit } from './group-commit.js'
 import type { UserService, Viewer } from './users.js'
@@ -21,6 +22,8 @@ export interface Context {
   commits: Commits
   /** Told of every batch of events this process committed, in cursor order (the hub routes them at once). */
   committed: Set<(frames: readonly Frame[]) => void>
+  /** The kinds of the chats this process has loaded (see loadChat). */
+  chatKinds: ChatKinds
 }
 
 /** A message to send through the commit queue's bulk lane: many of them are stored with one statement. */

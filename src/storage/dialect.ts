@@ -18,6 +18,12 @@ export interface NewMessage {
   senderId: string
   body: string
   clientId: string | null
+  /**
+   * Nobody checked the sender's access before: the store takes the message only from a member of a
+   * group, or of a DM while the other person is in it too (never in a room: its host has a say). Else it
+   * stores nothing, touches nothing, and answers 'unchecked': the caller checks access the usual way.
+   */
+  memberOnly: boolean
 }
 
 /** A stored message and its chat's member count. */
@@ -26,7 +32,10 @@ export interface StoredMessage {
   memberCount: number
 }
 
-export type AppendOutcome = StoredMessage | 'chat_gone' | 'duplicate'
+/** Why nothing was stored: the chat is gone, the clientId was used before, or a memberOnly message was not taken. */
+export type NotStored = 'chat_gone' | 'duplicate' | 'unchecked'
+
+export type AppendOutcome = StoredMessage | NotStored
 
 /**
  * A message to store with its message.created event, whose payload is known but for the message's id:
@@ -53,7 +62,7 @@ export const hasSqlState = (error: unknown, state: string): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === state
 
 /** What became of a message stored with its event: its outcome, and the event's cursor when stored. */
-export type AppendedWithEvent = { stored: StoredMessage; cursor: number } | 'chat_gone' | 'duplicate'
+export type AppendedWithEvent = { stored: StoredMessage; cursor: number } | NotStored
 
 /** A member's connection got the chat's messages up to `messageId`. */
 export interface DeliveredMark {
@@ -102,7 +111,7 @@ export interface SqlDialect {
    * (their row locks, taken in chat order, order the sends of one chat, so message ids grow in commit
    * order there), then the messages, then the senders' read and delivered marks up to them. One answer
    * per message: what was stored, or why nothing was (the chat is gone, the sender used the clientId
-   * before). A database error throws.
+   * before, a memberOnly message was not taken). A database error throws.
    */
   appendMessages(db: Db, messages: readonly NewMessage[], now: number): Promise<AppendOutcome[]>
   /**

@@ -56,8 +56,8 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       const result = await sql<Message & { member_count: number }>`${sql.raw(PREPARE)}
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
-            ${column('body')}::text[], ${column('clientId')}::text[]) with ordinality
-            as i(chat_id, sender_id, body, client_id, ord)
+            ${column('body')}::text[], ${column('clientId')}::text[], ${column('memberOnly')}::boolean[])
+            with ordinality as i(chat_id, sender_id, body, client_id, member_only, ord)
         ), ${storeInput(now)}
         select message.*, chat.member_count from message join chat on chat.id = message.chat_id
         order by message.id`.execute(db)
@@ -74,13 +74,13 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
         sql<Message & { member_count: number; ord: number; cursor: number }>`${sql.raw(PREPARE)}
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
-            ${column('body')}::text[], ${column('clientId')}::text[], ${column('payloadHead')}::text[],
-            ${column('payloadTail')}::text[]) with ordinality
-            as i(chat_id, sender_id, body, client_id, head, tail, ord)
+            ${column('body')}::text[], ${column('clientId')}::text[], ${column('memberOnly')}::boolean[],
+            ${column('payloadHead')}::text[], ${column('payloadTail')}::text[]) with ordinality
+            as i(chat_id, sender_id, body, client_id, member_only, head, tail, ord)
         ), ${storeInput(now)},
         numbered_input as (
           select i.*, row_number() over (partition by i.chat_id, i.sender_id, i.client_id is null order by i.ord) as k
-          from input i
+          from allowed i
         ), numbered_message as (
           select m.id, m.chat_id, m.sender_id, m.client_id,
             row_number() over (partition by m.chat_id, m.sender_id, m.client_id is null order by m.id) as k
@@ -112,7 +112,7 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       return messages.map((m, i): AppendedWithEvent => {
         const found = byOrd.get(i + 1)
         // As in matchAppended: a chat none of whose sends was stored counts as gone (a retry is looked up).
-        if (!found) return chats.has(m.chatId) ? 'duplicate' : 'chat_gone'
+        if (!found) return m.memberOnly ? 'unchecked' : chats.has(m.chatId) ? 'duplicate' : 'chat_gone'
         const { member_count, ord: _ord, cursor, ...row } = found
         return { stored: { row, memberCount: member_count }, cursor }
       })
@@ -265,21 +265,31 @@ const raiseMarks = (marks: readonly DeliveredMark[]) => sql`wanted as (
   )`
 
 /**
- * The statements of appendMessages after its `input`: the chats are locked in id order, as every batch
- * locks them, so two processes' batches cannot deadlock; ids follow the messages' order (inserted sorted
- * by it); the senders' marks rise to their newest message, their rows locked in (chat, user) order as
- * raiseMarks locks them (another process raising the delivered marks of the same members would
- * otherwise deadlock with the send, and both wait out PostgreSQL's deadlock_timeout, a second).
+ * The statements of appendMessages after its `input`: a memberOnly message is `allowed` only from a
+ * member of a group, or of a DM both people are in (read before any lock, as the access check it stands
+ * for would have been); the chats are locked in id order, as every batch locks them, so two
+ * processes' batches cannot deadlock; ids follow the messages' order (inserted sorted by it); the
+ * senders' marks rise to their newest message, their rows locked in (chat, user) order as raiseMarks
+ * locks them (another process raising the delivered marks of the same members would otherwise deadlock
+ * with the send, and both wait out PostgreSQL's deadlock_timeout, a second).
  */
-const storeInput = (now: number) => sql`locked as (
-    select id from palaver_chats where id in (select chat_id from input) order by id for update
+const storeInput = (now: number) => sql`allowed as (
+    select i.* from input i where not i.member_only
+    union all
+    -- A join, not 'or exists': for that the planner hashes every member of every chat, on every send.
+    select i.* from input i
+    join palaver_members m on m.chat_id = i.chat_id and m.user_id = i.sender_id
+    join palaver_chats c on c.id = i.chat_id
+    where i.member_only and (c.kind = 'group' or c.kind = 'dm' and c.member_count >= 2)
+  ), locked as (
+    select id from palaver_chats where id in (select chat_id from allowed) order by id for update
   ), chat as (
     update palaver_chats c set last_activity_at = ${now} from locked where c.id = locked.id
     returning c.id, c.member_count
   ), message as (
     insert into palaver_messages (chat_id, sender_id, body, client_id, created_at, edited_at, deleted_at)
     select i.chat_id, i.sender_id, i.body, i.client_id, ${now}, null, null
-    from input i where i.chat_id in (select id from chat)
+    from allowed i where i.chat_id in (select id from chat)
     order by i.ord
     on conflict (sender_id, client_id) do nothing
     returning ${sql.raw(messageColumns.join(', '))}
@@ -324,9 +334,9 @@ function matchAppended(
       const found = byClientId.get(key)
       // The same clientId twice in one batch: the second is the retry.
       byClientId.delete(key)
-      return found ?? (chats.has(m.chatId) ? 'duplicate' : 'chat_gone')
+      return found ?? (m.memberOnly ? 'unchecked' : chats.has(m.chatId) ? 'duplicate' : 'chat_gone')
     }
-    return unnamed.get(`${m.chatId}\n${m.senderId}`)?.shift() ?? 'chat_gone'
+    return unnamed.get(`${m.chatId}\n${m.senderId}`)?.shift() ?? (m.memberOnly ? 'unchecked' : 'chat_gone')
   })
 }
 

@@ -33,6 +33,19 @@ import { checkpointInBackground } from './sqlite-checkpoints.js'
 import { withStatementCache } from './sqlite-statements.js'
 
 // The statements every send (and every delivery) runs, compiled once (see prepared.ts).
+
+/** Whether a memberOnly message may be stored (see NewMessage): from a member of a group or of a full DM. */
+const mayPostAsMember = prepared<'chatId' | 'senderId', { allowed: 1 }>((db, slot) =>
+  db
+    .selectFrom('palaver_members as m')
+    .innerJoin('palaver_chats as c', 'c.id', 'm.chat_id')
+    .select(sql<1>`1`.as('allowed'))
+    .where('m.chat_id', '=', slot('chatId'))
+    .where('m.user_id', '=', slot('senderId'))
+    .where((eb) =>
+      eb.or([eb('c.kind', '=', 'group'), eb.and([eb('c.kind', '=', 'dm'), eb('c.member_count', '>=', 2)])]),
+    ),
+)
 const touchChat = prepared<'chatId' | 'now', { member_count: number }>((db, slot) =>
   db
     .updateTable('palaver_chats')
@@ -142,7 +155,11 @@ export const sqliteDialect: SqlDialect = {
   async appendMessages(db, messages, now) {
     // SQLite runs in this process: a statement costs no round trip, so each message simply takes its own.
     const outcomes: AppendOutcome[] = []
-    for (const { chatId, senderId, body, clientId } of messages) {
+    for (const { chatId, senderId, body, clientId, memberOnly } of messages) {
+      if (memberOnly && (await mayPostAsMember(db, { chatId, senderId })).length === 0) {
+        outcomes.push('unchecked')
+        continue
+      }
       const [chat] = await touchChat(db, { chatId, now })
       if (!chat) {
         outcomes.push('chat_gone')
@@ -337,6 +354,7 @@ function compileTransaction<Args extends unknown[], T>(
 
 /** appendMessagesAlone: appendMessages and appendEvents' statements for a batch of sends. */
 function storeSends(raw: Raw) {
+  const mayPost = raw(mayPostAsMember)
   const touch = raw(touchChat)
   const insert = raw(insertMessage)
   const marks = raw(raiseSenderMarks)
@@ -346,7 +364,11 @@ function storeSends(raw: Raw) {
     const outcomes: AppendedWithEvent[] = []
     const appended: Array<{ outcome: Extract<AppendedWithEvent, object>; message: NewMessageWithEvent }> = []
     for (const message of messages) {
-      const { chatId, senderId, body, clientId } = message
+      const { chatId, senderId, body, clientId, memberOnly } = message
+      if (memberOnly && !mayPost.get({ chatId, senderId })) {
+        outcomes.push('unchecked')
+        continue
+      }
       const chat = touch.get({ chatId, now })
       if (!chat) {
         outcomes.push('chat_gone')
