@@ -34,24 +34,35 @@ import { withStatementCache } from './sqlite-statements.js'
 
 // The statements every send (and every delivery) runs, compiled once (see prepared.ts).
 
-/** Whether a memberOnly message may be stored (see NewMessage): from a member of a group or of a full DM. */
-const mayPostAsMember = prepared<'chatId' | 'senderId', { allowed: 1 }>((db, slot) =>
-  db
-    .selectFrom('palaver_members as m')
-    .innerJoin('palaver_chats as c', 'c.id', 'm.chat_id')
-    .select(sql<1>`1`.as('allowed'))
-    .where('m.chat_id', '=', slot('chatId'))
-    .where('m.user_id', '=', slot('senderId'))
-    .where((eb) =>
-      eb.or([eb('c.kind', '=', 'group'), eb.and([eb('c.kind', '=', 'dm'), eb('c.member_count', '>=', 2)])]),
-    ),
-)
-const touchChat = prepared<'chatId' | 'now', { member_count: number }>((db, slot) =>
-  db
-    .updateTable('palaver_chats')
-    .set({ last_activity_at: slot('now') })
-    .where('id', '=', slot('chatId'))
-    .returning('member_count'),
+/**
+ * The chat's last activity, moved by a message about to be stored; nothing when the chat is gone, or when
+ * a memberOnly message (see NewMessage, `memberOnly` 1) is not from a member of a group or of a full DM.
+ */
+const touchChat = prepared<'chatId' | 'now' | 'senderId' | 'memberOnly', { member_count: number }>(
+  (db, slot) =>
+    db
+      .updateTable('palaver_chats as c')
+      .set({ last_activity_at: slot('now') })
+      .where('c.id', '=', slot('chatId'))
+      .where((eb) =>
+        eb.or([
+          sql<boolean>`${slot('memberOnly')} = 0`,
+          eb.and([
+            eb.or([
+              eb('c.kind', '=', 'group'),
+              eb.and([eb('c.kind', '=', 'dm'), eb('c.member_count', '>=', 2)]),
+            ]),
+            eb.exists(
+              eb
+                .selectFrom('palaver_members as m')
+                .select('m.id')
+                .where('m.chat_id', '=', slot('chatId'))
+                .where('m.user_id', '=', slot('senderId')),
+            ),
+          ]),
+        ]),
+      )
+      .returning('member_count'),
 )
 
 const insertMessage = prepared<'chatId' | 'senderId' | 'body' | 'clientId' | 'now', Message>((db, slot) =>
@@ -156,13 +167,9 @@ export const sqliteDialect: SqlDialect = {
     // SQLite runs in this process: a statement costs no round trip, so each message simply takes its own.
     const outcomes: AppendOutcome[] = []
     for (const { chatId, senderId, body, clientId, memberOnly } of messages) {
-      if (memberOnly && (await mayPostAsMember(db, { chatId, senderId })).length === 0) {
-        outcomes.push('unchecked')
-        continue
-      }
-      const [chat] = await touchChat(db, { chatId, now })
+      const [chat] = await touchChat(db, { chatId, now, senderId, memberOnly: memberOnly ? 1 : 0 })
       if (!chat) {
-        outcomes.push('chat_gone')
+        outcomes.push(memberOnly ? 'unchecked' : 'chat_gone')
         continue
       }
       const [row] = await insertMessage(db, { chatId, senderId, body, clientId, now })
@@ -354,7 +361,6 @@ function compileTransaction<Args extends unknown[], T>(
 
 /** appendMessagesAlone: appendMessages and appendEvents' statements for a batch of sends. */
 function storeSends(raw: Raw) {
-  const mayPost = raw(mayPostAsMember)
   const touch = raw(touchChat)
   const insert = raw(insertMessage)
   const marks = raw(raiseSenderMarks)
@@ -365,13 +371,9 @@ function storeSends(raw: Raw) {
     const appended: Array<{ outcome: Extract<AppendedWithEvent, object>; message: NewMessageWithEvent }> = []
     for (const message of messages) {
       const { chatId, senderId, body, clientId, memberOnly } = message
-      if (memberOnly && !mayPost.get({ chatId, senderId })) {
-        outcomes.push('unchecked')
-        continue
-      }
-      const chat = touch.get({ chatId, now })
+      const chat = touch.get({ chatId, now, senderId, memberOnly: memberOnly ? 1 : 0 })
       if (!chat) {
-        outcomes.push('chat_gone')
+        outcomes.push(memberOnly ? 'unchecked' : 'chat_gone')
         continue
       }
       const row = insert.get({ chatId, senderId, body, clientId, now })
