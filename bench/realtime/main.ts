@@ -292,7 +292,7 @@ export async function runRealtime(
             'Quick run (--quick): small sizes, one run, figures only to check the harness. Scenarios 4 and 5 reuse the server of scenarios 1–3; scenario 5 runs on SQLite only; scenario 6 uses one deployment of three processes (clients on one of them, then spread over all) without a ramp.',
           ]
         : []),
-      'Other engineers ran test suites on this 2-core machine during the run: the figures are noisy, tails especially. The load generator shares the two cores with the servers; its own loop delay and CPU are kept in the JSON (loadgenEldP99, loadgenCpuPercent).',
+      'This 2-core machine may be shared with other work (the load averages above and the CPU stolen in each S1 window say how busy it was): the figures are noisy, tails especially. The load generator shares the two cores with the servers; its own loop delay and CPU are kept in the JSON (loadgenEldP99, loadgenCpuPercent).',
     ],
     results,
   }
