@@ -24,6 +24,9 @@ const RESTART_LAG_PAGES = 256
 /** Passive rounds a tick runs at most to catch up with the writer, each copying what came meanwhile. */
 const CATCH_UP_ROUNDS = 20
 
+/** How soon the next tick comes while the log is still longer than it should be. */
+const CHASE_MS = 25
+
 /** SQLite's own default, restored if the worker cannot do the job. */
 const AUTOCHECKPOINT_PAGES = 1000
 
@@ -38,31 +41,46 @@ const db = new SQLite(workerData.file)
 db.pragma('busy_timeout = 0')
 const pageSize = db.pragma('page_size', { simple: true })
 const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0]
-const timer = setInterval(() => {
-  try {
-    let { log, checkpointed } = passive()
-    if (log * pageSize <= workerData.restartBytes) return
-    // A long log. SQLite starts it over at the next commit whose transaction began with all of it copied,
-    // taking no lock from anyone; under a steady stream of commits one round is never quick enough for
-    // that. So copy again what came meanwhile, in ever shorter rounds, until a round finds nothing new.
-    for (let round = 0; round < workerData.catchUpRounds; round++) {
-      const next = passive()
-      const caughtUp = next.log === log && next.checkpointed === log
-      ;({ log, checkpointed } = next)
-      if (caughtUp || log * pageSize <= workerData.restartBytes) return
-    }
-    // Writes that never pause leave no such moment: past twice the size, RESTART copies the rest with the
-    // write lock held, once passive rounds have left it little to copy.
-    if (log * pageSize > 2 * workerData.restartBytes && log - checkpointed <= workerData.restartLagPages)
-      db.pragma('wal_checkpoint(RESTART)')
-  } catch (error) {
-    // Busy: another checkpoint or a long write; the next tick tries again. Anything else ends the worker,
-    // and the main thread goes back to checkpointing on commit.
-    if (error.code !== 'SQLITE_BUSY') throw error
+// One tick: true while the log is still long, so that the next one comes soon.
+const tick = () => {
+  let { log, checkpointed } = passive()
+  if (log * pageSize <= workerData.restartBytes) return false
+  // A long log. SQLite starts it over at the next commit whose transaction began with all of it copied,
+  // taking no lock from anyone; under a steady stream of commits one round is never quick enough for
+  // that. So copy again what came meanwhile, in ever shorter rounds, until a round finds nothing new.
+  for (let round = 0; round < workerData.catchUpRounds; round++) {
+    const next = passive()
+    const caughtUp = next.log === log && next.checkpointed === log
+    ;({ log, checkpointed } = next)
+    if (caughtUp || log * pageSize <= workerData.restartBytes) return false
   }
-}, workerData.intervalMs)
+  // Writes that never pause leave no such moment: past twice the size, RESTART copies the rest with the
+  // write lock held, once passive rounds have left it little to copy.
+  if (log * pageSize > 2 * workerData.restartBytes && log - checkpointed <= workerData.restartLagPages) {
+    db.pragma('wal_checkpoint(RESTART)')
+    return false
+  }
+  return true
+}
+let timer
+const schedule = (ms) => {
+  timer = setTimeout(() => {
+    let long = false
+    try {
+      long = tick()
+    } catch (error) {
+      // Busy: another checkpoint or a long write; the next tick tries again. Anything else ends the worker,
+      // and the main thread goes back to checkpointing on commit.
+      if (error.code !== 'SQLITE_BUSY') throw error
+    }
+    // A log still long is chased (a loaded machine may give this thread little time between two ticks),
+    // so that it starts over by itself before the RESTART that holds the write lock is needed.
+    schedule(long ? workerData.chaseMs : workerData.intervalMs)
+  }, ms)
+}
+schedule(workerData.intervalMs)
 parentPort.once('message', () => {
-  clearInterval(timer)
+  clearTimeout(timer)
   db.close()
   parentPort.close()
 })
@@ -98,6 +116,7 @@ export function checkpointInBackground(
       restartBytes,
       restartLagPages: RESTART_LAG_PAGES,
       catchUpRounds: CATCH_UP_ROUNDS,
+      chaseMs: CHASE_MS,
     },
   })
   worker.unref()
