@@ -257,6 +257,30 @@ describe.each(databases)('rooms on $name', (database) => {
       expect(listed.body.rooms.every((r: any) => r.chat.room.access === 'public')).toBe(true)
     })
 
+    it('lists the most active rooms first, and no other chats', () =>
+      withServer(
+        database,
+        { rooms: { video: () => ({ title: 'A video', access: 'public' }) } },
+        async (s) => {
+          const made = []
+          for (const objectId of ['first', 'second', 'third']) {
+            made.push((await s.as('alice').post('/api/rooms/', { contentType: 'video', objectId })).body)
+          }
+          const [first] = made
+          await s.as('alice').post('/api/chats/', { title: 'Not a room', memberIds: ['bob'] })
+          await s.as('alice').post(`/api/chats/${first.id}/join/`)
+          // Its last activity must come after the others' creation, not in the same millisecond.
+          await new Promise((resolve) => setTimeout(resolve, 5))
+          await s.as('alice').post(`/api/chats/${first.id}/messages/`, { body: 'Anyone here?' })
+          const listed = await s.as('bob').get('/api/rooms/')
+          expect(listed.body.rooms.map((r: any) => r.chat.room.objectId)).toEqual([
+            'first',
+            'third',
+            'second',
+          ])
+        },
+      ))
+
     it('finds public rooms behind many members-only ones', () => {
       let privateRooms = false
       const video = (id: string): RoomObject => ({

@@ -101,7 +101,10 @@ export async function getOrCreateRoom(
 
 type Position = { at: number; id: number }
 
-/** A batch of rooms, most active first, after `from`; with whether the viewer is in each. */
+/**
+ * A batch of rooms, most active first, after `from`; with whether the viewer is in each. The kind is a
+ * literal, not a parameter: a statement planned once for any kind could not read the rooms' own index.
+ */
 function roomBatch(ctx: Context, viewer: Viewer, from: Position | null, size: number) {
   return ctx.db
     .selectFrom('palaver_chats as c')
@@ -110,7 +113,7 @@ function roomBatch(ctx: Context, viewer: Viewer, from: Position | null, size: nu
     )
     .selectAll('c')
     .select(sql<number>`case when m.user_id is null then 0 else 1 end`.as('is_member'))
-    .where('c.kind', '=', 'room')
+    .where('c.kind', '=', sql.lit('room'))
     .$if(from !== null, (q) =>
       q.where((eb) =>
         eb.or([

@@ -12,6 +12,7 @@ import { steadySearchIndex } from './migrations/002_steady_search_index.js'
 import { leanEventIndexes } from './migrations/003_lean_event_indexes.js'
 import { searchIndexInBatches } from './migrations/004_search_index_in_batches.js'
 import { searchPendingList } from './migrations/005_search_pending_list.js'
+import { partialIndexes } from './migrations/006_partial_indexes.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -21,6 +22,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '003_lean_event_indexes': leanEventIndexes,
     '004_search_index_in_batches': searchIndexInBatches(dialect),
     '005_search_pending_list': searchPendingList(dialect),
+    '006_partial_indexes': partialIndexes,
   }
 }
 
