@@ -13,8 +13,9 @@ export type HookHandler<K extends EventType> = (event: HookEvent<K>) => void | P
 
 /**
  * Server-side hooks: the host subscribes to committed changes (to send e-mail, push notifications,
- * webhooks…). They run after commit, once, in the process that made the change; a failing hook is
- * logged and never affects the request or the other hooks.
+ * webhooks…). They run after commit, once, in the process that committed the change (for a send, the
+ * deployment's writer of sends: see SendForwarding); a failing hook is logged and never affects the
+ * request or the other hooks.
  */
 export class Hooks {
   private readonly handlers = new Map<EventType, Set<HookHandler<EventType>>>()

@@ -51,6 +51,11 @@ export interface PalaverOptions {
   migrate?: boolean
   /** Real-time fan-out between processes; in-process by default. */
   pubsub?: PubSub
+  /**
+   * With `pubsub` (several processes): every process hands its sends (those with a clientId) to one of
+   * them, which stores them all in its batches. Default true; false: each process stores its own.
+   */
+  singleWriter?: boolean
   /** Text-search configuration for PostgreSQL (`simple` works for every language). */
   searchLanguage?: string
   /** How long events stay in the log for clients to resume from (ms); older cursors must resync. */
@@ -158,6 +163,7 @@ const optionsSchema = z
     allowedOrigins: z.array(z.url()).default([]),
     migrate: z.boolean().default(true),
     pubsub: z.custom<PubSub>((v) => typeof v === 'object' && v !== null).optional(),
+    singleWriter: z.boolean().default(true),
     searchLanguage: z
       .string()
       .regex(/^[a-z_]+$/)

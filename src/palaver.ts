@@ -9,8 +9,9 @@ import { deploymentId, pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
 import { ChatKinds } from './services/chat-kinds.js'
 import { type Context, type EventType, eventCommits } from './services/context.js'
-import { storeSends, storeSendsAlone } from './services/messages.js'
+import { sendRefusals, storeSends, storeSendsAlone } from './services/messages.js'
 import { indexSearchInBackground } from './services/search-index.js'
+import { SendForwarding } from './services/send-forwarding.js'
 import { UserService } from './services/users.js'
 import { assertMigrated, migrateToLatest } from './storage/migrate.js'
 import { openStorage } from './storage/open.js'
@@ -86,9 +87,24 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     ),
     committed,
     chatKinds: new ChatKinds(),
+    storeSend: (send, changeOptions) => context.commits.runBulk(send, changeOptions),
   }
   const hub = new Hub(context, options.logPollIntervalMs)
   await hub.start()
+  const forwarding =
+    options.pubsub && options.singleWriter
+      ? new SendForwarding(
+          deploymentPubSub,
+          hub.presence.node,
+          () => hub.presence.liveNodes(),
+          context.commits,
+          sendRefusals,
+        )
+      : null
+  if (forwarding) {
+    forwarding.start()
+    context.storeSend = (send, changeOptions) => forwarding.store(send, changeOptions)
+  }
   const retention = setInterval(
     () => void pruneEvents(storage.db, Date.now() - options.eventRetentionMs).catch(() => {}),
     3600_000,
@@ -126,6 +142,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     close: async () => {
       clearInterval(retention)
       await stopIndexing()
+      await forwarding?.stop()
       await hub.stop()
       await pubsub.close?.()
       options.rateLimiter.close?.()

@@ -225,21 +225,39 @@ export async function runRealtime(
           redisPrivate = redis.private
           const r = redis
           const n = sizes.scaleProcesses
-          const measure = async (sys: RunningSystem, servers: number) =>
+          const measure = async (sys: RunningSystem, servers: number, separateWriters = false) =>
             guarded(result.errors, `scale-out, clients on ${servers} of ${sys.procs.length}`, async () => {
               const group = await groupFanout(load, sys, sizes, log, {
                 ramp: sizes.scaleSeparate,
-                prefix: `s6x${servers}`,
+                prefix: `s6x${servers}${separateWriters ? 'each' : ''}`,
                 redis: r,
                 servers,
               })
               result.s6.push({
                 processes: servers,
+                separateWriters,
                 deployment: sys.procs.length,
                 group,
                 redisPrivate: r.private,
               })
             })
+          // The baseline: the same processes, each storing its own sends.
+          const separately = async () => {
+            log(
+              `run ${run}/${runs} · palaver-postgres × ${n} + Redis, each storing its own sends · 6. scale-out`,
+            )
+            const sys = await startSystem('palaver-postgres', {
+              processes: n,
+              redis: r.url,
+              separateWriters: true,
+              ...profile,
+            })
+            try {
+              await measure(sys, n, true)
+            } finally {
+              await sys.stop()
+            }
+          }
           if (sizes.scaleSeparate) {
             for (const processes of [1, n]) {
               log(`run ${run}/${runs} · palaver-postgres × ${processes} + Redis · 6. scale-out`)
@@ -250,6 +268,7 @@ export async function runRealtime(
                 await sys.stop()
               }
             }
+            await separately()
           } else {
             log(
               `run ${run}/${runs} · palaver-postgres × ${n} + Redis · 6. scale-out (clients on one, then on all)`,
@@ -261,6 +280,7 @@ export async function runRealtime(
             } finally {
               await sys.stop()
             }
+            await separately()
           }
         } finally {
           await redis?.stop()
@@ -289,7 +309,7 @@ export async function runRealtime(
       `Scale-out uses ${redisPrivate === false ? 'the shared Redis at 127.0.0.1:6379 (its INFO cpu includes other clients)' : 'a private redis-server started for the run, so that its INFO cpu is this run’s alone and no other process’s palaver:events traffic reaches the servers'}.`,
       ...(quick
         ? [
-            'Quick run (--quick): small sizes, one run, figures only to check the harness. Scenarios 4 and 5 reuse the server of scenarios 1–3; scenario 5 runs on SQLite only; scenario 6 uses one deployment of three processes (clients on one of them, then spread over all) without a ramp.',
+            'Quick run (--quick): small sizes, one run, figures only to check the harness. Scenarios 4 and 5 reuse the server of scenarios 1–3; scenario 5 runs on SQLite only; scenario 6 uses one deployment of three processes (clients on one of them, then spread over all) and one of three processes storing their own sends, without a ramp.',
           ]
         : []),
       'This 2-core machine may be shared with other work (the load averages above and the CPU stolen in each S1 window say how busy it was): the figures are noisy, tails especially. The load generator shares the two cores with the servers; its own loop delay and CPU are kept in the JSON (loadgenEldP99, loadgenCpuPercent).',

@@ -4,7 +4,7 @@
  * are off (the floor and the rival have none, and the ramp sends faster than a person would); rooms of
  * the content type `bench` are public; a chat may have up to 10,000 members (the big-room scenario).
  *
- *   node --import tsx bench/realtime/palaver-server.ts --database <file | postgres://…> [--schema s] [--redis url]
+ *   node --import tsx bench/realtime/palaver-server.ts --database <file | postgres://…> [--schema s] [--redis url] [--separate-writers]
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -21,11 +21,14 @@ const { values } = parseArgs({
     schema: { type: 'string' },
     redis: { type: 'string' },
     poll: { type: 'string', default: '1000' },
+    /** Each process stores its own sends (singleWriter: false), the baseline of scenario 6. */
+    'separate-writers': { type: 'boolean', default: false },
   },
 })
 const palaver = await createPalaver({
   database: databaseFromUrl(values.database!, values.schema),
   ...(values.redis ? { pubsub: redisPubSub(values.redis) } : {}),
+  singleWriter: !values['separate-writers'],
   logPollIntervalMs: Number(values.poll),
   rateLimits: false,
   limits: { membersPerChat: 10_000 },

@@ -21,6 +21,8 @@ export interface ScaleResult {
   processes: number
   /** Processes running (quick runs measure "one process" with the clients on one of three). */
   deployment: number
+  /** Each process stored its own sends (singleWriter: false): the baseline of one writer per deployment. */
+  separateWriters?: boolean
   group: GroupScenarioResult
   redisPrivate: boolean
 }
@@ -471,18 +473,18 @@ export function scenarioTables(report: Report): string {
   }
 
   if (report.scenarios.includes(6)) {
-    const counts = [...new Set(report.results.flatMap((r) => r.s6.map((x) => x.processes)))].sort()
-    const pick = (n: number, f: Pick) =>
-      median(
-        report.results.map((r) => {
-          const x = r.s6.find((y) => y.processes === n)
-          return x ? f(x.group.fixed) : undefined
-        }),
-      )
-    const sustained = (n: number) =>
-      median(report.results.map((r) => r.s6.find((y) => y.processes === n)?.group.ramp?.sustained))
+    // One row per number of processes, then the baseline of processes each storing their own sends.
+    const kinds = report.results.flatMap((r) =>
+      r.s6.map((x) => ({ n: x.processes, each: !!x.separateWriters })),
+    )
+    const rows = kinds
+      .filter((k, i) => kinds.findIndex((o) => o.n === k.n && o.each === k.each) === i)
+      .sort((a, b) => Number(a.each) - Number(b.each) || a.n - b.n)
+    const pick = (n: number, f: Pick, each = false) => scalePick(report, n, each, f)
+    const sustained = (n: number, each: boolean) =>
+      median(report.results.map((r) => findScale(r, n, each)?.group.ramp?.sustained))
     const single = pick(1, (m) => m.p99)
-    if (counts.length > 0)
+    if (rows.length > 0)
       out.push(
         `### 6. Scale-out — Palaver on PostgreSQL + Redis pub/sub, ${num(z.clients)} clients in groups of ${z.groupSize} spread round-robin over the processes, ${num(z.rate)} msg/s (${runsNote})`,
         '',
@@ -499,26 +501,28 @@ export function scenarioTables(report: Report): string {
             'CPU µs / delivery',
             'of which Redis µs',
           ],
-          counts.map((n) => [
-            report.sizes.scaleSeparate
-              ? String(n)
-              : `${n} of ${report.sizes.scaleProcesses} (clients on ${n})`,
-            ms(pick(n, (m) => m.p50)),
-            ms(pick(n, (m) => m.p99)),
-            n > 1 ? ms(pick(n, (m) => m.crossP99)) : '–',
+          rows.map(({ n, each }) => [
+            each
+              ? `${n}, each storing its own sends (baseline)`
+              : report.sizes.scaleSeparate
+                ? String(n)
+                : `${n} of ${report.sizes.scaleProcesses} (clients on ${n})`,
+            ms(pick(n, (m) => m.p50, each)),
+            ms(pick(n, (m) => m.p99, each)),
+            n > 1 ? ms(pick(n, (m) => m.crossP99, each)) : '–',
             n > 1
               ? ratio(
-                  pick(n, (m) => m.crossP99),
+                  pick(n, (m) => m.crossP99, each),
                   single,
                 )
               : '–',
-            num(sustained(n)),
+            num(sustained(n, each)),
             num(
-              pick(n, (m) => m.cpuPerDeliveryUs),
+              pick(n, (m) => m.cpuPerDeliveryUs, each),
               1,
             ),
             num(
-              pick(n, (m) => ((m.redisCpuMs ?? 0) * 1000) / Math.max(1, m.received)),
+              pick(n, (m) => ((m.redisCpuMs ?? 0) * 1000) / Math.max(1, m.received), each),
               1,
             ),
           ]),
@@ -530,7 +534,7 @@ export function scenarioTables(report: Report): string {
         report.results.flatMap((r, i) =>
           r.s6.map((x) =>
             postgresWindow(
-              `Run ${i + 1}, ${x.processes} process${x.processes === 1 ? '' : 'es'}`,
+              `Run ${i + 1}, ${x.processes} process${x.processes === 1 ? '' : 'es'}${x.separateWriters ? ' each storing its own sends' : ''}`,
               x.group.fixed,
             ),
           ),
@@ -539,6 +543,19 @@ export function scenarioTables(report: Report): string {
     )
   }
   return out.join('\n')
+}
+
+const findScale = (r: RunResult, processes: number, separateWriters: boolean) =>
+  r.s6.find((x) => x.processes === processes && !!x.separateWriters === separateWriters)
+
+/** The median over the runs of one figure of scenario 6's fixed-rate window, for one kind of deployment. */
+function scalePick(report: Report, processes: number, separateWriters: boolean, f: Pick): number {
+  return median(
+    report.results.map((r) => {
+      const x = findScale(r, processes, separateWriters)
+      return x ? f(x.group.fixed) : undefined
+    }),
+  )
 }
 
 /** The brief's targets, met or missed, with the factor. */
@@ -584,16 +601,9 @@ export function targets(report: Report): string[] {
     }
   }
   if (report.scenarios.includes(6)) {
-    const pick = (n: number, f: Pick) =>
-      median(
-        report.results.map((r) => {
-          const x = r.s6.find((y) => y.processes === n)
-          return x ? f(x.group.fixed) : undefined
-        }),
-      )
     const n = report.sizes.scaleProcesses
-    const single = pick(1, (m) => m.p99)
-    const cross = pick(n, (m) => m.crossP99)
+    const single = scalePick(report, 1, false, (m) => m.p99)
+    const cross = scalePick(report, n, false, (m) => m.crossP99)
     if (!Number.isNaN(single) && !Number.isNaN(cross))
       lines.push(
         `S6: cross-process p99 with ${n} processes ${ms(cross)} ms ≤ 2× single process (${ms(2 * single)} ms): ${verdict(cross <= 2 * single)} (×${factor(cross, single)})`,

@@ -41,6 +41,8 @@ export interface StartOptions {
   redis?: string
   /** Directory for CPU profiles of the measured windows. */
   profileDir?: string
+  /** Each Palaver process stores its own sends (singleWriter: false). */
+  separateWriters?: boolean
 }
 
 let schemaCounter = 0
@@ -73,6 +75,7 @@ export async function startSystem(name: SystemName, options: StartOptions = {}):
     database,
     ...(schema ? ['--schema', schema] : []),
     ...(options.redis ? ['--redis', options.redis] : []),
+    ...(options.separateWriters ? ['--separate-writers'] : []),
   ]
   const procs: Proc[] = []
   const ports: number[] = []

@@ -20,6 +20,11 @@ export interface Context {
   hooks: Hooks
   /** Every change goes through it: what arrives during a commit commits together in the next one. */
   commits: Commits
+  /**
+   * Where a send of the bulk lane is stored: this process's `commits`, or, with several processes, the
+   * deployment's writer (see SendForwarding).
+   */
+  storeSend(send: NewSend, options: ChangeOptions): Promise<StoredMessage>
   /** Told of every batch of events this process committed, in cursor order (the hub routes them at once). */
   committed: Set<(frames: readonly Frame[]) => void>
   /** The kinds of the chats this process has loaded (see loadChat). */

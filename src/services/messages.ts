@@ -15,6 +15,7 @@ import { type Context, type NewEvent, type NewSend, type Tx, transact } from './
 import { type EventPayloads, messageDeletedEvent, messageEvent } from './events.js'
 import type { BulkAloneResult, BulkOutcome } from './group-commit.js'
 import { advanceMarks } from './receipts.js'
+import type { RefusalCodec } from './send-forwarding.js'
 import type { Viewer } from './users.js'
 import { messageView, messageViews, reactionsOf } from './views.js'
 
@@ -98,7 +99,7 @@ export async function sendMessage(
   }
   if (membershipDecides(ctx, chatId)) {
     try {
-      return sent(await ctx.commits.runBulk({ ...send, memberOnly: true }, { chatId }), viewer)
+      return sent(await ctx.storeSend({ ...send, memberOnly: true }, { chatId }), viewer)
     } catch (error) {
       if (!(error instanceof AccessUnchecked)) return retriedOr(error)
     }
@@ -121,7 +122,7 @@ export async function sendMessage(
           },
           { chatId },
         )
-      : await ctx.commits.runBulk(send, { chatId })
+      : await ctx.storeSend(send, { chatId })
     return sent(stored, viewer)
   } catch (error) {
     return retriedOr(error)
@@ -213,15 +214,28 @@ export async function storeSendsAlone(
 const createdEvent = (row: Message, sender: UserView) =>
   messageEvent('message.created', messageView(row, sender, [], null))
 
+/** The kind of each refusal's error, so that a refusal can travel from the process that stored the send. */
+const refusalKinds = new WeakMap<object, NotStored>()
+
 /** Why a send was not stored; a duplicate is answered by the caller, who finds what the first one stored. */
-const refusal = (outcome: NotStored) => ({
-  error:
+function refusalError(outcome: NotStored): Error {
+  const error =
     outcome === 'chat_gone'
       ? notFound('Chat')
       : outcome === 'duplicate'
         ? new PalaverError('conflict', 'This clientId was used before')
-        : new AccessUnchecked(),
-})
+        : new AccessUnchecked()
+  refusalKinds.set(error, outcome)
+  return error
+}
+
+const refusal = (outcome: NotStored) => ({ error: refusalError(outcome) })
+
+/** Refusals as SendForwarding carries them between processes. */
+export const sendRefusals: RefusalCodec = {
+  kindOf: (error) => (typeof error === 'object' && error !== null ? refusalKinds.get(error) : undefined),
+  errorOf: refusalError,
+}
 
 /**
  * A send's message.created payload split where its message id goes (the view's first field), and the
