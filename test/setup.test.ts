@@ -90,6 +90,16 @@ describe('migrations', () => {
 })
 
 describe.each(databases)('upgrading on $name', (database) => {
+  /** u1 as the admin of a chat, as a version before the latest stored members. */
+  const adminOf = (chatId: number) => ({
+    chat_id: chatId,
+    user_id: 'u1',
+    role: 'admin' as const,
+    joined_at: 1,
+    last_read_message_id: 0,
+    last_delivered_message_id: 0,
+  })
+
   it('keeps what the first version stored: the messages stay readable and searchable', async () => {
     const { option, drop } = await database.create()
     const storage = await openStorage(option, 'simple')
@@ -111,17 +121,7 @@ describe.each(databases)('upgrading on $name', (database) => {
       })
       .returning('id')
       .executeTakeFirstOrThrow()
-    await db
-      .insertInto('palaver_members')
-      .values({
-        chat_id: chat.id,
-        user_id: 'u1',
-        role: 'admin',
-        joined_at: 1,
-        last_read_message_id: 0,
-        last_delivered_message_id: 0,
-      })
-      .execute()
+    await db.insertInto('palaver_members').values(adminOf(chat.id)).execute()
     await db
       .insertInto('palaver_messages')
       .values({
@@ -145,6 +145,55 @@ describe.each(databases)('upgrading on $name', (database) => {
       'written before the upgrade',
     ])
     expect((await get('search/?q=upgrade')).results).toHaveLength(1)
+    await palaver.close()
+    await db.destroy()
+    await drop()
+  })
+
+  it('keeps browsing the rooms made before 007 most active first, and a send moves its room up', async () => {
+    const { option, drop } = await database.create()
+    const storage = await openStorage(option, 'simple')
+    const db = storage.db
+    await migrateTo(db as unknown as Kysely<unknown>, storage.dialect, '006_partial_indexes')
+    const room = (objectId: string, activity: number) =>
+      db
+        .insertInto('palaver_chats')
+        .values({
+          kind: 'room',
+          title: null,
+          content_type: 'video',
+          object_id: objectId,
+          created_by: 'u1',
+          created_at: 1,
+          last_activity_at: activity,
+          member_count: 1,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    // Made in the other order than their activity, so that the id (the tie-break) cannot pass for it.
+    await room('busy', 2)
+    const quiet = await room('quiet', 1)
+    await db.insertInto('palaver_members').values(adminOf(quiet.id)).execute()
+
+    const palaver = await createPalaver({
+      database: { kysely: db, dialect: database.name },
+      getUser: () => ({ id: 'u1', username: 'u1' }),
+      rooms: { video: () => ({ title: 'A video', access: 'public' }) },
+    })
+    const call = async (method: string, path: string, body?: unknown) =>
+      (
+        await palaver.fetch(
+          new Request(`http://localhost/messages/api/${path}`, {
+            method,
+            headers: { 'content-type': 'application/json', origin: 'http://localhost' },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          }),
+        )
+      ).json() as Promise<any>
+    const browsed = async () => (await call('GET', 'rooms/')).rooms.map((r: any) => r.chat.room.objectId)
+    expect(await browsed()).toEqual(['busy', 'quiet'])
+    await call('POST', `chats/${quiet.id}/messages/`, { body: 'back to life' })
+    expect(await browsed()).toEqual(['quiet', 'busy'])
     await palaver.close()
     await db.destroy()
     await drop()

@@ -46,6 +46,7 @@ export function tableSources(plan: Plan): TableSource[] {
         'created_by',
         'created_at',
         'last_activity_at',
+        'room_activity_at',
         'member_count',
       ],
       count: chats.length,
@@ -63,6 +64,7 @@ export function tableSources(plan: Plan): TableSource[] {
             userId(chat.members[0]!),
             chat.createdAt,
             Math.max(chat.createdAt, lastAt),
+            chat.kind === 'room' ? Math.max(chat.createdAt, lastAt) : null,
             chat.members.length,
           ]
         }

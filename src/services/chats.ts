@@ -1,7 +1,7 @@
 import { forbidden, invalid, PalaverError } from '../errors.js'
 import type { ChatDetailView, ChatListView, MemberView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
-import type { Chat, ChatKind, Member, Role } from '../storage/schema.js'
+import { activityAt, type Chat, type ChatKind, type Member, type Role } from '../storage/schema.js'
 import { type ChatAccess, loadChat, requirePermission } from './access.js'
 import { type Context, type Tx, transact } from './context.js'
 import { chatCreatedEvent, chatDeletedEvent, chatUpdatedEvent, iso, memberAddedEvent } from './events.js'
@@ -46,7 +46,7 @@ export async function insertMembers(
   // Counting in the update itself keeps the limit exact however many adds run at once.
   const updated = await tx.db
     .updateTable('palaver_chats')
-    .set((eb) => ({ member_count: eb('member_count', '+', members.length), last_activity_at: tx.now }))
+    .set((eb) => ({ member_count: eb('member_count', '+', members.length), ...activityAt(tx.now) }))
     .where('id', '=', chat.id)
     .returningAll()
     .executeTakeFirstOrThrow()
@@ -371,6 +371,7 @@ export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery):
         created_by: row.created_by,
         created_at: row.created_at,
         last_activity_at: row.last_activity_at,
+        room_activity_at: row.room_activity_at,
         member_count: row.member_count,
       }
       const member: Member = {

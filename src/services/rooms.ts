@@ -87,6 +87,7 @@ export async function getOrCreateRoom(
         created_by: viewer.id,
         created_at: tx.now,
         last_activity_at: tx.now,
+        room_activity_at: tx.now,
         member_count: 0,
       })
       .onConflict((oc) => oc.columns(['content_type', 'object_id']).doNothing())
@@ -117,12 +118,12 @@ function roomBatch(ctx: Context, viewer: Viewer, from: Position | null, size: nu
     .$if(from !== null, (q) =>
       q.where((eb) =>
         eb.or([
-          eb('c.last_activity_at', '<', from!.at),
-          eb.and([eb('c.last_activity_at', '=', from!.at), eb('c.id', '<', from!.id)]),
+          eb('c.room_activity_at', '<', from!.at),
+          eb.and([eb('c.room_activity_at', '=', from!.at), eb('c.id', '<', from!.id)]),
         ]),
       ),
     )
-    .orderBy('c.last_activity_at', 'desc')
+    .orderBy('c.room_activity_at', 'desc')
     .orderBy('c.id', 'desc')
     .limit(size)
     .execute()
@@ -150,7 +151,7 @@ export async function browseRooms(ctx: Context, viewer: Viewer, limit: number) {
     })
     const last = rows[rows.length - 1]
     if (!last || rows.length < size) break
-    from = { at: last.last_activity_at, id: last.id }
+    from = { at: last.room_activity_at!, id: last.id }
   }
   // The viewer's own memberships, so that a room they are in shows their role and may be left.
   const joined = visible.filter((v) => v.isMember).map((v) => v.chat.id)

@@ -13,6 +13,7 @@ import { leanEventIndexes } from './migrations/003_lean_event_indexes.js'
 import { searchIndexInBatches } from './migrations/004_search_index_in_batches.js'
 import { searchPendingList } from './migrations/005_search_pending_list.js'
 import { partialIndexes } from './migrations/006_partial_indexes.js'
+import { roomActivity } from './migrations/007_room_activity.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -23,6 +24,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '004_search_index_in_batches': searchIndexInBatches(dialect),
     '005_search_pending_list': searchPendingList(dialect),
     '006_partial_indexes': partialIndexes,
+    '007_room_activity': roomActivity(dialect),
   }
 }
 

@@ -298,7 +298,10 @@ const storeInput = (now: number) => sql`allowed as (
     select c.id from (select distinct chat_id from allowed order by chat_id) a
     cross join lateral (select id from palaver_chats c where c.id = a.chat_id for update) c
   ), chat as (
-    update palaver_chats c set last_activity_at = ${now} from locked where c.id = locked.id
+    -- As activityAt (schema.ts) sets them: a room's activity is kept twice.
+    update palaver_chats c
+    set last_activity_at = ${now}, room_activity_at = case when c.kind = 'room' then ${now}::bigint end
+    from locked where c.id = locked.id
     returning c.id, c.member_count
   ), message as (
     insert into palaver_messages (chat_id, sender_id, body, client_id, created_at, edited_at, deleted_at)

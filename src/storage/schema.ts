@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely'
+import { type Generated, type Selectable, sql } from 'kysely'
 
 /** Row types of Palaver's tables. Times are epoch milliseconds; message and event ids are safe integers. */
 export interface DatabaseSchema {
@@ -35,8 +35,19 @@ export interface ChatRow {
   created_by: string
   created_at: number
   last_activity_at: number
+  /**
+   * A room's `last_activity_at` again, null for other chats: the one rooms are browsed by, and indexed,
+   * so that the column every send moves is not (see migration 007).
+   */
+  room_activity_at: number | null
   member_count: number
 }
+
+/** What a chat's activity moving to `now` sets (a statement of palaver_chats; a room moves both). */
+export const activityAt = (now: number) => ({
+  last_activity_at: now,
+  room_activity_at: sql<number | null>`case when kind = 'room' then cast(${now} as bigint) end`,
+})
 
 export type Role = 'admin' | 'member'
 

@@ -28,7 +28,7 @@ import {
   withCursors,
 } from './dialect.js'
 import { type Prepared, prepared } from './prepared.js'
-import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
+import { activityAt, type DatabaseSchema, type Message, messageColumns } from './schema.js'
 import { checkpointInBackground } from './sqlite-checkpoints.js'
 import { withStatementCache } from './sqlite-statements.js'
 
@@ -42,7 +42,7 @@ const touchChat = prepared<'chatId' | 'now' | 'senderId' | 'memberOnly', { membe
   (db, slot) =>
     db
       .updateTable('palaver_chats as c')
-      .set({ last_activity_at: slot('now') })
+      .set(activityAt(slot('now')))
       .where('c.id', '=', slot('chatId'))
       .where((eb) =>
         eb.or([
