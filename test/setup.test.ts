@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createPalaver } from '../src/index.js'
+import { createPalaver, type Palaver } from '../src/index.js'
 import { toNodeHandler } from '../src/node/index.js'
 import type { PalaverOptions } from '../src/options.js'
 import { migrateTo } from '../src/storage/migrate.js'
@@ -90,7 +90,7 @@ describe('migrations', () => {
 })
 
 describe.each(databases)('upgrading on $name', (database) => {
-  /** u1 as the admin of a chat, as a version before the latest stored members. */
+  /** u1 as the admin of a chat, written straight into the tables as an older version would have. */
   const adminOf = (chatId: number) => ({
     chat_id: chatId,
     user_id: 'u1',
@@ -99,6 +99,19 @@ describe.each(databases)('upgrading on $name', (database) => {
     last_read_message_id: 0,
     last_delivered_message_id: 0,
   })
+  /** The API of an upgraded instance, as u1: the answer's JSON. */
+  const apiOf =
+    (palaver: Palaver) =>
+    async (method: string, path: string, body?: unknown): Promise<any> =>
+      (
+        await palaver.fetch(
+          new Request(`http://localhost/messages/api/${path}`, {
+            method,
+            headers: { 'content-type': 'application/json', origin: 'http://localhost' },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          }),
+        )
+      ).json()
 
   it('keeps what the first version stored: the messages stay readable and searchable', async () => {
     const { option, drop } = await database.create()
@@ -139,12 +152,11 @@ describe.each(databases)('upgrading on $name', (database) => {
       database: { kysely: db, dialect: database.name },
       getUser: () => ({ id: 'u1', username: 'u1' }),
     })
-    const get = async (path: string) =>
-      (await palaver.fetch(new Request(`http://localhost/messages/api/${path}`))).json() as Promise<any>
-    expect((await get(`chats/${chat.id}/messages/`)).messages.map((m: any) => m.body)).toEqual([
+    const call = apiOf(palaver)
+    expect((await call('GET', `chats/${chat.id}/messages/`)).messages.map((m: any) => m.body)).toEqual([
       'written before the upgrade',
     ])
-    expect((await get('search/?q=upgrade')).results).toHaveLength(1)
+    expect((await call('GET', 'search/?q=upgrade')).results).toHaveLength(1)
     await palaver.close()
     await db.destroy()
     await drop()
@@ -180,16 +192,7 @@ describe.each(databases)('upgrading on $name', (database) => {
       getUser: () => ({ id: 'u1', username: 'u1' }),
       rooms: { video: () => ({ title: 'A video', access: 'public' }) },
     })
-    const call = async (method: string, path: string, body?: unknown) =>
-      (
-        await palaver.fetch(
-          new Request(`http://localhost/messages/api/${path}`, {
-            method,
-            headers: { 'content-type': 'application/json', origin: 'http://localhost' },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          }),
-        )
-      ).json() as Promise<any>
+    const call = apiOf(palaver)
     const browsed = async () => (await call('GET', 'rooms/')).rooms.map((r: any) => r.chat.room.objectId)
     expect(await browsed()).toEqual(['busy', 'quiet'])
     await call('POST', `chats/${quiet.id}/messages/`, { body: 'back to life' })
