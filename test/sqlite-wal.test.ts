@@ -96,7 +96,10 @@ describe('the SQLite checkpoint worker', () => {
     const main = new SQLite(file)
     main.pragma('journal_mode = WAL')
     main.exec('create table t (id integer primary key, body text)')
-    const restartBytes = 2 * 2 ** 20
+    // Big enough that the force point (twice this) lies well past how far the log grows beyond the restart
+    // size while a loaded machine starves the worker: 1 MB with two cores kept busy, 3.4 MB seen once in
+    // a full suite run (it failed at 2 MB, whose force point is only 2 MB further).
+    const restartBytes = 8 * 2 ** 20
     const stop = checkpointInBackground(main, file, { restartBytes })
     // The WAL header counts how many times the log has started over (the checkpoint sequence number).
     const restarts = () => {
