@@ -62,6 +62,26 @@ describe.each(databases)('server-side hooks on $name', (database) => {
     expect(cursors).toEqual([...cursors].sort((a, b) => a - b))
   })
 
+  it('tell the host about sends in the order they were stored, when many are sent at once', async () => {
+    const users = ['alice', 'bob', 'charlie', 'dana']
+    const chat = await server.as('alice').post('/api/chats/', { title: 'Busy', memberIds: users.slice(1) })
+    const before = seen.length
+    // Sent a few at a time, without waiting for the answers, so that batches queue behind one another.
+    const sending: Array<Promise<{ status: number }>> = []
+    for (let i = 0; i < 80; i++) {
+      const sender = server.as(users[i % users.length]!)
+      sending.push(sender.post(`/api/chats/${chat.body.id}/messages/`, { body: `m${i}` }))
+      if (i % 4 === 3) await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    const sends = await Promise.all(sending)
+    expect(sends.map((sent) => sent.status)).toEqual(sends.map(() => 201))
+    await settle()
+    const created = seen.slice(before).filter((e) => e.type === 'message.created')
+    expect(created).toHaveLength(80)
+    const cursors = created.map((e) => e.cursor)
+    expect(cursors).toEqual([...cursors].sort((a, b) => a - b))
+  })
+
   it('do not run for a refused request', async () => {
     const before = seen.length
     await server.as('dana').post('/api/chats/999999/messages/', { body: 'nope' })

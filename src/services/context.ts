@@ -110,21 +110,27 @@ export function eventCommits(
   storeSends: StoreSends,
   storeSendsAlone?: StoreSendsAlone,
 ): Commits {
-  return new GroupCommit(db, {
-    bulk: storeSends,
-    bulkAlone: storeSendsAlone,
-    before: async (trx, now, perChange) => {
-      const events = perChange.flat()
-      return events.length > 0 ? dialect.appendEvents(trx, eventRows(events, now)) : []
+  return new GroupCommit(
+    db,
+    {
+      bulk: storeSends,
+      bulkAlone: storeSendsAlone,
+      before: async (trx, now, perChange) => {
+        const events = perChange.flat()
+        return events.length > 0 ? dialect.appendEvents(trx, eventRows(events, now)) : []
+      },
+      after: (perChange, rows) => {
+        if (rows.length === 0) return
+        const frames = rows.map(toFrame)
+        for (const listener of committed) listener(frames)
+        if (announce) void announce.publish(EVENTS_CHANNEL, eventsMessage(frames))
+        hooks.dispatch(perChange.flat(), rows[0]!.cursor)
+      },
     },
-    after: (perChange, rows) => {
-      if (rows.length === 0) return
-      const frames = rows.map(toFrame)
-      for (const listener of committed) listener(frames)
-      if (announce) void announce.publish(EVENTS_CHANNEL, eventsMessage(frames))
-      hooks.dispatch(perChange.flat(), rows[0]!.cursor)
-    },
-  })
+    // PostgreSQL stores the next batch while this process writes the last one's frames; SQLite's
+    // statements run on this thread, so there a batch is told as soon as it commits.
+    { overlap: dialect.name === 'postgres' },
+  )
 }
 
 function eventRows(events: NewEvent[], now: number): Omit<EventRow, 'cursor'>[] {

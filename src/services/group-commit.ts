@@ -74,7 +74,6 @@ interface Pending<R> {
   chatId: number
   resolve(value: unknown): void
   reject(error: unknown): void
-  settled: boolean
   result?: ChangeResult<unknown, R>
   /** Why the change failed in its savepoint; told to the caller once the batch is over. */
   failure?: { error: unknown }
@@ -124,15 +123,23 @@ const isDeadlock = (error: unknown) => hasSqlState(error, '40P01')
  * all at once. When a change fails (a rule, a unique key) the batch runs again with each change and each
  * bulk item in a savepoint, so that one is rolled back alone and rejected while the others commit. The
  * outcome is the one separate transactions in that order would have had.
+ *
+ * With `overlap` (a database in another process), a committed batch is told (its callers answered, its
+ * events handed to `after`) only once the next batch's statement is on its way, when one is waiting: the
+ * database then stores that batch while this process writes the frames of this one, instead of each
+ * waiting for the other. Batches are still told in commit order, and one at a time is in the database.
  */
 export class GroupCommit<R, A, I = never, O = never> {
   private queue: Array<Pending<R>> = []
   private background: Array<Pending<R>> = []
   private draining = false
+  /** What committed (or failed) batches have yet to tell, oldest first. */
+  private untold: Array<() => void> = []
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly steps: CommitSteps<R, A, I, O>,
+    private readonly options: { overlap?: boolean } = {},
   ) {}
 
   /**
@@ -175,15 +182,8 @@ export class GroupCommit<R, A, I = never, O = never> {
         ...kind,
         // Changes of no particular chat (a new chat) lock nothing others wait for: they go first.
         chatId: options.chatId ?? 0,
-        settled: false,
-        resolve: (value) => {
-          item.settled = true
-          resolve(value as T)
-        },
-        reject: (error) => {
-          item.settled = true
-          reject(error)
-        },
+        resolve: (value) => resolve(value as T),
+        reject,
       }
       ;(options.background ? this.background : this.queue).push(item)
       if (this.draining) return
@@ -203,14 +203,40 @@ export class GroupCommit<R, A, I = never, O = never> {
         taken.push(...this.background.splice(0, Math.min(MAX_BACKGROUND, MAX_BATCH - taken.length)))
         // Stable: the changes of one chat keep their arrival order.
         const batch = taken.filter((item) => !item.statement).sort((a, b) => a.chatId - b.chatId)
-        if (batch.length > 0) await this.commit(batch)
-        for (const item of taken) if (item.statement) await this.commitStatement(item, item.statement)
+        const committing = this.commitTaken(batch, taken)
+        if (this.untold.length > 0) {
+          // The batch before is told while this one is in the database. Its statement went out in the
+          // microtasks (and pg's process.nextTick callbacks) that ran before this turn ended.
+          await new Promise((resolve) => setImmediate(resolve))
+          this.tellAll()
+        }
+        await committing
+        // Nothing waits to overlap with: told at once.
+        if (this.queue.length + this.background.length === 0) this.tellAll()
         // Let the requests that arrived during that commit be read before the next one starts.
         await new Promise((resolve) => setImmediate(resolve))
       }
     } finally {
+      this.tellAll()
       this.draining = false
     }
+  }
+
+  /** A batch of changes, then the statements of its turn, each committed by itself. */
+  private async commitTaken(batch: Array<Pending<R>>, taken: Array<Pending<R>>): Promise<void> {
+    if (batch.length > 0) await this.commit(batch)
+    for (const item of taken) if (item.statement) await this.commitStatement(item, item.statement)
+  }
+
+  /** Tells `step` now, or (overlapping) once the next batch is on its way. */
+  private tell(step: () => void): void {
+    this.untold.push(step)
+    if (!this.options.overlap) this.tellAll()
+  }
+
+  private tellAll(): void {
+    // One at a time off the front: a step that throws leaves the later ones for the next call.
+    while (this.untold.length > 0) this.untold.shift()!()
   }
 
   /**
@@ -250,11 +276,16 @@ export class GroupCommit<R, A, I = never, O = never> {
         .execute()
         .catch(() => {})
       if (!isolated && batch.length > 1) return this.commit(batch, attempt, true)
-      for (const item of batch) if (item.failure) item.reject(item.failure.error)
-      const open = batch.filter((item) => !item.settled)
+      const failed = batch.flatMap((item) => (item.failure ? [{ item, ...item.failure }] : []))
+      this.tell(() => {
+        for (const { item, error } of failed) item.reject(error)
+      })
+      const open = batch.filter((item) => !item.failure)
       // Another process's batch took the same rows in another order: run again what is still open.
       if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) return this.commit(open, attempt + 1, isolated)
-      for (const item of open) item.reject(error)
+      this.tell(() => {
+        for (const item of open) item.reject(error)
+      })
       return
     }
     this.committed(batch, done, answer)
@@ -265,11 +296,17 @@ export class GroupCommit<R, A, I = never, O = never> {
    * too: a caller that looks again (a send racing its retried twin) then sees what the others wrote.
    */
   private committed(batch: Array<Pending<R>>, done: Array<Pending<R>>, answer: A): void {
-    for (const item of batch) {
-      if (item.failure) item.reject(item.failure.error)
-      else item.resolve(item.result!.value)
-    }
-    this.steps.after(records(done), answer)
+    // Taken now: an item's result and failure are the working state of whichever batch holds it.
+    const outcomes = batch.map((item) => item.failure ?? { value: item.result!.value })
+    const told = records(done)
+    this.tell(() => {
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!
+        if ('error' in outcome) item.reject(outcome.error)
+        else item.resolve(outcome.value)
+      })
+      this.steps.after(told, answer)
+    })
   }
 
   /**
@@ -291,7 +328,9 @@ export class GroupCommit<R, A, I = never, O = never> {
     } catch (error) {
       // Rolled back (a deadlock among them): it stored nothing, so it runs again the usual way.
       if (error instanceof RolledBack) return false
-      for (const item of batch) item.reject(error)
+      this.tell(() => {
+        for (const item of batch) item.reject(error)
+      })
       return true
     }
     const done: Array<Pending<R>> = []
@@ -311,7 +350,7 @@ export class GroupCommit<R, A, I = never, O = never> {
         outcome = await statement(this.db, Date.now())
       } catch (error) {
         if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) continue
-        item.reject(error)
+        this.tell(() => item.reject(error))
         return
       }
       const { answer, ...result } = outcome
