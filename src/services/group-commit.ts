@@ -32,7 +32,10 @@ export interface CommitSteps<R, A, I, O> {
     | undefined
   /** Inside the batch's transaction, after every change ran, last before commit. */
   before(db: Transaction<DatabaseSchema>, now: number, records: R[]): Promise<A>
-  /** After the batch committed, with what `before` answered. */
+  /**
+   * After the batch committed (with `overlap`, once the next batch is on its way), with what `before`
+   * answered.
+   */
   after(records: R[], answer: A): void
 }
 
