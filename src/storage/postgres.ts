@@ -19,7 +19,7 @@ import {
   withCursors,
 } from './dialect.js'
 import { PREPARE } from './prepared.js'
-import { type DatabaseSchema, type Message, messageColumns } from './schema.js'
+import { activityAt, type DatabaseSchema, type Message, messageColumns } from './schema.js'
 
 export function postgresDialect(searchLanguage: string): SqlDialect {
   const language = sql.lit(searchLanguage)
@@ -298,9 +298,8 @@ const storeInput = (now: number) => sql`allowed as (
     select c.id from (select distinct chat_id from allowed order by chat_id) a
     cross join lateral (select id from palaver_chats c where c.id = a.chat_id for update) c
   ), chat as (
-    -- As activityAt (schema.ts) sets them: a room's activity is kept twice.
     update palaver_chats c
-    set last_activity_at = ${now}, room_activity_at = case when c.kind = 'room' then ${now}::bigint end
+    set last_activity_at = ${now}, room_activity_at = ${activityAt(now).room_activity_at}
     from locked where c.id = locked.id
     returning c.id, c.member_count
   ), message as (
