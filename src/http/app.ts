@@ -6,6 +6,7 @@ import type { Hub } from '../realtime/hub.js'
 import type { Context } from '../services/context.js'
 import { isUnavailable } from '../storage/unavailable.js'
 import type { ApiEnv } from './env.js'
+import { avatarRoutes } from './routes/avatars.js'
 import { chatRoutes } from './routes/chats.js'
 import { directoryRoutes } from './routes/directory.js'
 import { eventRoutes } from './routes/events.js'
@@ -50,6 +51,8 @@ export function createApi(ctx: Context, hub: Hub, assets: StaticAssets, embed: E
 
   app.onError((error) => toErrorResponse(error))
   app.notFound(() => errorResponse(new PalaverError('not_found', 'No such route')))
+  // Before the middleware: an avatar is the same for everyone, and a page shows many.
+  avatarRoutes(app)
 
   app.use('*', async (c, next) => {
     const length = Number(c.req.header('content-length') ?? 0)

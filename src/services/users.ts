@@ -1,6 +1,6 @@
 import type { ResolvedOptions } from '../options.js'
 import type { UserView } from '../schemas.js'
-import { initialsAvatar } from '../users/avatar.js'
+import { initialsAvatarPath } from '../users/avatar.js'
 import type { UserDirectory, UserProfile } from '../users/types.js'
 
 /** The viewer of a request: who getUser said they are. */
@@ -21,7 +21,9 @@ export class UserService {
     const name = profile.name ?? ''
     const displayName = this.options.displayName?.(profile) || name || username
     const avatarUrl =
-      this.options.avatarUrl?.(profile) || profile.avatarUrl || initialsAvatar(profile.id, displayName)
+      this.options.avatarUrl?.(profile) ||
+      profile.avatarUrl ||
+      initialsAvatarPath(this.options.basePath, profile.id, displayName)
     return { id: profile.id, username, name, displayName, avatarUrl }
   }
 

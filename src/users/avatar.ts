@@ -19,12 +19,34 @@ function initialsOf(name: string): string {
 
 const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
-/** The seed's default avatar: the user's initials on a circle of their stable colour, as an SVG data URL. */
-export function initialsAvatar(id: string, name: string): string {
-  // Single quotes and only the characters a URL needs escaped: this travels in every message event.
-  const svg =
+/** The picture itself: `initials` on a circle of `hue`. */
+export function initialsSvg(hue: number, initials: string): string {
+  return (
     `<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'>` +
-    `<circle cx='32' cy='32' r='32' fill='hsl(${hueOf(id)} 55% 42%)'/>` +
-    `<text x='32' y='41' text-anchor='middle' fill='white' font-family='system-ui,sans-serif' font-size='26' font-weight='600'>${escapeXml(initialsOf(name))}</text></svg>`
+    `<circle cx='32' cy='32' r='32' fill='hsl(${hue} 55% 42%)'/>` +
+    `<text x='32' y='41' text-anchor='middle' fill='white' font-family='system-ui,sans-serif' font-size='26' font-weight='600'>${escapeXml(initials)}</text></svg>`
+  )
+}
+
+/**
+ * The seed's default avatar as a self-contained SVG data URL: the user's initials on a circle of their
+ * stable colour. For hosts that want it where no request can be made; Palaver's own default is
+ * initialsAvatarPath, whose address is much shorter than this picture.
+ */
+export function initialsAvatar(id: string, name: string): string {
+  const svg = initialsSvg(hueOf(id), initialsOf(name))
   return `data:image/svg+xml;charset=utf-8,${svg.replace(/[%#<>"]|[^\x20-\x7e]/gu, (c) => encodeURIComponent(c))}`
+}
+
+/** Where the default avatars are served, under the base path (see avatarRoutes). */
+export const AVATARS_PATH = '/avatars'
+
+/**
+ * The default avatar's address: the same picture as initialsAvatar, served by Palaver. A user view travels
+ * in every message event, answer and stored event, so it carries this address (about 30 bytes) rather than
+ * the picture (about 370); the picture is fetched once per colour and initials, and cached for good,
+ * since everything it shows is in its address.
+ */
+export function initialsAvatarPath(basePath: string, id: string, name: string): string {
+  return `${basePath}${AVATARS_PATH}/${hueOf(id)}/${encodeURIComponent(initialsOf(name))}.svg`
 }
