@@ -48,7 +48,8 @@ export interface StartOptions {
 let schemaCounter = 0
 
 export async function startSystem(name: SystemName, options: StartOptions = {}): Promise<RunningSystem> {
-  const nodeArgs = ['--expose-gc']
+  // PALAVER_BENCH_NODE_ARGS adds flags to every server's node, for investigations (--trace-gc-nvp, --perf-basic-prof…).
+  const nodeArgs = ['--expose-gc', ...(process.env.PALAVER_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])]
   const kind = kindOf(name)
   if (kind !== 'palaver') {
     const script = here(kind === 'floor' ? './floor-server.ts' : './rival-server.ts')
