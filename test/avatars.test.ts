@@ -50,6 +50,14 @@ describe.each(databases)('default avatars on $name', (database) => {
     expect(svg).toContain('>&#60;É</text>')
   })
 
+  it('takes the first letter that shows: a mark that writes nothing is no initial', async () => {
+    await server.palaver.users.upsert({ id: 'rlm', username: 'rlm', name: '\u200fRana \u200bLoud' })
+    const found = await server.as('alice').get('/api/users/search/?q=rlm')
+    const avatarUrl = found.body.users[0].avatarUrl as string
+    expect(avatarUrl).toMatch(/\/RL\.svg$/)
+    expect((await fetchPath(avatarUrl)).status).toBe(200)
+  })
+
   it('answers 404 to an address it never hands out', async () => {
     for (const path of [
       '/avatars/360/AB.svg',

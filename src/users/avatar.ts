@@ -9,7 +9,8 @@ function hueOf(id: string): number {
 }
 
 function initialsOf(name: string): string {
-  const words = name.trim().split(/\s+/u).filter(Boolean)
+  // Control and format characters (a stray right-to-left mark, say) show nothing: they are no initial.
+  const words = name.replace(/\p{C}/gu, '').trim().split(/\s+/u).filter(Boolean)
   const letters = words.length > 1 ? [words[0], words[words.length - 1]] : [words[0] ?? '?']
   return letters
     .map((w) => Array.from(w ?? '')[0] ?? '')
