@@ -53,6 +53,20 @@ describe.each(databases)('palaver/client REST calls on $name', (database) => {
     expect(gone === undefined || (gone.deleted && gone.body === null)).toBe(true)
   })
 
+  it('resolves a default avatar against the origin of Palaver, where it loads', async () => {
+    const chat = await alice.createChat({ title: 'Faces', memberIds: ['bob'] })
+    const { avatarUrl } = chat.members.find((m) => m.user.id === 'bob')!.user
+    expect(avatarUrl).toMatch(/^\/messages\/avatars\//)
+    const resolved = alice.http.resolve(avatarUrl)
+    expect(resolved).toBe(`${live.origin}${avatarUrl}`)
+    const response = await fetch(resolved)
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain('>BB</text>')
+    // On the page's own origin (a path for baseUrl) and for an absolute address, nothing changes.
+    expect(new PalaverApi({ baseUrl: '/messages' }).http.resolve(avatarUrl)).toBe(avatarUrl)
+    expect(alice.http.resolve('https://pics.example/b.png')).toBe('https://pics.example/b.png')
+  })
+
   it('manages members, joins and leaves rooms, finds DMs, users and messages', async () => {
     const chat = await alice.createChat({ title: 'Members' })
     expect((await alice.addMembers(chat.id, ['charlie'])).memberCount).toBe(2)

@@ -36,6 +36,11 @@ export class PalaverClient {
     return this.outbox.send(chatId, body, options)
   }
 
+  /** An address Palaver handed out (a user's avatarUrl) as one this page can load: see Http.resolve. */
+  resolveUrl(address: string): string {
+    return this.api.http.resolve(address)
+  }
+
   /** Stops the connection and the outbox's retries. */
   close(): void {
     this.offReady()

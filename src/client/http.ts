@@ -95,6 +95,15 @@ export class Http {
     return `${this.baseUrl}${path}${search ? `?${search}` : ''}`
   }
 
+  /**
+   * An address Palaver handed out, as one this client can load. A default avatar is a path on Palaver's
+   * own origin (`/messages/avatars/…`): with an absolute baseUrl it is resolved against it; with a path
+   * for baseUrl (Palaver on the page's origin) it loads as it is, and so does an absolute address.
+   */
+  resolve(address: string): string {
+    return /^[a-z][a-z\d+.-]*:/i.test(this.baseUrl) ? new URL(address, this.baseUrl).href : address
+  }
+
   /** An absolute URL (a WebSocket needs one): resolved against the page's location in a browser. */
   absoluteUrl(path: string, query: Record<string, QueryValue> = {}): URL {
     const relative = this.url(path, query)
