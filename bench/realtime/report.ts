@@ -558,7 +558,6 @@ function scalePick(report: Report, processes: number, separateWriters: boolean, 
   )
 }
 
-/** The brief's targets, met or missed, with the factor. */
 /**
  * Ramp rates are rounded to whole messages a second at every step (scenario 2), so a rate one octave
  * below another (a factor 2 apart on the ramp: 4,009 and 8,019) can fall a message or two short of half
@@ -566,6 +565,7 @@ function scalePick(report: Report, processes: number, separateWriters: boolean, 
  */
 const RAMP_ROUNDING = 2
 
+/** The brief's targets, met or missed, with the factor. */
 export function targets(report: Report): string[] {
   const lines: string[] = []
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**')
