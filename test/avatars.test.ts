@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { initialsAvatar } from '../src/index.js'
+import { createPalaver, initialsAvatar } from '../src/index.js'
 import { databases } from './helpers/databases.js'
 import { startServer, type TestServer } from './helpers/server.js'
 
@@ -43,11 +43,31 @@ describe.each(databases)('default avatars on $name', (database) => {
   })
 
   it('draws any initials it is given, escaped, without asking who is signed in', async () => {
-    const response = await fetchPath('/messages/avatars/120/%3C%C3%89.svg')
-    expect(response.status).toBe(200)
-    const svg = await response.text()
-    expect(svg).toContain("fill='hsl(120 55% 42%)'")
-    expect(svg).toContain('>&#60;É</text>')
+    const { option, drop } = await database.create()
+    let asked = 0
+    const palaver = await createPalaver({
+      database: option,
+      getUser: () => {
+        asked++
+        return null
+      },
+    })
+    try {
+      const response = await palaver.fetch(
+        new Request('http://palaver.test/messages/avatars/120/%3C%C3%89.svg'),
+      )
+      expect(response.status).toBe(200)
+      const svg = await response.text()
+      expect(svg).toContain("fill='hsl(120 55% 42%)'")
+      expect(svg).toContain('>&#60;É</text>')
+      expect(asked).toBe(0)
+      // Any other route does ask: the count counts.
+      await palaver.fetch(new Request('http://palaver.test/messages/api/config/'))
+      expect(asked).toBe(1)
+    } finally {
+      await palaver.close()
+      await drop()
+    }
   })
 
   it('takes the first letter that shows: a mark that writes nothing is no initial', async () => {
