@@ -68,6 +68,11 @@ export interface PalaverOptions {
   pageLayout?(page: { title: string; head: string; body: string }): string
   /** How often each process checks the log even without a pub/sub notification (ms): the bound on delay when pub/sub fails. */
   logPollIntervalMs?: number
+  /**
+   * Serves `GET <basePath>/metrics` (Prometheus text) to a scraper that sends `Authorization: Bearer
+   * <token>`. Without it there is no such route; `palaver.metrics` is there either way.
+   */
+  metricsToken?: string
 }
 
 export interface Limits {
@@ -79,8 +84,9 @@ export interface Limits {
 }
 
 export type ResolvedOptions = Required<
-  Omit<PalaverOptions, 'users' | 'pubsub' | 'limits' | 'layout' | 'rooms'>
+  Omit<PalaverOptions, 'users' | 'pubsub' | 'limits' | 'layout' | 'rooms' | 'metricsToken'>
 > & {
+  metricsToken: string | undefined
   users: UserDirectory | undefined
   pubsub: PubSub | undefined
   rooms: Record<string, RoomResolver>
@@ -191,6 +197,11 @@ const optionsSchema = z
       .min(60_000)
       .default(7 * 24 * 3600 * 1000),
     logPollIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+    // Long enough not to be guessed; the characters a header carries as they are.
+    metricsToken: z
+      .string()
+      .regex(/^[\x21-\x7e]{16,200}$/, 'expected 16 to 200 printable characters without spaces')
+      .optional(),
   })
   .strict()
 

@@ -3,6 +3,7 @@ import { Embed } from './embed.js'
 import { type HookHandler, Hooks } from './hooks.js'
 import { createApi } from './http/app.js'
 import { loadStaticAssets } from './http/static.js'
+import { Metrics, type PalaverMetrics } from './metrics.js'
 import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { Hub } from './realtime/hub.js'
 import { deploymentId, pruneEvents } from './realtime/log.js'
@@ -35,6 +36,8 @@ export interface Palaver {
   memberIds(chatId: number): Promise<string[]>
   /** HTML snippets that embed the widgets in any template engine. */
   readonly embed: Embed
+  /** Connections, events sent, sends and commits, for Prometheus (see also the `metricsToken` option). */
+  readonly metrics: PalaverMetrics
   /** Applies pending migrations (done on start unless `migrate: false`). */
   migrate(): Promise<void>
   /** Closes what Palaver opened: the database connection and the pub/sub. */
@@ -68,6 +71,8 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   }
   const deploymentPubSub = scopedPubSub(pubsub, deployment)
   const committed: Context['committed'] = new Set()
+  // Read only when scraped, by which time the hub exists.
+  const metrics = new Metrics(() => hub.tallies())
   const appendAlone = storage.dialect.appendMessagesAlone
   const context: Context = {
     db: storage.db,
@@ -82,11 +87,13 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
       options.pubsub ? deploymentPubSub : null,
       hooks,
       committed,
+      metrics,
       (db, now, sends) => storeSends(db, now, sends, storage.dialect),
       appendAlone && ((db, now, sends) => storeSendsAlone(db, now, sends, appendAlone)),
     ),
     committed,
     chatKinds: new ChatKinds(),
+    metrics,
     storeSend: (send, changeOptions) => context.commits.runBulk(send, changeOptions),
   }
   const hub = new Hub(context, options.logPollIntervalMs)
@@ -127,6 +134,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
       },
     },
     embed,
+    metrics,
     on: (type, handler) => context.hooks.on(type, handler),
     isOnline: (userId) => hub.presence.isOnline(userId),
     memberIds: async (chatId) =>

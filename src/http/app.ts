@@ -11,6 +11,7 @@ import { chatRoutes } from './routes/chats.js'
 import { directoryRoutes } from './routes/directory.js'
 import { eventRoutes } from './routes/events.js'
 import { messageRoutes } from './routes/messages.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { pageRoutes } from './routes/pages.js'
 import { checkSameOrigin } from './security.js'
 import type { StaticAssets } from './static.js'
@@ -53,6 +54,7 @@ export function createApi(ctx: Context, hub: Hub, assets: StaticAssets, embed: E
   app.notFound(() => errorResponse(new PalaverError('not_found', 'No such route')))
   // Before the middleware: an avatar is the same for everyone, and a page shows many.
   avatarRoutes(app)
+  metricsRoutes(app, ctx.metrics, options.metricsToken)
 
   app.use('*', async (c, next) => {
     const length = Number(c.req.header('content-length') ?? 0)

@@ -4,6 +4,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { PalaverError } from '../errors.js'
 import { enforceRateLimit } from '../http/rate-limit.js'
 import { viewerOfRequest } from '../http/viewer.js'
+import { outcomeOf } from '../metrics.js'
 import type { Palaver } from '../palaver.js'
 import { Subscriber } from '../realtime/hub.js'
 import { frameBytes } from '../realtime/log.js'
@@ -165,11 +166,15 @@ export function attachWebSocket(
         ws.on('close', done)
       })
     }
-    const sub = new Subscriber(viewer.id, {
-      event: (frame) => send(frameBytes(frame)),
-      ephemeral: send,
-      room,
-    })
+    const sub = new Subscriber(
+      viewer.id,
+      {
+        event: (frame) => send(frameBytes(frame)),
+        ephemeral: send,
+        room,
+      },
+      'websocket',
+    )
     for (const chatId of watching) hub.watch(sub, chatId)
     // An oversized or malformed frame makes ws close the socket with a reason (1009, 1002…);
     // without a listener its 'error' event would take the whole process down.
@@ -181,30 +186,33 @@ export function attachWebSocket(
     ws.on('message', (data, isBinary) => {
       unanswered.delete(ws)
       const text = isBinary ? null : data.toString()
-      pending = pending.then(() => handle(text))
+      const receivedAt = performance.now()
+      pending = pending.then(() => handle(text, receivedAt))
     })
 
-    async function handle(text: string | null): Promise<void> {
+    async function handle(text: string | null, receivedAt: number): Promise<void> {
       let message: ClientMessage | undefined
       try {
         if (text === null) throw new PalaverError('invalid_input', 'Send frames as JSON text')
         message = parseClientMessage(text)
-        send(ackFrame(message.id, await perform(message)))
+        send(ackFrame(message.id, await perform(message, receivedAt)))
       } catch (error) {
+        if (message?.action === 'send') ctx.metrics.sendAnswered('websocket', outcomeOf(error), receivedAt)
         if (error instanceof PalaverError) return send(errorFrame(message?.id, error))
         console.error('[palaver] WebSocket action failed', error)
         send(errorFrame(message?.id, new PalaverError('unavailable', 'Try again shortly')))
       }
     }
 
-    async function perform(message: ClientMessage): Promise<unknown> {
+    async function perform(message: ClientMessage, receivedAt: number): Promise<unknown> {
       if (message.action === 'send' || message.action === 'typing') {
         const { rateLimiter, rateLimits } = ctx.options
         await enforceRateLimit(rateLimiter, rateLimits, message.action, viewer.id)
       }
       switch (message.action) {
         case 'send': {
-          const { message: stored } = await sendMessage(ctx, viewer, message.chatId, message)
+          const { message: stored, created } = await sendMessage(ctx, viewer, message.chatId, message)
+          ctx.metrics.sendAnswered('websocket', created ? 'stored' : 'repeated', receivedAt)
           return stored
         }
         case 'typing':

@@ -1,3 +1,4 @@
+import { type ConnectionTransport, type RealtimeTallies, TRANSPORTS } from '../metrics.js'
 import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
@@ -30,6 +31,8 @@ export class Subscriber {
   /** Frames were let go from a full queue during the catch-up: the log has them, so it is read again. */
   overflowed = false
   closed = false
+  /** Events handed to the transport so far (read for the metrics). */
+  sent = 0
 
   /** Told of each message handed to this subscriber, to record the delivery. */
   onMessage: ((frame: Frame) => void) | undefined
@@ -37,13 +40,18 @@ export class Subscriber {
   constructor(
     readonly userId: string,
     readonly sink: Sink,
-    /** Live connections (WebSocket, SSE) make their user "online"; a long-poll is only a visit. */
-    readonly streaming = true,
+    readonly transport: ConnectionTransport,
   ) {}
+
+  /** Live connections (WebSocket, SSE) make their user "online"; a long-poll is only a visit. */
+  get streaming(): boolean {
+    return this.transport !== 'long-polling'
+  }
 
   /** Hands one event to the transport (the only place that does). */
   send(frame: Frame): void {
     this.cursor = frame.cursor
+    this.sent++
     this.sink.event(frame)
     if (frame.type === 'message.created') this.onMessage?.(frame)
   }
@@ -97,6 +105,8 @@ export class Hub {
   private gapTimer: NodeJS.Timeout | undefined
   readonly presence: Presence
   private readonly deliveries: DeliveryMarks
+  /** Events sent to subscribers that have gone (the live ones keep their own count). */
+  private readonly sentByGone = byTransport()
 
   constructor(
     private readonly ctx: Context,
@@ -146,6 +156,19 @@ export class Hub {
     return n
   }
 
+  /** Connections and events sent, by transport: counted when the metrics are read, not as events go. */
+  tallies(): RealtimeTallies {
+    const connections = byTransport()
+    const eventsSent = { ...this.sentByGone }
+    for (const set of this.byUser.values()) {
+      for (const sub of set) {
+        connections[sub.transport]++
+        eventsSent[sub.transport] += sub.sent
+      }
+    }
+    return { connections, eventsSent, head: this.head }
+  }
+
   /**
    * Brings a subscriber live: replays what it missed after `after` (or starts from now when null),
    * then hands it the frames routed meanwhile, so nothing is skipped and nothing is sent twice.
@@ -187,6 +210,7 @@ export class Hub {
     if (sub.closed) return
     if (sub.streaming) this.presence.disconnected(sub.userId)
     sub.closed = true
+    this.sentByGone[sub.transport] += sub.sent
     removeFrom(this.byUser, sub.userId, sub)
     for (const chatId of sub.chats) removeFrom(this.byChat, chatId, sub)
     for (const chatId of sub.watching) removeFrom(this.byChat, chatId, sub)
@@ -392,6 +416,9 @@ export class Hub {
     for (const sub of subs) if (sub.userId !== signal.userId && !sub.closed) sub.sink.ephemeral(json)
   }
 }
+
+const byTransport = () =>
+  Object.fromEntries(TRANSPORTS.map((t) => [t, 0])) as Record<ConnectionTransport, number>
 
 function addTo<K>(index: Map<K, Set<Subscriber>>, key: K, sub: Subscriber): void {
   let set = index.get(key)

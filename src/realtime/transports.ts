@@ -36,7 +36,7 @@ export async function longPoll(
       // A client far behind gets its backlog over several answers, each asked for from the last one's cursor.
       room: () => bytes < MAX_ANSWER_CHARS,
     },
-    false,
+    'long-polling',
   )
   // Online until the next poll is overdue: the wait, plus time to come back.
   hub.presence.polled(viewer.id, (options.waitSeconds + 10) * 1000)
@@ -96,16 +96,20 @@ export function eventStream(
           }
           controller.enqueue(encoder.encode(text))
         }
-        sub = new Subscriber(viewer.id, {
-          event: (frame) => write(`id: ${frame.cursor}\ndata: ${frame.json}\n\n`),
-          ephemeral: (json) => write(`data: ${json}\n\n`),
-          room: () =>
-            sub?.closed || (controller.desiredSize ?? 0) > 0
-              ? true
-              : new Promise<void>((resolve) => {
-                  pulled = resolve
-                }),
-        })
+        sub = new Subscriber(
+          viewer.id,
+          {
+            event: (frame) => write(`id: ${frame.cursor}\ndata: ${frame.json}\n\n`),
+            ephemeral: (json) => write(`data: ${json}\n\n`),
+            room: () =>
+              sub?.closed || (controller.desiredSize ?? 0) > 0
+                ? true
+                : new Promise<void>((resolve) => {
+                    pulled = resolve
+                  }),
+          },
+          'sse',
+        )
         for (const chatId of options.watching) hub.watch(sub, chatId)
         write('retry: 2000\n\n')
         heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS)

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Hooks } from '../hooks.js'
+import type { Metrics } from '../metrics.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Frame, toFrame } from '../realtime/log.js'
 import type { PubSub } from '../realtime/pubsub.js'
@@ -29,6 +30,7 @@ export interface Context {
   committed: Set<(frames: readonly Frame[]) => void>
   /** The kinds of the chats this process has loaded (see loadChat). */
   chatKinds: ChatKinds
+  metrics: Metrics
 }
 
 /** A message to send through the commit queue's bulk lane: many of them are stored with one statement. */
@@ -107,6 +109,7 @@ export function eventCommits(
   announce: PubSub | null,
   hooks: Hooks,
   committed: Context['committed'],
+  metrics: Metrics,
   storeSends: StoreSends,
   storeSendsAlone?: StoreSendsAlone,
 ): Commits {
@@ -129,7 +132,10 @@ export function eventCommits(
     },
     // PostgreSQL stores the next batch while this process writes the last one's frames; SQLite's
     // statements run on this thread, so there a batch is told as soon as it commits.
-    { overlap: dialect.name === 'postgres' },
+    {
+      overlap: dialect.name === 'postgres',
+      observe: (size, seconds) => metrics.batchCommitted(size, seconds),
+    },
   )
 }
 

@@ -142,7 +142,11 @@ export class GroupCommit<R, A, I = never, O = never> {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly steps: CommitSteps<R, A, I, O>,
-    private readonly options: { overlap?: boolean } = {},
+    private readonly options: {
+      overlap?: boolean
+      /** Told of each batch once it is over: how many changes it took, and how long it was in the database. */
+      observe?: (size: number, seconds: number) => void
+    } = {},
   ) {}
 
   /**
@@ -206,7 +210,7 @@ export class GroupCommit<R, A, I = never, O = never> {
         taken.push(...this.background.splice(0, Math.min(MAX_BACKGROUND, MAX_BATCH - taken.length)))
         // Stable: the changes of one chat keep their arrival order.
         const batch = taken.filter((item) => !item.statement).sort((a, b) => a.chatId - b.chatId)
-        const committing = this.commitTaken(batch, taken)
+        const committing = this.timed(taken.length, () => this.commitTaken(batch, taken))
         if (this.untold.length > 0) {
           // The batch before is told while this one is in the database. Its statement went out in the
           // microtasks (and pg's process.nextTick callbacks) that ran before this turn ended.
@@ -223,6 +227,14 @@ export class GroupCommit<R, A, I = never, O = never> {
       this.tellAll()
       this.draining = false
     }
+  }
+
+  /** Runs a batch's commit, timed for `observe`. */
+  private timed(size: number, commit: () => Promise<void>): Promise<void> {
+    const { observe } = this.options
+    if (!observe) return commit()
+    const started = performance.now()
+    return commit().finally(() => observe(size, (performance.now() - started) / 1000))
   }
 
   /** A batch of changes, then the statements of its turn, each committed by itself. */

@@ -1,4 +1,5 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
+import { outcomeOf } from '../../metrics.js'
 import {
   AddMembersInput,
   ChatDetailSchema,
@@ -118,10 +119,19 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       response: MessageSchema,
     },
     async ({ c, viewer, params, body }) => {
-      const { message, created } = await sendMessage(c.var.ctx, viewer, params.chatId, body)
+      const { metrics } = c.var.ctx
+      const startedAt = performance.now()
+      let sent: Awaited<ReturnType<typeof sendMessage>>
+      try {
+        sent = await sendMessage(c.var.ctx, viewer, params.chatId, body)
+      } catch (error) {
+        metrics.sendAnswered('http', outcomeOf(error), startedAt)
+        throw error
+      }
+      metrics.sendAnswered('http', sent.created ? 'stored' : 'repeated', startedAt)
       // A retried send (same clientId) answers 200 with the message the first attempt stored.
-      if (!created) return c.json(message, 200)
-      return message
+      if (!sent.created) return c.json(sent.message, 200)
+      return sent.message
     },
   )
   defineRoute(

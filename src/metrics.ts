@@ -1,0 +1,126 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { PalaverError } from './errors.js'
+
+/** How a client is connected; a long-poll counts as a connection while it waits. */
+export type ConnectionTransport = 'websocket' | 'sse' | 'long-polling'
+export const TRANSPORTS: readonly ConnectionTransport[] = ['websocket', 'sse', 'long-polling']
+
+/** How a send arrived: over the WebSocket, or as a REST request. */
+export type SendRoute = 'websocket' | 'http'
+
+/**
+ * What became of a send: stored; repeated (its clientId was used before, so the first one is the
+ * answer); refused (a rule said no: 4xx); failed (the server could not: 5xx).
+ */
+export type SendOutcome = 'stored' | 'repeated' | 'refused' | 'failed'
+
+/** What became of a send that threw: a rule's refusal, or the server's failure. */
+export const outcomeOf = (error: unknown): SendOutcome =>
+  error instanceof PalaverError && error.status < 500 ? 'refused' : 'failed'
+
+/** An instance's metrics as the host sees them (`palaver.metrics`). */
+export interface PalaverMetrics {
+  /** prom-client's registry: merge it with the host's own (`Registry.merge`) to serve one page. */
+  readonly registry: Registry
+  /** Every metric in the Prometheus text format. */
+  text(): Promise<string>
+  /** The Content-Type of `text()`. */
+  readonly contentType: string
+}
+
+/** What the real-time layer counts, read when the metrics are scraped (see Hub.tallies). */
+export interface RealtimeTallies {
+  connections: Record<ConnectionTransport, number>
+  /** Events handed to clients since the process started. */
+  eventsSent: Record<ConnectionTransport, number>
+  /** The newest event cursor this process has routed. */
+  head: number
+}
+
+/** From half a millisecond to ten seconds: a send on an idle server, and one on a server far behind. */
+const SECONDS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10]
+/** Up to GroupCommit's largest batch. */
+const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 100]
+
+/**
+ * One Palaver instance's metrics, in a registry of their own (two instances share nothing). Counts on
+ * the delivery path are plain numbers that the real-time layer keeps; they are read when scraped, so a
+ * frame sent to ten thousand sockets costs no metric call each.
+ */
+export class Metrics implements PalaverMetrics {
+  readonly registry = new Registry()
+  private readonly sends: Histogram<'route' | 'outcome'>
+  private readonly commitSeconds: Histogram
+  private readonly batchSizes: Histogram
+
+  constructor(realtime: () => RealtimeTallies) {
+    const registers = [this.registry]
+    new Gauge({
+      name: 'palaver_connections',
+      help: 'Live client connections, by transport (a long-poll while it waits).',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        const { connections } = realtime()
+        for (const transport of TRANSPORTS) this.set({ transport }, connections[transport])
+      },
+    })
+    new Counter({
+      name: 'palaver_events_sent_total',
+      help: 'Events handed to clients, by transport (one per recipient).',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        const { eventsSent } = realtime()
+        this.reset()
+        for (const transport of TRANSPORTS) this.inc({ transport }, eventsSent[transport])
+      },
+    })
+    new Gauge({
+      name: 'palaver_event_cursor',
+      help: 'The newest event this process has routed; processes that lag behind the others show here.',
+      registers,
+      collect() {
+        this.set(realtime().head)
+      },
+    })
+    this.sends = new Histogram({
+      name: 'palaver_send_duration_seconds',
+      help: 'From a send reaching Palaver (its frame read, or its request validated) to its answer, by route and outcome.',
+      labelNames: ['route', 'outcome'],
+      buckets: SECONDS,
+      registers,
+    })
+    this.commitSeconds = new Histogram({
+      name: 'palaver_commit_duration_seconds',
+      help: 'How long each batch of changes took to commit, from its first statement to its commit.',
+      buckets: SECONDS,
+      registers,
+    })
+    this.batchSizes = new Histogram({
+      name: 'palaver_commit_batch_size',
+      help: 'Changes (sends, edits, receipts…) committed together in one batch.',
+      buckets: BATCH_SIZES,
+      registers,
+    })
+  }
+
+  /** A send's answer, `startedAt` from performance.now() when it arrived. */
+  sendAnswered(route: SendRoute, outcome: SendOutcome, startedAt: number): void {
+    this.sends.observe({ route, outcome }, (performance.now() - startedAt) / 1000)
+  }
+
+  batchCommitted(size: number, seconds: number): void {
+    this.commitSeconds.observe(seconds)
+    this.batchSizes.observe(size)
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics()
+  }
+
+  get contentType(): string {
+    return this.registry.contentType
+  }
+}
