@@ -13,6 +13,7 @@ import { databaseFromUrl } from '../../src/cli.js'
 import { createPalaver } from '../../src/index.js'
 import { attachWebSocket, toNodeHandler } from '../../src/node/index.js'
 import { redisPubSub } from '../../src/redis.js'
+import { insideCounts } from './inside.js'
 import { serveStats } from './process-stats.js'
 
 const { values } = parseArgs({
@@ -43,7 +44,11 @@ const server = createServer((req, res) => handler(req, res))
 attachWebSocket(server, palaver)
 // Many clients connect at once in the benchmark; the default backlog (511) would drop some SYNs.
 server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () =>
-  serveStats((server.address() as AddressInfo).port, () => palaver.hub.connectionCount),
+  serveStats(
+    (server.address() as AddressInfo).port,
+    () => palaver.hub.connectionCount,
+    () => insideCounts(palaver.metrics.registry),
+  ),
 )
 const stop = async () => {
   server.closeAllConnections()

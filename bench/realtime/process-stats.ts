@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import type { InsideCounts } from './inside.js'
 import { mainThreadCpuTime } from './schedstat.js'
 import type { IpcReply, IpcRequest, ProcessStats, ServerCommand } from './shared.js'
 
@@ -39,11 +40,18 @@ export function processStats(options: { gc?: boolean } = {}): ProcessStats {
  * For a server under test: answers `stats` requests from the coordinator, reports READY with the
  * port, and leaves when the coordinator goes away (so no server outlives an interrupted run).
  */
-export function serveStats(port: number, connections: () => number): void {
+export function serveStats(
+  port: number,
+  connections: () => number,
+  /** What the server's own metrics say (Palaver's), taken with every snapshot. */
+  inside?: () => Promise<InsideCounts>,
+): void {
   let session: Session | undefined
   const handle = async (message: ServerCommand): Promise<unknown> => {
-    if (message.cmd === 'stats')
-      return { ...processStats({ gc: message.gc === true }), connections: connections() }
+    if (message.cmd === 'stats') {
+      const stats = { ...processStats({ gc: message.gc === true }), connections: connections() }
+      return inside ? { ...stats, inside: await inside() } : stats
+    }
     // A CPU profile of just the measured window (--cpu-prof would also hold start-up and set-up).
     if (message.cmd === 'profile-start') {
       session = new Session()

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import type { InsideWindow } from './inside.js'
 import {
   type BigRoomResult,
   fmtMs,
@@ -237,6 +238,36 @@ function coreWaits(report: Report, systems: SystemName[]): string[] {
   ]
 }
 
+/**
+ * Scenario 1 as Palaver's own metrics saw it (medians of the runs): the time inside its WebSocket handler,
+ * from a send's frame read to its answer, beside the acknowledgement's p99 at the client; and its
+ * commits. The difference is the part outside the handler: the frame waiting to be read, the answer on
+ * its way back. Nothing when no run has them (reports from before the metrics).
+ */
+function insideParagraph(report: Report, systems: SystemName[]): string[] {
+  const sentences = systems.flatMap((sys) => {
+    const inside = (pick: (i: InsideWindow) => number) =>
+      s1(report, sys, (m) => (m.inside ? pick(m.inside) : undefined))
+    const sendMean = inside((i) => i.sendMeanMs)
+    if (Number.isNaN(sendMean)) return []
+    const perSecond = inside((i) => i.commits / report.sizes.seconds)
+    return [
+      `${LABELS[sys]}: a send was answered ${ms(sendMean)} ms after its frame was read on average, 99% within ` +
+        `${ms(inside((i) => i.sendP99AtMostMs))} ms (against an ack p99 of ${ms(s1(report, sys, (m) => m.ackP99))} ms at the client); ` +
+        `${num(perSecond)} commits a second of ${num(
+          inside((i) => i.batchMean),
+          1,
+        )} changes each, ` +
+        `${ms(inside((i) => i.commitMeanMs))} ms each on average and 99% within ${ms(inside((i) => i.commitP99AtMostMs))} ms.`,
+    ]
+  })
+  if (sentences.length === 0) return []
+  return [
+    `Inside Palaver, from its own metrics (\`palaver.metrics\`; a 99% figure is the bound of the histogram bucket that holds it). ${sentences.join(' ')}`,
+    '',
+  ]
+}
+
 export function scenarioTables(report: Report): string {
   const out: string[] = []
   const z = report.sizes
@@ -297,6 +328,10 @@ export function scenarioTables(report: Report): string {
       )
     out.push(
       ...coreWaits(
+        report,
+        systems.filter((s) => has(report, 's1', s)),
+      ),
+      ...insideParagraph(
         report,
         systems.filter((s) => has(report, 's1', s)),
       ),

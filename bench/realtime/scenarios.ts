@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { type InsideWindow, insideWindow } from './inside.js'
 import { type PostgresWindow, watchPostgres } from './postgres-window.js'
 import { Worker } from './procs.js'
 import type { ClientSpec, ProcessStats, Transport, WorkerCollect, WorkerCounts } from './shared.js'
@@ -177,6 +178,8 @@ export interface Measurement {
   stolenPercent?: number
   /** Palaver on PostgreSQL: the WAL it wrote and flushed, and (with `--pg-waits`) what it waited on. */
   postgres?: PostgresWindow
+  /** Palaver: what its own metrics saw over the window (sends inside its handler, commits). */
+  inside?: InsideWindow
 }
 
 export interface RampStep {
@@ -409,6 +412,11 @@ export class Load {
     if (after.every((a, i) => a.mainWaitMicros !== undefined && before[i]!.mainWaitMicros !== undefined))
       m.serverWaitMs = after.reduce((s, a, i) => s + a.mainWaitMicros! - before[i]!.mainWaitMicros!, 0) / 1000
     if (database) m.postgres = database
+    if (after.every((a, i) => a.inside && before[i]!.inside))
+      m.inside = insideWindow(
+        before.map((b) => b.inside!),
+        after.map((a) => a.inside!),
+      )
     return m
   }
 

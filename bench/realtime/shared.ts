@@ -2,6 +2,7 @@
  * What the coordinator, the load-generator workers and the servers under test share: the clock, the
  * message body every system carries, and the messages they exchange over their IPC channels.
  */
+import type { InsideCounts } from './inside.js'
 
 /**
  * Milliseconds on CLOCK_MONOTONIC. It is one clock for every process of the machine, so a time taken
@@ -138,6 +139,8 @@ export interface ProcessStats {
   eldP99: number
   eldMax: number
   connections?: number
+  /** Palaver's servers: its own metrics (see inside.ts). */
+  inside?: InsideCounts
 }
 
 export type ServerCommand =
