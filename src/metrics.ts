@@ -93,7 +93,7 @@ export class Metrics implements PalaverMetrics {
     })
     this.commitSeconds = new Histogram({
       name: 'palaver_commit_duration_seconds',
-      help: 'How long each batch of changes took to commit, from its first statement to its commit.',
+      help: 'How long each batch of changes held the database, from its transaction’s start to its commit.',
       buckets: SECONDS,
       registers,
     })

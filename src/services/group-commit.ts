@@ -138,6 +138,8 @@ export class GroupCommit<R, A, I = never, O = never> {
   private draining = false
   /** What committed (or failed) batches have yet to tell, oldest first. */
   private untold: Array<() => void> = []
+  /** How long the batch in the database has held it so far, ms (one batch is in it at a time). */
+  private heldMs = 0
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
@@ -229,12 +231,15 @@ export class GroupCommit<R, A, I = never, O = never> {
     }
   }
 
-  /** Runs a batch's commit, timed for `observe`. */
+  /**
+   * Runs a batch's commit, told to `observe` with the time the batch held the database: not the time its
+   * callers and its events took to be told, which on SQLite happens inside the commit.
+   */
   private timed(size: number, commit: () => Promise<void>): Promise<void> {
     const { observe } = this.options
+    this.heldMs = 0
     if (!observe) return commit()
-    const started = performance.now()
-    return commit().finally(() => observe(size, (performance.now() - started) / 1000))
+    return commit().finally(() => observe(size, this.heldMs / 1000))
   }
 
   /** A batch of changes, then the statements of its turn, each committed by itself. */
@@ -270,6 +275,7 @@ export class GroupCommit<R, A, I = never, O = never> {
     const done: Array<Pending<R>> = []
     let trx: Trx | undefined
     let answer: A
+    const started = performance.now()
     try {
       trx = await this.db.startTransaction().execute()
       const now = Date.now()
@@ -290,6 +296,7 @@ export class GroupCommit<R, A, I = never, O = never> {
         ?.rollback()
         .execute()
         .catch(() => {})
+      this.heldMs += performance.now() - started
       if (!isolated && batch.length > 1) return this.commit(batch, attempt, true)
       const failed = batch.flatMap((item) => (item.failure ? [{ item, ...item.failure }] : []))
       this.tell(() => {
@@ -303,6 +310,7 @@ export class GroupCommit<R, A, I = never, O = never> {
       })
       return
     }
+    this.heldMs += performance.now() - started
     this.committed(batch, done, answer)
   }
 
@@ -335,10 +343,12 @@ export class GroupCommit<R, A, I = never, O = never> {
   ): Promise<boolean> {
     let result: BulkAloneResult<O, R, A>
     try {
-      result = await bulkAlone(
-        this.db,
-        Date.now(),
-        batch.map((item) => item.bulk as I),
+      result = await this.holding(() =>
+        bulkAlone(
+          this.db,
+          Date.now(),
+          batch.map((item) => item.bulk as I),
+        ),
       )
     } catch (error) {
       // Rolled back (a deadlock among them): it stored nothing, so it runs again the usual way.
@@ -362,7 +372,7 @@ export class GroupCommit<R, A, I = never, O = never> {
     for (let attempt = 1; ; attempt++) {
       let outcome: StatementResult<unknown, R, unknown>
       try {
-        outcome = await statement(this.db, Date.now())
+        outcome = await this.holding(() => statement(this.db, Date.now()))
       } catch (error) {
         if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) continue
         this.tell(() => item.reject(error))
@@ -372,6 +382,16 @@ export class GroupCommit<R, A, I = never, O = never> {
       item.result = result
       this.committed([item], [item], answer as A)
       return
+    }
+  }
+
+  /** Runs one statement that commits by itself, its time counted in `heldMs`. */
+  private async holding<T>(statement: () => Promise<T>): Promise<T> {
+    const started = performance.now()
+    try {
+      return await statement()
+    } finally {
+      this.heldMs += performance.now() - started
     }
   }
 
