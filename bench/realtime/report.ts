@@ -239,28 +239,27 @@ function coreWaits(report: Report, systems: SystemName[]): string[] {
 }
 
 /**
- * Scenario 1 as Palaver's own metrics saw it (medians of the runs): the time inside its WebSocket handler,
- * from a send's frame read to its answer, beside the acknowledgement's p99 at the client; and its
- * commits. The difference is the part outside the handler: the frame waiting to be read, the answer on
- * its way back. Nothing when no run has them (reports from before the metrics).
+ * What Palaver's own metrics saw of one system or deployment (medians of the runs): the time inside its
+ * WebSocket handler, from a send's frame read to its answer, beside the acknowledgement's p99 at the
+ * client; and its commits. The difference is the part outside the handler: the frame waiting to be read,
+ * the answer on its way back. Nothing when no run has them (reports from before the metrics).
  */
-function insideParagraph(report: Report, systems: SystemName[]): string[] {
-  const sentences = systems.flatMap((sys) => {
-    const inside = (pick: (i: InsideWindow) => number) =>
-      s1(report, sys, (m) => (m.inside ? pick(m.inside) : undefined))
-    const sendMean = inside((i) => i.sendMeanMs)
-    if (Number.isNaN(sendMean)) return []
-    const perSecond = inside((i) => i.commits / report.sizes.seconds)
-    return [
-      `${LABELS[sys]}: a send was answered ${ms(sendMean)} ms after its frame was read on average, 99% within ` +
-        `${ms(inside((i) => i.sendP99AtMostMs))} ms (against an ack p99 of ${ms(s1(report, sys, (m) => m.ackP99))} ms at the client); ` +
-        `${num(perSecond)} commits a second of ${num(
-          inside((i) => i.batchMean),
-          1,
-        )} changes each, ` +
-        `${ms(inside((i) => i.commitMeanMs))} ms each on average and 99% within ${ms(inside((i) => i.commitP99AtMostMs))} ms.`,
-    ]
-  })
+function insideSentence(label: string, seconds: number, pick: (f: Pick) => number): string[] {
+  const inside = (f: (i: InsideWindow) => number) => pick((m) => (m.inside ? f(m.inside) : undefined))
+  const sendMean = inside((i) => i.sendMeanMs)
+  if (Number.isNaN(sendMean)) return []
+  return [
+    `${label}: a send was answered ${ms(sendMean)} ms after its frame was read on average, 99% within ` +
+      `${ms(inside((i) => i.sendP99AtMostMs))} ms (against an ack p99 of ${ms(pick((m) => m.ackP99))} ms at the client); ` +
+      `${num(inside((i) => i.commits / seconds))} commits a second of ${num(
+        inside((i) => i.batchMean),
+        1,
+      )} changes each, ` +
+      `holding the database ${ms(inside((i) => i.commitMeanMs))} ms each on average and 99% within ${ms(inside((i) => i.commitP99AtMostMs))} ms.`,
+  ]
+}
+
+function insideParagraph(sentences: string[]): string[] {
   if (sentences.length === 0) return []
   return [
     `Inside Palaver, from its own metrics (\`palaver.metrics\`; a 99% figure is the bound of the histogram bucket that holds it). ${sentences.join(' ')}`,
@@ -332,8 +331,9 @@ export function scenarioTables(report: Report): string {
         systems.filter((s) => has(report, 's1', s)),
       ),
       ...insideParagraph(
-        report,
-        systems.filter((s) => has(report, 's1', s)),
+        systems
+          .filter((s) => has(report, 's1', s))
+          .flatMap((s) => insideSentence(LABELS[s], z.seconds, (f) => s1(report, s, f))),
       ),
       ...postgresParagraph(
         report.results.map((r, i) => postgresWindow(`Run ${i + 1}`, r.s1['palaver-postgres']?.fixed)),
@@ -565,6 +565,15 @@ export function scenarioTables(report: Report): string {
         '',
       )
     out.push(
+      ...insideParagraph(
+        rows.flatMap(({ n, each }) =>
+          insideSentence(
+            `${n} process${n === 1 ? '' : 'es'}${each ? ' each storing its own sends' : ''}`,
+            z.seconds,
+            (f) => pick(n, f, each),
+          ),
+        ),
+      ),
       ...postgresParagraph(
         report.results.flatMap((r, i) =>
           r.s6.map((x) =>
