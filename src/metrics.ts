@@ -5,6 +5,13 @@ import { PalaverError } from './errors.js'
 export type ConnectionTransport = 'websocket' | 'sse' | 'long-polling'
 export const TRANSPORTS: readonly ConnectionTransport[] = ['websocket', 'sse', 'long-polling']
 
+/**
+ * Where a process had an event it routed from: its own commit; another process's, by pub/sub; or the
+ * log, read back when pub/sub lost or delayed one (or had none to give).
+ */
+export type RouteSource = 'commit' | 'pubsub' | 'log'
+const ROUTE_SOURCES: readonly RouteSource[] = ['commit', 'pubsub', 'log']
+
 /** How a send arrived: over the WebSocket, or as a REST request. */
 export type SendRoute = 'websocket' | 'http'
 
@@ -33,6 +40,8 @@ export interface RealtimeTallies {
   connections: Record<ConnectionTransport, number>
   /** Events handed to clients since the process started. */
   eventsSent: Record<ConnectionTransport, number>
+  /** Events routed to this process's connections since it started, by where it had them from. */
+  routed: Record<RouteSource, number>
   /** The newest event cursor this process has routed. */
   head: number
 }
@@ -41,6 +50,28 @@ export interface RealtimeTallies {
 const SECONDS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10]
 /** Up to GroupCommit's largest batch. */
 const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 100]
+
+/**
+ * A counter the real-time layer keeps as plain numbers, one per value of its label, copied in when the
+ * metrics are read (a counter may only go up, so it is rebuilt from the totals each time).
+ */
+function keptCounter<V extends string>(
+  registers: Registry[],
+  counter: { name: string; help: string; label: string; values: readonly V[]; read(): Record<V, number> },
+): void {
+  const { label, values, read } = counter
+  new Counter({
+    name: counter.name,
+    help: counter.help,
+    labelNames: [label],
+    registers,
+    collect() {
+      const totals = read()
+      this.reset()
+      for (const value of values) this.inc({ [label]: value }, totals[value])
+    },
+  })
+}
 
 /**
  * One Palaver instance's metrics, in a registry of their own (two instances share nothing). Counts on
@@ -65,16 +96,21 @@ export class Metrics implements PalaverMetrics {
         for (const transport of TRANSPORTS) this.set({ transport }, connections[transport])
       },
     })
-    new Counter({
+    keptCounter(registers, {
       name: 'palaver_events_sent_total',
       help: 'Events handed to clients, by transport (one per recipient).',
-      labelNames: ['transport'],
-      registers,
-      collect() {
-        const { eventsSent } = realtime()
-        this.reset()
-        for (const transport of TRANSPORTS) this.inc({ transport }, eventsSent[transport])
-      },
+      label: 'transport',
+      values: TRANSPORTS,
+      read: () => realtime().eventsSent,
+    })
+    keptCounter(registers, {
+      name: 'palaver_events_routed_total',
+      help:
+        'Events this process routed, by where it had them from: its own commits, another process by pub/sub, or ' +
+        'read back from the log. With several processes, a steady rise of "log" means pub/sub loses messages.',
+      label: 'source',
+      values: ROUTE_SOURCES,
+      read: () => realtime().routed,
     })
     new Gauge({
       name: 'palaver_event_cursor',

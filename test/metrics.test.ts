@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPalaver } from '../src/index.js'
+import { createPalaver, inProcessPubSub } from '../src/index.js'
+import type { DatabaseOption } from '../src/options.js'
 import { databases } from './helpers/databases.js'
 import { connectSocket, Inbox, type LiveServer, serverSentEvents, startLiveServer } from './helpers/live.js'
 import { startServer } from './helpers/server.js'
@@ -81,6 +85,11 @@ describe.each(databases)('metrics on $name', (database) => {
       sample(after, 'palaver_commit_batch_size_count'),
     )
     expect(sample(after, 'palaver_event_cursor')).toBeGreaterThan(sample(before, 'palaver_event_cursor'))
+    // One process: every event came from its own commits, none by pub/sub or from the log.
+    const routed = (source: string) => sample(after, 'palaver_events_routed_total', { source })
+    expect(routed('commit')).toBe(sample(after, 'palaver_event_cursor'))
+    expect(routed('pubsub')).toBe(0)
+    expect(routed('log')).toBe(0)
   })
 
   it('counts connections and the events they were sent, by transport, and keeps the count when they go', async () => {
@@ -173,6 +182,41 @@ describe.each(databases)('metrics on $name', (database) => {
       expect(asked).toBe(0)
     } finally {
       await palaver.close()
+      await drop()
+    }
+  })
+})
+
+describe.each(databases)('metrics of two processes on $name', (database) => {
+  it('count the events one process had from the other by pub/sub, and none read back from the log', async () => {
+    let option: DatabaseOption
+    let drop: () => Promise<void>
+    if (database.name === 'sqlite') {
+      const dir = mkdtempSync(join(tmpdir(), 'palaver-metrics-'))
+      option = { sqlite: join(dir, 'shared.sqlite') }
+      drop = async () => rmSync(dir, { recursive: true, force: true })
+    } else ({ option, drop } = await database.create())
+    // The log is polled once a minute: within the test, every event comes by commit or by pub/sub.
+    const options = { pubsub: inProcessPubSub(), logPollIntervalMs: 60_000 }
+    const one = await startLiveServer(database, options, {}, { option })
+    const two = await startLiveServer(database, options, {}, { option })
+    try {
+      const chat = (await one.call('alice', 'POST', '/api/chats/', { title: 'Two', memberIds: ['bob'] })).body
+        .id
+      const bob = await connectSocket(one, 'bob')
+      for (const n of [1, 2, 3])
+        await two.call('alice', 'POST', `/api/chats/${chat}/messages/`, { body: `m${n}` })
+      await bob.inbox.until('three messages', () => bob.inbox.of('message.created').length === 3)
+      await bob.close()
+      const text = await one.palaver.metrics.text()
+      const routed = (source: string) => sample(text, 'palaver_events_routed_total', { source })
+      expect(routed('pubsub')).toBeGreaterThanOrEqual(3)
+      expect(routed('commit')).toBeGreaterThan(0)
+      expect(routed('log')).toBe(0)
+      expect(routed('commit') + routed('pubsub')).toBe(sample(text, 'palaver_event_cursor'))
+    } finally {
+      await one.close()
+      await two.close()
       await drop()
     }
   })

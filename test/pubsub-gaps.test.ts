@@ -62,5 +62,14 @@ describe.each(databases)('a pub/sub that loses messages, on $name', (database) =
     const cursors = bob.inbox.events.map((e) => e.cursor)
     expect(cursors).toEqual([...cursors].sort((a, b) => a - b))
     await bob.close()
+    // The metrics show it: what pub/sub lost was read back from the log, and so was what waited behind
+    // it; every event was routed once, from one source or another.
+    const text = await one.palaver.metrics.text()
+    const routed = (source: string) =>
+      Number(new RegExp(`^palaver_events_routed_total\\{source="${source}"\\} (\\d+)$`, 'm').exec(text)![1])
+    expect(routed('log')).toBeGreaterThan(0)
+    expect(routed('commit') + routed('pubsub') + routed('log')).toBe(
+      Number(/^palaver_event_cursor (\d+)$/m.exec(text)![1]),
+    )
   }, 30_000)
 })

@@ -1,4 +1,4 @@
-import { type ConnectionTransport, type RealtimeTallies, TRANSPORTS } from '../metrics.js'
+import { type ConnectionTransport, type RealtimeTallies, type RouteSource, TRANSPORTS } from '../metrics.js'
 import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
@@ -101,12 +101,14 @@ export class Hub {
    * Frames that arrived (from this process's commits or another's, by pub/sub) before one with a smaller
    * cursor: cursors are gap-free and commit in order, so they wait for it, to be routed in order.
    */
-  private readonly early = new Map<number, Frame>()
+  private readonly early = new Map<number, { frame: Frame; source: Exclude<RouteSource, 'log'> }>()
   private gapTimer: NodeJS.Timeout | undefined
   readonly presence: Presence
   private readonly deliveries: DeliveryMarks
   /** Events sent to subscribers that have gone (the live ones keep their own count). */
   private readonly sentByGone = byTransport()
+  /** Events routed, by where this process had them from (for the metrics). */
+  private readonly routedFrom: Record<RouteSource, number> = { commit: 0, pubsub: 0, log: 0 }
 
   constructor(
     private readonly ctx: Context,
@@ -166,7 +168,7 @@ export class Hub {
         eventsSent[sub.transport] += sub.sent
       }
     }
-    return { connections, eventsSent, head: this.head }
+    return { connections, eventsSent, routed: { ...this.routedFrom }, head: this.head }
   }
 
   /**
@@ -241,7 +243,7 @@ export class Hub {
           const frames = await readAll(this.ctx.db, this.head, TAIL_PAGE)
           for (const frame of frames) {
             if (frame.cursor <= this.head) continue
-            this.route(frame)
+            this.route(frame, 'log')
             this.head = frame.cursor
           }
           if (frames.length < TAIL_PAGE) break
@@ -257,7 +259,7 @@ export class Hub {
   }
 
   /** Events this process just committed: routed without reading them back, in cursor order. */
-  private readonly routeCommitted = (frames: readonly Frame[]): void => this.accept(frames)
+  private readonly routeCommitted = (frames: readonly Frame[]): void => this.accept(frames, 'commit')
 
   /** Another process's events (or this one's, already routed), as eventsMessage wrote them. */
   private receiveEvents(message: string): void {
@@ -272,12 +274,16 @@ export class Hub {
     }
     // Only a cursor (or nothing readable): what is new is read from the log.
     if (!Array.isArray(frames) || frames.length === 0) void this.tail()
-    else this.accept(frames)
+    else this.accept(frames, 'pubsub')
   }
 
   /** Routes frames in cursor order: those that follow the head at once, the others once the gap fills. */
-  private accept(frames: readonly Frame[]): void {
-    for (const frame of frames) if (frame.cursor > this.head) this.early.set(frame.cursor, frame)
+  private accept(frames: readonly Frame[], source: Exclude<RouteSource, 'log'>): void {
+    for (const frame of frames) {
+      // The first to bring a frame keeps it (a process may hear its own commit again by pub/sub).
+      if (frame.cursor > this.head && !this.early.has(frame.cursor))
+        this.early.set(frame.cursor, { frame, source })
+    }
     if (this.early.size > MAX_EARLY) {
       this.early.clear()
       void this.tail()
@@ -289,10 +295,10 @@ export class Hub {
   private routeEarly(): void {
     // A tail under way routes in order from the log; what waits here is taken up when it ends.
     if (this.tailing) return
-    for (let frame = this.early.get(this.head + 1); frame; frame = this.early.get(this.head + 1)) {
-      this.early.delete(frame.cursor)
-      this.route(frame)
-      this.head = frame.cursor
+    for (let next = this.early.get(this.head + 1); next; next = this.early.get(this.head + 1)) {
+      this.early.delete(next.frame.cursor)
+      this.route(next.frame, next.source)
+      this.head = next.frame.cursor
     }
     for (const cursor of this.early.keys()) if (cursor <= this.head) this.early.delete(cursor)
     // A gap that does not fill by itself (its message lost, or still on its way): the log has it.
@@ -347,7 +353,8 @@ export class Hub {
     if (!sub.watching.has(chatId)) removeFrom(this.byChat, chatId, sub)
   }
 
-  private route(frame: Frame): void {
+  private route(frame: Frame, source: RouteSource): void {
+    this.routedFrom[source]++
     const aboutUser = frame.userId ? this.byUser.get(frame.userId) : undefined
     // A newcomer follows the chat before its member.added is routed, so they get it with everything after.
     if (frame.type === 'member.added' && aboutUser && frame.chatId !== null) {
