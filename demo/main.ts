@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { databaseFromUrl } from '../src/cli.js'
 import type { DatabaseOption } from '../src/index.js'
+import { redisPubSub, redisRateLimiter } from '../src/redis.js'
 import { DEMO_PASSWORD, USERS } from './data.js'
-import { createDemo } from './server.js'
+import { createDemo, type DemoOptions } from './server.js'
 import { loadSecret } from './sessions.js'
 
 const dataDir = resolve('data')
@@ -34,20 +35,27 @@ function database(): { option: DatabaseOption; label: string } {
   return { option, label: 'the given Kysely instance' }
 }
 
+/** `REDIS_URL`: delivery and rate limits shared with the other demo processes on the same database. */
+function redis(): DemoOptions['deployment'] {
+  const url = process.env.REDIS_URL
+  return url ? { pubsub: redisPubSub(url), rateLimiter: redisRateLimiter(url) } : {}
+}
+
 const started = Date.now()
 const db = database()
-if (process.env.REDIS_URL) {
-  console.log('REDIS_URL is set, but Redis pub/sub is not yet supported: using in-process delivery.')
-}
 const demo = await createDemo({
   database: db.option,
   sessionSecret: loadSecret(dataDir, process.env.SESSION_SECRET),
+  deployment: { ...redis(), metricsToken: process.env.METRICS_TOKEN || undefined },
 })
 demo.server.listen(port())
 demo.server.once('listening', () => {
   const { port } = demo.server.address() as AddressInfo
   console.log(`Palaver demo running at http://localhost:${port}/  (${Date.now() - started} ms)`)
   console.log(`Data: ${db.label}`)
+  if (process.env.REDIS_URL) console.log(`Redis pub/sub: ${process.env.REDIS_URL}`)
+  if (process.env.METRICS_TOKEN)
+    console.log(`Metrics: http://localhost:${port}/messages/metrics (Bearer METRICS_TOKEN)`)
   console.log(`Sign in as ${USERS.map((u) => u.username).join(', ')} with the password "${DEMO_PASSWORD}".`)
 })
 demo.server.on('error', (error) => {

@@ -5,6 +5,7 @@ import {
   createPalaver,
   type DatabaseOption,
   type Palaver,
+  type PalaverOptions,
   type RoomResolver,
   type UserProfile,
 } from '../src/index.js'
@@ -17,6 +18,8 @@ export interface DemoOptions {
   database: DatabaseOption
   /** Signs the session cookies. */
   sessionSecret: string
+  /** Several demo processes: Palaver's pub/sub and rate limiter (Redis), and a metrics token. */
+  deployment?: Pick<PalaverOptions, 'pubsub' | 'rateLimiter' | 'metricsToken'>
 }
 
 export interface Demo {
@@ -133,6 +136,7 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     },
     rooms: { video: videoRooms },
     loginUrl: '/login',
+    ...options.deployment,
   })
   try {
     for (const user of USERS) await palaver.users.upsert(profileOf(user))
