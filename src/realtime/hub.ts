@@ -158,7 +158,10 @@ export class Hub {
     return n
   }
 
-  /** Connections and events sent, by transport: counted when the metrics are read, not as events go. */
+  /**
+   * What the metrics read: connections and events sent, by transport (summed now, not counted as events
+   * go), and events routed, by where they came from.
+   */
   tallies(): RealtimeTallies {
     const connections = byTransport()
     const eventsSent = { ...this.sentByGone }
