@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPalaver, inProcessPubSub } from '../src/index.js'
 import type { DatabaseOption } from '../src/options.js'
-import { databases } from './helpers/databases.js'
+import { databases, POSTGRES_URL } from './helpers/databases.js'
 import { connectSocket, Inbox, type LiveServer, serverSentEvents, startLiveServer } from './helpers/live.js'
-import { startServer } from './helpers/server.js'
+import { TcpProxy } from './helpers/proxy.js'
+import { DEMO_USERS, startServer } from './helpers/server.js'
 
 const TOKEN = 'scrape-me-0123456789'
 
@@ -249,6 +250,49 @@ describe.each(databases)('metrics without a token on $name', (database) => {
         createPalaver({ database: option, metricsToken: 'short', getUser: () => null }),
       ).rejects.toThrow(/metricsToken/)
     } finally {
+      await drop()
+    }
+  })
+})
+
+describe.runIf(databases.some((d) => d.name === 'postgres'))('metrics while PostgreSQL is away', () => {
+  it('count a send the database failed as failed, not as refused', async () => {
+    const proxy = new TcpProxy(new URL(POSTGRES_URL).hostname, Number(new URL(POSTGRES_URL).port || 5432))
+    const viaProxy = new URL(POSTGRES_URL)
+    viaProxy.port = String(await proxy.start())
+    const { option, drop } = await databases.find((d) => d.name === 'postgres')!.create()
+    // Users from memory: who sends is known without the database, so the send itself is what fails.
+    const profiles = new Map<string, (typeof DEMO_USERS)[number]>(DEMO_USERS.map((u) => [u.id, u]))
+    const palaver = await createPalaver({
+      database: { ...option, postgres: viaProxy.toString() } as DatabaseOption,
+      users: {
+        get: async (ids) => ids.flatMap((id) => profiles.get(id) ?? []),
+        search: async () => [],
+      },
+      rateLimits: false,
+      getUser: (request) => profiles.get(request.headers.get('x-test-user') ?? '') ?? null,
+    })
+    const post = (path: string, body: unknown) =>
+      palaver.fetch(
+        new Request(`http://palaver.test/messages/api${path}`, {
+          method: 'POST',
+          headers: { 'x-test-user': 'alice', 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      )
+    try {
+      const chat = await (await post('/chats/', { title: 'Away', memberIds: ['bob'] })).json()
+      await proxy.cut()
+      expect((await post(`/chats/${chat.id}/messages/`, { body: 'into the void' })).status).toBe(503)
+      const text = await palaver.metrics.text()
+      expect(sample(text, 'palaver_send_duration_seconds_count', { route: 'http', outcome: 'failed' })).toBe(
+        1,
+      )
+      expect(text).not.toContain('outcome="refused"')
+    } finally {
+      await proxy.restore()
+      await palaver.close()
+      await proxy.stop()
       await drop()
     }
   })
