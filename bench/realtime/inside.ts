@@ -1,6 +1,6 @@
 /**
  * What Palaver's own metrics (palaver.metrics) say about a measured window: how long the server took
- * over each WebSocket send, and its commits. Next to the load generator's figures, it splits a send's
+ * over each send (over the WebSocket or REST, whichever the scenario's clients use), and its commits. Next to the load generator's figures, it splits a send's
  * round trip into the part inside Palaver's handler and the part outside it (the frame waiting to be
  * read, the answer on its way back).
  */
@@ -15,7 +15,7 @@ export interface HistogramCounts {
 
 /** One process's histograms at one moment. */
 export interface InsideCounts {
-  /** WebSocket sends that were stored, from the frame read to the answer. */
+  /** Sends that were stored, from reaching Palaver's handler (a WebSocket frame read, a REST body validated) to the answer. */
   sends: HistogramCounts
   commitSeconds: HistogramCounts
   batchSizes: HistogramCounts
@@ -63,11 +63,7 @@ function histogram(
 export async function insideCounts(registry: Registry): Promise<InsideCounts> {
   const metrics = await registry.getMetricsAsJSON()
   return {
-    sends: histogram(
-      metrics,
-      'palaver_send_duration_seconds',
-      (l) => l.route === 'websocket' && l.outcome === 'stored',
-    ),
+    sends: histogram(metrics, 'palaver_send_duration_seconds', (l) => l.outcome === 'stored'),
     commitSeconds: histogram(metrics, 'palaver_commit_duration_seconds'),
     batchSizes: histogram(metrics, 'palaver_commit_batch_size'),
   }
