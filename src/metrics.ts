@@ -22,7 +22,7 @@ export type SendRoute = 'websocket' | 'http'
 export type SendOutcome = 'stored' | 'repeated' | 'refused' | 'failed'
 
 /** What became of a send that threw: a rule's refusal, or the server's failure. */
-export const outcomeOf = (error: unknown): SendOutcome =>
+const outcomeOf = (error: unknown): SendOutcome =>
   error instanceof PalaverError && error.status < 500 ? 'refused' : 'failed'
 
 /** An instance's metrics as the host sees them (`palaver.metrics`). */
@@ -141,9 +141,25 @@ export class Metrics implements PalaverMetrics {
     })
   }
 
-  /** A send's answer, `startedAt` from performance.now() when it arrived. */
-  sendAnswered(route: SendRoute, outcome: SendOutcome, startedAt: number): void {
-    this.sends.observe({ route, outcome }, (performance.now() - startedAt) / 1000)
+  /**
+   * Runs a send (the send service, whichever route it came by) and observes what became of it, timed from
+   * `startedAt` (performance.now() when the send arrived).
+   */
+  async timeSend<T extends { created: boolean }>(
+    route: SendRoute,
+    startedAt: number,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const observe = (outcome: SendOutcome) =>
+      this.sends.observe({ route, outcome }, (performance.now() - startedAt) / 1000)
+    try {
+      const sent = await send()
+      observe(sent.created ? 'stored' : 'repeated')
+      return sent
+    } catch (error) {
+      observe(outcomeOf(error))
+      throw error
+    }
   }
 
   batchCommitted(size: number, seconds: number): void {

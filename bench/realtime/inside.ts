@@ -1,8 +1,8 @@
 /**
  * What Palaver's own metrics (palaver.metrics) say about a measured window: how long the server took
- * over each send (over the WebSocket or REST, whichever the scenario's clients use), and its commits. Next to the load generator's figures, it splits a send's
- * round trip into the part inside Palaver's handler and the part outside it (the frame waiting to be
- * read, the answer on its way back).
+ * over each send (over the WebSocket or REST, whichever the scenario's clients use), and its commits.
+ * Next to the load generator's figures, it splits a send's round trip into the part inside Palaver's
+ * handler and the part outside it (the send waiting to be read, the answer on its way back).
  */
 import type { Registry } from 'prom-client'
 
@@ -15,7 +15,7 @@ export interface HistogramCounts {
 
 /** One process's histograms at one moment. */
 export interface InsideCounts {
-  /** Sends that were stored, from reaching Palaver's handler (a WebSocket frame read, a REST body validated) to the answer. */
+  /** Stored sends, from reaching Palaver (a WebSocket frame read, a REST body validated) to the answer. */
   sends: HistogramCounts
   commitSeconds: HistogramCounts
   batchSizes: HistogramCounts

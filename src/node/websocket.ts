@@ -4,7 +4,6 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { PalaverError } from '../errors.js'
 import { enforceRateLimit } from '../http/rate-limit.js'
 import { viewerOfRequest } from '../http/viewer.js'
-import { outcomeOf } from '../metrics.js'
 import type { Palaver } from '../palaver.js'
 import { Subscriber } from '../realtime/hub.js'
 import { frameBytes } from '../realtime/log.js'
@@ -197,7 +196,6 @@ export function attachWebSocket(
         message = parseClientMessage(text)
         send(ackFrame(message.id, await perform(message, receivedAt)))
       } catch (error) {
-        if (message?.action === 'send') ctx.metrics.sendAnswered('websocket', outcomeOf(error), receivedAt)
         if (error instanceof PalaverError) return send(errorFrame(message?.id, error))
         console.error('[palaver] WebSocket action failed', error)
         send(errorFrame(message?.id, new PalaverError('unavailable', 'Try again shortly')))
@@ -211,8 +209,9 @@ export function attachWebSocket(
       }
       switch (message.action) {
         case 'send': {
-          const { message: stored, created } = await sendMessage(ctx, viewer, message.chatId, message)
-          ctx.metrics.sendAnswered('websocket', created ? 'stored' : 'repeated', receivedAt)
+          const { message: stored } = await ctx.metrics.timeSend('websocket', receivedAt, () =>
+            sendMessage(ctx, viewer, message.chatId, message),
+          )
           return stored
         }
         case 'typing':

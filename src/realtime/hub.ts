@@ -101,7 +101,7 @@ export class Hub {
    * Frames that arrived (from this process's commits or another's, by pub/sub) before one with a smaller
    * cursor: cursors are gap-free and commit in order, so they wait for it, to be routed in order.
    */
-  private readonly early = new Map<number, { frame: Frame; source: Exclude<RouteSource, 'log'> }>()
+  private readonly early = new Map<number, { frame: Frame; source: LiveSource }>()
   private gapTimer: NodeJS.Timeout | undefined
   readonly presence: Presence
   private readonly deliveries: DeliveryMarks
@@ -281,7 +281,7 @@ export class Hub {
   }
 
   /** Routes frames in cursor order: those that follow the head at once, the others once the gap fills. */
-  private accept(frames: readonly Frame[], source: Exclude<RouteSource, 'log'>): void {
+  private accept(frames: readonly Frame[], source: LiveSource): void {
     for (const frame of frames) {
       // The first to bring a frame keeps it (a process may hear its own commit again by pub/sub).
       if (frame.cursor > this.head && !this.early.has(frame.cursor))
@@ -426,6 +426,9 @@ export class Hub {
     for (const sub of subs) if (sub.userId !== signal.userId && !sub.closed) sub.sink.ephemeral(json)
   }
 }
+
+/** Where a frame that did not come from reading the log came from. */
+type LiveSource = Exclude<RouteSource, 'log'>
 
 const byTransport = () =>
   Object.fromEntries(TRANSPORTS.map((t) => [t, 0])) as Record<ConnectionTransport, number>

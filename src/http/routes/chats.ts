@@ -1,5 +1,4 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
-import { outcomeOf } from '../../metrics.js'
 import {
   AddMembersInput,
   ChatDetailSchema,
@@ -119,19 +118,13 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       response: MessageSchema,
     },
     async ({ c, viewer, params, body }) => {
-      const { metrics } = c.var.ctx
-      const startedAt = performance.now()
-      let sent: Awaited<ReturnType<typeof sendMessage>>
-      try {
-        sent = await sendMessage(c.var.ctx, viewer, params.chatId, body)
-      } catch (error) {
-        metrics.sendAnswered('http', outcomeOf(error), startedAt)
-        throw error
-      }
-      metrics.sendAnswered('http', sent.created ? 'stored' : 'repeated', startedAt)
+      const { ctx } = c.var
+      const { message, created } = await ctx.metrics.timeSend('http', performance.now(), () =>
+        sendMessage(ctx, viewer, params.chatId, body),
+      )
       // A retried send (same clientId) answers 200 with the message the first attempt stored.
-      if (!sent.created) return c.json(sent.message, 200)
-      return sent.message
+      if (!created) return c.json(message, 200)
+      return message
     },
   )
   defineRoute(
