@@ -1,6 +1,6 @@
 import { Connection, type ConnectionOptions } from './connection.js'
 import type { HttpOptions } from './http.js'
-import { Outbox, type OutboxItem, type OutboxOptions } from './outbox.js'
+import { Outbox, type OutboxItem, type OutboxOptions, type SendOptions } from './outbox.js'
 import { PalaverApi } from './rest.js'
 import type { MessageView } from './types.js'
 
@@ -31,8 +31,8 @@ export class PalaverClient {
     return this.connection.connect()
   }
 
-  /** Sends through the outbox: the item is returned at once, in state 'pending'. */
-  send(chatId: number, body: string, options: { clientId?: string } = {}): OutboxItem {
+  /** Sends through the outbox (a reply with `replyToId`): the item is returned at once, in state 'pending'. */
+  send(chatId: number, body: string, options: SendOptions = {}): OutboxItem {
     return this.outbox.send(chatId, body, options)
   }
 
@@ -50,7 +50,7 @@ export class PalaverClient {
 
   /** Over the WebSocket when one is open (no extra request), else over REST; the clientId makes either idempotent. */
   private deliver(item: OutboxItem): Promise<MessageView> {
-    const input = { body: item.body, clientId: item.clientId }
+    const input = { body: item.body, clientId: item.clientId, replyToId: item.replyToId ?? undefined }
     if (this.connection.canRequest) return this.connection.sendMessage(item.chatId, input)
     return this.api.sendMessage(item.chatId, input)
   }

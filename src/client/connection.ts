@@ -19,6 +19,7 @@ import type {
   PalaverEvent,
   PersistedEventType,
   PresenceFrame,
+  SendMessageInput,
   ServerFrame,
   TypingFrame,
 } from './types.js'
@@ -182,8 +183,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     return transport.request(action)
   }
 
-  /** Sends a message over the open WebSocket. */
-  async sendMessage(chatId: number, input: { body: string; clientId?: string }): Promise<MessageView> {
+  /** Sends a message (a reply with `replyToId`) over the open WebSocket. */
+  async sendMessage(chatId: number, input: SendMessageInput): Promise<MessageView> {
     return (await this.request({ action: 'send', chatId, ...input })) as MessageView
   }
 

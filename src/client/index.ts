@@ -26,7 +26,9 @@ export {
   type OutboxOptions,
   type OutboxState,
   type OutboxStorage,
+  type SendOptions,
 } from './outbox.js'
+export { excerptOf, quoteOf } from './quotes.js'
 export { type CallOptions, type EventsQuery, PalaverApi } from './rest.js'
 export { PollingTransport, type PollingTransportOptions } from './transports/polling.js'
 export { SseTransport, type SseTransportOptions } from './transports/sse.js'

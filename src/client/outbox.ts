@@ -12,6 +12,8 @@ export interface OutboxItem {
   clientId: string
   chatId: number
   body: string
+  /** The message this one answers (a reply), or null. */
+  replyToId: number | null
   state: OutboxState
   /** When it was written (ms since the epoch). */
   createdAt: number
@@ -45,6 +47,13 @@ export interface OutboxOptions {
 }
 
 export type Deliver = (item: OutboxItem) => Promise<MessageView>
+
+export interface SendOptions {
+  /** Chosen by the caller to recognise the item; a random one by default. */
+  clientId?: string
+  /** Makes the message a reply to this one (of the same chat). */
+  replyToId?: number
+}
 
 const MAX_BODY_FOR_STORAGE = 100_000
 
@@ -84,7 +93,7 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 
   /** Queues a message and starts sending it; the item is returned at once (state 'pending'). */
-  send(chatId: number, body: string, options: { clientId?: string } = {}): OutboxItem {
+  send(chatId: number, body: string, options: SendOptions = {}): OutboxItem {
     const clientId = options.clientId ?? randomId()
     const existing = this.get(clientId)
     if (existing) return existing
@@ -92,6 +101,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       clientId,
       chatId,
       body,
+      replyToId: options.replyToId ?? null,
       state: 'pending',
       createdAt: Date.now(),
       attempts: 0,
@@ -243,7 +253,7 @@ export class Outbox extends Emitter<OutboxEvents> {
     } catch {
       return
     }
-    const valid = (stored ?? []).filter(isItem)
+    const valid = (stored ?? []).filter(isItem).map((i) => ({ ...i, replyToId: i.replyToId ?? null }))
     const known = new Set(this.list.map((i) => i.clientId))
     const restored = valid.filter((i) => !known.has(i.clientId) && i.state !== 'sent')
     if (restored.length === 0) return
@@ -266,7 +276,8 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 }
 
-function isItem(value: unknown): value is OutboxItem {
+/** A stored item as this version reads it; one stored before replies existed has no replyToId. */
+function isItem(value: unknown): value is Omit<OutboxItem, 'replyToId'> & { replyToId?: number | null } {
   const item = value as Partial<OutboxItem> | null
   return (
     typeof item === 'object' &&
@@ -274,6 +285,7 @@ function isItem(value: unknown): value is OutboxItem {
     typeof item.clientId === 'string' &&
     typeof item.chatId === 'number' &&
     typeof item.body === 'string' &&
+    (item.replyToId == null || typeof item.replyToId === 'number') &&
     (item.state === 'pending' || item.state === 'failed' || item.state === 'sent')
   )
 }

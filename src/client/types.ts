@@ -13,6 +13,7 @@ export type {
   HistoryView,
   MemberView,
   MessageView,
+  QuoteView,
   ReactionView,
   ReceiptStatus,
   RoomAccess,
