@@ -28,6 +28,19 @@ export type ReactionView = z.infer<typeof ReactionSchema>
 export const ReceiptStatus = z.enum(['sent', 'delivered', 'read'])
 export type ReceiptStatus = z.infer<typeof ReceiptStatus>
 
+/** What a reply shows of the message it answers, as that message is now. */
+export const QuoteSchema = z
+  .object({
+    id: z.number().int(),
+    senderId: z.string(),
+    sender: UserSchema.nullable(),
+    /** The start of the answered message's text, at most 200 characters; null once it was deleted. */
+    excerpt: z.string().nullable(),
+    deleted: z.boolean(),
+  })
+  .openapi('Quote')
+export type QuoteView = z.infer<typeof QuoteSchema>
+
 export const MessageSchema = z
   .object({
     id: z.number().int(),
@@ -37,6 +50,8 @@ export const MessageSchema = z
     /** Null when the message was deleted. */
     body: z.string().nullable(),
     clientId: z.string().nullable(),
+    /** The message this one answers, when it is a reply. */
+    replyTo: QuoteSchema.nullable(),
     createdAt: Time,
     editedAt: Time.nullable(),
     deleted: z.boolean(),
@@ -73,7 +88,7 @@ export const ChatSchema = z
     role: z.enum(['admin', 'member']).nullable(),
     unreadCount: z.number().int(),
     lastReadMessageId: z.number().int(),
-    lastMessage: MessageSchema.omit({ reactions: true, receipt: true }).nullable(),
+    lastMessage: MessageSchema.omit({ reactions: true, receipt: true, replyTo: true }).nullable(),
     createdAt: Time,
     lastActivityAt: Time,
     permissions: z.object({
@@ -141,6 +156,8 @@ export const SendMessageInput = z
   .object({
     body: z.string(),
     clientId: z.string().min(1).max(100).optional(),
+    /** Makes the message a reply to this one, which must be a message of the same chat, not deleted. */
+    replyToId: Id.optional(),
   })
   .strict()
   .openapi('SendMessageInput')

@@ -1,19 +1,28 @@
 import type { MessageView, QuoteView } from './types.js'
 
-/** How much of an answered message a reply quotes, in characters as a reader counts them (as the server cuts it). */
-const EXCERPT_LENGTH = 200
+// The server quotes with excerptOf too (services/views.ts): a quote a client refreshes reads as the
+// server's would. It lives here because the client imports none of the server's code at run time.
+
+/** How much of an answered message a reply quotes, in characters as a reader counts them. */
+export const EXCERPT_LENGTH = 200
 
 const graphemes =
   typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null
 
-/** The start of a text the way the server quotes it: cut between characters as a reader sees them, with an ellipsis. */
+/**
+ * The start of a text, with an ellipsis when it goes on, cut between characters as a reader sees them:
+ * never inside an emoji sequence. (Without Intl.Segmenter, in older browsers, between code points.)
+ */
 export function excerptOf(text: string): string {
+  // Every character is at least one UTF-16 unit: a text this short has nothing to cut.
   if (text.length <= EXCERPT_LENGTH) return text
-  // Without Intl.Segmenter (older browsers), code points: an emoji sequence may be cut, never a surrogate pair.
-  const pieces = graphemes ? Array.from(graphemes.segment(text), (s) => s.segment) : [...text]
-  if (pieces.length <= EXCERPT_LENGTH) return text
-  const kept = pieces.slice(0, EXCERPT_LENGTH - 1).join('')
-  return `${kept.trimEnd()}…`
+  const kept: string[] = []
+  for (const piece of graphemes ? Array.from(graphemes.segment(text), (s) => s.segment) : text) {
+    // One more than fits: the last one kept makes way for the ellipsis.
+    if (kept.length === EXCERPT_LENGTH) return `${kept.slice(0, -1).join('').trimEnd()}…`
+    kept.push(piece)
+  }
+  return text
 }
 
 /**

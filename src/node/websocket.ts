@@ -7,7 +7,13 @@ import { viewerOfRequest } from '../http/viewer.js'
 import type { Palaver } from '../palaver.js'
 import { Subscriber } from '../realtime/hub.js'
 import { frameBytes } from '../realtime/log.js'
-import { ackFrame, type ClientMessage, errorFrame, parseClientMessage } from '../realtime/protocol.js'
+import {
+  ackFrame,
+  type ClientMessage,
+  errorFrame,
+  parseClientMessage,
+  requestIdOf,
+} from '../realtime/protocol.js'
 import { checkWatchable } from '../realtime/watch.js'
 import { sendMessage } from '../services/messages.js'
 import { setTyping } from '../services/typing.js'
@@ -196,7 +202,7 @@ export function attachWebSocket(
         message = parseClientMessage(text)
         send(ackFrame(message.id, await perform(message, receivedAt)))
       } catch (error) {
-        if (error instanceof PalaverError) return send(errorFrame(message?.id, error))
+        if (error instanceof PalaverError) return send(errorFrame(message?.id ?? requestIdOf(text), error))
         console.error('[palaver] WebSocket action failed', error)
         send(errorFrame(message?.id, new PalaverError('unavailable', 'Try again shortly')))
       }

@@ -45,6 +45,19 @@ export function parseClientMessage(text: string): ClientMessage {
   return result.data
 }
 
+/**
+ * The `id` of a frame that was refused as malformed, when it carried one a client could have chosen: the
+ * error's acknowledgement echoes it, so that the request it answers does not wait for an answer forever.
+ */
+export function requestIdOf(text: string | null): string | undefined {
+  try {
+    const id = text === null ? undefined : (JSON.parse(text) as { id?: unknown } | null)?.id
+    return typeof id === 'string' && id.length <= 100 ? id : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export const ackFrame = (id: string | undefined, result: unknown) =>
   JSON.stringify({ type: 'ack', id: id ?? null, ok: true, result: result ?? null })
 

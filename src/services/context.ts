@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Frame, toFrame } from '../realtime/log.js'
 import type { PubSub } from '../realtime/pubsub.js'
+import type { QuoteView } from '../schemas.js'
 import type { NewMessage, SqlDialect, StoredMessage } from '../storage/dialect.js'
 import type { DatabaseSchema, EventRow } from '../storage/schema.js'
 import type { ChatKinds } from './chat-kinds.js'
@@ -36,6 +37,11 @@ export interface Context {
 /** A message to send through the commit queue's bulk lane: many of them are stored with one statement. */
 export interface NewSend extends NewMessage {
   sender: Viewer
+  /**
+   * The quote of the message `replyToId` answers, read in the transaction that stores the reply (see
+   * sendMessage); null for a send that answers nothing, which is every send of the bulk lane.
+   */
+  quote: QuoteView | null
 }
 
 /** The commit queue of an instance: changes with their events, and the bulk lane of sends. */

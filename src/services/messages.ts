@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
-import type { HistoryQuery, HistoryView, MessageView, UserView } from '../schemas.js'
+import type { HistoryQuery, HistoryView, MessageView, QuoteView, UserView } from '../schemas.js'
 import type { Db, NotStored, SqlDialect, StoredMessage } from '../storage/dialect.js'
 import {
   type Chat,
@@ -17,7 +17,7 @@ import type { BulkAloneResult, BulkOutcome } from './group-commit.js'
 import { advanceMarks } from './receipts.js'
 import type { RefusalCodec } from './send-forwarding.js'
 import type { Viewer } from './users.js'
-import { messageView, messageViews, reactionsOf } from './views.js'
+import { messageView, messageViews, quoteView, reactionsOf } from './views.js'
 
 /** What storableText changes: control characters (CR included) and, in u-mode, only lone surrogates. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
@@ -78,11 +78,21 @@ export async function sendMessage(
   ctx: Context,
   viewer: Viewer,
   chatId: number,
-  input: { body: string; clientId?: string | undefined },
+  input: { body: string; clientId?: string | undefined; replyToId?: number | undefined },
 ): Promise<{ message: MessageView; created: boolean }> {
   const body = cleanBody(ctx, input.body)
   const clientId = cleanClientId(input.clientId)
-  const send: NewSend = { chatId, senderId: viewer.id, sender: viewer, body, clientId, memberOnly: false }
+  const replyToId = input.replyToId ?? null
+  const send: NewSend = {
+    chatId,
+    senderId: viewer.id,
+    sender: viewer,
+    body,
+    clientId,
+    replyToId: null,
+    quote: null,
+    memberOnly: false,
+  }
   /** A failed send may be the retry of one that was stored: that one is the answer. */
   const retriedOr = async (error: unknown) => {
     const retried =
@@ -97,7 +107,7 @@ export async function sendMessage(
     if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
     throw error
   }
-  if (membershipDecides(ctx, chatId)) {
+  if (replyToId === null && membershipDecides(ctx, chatId)) {
     try {
       return sent(await ctx.storeSend({ ...send, memberOnly: true }, { chatId }), viewer)
     } catch (error) {
@@ -108,25 +118,73 @@ export async function sendMessage(
   memberWith(access, 'post')
   const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
   try {
-    // A DM is between two people: writing to someone who left it brings them back (a change of its own,
-    // rare); every other send goes through the bulk lane, where a batch stores all its sends at once.
-    const stored = absentPeer
-      ? await transact(
-          ctx,
-          async (tx) => {
-            await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
-            const outcome = (await storeSends(tx.db, tx.now, [send], ctx.dialect))[0]!
-            if ('error' in outcome) throw outcome.error
-            for (const event of outcome.record) tx.emit(event)
-            return outcome.value
-          },
-          { chatId },
-        )
-      : await ctx.storeSend(send, { chatId })
-    return sent(stored, viewer)
+    // A DM is between two people: writing to someone who left it brings them back, and a reply quotes a
+    // message that must still be there when it is stored. Each is a change of its own (rare); every other
+    // send goes through the bulk lane, where a batch stores all its sends at once.
+    if (absentPeer === null && replyToId === null) return sent(await ctx.storeSend(send, { chatId }), viewer)
+    const quotedSender = replyToId === null ? null : await senderOf(ctx, replyToId)
+    const { stored, quote } = await transact(
+      ctx,
+      async (tx) => {
+        if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
+        const quote =
+          replyToId === null ? null : await quoteToAnswer(ctx, tx, chatId, replyToId, quotedSender)
+        const reply = { ...send, replyToId, quote }
+        const outcome = (await storeSends(tx.db, tx.now, [reply], ctx.dialect))[0]!
+        if ('error' in outcome) throw outcome.error
+        for (const event of outcome.record) tx.emit(event)
+        return { stored: outcome.value, quote }
+      },
+      { chatId },
+    )
+    return sent(stored, viewer, quote)
   } catch (error) {
     return retriedOr(error)
   }
+}
+
+/**
+ * The view of a message's sender, read before the transaction that quotes it: the directory may need the
+ * one connection a SQLite transaction holds, and a message's sender never changes.
+ */
+async function senderOf(ctx: Context, messageId: number): Promise<UserView | null> {
+  const row = await ctx.db
+    .selectFrom('palaver_messages')
+    .select('sender_id')
+    .where('id', '=', messageId)
+    .executeTakeFirst()
+  return row ? ((await ctx.users.viewsOf([row.sender_id])).get(row.sender_id) ?? null) : null
+}
+
+/**
+ * A message as a reply quotes it now, read inside the transaction that stores or rewrites the reply. On
+ * PostgreSQL its row stays locked until that commits: a delete waits for the reply and then rewrites its
+ * quote, and a reply that waited for a delete finds the message deleted. Either way no quote keeps a
+ * deleted text. (SQLite has one writer: nothing runs between the read and the write.)
+ */
+async function quoteNow(ctx: Context, tx: Tx, messageId: number, sender: UserView | null) {
+  const quoted = await tx.db
+    .selectFrom('palaver_messages')
+    .select(['id', 'chat_id', 'sender_id', 'body', 'deleted_at'])
+    .where('id', '=', messageId)
+    .$if(ctx.dialect.name === 'postgres', (q) => q.forShare())
+    .executeTakeFirst()
+  return quoted && { chatId: quoted.chat_id, quote: quoteView(quoted, sender) }
+}
+
+/** The quote for a new reply: the message it answers must be of the same chat, and not deleted. */
+async function quoteToAnswer(
+  ctx: Context,
+  tx: Tx,
+  chatId: number,
+  replyToId: number,
+  sender: UserView | null,
+): Promise<QuoteView> {
+  const answered = await quoteNow(ctx, tx, replyToId, sender)
+  // Not found and elsewhere are one answer: a reply must not tell whether a message exists in another chat.
+  if (!answered || answered.chatId !== chatId) throw invalid('replyToId must name a message of this chat')
+  if (answered.quote.deleted) throw new PalaverError('conflict', 'The message you reply to was deleted')
+  return answered.quote
 }
 
 /**
@@ -149,11 +207,12 @@ class AccessUnchecked extends Error {
 function sent(
   { row, memberCount }: StoredMessage,
   viewer: Viewer,
+  quote: QuoteView | null = null,
 ): { message: MessageView; created: boolean } {
   // Nobody else can have received or read a message newer than every mark: its view needs no query.
   const recipientCount = Math.max(0, memberCount - 1)
   const receipt = { status: 'sent' as const, readCount: 0, deliveredCount: 0, recipientCount }
-  return { message: messageView(row, viewer, [], receipt), created: true }
+  return { message: messageView(row, viewer, [], receipt, quote), created: true }
 }
 
 /**
@@ -170,8 +229,8 @@ export async function storeSends(
   const outcomes = await dialect.appendMessages(db, sends, now)
   return outcomes.map((outcome, i) => {
     if (typeof outcome === 'string') return refusal(outcome)
-    const event = createdEvent(outcome.row, sends[i]!.sender)
-    return { value: outcome, record: [event] }
+    const { sender, quote } = sends[i]!
+    return { value: outcome, record: [createdEvent(outcome.row, sender, quote)] }
   })
 }
 
@@ -211,8 +270,8 @@ export async function storeSendsAlone(
 }
 
 /** A new message's message.created: nobody has reacted to it or received it yet. */
-const createdEvent = (row: Message, sender: UserView) =>
-  messageEvent('message.created', messageView(row, sender, [], null))
+const createdEvent = (row: Message, sender: UserView, quote: QuoteView | null) =>
+  messageEvent('message.created', messageView(row, sender, [], null, quote))
 
 /** The kind of each refusal's error, so that a refusal can travel from the process that stored the send. */
 const refusalKinds = new WeakMap<object, NotStored>()
@@ -251,11 +310,12 @@ function payloadAroundId(
     sender_id: send.senderId,
     body: send.body,
     client_id: send.clientId,
+    reply_to_id: send.replyToId,
     created_at: now,
     edited_at: null,
     deleted_at: null,
   }
-  const view = messageView(row, send.sender, [], null)
+  const view = messageView(row, send.sender, [], null, send.quote)
   const payload = JSON.stringify({ message: view } satisfies EventPayloads['message.created'])
   const payloadHead = '{"message":{"id":'
   if (!payload.startsWith(`${payloadHead}0,`)) throw new Error('a message view must begin with its id')
@@ -329,6 +389,7 @@ export async function editMessage(
   memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'edit')
   if (row.body === body) return viewOne(ctx, ctx.db, row, viewer)
+  const quotedSender = row.reply_to_id === null ? null : await senderOf(ctx, row.reply_to_id)
   const updated = await transact(
     ctx,
     async (tx) => {
@@ -340,9 +401,13 @@ export async function editMessage(
         .returning(messageColumns)
         .executeTakeFirst()
       if (!edited) throw new PalaverError('conflict', 'This message was deleted')
-      const reactions = await reactionsOf(tx.db, [edited.id])
-      const view = messageView(edited, viewer, reactions.get(edited.id) ?? [], null)
+      const [reactions, quoted] = await Promise.all([
+        reactionsOf(tx.db, [edited.id]),
+        edited.reply_to_id === null ? undefined : quoteNow(ctx, tx, edited.reply_to_id, quotedSender),
+      ])
+      const view = messageView(edited, viewer, reactions.get(edited.id) ?? [], null, quoted?.quote ?? null)
       await rewriteEarlierEvents(tx, view)
+      await requoteReplies(tx, quoteView(edited, viewer))
       tx.emit(messageEvent('message.updated', view))
       return edited
     },
@@ -366,6 +431,32 @@ async function rewriteEarlierEvents(tx: Tx, message: MessageView): Promise<void>
 }
 
 /**
+ * Rewrites the quote in the earlier events of the replies to a message that was edited or deleted, so
+ * that they show it as it is now: a deleted text must not live on in a quote. Only the quote changes, so
+ * nothing but the quote is written (no directory or reaction lookups). No event tells of it: a client
+ * holding the replies updates their quotes on the message's own message.updated or message.deleted.
+ */
+async function requoteReplies(tx: Tx, quote: QuoteView): Promise<void> {
+  const events = await tx.db
+    .selectFrom('palaver_messages as m')
+    .innerJoin('palaver_events as e', 'e.message_id', 'm.id')
+    .select(['e.cursor', 'e.payload'])
+    .where('m.reply_to_id', '=', quote.id)
+    .where('m.deleted_at', 'is', null)
+    .where('e.type', 'in', ['message.created', 'message.updated'])
+    .execute()
+  for (const { cursor, payload } of events) {
+    const { message } = JSON.parse(payload) as EventPayloads['message.created']
+    const requoted = JSON.stringify({ message: { ...message, replyTo: quote } })
+    await tx.db
+      .updateTable('palaver_events')
+      .set({ payload: requoted })
+      .where('cursor', '=', cursor)
+      .execute()
+  }
+}
+
+/**
  * Deletes the viewer's own message: the text leaves storage (the row stays as a tombstone so
  * the conversation keeps its shape), its reactions go, and earlier events stop carrying the text.
  */
@@ -386,8 +477,9 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
         .executeTakeFirst()
       if (!deleted) throw new PalaverError('conflict', 'This message was already deleted')
       await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
-      const tombstone = messageView(deleted, viewer, [], null)
+      const tombstone = messageView(deleted, viewer, [], null, null)
       await rewriteEarlierEvents(tx, tombstone)
+      await requoteReplies(tx, quoteView(deleted, viewer))
       tx.emit(messageDeletedEvent(tombstone))
     },
     { chatId: row.chat_id },

@@ -1,4 +1,5 @@
-import type { ChatView, MessageView, ReactionView, UserView } from '../schemas.js'
+import { excerptOf } from '../client/quotes.js'
+import type { ChatView, MessageView, QuoteView, ReactionView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
 import { type Chat, type Member, type Message, messageColumns } from '../storage/schema.js'
 import { type ChatAccess, permissionsOf } from './access.js'
@@ -85,11 +86,48 @@ function receiptOf(marks: OthersMarks, messageId: number): NonNullable<MessageVi
   return { status, readCount, deliveredCount, recipientCount }
 }
 
+/** The columns of a message that a quote of it needs. */
+export type QuotedMessage = Pick<Message, 'id' | 'sender_id' | 'body' | 'deleted_at'>
+
+/** What a reply shows of the message it answers, as that message is now. */
+export function quoteView(quoted: QuotedMessage, sender: UserView | null): QuoteView {
+  const deleted = quoted.deleted_at !== null
+  return {
+    id: quoted.id,
+    senderId: quoted.sender_id,
+    sender,
+    excerpt: deleted || quoted.body === null ? null : excerptOf(quoted.body),
+    deleted,
+  }
+}
+
+/** The quotes of the messages the given ones answer, by answered id: one query, and one for their senders. */
+export async function quotesOf(
+  ctx: Context,
+  db: Db,
+  answeredIds: Iterable<number>,
+): Promise<Map<number, QuoteView>> {
+  const ids = [...new Set(answeredIds)]
+  if (ids.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('palaver_messages')
+    .select(['id', 'sender_id', 'body', 'deleted_at'])
+    .where('id', 'in', ids)
+    .execute()
+  const senders = await ctx.users.viewsOf(rows.map((r) => r.sender_id))
+  return new Map(rows.map((r) => [r.id, quoteView(r, senders.get(r.sender_id) ?? null)]))
+}
+
+/**
+ * A message as the API shows it. `replyTo` is the quote of the message it answers (null when it answers
+ * none); a deleted message shows neither its text nor what it answered.
+ */
 export function messageView(
   row: Message,
   sender: UserView | null,
   reactions: ReactionView[],
   receipt: MessageView['receipt'],
+  replyTo: QuoteView | null,
 ): MessageView {
   const deleted = row.deleted_at !== null
   return {
@@ -99,6 +137,7 @@ export function messageView(
     sender,
     body: deleted ? null : row.body,
     clientId: row.client_id,
+    replyTo: deleted ? null : replyTo,
     createdAt: iso(row.created_at),
     editedAt: row.edited_at === null ? null : iso(row.edited_at),
     deleted,
@@ -121,18 +160,23 @@ export async function messageViews(
   if (rows.length === 0) return []
   const isOwn = (row: Message) => viewer !== null && row.sender_id === viewer.id && row.deleted_at === null
   const chatsWithOwn = [...new Set(rows.filter(isOwn).map((r) => r.chat_id))]
-  const [senders, reactions, marks] = await Promise.all([
+  const answered = rows.flatMap((r) =>
+    r.reply_to_id === null || r.deleted_at !== null ? [] : [r.reply_to_id],
+  )
+  const [senders, reactions, marks, quotes] = await Promise.all([
     ctx.users.viewsOf(rows.map((r) => r.sender_id)),
     reactionsOf(
       db,
       rows.map((r) => r.id),
     ),
     viewer ? othersMarks(db, chatsWithOwn, viewer.id) : new Map<number, OthersMarks>(),
+    quotesOf(ctx, db, answered),
   ])
   return rows.map((row) => {
     const chatMarks = isOwn(row) ? marks.get(row.chat_id) : undefined
     const receipt = chatMarks ? receiptOf(chatMarks, row.id) : null
-    return messageView(row, senders.get(row.sender_id) ?? null, reactions.get(row.id) ?? [], receipt)
+    const quote = row.reply_to_id === null ? null : (quotes.get(row.reply_to_id) ?? null)
+    return messageView(row, senders.get(row.sender_id) ?? null, reactions.get(row.id) ?? [], receipt, quote)
   })
 }
 
@@ -161,8 +205,9 @@ export async function chatViews(
       const {
         reactions: _r,
         receipt: _c,
+        replyTo: _q,
         ...rest
-      } = messageView(last, senders.get(last.sender_id) ?? null, [], null)
+      } = messageView(last, senders.get(last.sender_id) ?? null, [], null, null)
       lastMessage = rest
     }
     return {

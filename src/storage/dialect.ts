@@ -18,6 +18,8 @@ export interface NewMessage {
   senderId: string
   body: string
   clientId: string | null
+  /** The message this one answers, checked by the caller: of the same chat, and not deleted. */
+  replyToId: number | null
   /**
    * Nobody checked the sender's access before: the store takes the message only from a member of a
    * group, or of a DM while the other person is in it too (never in a room: its host has a say). Else it

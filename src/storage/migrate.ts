@@ -14,6 +14,7 @@ import { searchIndexInBatches } from './migrations/004_search_index_in_batches.j
 import { searchPendingList } from './migrations/005_search_pending_list.js'
 import { partialIndexes } from './migrations/006_partial_indexes.js'
 import { roomActivity } from './migrations/007_room_activity.js'
+import { replies } from './migrations/008_replies.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -25,6 +26,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '005_search_pending_list': searchPendingList(dialect),
     '006_partial_indexes': partialIndexes,
     '007_room_activity': roomActivity(dialect),
+    '008_replies': replies(dialect),
   }
 }
 

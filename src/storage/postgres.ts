@@ -56,8 +56,9 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       const result = await sql<Message & { member_count: number }>`${sql.raw(PREPARE)}
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
-            ${column('body')}::text[], ${column('clientId')}::text[], ${column('memberOnly')}::boolean[])
-            with ordinality as i(chat_id, sender_id, body, client_id, member_only, ord)
+            ${column('body')}::text[], ${column('clientId')}::text[], ${column('replyToId')}::bigint[],
+            ${column('memberOnly')}::boolean[])
+            with ordinality as i(chat_id, sender_id, body, client_id, reply_to_id, member_only, ord)
           ${batchOf(messages.length)}
         ), ${storeInput(now)}
         select message.*, chat.member_count from message join chat on chat.id = message.chat_id
@@ -75,9 +76,9 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
         sql<Message & { member_count: number; ord: number; cursor: number }>`${sql.raw(PREPARE)}
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
-            ${column('body')}::text[], ${column('clientId')}::text[], ${column('memberOnly')}::boolean[],
-            ${column('payloadHead')}::text[], ${column('payloadTail')}::text[]) with ordinality
-            as i(chat_id, sender_id, body, client_id, member_only, head, tail, ord)
+            ${column('body')}::text[], ${column('clientId')}::text[], ${column('replyToId')}::bigint[],
+            ${column('memberOnly')}::boolean[], ${column('payloadHead')}::text[], ${column('payloadTail')}::text[])
+            with ordinality as i(chat_id, sender_id, body, client_id, reply_to_id, member_only, head, tail, ord)
           ${batchOf(messages.length)}
         ), ${storeInput(now)},
         numbered_input as (
@@ -303,8 +304,9 @@ const storeInput = (now: number) => sql`allowed as (
     from locked where c.id = locked.id
     returning c.id, c.member_count
   ), message as (
-    insert into palaver_messages (chat_id, sender_id, body, client_id, created_at, edited_at, deleted_at)
-    select i.chat_id, i.sender_id, i.body, i.client_id, ${now}, null, null
+    insert into palaver_messages (chat_id, sender_id, body, client_id, reply_to_id, created_at, edited_at,
+      deleted_at)
+    select i.chat_id, i.sender_id, i.body, i.client_id, i.reply_to_id, ${now}, null, null
     from allowed i where i.chat_id in (select id from chat)
     order by i.ord
     on conflict (sender_id, client_id) do nothing

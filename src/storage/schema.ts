@@ -69,6 +69,8 @@ export interface MessageRow {
   /** Null once the message is deleted: the text is gone from storage. */
   body: string | null
   client_id: string | null
+  /** The message of the same chat this one answers (migration 008). */
+  reply_to_id: number | null
   created_at: number
   edited_at: number | null
   deleted_at: number | null
@@ -113,6 +115,7 @@ export const messageColumns = [
   'sender_id',
   'body',
   'client_id',
+  'reply_to_id',
   'created_at',
   'edited_at',
   'deleted_at',

@@ -65,20 +65,22 @@ const touchChat = prepared<'chatId' | 'now' | 'senderId' | 'memberOnly', { membe
       .returning('member_count'),
 )
 
-const insertMessage = prepared<'chatId' | 'senderId' | 'body' | 'clientId' | 'now', Message>((db, slot) =>
-  db
-    .insertInto('palaver_messages')
-    .values({
-      chat_id: slot('chatId'),
-      sender_id: slot('senderId'),
-      body: slot('body'),
-      client_id: slot('clientId'),
-      created_at: slot('now'),
-      edited_at: null,
-      deleted_at: null,
-    })
-    .onConflict((oc) => oc.columns(['sender_id', 'client_id']).doNothing())
-    .returning(messageColumns),
+const insertMessage = prepared<'chatId' | 'senderId' | 'body' | 'clientId' | 'replyToId' | 'now', Message>(
+  (db, slot) =>
+    db
+      .insertInto('palaver_messages')
+      .values({
+        chat_id: slot('chatId'),
+        sender_id: slot('senderId'),
+        body: slot('body'),
+        client_id: slot('clientId'),
+        reply_to_id: slot('replyToId'),
+        created_at: slot('now'),
+        edited_at: null,
+        deleted_at: null,
+      })
+      .onConflict((oc) => oc.columns(['sender_id', 'client_id']).doNothing())
+      .returning(messageColumns),
 )
 
 const raiseSenderMarks = prepared<'chatId' | 'senderId' | 'messageId', never>((db, slot) =>
@@ -166,13 +168,13 @@ export const sqliteDialect: SqlDialect = {
   async appendMessages(db, messages, now) {
     // SQLite runs in this process: a statement costs no round trip, so each message simply takes its own.
     const outcomes: AppendOutcome[] = []
-    for (const { chatId, senderId, body, clientId, memberOnly } of messages) {
+    for (const { chatId, senderId, body, clientId, replyToId, memberOnly } of messages) {
       const [chat] = await touchChat(db, { chatId, now, senderId, memberOnly: memberOnly ? 1 : 0 })
       if (!chat) {
         outcomes.push(memberOnly ? 'unchecked' : 'chat_gone')
         continue
       }
-      const [row] = await insertMessage(db, { chatId, senderId, body, clientId, now })
+      const [row] = await insertMessage(db, { chatId, senderId, body, clientId, replyToId, now })
       if (!row) {
         outcomes.push('duplicate')
         continue
@@ -370,13 +372,13 @@ function storeSends(raw: Raw) {
     const outcomes: AppendedWithEvent[] = []
     const appended: Array<{ outcome: Extract<AppendedWithEvent, object>; message: NewMessageWithEvent }> = []
     for (const message of messages) {
-      const { chatId, senderId, body, clientId, memberOnly } = message
+      const { chatId, senderId, body, clientId, replyToId, memberOnly } = message
       const chat = touch.get({ chatId, now, senderId, memberOnly: memberOnly ? 1 : 0 })
       if (!chat) {
         outcomes.push(memberOnly ? 'unchecked' : 'chat_gone')
         continue
       }
-      const row = insert.get({ chatId, senderId, body, clientId, now })
+      const row = insert.get({ chatId, senderId, body, clientId, replyToId, now })
       if (!row) {
         outcomes.push('duplicate')
         continue
