@@ -68,6 +68,17 @@ export const en = {
   reactionByYou: '{emoji} {count}: {names} (select to remove yours)',
   emojiPicker: 'Choose a reaction',
 
+  // replies
+  reply: 'Reply',
+  replyTo: 'Reply to {name}',
+  replyToOwn: 'Reply to your message',
+  replyingTo: 'Replying to {name}',
+  replyingToOwn: 'Replying to your message',
+  cancelReply: 'Cancel reply',
+  quote: 'Quote:',
+  originalDeleted: 'Original message deleted',
+  showOriginal: 'Show the original message',
+
   // composer
   send: 'Send',
   composerLabel: 'Write a message',
