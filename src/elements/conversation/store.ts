@@ -8,6 +8,8 @@ import {
   type PalaverClient,
   PalaverClientError,
   type PalaverEvent,
+  type QuoteView,
+  quoteOf,
   type TypingFrame,
 } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
@@ -62,6 +64,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private readonly maxMessages: number
   private readonly typingPeople = new Map<string, { name: string; until: number }>()
   private readonly names = new Map<string, string>()
+  /** Quotes of the messages answered by my pending replies (for a reply whose original left the window). */
+  private readonly quotes = new Map<number, QuoteView>()
   private buffer: PalaverEvent[] | null = []
   private loads = 0
   private offs: Array<() => void> = []
@@ -129,6 +133,13 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   nameOf(userId: string): string {
     return this.names.get(userId) ?? userId
+  }
+
+  /** What a pending reply shows of the message it answers (null when that is not known here). */
+  quoteFor(item: OutboxItem): QuoteView | null {
+    if (item.replyToId === null) return null
+    const answered = this.messages.find((m) => m.id === item.replyToId)
+    return answered ? quoteOf(answered) : (this.quotes.get(item.replyToId) ?? null)
   }
 
   /** Loads the chat (unless given) and its newest page, and follows it live. */
@@ -252,13 +263,14 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   // ---- actions ----
 
-  /** Sends through the outbox: shown at once as pending, kept until it lands (also across reloads). */
-  send(body: string): OutboxItem | null {
+  /** Sends through the outbox (a reply to `replyTo`): shown at once as pending, kept until it lands (also across reloads). */
+  send(body: string, replyTo: MessageView | null = null): OutboxItem | null {
     const text = body.replace(/\s+$/, '')
     if (!text.trim() || !this.canPost) return null
     if (this.hasNewer) void this.loadLatest()
     this.stopTyping()
-    const item = this.client.send(this.chatId, text)
+    if (replyTo) this.quotes.set(replyTo.id, quoteOf(replyTo))
+    const item = this.client.send(this.chatId, text, { replyToId: replyTo?.id })
     this.changed()
     return item
   }
@@ -276,12 +288,15 @@ export class ConversationStore extends Emitter<StoreEvents> {
   async edit(messageId: number, body: string): Promise<void> {
     const message = await this.client.api.editMessage(messageId, body)
     this.replace(message)
+    this.requote(message)
     this.changed()
   }
 
   async remove(messageId: number): Promise<void> {
     await this.client.api.deleteMessage(messageId)
+    const message = this.messages.find((m) => m.id === messageId)
     this.markDeleted(messageId)
+    if (message) this.requote({ ...message, deleted: true, body: null })
     this.changed()
   }
 
@@ -386,9 +401,11 @@ export class ConversationStore extends Emitter<StoreEvents> {
       }
       case 'message.updated':
         this.replace(event.data.message)
+        this.requote(event.data.message)
         return
       case 'message.deleted':
         this.markDeleted(event.data.messageId)
+        this.requote(event.data.message)
         return
       case 'reaction.updated':
         this.setReactions(event.data.messageId, event.data.reactions)
@@ -489,6 +506,14 @@ export class ConversationStore extends Emitter<StoreEvents> {
     const next = [...this.messages]
     next[index] = { ...next[index]!, deleted: true, body: null, reactions: [], receipt: null }
     this.messages = next
+  }
+
+  /** The replies to `message` quote it as it is now (the server sends no event for them). */
+  private requote(message: MessageView): void {
+    const quote = quoteOf(message)
+    if (this.quotes.has(message.id)) this.quotes.set(message.id, quote)
+    if (!this.messages.some((m) => m.replyTo?.id === message.id)) return
+    this.messages = this.messages.map((m) => (m.replyTo?.id === message.id ? { ...m, replyTo: quote } : m))
   }
 
   private setReactions(messageId: number, reactions: MessageView['reactions']): void {
