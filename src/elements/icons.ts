@@ -7,6 +7,7 @@ const icon = (paths: ReturnType<typeof svg>) =>
 export const icons = {
   send: icon(svg`<path d="M4 12 20 4l-4 16-4-7-8-1z"/><path d="m12 13 8-9"/>`),
   close: icon(svg`<path d="M6 6l12 12M18 6 6 18"/>`),
+  reply: icon(svg`<path d="m9 17-5-5 5-5"/><path d="M20 18v-2a4 4 0 0 0-4-4H4"/>`),
   smile: icon(
     svg`<circle cx="12" cy="12" r="9"/><path d="M8.5 14.5a4.5 4.5 0 0 0 7 0"/><path d="M9 9.5h.01M15 9.5h.01"/>`,
   ),

@@ -22,6 +22,10 @@ export const tokens = css`
     --palaver-bubble: #eef0f3;
     --palaver-bubble-fg: var(--palaver-fg);
     --palaver-read: #a5f3fc;
+    --palaver-quote-bar: var(--palaver-accent);
+    --palaver-quote-name: var(--palaver-accent);
+    --palaver-quote-bg: color-mix(in srgb, var(--palaver-accent) 8%, transparent);
+    --palaver-quote-bg-hover: color-mix(in srgb, var(--palaver-accent) 15%, transparent);
     --palaver-danger: #c62828;
     --palaver-success: #15803d;
     --palaver-focus: #2563eb;
@@ -50,6 +54,7 @@ export const tokens = css`
     --palaver-border: #30343e;
     --palaver-bubble: #262a33;
     --palaver-read: #064e3b;
+    --palaver-quote-name: color-mix(in srgb, var(--palaver-accent) 65%, var(--palaver-fg));
     --palaver-danger: #f87171;
     --palaver-success: #4ade80;
     --palaver-focus: #93c5fd;

@@ -6,6 +6,7 @@ import type {
   MessageView,
   OutboxItem,
   PalaverClientError,
+  QuoteView,
   ReceiptStatus,
 } from '../../client/index.js'
 import { resolveLocale, type Translator, translator } from '../i18n/index.js'
@@ -16,6 +17,7 @@ import type { PalaverComposer } from './composer.js'
 import './composer.js'
 import { conversationStyles } from './conversation.styles.js'
 import { type MessageContext, type Placement, renderMessage, renderPending } from './message.js'
+import { renderReplyBar, replyingToText, replyStyles } from './replies.js'
 import { ConversationStore } from './store.js'
 
 type Item =
@@ -24,7 +26,7 @@ type Item =
 
 /** The parts a widget re-exports so that `palaver-dm::part(message)` reaches inside the conversation. */
 export const CONVERSATION_PARTS =
-  'list, message, own-message, other-message, pending-message, bubble, body, avatar, sender, status, reactions, reaction, picker, actions, jump, footer, typing, composer, composer-input, send'
+  'list, message, own-message, other-message, pending-message, bubble, body, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, composer, composer-input, send'
 
 const GROUP_GAP_MS = 5 * 60_000
 const PREFETCH_PX = 600
@@ -33,7 +35,7 @@ const BOTTOM_PX = 48
 /**
  * A whole conversation: its history as a log (newest first, older pages on scrolling up with the
  * reader's place kept, far-away pages dropped from the DOM), live updates, the composer, typing,
- * reactions, editing and deleting. Used by the DM and room widgets and by the messages page:
+ * reactions, replies, editing and deleting. Used by the DM and room widgets and by the messages page:
  * `<palaver-conversation chat-id="42" base-path="/messages">`.
  * Without permission to post it shows its `readonly` slot instead of the composer.
  * Fires `palaver-gone` when the chat is deleted or no longer visible.
@@ -48,12 +50,13 @@ export class PalaverConversation extends LitElement implements MessageContext {
     confirmingId: { state: true },
     pickerId: { state: true },
     highlightId: { state: true },
+    replyingTo: { state: true },
     notice: { state: true },
     announcement: { state: true },
     connectionState: { state: true },
   }
 
-  static override styles = [base, controls, conversationStyles]
+  static override styles = [base, controls, conversationStyles, replyStyles]
 
   declare chatId: number | null
   declare basePath: string | null
@@ -64,6 +67,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   declare confirmingId: number | null
   declare pickerId: number | null
   declare highlightId: number | null
+  /** The message the composer's text will answer. */
+  declare replyingTo: MessageView | null
   declare notice: string | null
   declare announcement: string
   declare connectionState: ConnectionState
@@ -97,6 +102,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.confirmingId = null
     this.pickerId = null
     this.highlightId = null
+    this.replyingTo = null
     this.notice = null
     this.announcement = ''
     this.connectionState = 'connecting'
@@ -110,6 +116,10 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   get canReact(): boolean {
     return this.store?.canReact ?? false
+  }
+
+  get canReply(): boolean {
+    return this.store?.canPost ?? false
   }
 
   get showNames(): boolean {
@@ -130,6 +140,43 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   statusOf(message: MessageView): ReceiptStatus | null {
     return this.store?.receipts.status(message) ?? null
+  }
+
+  quoteFor(item: OutboxItem): QuoteView | null {
+    return this.store?.quoteFor(item) ?? null
+  }
+
+  startReply(message: MessageView): void {
+    this.replyingTo = message
+    this.confirmingId = null
+    this.pickerId = null
+    this.announce(replyingToText(message, this))
+    void this.focusComposer()
+  }
+
+  cancelReply(): void {
+    this.replyingTo = null
+    void this.focusComposer()
+  }
+
+  /** A quote was chosen: its original is highlighted where it is, or the history around it is loaded. */
+  async showOriginal(quote: QuoteView): Promise<void> {
+    if (this.store?.messages.some((m) => m.id === quote.id)) {
+      // Chosen again: the highlight goes off for one render, so that it flashes once more.
+      if (this.highlightId === quote.id) {
+        this.highlightId = null
+        await this.updateComplete
+      }
+      this.stick = false
+      this.highlightId = quote.id
+      this.pendingScroll = 'highlight'
+      return
+    }
+    const hadFocus = this.shadowRoot?.activeElement != null
+    await this.jumpTo(quote.id)
+    await this.updateComplete
+    // The reply may be outside the new page: the focus stays in the conversation.
+    if (hadFocus && this.shadowRoot?.activeElement == null) this.log?.focus({ preventScroll: true })
   }
 
   startEdit(message: MessageView): void {
@@ -258,6 +305,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
       this.stop()
       void this.start()
     }
+    this.followReplyingTo()
     this.anchor = this.captureAnchor()
   }
 
@@ -309,6 +357,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   private stop(): void {
     this.generation++
+    this.replyingTo = null
     for (const off of this.offs.splice(0)) off()
     this.store?.stop()
     this.store = null
@@ -322,18 +371,30 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!this.store) return
     this.stick = true
     this.pendingScroll = 'bottom'
-    this.store.send(event.detail.body)
+    if (this.store.send(event.detail.body, this.replyingTo)) this.replyingTo = null
+  }
+
+  private onComposerKey(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || event.isComposing || !this.replyingTo) return
+    // Only the reply is cancelled: the panel around stays open.
+    event.preventDefault()
+    event.stopPropagation()
+    this.cancelReply()
   }
 
   private onIncoming(message: MessageView): void {
     const t = this.i18n
     const name = message.sender?.displayName ?? t.t('unknownUser')
     const text = message.body ?? t.t('deletedMessage')
-    // A zero-width space toggles so the same text twice is still announced.
-    const mark = this.announcement.endsWith('\u200b') ? '' : '\u200b'
-    this.announcement = t.t('announceMessage', { name, text }) + mark
+    this.announce(t.t('announceMessage', { name, text }))
     if (!this.atBottom) this.newBelow++
     this.maybeMarkRead()
+  }
+
+  private announce(text: string): void {
+    // A zero-width space toggles so the same text twice is still announced.
+    const mark = this.announcement.endsWith('\u200b') ? '' : '\u200b'
+    this.announcement = text + mark
   }
 
   private onScroll(): void {
@@ -432,6 +493,14 @@ export class PalaverConversation extends LitElement implements MessageContext {
     }
   }
 
+  /** The bar above the composer shows the answered message as edited; a reply to one deleted, or where I may no longer post, is dropped. */
+  private followReplyingTo(): void {
+    const replyingTo = this.replyingTo
+    if (!replyingTo || !this.store) return
+    const current = this.store.messages.find((m) => m.id === replyingTo.id) ?? replyingTo
+    this.replyingTo = current.deleted || !this.store.canPost ? null : current
+  }
+
   private showNotice(text: string, expires = true): void {
     this.notice = text
     clearTimeout(this.noticeTimer)
@@ -498,6 +567,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
             : nothing
         }
         <div class="typing" part="typing" aria-live="polite">${this.renderTyping(typing.map((p) => p.name))}</div>
+        ${store.canPost && this.replyingTo ? renderReplyBar(this.replyingTo, this, () => this.cancelReply()) : nothing}
         ${
           store.canPost
             ? html`<palaver-composer
@@ -507,6 +577,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
                 @palaver-send=${this.onSend}
                 @palaver-typing=${() => store.typed()}
                 @focusout=${() => store.stopTyping()}
+                @keydown=${this.onComposerKey}
               ></palaver-composer>`
             : store.chat
               ? html`<slot name="readonly"></slot>`

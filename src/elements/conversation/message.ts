@@ -1,14 +1,17 @@
 import { html, nothing, type TemplateResult } from 'lit'
 import { live } from 'lit/directives/live.js'
-import type { MessageView, OutboxItem, ReceiptStatus } from '../../client/index.js'
+import type { MessageView, OutboxItem, QuoteView, ReceiptStatus } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { renderBody } from '../text.js'
 import { type PickerContext, type ReactionsContext, renderPicker, renderReactions } from './reactions.js'
+import { type QuoteContext, renderQuote } from './replies.js'
 
 /** What a message needs from the conversation around it: state of the open editor, confirm, picker, and the actions. */
-export interface MessageContext extends ReactionsContext, PickerContext {
+export interface MessageContext extends ReactionsContext, PickerContext, QuoteContext {
   i18n: Translator
+  /** Whether the viewer may answer messages here (they may post). */
+  canReply: boolean
   /** Names over messages (groups and rooms; a DM has only two people). */
   showNames: boolean
   editingId: number | null
@@ -18,6 +21,9 @@ export interface MessageContext extends ReactionsContext, PickerContext {
   canEdit(message: MessageView): boolean
   canDelete(message: MessageView): boolean
   statusOf(message: MessageView): ReceiptStatus | null
+  /** What a pending reply shows of the message it answers. */
+  quoteFor(item: OutboxItem): QuoteView | null
+  startReply(message: MessageView): void
   startEdit(message: MessageView): void
   saveEdit(message: MessageView, body: string): void
   cancelEdit(message: MessageView): void
@@ -109,14 +115,24 @@ function editor(message: MessageView, ctx: MessageContext) {
   </div>`
 }
 
-function actions(message: MessageView, ctx: MessageContext) {
+function actions(message: MessageView, own: boolean, ctx: MessageContext) {
   if (message.deleted) return nothing
+  const reply = ctx.canReply
   const react = ctx.canReact
   const edit = ctx.canEdit(message)
   const remove = ctx.canDelete(message)
-  if (!react && !edit && !remove) return nothing
+  if (!reply && !react && !edit && !remove) return nothing
   const t = ctx.i18n
+  const replyLabel = own
+    ? t.t('replyToOwn')
+    : t.t('replyTo', { name: message.sender?.displayName ?? ctx.nameOf(message.senderId) })
   return html`<div class="actions" part="actions" role="group" aria-label=${t.t('messageActions')}>
+    ${
+      reply
+        ? html`<button type="button" class="icon-button" data-action="reply" aria-label=${replyLabel} title=${t.t('reply')}
+            @click=${() => ctx.startReply(message)}>${icons.reply}</button>`
+        : nothing
+    }
     ${
       react
         ? html`<button type="button" class="icon-button" data-action="react" aria-label=${t.t('react')} title=${t.t('react')}
@@ -182,6 +198,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
           : html`<span class="visually-hidden">${name}</span>`
       }
       <div class="bubble" part="bubble">
+        ${message.replyTo && !message.deleted && !editing ? renderQuote(message.replyTo, ctx) : nothing}
         ${
           message.deleted
             ? html`<span class="body deleted-text">${t.t('deletedMessage')}</span>`
@@ -195,7 +212,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
       ${ctx.confirmingId === message.id ? confirmDelete(message, ctx) : nothing}
       ${ctx.pickerId === message.id ? renderPicker(message, ctx) : nothing}
     </div>
-    ${editing || ctx.confirmingId === message.id ? nothing : actions(message, ctx)}
+    ${editing || ctx.confirmingId === message.id ? nothing : actions(message, own, ctx)}
   </div>`
 }
 
@@ -206,11 +223,13 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
   // Still pending after a failed attempt: the server could not be reached (offline); it is retried by itself.
   const stalled = !failed && item.error !== null
   const reason = failed ? item.error?.message : null
+  const quote = ctx.quoteFor(item)
   return html`<div class="message own pending ${failed ? 'failed' : ''} ${stalled ? 'stalled' : ''} ${placement.first ? 'first' : ''} ${placement.last ? 'last' : ''}"
     part="message own-message pending-message" data-key="p:${item.clientId}">
     <div class="content">
       <span class="visually-hidden">${t.t('you')}</span>
       <div class="bubble" part="bubble">
+        ${quote ? renderQuote(quote, ctx) : nothing}
         <span class="body" part="body" dir="auto">${renderBody(item.body)}</span>
         <span class="meta">
           ${
