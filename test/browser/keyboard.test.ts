@@ -88,13 +88,16 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
       await dm.message('Hello by keyboard').locator('.reaction', { hasText: '👍' }).waitFor()
       await eventually(async () => (await focused(page)).action).toBe('react')
 
-      // The reaction itself is a button: Tab reaches it, and it says who reacted.
+      // Reply comes first among the actions; before it, the reaction itself is a button that says who reacted.
+      await keys.press('Shift+Tab')
+      expect((await focused(page)).action).toBe('reply')
       await keys.press('Shift+Tab')
       const reaction = await focused(page)
       expect(reaction.className).toContain('reaction')
       expect(reaction.label).toContain('You')
 
-      // Delete: Tab to it, Enter asks, Tab to confirm, Enter deletes.
+      // Delete: Tab to it (past Reply, React and Edit), Enter asks, Tab to confirm, Enter deletes.
+      await keys.press('Tab')
       await keys.press('Tab')
       await keys.press('Tab')
       await keys.press('Tab')
