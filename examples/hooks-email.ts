@@ -28,11 +28,11 @@ const users = [
   { id: 'carol', username: 'carol', name: 'Carol Example', email: 'carol@example.com' },
 ]
 
-/** After each stored message: one e-mail to every other member who is not connected right now. */
+/** After each stored message: one e-mail to every other member who is not connected now and did not mute the chat. */
 export function emailOfflineMembers(palaver: Palaver, mailer: Mailer, siteUrl: string): () => void {
   return palaver.on('message.created', async (event: HookEvent<'message.created'>) => {
     const { message } = event.data // typed: the MessageView clients receive
-    const members = await palaver.memberIds(message.chatId)
+    const members = await palaver.memberIds(message.chatId, { muted: false }) // not those who muted it
     const offline = users.filter(
       (user) => user.id !== message.senderId && members.includes(user.id) && !palaver.isOnline(user.id),
     )

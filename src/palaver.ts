@@ -14,6 +14,7 @@ import { sendRefusals, storeSends, storeSendsAlone } from './services/messages.j
 import { indexSearchInBackground } from './services/search-index.js'
 import { SendForwarding } from './services/send-forwarding.js'
 import { UserService } from './services/users.js'
+import { muteOf } from './services/views.js'
 import { assertMigrated, migrateToLatest } from './storage/migrate.js'
 import { openStorage } from './storage/open.js'
 import type { DatabaseSchema } from './storage/schema.js'
@@ -32,8 +33,11 @@ export interface Palaver {
   on<K extends EventType>(type: K, handler: HookHandler<K>): () => void
   /** Whether the user has a live connection to any process right now (presence). */
   isOnline(userId: string): boolean
-  /** The ids of a chat's members (for hooks that notify them). */
-  memberIds(chatId: number): Promise<string[]>
+  /**
+   * The ids of a chat's members (for hooks that notify them). `{ muted: false }` leaves out those who
+   * muted the chat now: what a notification should skip.
+   */
+  memberIds(chatId: number, filter?: { muted?: boolean }): Promise<string[]>
   /** HTML snippets that embed the widgets in any template engine. */
   readonly embed: Embed
   /** Connections, events sent, sends and commits, for Prometheus (see also the `metricsToken` option). */
@@ -137,14 +141,17 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     metrics,
     on: (type, handler) => context.hooks.on(type, handler),
     isOnline: (userId) => hub.presence.isOnline(userId),
-    memberIds: async (chatId) =>
-      (
-        await storage.db
-          .selectFrom('palaver_members')
-          .select('user_id')
-          .where('chat_id', '=', chatId)
-          .execute()
-      ).map((m) => m.user_id),
+    memberIds: async (chatId, filter = {}) => {
+      const members = await storage.db
+        .selectFrom('palaver_members')
+        .select(['user_id', 'muted_until'])
+        .where('chat_id', '=', chatId)
+        .execute()
+      const now = Date.now()
+      return members
+        .filter((m) => filter.muted === undefined || muteOf(m.muted_until, now).muted === filter.muted)
+        .map((m) => m.user_id)
+    },
     migrate,
     pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
     close: async () => {

@@ -88,6 +88,10 @@ export const ChatSchema = z
     role: z.enum(['admin', 'member']).nullable(),
     unreadCount: z.number().int(),
     lastReadMessageId: z.number().int(),
+    /** Whether the viewer muted the chat: its messages still come, but ask for no attention. */
+    muted: z.boolean(),
+    /** When the viewer's mute ends; null when it lasts until they unmute, or when they did not mute. */
+    mutedUntil: Time.nullable(),
     lastMessage: MessageSchema.omit({ reactions: true, receipt: true, replyTo: true }).nullable(),
     createdAt: Time,
     lastActivityAt: Time,
@@ -171,6 +175,18 @@ export const AddMembersInput = z
   .object({ userIds: z.array(UserId).min(1).max(1000) })
   .strict()
   .openapi('AddMembersInput')
+export const MuteInput = z
+  .object({
+    muted: z.boolean(),
+    /** When the mute ends by itself (with `muted: true`); without it, it lasts until unmuted. */
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .refine((input) => input.muted || input.until === undefined, {
+    message: 'until goes only with muted: true',
+    path: ['until'],
+  })
+  .openapi('MuteInput')
 export const TypingInput = z.object({ isTyping: z.boolean() }).strict().openapi('TypingInput')
 export const RoomInput = z
   .object({ contentType: z.string().min(1).max(100), objectId: z.string().min(1).max(200) })
@@ -258,6 +274,8 @@ export interface EventPayloads {
   'chat.created': { chat: ChatSummary }
   'chat.updated': { chat: ChatSummary }
   'chat.deleted': { chatId: number }
+  /** To the member alone, on each of their connections: they muted or unmuted the chat. */
+  'chat.muted': { chatId: number; muted: boolean; mutedUntil: string | null }
   'member.added': { chatId: number; user: UserView; role: 'admin' | 'member'; chat: ChatSummary }
   'member.removed': { chatId: number; userId: string; promotedIds: readonly string[]; chat: ChatSummary }
 }

@@ -74,6 +74,7 @@ const chatWithMembership = (db: Db, chatIds: number | readonly number[], viewerI
       'm.joined_at as member_joined_at',
       'm.last_read_message_id as member_last_read',
       'm.last_delivered_message_id as member_last_delivered',
+      'm.muted_until as member_muted_until',
     ])
     .where('c.id', Array.isArray(chatIds) ? 'in' : '=', chatIds as never)
 
@@ -91,7 +92,15 @@ async function accessOf(
   viewer: Viewer,
   options: LoadOptions,
 ): Promise<ChatAccess | null> {
-  const { member_id, member_role, member_joined_at, member_last_read, member_last_delivered, ...chat } = row
+  const {
+    member_id,
+    member_role,
+    member_joined_at,
+    member_last_read,
+    member_last_delivered,
+    member_muted_until,
+    ...chat
+  } = row
   ctx.chatKinds.remember(chat.id, chat.kind)
   if (!kindEnabled(ctx, chat)) return null
   const member: Member | null =
@@ -105,6 +114,7 @@ async function accessOf(
           joined_at: member_joined_at!,
           last_read_message_id: member_last_read!,
           last_delivered_message_id: member_last_delivered!,
+          muted_until: member_muted_until,
         }
   let room: RoomObject | null = null
   let canRead = member !== null

@@ -334,6 +334,7 @@ export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery):
       'mb.joined_at',
       'mb.last_read_message_id',
       'mb.last_delivered_message_id',
+      'mb.muted_until',
       'mb.user_id',
       'mb.chat_id',
       'mb.id as member_id',
@@ -382,6 +383,7 @@ export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery):
         joined_at: row.joined_at,
         last_read_message_id: row.last_read_message_id,
         last_delivered_message_id: row.last_delivered_message_id,
+        muted_until: row.muted_until,
       }
       let room: RoomObject | null = null
       if (chat.kind === 'room')

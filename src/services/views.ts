@@ -1,7 +1,7 @@
 import { excerptOf } from '../client/quotes.js'
 import type { ChatView, MessageView, QuoteView, ReactionView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
-import { type Chat, type Member, type Message, messageColumns } from '../storage/schema.js'
+import { type Chat, type Member, type Message, MUTED_FOREVER, messageColumns } from '../storage/schema.js'
 import { type ChatAccess, permissionsOf } from './access.js'
 import type { Context } from './context.js'
 import { iso } from './events.js'
@@ -189,6 +189,7 @@ export async function chatViews(
 ): Promise<ChatView[]> {
   if (entries.length === 0) return []
   const chatIds = entries.map((e) => e.chat.id)
+  const now = Date.now()
   const showDeleted = ctx.options.showDeletedMessageIndicators
   const [unread, lastMessages, peers] = await Promise.all([
     unreadCounts(db, viewer.id, entries),
@@ -224,12 +225,19 @@ export async function chatViews(
       role: member?.role ?? null,
       unreadCount: unread.get(chat.id) ?? 0,
       lastReadMessageId: member?.last_read_message_id ?? 0,
+      ...muteOf(member?.muted_until ?? null, now),
       lastMessage,
       createdAt: iso(chat.created_at),
       lastActivityAt: iso(chat.last_activity_at),
       permissions: permissionsOf(ctx, chat, member, room),
     }
   })
+}
+
+/** A member's mute as views and events show it: a mute that ran out is no mute. */
+export function muteOf(mutedUntil: number | null, now: number): Pick<ChatView, 'muted' | 'mutedUntil'> {
+  if (mutedUntil === null || mutedUntil <= now) return { muted: false, mutedUntil: null }
+  return { muted: true, mutedUntil: mutedUntil === MUTED_FOREVER ? null : iso(mutedUntil) }
 }
 
 export const chatViewOf = async (ctx: Context, db: Db, viewer: Viewer, access: ChatAccess) =>

@@ -15,6 +15,7 @@ import { searchPendingList } from './migrations/005_search_pending_list.js'
 import { partialIndexes } from './migrations/006_partial_indexes.js'
 import { roomActivity } from './migrations/007_room_activity.js'
 import { replies } from './migrations/008_replies.js'
+import { mutedChats } from './migrations/009_muted_chats.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -27,6 +28,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '006_partial_indexes': partialIndexes,
     '007_room_activity': roomActivity(dialect),
     '008_replies': replies(dialect),
+    '009_muted_chats': mutedChats(dialect),
   }
 }
 

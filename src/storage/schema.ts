@@ -60,7 +60,15 @@ export interface MemberRow {
   joined_at: number
   last_read_message_id: number
   last_delivered_message_id: number
+  /**
+   * Until when the member muted the chat, in epoch ms (MUTED_FOREVER: until they unmute it); null when
+   * they did not (migration 009).
+   */
+  muted_until: number | null
 }
+
+/** `muted_until` of a chat muted until its member unmutes it: later than any date a person would pick. */
+export const MUTED_FOREVER = Number.MAX_SAFE_INTEGER
 
 export interface MessageRow {
   id: Generated<number>

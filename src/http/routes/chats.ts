@@ -4,11 +4,13 @@ import {
   ChatDetailSchema,
   ChatListQuery,
   ChatListSchema,
+  ChatSchema,
   CreateChatInput,
   HistoryQuery,
   HistorySchema,
   MarkReadInput,
   MessageSchema,
+  MuteInput,
   RenameChatInput,
   SendMessageInput,
   TypingInput,
@@ -16,6 +18,7 @@ import {
 import { createGroup, deleteChat, getChat, listChats, renameChat } from '../../services/chats.js'
 import { addMembers, joinChat, leaveChat, removeMember } from '../../services/members.js'
 import { history, sendMessage } from '../../services/messages.js'
+import { muteChat } from '../../services/muting.js'
 import { markAsRead } from '../../services/receipts.js'
 import { setTyping } from '../../services/typing.js'
 import type { ApiEnv } from '../env.js'
@@ -191,6 +194,20 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       ok: 204,
     },
     ({ c, viewer, params }) => leaveChat(c.var.ctx, viewer, params.chatId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/{chatId}/mute/',
+      summary: 'Mute the chat for me (until a time, or until unmuted), or unmute it',
+      tag,
+      params: ChatParams,
+      body: MuteInput,
+      ok: 200,
+      response: ChatSchema,
+    },
+    ({ c, viewer, params, body }) => muteChat(c.var.ctx, viewer, params.chatId, body),
   )
   defineRoute(
     app,
