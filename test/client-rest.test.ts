@@ -11,12 +11,14 @@ describe.each(databases)('palaver/client REST calls on $name', (database) => {
   let live: LiveServer
   let alice: PalaverApi
   let bob: PalaverApi
+  let charlie: PalaverApi
   beforeAll(async () => {
     live = await startLiveServer(database, { rooms })
     const as = (user: string) =>
       new PalaverApi({ baseUrl: `${live.origin}/messages/`, headers: { 'x-test-user': user } })
     alice = as('alice')
     bob = as('bob')
+    charlie = as('charlie')
   })
   afterAll(() => live.close())
 
@@ -93,6 +95,23 @@ describe.each(databases)('palaver/client REST calls on $name', (database) => {
 
     await alice.deleteChat(chat.id)
     await expect(alice.getChat(chat.id)).rejects.toMatchObject({ code: 'not_found', status: 404 })
+  })
+
+  it('mutes a chat for a while or until unmuted, and unmutes it', async () => {
+    const chat = await alice.createChat({ title: 'Quiet', memberIds: ['bob'] })
+    const until = new Date(Date.now() + 3_600_000).toISOString()
+    const muted = await bob.muteChat(chat.id, { muted: true, until })
+    expect(muted).toMatchObject({ id: chat.id, muted: true })
+    expect(Date.parse(muted.mutedUntil!)).toBe(Date.parse(until))
+    expect(await bob.muteChat(chat.id, { muted: true })).toMatchObject({ muted: true, mutedUntil: null })
+    expect((await alice.getChat(chat.id)).muted).toBe(false)
+    expect(await bob.muteChat(chat.id, { muted: false })).toMatchObject({ muted: false, mutedUntil: null })
+    const past = new Date(Date.now() - 1000).toISOString()
+    await expect(bob.muteChat(chat.id, { muted: true, until: past })).rejects.toMatchObject({
+      code: 'invalid_input',
+      status: 400,
+    })
+    await expect(charlie.muteChat(chat.id, { muted: true })).rejects.toMatchObject({ status: 404 })
   })
 
   it('polls events and fetches the OpenAPI document', async () => {

@@ -3,6 +3,7 @@ import type {
   ChatDetailView,
   ChatListQuery,
   ChatListView,
+  ChatView,
   CreateChatInput,
   EventsPage,
   HistoryQuery,
@@ -11,6 +12,7 @@ import type {
   MessageSearchQuery,
   MessageSearchResult,
   MessageView,
+  MuteInput,
   RoomInput,
   RoomList,
   SendMessageInput,
@@ -133,6 +135,14 @@ export class PalaverApi {
 
   leave(chatId: number, options: CallOptions = {}): Promise<void> {
     return this.http.request('POST', `${chatPath(chatId)}leave/`, options)
+  }
+
+  /**
+   * Mutes the chat for me (`until` an ISO date-time, or until I unmute it) or unmutes it; my other
+   * connections hear of it (`chat.muted`). A muted chat still counts its unread messages.
+   */
+  muteChat(chatId: number, input: MuteInput, options: CallOptions = {}): Promise<ChatView> {
+    return this.http.request('POST', `${chatPath(chatId)}mute/`, { body: input, ...options })
   }
 
   /** Says whether I am typing (the server stops it by itself a few seconds after the last `true`). */

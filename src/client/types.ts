@@ -30,6 +30,8 @@ export type { ChatSummary, EventPayloads } from '../schemas.js'
 export type CreateChatInput = z.input<typeof S.CreateChatInput>
 export type SendMessageInput = z.input<typeof S.SendMessageInput>
 export type RoomInput = z.input<typeof S.RoomInput>
+/** `{ muted: true, until? }` (no `until`: until unmuted) or `{ muted: false }`. */
+export type MuteInput = z.input<typeof S.MuteInput>
 export type ChatKind = z.output<typeof S.ChatKind>
 
 export type ChatListQuery = z.output<typeof S.ChatListQuery>
