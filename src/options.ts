@@ -5,6 +5,7 @@ import type { PubSub } from './realtime/pubsub.js'
 import type { RoomResolver } from './services/rooms.js'
 import type { DatabaseSchema } from './storage/schema.js'
 import type { User, UserDirectory, UserProfile } from './users/types.js'
+import { persistedEventTypes, type WebhookOptions } from './webhooks.js'
 
 /** How Palaver reaches its database: a SQLite file, a PostgreSQL URL, or a Kysely instance the host owns. */
 export type DatabaseOption =
@@ -73,6 +74,11 @@ export interface PalaverOptions {
    * <token>`. Without it there is no such route; `palaver.metrics` is there either way.
    */
   metricsToken?: string
+  /**
+   * Endpoints of the host's that get every persisted event (or those of their `events`) as a signed
+   * POST, at least once and in order, from wherever the log is: see the README's Webhooks section.
+   */
+  webhooks?: WebhookOptions[]
 }
 
 export interface Limits {
@@ -202,6 +208,21 @@ const optionsSchema = z
       .string()
       .regex(/^[\x21-\x7e]{16,200}$/, 'expected 16 to 200 printable characters without spaces')
       .optional(),
+    webhooks: z
+      .array(
+        z
+          .object({
+            url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+            secret: z.string().min(16, 'expected a secret of at least 16 characters'),
+            events: z.array(z.enum(persistedEventTypes)).min(1).optional(),
+            name: z.string().min(1).max(200).optional(),
+          })
+          .strict(),
+      )
+      .refine((hooks) => new Set(hooks.map((h) => h.name ?? h.url)).size === hooks.length, {
+        message: 'two webhooks share a name (or a URL): give each its own `name`',
+      })
+      .default([]),
   })
   .strict()
 

@@ -20,6 +20,7 @@ import { openStorage } from './storage/open.js'
 import type { DatabaseSchema } from './storage/schema.js'
 import { builtinDirectory } from './users/builtin-directory.js'
 import type { UserProfile } from './users/types.js'
+import { WebhookDelivery } from './webhooks.js'
 
 export interface Palaver {
   /** The web-standard handler: give it a Request under the base path, get a Response. */
@@ -122,6 +123,15 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   )
   retention.unref()
   const stopIndexing = indexSearchInBackground(context)
+  const webhooks =
+    options.webhooks.length > 0
+      ? new WebhookDelivery(storage.db, options.webhooks, options.logPollIntervalMs)
+      : null
+  if (webhooks) {
+    await webhooks.start()
+    // Events other processes commit are found by the poll; this process's own go out at once.
+    committed.add(() => webhooks.wake())
+  }
   const assets = loadStaticAssets()
   const embed = new Embed(options, () => assets.bundle)
   const api = createApi(context, hub, assets, embed)
@@ -156,6 +166,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
     close: async () => {
       clearInterval(retention)
+      await webhooks?.stop()
       await stopIndexing()
       await forwarding?.stop()
       await hub.stop()

@@ -16,6 +16,7 @@ import { partialIndexes } from './migrations/006_partial_indexes.js'
 import { roomActivity } from './migrations/007_room_activity.js'
 import { replies } from './migrations/008_replies.js'
 import { mutedChats } from './migrations/009_muted_chats.js'
+import { webhooks } from './migrations/010_webhooks.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -29,6 +30,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '007_room_activity': roomActivity(dialect),
     '008_replies': replies(dialect),
     '009_muted_chats': mutedChats(dialect),
+    '010_webhooks': webhooks(dialect),
   }
 }
 

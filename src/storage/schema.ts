@@ -9,6 +9,7 @@ export interface DatabaseSchema {
   palaver_reactions: ReactionRow
   palaver_events: EventRow
   palaver_counters: CounterRow
+  palaver_webhooks: WebhookRow
 }
 
 export interface UserRow {
@@ -106,6 +107,16 @@ export interface EventRow {
 export interface CounterRow {
   name: string
   value: number
+}
+
+/** A webhook endpoint's place in the event log, and which process delivers to it (migration 010). */
+export interface WebhookRow {
+  name: string
+  /** The last event delivered (or skipped, as not of the endpoint's types). */
+  cursor: number
+  /** The process that holds the deliveries, until `held_until` (epoch ms); null when none does. */
+  holder: string | null
+  held_until: number
 }
 
 /** Rows as read back: generated columns hold their values. */
