@@ -24,5 +24,11 @@ export const icons = {
   users: icon(
     svg`<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0"/><path d="M16 4.6a3.5 3.5 0 0 1 0 6.8M18.5 20a6.5 6.5 0 0 0-3-5.5"/>`,
   ),
+  bell: icon(
+    svg`<path d="M6 9a6 6 0 0 1 12 0c0 5.5 2.5 8 2.5 8h-17S6 14.5 6 9z"/><path d="M10 20.5a2.3 2.3 0 0 0 4 0"/>`,
+  ),
+  bellOff: icon(
+    svg`<path d="M8.8 3.9A6 6 0 0 1 18 9c0 2.9.7 4.9 1.4 6.1"/><path d="M17 17H3.5S6 14.5 6 9c0-.7.1-1.4.4-2"/><path d="M10 20.5a2.3 2.3 0 0 0 4 0"/><path d="m3 3 18 18"/>`,
+  ),
   lock: icon(svg`<rect x="5" y="11" width="14" height="9" rx="2"/><path d="M8 11V8a4 4 0 0 1 8 0v3"/>`),
 }

@@ -1,10 +1,11 @@
 /**
  * palaver's web components, built only on palaver/client. Importing this module defines
  * `<palaver-dm>`, `<palaver-room>` and the pieces they share (`<palaver-conversation>`,
- * `<palaver-composer>`), each once per page.
+ * `<palaver-composer>`, `<palaver-mute-button>`), each once per page.
  */
 import { PalaverComposer } from './conversation/composer.js'
 import { PalaverConversation } from './conversation/conversation.js'
+import { PalaverMuteButton } from './mute-button.js'
 import { PalaverDm } from './widgets/dm.js'
 import { PalaverRoom } from './widgets/room.js'
 
@@ -15,11 +16,12 @@ export { ConversationStore, type StoreEvents, type TypingPerson } from './conver
 export { type MessageKey, resolveLocale, Translator, translator } from './i18n/index.js'
 export { icons } from './icons.js'
 export { ChatListStore, PalaverMessages, snippetParts } from './messages/index.js'
+export { isMuted } from './muting.js'
 export { Runtime, runtimeFor, whenOpen } from './runtime.js'
 export { renderBody, safeHref } from './text.js'
 export { applyLayout, base, controls, resolveMode, ThemeController, type ThemeMode, tokens } from './theme.js'
 export { PalaverWidget } from './widgets/widget.js'
-export { PalaverComposer, PalaverConversation, PalaverDm, PalaverRoom }
+export { PalaverComposer, PalaverConversation, PalaverDm, PalaverMuteButton, PalaverRoom }
 
 /** Defines an element unless the page already has one by that name (the bundle loaded twice). */
 export function define(name: string, element: CustomElementConstructor): void {
@@ -29,4 +31,5 @@ export function define(name: string, element: CustomElementConstructor): void {
 define('palaver-composer', PalaverComposer)
 define('palaver-conversation', PalaverConversation)
 define('palaver-dm', PalaverDm)
+define('palaver-mute-button', PalaverMuteButton)
 define('palaver-room', PalaverRoom)

@@ -135,4 +135,11 @@ export const de: Catalog = {
   noMessages: 'Noch keine Nachrichten',
   chatDeleted: 'Der Chat wurde gelöscht.',
   leftChat: 'Du hast den Chat verlassen.',
+  muteNotifications: 'Benachrichtigungen stummschalten',
+  unmuteNotifications: 'Benachrichtigungen wieder einschalten',
+  muteForHours: { one: 'Für {count} Stunde', other: 'Für {count} Stunden' },
+  muteForWeeks: { one: 'Für {count} Woche', other: 'Für {count} Wochen' },
+  muteUntilUnmuted: 'Bis ich sie wieder einschalte',
+  muted: 'Stummgeschaltet',
+  mutedUntil: 'Stummgeschaltet bis {time}',
 }

@@ -147,6 +147,15 @@ export const en = {
   noMessages: 'No messages yet',
   chatDeleted: 'The chat was deleted.',
   leftChat: 'You left the chat.',
+
+  // muting a chat
+  muteNotifications: 'Mute notifications',
+  unmuteNotifications: 'Unmute notifications',
+  muteForHours: { one: 'For {count} hour', other: 'For {count} hours' },
+  muteForWeeks: { one: 'For {count} week', other: 'For {count} weeks' },
+  muteUntilUnmuted: 'Until I turn it back on',
+  muted: 'Muted',
+  mutedUntil: 'Muted until {time}',
 } as const satisfies Record<string, Entry>
 
 /** A string, or plural forms chosen with Intl.PluralRules (`other` is always there). */

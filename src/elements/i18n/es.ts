@@ -139,4 +139,19 @@ export const es: Catalog = {
   noMessages: 'Aún no hay mensajes',
   chatDeleted: 'El chat se eliminó.',
   leftChat: 'Has salido del chat.',
+  muteNotifications: 'Silenciar notificaciones',
+  unmuteNotifications: 'Reactivar notificaciones',
+  muteForHours: {
+    one: 'Durante {count} hora',
+    many: 'Durante {count} de horas',
+    other: 'Durante {count} horas',
+  },
+  muteForWeeks: {
+    one: 'Durante {count} semana',
+    many: 'Durante {count} de semanas',
+    other: 'Durante {count} semanas',
+  },
+  muteUntilUnmuted: 'Hasta que las vuelva a activar',
+  muted: 'Silenciado',
+  mutedUntil: 'Silenciado hasta {time}',
 }

@@ -139,4 +139,19 @@ export const fr: Catalog = {
   noMessages: 'Aucun message pour l’instant',
   chatDeleted: 'La discussion a été supprimée.',
   leftChat: 'Vous avez quitté la discussion.',
+  muteNotifications: 'Mettre les notifications en sourdine',
+  unmuteNotifications: 'Réactiver les notifications',
+  muteForHours: {
+    one: 'Pendant {count} heure',
+    many: 'Pendant {count} d’heures',
+    other: 'Pendant {count} heures',
+  },
+  muteForWeeks: {
+    one: 'Pendant {count} semaine',
+    many: 'Pendant {count} de semaines',
+    other: 'Pendant {count} semaines',
+  },
+  muteUntilUnmuted: 'Jusqu’à ce que je les réactive',
+  muted: 'En sourdine',
+  mutedUntil: 'En sourdine jusqu’à {time}',
 }

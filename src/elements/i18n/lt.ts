@@ -160,4 +160,21 @@ export const lt: Catalog = {
   noMessages: 'Žinučių dar nėra',
   chatDeleted: 'Pokalbis ištrintas.',
   leftChat: 'Jūs išėjote iš pokalbio.',
+  muteNotifications: 'Nutildyti pranešimus',
+  unmuteNotifications: 'Vėl įjungti pranešimus',
+  muteForHours: {
+    one: '{count} valandai',
+    few: '{count} valandoms',
+    many: '{count} valandos',
+    other: '{count} valandų',
+  },
+  muteForWeeks: {
+    one: '{count} savaitei',
+    few: '{count} savaitėms',
+    many: '{count} savaitės',
+    other: '{count} savaičių',
+  },
+  muteUntilUnmuted: 'Kol vėl įjungsiu',
+  muted: 'Nutildyta',
+  mutedUntil: 'Nutildyta iki {time}',
 }
