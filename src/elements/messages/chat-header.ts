@@ -2,16 +2,18 @@ import { css, html, LitElement, nothing } from 'lit'
 import type { ChatView } from '../../client/index.js'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
+import '../mute-button.js'
+import { isMuted, MuteExpiry } from '../muting.js'
 import { base, controls } from '../theme.js'
 import { chatAvatar, chatTitle } from './chat-list.js'
 import { pageIcons } from './icons.js'
 import { avatarStyles } from './styles.js'
 
 /**
- * The open chat's header: its avatar, title and who is in it, and its actions (Members, Leave,
- * Delete) as far as the viewer may. Admins rename the chat by editing the title in place (Enter
- * saves, Escape cancels). Fires `palaver-rename` ({title}), `palaver-members`, `palaver-leave`,
- * `palaver-delete` and, with `narrow`, `palaver-back`.
+ * The open chat's header: its avatar, title and who is in it, and its actions (Members, Mute,
+ * Leave, Delete) as far as the viewer may. Admins rename the chat by editing the title in place
+ * (Enter saves, Escape cancels). Fires `palaver-rename` ({title}), `palaver-members`,
+ * `palaver-mute` (a MuteInput), `palaver-leave`, `palaver-delete` and, with `narrow`, `palaver-back`.
  */
 export class PalaverChatHeader extends LitElement {
   static override properties = {
@@ -29,6 +31,9 @@ export class PalaverChatHeader extends LitElement {
   declare titleLength: number
   declare narrow: boolean
   declare renaming: boolean
+
+  /** A mute that runs out while the chat is open shows as none at that moment. */
+  protected readonly expiry = new MuteExpiry(this, () => [this.chat])
 
   constructor() {
     super()
@@ -140,6 +145,12 @@ export class PalaverChatHeader extends LitElement {
         text-overflow: ellipsis;
         white-space: nowrap;
       }
+      .muted-until svg {
+        width: 1.1em;
+        height: 1.1em;
+        margin-inline: 2px;
+        vertical-align: -0.2em;
+      }
       .actions {
         display: flex;
         align-items: center;
@@ -214,7 +225,7 @@ export class PalaverChatHeader extends LitElement {
                 }`
           }
         </div>
-        <span class="sub" part="subtitle">${sub}</span>
+        <span class="sub" part="subtitle">${sub}${this.renderMute(sub !== '')}</span>
       </div>
       <div class="actions" role="group" aria-label=${t.t('chatActions')}>
         ${
@@ -222,6 +233,11 @@ export class PalaverChatHeader extends LitElement {
             ? html`<button type="button" class="icon-button members" title=${t.t('members')}
                 @click=${() => this.emit('palaver-members')}>${icons.users}<span class="visually-hidden">${t.t('members')}</span>
                 <span class="count">${t.number(chat.memberCount)}</span></button>`
+            : nothing
+        }
+        ${
+          chat.role !== null
+            ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)}></palaver-mute-button>`
             : nothing
         }
         ${
@@ -238,6 +254,17 @@ export class PalaverChatHeader extends LitElement {
         }
       </div>
     </header>`
+  }
+
+  /** "Muted until 15:30" after who is in the chat, while the viewer's mute lasts. */
+  private renderMute(afterSub: boolean) {
+    const chat = this.chat
+    if (!chat || !isMuted(chat)) return nothing
+    const t = this.i18n
+    const until = chat.mutedUntil === null ? null : new Date(chat.mutedUntil)
+    const text = until ? t.t('mutedUntil', { time: t.stamp(until) }) : t.t('muted')
+    return html`${afterSub ? ' · ' : nothing}<span class="muted-until" part="muted-until"
+      title=${until ? t.t('mutedUntil', { time: t.fullDate(until) }) : nothing}>${icons.bellOff}${text}</span>`
   }
 
   /** Moves the focus to the title (a chat just opened on a narrow screen). */

@@ -9,6 +9,7 @@ import {
   type PalaverEvent,
 } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
+import { isMuted } from '../muting.js'
 
 /** Which chats the list shows: all the page may show, or one kind. */
 export type ListFilter = 'all' | ChatKind
@@ -26,7 +27,7 @@ const MAX_ROUNDS = 5
  * The viewer's chats for the messages page, without any UI: most recently active first, a page at
  * a time (`loadMore`), filtered by the server's `?search=` and by kind, and kept current by the live
  * connection (new messages move a chat to the top and count as unread; a chat the viewer is added to
- * appears; reading clears its count; renamed, left and deleted chats follow).
+ * appears; reading clears its count; renamed, muted, left and deleted chats follow).
  */
 export class ChatListStore extends Emitter<ChatListEvents> {
   chats: ChatView[] = []
@@ -76,9 +77,10 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     return this.chats.find((chat) => chat.id === chatId)
   }
 
-  /** Unread messages over every chat in the list. */
+  /** Unread messages over every chat in the list but the muted ones (they ask for no attention). */
   get unreadTotal(): number {
-    return this.chats.reduce((sum, chat) => sum + chat.unreadCount, 0)
+    const now = Date.now()
+    return this.chats.reduce((sum, chat) => sum + (isMuted(chat, now) ? 0 : chat.unreadCount), 0)
   }
 
   /** Whether the list, as filtered now, has a place for this chat. */
@@ -234,6 +236,11 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         return
       case 'chat.deleted':
         this.remove(event.data.chatId)
+        return
+      case 'chat.muted': {
+        const { chatId, muted, mutedUntil } = event.data
+        this.patch(chatId, (chat) => ({ ...chat, muted, mutedUntil }))
+      }
     }
   }
 

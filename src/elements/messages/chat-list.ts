@@ -1,6 +1,8 @@
 import { html, nothing } from 'lit'
 import type { ChatView } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
+import { icons } from '../icons.js'
+import { isMuted } from '../muting.js'
 import { pageIcons } from './icons.js'
 
 type Titled = Pick<ChatView, 'id' | 'kind' | 'title' | 'customTitle' | 'peer'>
@@ -69,9 +71,21 @@ export interface ChatListContext {
   open(chat: ChatView, event: Event): void
 }
 
-/** The list of chats: one button per chat, the open one marked with aria-current. */
+/** A muted chat's bell, named for screen readers; its tooltip says until when. */
+function muteMark(chat: ChatView, t: Translator) {
+  const label = chat.mutedUntil
+    ? t.t('mutedUntil', { time: t.fullDate(new Date(chat.mutedUntil)) })
+    : t.t('muted')
+  return html`<span class="mute-mark" part="muted" role="img" aria-label=${t.t('muted')} title=${label}>${icons.bellOff}</span>`
+}
+
+/**
+ * The list of chats: one button per chat, the open one marked with aria-current. A muted chat
+ * shows a crossed-out bell and its unread count without the accent colour.
+ */
 export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext) {
   const t = ctx.i18n
+  const now = Date.now()
   // One stop for Tab (the open chat, else the first); the arrows move within the list.
   const stop = chats.some((chat) => chat.id === ctx.selectedId) ? ctx.selectedId : chats[0]?.id
   return html`<ul class="chats" part="chat-list" aria-label=${t.t('chatList')} @keydown=${moveFocus}>
@@ -79,20 +93,22 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
       const title = chatTitle(chat, t, ctx.viewerId)
       const current = chat.id === ctx.selectedId
       const unread = current && ctx.reading ? 0 : chat.unreadCount
+      const muted = isMuted(chat, now)
       return html`<li>
-        <button type="button" class="chat ${unread ? 'unread' : ''}" part="chat" data-chat-id=${chat.id}
+        <button type="button" class="chat ${unread ? 'unread' : ''} ${muted ? 'muted' : ''}" part="chat" data-chat-id=${chat.id}
           aria-current=${current ? 'true' : nothing} tabindex=${chat.id === stop ? 0 : -1} @click=${(event: Event) => ctx.open(chat, event)}>
           ${chatAvatar(chat, title)}
           <span class="chat-main">
             <span class="chat-line">
               <span class="chat-title">${title}</span>
+              ${muted ? muteMark(chat, t) : nothing}
               <time class="chat-time" datetime=${chat.lastActivityAt}>${listTime(chat.lastActivityAt, t)}</time>
             </span>
             <span class="chat-line">
               <span class="chat-preview">${preview(chat, t, ctx.viewerId)}</span>
               ${
                 unread
-                  ? html`<span class="badge" part="unread" aria-hidden="true">${t.number(unread)}</span>
+                  ? html`<span class="badge ${muted ? 'muted' : ''}" part="unread" aria-hidden="true">${t.number(unread)}</span>
                       <span class="visually-hidden">${t.plural('unreadCount', unread)}</span>`
                   : nothing
               }

@@ -1,9 +1,10 @@
 import { html, nothing, type PropertyValues } from 'lit'
 import { keyed } from 'lit/directives/keyed.js'
-import type { ChatDetailView, PalaverClient, PalaverEvent } from '../../client/index.js'
+import type { ChatDetailView, MuteInput, PalaverClient, PalaverEvent } from '../../client/index.js'
 import '../conversation/conversation.js'
 import type { PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
+import { MuteExpiry } from '../muting.js'
 import { whenOpen } from '../runtime.js'
 import { base, controls, tokens } from '../theme.js'
 import { PalaverWidget } from '../widgets/widget.js'
@@ -22,7 +23,7 @@ const NARROW_PX = 720
 /**
  * The full messages page: `<palaver-messages base-path="/messages">`. The viewer's chats (live,
  * searchable, with unread counts) beside the open conversation; new group chats, members, rooms to
- * browse, renaming, leaving and deleting; message search that jumps to the message. On a narrow
+ * browse, renaming, muting, leaving and deleting; message search that jumps to the message. On a narrow
  * screen the list and the conversation are two tabs.
  */
 export class PalaverMessages extends PalaverWidget {
@@ -63,6 +64,8 @@ export class PalaverMessages extends PalaverWidget {
   private pendingJump: number | null = null
   /** The chat the viewer is leaving or deleting themself (its removal is no surprise). */
   private dropping: number | null = null
+  /** The list shows a mute that runs out as none at that moment, and counts its unread again. */
+  protected readonly expiry = new MuteExpiry(this, () => this.list?.chats ?? [])
   private readonly resize = new ResizeObserver(([entry]) => {
     if (entry) this.narrow = entry.contentRect.width < NARROW_PX
   })
@@ -185,9 +188,13 @@ export class PalaverMessages extends PalaverWidget {
       history.replaceState(history.state, '', location.pathname + location.search)
   }
 
-  /** The open chat's members, title or permissions changed: fetch it again. */
+  /** The open chat's members, title or permissions changed: fetch it again; a mute changes it here. */
   private onEvent(event: PalaverEvent): void {
     const chat = this.current
+    if (event.type === 'chat.muted' && chat?.id === event.data.chatId) {
+      this.current = { ...chat, muted: event.data.muted, mutedUntil: event.data.mutedUntil }
+      return
+    }
     if (!chat || event.chatId !== chat.id) return
     if (event.type !== 'member.added' && event.type !== 'member.removed' && event.type !== 'chat.updated')
       return
@@ -237,6 +244,19 @@ export class PalaverMessages extends PalaverWidget {
       const renamed = await this.client!.api.renameChat(chat.id, event.detail.title)
       if (this.current?.id === renamed.id) this.current = renamed
       this.list?.upsert(renamed)
+    } catch (error) {
+      this.say((error as Error).message)
+    }
+  }
+
+  private async mute(event: CustomEvent<MuteInput>): Promise<void> {
+    const chat = this.current
+    if (!chat) return
+    try {
+      const view = await this.client!.api.muteChat(chat.id, event.detail)
+      if (this.current?.id === view.id)
+        this.current = { ...this.current, muted: view.muted, mutedUntil: view.mutedUntil }
+      this.list?.upsert(view)
     } catch (error) {
       this.say((error as Error).message)
     }
@@ -397,6 +417,7 @@ export class PalaverMessages extends PalaverWidget {
           void this.updateComplete.then(() => this.focusList())
         }}
         @palaver-rename=${this.rename}
+        @palaver-mute=${this.mute}
         @palaver-members=${() => {
           this.membersTab = 'manage'
           this.dialog = 'members'

@@ -309,6 +309,25 @@ export const pageStyles = css`
   .unread .chat-preview {
     color: var(--palaver-fg);
   }
+  /* The bell right after the title, the time still at the end. */
+  .muted .chat-title {
+    flex: 0 1 auto;
+  }
+  .mute-mark {
+    flex: none;
+    display: inline-grid;
+    margin-inline: -4px auto;
+    color: var(--palaver-muted);
+  }
+  .mute-mark svg {
+    width: 15px;
+    height: 15px;
+  }
+  /* A muted chat asks for no attention: its unread count and time are grey, not the accent. */
+  .unread.muted .chat-time {
+    color: var(--palaver-muted);
+    font-weight: normal;
+  }
   .badge {
     flex: none;
     min-width: 21px;
@@ -321,6 +340,10 @@ export const pageStyles = css`
     font-weight: 700;
     line-height: 21px;
     text-align: center;
+  }
+  .badge.muted {
+    background: var(--palaver-muted);
+    color: var(--palaver-bg);
   }
   .snippet {
     display: -webkit-box;
