@@ -1,0 +1,195 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, type Host, launchBrowser, openAs, startHost } from './harness.js'
+import { focused, messagesPage, seriousViolations } from './messages-helpers.js'
+
+/** Presses Tab until the focus is on the control named `label`. */
+async function tabTo(page: Page, label: string, max = 30) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab')
+    if ((await focused(page)).label === label) return
+  }
+  throw new Error(`Tab never reached ${label}`)
+}
+
+/** What a chat's unread badge shows and whether it wears the accent colour. */
+const badgeOf = (m: ReturnType<typeof messagesPage>, title: string) =>
+  m
+    .chat(title)
+    .locator('.badge')
+    .evaluate((badge) => {
+      const host = badge.getRootNode() as ShadowRoot
+      const accent = getComputedStyle(host.host).getPropertyValue('--palaver-accent').trim()
+      const probe = document.createElement('span')
+      probe.style.color = accent
+      badge.append(probe)
+      const accentRgb = getComputedStyle(probe).color
+      probe.remove()
+      return {
+        text: badge.textContent,
+        accent: getComputedStyle(badge).backgroundColor === accentRgb,
+      }
+    })
+
+describe.skipIf(!chromiumAvailable)('muting a chat', () => {
+  let host: Host
+  let browser: Browser
+  let closeBrowser: () => Promise<void>
+
+  beforeAll(async () => {
+    host = await startHost({ transport: 'websocket' })
+    ;({ browser, close: closeBrowser } = await launchBrowser())
+  })
+  afterAll(async () => {
+    await closeBrowser?.()
+    await host?.close()
+  })
+
+  const say = (user: string, chatId: number, body: string) =>
+    host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+
+  test('by keyboard for an hour: the list shows it, its unread count is grey and left out of the total, the other tab follows; unmuting restores it', async () => {
+    const club = await host.call('alice', 'POST', '/api/chats/', {
+      title: 'Book club',
+      memberIds: ['bob', 'charlie'],
+    })
+    const lunch = await host.call('alice', 'POST', '/api/chats/', { title: 'Team lunch', memberIds: ['bob'] })
+    const hike = await host.call('alice', 'POST', '/api/chats/', { title: 'Hike', memberIds: ['bob'] })
+    await say('alice', club.id, 'Next book: Dune?')
+    await say('alice', hike.id, 'Saturday at eight')
+
+    // Bob's second tab, narrow, with Team lunch open: the Chats tab counts the unread of the others.
+    const other = await openAs(browser, host, 'bob', `/messages/#chat=${lunch.id}`, {
+      width: 600,
+      height: 800,
+    })
+    const o = messagesPage(other.page)
+    const total = o.root.getByRole('tab', { name: /^Chats/ }).locator('.badge')
+    await eventually(() => total.textContent()).toBe('2')
+
+    const bob = await openAs(browser, host, 'bob', `/messages/#chat=${club.id}`, { width: 1100, height: 720 })
+    const page = bob.page
+    const keys = page.keyboard
+    const m = messagesPage(page)
+    try {
+      await m.message('Next book').waitFor()
+      // Reading it here reads it for the other tab too.
+      await eventually(() => total.textContent()).toBe('1')
+
+      // From the list to the header's Mute button; the arrow opens the menu on its first item.
+      await m.current.focus()
+      await tabTo(page, 'Mute notifications')
+      const toggle = m.root.locator('palaver-mute-button button#toggle')
+      expect(await toggle.getAttribute('aria-haspopup')).toBe('menu')
+      expect(await toggle.getAttribute('aria-expanded')).toBe('false')
+      await keys.press('ArrowDown')
+      const menu = m.root.getByRole('menu', { name: 'Mute notifications' })
+      await menu.waitFor()
+      expect(await toggle.getAttribute('aria-expanded')).toBe('true')
+      expect(await menu.getByRole('menuitem').allTextContents()).toEqual([
+        'For 1 hour',
+        'For 8 hours',
+        'For 1 week',
+        'Until I turn it back on',
+      ])
+      await eventually(async () => (await focused(page)).text).toBe('For 1 hour')
+      // The arrows go round; Escape closes the menu on the button, the page stays as it was.
+      await keys.press('ArrowUp')
+      expect((await focused(page)).text).toBe('Until I turn it back on')
+      await keys.press('Home')
+      expect((await focused(page)).text).toBe('For 1 hour')
+      await keys.press('Escape')
+      await menu.waitFor({ state: 'detached' })
+      expect((await focused(page)).label).toBe('Mute notifications')
+      await m.title.filter({ hasText: 'Book club' }).waitFor()
+
+      // Enter opens it again; Enter on "For 1 hour" mutes, and the button unmutes now.
+      await keys.press('Enter')
+      await eventually(async () => (await focused(page)).text).toBe('For 1 hour')
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: '/tmp/palaver-muting-menu-light.png' })
+      const before = Date.now()
+      await keys.press('Enter')
+      await menu.waitFor({ state: 'detached' })
+      await eventually(async () => (await focused(page)).label).toBe('Unmute notifications')
+      const line = m.root.locator('palaver-chat-header [part="muted-until"]')
+      await line.waitFor()
+      const time = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' })
+      const inAnHour = [0, 60_000].map((slack) => `Muted until ${time.format(before + 3_600_000 + slack)}`)
+      expect(inAnHour).toContain(await line.textContent())
+      const stored = await host.call('bob', 'GET', `/api/chats/${club.id}/`)
+      expect(Date.parse(stored.mutedUntil) - before).toBeGreaterThan(3_590_000)
+      expect(Date.parse(stored.mutedUntil) - before).toBeLessThan(3_610_000)
+
+      // The list shows the crossed-out bell, named "Muted", here and, live, in the other tab.
+      await m.chat('Book club').getByRole('img', { name: 'Muted' }).waitFor()
+      // (The other tab's list is behind its Chats tab: there, the bell is in the page but hidden.)
+      await o.chat('Book club').locator('.mute-mark[aria-label="Muted"]').waitFor({ state: 'attached' })
+      expect(await m.chat('Team lunch').getByRole('img', { name: 'Muted' }).count()).toBe(0)
+
+      // A new message in the muted chat: its count is grey, and the tab's total leaves it out.
+      await m.chat('Team lunch').click()
+      await m.title.filter({ hasText: 'Team lunch' }).waitFor()
+      await say('alice', club.id, 'Or something shorter?')
+      await eventually(() => badgeOf(m, 'Book club')).toEqual({ text: '1', accent: false })
+      await eventually(() => o.chat('Book club').locator('.badge').textContent()).toBe('1')
+      await say('alice', hike.id, 'Bring water')
+      await eventually(() => o.chat('Hike').locator('.badge').textContent()).toBe('2')
+      await eventually(() => total.textContent()).toBe('2')
+      expect(await badgeOf(m, 'Hike')).toEqual({ text: '2', accent: true })
+
+      // axe, and a look, in light and in dark.
+      await page.mouse.move(0, 0)
+      await page.waitForTimeout(200)
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: '/tmp/palaver-muting-light.png' })
+      await page.evaluate(() => document.documentElement.classList.add('dark'))
+      await eventually(() => m.root.getAttribute('data-palaver-mode')).toBe('dark')
+      await page.waitForTimeout(200)
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: '/tmp/palaver-muting-dark.png' })
+      await m.chat('Book club').click()
+      await m.message('something shorter').waitFor()
+      await page.mouse.move(0, 0)
+      await m.root.locator('palaver-mute-button button#toggle').focus()
+      await page.waitForTimeout(200)
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: '/tmp/palaver-muting-header-dark.png' })
+      await page.evaluate(() => document.documentElement.classList.remove('dark'))
+
+      // Unmute, by keyboard: the bell is gone in both tabs, and the chat counts again.
+      expect((await focused(page)).label).toBe('Unmute notifications')
+      await keys.press('Enter')
+      await eventually(async () => (await focused(page)).label).toBe('Mute notifications')
+      await line.waitFor({ state: 'detached' })
+      await m.chat('Book club').getByRole('img', { name: 'Muted' }).waitFor({ state: 'detached' })
+      await o.chat('Book club').locator('.mute-mark').waitFor({ state: 'detached' })
+      await m.chat('Team lunch').click()
+      await m.title.filter({ hasText: 'Team lunch' }).waitFor()
+      await say('alice', club.id, 'Fine, Dune it is')
+      await eventually(() => badgeOf(m, 'Book club')).toEqual({ text: '1', accent: true })
+      await eventually(() => total.textContent()).toBe('3')
+    } finally {
+      await bob.context.close()
+      await other.context.close()
+    }
+  })
+
+  test('a mute that runs out shows as none at that moment, without a word from the server', async () => {
+    const chat = await host.call('alice', 'POST', '/api/chats/', { title: 'Short mute', memberIds: ['dana'] })
+    await say('alice', chat.id, 'Hello Dana')
+    const until = new Date(Date.now() + 2500).toISOString()
+    await host.call('dana', 'POST', `/api/chats/${chat.id}/mute/`, { muted: true, until })
+    const dana = await openAs(browser, host, 'dana', '/messages/', { width: 600, height: 800 })
+    const m = messagesPage(dana.page)
+    try {
+      const row = m.chat('Short mute')
+      await row.getByRole('img', { name: 'Muted' }).waitFor()
+      expect(await row.locator('.badge.muted').textContent()).toBe('1')
+      await row.getByRole('img', { name: 'Muted' }).waitFor({ state: 'detached', timeout: 6000 })
+      expect(await row.locator('.badge:not(.muted)').textContent()).toBe('1')
+    } finally {
+      await dana.context.close()
+    }
+  })
+})
