@@ -88,6 +88,8 @@ export const ChatSchema = z
     role: z.enum(['admin', 'member']).nullable(),
     unreadCount: z.number().int(),
     lastReadMessageId: z.number().int(),
+    /** In a DM: whether the viewer blocked the other person (neither may then write in it). */
+    peerBlocked: z.boolean(),
     /** Whether the viewer muted the chat: its messages still come, but ask for no attention. */
     muted: z.boolean(),
     /** When the viewer's mute ends; null when it lasts until they unmute, or when they did not mute. */
@@ -274,6 +276,8 @@ export interface EventPayloads {
   'chat.created': { chat: ChatSummary }
   'chat.updated': { chat: ChatSummary }
   'chat.deleted': { chatId: number }
+  /** To the blocker alone, on each of their connections: they blocked or unblocked the user. */
+  'user.blocked': { userId: string; blocked: boolean }
   /** To the member alone, on each of their connections: they muted or unmuted the chat. */
   'chat.muted': { chatId: number; muted: boolean; mutedUntil: string | null }
   'member.added': { chatId: number; user: UserView; role: 'admin' | 'member'; chat: ChatSummary }

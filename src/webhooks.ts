@@ -16,6 +16,7 @@ export const persistedEventTypes = [
   'chat.muted',
   'member.added',
   'member.removed',
+  'user.blocked',
 ] as const satisfies readonly EventType[]
 
 // A new event type fails to compile here until it is listed above.

@@ -3,6 +3,7 @@ import type { ChatView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
 import { prepared } from '../storage/prepared.js'
 import type { Chat, Member } from '../storage/schema.js'
+import { type BlockSide, blockedDm, blocksWith } from './blocks.js'
 import type { Context } from './context.js'
 import { canJoinRoom, type RoomObject } from './rooms.js'
 import type { Viewer } from './users.js'
@@ -14,6 +15,8 @@ export interface ChatAccess {
   room: RoomObject | null
   /** Whether the viewer may read the conversation: false only for a members-only room they may join. */
   canRead: boolean
+  /** In a DM, a block between its two people, which way it runs: then neither may write in it. */
+  dmBlock: BlockSide | null
   permissions: ChatView['permissions']
 }
 
@@ -23,15 +26,22 @@ function kindEnabled(ctx: Context, chat: Chat): boolean {
   return true
 }
 
-export function permissionsOf(ctx: Context, chat: Chat, member: Member | null, room: RoomObject | null) {
+export function permissionsOf(
+  ctx: Context,
+  chat: Chat,
+  member: Member | null,
+  room: RoomObject | null,
+  dmBlock: BlockSide | null,
+) {
   const { options } = ctx
   const isMember = member !== null
+  const mayWrite = isMember && dmBlock === null
   const isAdmin = member?.role === 'admin'
   const renameAllowed =
     chat.kind === 'room' ? options.allowRenamingRooms : chat.kind === 'dm' ? options.allowRenamingDms : true
   return {
-    post: isMember,
-    react: isMember && options.allowReactions,
+    post: mayWrite,
+    react: mayWrite && options.allowReactions,
     rename: isAdmin && renameAllowed,
     manageMembers: isAdmin && chat.kind !== 'dm',
     // A room belongs to its content object: its history is the host's to remove, not a visitor's.
@@ -88,6 +98,7 @@ type ChatRow = Awaited<ReturnType<ReturnType<typeof chatWithMembership>['execute
 /** What the viewer may do with a loaded chat; null when it does not exist for them. */
 async function accessOf(
   ctx: Context,
+  db: Db,
   row: ChatRow,
   viewer: Viewer,
   options: LoadOptions,
@@ -126,7 +137,28 @@ async function accessOf(
   } else if (!member) {
     return null
   }
-  return { chat, member, room, canRead, permissions: permissionsOf(ctx, chat, member, room) }
+  const dmBlock = await dmBlockOf(db, chat, viewer.id)
+  return {
+    chat,
+    member,
+    room,
+    canRead,
+    dmBlock,
+    permissions: permissionsOf(ctx, chat, member, room, dmBlock),
+  }
+}
+
+/** The other person of a DM (null for a self-chat and for other chats). */
+export function dmPeerId(chat: Chat, viewerId: string): string | null {
+  if (chat.kind !== 'dm' || chat.dm_key === null) return null
+  const [a, b] = JSON.parse(chat.dm_key) as [string, string]
+  return a === viewerId ? (b === viewerId ? null : b) : a
+}
+
+/** A block between the two people of a DM: one query, for DMs only (a group's send never pays for it). */
+async function dmBlockOf(db: Db, chat: Chat, viewerId: string): Promise<BlockSide | null> {
+  const peer = dmPeerId(chat, viewerId)
+  return peer === null ? null : ((await blocksWith(db, viewerId, [peer])).get(peer) ?? null)
 }
 
 /**
@@ -141,7 +173,7 @@ export async function loadChat(
   options: LoadOptions = {},
 ): Promise<ChatAccess> {
   const [row] = await oneChatWithMembership(db, { chatId, viewerId: viewer.id })
-  const access = row ? await accessOf(ctx, row, viewer, options) : null
+  const access = row ? await accessOf(ctx, db, row, viewer, options) : null
   if (!access) throw notFound('Chat')
   return access
 }
@@ -156,7 +188,7 @@ export async function loadChats(
   const loaded = new Map<number, ChatAccess>()
   if (chatIds.length === 0) return loaded
   const rows = await chatWithMembership(db, chatIds, viewer.id).execute()
-  const accesses = await Promise.all(rows.map((row) => accessOf(ctx, row, viewer, {})))
+  const accesses = await Promise.all(rows.map((row) => accessOf(ctx, db, row, viewer, {})))
   for (const access of accesses) if (access) loaded.set(access.chat.id, access)
   return loaded
 }
@@ -175,7 +207,10 @@ const refusals: Record<Permission, string> = {
 
 /** Throws 403 with a clear reason unless the viewer holds the permission. */
 export function requirePermission(access: ChatAccess, permission: Permission): void {
-  if (!access.permissions[permission]) throw forbidden(refusals[permission])
+  if (access.permissions[permission]) return
+  if (access.dmBlock && access.member && (permission === 'post' || permission === 'react'))
+    throw blockedDm(access.dmBlock)
+  throw forbidden(refusals[permission])
 }
 
 /** The viewer's membership, after checking a permission that only members hold. */

@@ -3,6 +3,7 @@ import type { ChatDetailView, ChatListView, MemberView, UserView } from '../sche
 import type { Db } from '../storage/dialect.js'
 import { activityAt, type Chat, type ChatKind, type Member, type Role } from '../storage/schema.js'
 import { type ChatAccess, loadChat, requirePermission } from './access.js'
+import { refuseBlocked } from './blocks.js'
 import { type Context, type Tx, transact } from './context.js'
 import { chatCreatedEvent, chatDeletedEvent, chatUpdatedEvent, iso, memberAddedEvent } from './events.js'
 import { type RoomObject, resolveRoom } from './rooms.js'
@@ -105,6 +106,7 @@ export async function createGroup(
   const others = [...new Set(input.memberIds)].filter((id) => id !== viewer.id)
   const refused = await ctx.users.refusedContacts(viewer, others)
   if (refused.length > 0) throw forbidden(`You may not add: ${refused.join(', ')}`)
+  await refuseBlocked(ctx, viewer, others)
   const users = await ctx.users.viewsOf(others)
   const chatId = await transact(ctx, async (tx) => {
     const chat = await createChat(tx, { kind: 'group', title, dm_key: null, created_by: viewer.id })
@@ -134,6 +136,8 @@ export async function getOrCreateDm(ctx: Context, viewer: Viewer, userId: string
     .where('c.dm_key', '=', key)
     .executeTakeFirst()
   if (mine) return getChat(ctx, viewer, mine.id)
+  // A DM the viewer is in stays theirs to read; a new one (or coming back to one) needs no block between.
+  await refuseBlocked(ctx, viewer, [userId])
   // Looked up before the transaction: on SQLite it holds the one connection the directory also uses.
   const peer = (await ctx.users.viewsOf([userId])).get(userId)!
   const open = () =>

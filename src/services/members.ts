@@ -1,6 +1,7 @@
 import { forbidden, invalid, notFound } from '../errors.js'
 import type { ChatDetailView } from '../schemas.js'
 import { loadChat, memberWith, requirePermission } from './access.js'
+import { refuseBlocked } from './blocks.js'
 import { getChat, insertMembers, lockChat, removeChat } from './chats.js'
 import { type Context, type Tx, transact } from './context.js'
 import { memberRemovedEvent } from './events.js'
@@ -18,6 +19,7 @@ export async function addMembers(
   const wanted = [...new Set(userIds)]
   const refused = await ctx.users.refusedContacts(viewer, wanted)
   if (refused.length > 0) throw forbidden(`You may not add: ${refused.join(', ')}`)
+  await refuseBlocked(ctx, viewer, wanted)
   const users = await ctx.users.viewsOf(wanted)
   await transact(
     ctx,

@@ -43,6 +43,11 @@ export class UserService {
     return views
   }
 
+  /** Whether the directory knows the user. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.directory.get([id])).length > 0
+  }
+
   /** Stores the signed-in user's profile in Palaver's own directory when it changed. */
   async remember(profile: UserProfile): Promise<void> {
     if (!this.directory.upsert || profile.username === undefined) return

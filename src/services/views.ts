@@ -2,7 +2,8 @@ import { excerptOf } from '../client/quotes.js'
 import type { ChatView, MessageView, QuoteView, ReactionView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
 import { type Chat, type Member, type Message, MUTED_FOREVER, messageColumns } from '../storage/schema.js'
-import { type ChatAccess, permissionsOf } from './access.js'
+import { type ChatAccess, dmPeerId, permissionsOf } from './access.js'
+import { blocksWith } from './blocks.js'
 import type { Context } from './context.js'
 import { iso } from './events.js'
 import type { RoomObject } from './rooms.js'
@@ -191,15 +192,19 @@ export async function chatViews(
   const chatIds = entries.map((e) => e.chat.id)
   const now = Date.now()
   const showDeleted = ctx.options.showDeletedMessageIndicators
-  const [unread, lastMessages, peers] = await Promise.all([
+  const peerIds = entries.flatMap(({ chat }) => dmPeerId(chat, viewer.id) ?? [])
+  const [unread, lastMessages, peers, blocks] = await Promise.all([
     unreadCounts(db, viewer.id, entries),
     lastMessagesOf(db, chatIds, showDeleted),
     dmPeers(ctx, viewer.id, entries),
+    blocksWith(db, viewer.id, peerIds),
   ])
   const senders = await ctx.users.viewsOf([...lastMessages.values()].map((m) => m.sender_id))
   return entries.map(({ chat, member, room }) => {
     const last = lastMessages.get(chat.id)
     const peer = peers.get(chat.id) ?? null
+    const peerId = dmPeerId(chat, viewer.id)
+    const dmBlock = peerId === null ? null : (blocks.get(peerId) ?? null)
     const title = chat.title || (chat.kind === 'room' ? room?.title : peer?.displayName) || defaultTitle(chat)
     let lastMessage: ChatView['lastMessage'] = null
     if (last) {
@@ -225,11 +230,12 @@ export async function chatViews(
       role: member?.role ?? null,
       unreadCount: unread.get(chat.id) ?? 0,
       lastReadMessageId: member?.last_read_message_id ?? 0,
+      peerBlocked: dmBlock === 'mine',
       ...muteOf(member?.muted_until ?? null, now),
       lastMessage,
       createdAt: iso(chat.created_at),
       lastActivityAt: iso(chat.last_activity_at),
-      permissions: permissionsOf(ctx, chat, member, room),
+      permissions: permissionsOf(ctx, chat, member, room, dmBlock),
     }
   })
 }
@@ -247,7 +253,7 @@ function defaultTitle(chat: Chat): string {
   return chat.kind === 'dm' ? 'Direct message' : chat.kind === 'room' ? 'Room' : 'Group chat'
 }
 
-/** Messages after the viewer's read mark, not their own and not deleted. */
+/** Messages after the viewer's read mark, not their own, not deleted, and not from someone they blocked. */
 async function unreadCounts(
   db: Db,
   viewerId: string,
@@ -265,6 +271,9 @@ async function unreadCounts(
     .where('mb.chat_id', 'in', memberChats)
     .where('m.sender_id', '!=', viewerId)
     .where('m.deleted_at', 'is', null)
+    .where('m.sender_id', 'not in', (eb) =>
+      eb.selectFrom('palaver_blocks').select('blocked_id').where('blocker_id', '=', viewerId),
+    )
     .groupBy('mb.chat_id')
     .execute()
   return new Map(rows.map((r) => [r.chat_id, Number(r.unread)]))

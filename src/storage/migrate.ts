@@ -17,6 +17,7 @@ import { roomActivity } from './migrations/007_room_activity.js'
 import { replies } from './migrations/008_replies.js'
 import { mutedChats } from './migrations/009_muted_chats.js'
 import { webhooks } from './migrations/010_webhooks.js'
+import { blocks } from './migrations/011_blocks.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -31,6 +32,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '008_replies': replies(dialect),
     '009_muted_chats': mutedChats(dialect),
     '010_webhooks': webhooks(dialect),
+    '011_blocks': blocks(dialect),
   }
 }
 

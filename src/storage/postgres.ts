@@ -293,7 +293,12 @@ const storeInput = (now: number) => sql`allowed as (
     select i.* from input i
     join palaver_members m on m.chat_id = i.chat_id and m.user_id = i.sender_id
     join palaver_chats c on c.id = i.chat_id
-    where i.member_only and (c.kind = 'group' or c.kind = 'dm' and c.member_count >= 2)
+    where i.member_only and (c.kind = 'group' or c.kind = 'dm' and c.member_count >= 2 and not exists (
+      -- A block between the DM's two people: the usual way then refuses the send, saying why.
+      select 1 from palaver_members p
+      join palaver_blocks b on b.blocker_id = i.sender_id and b.blocked_id = p.user_id
+        or b.blocked_id = i.sender_id and b.blocker_id = p.user_id
+      where p.chat_id = c.id))
   ), locked as (
     -- Each chat looked up through its key and locked in turn, as the sorted list drives.
     select c.id from (select distinct chat_id from allowed order by chat_id) a

@@ -10,6 +10,7 @@ export interface DatabaseSchema {
   palaver_events: EventRow
   palaver_counters: CounterRow
   palaver_webhooks: WebhookRow
+  palaver_blocks: BlockRow
 }
 
 export interface UserRow {
@@ -117,6 +118,13 @@ export interface WebhookRow {
   /** The process that holds the deliveries, until `held_until` (epoch ms); null when none does. */
   holder: string | null
   held_until: number
+}
+
+/** `blocker_id` blocked `blocked_id` (migration 011). */
+export interface BlockRow {
+  blocker_id: string
+  blocked_id: string
+  created_at: number
 }
 
 /** Rows as read back: generated columns hold their values. */

@@ -36,8 +36,15 @@ import { withStatementCache } from './sqlite-statements.js'
 
 /**
  * The chat's last activity, moved by a message about to be stored; nothing when the chat is gone, or when
- * a memberOnly message (see NewMessage, `memberOnly` 1) is not from a member of a group or of a full DM.
+ * a memberOnly message (see NewMessage, `memberOnly` 1) is not from a member of a group or of a full DM
+ * that no block stands in.
  */
+/** Blocks between a DM's sender and its other member (`c` is the DM). */
+const dmBlocks = (senderId: unknown) => sql`select 1 from palaver_members p
+  join palaver_blocks b on b.blocker_id = ${senderId} and b.blocked_id = p.user_id
+    or b.blocked_id = ${senderId} and b.blocker_id = p.user_id
+  where p.chat_id = c.id`
+
 const touchChat = prepared<'chatId' | 'now' | 'senderId' | 'memberOnly', { member_count: number }>(
   (db, slot) =>
     db
@@ -50,7 +57,11 @@ const touchChat = prepared<'chatId' | 'now' | 'senderId' | 'memberOnly', { membe
           eb.and([
             eb.or([
               eb('c.kind', '=', 'group'),
-              eb.and([eb('c.kind', '=', 'dm'), eb('c.member_count', '>=', 2)]),
+              eb.and([
+                eb('c.kind', '=', 'dm'),
+                eb('c.member_count', '>=', 2),
+                sql<boolean>`not exists (${dmBlocks(slot('senderId'))})`,
+              ]),
             ]),
             eb.exists(
               eb

@@ -8,12 +8,16 @@ import {
   SearchResultSchema,
   UserSchema,
 } from '../../schemas.js'
+import { blockedUsers, setBlocked } from '../../services/blocks.js'
 import { getChat, getOrCreateDm } from '../../services/chats.js'
 import { browseRooms, getOrCreateRoom } from '../../services/rooms.js'
 import { searchMessages } from '../../services/search.js'
 import { chatViews } from '../../services/views.js'
 import type { ApiEnv } from '../env.js'
 import { defineRoute } from '../route.js'
+
+const UserParams = z.object({ userId: z.string().min(1).max(200) })
+const BlockSchema = z.object({ userId: z.string(), blocked: z.boolean() }).openapi('Block')
 
 const RoomListSchema = z.object({
   rooms: z.array(z.object({ chat: ChatDetailSchema.omit({ members: true }), isMember: z.boolean() })),
@@ -38,6 +42,32 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
       return { users: await c.var.ctx.users.search(viewer, q, query.limit ?? 20) }
     },
   )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/users/blocked/',
+      summary: 'The people I blocked, in the order I blocked them',
+      tag: 'Users',
+      ok: 200,
+      response: z.object({ users: z.array(UserSchema) }),
+    },
+    async ({ c, viewer }) => ({ users: await blockedUsers(c.var.ctx, viewer) }),
+  )
+  for (const blocked of [true, false])
+    defineRoute(
+      app,
+      {
+        method: 'post',
+        path: blocked ? '/api/users/{userId}/block/' : '/api/users/{userId}/unblock/',
+        summary: blocked ? 'Block a user: neither of us may write to the other any more' : 'Unblock a user',
+        tag: 'Users',
+        params: UserParams,
+        ok: 200,
+        response: BlockSchema,
+      },
+      ({ c, viewer, params }) => setBlocked(c.var.ctx, viewer, params.userId, blocked),
+    )
   defineRoute(
     app,
     {

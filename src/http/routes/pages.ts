@@ -1,6 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Embed } from '../../embed.js'
 import { UserSchema } from '../../schemas.js'
+import { blockedIds } from '../../services/blocks.js'
 import type { ApiEnv } from '../env.js'
 import { defineRoute } from '../route.js'
 import type { StaticAssets } from '../static.js'
@@ -31,6 +32,8 @@ export const ConfigSchema = z
     allowDeletingMessages: z.boolean(),
     allowReactions: z.boolean(),
     limits: z.object({ messageLength: z.number().int(), titleLength: z.number().int() }),
+    /** The people the viewer blocked: the widgets hide what they write in groups and rooms. */
+    blockedUserIds: z.array(z.string()),
   })
   .openapi('Config')
 
@@ -109,6 +112,7 @@ export function pageRoutes(app: OpenAPIHono<ApiEnv>, assets: StaticAssets, embed
         allowDeletingMessages: o.allowDeletingMessages,
         allowReactions: o.allowReactions,
         limits: { messageLength: o.limits.messageLength, titleLength: o.limits.titleLength },
+        blockedUserIds: c.var.viewer ? await blockedIds(c.var.ctx.db, c.var.viewer.id) : [],
       }
     },
   )
