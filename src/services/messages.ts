@@ -9,7 +9,7 @@ import {
   type Message,
   messageColumns,
 } from '../storage/schema.js'
-import { type ChatAccess, loadChat, memberWith } from './access.js'
+import { type ChatAccess, dmPeerId, loadChat, memberWith } from './access.js'
 import { insertMembers } from './chats.js'
 import { type Context, type NewEvent, type NewSend, type Tx, transact } from './context.js'
 import { type EventPayloads, messageDeletedEvent, messageEvent } from './events.js'
@@ -109,7 +109,7 @@ export async function sendMessage(
   }
   if (replyToId === null && membershipDecides(ctx, chatId)) {
     try {
-      return sent(await ctx.storeSend({ ...send, memberOnly: true }, { chatId }), viewer)
+      return sent(await ctx.storeSend({ ...send, memberOnly: true }, { chatId }), viewer, null)
     } catch (error) {
       if (!(error instanceof AccessUnchecked)) return retriedOr(error)
     }
@@ -121,7 +121,8 @@ export async function sendMessage(
     // A DM is between two people: writing to someone who left it brings them back, and a reply quotes a
     // message that must still be there when it is stored. Each is a change of its own (rare); every other
     // send goes through the bulk lane, where a batch stores all its sends at once.
-    if (absentPeer === null && replyToId === null) return sent(await ctx.storeSend(send, { chatId }), viewer)
+    if (absentPeer === null && replyToId === null)
+      return sent(await ctx.storeSend(send, { chatId }), viewer, null)
     const quotedSender = replyToId === null ? null : await senderOf(ctx, replyToId)
     const { stored, quote } = await transact(
       ctx,
@@ -207,7 +208,7 @@ class AccessUnchecked extends Error {
 function sent(
   { row, memberCount }: StoredMessage,
   viewer: Viewer,
-  quote: QuoteView | null = null,
+  quote: QuoteView | null,
 ): { message: MessageView; created: boolean } {
   // Nobody else can have received or read a message newer than every mark: its view needs no query.
   const recipientCount = Math.max(0, memberCount - 1)
@@ -324,9 +325,9 @@ function payloadAroundId(
 
 /** The other person of a DM when they have left it; null for groups, rooms, self-chats and full DMs. */
 async function absentDmPeer(ctx: Context, chat: Chat, viewer: Viewer): Promise<UserView | null> {
-  if (chat.kind !== 'dm' || chat.dm_key === null || chat.member_count >= 2) return null
-  const peerId = (JSON.parse(chat.dm_key) as [string, string]).find((id) => id !== viewer.id)
-  if (peerId === undefined) return null
+  if (chat.member_count >= 2) return null
+  const peerId = dmPeerId(chat, viewer.id)
+  if (peerId === null) return null
   const present = await ctx.db
     .selectFrom('palaver_members')
     .select('user_id')
