@@ -13,17 +13,21 @@ import { base, controls } from './theme.js'
 export class PalaverMuteButton extends LitElement {
   static override properties = {
     muted: { type: Boolean },
+    until: { attribute: false },
     i18n: { attribute: false },
     open: { state: true },
   }
 
   declare muted: boolean
+  /** When the mute ends (an ISO time), for the tooltip; null while it lasts until unmuted. */
+  declare until: string | null
   declare i18n: Translator
   declare open: boolean
 
   constructor() {
     super()
     this.muted = false
+    this.until = null
     this.i18n = translator('en')
     this.open = false
   }
@@ -36,15 +40,15 @@ export class PalaverMuteButton extends LitElement {
         position: relative;
         display: inline-block;
       }
-      .toggle {
+      .mute {
         width: 38px;
         height: 38px;
       }
-      .toggle svg {
+      .mute svg {
         width: 20px;
         height: 20px;
       }
-      .toggle.muted {
+      .mute.muted {
         color: var(--palaver-fg);
       }
       [role='menu'] {
@@ -91,6 +95,7 @@ export class PalaverMuteButton extends LitElement {
   override render() {
     const t = this.i18n
     const label = this.muted ? t.t('unmuteNotifications') : t.t('muteNotifications')
+    const until = this.until ? t.t('mutedUntil', { time: t.fullDate(new Date(this.until)) }) : t.t('muted')
     const choices = MUTE_HOURS.map((hours) => ({
       hours,
       label:
@@ -100,13 +105,13 @@ export class PalaverMuteButton extends LitElement {
             ? t.plural('muteForWeeks', hours / 168)
             : t.plural('muteForHours', hours),
     }))
-    return html`<button type="button" id="toggle" class="icon-button toggle ${this.muted ? 'muted' : ''}" part="mute"
-        aria-label=${label} title=${label} aria-haspopup=${this.muted ? nothing : 'menu'}
+    return html`<button type="button" id="mute" class="icon-button mute ${this.muted ? 'muted' : ''}" part="mute"
+        aria-label=${label} title=${this.muted ? `${until}\n${label}` : label} aria-haspopup=${this.muted ? nothing : 'menu'}
         aria-expanded=${this.muted ? nothing : this.open ? 'true' : 'false'} aria-controls=${this.open ? 'menu' : nothing}
         @click=${this.onToggle} @keydown=${this.onToggleKey}>${this.muted ? icons.bellOff : icons.bell}</button>
       ${
         this.open && !this.muted
-          ? html`<div id="menu" role="menu" aria-labelledby="toggle" part="mute-menu" @keydown=${this.onMenuKey}
+          ? html`<div id="menu" role="menu" aria-labelledby="mute" part="mute-menu" @keydown=${this.onMenuKey}
               @focusout=${this.onFocusOut}>
               <div class="heading" aria-hidden="true">${label}</div>
               ${choices.map(
@@ -147,7 +152,7 @@ export class PalaverMuteButton extends LitElement {
     document.removeEventListener('pointerdown', this.onOutside, true)
     if (!this.open) return
     this.open = false
-    if (refocus) this.renderRoot.querySelector<HTMLElement>('#toggle')?.focus()
+    if (refocus) this.renderRoot.querySelector<HTMLElement>('#mute')?.focus()
   }
 
   private choose(hours: number | null): void {

@@ -8,6 +8,11 @@ export function isMuted(chat: Mute, now = Date.now()): boolean {
   return chat.muted && (chat.mutedUntil === null || Date.parse(chat.mutedUntil) > now)
 }
 
+/** The chat with the mute a view or a `chat.muted` event carries. */
+export function withMute<T extends Mute>(chat: T, mute: Mute): T {
+  return { ...chat, muted: mute.muted, mutedUntil: mute.mutedUntil }
+}
+
 /** The durations the mute menu offers, in hours (null: until unmuted). */
 export const MUTE_HOURS = [1, 8, 24 * 7, null] as const
 

@@ -237,7 +237,7 @@ export class PalaverChatHeader extends LitElement {
         }
         ${
           chat.role !== null
-            ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)}></palaver-mute-button>`
+            ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}></palaver-mute-button>`
             : nothing
         }
         ${

@@ -9,7 +9,7 @@ import {
   type PalaverEvent,
 } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
-import { isMuted } from '../muting.js'
+import { isMuted, withMute } from '../muting.js'
 
 /** Which chats the list shows: all the page may show, or one kind. */
 export type ListFilter = 'all' | ChatKind
@@ -237,10 +237,8 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       case 'chat.deleted':
         this.remove(event.data.chatId)
         return
-      case 'chat.muted': {
-        const { chatId, muted, mutedUntil } = event.data
-        this.patch(chatId, (chat) => ({ ...chat, muted, mutedUntil }))
-      }
+      case 'chat.muted':
+        this.patch(event.data.chatId, (chat) => withMute(chat, event.data))
     }
   }
 

@@ -4,7 +4,7 @@ import type { ChatDetailView, MuteInput, PalaverClient, PalaverEvent } from '../
 import '../conversation/conversation.js'
 import type { PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
-import { MuteExpiry } from '../muting.js'
+import { MuteExpiry, withMute } from '../muting.js'
 import { whenOpen } from '../runtime.js'
 import { base, controls, tokens } from '../theme.js'
 import { PalaverWidget } from '../widgets/widget.js'
@@ -192,7 +192,7 @@ export class PalaverMessages extends PalaverWidget {
   private onEvent(event: PalaverEvent): void {
     const chat = this.current
     if (event.type === 'chat.muted' && chat?.id === event.data.chatId) {
-      this.current = { ...chat, muted: event.data.muted, mutedUntil: event.data.mutedUntil }
+      this.current = withMute(chat, event.data)
       return
     }
     if (!chat || event.chatId !== chat.id) return
@@ -254,8 +254,7 @@ export class PalaverMessages extends PalaverWidget {
     if (!chat) return
     try {
       const view = await this.client!.api.muteChat(chat.id, event.detail)
-      if (this.current?.id === view.id)
-        this.current = { ...this.current, muted: view.muted, mutedUntil: view.mutedUntil }
+      if (this.current?.id === view.id) this.current = withMute(this.current, view)
       this.list?.upsert(view)
     } catch (error) {
       this.say((error as Error).message)
