@@ -1,6 +1,15 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, type Host, launchBrowser, openAs, startHost } from './harness.js'
+import {
+  chromiumAvailable,
+  eventually,
+  type Host,
+  launchBrowser,
+  openAs,
+  openDm,
+  roomWidget,
+  startHost,
+} from './harness.js'
 import { focused, messagesPage, seriousViolations } from './messages-helpers.js'
 
 /** Presses Tab until the focus is on the control named `label`. */
@@ -79,7 +88,7 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       // From the list to the header's Mute button; the arrow opens the menu on its first item.
       await m.current.focus()
       await tabTo(page, 'Mute notifications')
-      const toggle = m.root.locator('palaver-mute-button button#toggle')
+      const toggle = m.root.locator('palaver-mute-button button#mute')
       expect(await toggle.getAttribute('aria-haspopup')).toBe('menu')
       expect(await toggle.getAttribute('aria-expanded')).toBe('false')
       await keys.press('ArrowDown')
@@ -151,7 +160,7 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       await m.chat('Book club').click()
       await m.message('something shorter').waitFor()
       await page.mouse.move(0, 0)
-      await m.root.locator('palaver-mute-button button#toggle').focus()
+      await m.root.locator('palaver-mute-button button#mute').focus()
       await page.waitForTimeout(200)
       expect(await seriousViolations(page)).toEqual([])
       await page.screenshot({ path: '/tmp/palaver-muting-header-dark.png' })
@@ -190,6 +199,61 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       expect(await row.locator('.badge:not(.muted)').textContent()).toBe('1')
     } finally {
       await dana.context.close()
+    }
+  })
+
+  test('the DM and room widgets mute from their headers; Escape closes the menu, not the panel; another device’s mute shows live', async () => {
+    const alice = await openAs(browser, host, 'alice', '/host/dm/erin')
+    try {
+      const dm = await openDm(alice.page)
+      const toggle = dm.root.getByRole('button', { name: 'Mute notifications' })
+      await toggle.click()
+      const menu = dm.root.getByRole('menu', { name: 'Mute notifications' })
+      await menu.waitFor()
+      await alice.page.keyboard.press('Escape')
+      await menu.waitFor({ state: 'detached' })
+      expect(await dm.panel.isVisible()).toBe(true)
+      await toggle.click()
+      await menu.waitFor()
+      expect(await seriousViolations(alice.page)).toEqual([])
+      await alice.page.screenshot({ path: '/tmp/palaver-muting-dm.png' })
+      await menu.getByRole('menuitem', { name: 'Until I turn it back on' }).click()
+      const unmute = dm.root.getByRole('button', { name: 'Unmute notifications' })
+      await unmute.waitFor()
+      expect(await unmute.getAttribute('title')).toBe('Muted\nUnmute notifications')
+      const chat = await host.call('alice', 'POST', '/api/dms/', { userId: 'erin' })
+      expect(chat).toMatchObject({ muted: true, mutedUntil: null })
+      await unmute.click()
+      await toggle.waitFor()
+      expect((await host.call('alice', 'GET', `/api/chats/${chat.id}/`)).muted).toBe(false)
+    } finally {
+      await alice.context.close()
+    }
+
+    const charlie = await openAs(browser, host, 'charlie', '/host/room/public-quiet')
+    try {
+      const room = roomWidget(charlie.page)
+      await room.join.click()
+      await room.leave.waitFor()
+      const toggle = room.root.getByRole('button', { name: 'Mute notifications' })
+      await toggle.waitFor()
+      const { id } = await host.call('charlie', 'POST', '/api/rooms/', {
+        contentType: 'video',
+        objectId: 'public-quiet',
+      })
+      const until = new Date(Date.now() + 8 * 3_600_000).toISOString()
+      await host.call('charlie', 'POST', `/api/chats/${id}/mute/`, { muted: true, until })
+      const unmute = room.root.getByRole('button', { name: 'Unmute notifications' })
+      await unmute.waitFor()
+      expect(await unmute.getAttribute('title')).toMatch(/^Muted until /)
+      await charlie.page.evaluate(() => document.documentElement.classList.add('dark'))
+      await eventually(() => room.root.getAttribute('data-palaver-mode')).toBe('dark')
+      expect(await seriousViolations(charlie.page)).toEqual([])
+      await charlie.page.screenshot({ path: '/tmp/palaver-muting-room-dark.png' })
+      await unmute.click()
+      await toggle.waitFor()
+    } finally {
+      await charlie.context.close()
     }
   })
 })

@@ -1,14 +1,16 @@
 import { css, html, nothing, type PropertyValues } from 'lit'
-import type { ChatDetailView, PalaverClientError } from '../../client/index.js'
+import type { ChatDetailView, MuteInput, PalaverClientError } from '../../client/index.js'
 import { CONVERSATION_PARTS } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
+import { isMuted, MuteExpiry, withMute } from '../muting.js'
 import { base, controls, tokens } from '../theme.js'
 import { PalaverWidget } from './widget.js'
 
 /**
  * The DM widget for a profile page: `<palaver-dm user-id="bob">`. A toggle button opens a panel of
  * about three quarters of the viewport with the conversation (created on first open); closing it
- * (the close button or Escape) releases the live connection and returns focus to the toggle.
+ * (the close button or Escape) releases the live connection and returns focus to the toggle. The
+ * panel's header mutes and unmutes the DM.
  * An anonymous visitor gets a sign-in link that comes back here.
  */
 export class PalaverDm extends PalaverWidget {
@@ -27,6 +29,9 @@ export class PalaverDm extends PalaverWidget {
   declare open: boolean
   declare chat: ChatDetailView | null
   declare error: PalaverClientError | null
+
+  protected readonly expiry = new MuteExpiry(this, () => [this.chat])
+  private offMuted: (() => void) | null = null
 
   constructor() {
     super()
@@ -181,6 +186,12 @@ export class PalaverDm extends PalaverWidget {
           <h2 id="title">${chat?.title ?? t.t('message')}</h2>
           ${chat?.peer ? html`<span class="sub">@${chat.peer.username}</span>` : nothing}
         </div>
+        ${
+          chat
+            ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
+                @palaver-mute=${this.mute}></palaver-mute-button>`
+            : nothing
+        }
         <button type="button" class="icon-button" part="close" aria-label=${t.t('closeChat')} title=${t.t('close')}
           @click=${this.close}>${icons.close}</button>
       </header>
@@ -203,6 +214,12 @@ export class PalaverDm extends PalaverWidget {
     }
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.offMuted?.()
+    this.offMuted = null
+  }
+
   private async loadChat(): Promise<void> {
     if (!this.userId) return
     try {
@@ -214,9 +231,23 @@ export class PalaverDm extends PalaverWidget {
     }
   }
 
+  /** Hears of the DM muted or unmuted on another of the viewer's devices (while the panel holds the connection). */
+  private async followMutes(): Promise<void> {
+    const client = await this.runtime.client()
+    this.offMuted ??= client.connection.on('chat.muted', (event) => {
+      if (event.data.chatId === this.chat?.id) this.chat = withMute(this.chat, event.data)
+    })
+  }
+
+  private async mute(event: CustomEvent<MuteInput>): Promise<void> {
+    const view = this.chat && (await this.sendMute(this.chat.id, event.detail))
+    if (view && view.id === this.chat?.id) this.chat = withMute(this.chat, view)
+  }
+
   private async toggle(): Promise<void> {
     if (this.open) return this.close()
     this.open = true
+    void this.followMutes()
     if (!this.chat) await this.loadChat()
     // The conversation puts the focus in its message box once it has one (autofocusComposer).
   }

@@ -1,14 +1,15 @@
 import { css, html, nothing, type PropertyValues } from 'lit'
-import type { ChatDetailView, Connection, PalaverClientError } from '../../client/index.js'
+import type { ChatDetailView, Connection, MuteInput, PalaverClientError } from '../../client/index.js'
 import { CONVERSATION_PARTS, type PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
+import { isMuted, MuteExpiry, withMute } from '../muting.js'
 import { base, controls, tokens } from '../theme.js'
 import { PalaverWidget } from './widget.js'
 
 /**
  * The room of a content object: `<palaver-room content-type="video" object-id="42">`. A public
- * room can be read before joining (no posting or reacting until then); Join/Leave and a live
- * member count sit in its header. Anonymous visitors get a sign-in link that comes back here.
+ * room can be read before joining (no posting or reacting until then); Join/Leave, a live
+ * member count and, for members, the mute button sit in its header. Anonymous visitors get a sign-in link that comes back here.
  */
 export class PalaverRoom extends PalaverWidget {
   static override properties = {
@@ -33,6 +34,7 @@ export class PalaverRoom extends PalaverWidget {
   private offs: Array<() => void> = []
   private watching: number | null = null
   private generation = 0
+  protected readonly expiry = new MuteExpiry(this, () => [this.chat])
 
   constructor() {
     super()
@@ -167,6 +169,10 @@ export class PalaverRoom extends PalaverWidget {
         hold.connection.on('member.removed', (event) => {
           if (event.data.chatId === this.chat?.id) this.memberCount = event.data.chat.memberCount
         }),
+        // Muted or unmuted on another device of the viewer's.
+        hold.connection.on('chat.muted', (event) => {
+          if (event.data.chatId === this.chat?.id) this.chat = withMute(this.chat, event.data)
+        }),
       )
       await this.follow(chat)
       this.error = null
@@ -233,6 +239,11 @@ export class PalaverRoom extends PalaverWidget {
     }
   }
 
+  private async mute(event: CustomEvent<MuteInput>): Promise<void> {
+    const view = this.chat && (await this.sendMute(this.chat.id, event.detail))
+    if (view && view.id === this.chat?.id) this.chat = withMute(this.chat, view)
+  }
+
   private conversation(): PalaverConversation | null {
     return this.renderRoot.querySelector<PalaverConversation>('palaver-conversation')
   }
@@ -263,11 +274,17 @@ export class PalaverRoom extends PalaverWidget {
     const chat = this.chat
     const t = this.i18n
     if (!chat || !this.config?.viewer) return nothing
+    const mute =
+      chat.role !== null
+        ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
+            @palaver-mute=${this.mute}></palaver-mute-button>`
+        : nothing
     if (chat.role !== null && chat.permissions.leave) {
-      return html`<button type="button" class="button secondary leave" part="leave" ?disabled=${this.busy} @click=${this.leave}>
+      return html`${mute}<button type="button" class="button secondary leave" part="leave" ?disabled=${this.busy} @click=${this.leave}>
         ${t.t('leave')}
       </button>`
     }
+    if (chat.role !== null) return mute
     if (chat.role === null && chat.permissions.join) {
       return html`<button type="button" class="button join" part="join" ?disabled=${this.busy} @click=${this.join}>
         ${t.t('join')}

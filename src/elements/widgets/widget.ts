@@ -1,4 +1,5 @@
 import { html, LitElement, type PropertyValues } from 'lit'
+import type { ChatView, MuteInput } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
 import { loginHref } from '../config.js'
 import { resolveLocale, type Translator, translator } from '../i18n/index.js'
@@ -58,6 +59,16 @@ export class PalaverWidget extends LitElement {
       applyLayout(this, this.config.layout)
     } catch (error) {
       this.failure = (error as Error).message
+    }
+  }
+
+  /** Sends the mute a mute button asked for: the chat as the server then sees it, or null when that failed (the button stays as it was). */
+  protected async sendMute(chatId: number, input: MuteInput): Promise<ChatView | null> {
+    try {
+      const client = await this.runtime.client()
+      return await client.api.muteChat(chatId, input)
+    } catch {
+      return null
     }
   }
 
