@@ -114,6 +114,18 @@ describe.each(databases)('palaver/client REST calls on $name', (database) => {
     await expect(charlie.muteChat(chat.id, { muted: true })).rejects.toMatchObject({ status: 404 })
   })
 
+  it('blocks and unblocks a user, and lists the people blocked', async () => {
+    const dm = await alice.dm('charlie')
+    expect(await alice.blockUser('charlie')).toEqual({ userId: 'charlie', blocked: true })
+    expect((await alice.blockedUsers()).users.map((u) => u.id)).toEqual(['charlie'])
+    expect(await alice.getChat(dm.id)).toMatchObject({ peerBlocked: true, permissions: { post: false } })
+    await expect(charlie.sendMessage(dm.id, { body: 'hello?' })).rejects.toMatchObject({ status: 403 })
+    expect(await alice.unblockUser('charlie')).toEqual({ userId: 'charlie', blocked: false })
+    expect((await alice.blockedUsers()).users).toEqual([])
+    expect((await charlie.getChat(dm.id)).permissions.post).toBe(true)
+    await expect(alice.blockUser('nobody-at-all')).rejects.toMatchObject({ code: 'not_found', status: 404 })
+  })
+
   it('polls events and fetches the OpenAPI document', async () => {
     const start = await bob.events()
     expect(start.events).toEqual([])

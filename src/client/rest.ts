@@ -1,5 +1,7 @@
 import { Http, type HttpOptions } from './http.js'
 import type {
+  BlockedUsers,
+  BlockResult,
   ChatDetailView,
   ChatListQuery,
   ChatListView,
@@ -35,6 +37,7 @@ export interface EventsQuery {
 
 const chatPath = (chatId: number) => `/api/chats/${encodeURIComponent(chatId)}/`
 const messagePath = (messageId: number) => `/api/messages/${encodeURIComponent(messageId)}/`
+const userPath = (userId: string) => `/api/users/${encodeURIComponent(userId)}/`
 
 /**
  * Typed calls for every route of the REST API. Each resolves with the answer's body and throws a
@@ -159,6 +162,23 @@ export class PalaverApi {
     options: CallOptions = {},
   ): Promise<UserSearchResult> {
     return this.http.request('GET', '/api/users/search/', { query: { q, ...query }, ...options })
+  }
+
+  /**
+   * Blocks a user: neither of us may write to the other any more (our DM stays readable), and my
+   * other connections hear of it (`user.blocked`). Blocking again changes nothing.
+   */
+  blockUser(userId: string, options: CallOptions = {}): Promise<BlockResult> {
+    return this.http.request('POST', `${userPath(userId)}block/`, options)
+  }
+
+  unblockUser(userId: string, options: CallOptions = {}): Promise<BlockResult> {
+    return this.http.request('POST', `${userPath(userId)}unblock/`, options)
+  }
+
+  /** The people I blocked, in the order I blocked them. */
+  blockedUsers(options: CallOptions = {}): Promise<BlockedUsers> {
+    return this.http.request('GET', '/api/users/blocked/', options)
   }
 
   /** Public rooms to browse. */

@@ -61,6 +61,13 @@ export interface UserSearchResult {
   users: UserView[]
 }
 
+/** Whether I now block the user (`user.blocked` carries the same). */
+export type BlockResult = EventPayloads['user.blocked']
+
+export interface BlockedUsers {
+  users: UserView[]
+}
+
 export interface MessageSearchResult {
   results: S.SearchResultView[]
 }
