@@ -1,4 +1,5 @@
 import { css, html, LitElement, nothing } from 'lit'
+import { Dismissal } from './dismiss.js'
 import { type Translator, translator } from './i18n/index.js'
 import { icons } from './icons.js'
 import { MUTE_HOURS, muteFor } from './muting.js'
@@ -23,6 +24,8 @@ export class PalaverMuteButton extends LitElement {
   declare until: string | null
   declare i18n: Translator
   declare open: boolean
+
+  private readonly dismissal = new Dismissal(this, () => this.close(false))
 
   constructor() {
     super()
@@ -112,7 +115,7 @@ export class PalaverMuteButton extends LitElement {
       ${
         this.open && !this.muted
           ? html`<div id="menu" role="menu" aria-labelledby="mute" part="mute-menu" @keydown=${this.onMenuKey}
-              @focusout=${this.onFocusOut}>
+              @focusout=${this.dismissal.onFocusOut}>
               <div class="heading" aria-hidden="true">${label}</div>
               ${choices.map(
                 (choice) => html`<button type="button" role="menuitem" tabindex="-1"
@@ -142,14 +145,14 @@ export class PalaverMuteButton extends LitElement {
 
   private async show(at: 'first' | 'last'): Promise<void> {
     this.open = true
-    document.addEventListener('pointerdown', this.onOutside, true)
+    this.dismissal.start()
     await this.updateComplete
     const items = this.items()
     items[at === 'first' ? 0 : items.length - 1]?.focus()
   }
 
   private close(refocus: boolean): void {
-    document.removeEventListener('pointerdown', this.onOutside, true)
+    this.dismissal.stop()
     if (!this.open) return
     this.open = false
     if (refocus) this.renderRoot.querySelector<HTMLElement>('#mute')?.focus()
@@ -189,16 +192,6 @@ export class PalaverMuteButton extends LitElement {
     if (to === undefined) return
     event.preventDefault()
     items[to]?.focus()
-  }
-
-  /** Focus gone elsewhere closes the menu (a click that focuses nothing is the pointer's business). */
-  private onFocusOut(event: FocusEvent): void {
-    const to = event.relatedTarget as Node | null
-    if (to && !this.renderRoot.contains(to)) this.close(false)
-  }
-
-  private readonly onOutside = (event: PointerEvent) => {
-    if (!event.composedPath().includes(this)) this.close(false)
   }
 
   private emit(detail: unknown): void {
