@@ -30,5 +30,6 @@ export const icons = {
   bellOff: icon(
     svg`<path d="M8.8 3.9A6 6 0 0 1 18 9c0 2.9.7 4.9 1.4 6.1"/><path d="M17 17H3.5S6 14.5 6 9c0-.7.1-1.4.4-2"/><path d="M10 20.5a2.3 2.3 0 0 0 4 0"/><path d="m3 3 18 18"/>`,
   ),
+  ban: icon(svg`<circle cx="12" cy="12" r="9"/><path d="m5.7 5.7 12.6 12.6"/>`),
   lock: icon(svg`<rect x="5" y="11" width="14" height="9" rx="2"/><path d="M8 11V8a4 4 0 0 1 8 0v3"/>`),
 }

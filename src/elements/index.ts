@@ -1,14 +1,16 @@
 /**
  * palaver's web components, built only on palaver/client. Importing this module defines
  * `<palaver-dm>`, `<palaver-room>` and the pieces they share (`<palaver-conversation>`,
- * `<palaver-composer>`, `<palaver-mute-button>`), each once per page.
+ * `<palaver-composer>`, `<palaver-mute-button>`, `<palaver-block-button>`), each once per page.
  */
+import { PalaverBlockButton } from './block-button.js'
 import { PalaverComposer } from './conversation/composer.js'
 import { PalaverConversation } from './conversation/conversation.js'
 import { PalaverMuteButton } from './mute-button.js'
 import { PalaverDm } from './widgets/dm.js'
 import { PalaverRoom } from './widgets/room.js'
 
+export { BlockList, type BlockListEvents } from './blocking.js'
 export type { PalaverConfig } from './config.js'
 export { QUICK_EMOJI } from './conversation/reactions.js'
 export { ReceiptMarks } from './conversation/receipts.js'
@@ -21,13 +23,14 @@ export { Runtime, runtimeFor, whenOpen } from './runtime.js'
 export { renderBody, safeHref } from './text.js'
 export { applyLayout, base, controls, resolveMode, ThemeController, type ThemeMode, tokens } from './theme.js'
 export { PalaverWidget } from './widgets/widget.js'
-export { PalaverComposer, PalaverConversation, PalaverDm, PalaverMuteButton, PalaverRoom }
+export { PalaverBlockButton, PalaverComposer, PalaverConversation, PalaverDm, PalaverMuteButton, PalaverRoom }
 
 /** Defines an element unless the page already has one by that name (the bundle loaded twice). */
 export function define(name: string, element: CustomElementConstructor): void {
   if (!customElements.get(name)) customElements.define(name, element)
 }
 
+define('palaver-block-button', PalaverBlockButton)
 define('palaver-composer', PalaverComposer)
 define('palaver-conversation', PalaverConversation)
 define('palaver-dm', PalaverDm)

@@ -5,17 +5,20 @@ import {
   PalaverClient,
   type TransportPreference,
 } from '../client/index.js'
+import { type BlockList, followBlocks } from './blocking.js'
 import { fetchConfig, type PalaverConfig } from './config.js'
 
 /**
  * What every widget on a page shares for one base path: the settings (fetched once), one client
- * with its outbox, and one real-time connection that is open while at least one widget needs it.
+ * with its outbox, one real-time connection that is open while at least one widget needs it, and
+ * the people the viewer blocked.
  */
 export class Runtime {
   readonly basePath: string
   readonly http: Http
   private configPromise: Promise<PalaverConfig> | null = null
   private clientInstance: PalaverClient | null = null
+  private blockList: Promise<BlockList> | null = null
   private users = 0
 
   constructor(basePath: string) {
@@ -45,6 +48,25 @@ export class Runtime {
       })
     }
     return this.clientInstance
+  }
+
+  /** The people the viewer blocked, kept current for every widget of this base path. */
+  blocks(): Promise<BlockList> {
+    this.blockList ??= Promise.all([this.config(), this.client()]).then(
+      ([config, client]) => followBlocks(client, config.blockedUserIds),
+      (error: unknown) => {
+        this.blockList = null
+        throw error
+      },
+    )
+    return this.blockList
+  }
+
+  /** Blocks or unblocks someone; every widget hears of it at once (the event that follows changes nothing more). */
+  async setBlocked(userId: string, blocked: boolean): Promise<void> {
+    const [client, blocks] = await Promise.all([this.client(), this.blocks()])
+    const result = blocked ? await client.api.blockUser(userId) : await client.api.unblockUser(userId)
+    blocks.set(result.userId, result.blocked)
   }
 
   /** Takes a share of the live connection (opening it for the first one); call the returned function to give it back. */

@@ -191,4 +191,17 @@ export const ar: Catalog = {
   muteUntilUnmuted: 'إلى أن أعيد تشغيلها',
   muted: 'مكتومة',
   mutedUntil: 'مكتومة حتى {time}',
+
+  // blocking
+  blockUser: 'حظر {name}',
+  unblockUser: 'إلغاء حظر {name}',
+  block: 'حظر',
+  unblock: 'إلغاء الحظر',
+  blockConfirm: 'حظر {name}؟ لن يتمكن أيٌّ منكما من مراسلة الآخر.',
+  youBlocked: 'لقد حظرت {name}.',
+  youUnblocked: 'لقد ألغيت حظر {name}.',
+  cantReply: 'لا يمكنك الرد في هذه المحادثة.',
+  blockedMessage: 'رسالة من شخص محظور',
+  show: 'إظهار',
+  showBlockedMessage: 'إظهار رسالة من شخص محظور',
 }

@@ -142,4 +142,17 @@ export const de: Catalog = {
   muteUntilUnmuted: 'Bis ich sie wieder einschalte',
   muted: 'Stummgeschaltet',
   mutedUntil: 'Stummgeschaltet bis {time}',
+
+  // blocking
+  blockUser: '{name} blockieren',
+  unblockUser: 'Blockierung von {name} aufheben',
+  block: 'Blockieren',
+  unblock: 'Blockierung aufheben',
+  blockConfirm: '{name} blockieren? Dann kann keiner von euch dem anderen mehr schreiben.',
+  youBlocked: 'Du hast {name} blockiert.',
+  youUnblocked: 'Du hast die Blockierung von {name} aufgehoben.',
+  cantReply: 'Du kannst in dieser Unterhaltung nicht antworten.',
+  blockedMessage: 'Nachricht von einer blockierten Person',
+  show: 'Anzeigen',
+  showBlockedMessage: 'Nachricht von einer blockierten Person anzeigen',
 }

@@ -156,6 +156,19 @@ export const en = {
   muteUntilUnmuted: 'Until I turn it back on',
   muted: 'Muted',
   mutedUntil: 'Muted until {time}',
+
+  // blocking
+  blockUser: 'Block {name}',
+  unblockUser: 'Unblock {name}',
+  block: 'Block',
+  unblock: 'Unblock',
+  blockConfirm: 'Block {name}? Neither of you will be able to message the other.',
+  youBlocked: 'You blocked {name}.',
+  youUnblocked: 'You unblocked {name}.',
+  cantReply: 'You can’t reply to this conversation.',
+  blockedMessage: 'Message from a blocked person',
+  show: 'Show',
+  showBlockedMessage: 'Show message from a blocked person',
 } as const satisfies Record<string, Entry>
 
 /** A string, or plural forms chosen with Intl.PluralRules (`other` is always there). */

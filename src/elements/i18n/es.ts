@@ -154,4 +154,17 @@ export const es: Catalog = {
   muteUntilUnmuted: 'Hasta que las vuelva a activar',
   muted: 'Silenciado',
   mutedUntil: 'Silenciado hasta {time}',
+
+  // blocking
+  blockUser: 'Bloquear a {name}',
+  unblockUser: 'Desbloquear a {name}',
+  block: 'Bloquear',
+  unblock: 'Desbloquear',
+  blockConfirm: '¿Bloquear a {name}? Ninguno de los dos podrá escribir al otro.',
+  youBlocked: 'Has bloqueado a {name}.',
+  youUnblocked: 'Has desbloqueado a {name}.',
+  cantReply: 'No puedes responder en esta conversación.',
+  blockedMessage: 'Mensaje de una persona bloqueada',
+  show: 'Mostrar',
+  showBlockedMessage: 'Mostrar el mensaje de una persona bloqueada',
 }

@@ -154,4 +154,17 @@ export const fr: Catalog = {
   muteUntilUnmuted: 'Jusqu’à ce que je les réactive',
   muted: 'En sourdine',
   mutedUntil: 'En sourdine jusqu’à {time}',
+
+  // blocking
+  blockUser: 'Bloquer {name}',
+  unblockUser: 'Débloquer {name}',
+  block: 'Bloquer',
+  unblock: 'Débloquer',
+  blockConfirm: 'Bloquer {name} ? Aucun de vous deux ne pourra plus écrire à l’autre.',
+  youBlocked: 'Vous avez bloqué {name}.',
+  youUnblocked: 'Vous avez débloqué {name}.',
+  cantReply: 'Vous ne pouvez pas répondre dans cette conversation.',
+  blockedMessage: 'Message d’une personne bloquée',
+  show: 'Afficher',
+  showBlockedMessage: 'Afficher le message d’une personne bloquée',
 }

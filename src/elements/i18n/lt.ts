@@ -177,4 +177,17 @@ export const lt: Catalog = {
   muteUntilUnmuted: 'Kol vėl įjungsiu',
   muted: 'Nutildyta',
   mutedUntil: 'Nutildyta iki {time}',
+
+  // blocking
+  blockUser: 'Blokuoti: {name}',
+  unblockUser: 'Atblokuoti: {name}',
+  block: 'Blokuoti',
+  unblock: 'Atblokuoti',
+  blockConfirm: 'Blokuoti: {name}? Nė vienas iš jūsų nebegalės rašyti kitam.',
+  youBlocked: 'Užblokavote: {name}.',
+  youUnblocked: 'Atblokavote: {name}.',
+  cantReply: 'Negalite atsakyti šiame pokalbyje.',
+  blockedMessage: 'Užblokuoto asmens žinutė',
+  show: 'Rodyti',
+  showBlockedMessage: 'Rodyti užblokuoto asmens žinutę',
 }

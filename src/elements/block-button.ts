@@ -1,0 +1,180 @@
+import { css, html, LitElement, nothing } from 'lit'
+import type { UserView } from '../client/index.js'
+import { Dismissal } from './dismiss.js'
+import { type Translator, translator } from './i18n/index.js'
+import { icons } from './icons.js'
+import { base, controls } from './theme.js'
+
+/**
+ * Blocks or unblocks one person: "Block Bob" asks first, in a small confirmation under the button
+ * (Cancel has the focus; Escape or leaving it cancels); "Unblock Bob" acts at once. An icon button,
+ * or with `text` a small button that says Block or Unblock. Fires `palaver-block` ({ blocked }).
+ */
+export class PalaverBlockButton extends LitElement {
+  /** Focusing the element focuses its button (a dialog's focus trap counts it as one stop). */
+  static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true }
+
+  static override properties = {
+    name: {},
+    blocked: { type: Boolean },
+    text: { type: Boolean },
+    i18n: { attribute: false },
+    confirming: { state: true },
+  }
+
+  /** The person's name, for the button's name and the question. */
+  declare name: string
+  declare blocked: boolean
+  declare text: boolean
+  declare i18n: Translator
+  declare confirming: boolean
+
+  private readonly dismissal = new Dismissal(this, () => this.close(false))
+
+  constructor() {
+    super()
+    this.name = ''
+    this.blocked = false
+    this.text = false
+    this.i18n = translator('en')
+    this.confirming = false
+  }
+
+  static override styles = [
+    base,
+    controls,
+    css`
+      :host {
+        position: relative;
+        display: inline-block;
+      }
+      .icon-button.block {
+        width: 38px;
+        height: 38px;
+      }
+      .icon-button.block svg {
+        width: 20px;
+        height: 20px;
+      }
+      .icon-button.blocked {
+        color: var(--palaver-danger);
+      }
+      .button.small {
+        min-height: 32px;
+        padding: 0.3em 0.9em;
+        font-size: 0.9em;
+      }
+      .confirm .button.small {
+        min-height: 30px;
+        padding: 0.25em 0.85em;
+        font-size: 0.95em;
+      }
+      .confirm {
+        position: absolute;
+        z-index: 10;
+        inset-inline-end: 0;
+        top: calc(100% + 4px);
+        width: max-content;
+        max-width: min(20em, calc(100vw - 32px));
+        padding: 12px 14px;
+        border: 1px solid var(--palaver-border);
+        border-radius: 12px;
+        background: var(--palaver-bg);
+        color: var(--palaver-fg);
+        box-shadow: var(--palaver-shadow);
+        font-size: 0.9em;
+        white-space: normal;
+      }
+      .confirm p {
+        margin: 0 0 10px;
+      }
+      .buttons {
+        display: flex;
+        justify-content: flex-end;
+        gap: 6px;
+      }
+    `,
+  ]
+
+  override render() {
+    const t = this.i18n
+    const label = t.t(this.blocked ? 'unblockUser' : 'blockUser', { name: this.name })
+    const toggle = this.text
+      ? html`<button type="button" class="button secondary small block" part="block" aria-label=${label}
+          aria-expanded=${this.blocked ? nothing : this.confirming ? 'true' : 'false'} @click=${this.onToggle}
+          >${t.t(this.blocked ? 'unblock' : 'block')}</button>`
+      : html`<button type="button" class="icon-button block ${this.blocked ? 'blocked' : ''}" part="block"
+          aria-label=${label} title=${label} aria-expanded=${this.blocked ? nothing : this.confirming ? 'true' : 'false'}
+          @click=${this.onToggle}>${icons.ban}</button>`
+    return html`${toggle}${this.confirming && !this.blocked ? this.renderConfirm() : nothing}`
+  }
+
+  private renderConfirm() {
+    const t = this.i18n
+    return html`<div class="confirm" role="group" aria-labelledby="question" part="block-confirm"
+      @keydown=${this.onKey} @focusout=${this.dismissal.onFocusOut}>
+      <p id="question">${t.t('blockConfirm', { name: this.name })}</p>
+      <div class="buttons">
+        <button type="button" class="button secondary small cancel" @click=${() => this.close(true)}>${t.t('cancel')}</button>
+        <button type="button" class="button danger small confirm-block" @click=${this.confirm}>${t.t('block')}</button>
+      </div>
+    </div>`
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.close(false)
+  }
+
+  private async onToggle(): Promise<void> {
+    if (this.blocked) return this.emit(false)
+    if (this.confirming) return this.close(true)
+    this.confirming = true
+    this.dismissal.start()
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLElement>('.cancel')?.focus()
+  }
+
+  private confirm(): void {
+    this.close(true)
+    this.emit(true)
+  }
+
+  private close(refocus: boolean): void {
+    this.dismissal.stop()
+    if (!this.confirming) return
+    this.confirming = false
+    if (refocus) this.renderRoot.querySelector<HTMLElement>('.block')?.focus()
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.key !== 'Escape') return
+    event.preventDefault()
+    // The question closes, not the panel or dialog around it.
+    event.stopPropagation()
+    this.close(true)
+  }
+
+  private emit(blocked: boolean): void {
+    this.dispatchEvent(
+      new CustomEvent('palaver-block', { detail: { blocked }, bubbles: true, composed: true }),
+    )
+  }
+}
+
+/** What a container fires for a block button inside it: whom to block, and whether. */
+export interface BlockRequest {
+  user: UserView
+  blocked: boolean
+}
+
+/** Turns a block button's `palaver-block` into the container's own, saying whom it is about. */
+export function forwardBlock(
+  event: CustomEvent<{ blocked: boolean }>,
+  user: UserView,
+  from: HTMLElement,
+): void {
+  event.stopPropagation()
+  const detail: BlockRequest = { user, blocked: event.detail.blocked }
+  from.dispatchEvent(new CustomEvent('palaver-block', { detail, bubbles: true, composed: true }))
+}

@@ -1,0 +1,56 @@
+import { Emitter, type PalaverClient } from '../client/index.js'
+
+export interface BlockListEvents {
+  /** The viewer blocked or unblocked someone (here, on another device, or as found after a resync). */
+  change: { userId: string; blocked: boolean }
+}
+
+/**
+ * The people the viewer blocked, for every widget on the page: the config's `blockedUserIds`, kept
+ * current by `user.blocked` events, by the viewer's own block and unblock, and by a resync.
+ */
+export class BlockList extends Emitter<BlockListEvents> {
+  private readonly ids: Set<string>
+
+  constructor(ids: Iterable<string>) {
+    super()
+    this.ids = new Set(ids)
+  }
+
+  has(userId: string): boolean {
+    return this.ids.has(userId)
+  }
+
+  /** A copy of the set, for a property that is compared by identity. */
+  snapshot(): ReadonlySet<string> {
+    return new Set(this.ids)
+  }
+
+  /** Records a block or an unblock; a change is told once, however many times it is heard. */
+  set(userId: string, blocked: boolean): void {
+    if (this.ids.has(userId) === blocked) return
+    if (blocked) this.ids.add(userId)
+    else this.ids.delete(userId)
+    this.emit('change', { userId, blocked })
+  }
+
+  /** The whole set as the server has it now. */
+  replace(ids: Iterable<string>): void {
+    const next = new Set(ids)
+    for (const id of [...this.ids]) if (!next.has(id)) this.set(id, false)
+    for (const id of next) this.set(id, true)
+  }
+}
+
+/** A block list that follows the client's connection: `user.blocked` events, and the server's list after a resync. */
+export function followBlocks(client: PalaverClient, ids: Iterable<string>): BlockList {
+  const blocks = new BlockList(ids)
+  client.connection.on('user.blocked', (event) => blocks.set(event.data.userId, event.data.blocked))
+  client.connection.on('resync', () => {
+    client.api.blockedUsers().then(
+      ({ users }) => blocks.replace(users.map((user) => user.id)),
+      () => {},
+    )
+  })
+  return blocks
+}
