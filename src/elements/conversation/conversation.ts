@@ -13,6 +13,7 @@ import { resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { runtimeFor, whenOpen } from '../runtime.js'
 import { base, controls } from '../theme.js'
+import { blockedStyles, renderDmNotice, renderHidden } from './blocked.js'
 import type { PalaverComposer } from './composer.js'
 import './composer.js'
 import { conversationStyles } from './conversation.styles.js'
@@ -37,7 +38,9 @@ const BOTTOM_PX = 48
  * reader's place kept, far-away pages dropped from the DOM), live updates, the composer, typing,
  * reactions, replies, editing and deleting. Used by the DM and room widgets and by the messages page:
  * `<palaver-conversation chat-id="42" base-path="/messages">`.
- * Without permission to post it shows its `readonly` slot instead of the composer.
+ * Without permission to post it shows its `readonly` slot instead of the composer (by default, in a DM a
+ * block stands in, who blocked whom). Messages from people the viewer blocked are one line in a group or
+ * room, each shown on demand.
  * Fires `palaver-gone` when the chat is deleted or no longer visible.
  */
 export class PalaverConversation extends LitElement implements MessageContext {
@@ -56,7 +59,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     connectionState: { state: true },
   }
 
-  static override styles = [base, controls, conversationStyles, replyStyles]
+  static override styles = [base, controls, conversationStyles, replyStyles, blockedStyles]
 
   declare chatId: number | null
   declare basePath: string | null
@@ -91,6 +94,10 @@ export class PalaverConversation extends LitElement implements MessageContext {
   private pendingScroll: 'bottom' | 'highlight' | null = null
   private startAround: number | null = null
   private readonly onVisibility = () => this.maybeMarkRead()
+  /** Messages from blocked people the reader chose to see (for as long as the conversation is open). */
+  private readonly revealed = new Set<number>()
+  /** The reader unblocked the DM's other person here: the message box gets the focus once it is back. */
+  private focusOnPost = false
 
   constructor() {
     super()
@@ -312,6 +319,10 @@ export class PalaverConversation extends LitElement implements MessageContext {
   protected override updated(): void {
     this.restoreScroll()
     this.checkEdges()
+    if (this.focusOnPost && this.store?.canPost) {
+      this.focusOnPost = false
+      void this.focusComposer()
+    }
   }
 
   private async start(): Promise<void> {
@@ -320,12 +331,18 @@ export class PalaverConversation extends LitElement implements MessageContext {
     const generation = ++this.generation
     const runtime = runtimeFor(this.basePath)
     try {
-      const [config, client, hold] = await Promise.all([runtime.config(), runtime.client(), runtime.retain()])
+      const [config, client, blocks, hold] = await Promise.all([
+        runtime.config(),
+        runtime.client(),
+        runtime.blocks(),
+        runtime.retain(),
+      ])
       if (generation !== this.generation) return hold.release()
       this.release = hold.release
       const connection = hold.connection
       const store = new ConversationStore(client, connection, config, chatId, {
         chat: this.chat?.id === chatId ? this.chat : null,
+        blocks,
       })
       this.store = store
       this.requestUpdate()
@@ -358,6 +375,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
   private stop(): void {
     this.generation++
     this.replyingTo = null
+    this.revealed.clear()
     for (const off of this.offs.splice(0)) off()
     this.store?.stop()
     this.store = null
@@ -386,7 +404,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     const t = this.i18n
     const name = message.sender?.displayName ?? t.t('unknownUser')
     const text = message.body ?? t.t('deletedMessage')
-    this.announce(t.t('announceMessage', { name, text }))
+    this.announce(this.store?.hides(message) ? t.t('blockedMessage') : t.t('announceMessage', { name, text }))
     if (!this.atBottom) this.newBelow++
     this.maybeMarkRead()
   }
@@ -406,6 +424,28 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.checkEdges()
     this.maybeMarkRead()
     this.requestUpdate()
+  }
+
+  /** Shows one hidden message from a blocked person; the focus goes to its first action, else to the log. */
+  private async reveal(message: MessageView): Promise<void> {
+    this.revealed.add(message.id)
+    this.requestUpdate()
+    await this.updateComplete
+    const action = this.renderRoot.querySelector<HTMLElement>(`[data-id="${message.id}"] [data-action]`)
+    ;(action ?? this.log)?.focus({ preventScroll: true })
+  }
+
+  /** Unblock, from the notice in a DM: the store hears of it and brings the composer back. */
+  private async unblock(): Promise<void> {
+    const peer = this.store?.chat?.peer
+    if (!peer) return
+    this.focusOnPost = true
+    try {
+      await runtimeFor(this.basePath).setBlocked(peer.id, false)
+    } catch (error) {
+      this.focusOnPost = false
+      this.showNotice((error as Error).message)
+    }
   }
 
   // ---- scrolling ----
@@ -514,7 +554,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
       key: `m:${message.id}`,
       kind: 'message',
       message,
-      senderId: message.senderId,
+      // A hidden message is a run of its own: the one shown after it keeps its avatar and name.
+      senderId: this.isHidden(message) ? `hidden:${message.id}` : message.senderId,
       at: new Date(message.createdAt),
     }))
     for (const item of store.pending) {
@@ -580,12 +621,22 @@ export class PalaverConversation extends LitElement implements MessageContext {
                 @keydown=${this.onComposerKey}
               ></palaver-composer>`
             : store.chat
-              ? html`<slot name="readonly"></slot>`
+              ? html`<slot name="readonly">${this.renderReadonly(store.chat)}</slot>`
               : nothing
         }
       </div>
       <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this.announcement}</div>
     `
+  }
+
+  private isHidden(message: MessageView): boolean {
+    return this.store?.hides(message) === true && !this.revealed.has(message.id)
+  }
+
+  /** Where one may not post and the page says nothing else: in a DM, the block that stands in it. */
+  private renderReadonly(chat: ChatDetailView) {
+    if (chat.kind !== 'dm' || chat.role === null) return nothing
+    return renderDmNotice(chat, this.i18n, () => void this.unblock())
   }
 
   private renderCenter(): TemplateResult {
@@ -621,11 +672,11 @@ export class PalaverConversation extends LitElement implements MessageContext {
       ? html`<div class="day" role="separator" aria-label=${this.i18n.dayLabel(item.at)}><span aria-hidden="true">${this.i18n.dayLabel(item.at)}</span></div>`
       : nothing
     const own = item.senderId === this.viewerId
-    return html`${day}${
-      item.kind === 'message'
-        ? renderMessage(item.message, placement, own, this)
-        : renderPending(item.item, placement, this)
-    }`
+    if (item.kind === 'pending') return html`${day}${renderPending(item.item, placement, this)}`
+    const message = item.message
+    if (this.isHidden(message))
+      return html`${day}${renderHidden(message, this.i18n, () => void this.reveal(message))}`
+    return html`${day}${renderMessage(message, placement, own, this)}`
   }
 
   private renderTyping(names: string[]) {

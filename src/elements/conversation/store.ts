@@ -12,6 +12,7 @@ import {
   quoteOf,
   type TypingFrame,
 } from '../../client/index.js'
+import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
 import { ReceiptMarks } from './receipts.js'
 
@@ -36,6 +37,8 @@ export interface TypingPerson {
 export interface StoreOptions {
   /** The chat when the caller already has it (a widget that just got it from POST /api/rooms/). */
   chat?: ChatDetailView | null
+  /** The people the viewer blocked: their messages in a group or room are hidden, their typing too. */
+  blocks?: BlockList | null
   /** At most this many messages are kept (and rendered); pages further away are dropped and fetched again. */
   maxMessages?: number
 }
@@ -62,6 +65,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
   unseen = 0
   readonly receipts: ReceiptMarks
   private readonly maxMessages: number
+  private readonly blocks: BlockList | null
   private readonly typingPeople = new Map<string, { name: string; until: number }>()
   private readonly names = new Map<string, string>()
   /** Quotes of the messages answered by my pending replies (for a reply whose original left the window). */
@@ -87,6 +91,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.viewerId = config.viewer?.id ?? null
     this.chat = options.chat ? structuredClone(options.chat) : null
     this.maxMessages = Math.max(options.maxMessages ?? 200, config.messagesPerPage * 3)
+    this.blocks = options.blocks ?? null
     this.receipts = new ReceiptMarks(this.viewerId)
     if (config.viewer) this.names.set(config.viewer.id, config.viewer.displayName)
   }
@@ -115,6 +120,11 @@ export class ConversationStore extends Emitter<StoreEvents> {
     return message.senderId === this.viewerId
   }
 
+  /** Whether a message is from someone the viewer blocked, in a group or a room (a DM shows the blocked person's messages). */
+  hides(message: MessageView): boolean {
+    return this.chat?.kind !== 'dm' && !this.isOwn(message) && this.blocks?.has(message.senderId) === true
+  }
+
   /** Outbox items of this chat still on their way (or refused), in the order written. */
   get pending(): OutboxItem[] {
     if (this.hasNewer) return []
@@ -127,7 +137,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
   get typing(): TypingPerson[] {
     const now = Date.now()
     return [...this.typingPeople]
-      .filter(([, person]) => person.until > now)
+      .filter(([userId, person]) => person.until > now && !this.blocks?.has(userId))
       .map(([userId, person]) => ({ userId, name: person.name }))
   }
 
@@ -340,7 +350,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.connection.setTyping(this.chatId, false).catch(() => {})
   }
 
-  /** Reloads the chat (after joining or leaving, whose permissions change). */
+  /** Reloads the chat (after joining, leaving or a block, which change its permissions). */
   async refreshChat(): Promise<void> {
     try {
       this.chat = await this.client.api.getChat(this.chatId)
@@ -370,6 +380,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
         if (ours(frame.chatId)) this.onTyping(frame)
       }),
       connection.on('resync', () => void this.refreshChat().then(() => this.loadLatest())),
+      this.blocks?.on('change', ({ userId }) => this.onBlock(userId)) ?? (() => {}),
       this.client.outbox.on('change', ({ item }) => {
         if (item.chatId !== this.chatId) return
         if (item.state === 'sent' && item.message && !this.hasNewer) this.upsert(item.message)
@@ -453,6 +464,12 @@ export class ConversationStore extends Emitter<StoreEvents> {
         this.emit('gone', undefined)
         return
     }
+  }
+
+  /** A block or an unblock: a DM with that person changes who may write in it; elsewhere, what is hidden. */
+  private onBlock(userId: string): void {
+    if (this.chat?.kind === 'dm' && this.chat.peer?.id === userId) void this.refreshChat()
+    else this.changed()
   }
 
   private onTyping(frame: TypingFrame): void {
