@@ -1,5 +1,6 @@
 import { css, html, LitElement, nothing } from 'lit'
 import type { ChatView } from '../../client/index.js'
+import { forwardBlock } from '../block-button.js'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import '../mute-button.js'
@@ -10,10 +11,11 @@ import { pageIcons } from './icons.js'
 import { avatarStyles } from './styles.js'
 
 /**
- * The open chat's header: its avatar, title and who is in it, and its actions (Members, Mute,
- * Leave, Delete) as far as the viewer may. Admins rename the chat by editing the title in place
+ * The open chat's header: its avatar, title and who is in it, and its actions (Members, Mute, Block
+ * in a DM, Leave, Delete) as far as the viewer may. Admins rename the chat by editing the title in place
  * (Enter saves, Escape cancels). Fires `palaver-rename` ({title}), `palaver-members`,
- * `palaver-mute` (a MuteInput), `palaver-leave`, `palaver-delete` and, with `narrow`, `palaver-back`.
+ * `palaver-mute` (a MuteInput), `palaver-block` (a BlockRequest for the DM's other person), `palaver-leave`,
+ * `palaver-delete` and, with `narrow`, `palaver-back`.
  */
 export class PalaverChatHeader extends LitElement {
   static override properties = {
@@ -238,6 +240,12 @@ export class PalaverChatHeader extends LitElement {
         ${
           chat.role !== null
             ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}></palaver-mute-button>`
+            : nothing
+        }
+        ${
+          chat.kind === 'dm' && chat.peer && chat.peer.id !== this.viewerId && chat.role !== null
+            ? html`<palaver-block-button .i18n=${t} name=${chat.peer.displayName} ?blocked=${chat.peerBlocked}
+                @palaver-block=${(event: CustomEvent<{ blocked: boolean }>) => forwardBlock(event, chat.peer!, this)}></palaver-block-button>`
             : nothing
         }
         ${

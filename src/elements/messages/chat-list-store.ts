@@ -8,6 +8,7 @@ import {
   PalaverClientError,
   type PalaverEvent,
 } from '../../client/index.js'
+import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
 import { isMuted, withMute } from '../muting.js'
 
@@ -27,7 +28,9 @@ const MAX_ROUNDS = 5
  * The viewer's chats for the messages page, without any UI: most recently active first, a page at
  * a time (`loadMore`), filtered by the server's `?search=` and by kind, and kept current by the live
  * connection (new messages move a chat to the top and count as unread; a chat the viewer is added to
- * appears; reading clears its count; renamed, muted, left and deleted chats follow).
+ * appears; reading clears its count; renamed, muted, left and deleted chats follow; a message from
+ * someone the viewer blocked is not unread in a group or room, and a block or unblock fetches the
+ * chats whose count or permissions it changes).
  */
 export class ChatListStore extends Emitter<ChatListEvents> {
   chats: ChatView[] = []
@@ -51,6 +54,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     private readonly client: PalaverClient,
     private readonly connection: Connection,
     config: PalaverConfig,
+    private readonly blocks: BlockList | null = null,
   ) {
     super()
     this.kinds = ['group']
@@ -64,6 +68,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     this.offs.push(
       this.connection.on('event', (event) => this.apply(event)),
       this.connection.on('resync', () => void this.reload()),
+      this.blocks?.on('change', ({ userId }) => this.onBlock(userId)) ?? (() => {}),
     )
     return this.reload()
   }
@@ -251,14 +256,23 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     }
     if (chat.lastMessage && chat.lastMessage.id >= message.id) return
     const own = message.senderId === this.viewer
+    const blocked = chat.kind !== 'dm' && this.blocks?.has(message.senderId) === true
     this.changes.set(chat.id, (this.changes.get(chat.id) ?? 0) + 1)
     this.upsert({
       ...chat,
       lastMessage: preview(message),
       lastActivityAt: later(message.createdAt, chat.lastActivityAt),
       // Sending means having read the chat up to one's own message.
-      ...(own ? { unreadCount: 0, lastReadMessageId: message.id } : { unreadCount: chat.unreadCount + 1 }),
+      ...(own
+        ? { unreadCount: 0, lastReadMessageId: message.id }
+        : { unreadCount: chat.unreadCount + (blocked ? 0 : 1) }),
     })
+  }
+
+  /** Their DM's permissions change, and the unread counts of the groups and rooms they write in. */
+  private onBlock(userId: string): void {
+    for (const chat of this.chats)
+      if (chat.kind !== 'dm' || chat.peer?.id === userId) void this.refresh(chat.id)
   }
 
   private patch(chatId: number, change: (chat: ChatView) => ChatView): void {

@@ -52,9 +52,11 @@ export function listTime(iso: string, t: Translator, now = new Date()): string {
   return date.getFullYear() === now.getFullYear() ? f.date.format(date) : f.year.format(date)
 }
 
-function preview(chat: ChatView, t: Translator, viewerId: string | null): string {
+function preview(chat: ChatView, t: Translator, ctx: ChatListContext): string {
   const message = chat.lastMessage
+  const viewerId = ctx.viewerId
   if (!message) return t.t('noMessages')
+  if (chat.kind !== 'dm' && ctx.blockedIds.has(message.senderId)) return t.t('blockedMessage')
   const text = message.deleted ? t.t('deletedMessage') : (message.body ?? '').replace(/\s+/g, ' ')
   if (message.senderId === viewerId) return t.t('lastMessageYou', { text })
   if (chat.kind !== 'dm' && message.sender)
@@ -68,6 +70,8 @@ export interface ChatListContext {
   selectedId: number | null
   /** The open chat's count is not shown while its conversation is on screen (reading clears it). */
   reading: boolean
+  /** The people the viewer blocked (what they wrote last in a group or room is not shown). */
+  blockedIds: ReadonlySet<string>
   open(chat: ChatView, event: Event): void
 }
 
@@ -105,7 +109,7 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
               <time class="chat-time" datetime=${chat.lastActivityAt}>${listTime(chat.lastActivityAt, t)}</time>
             </span>
             <span class="chat-line">
-              <span class="chat-preview">${preview(chat, t, ctx.viewerId)}</span>
+              <span class="chat-preview">${preview(chat, t, ctx)}</span>
               ${
                 unread
                   ? html`<span class="badge ${muted ? 'muted' : ''}" part="unread" aria-hidden="true">${t.number(unread)}</span>

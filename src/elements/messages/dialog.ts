@@ -4,7 +4,9 @@ import { icons } from '../icons.js'
 import { base, controls } from '../theme.js'
 import { avatarStyles } from './styles.js'
 
-const FOCUSABLE = 'button:not(:disabled), input:not(:disabled), a[href], [tabindex]:not([tabindex="-1"])'
+// A block button's host passes the focus on to its own button (delegatesFocus).
+const FOCUSABLE =
+  'button:not(:disabled), input:not(:disabled), a[href], [tabindex]:not([tabindex="-1"]), palaver-block-button'
 
 /** The element that has focus, looking through open shadow roots. */
 export function deepActiveElement(): HTMLElement | null {
@@ -233,7 +235,7 @@ export abstract class PalaverDialog extends LitElement {
 
   private focusables(): HTMLElement[] {
     return [...this.renderRoot.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
-      (e) => e.tabIndex >= 0 && e.getClientRects().length > 0,
+      (e) => (e.tabIndex >= 0 || e.shadowRoot?.delegatesFocus === true) && e.getClientRects().length > 0,
     )
   }
 

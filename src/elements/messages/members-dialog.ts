@@ -1,5 +1,6 @@
 import { css, html, nothing } from 'lit'
 import type { ChatDetailView, MemberView, PalaverClient, UserView } from '../../client/index.js'
+import { forwardBlock } from '../block-button.js'
 import { PalaverDialog } from './dialog.js'
 import { pageIcons } from './icons.js'
 
@@ -7,7 +8,8 @@ type Tab = 'add' | 'manage'
 
 /**
  * The "Members" dialog: an Add tab (search people, add them; admins) and a Manage tab (everyone with
- * their role; admins remove). Fires `palaver-chat` with the chat as it is after a change.
+ * their role; admins remove; anyone blocks or unblocks another). Fires `palaver-chat` with the chat as
+ * it is after a change, and `palaver-block` (a BlockRequest).
  */
 export class PalaverMembersDialog extends PalaverDialog {
   static override properties = {
@@ -15,6 +17,7 @@ export class PalaverMembersDialog extends PalaverDialog {
     chat: { attribute: false },
     client: { attribute: false },
     viewerId: { attribute: false },
+    blockedIds: { attribute: false },
     tab: {},
     found: { state: true },
     searching: { state: true },
@@ -58,6 +61,8 @@ export class PalaverMembersDialog extends PalaverDialog {
   declare chat: ChatDetailView | null
   declare client: PalaverClient | null
   declare viewerId: string | null
+  /** The people the viewer blocked. */
+  declare blockedIds: ReadonlySet<string>
   declare tab: Tab
   declare found: UserView[] | null
   declare searching: boolean
@@ -71,6 +76,7 @@ export class PalaverMembersDialog extends PalaverDialog {
     this.chat = null
     this.client = null
     this.viewerId = null
+    this.blockedIds = new Set()
     this.tab = 'manage'
     this.found = null
     this.searching = false
@@ -152,6 +158,12 @@ export class PalaverMembersDialog extends PalaverDialog {
             <strong>${you ? t.t('youSuffix', { name }) : name}</strong><span>@${member.user.username}</span>
           </span>
           <span class="tag ${member.role}">${member.role === 'admin' ? t.t('admin') : t.t('member')}</span>
+          ${
+            you
+              ? nothing
+              : html`<palaver-block-button text .i18n=${t} name=${name} ?blocked=${this.blockedIds.has(member.user.id)}
+                  @palaver-block=${(event: CustomEvent<{ blocked: boolean }>) => forwardBlock(event, member.user, this)}></palaver-block-button>`
+          }
           ${
             this.canManage && !you
               ? html`<button type="button" class="button secondary small remove" aria-label=${t.t('removeMember', { name })}

@@ -1,6 +1,8 @@
 import { html, nothing, type PropertyValues } from 'lit'
 import { keyed } from 'lit/directives/keyed.js'
 import type { ChatDetailView, MuteInput, PalaverClient, PalaverEvent } from '../../client/index.js'
+import type { BlockRequest } from '../block-button.js'
+import type { BlockList } from '../blocking.js'
 import '../conversation/conversation.js'
 import type { PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
@@ -23,8 +25,8 @@ const NARROW_PX = 720
 /**
  * The full messages page: `<palaver-messages base-path="/messages">`. The viewer's chats (live,
  * searchable, with unread counts) beside the open conversation; new group chats, members, rooms to
- * browse, renaming, muting, leaving and deleting; message search that jumps to the message. On a narrow
- * screen the list and the conversation are two tabs.
+ * browse, renaming, muting, blocking, leaving and deleting; message search that jumps to the message. On a
+ * narrow screen the list and the conversation are two tabs.
  */
 export class PalaverMessages extends PalaverWidget {
   static override properties = {
@@ -36,6 +38,7 @@ export class PalaverMessages extends PalaverWidget {
     dialog: { state: true },
     membersTab: { state: true },
     notice: { state: true },
+    blockedIds: { state: true },
   }
 
   static override styles = [tokens, base, controls, avatarStyles, pageStyles]
@@ -47,9 +50,12 @@ export class PalaverMessages extends PalaverWidget {
   declare dialog: Dialog | null
   declare membersTab: 'add' | 'manage'
   declare notice: string
+  /** The people the viewer blocked (the list hides what they wrote last in a group; the members dialog offers Block or Unblock). */
+  declare blockedIds: ReadonlySet<string>
 
   list: ChatListStore | null = null
   private client: PalaverClient | null = null
+  private blocks: BlockList | null = null
   private release: (() => void) | null = null
   private offs: Array<() => void> = []
   private generation = 0
@@ -79,6 +85,7 @@ export class PalaverMessages extends PalaverWidget {
     this.dialog = null
     this.membersTab = 'manage'
     this.notice = ''
+    this.blockedIds = new Set()
   }
 
   override connectedCallback(): void {
@@ -111,14 +118,21 @@ export class PalaverMessages extends PalaverWidget {
     const config = this.config!
     const generation = ++this.generation
     try {
-      const [client, hold] = await Promise.all([this.runtime.client(), this.runtime.retain()])
+      const [client, blocks, hold] = await Promise.all([
+        this.runtime.client(),
+        this.runtime.blocks(),
+        this.runtime.retain(),
+      ])
       if (generation !== this.generation) return hold.release()
       this.client = client
+      this.blocks = blocks
+      this.blockedIds = blocks.snapshot()
       this.release = hold.release
-      const list = new ChatListStore(client, hold.connection, config)
+      const list = new ChatListStore(client, hold.connection, config, blocks)
       this.list = list
       this.offs.push(
         list.on('change', () => this.requestUpdate()),
+        blocks.on('change', ({ userId }) => this.onBlockChange(userId)),
         list.on('removed', ({ chatId }) => this.onRemoved(chatId)),
         hold.connection.on('event', (event) => this.onEvent(event)),
       )
@@ -208,6 +222,20 @@ export class PalaverMessages extends PalaverWidget {
     )
   }
 
+  /** A block or an unblock, here or on another device: the open DM with that person changes its permissions. */
+  private onBlockChange(userId: string): void {
+    this.blockedIds = this.blocks?.snapshot() ?? new Set()
+    const chat = this.current
+    if (chat?.kind !== 'dm' || chat.peer?.id !== userId) return
+    const open = this.opens
+    this.client!.api.getChat(chat.id).then(
+      (fresh) => {
+        if (open === this.opens) this.current = fresh
+      },
+      () => {},
+    )
+  }
+
   private onRemoved(chatId: number): void {
     if (chatId !== this.selectedId) return
     // Removed by someone else (or deleted): say why the conversation closed.
@@ -256,6 +284,17 @@ export class PalaverMessages extends PalaverWidget {
       const view = await this.client!.api.muteChat(chat.id, event.detail)
       if (this.current?.id === view.id) this.current = withMute(this.current, view)
       this.list?.upsert(view)
+    } catch (error) {
+      this.say((error as Error).message)
+    }
+  }
+
+  /** Block (confirmed by the button) or Unblock, from the header or the members dialog. */
+  private async block(event: CustomEvent<BlockRequest>): Promise<void> {
+    const { user, blocked } = event.detail
+    try {
+      await this.runtime.setBlocked(user.id, blocked)
+      this.say(this.i18n.t(blocked ? 'youBlocked' : 'youUnblocked', { name: user.displayName }))
     } catch (error) {
       this.say((error as Error).message)
     }
@@ -357,6 +396,7 @@ export class PalaverMessages extends PalaverWidget {
           search: this.search,
           selectedId: this.selectedId,
           reading: showChat,
+          blockedIds: this.blockedIds,
           newChat: () => void this.newChat(),
           browseRooms: () => (this.dialog = 'rooms'),
           choose: (chat) => void this.openChat(chat.id, { focus: true }),
@@ -417,6 +457,7 @@ export class PalaverMessages extends PalaverWidget {
         }}
         @palaver-rename=${this.rename}
         @palaver-mute=${this.mute}
+        @palaver-block=${this.block}
         @palaver-members=${() => {
           this.membersTab = 'manage'
           this.dialog = 'members'
@@ -437,6 +478,7 @@ export class PalaverMessages extends PalaverWidget {
       case 'members':
         return html`<palaver-members-dialog label=${t.t('members')} .i18n=${t} .chat=${this.current}
           .client=${this.client} .viewerId=${this.config?.viewer?.id ?? null} tab=${this.membersTab}
+          .blockedIds=${this.blockedIds} @palaver-block=${this.block}
           @palaver-chat=${this.onMembersChanged} @palaver-close=${close}></palaver-members-dialog>`
       case 'rooms':
         return html`<palaver-rooms-dialog label=${t.t('browseRooms')} .i18n=${t} .client=${this.client}

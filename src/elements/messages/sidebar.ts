@@ -15,6 +15,8 @@ export interface SidebarContext {
   selectedId: number | null
   /** The open chat's conversation is on screen (its unread count is not shown). */
   reading: boolean
+  /** The people the viewer blocked: a group's last message from one of them is not shown in the list. */
+  blockedIds: ReadonlySet<string>
   newChat(): void
   browseRooms(): void
   choose(chat: ChatView): void
@@ -71,7 +73,14 @@ export function renderSidebar(ctx: SidebarContext) {
     }
     <div class="scroll" @scroll=${(event: Event) => onScroll(event, list)}>
       ${search.active ? html`<h2 class="section">${t.t('chats')}</h2>` : nothing}
-      ${renderChatList(chats, { i18n: t, viewerId, selectedId: ctx.selectedId, reading: ctx.reading, open: ctx.choose })}
+      ${renderChatList(chats, {
+        i18n: t,
+        viewerId,
+        selectedId: ctx.selectedId,
+        reading: ctx.reading,
+        blockedIds: ctx.blockedIds,
+        open: ctx.choose,
+      })}
       ${
         list && !list.loading && chats.length === 0
           ? html`<p class="quiet">${search.active || list.filter !== 'all' ? t.t('noResults') : t.t('noChats')}</p>`

@@ -1,5 +1,6 @@
 import { css, html, nothing, type PropertyValues } from 'lit'
 import type { ChatDetailView, MuteInput, PalaverClientError } from '../../client/index.js'
+import '../block-button.js'
 import { CONVERSATION_PARTS } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { isMuted, MuteExpiry, withMute } from '../muting.js'
@@ -10,7 +11,7 @@ import { PalaverWidget } from './widget.js'
  * The DM widget for a profile page: `<palaver-dm user-id="bob">`. A toggle button opens a panel of
  * about three quarters of the viewport with the conversation (created on first open); closing it
  * (the close button or Escape) releases the live connection and returns focus to the toggle. The
- * panel's header mutes and unmutes the DM.
+ * panel's header mutes and unmutes the DM, and blocks or unblocks its other person.
  * An anonymous visitor gets a sign-in link that comes back here.
  */
 export class PalaverDm extends PalaverWidget {
@@ -32,6 +33,7 @@ export class PalaverDm extends PalaverWidget {
 
   protected readonly expiry = new MuteExpiry(this, () => [this.chat])
   private offMuted: (() => void) | null = null
+  private offBlocks: (() => void) | null = null
 
   constructor() {
     super()
@@ -192,6 +194,12 @@ export class PalaverDm extends PalaverWidget {
                 @palaver-mute=${this.mute}></palaver-mute-button>`
             : nothing
         }
+        ${
+          chat?.peer && chat.peer.id !== this.config?.viewer?.id
+            ? html`<palaver-block-button .i18n=${t} name=${chat.peer.displayName} ?blocked=${chat.peerBlocked}
+                @palaver-block=${this.block}></palaver-block-button>`
+            : nothing
+        }
         <button type="button" class="icon-button" part="close" aria-label=${t.t('closeChat')} title=${t.t('close')}
           @click=${this.close}>${icons.close}</button>
       </header>
@@ -218,6 +226,8 @@ export class PalaverDm extends PalaverWidget {
     super.disconnectedCallback()
     this.offMuted?.()
     this.offMuted = null
+    this.offBlocks?.()
+    this.offBlocks = null
   }
 
   private async loadChat(): Promise<void> {
@@ -239,6 +249,36 @@ export class PalaverDm extends PalaverWidget {
     })
   }
 
+  /** Hears of the DM's other person blocked or unblocked (here, or on another device): who may write changes. */
+  private async followBlocks(): Promise<void> {
+    const blocks = await this.runtime.blocks()
+    this.offBlocks ??= blocks.on('change', ({ userId }) => {
+      if (userId === this.chat?.peer?.id) void this.reloadChat()
+    })
+  }
+
+  /** The DM as the server sees it now (its permissions after a block); it stays as it was when that fails. */
+  private async reloadChat(): Promise<void> {
+    const chat = this.chat
+    if (!chat) return
+    try {
+      const fresh = await (await this.runtime.client()).api.getChat(chat.id)
+      if (fresh.id === this.chat?.id) this.chat = fresh
+    } catch {
+      // The conversation says so if the DM is gone.
+    }
+  }
+
+  private async block(event: CustomEvent<{ blocked: boolean }>): Promise<void> {
+    const peer = this.chat?.peer
+    if (!peer) return
+    try {
+      await this.runtime.setBlocked(peer.id, event.detail.blocked)
+    } catch {
+      // The button stays as it was: nothing changed.
+    }
+  }
+
   private async mute(event: CustomEvent<MuteInput>): Promise<void> {
     const view = this.chat && (await this.sendMute(this.chat.id, event.detail))
     if (view && view.id === this.chat?.id) this.chat = withMute(this.chat, view)
@@ -248,6 +288,7 @@ export class PalaverDm extends PalaverWidget {
     if (this.open) return this.close()
     this.open = true
     void this.followMutes()
+    void this.followBlocks()
     if (!this.chat) await this.loadChat()
     // The conversation puts the focus in its message box once it has one (autofocusComposer).
   }
