@@ -1,0 +1,255 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import {
+  chromiumAvailable,
+  dmWidget,
+  eventually,
+  type Host,
+  launchBrowser,
+  openAs,
+  startHost,
+} from './harness.js'
+import { focused, messagesPage, seriousViolations } from './messages-helpers.js'
+
+/** Presses Tab until the focus is on the control named `label`. */
+async function tabTo(page: Page, label: string, max = 30) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab')
+    if ((await focused(page)).label === label) return
+  }
+  throw new Error(`Tab never reached ${label}`)
+}
+
+/** axe and a screenshot in light, then in dark (the page is left light). */
+async function lookInBothModes(page: Page, name: string) {
+  const root = page.locator('palaver-messages, palaver-dm').first()
+  await page.mouse.move(0, 0)
+  await page.waitForTimeout(200)
+  expect(await seriousViolations(page)).toEqual([])
+  await page.screenshot({ path: `/tmp/palaver-${name}-light.png` })
+  await page.evaluate(() => document.documentElement.classList.add('dark'))
+  await eventually(() => root.getAttribute('data-palaver-mode')).toBe('dark')
+  await page.waitForTimeout(200)
+  expect(await seriousViolations(page)).toEqual([])
+  await page.screenshot({ path: `/tmp/palaver-${name}-dark.png` })
+  await page.evaluate(() => document.documentElement.classList.remove('dark'))
+  await eventually(() => root.getAttribute('data-palaver-mode')).toBe('light')
+}
+
+describe.skipIf(!chromiumAvailable)('blocking someone', () => {
+  let host: Host
+  let browser: Browser
+  let closeBrowser: () => Promise<void>
+
+  beforeAll(async () => {
+    host = await startHost({ transport: 'websocket' })
+    ;({ browser, close: closeBrowser } = await launchBrowser())
+  })
+  afterAll(async () => {
+    await closeBrowser?.()
+    await host?.close()
+  })
+
+  const say = (user: string, chatId: number, body: string) =>
+    host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+
+  test('Alice blocks Bob from their DM’s header by keyboard, after a confirmation; she sees whom she blocked and unblocks; Bob cannot reply meanwhile', async () => {
+    const dm = await host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+    await say('bob', dm.id, 'Are you coming on Saturday?')
+
+    const alice = await openAs(browser, host, 'alice', `/messages/#chat=${dm.id}`, {
+      width: 1100,
+      height: 720,
+    })
+    const bob = await openAs(browser, host, 'bob', `/messages/#chat=${dm.id}`, { width: 1100, height: 720 })
+    const page = alice.page
+    const keys = page.keyboard
+    const m = messagesPage(page)
+    const b = messagesPage(bob.page)
+    const notice = m.root.locator('palaver-conversation [part="blocked-notice"]')
+    try {
+      await m.message('Are you coming').waitFor()
+      await b.composer.waitFor()
+
+      // From the list to the header's Block button: Enter asks first, with the focus on Cancel.
+      await m.current.focus()
+      await tabTo(page, 'Block Bob Brown')
+      const question = m.root.getByRole('group', { name: /^Block Bob Brown\? Neither of you/ })
+      await keys.press('Enter')
+      await question.waitFor()
+      await eventually(async () => (await focused(page)).text).toBe('Cancel')
+      expect(await m.root.locator('palaver-block-button button.block').getAttribute('aria-expanded')).toBe(
+        'true',
+      )
+      // Escape takes it back; nothing happened.
+      await keys.press('Escape')
+      await question.waitFor({ state: 'detached' })
+      expect((await focused(page)).label).toBe('Block Bob Brown')
+      expect((await host.call('alice', 'GET', '/api/users/blocked/')).users).toEqual([])
+
+      // Again, and Block: the button unblocks now, and the composer gives way to a notice.
+      await keys.press('Enter')
+      await eventually(async () => (await focused(page)).text).toBe('Cancel')
+      await page.screenshot({ path: '/tmp/palaver-blocking-confirm-light.png' })
+      expect(await seriousViolations(page)).toEqual([])
+      await keys.press('Tab')
+      expect((await focused(page)).text).toBe('Block')
+      await keys.press('Enter')
+      await question.waitFor({ state: 'detached' })
+      await eventually(async () => (await focused(page)).label).toBe('Unblock Bob Brown')
+      await notice.filter({ hasText: 'You blocked Bob Brown.' }).waitFor()
+      await m.composer.waitFor({ state: 'detached' })
+      await m.toast.filter({ hasText: 'You blocked Bob Brown.' }).waitFor()
+      const blocked = await host.call('alice', 'GET', '/api/users/blocked/')
+      expect(blocked.users.map((u: { id: string }) => u.id)).toEqual(['bob'])
+      // The DM stays readable.
+      expect(await m.message('Are you coming').isVisible()).toBe(true)
+      await lookInBothModes(page, 'blocking-dm')
+
+      // Bob is told nothing live; once he loads the page again, he only sees that he cannot reply.
+      await bob.page.reload()
+      const bobNotice = b.root.locator('palaver-conversation [part="blocked-notice"]')
+      await bobNotice.filter({ hasText: 'You can’t reply to this conversation.' }).waitFor()
+      expect(await b.composer.count()).toBe(0)
+      expect(await bobNotice.getByRole('button').count()).toBe(0)
+      expect(await b.root.getByRole('button', { name: 'Block Alice Anderson' }).isVisible()).toBe(true)
+      await lookInBothModes(bob.page, 'blocking-dm-peer')
+
+      // Alice unblocks from the notice, by keyboard: the composer is back, with the focus in it.
+      await notice.getByRole('button', { name: 'Unblock Bob Brown' }).focus()
+      await keys.press('Enter')
+      await m.composer.waitFor()
+      await eventually(async () => (await focused(page)).label).toBe('Write a message')
+      await m.root.getByRole('button', { name: 'Block Bob Brown' }).waitFor()
+      expect((await host.call('alice', 'GET', '/api/users/blocked/')).users).toEqual([])
+      await bob.page.reload()
+      await b.composer.waitFor()
+    } finally {
+      await alice.context.close()
+      await bob.context.close()
+    }
+  })
+
+  test('in a group, Bob’s messages collapse for Alice, live in her other tab, each shown on demand; his typing is not shown; unblocking brings them back', async () => {
+    const hike = await host.call('alice', 'POST', '/api/chats/', {
+      title: 'Hike',
+      memberIds: ['bob', 'charlie'],
+    })
+    await say('bob', hike.id, 'I will bring the snacks')
+    await say('charlie', hike.id, 'I will drive')
+
+    const first = await openAs(browser, host, 'alice', `/messages/#chat=${hike.id}`, {
+      width: 1100,
+      height: 720,
+    })
+    const second = await openAs(browser, host, 'alice', `/messages/#chat=${hike.id}`, {
+      width: 1100,
+      height: 720,
+    })
+    const m = messagesPage(first.page)
+    const o = messagesPage(second.page)
+    const page = first.page
+    const keys = page.keyboard
+    const hidden = (p: ReturnType<typeof messagesPage>) =>
+      p.root.locator('palaver-conversation .hidden-message')
+    try {
+      await m.message('the snacks').waitFor()
+      await o.message('the snacks').waitFor()
+
+      // The members dialog blocks Bob, after the same question.
+      await m.members.click()
+      const row = m.dialog.locator('li[data-user-id="bob"]')
+      await row.getByRole('button', { name: 'Block Bob Brown' }).focus()
+      await keys.press('Enter')
+      await eventually(async () => (await focused(page)).text).toBe('Cancel')
+      await m.dialog.getByRole('group', { name: /^Block Bob Brown\?/ }).waitFor()
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: '/tmp/palaver-blocking-members-light.png' })
+      await keys.press('Tab')
+      await keys.press('Enter')
+      await row.getByRole('button', { name: 'Unblock Bob Brown' }).waitFor()
+      expect((await focused(page)).label).toBe('Unblock Bob Brown')
+      // Escape closes the dialog (the question is gone).
+      await keys.press('Escape')
+      await m.dialog.waitFor({ state: 'detached' })
+
+      // Both of Alice's tabs: Bob's message is one line; Charlie's is as it was.
+      for (const p of [m, o]) {
+        await hidden(p).filter({ hasText: 'Message from a blocked person' }).waitFor()
+        expect(await p.message('the snacks').count()).toBe(0)
+        expect(await p.message('I will drive').isVisible()).toBe(true)
+      }
+
+      // What Bob writes now arrives collapsed, and is not unread for Alice.
+      await say('bob', hike.id, 'Also a thermos of tea')
+      await eventually(() => hidden(o).count()).toBe(2)
+      expect(await o.chat('Hike').locator('.badge').count()).toBe(0)
+      // The list does not show it either.
+      await eventually(() => o.chat('Hike').locator('.chat-preview').textContent()).toBe(
+        'Message from a blocked person',
+      )
+
+      // His typing is not shown; Charlie's is.
+      await host.call('bob', 'POST', `/api/chats/${hike.id}/typing/`, { isTyping: true })
+      await host.call('charlie', 'POST', `/api/chats/${hike.id}/typing/`, { isTyping: true })
+      const typing = o.root.locator('palaver-conversation [part="typing"]')
+      await eventually(() => typing.textContent()).toMatch(/Charlie Chen is typing/)
+      expect(await typing.textContent()).not.toMatch(/Bob/)
+
+      // Show reveals one message, in this tab only, and the focus goes to it.
+      const show = hidden(o).first().getByRole('button', { name: 'Show message from a blocked person' })
+      await show.focus()
+      await lookInBothModes(second.page, 'blocking-group')
+      await second.page.keyboard.press('Enter')
+      await o.message('the snacks').waitFor()
+      expect(await hidden(o).count()).toBe(1)
+      await eventually(async () => (await focused(second.page)).label).toMatch(/^Reply to Bob Brown/)
+      expect(await hidden(m).count()).toBe(2)
+      await second.page.mouse.move(0, 0)
+      await second.page.screenshot({ path: '/tmp/palaver-blocking-group-shown-light.png' })
+
+      // Unblocking in the first tab brings every message back in both.
+      await m.members.click()
+      await m.dialog
+        .locator('li[data-user-id="bob"]')
+        .getByRole('button', { name: 'Unblock Bob Brown' })
+        .click()
+      await m.dialog
+        .locator('li[data-user-id="bob"]')
+        .getByRole('button', { name: 'Block Bob Brown' })
+        .waitFor()
+      for (const p of [m, o]) {
+        await p.message('a thermos of tea').waitFor()
+        expect(await hidden(p).count()).toBe(0)
+      }
+    } finally {
+      await first.context.close()
+      await second.context.close()
+    }
+  })
+
+  test('the DM widget’s header blocks and unblocks too; the notice replaces its composer', async () => {
+    const erin = await openAs(browser, host, 'alice', '/host/dm/erin')
+    const page = erin.page
+    const dm = dmWidget(page)
+    try {
+      await dm.toggle.click()
+      await dm.composer.waitFor()
+      await dm.root.getByRole('button', { name: 'Block Erin Evans' }).click()
+      await dm.root
+        .getByRole('group', { name: /^Block Erin Evans\?/ })
+        .getByRole('button', { name: 'Block' })
+        .click()
+      const notice = dm.root.locator('[part="blocked-notice"]')
+      await notice.filter({ hasText: 'You blocked Erin Evans.' }).waitFor()
+      await dm.composer.waitFor({ state: 'detached' })
+      await dm.root.locator('header').getByRole('button', { name: 'Unblock Erin Evans' }).waitFor()
+      await lookInBothModes(page, 'blocking-widget')
+      await notice.getByRole('button', { name: 'Unblock Erin Evans' }).click()
+      await dm.composer.waitFor()
+      await dm.root.getByRole('button', { name: 'Block Erin Evans' }).waitFor()
+    } finally {
+      await erin.context.close()
+    }
+  })
+})
