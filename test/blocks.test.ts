@@ -150,8 +150,14 @@ describe.each(databases)('blocking a user on $name', (database) => {
     expect(await list('alice')).toMatchObject({ unreadCount: 1, permissions: { post: true } })
     // Nobody else's count changes: erin has charlie's message to read (charlie read up to his own).
     expect(await list('erin')).toMatchObject({ unreadCount: 1 })
+    // Nor does search show the blocker what the blocked person wrote; others still find it.
+    const search = async (user: string) =>
+      (await call(user, 'GET', '/api/search/?q=erin')).body.results.map((r: any) => r.message.body)
+    expect(await search('alice')).toEqual([])
+    expect(await search('charlie')).toEqual(['from erin'])
     await unblock('alice', 'erin')
     expect(await list('alice')).toMatchObject({ unreadCount: 2 })
+    expect(await search('alice')).toEqual(['from erin'])
   })
 
   it('refuses to block oneself or nobody, and anyone not signed in', async () => {

@@ -3,6 +3,7 @@ import type { SearchResultView } from '../schemas.js'
 import type { SearchCandidate } from '../storage/dialect.js'
 import { messageColumns } from '../storage/schema.js'
 import { type ChatAccess, loadChats } from './access.js'
+import { blockedIds } from './blocks.js'
 import type { Context } from './context.js'
 import { catchUpSearchIndex } from './search-index.js'
 import { relevance, searchTerms, snippet, type TermMatch, wordsOf } from './search-text.js'
@@ -64,17 +65,20 @@ export async function searchMessages(
       best.map((c) => c.messageId),
     )
     .execute()
-  const [chats, messages] = await Promise.all([
+  const [chats, messages, blocked] = await Promise.all([
     chatViews(ctx, ctx.db, viewer, [...new Set(best.map((c) => access.get(c.chatId)!))]),
     rows.then((found) => messageViews(ctx, ctx.db, found, viewer)),
+    blockedIds(ctx.db, viewer.id),
   ])
+  // What people the viewer blocked write is hidden from them, in search results too.
+  const hidden = new Set(blocked)
   const chatById = new Map(chats.map((c) => [c.id, c]))
   const views = new Map(messages.map((view) => [view.id, view]))
   const results: SearchResultView[] = []
   for (const { messageId, chatId, body } of best) {
     const message = views.get(messageId)
     const chat = chatById.get(chatId)
-    if (!message || !chat) continue
+    if (!message || !chat || hidden.has(message.senderId)) continue
     results.push({
       message,
       chat: { id: chat.id, kind: chat.kind, title: chat.title },

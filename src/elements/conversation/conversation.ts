@@ -27,7 +27,7 @@ type Item =
 
 /** The parts a widget re-exports so that `palaver-dm::part(message)` reaches inside the conversation. */
 export const CONVERSATION_PARTS =
-  'list, message, own-message, other-message, pending-message, bubble, body, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, composer, composer-input, send'
+  'list, message, own-message, other-message, pending-message, bubble, body, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, send'
 
 const GROUP_GAP_MS = 5 * 60_000
 const PREFETCH_PX = 600
