@@ -145,7 +145,11 @@ export const ErrorSchema = z
 // ---- inputs ----
 
 const trimmedText = z.string().transform((s) => s.trim())
-const UserId = z.string().min(1).max(200)
+/** A user's id as the host gave it: printable text (PostgreSQL cannot even compare a NUL). */
+export const UserId = z
+  .string()
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  .regex(/^[^\0-\x1f\x7f]{1,200}$/, 'expected a user id: 1 to 200 printable characters')
 
 export const CreateChatInput = z
   .object({

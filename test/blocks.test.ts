@@ -164,6 +164,10 @@ describe.each(databases)('blocking a user on $name', (database) => {
     const self = await refused(() => block('alice', 'alice'))
     expect(self.status).toBe(400)
     expect((await refused(() => block('alice', 'nobody-at-all'))).status).toBe(404)
+    for (const id of ['%00', 'a%0Ab', 'x'.repeat(201)]) {
+      expect((await refused(() => block('alice', id))).status, id).toBe(400)
+      expect((await refused(() => unblock('alice', id))).status, id).toBe(400)
+    }
     const anonymous = await fetch(`${server.origin}/messages/api/users/bob/block/`, {
       method: 'POST',
       headers: { 'sec-fetch-site': 'same-origin' },

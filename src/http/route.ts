@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context as HonoContext } from 'hono'
 import { invalid, PalaverError } from '../errors.js'
-import { ErrorSchema } from '../schemas.js'
+import { ErrorSchema, UserId } from '../schemas.js'
 import type { Viewer } from '../services/users.js'
 import type { ApiEnv } from './env.js'
 import { enforceRateLimit, type RateLimitedAction } from './rate-limit.js'
@@ -130,4 +130,4 @@ export function defineRoute<
 const positiveId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 export const ChatParams = z.object({ chatId: positiveId })
 export const MessageParams = z.object({ messageId: positiveId })
-export const MemberParams = ChatParams.extend({ userId: z.string().min(1).max(200) })
+export const MemberParams = ChatParams.extend({ userId: UserId })

@@ -55,8 +55,11 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
       expect(await seriousViolations(page)).toEqual([])
       await page.keyboard.press('Escape')
       await page.evaluate(() => document.documentElement.classList.remove('dark'))
+      await expect.poll(() => m.root.getAttribute('data-palaver-mode')).toBe('light')
       await m.button('Browse rooms').click()
       await m.dialog.getByRole('button', { name: /^Open / }).waitFor()
+      // Colours fade between modes (100 ms): axe must not read a row halfway from dark to light.
+      await page.waitForTimeout(300)
       expect(await seriousViolations(page)).toEqual([])
     } finally {
       await alice.context.close()

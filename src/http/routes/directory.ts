@@ -6,6 +6,7 @@ import {
   RoomInput,
   SearchQuery,
   SearchResultSchema,
+  UserId,
   UserSchema,
 } from '../../schemas.js'
 import { blockedUsers, setBlocked } from '../../services/blocks.js'
@@ -16,7 +17,7 @@ import { chatViews } from '../../services/views.js'
 import type { ApiEnv } from '../env.js'
 import { defineRoute } from '../route.js'
 
-const UserParams = z.object({ userId: z.string().min(1).max(200) })
+const UserParams = z.object({ userId: UserId })
 const BlockSchema = z.object({ userId: z.string(), blocked: z.boolean() }).openapi('Block')
 
 const RoomListSchema = z.object({
