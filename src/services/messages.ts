@@ -246,7 +246,10 @@ export async function storeSendsAlone(
   sends: readonly NewSend[],
   appendAlone: NonNullable<SqlDialect['appendMessagesAlone']>,
 ): Promise<BulkAloneResult<StoredMessage, NewEvent[], EventRow[]>> {
-  const withEvents = sends.map((send) => ({ ...send, ...payloadAroundId(send, now) }))
+  const withEvents = sends.map((send) => {
+    if (send.replyToId !== null) throw new Error('a reply is stored in a change of its own, not in a batch')
+    return { ...send, replyToId: null, ...payloadAroundId(send, now) }
+  })
   const appended = await appendAlone(db, withEvents, now)
   const events: EventRow[] = []
   const outcomes = appended.map((outcome, i): BulkOutcome<StoredMessage, NewEvent[]> => {

@@ -44,6 +44,8 @@ export type AppendOutcome = StoredMessage | NotStored
  * `payloadHead`, the id, `payloadTail`.
  */
 export interface NewMessageWithEvent extends NewMessage {
+  /** None: a reply is stored in a change of its own (it quotes a message it must find first). */
+  replyToId: null
   payloadHead: string
   payloadTail: string
 }

@@ -75,10 +75,13 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       const result = await refusedByServer(
         sql<Message & { member_count: number; ord: number; cursor: number }>`${sql.raw(PREPARE)}
         with input as (
-          select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
-            ${column('body')}::text[], ${column('clientId')}::text[], ${column('replyToId')}::bigint[],
+          -- No replies here (see NewMessageWithEvent): one array fewer to send with every batch.
+          select i.chat_id, i.sender_id, i.body, i.client_id, null::bigint as reply_to_id, i.member_only, i.head,
+            i.tail, i.ord
+          from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
+            ${column('body')}::text[], ${column('clientId')}::text[],
             ${column('memberOnly')}::boolean[], ${column('payloadHead')}::text[], ${column('payloadTail')}::text[])
-            with ordinality as i(chat_id, sender_id, body, client_id, reply_to_id, member_only, head, tail, ord)
+            with ordinality as i(chat_id, sender_id, body, client_id, member_only, head, tail, ord)
           ${batchOf(messages.length)}
         ), ${storeInput(now)},
         numbered_input as (
