@@ -83,6 +83,8 @@ export class Metrics implements PalaverMetrics {
   private readonly sends: Histogram<'route' | 'outcome'>
   private readonly commitSeconds: Histogram
   private readonly batchSizes: Histogram
+  private readonly webhookDeliveries: Counter<'webhook' | 'outcome'>
+  private readonly webhookBacklog: Gauge<'webhook'>
 
   constructor(realtime: () => RealtimeTallies) {
     const registers = [this.registry]
@@ -139,6 +141,26 @@ export class Metrics implements PalaverMetrics {
       buckets: BATCH_SIZES,
       registers,
     })
+    this.webhookDeliveries = new Counter({
+      name: 'palaver_webhook_deliveries_total',
+      help: 'POSTs to each webhook endpoint from this process, by outcome: delivered (2xx) or failed (tried again).',
+      labelNames: ['webhook', 'outcome'],
+      registers,
+    })
+    this.webhookBacklog = new Gauge({
+      name: 'palaver_webhook_backlog_events',
+      help: 'Events in the log after each webhook endpoint’s place, as this process last looked (any type).',
+      labelNames: ['webhook'],
+      registers,
+    })
+  }
+
+  webhookPosted(webhook: string, delivered: boolean): void {
+    this.webhookDeliveries.inc({ webhook, outcome: delivered ? 'delivered' : 'failed' })
+  }
+
+  webhookBehind(webhook: string, events: number): void {
+    this.webhookBacklog.set({ webhook }, events)
   }
 
   /**

@@ -125,7 +125,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   const stopIndexing = indexSearchInBackground(context)
   const webhooks =
     options.webhooks.length > 0
-      ? new WebhookDelivery(storage.db, options.webhooks, options.logPollIntervalMs)
+      ? new WebhookDelivery(storage.db, options.webhooks, options.logPollIntervalMs, metrics)
       : null
   if (webhooks) {
     await webhooks.start()

@@ -1,5 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { Metrics } from './metrics.js'
 import type { EventType } from './services/context.js'
 import type { DatabaseSchema } from './storage/schema.js'
 
@@ -46,6 +47,13 @@ const MAX_BACKOFF_MS = 60_000
 const PAGE = 100
 
 export const SIGNATURE_HEADER = 'palaver-signature'
+
+/** How metrics name an endpoint: its name, else its URL without the query (which may hold a token). */
+const metricsLabel = (endpoint: WebhookOptions) => {
+  if (endpoint.name) return endpoint.name
+  const url = new URL(endpoint.url)
+  return `${url.origin}${url.pathname}`
+}
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the time is signed too, so a replay grows stale. */
 export function signWebhook(secret: string, body: string, at = Date.now()): string {
@@ -99,6 +107,7 @@ export class WebhookDelivery {
     private readonly db: Kysely<DatabaseSchema>,
     private readonly endpoints: readonly WebhookOptions[],
     private readonly pollMs: number,
+    private readonly metrics: Metrics,
   ) {}
 
   async start(): Promise<void> {
@@ -185,6 +194,7 @@ export class WebhookDelivery {
     ])
     const last = counters.find((c) => c.name === 'event_cursor')?.value ?? 0
     const pruned = counters.find((c) => c.name === 'pruned_through')?.value ?? 0
+    if (place) this.metrics.webhookBehind(metricsLabel(endpoint), Math.max(0, last - place.cursor))
     if (!place || place.cursor >= last) return false
     let cursor = await this.hold(name)
     if (cursor === null) return false
@@ -255,6 +265,7 @@ export class WebhookDelivery {
   ): Promise<void> {
     // The data as the log holds it, serialized once at write time.
     const body = `{"cursor":${event.cursor},"type":${JSON.stringify(event.type)},"chatId":${event.chat_id},"userId":${JSON.stringify(event.user_id)},"createdAt":"${new Date(event.created_at).toISOString()}","data":${event.payload}}`
+    const posted = (delivered: boolean) => this.metrics.webhookPosted(metricsLabel(endpoint), delivered)
     const response = await fetch(endpoint.url, {
       method: 'POST',
       headers: {
@@ -267,10 +278,14 @@ export class WebhookDelivery {
       body,
       redirect: 'manual',
       signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(TIMEOUT_MS)]),
+    }).catch((error: unknown) => {
+      if (!this.stopped) posted(false)
+      throw error
     })
     // The body is not read: only the status counts, and an unread body would hold the socket.
     await response.body?.cancel()
-    if (response.status < 200 || response.status >= 300)
-      throw new Error(`delivery ${event.cursor} (${event.type}) answered ${response.status}`)
+    const delivered = response.status >= 200 && response.status < 300
+    posted(delivered)
+    if (!delivered) throw new Error(`delivery ${event.cursor} (${event.type}) answered ${response.status}`)
   }
 }
