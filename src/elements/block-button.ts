@@ -3,7 +3,7 @@ import type { UserView } from '../client/index.js'
 import { Dismissal } from './dismiss.js'
 import { type Translator, translator } from './i18n/index.js'
 import { icons } from './icons.js'
-import { base, controls } from './theme.js'
+import { base, controls, popup } from './theme.js'
 
 /**
  * Blocks or unblocks one person: "Block Bob" asks first, in a small confirmation under the button
@@ -43,11 +43,8 @@ export class PalaverBlockButton extends LitElement {
   static override styles = [
     base,
     controls,
+    popup,
     css`
-      :host {
-        position: relative;
-        display: inline-block;
-      }
       .icon-button.block {
         width: 38px;
         height: 38px;
@@ -70,18 +67,9 @@ export class PalaverBlockButton extends LitElement {
         font-size: 0.95em;
       }
       .confirm {
-        position: absolute;
-        z-index: 10;
-        inset-inline-end: 0;
-        top: calc(100% + 4px);
         width: max-content;
         max-width: min(20em, calc(100vw - 32px));
         padding: 12px 14px;
-        border: 1px solid var(--palaver-border);
-        border-radius: 12px;
-        background: var(--palaver-bg);
-        color: var(--palaver-fg);
-        box-shadow: var(--palaver-shadow);
         font-size: 0.9em;
         white-space: normal;
       }
@@ -111,7 +99,7 @@ export class PalaverBlockButton extends LitElement {
 
   private renderConfirm() {
     const t = this.i18n
-    return html`<div class="confirm" role="group" aria-labelledby="question" part="block-confirm"
+    return html`<div class="confirm popup" role="group" aria-labelledby="question" part="block-confirm"
       @keydown=${this.onKey} @focusout=${this.dismissal.onFocusOut}>
       <p id="question">${t.t('blockConfirm', { name: this.name })}</p>
       <div class="buttons">

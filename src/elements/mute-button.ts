@@ -3,7 +3,7 @@ import { Dismissal } from './dismiss.js'
 import { type Translator, translator } from './i18n/index.js'
 import { icons } from './icons.js'
 import { MUTE_HOURS, muteFor } from './muting.js'
-import { base, controls } from './theme.js'
+import { base, controls, popup } from './theme.js'
 
 /**
  * A chat header's mute control: unmuted, a bell that opens a menu of durations (1 hour, 8 hours,
@@ -38,11 +38,8 @@ export class PalaverMuteButton extends LitElement {
   static override styles = [
     base,
     controls,
+    popup,
     css`
-      :host {
-        position: relative;
-        display: inline-block;
-      }
       .mute {
         width: 38px;
         height: 38px;
@@ -55,18 +52,9 @@ export class PalaverMuteButton extends LitElement {
         color: var(--palaver-fg);
       }
       [role='menu'] {
-        position: absolute;
-        z-index: 10;
-        inset-inline-end: 0;
-        top: calc(100% + 4px);
         min-width: 14em;
         margin: 0;
         padding: 6px;
-        border: 1px solid var(--palaver-border);
-        border-radius: 12px;
-        background: var(--palaver-bg);
-        color: var(--palaver-fg);
-        box-shadow: var(--palaver-shadow);
         list-style: none;
       }
       .heading {
@@ -114,7 +102,7 @@ export class PalaverMuteButton extends LitElement {
         @click=${this.onToggle} @keydown=${this.onToggleKey}>${this.muted ? icons.bellOff : icons.bell}</button>
       ${
         this.open && !this.muted
-          ? html`<div id="menu" role="menu" aria-labelledby="mute" part="mute-menu" @keydown=${this.onMenuKey}
+          ? html`<div id="menu" class="popup" role="menu" aria-labelledby="mute" part="mute-menu" @keydown=${this.onMenuKey}
               @focusout=${this.dismissal.onFocusOut}>
               <div class="heading" aria-hidden="true">${label}</div>
               ${choices.map(

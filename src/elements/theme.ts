@@ -209,6 +209,28 @@ export class ThemeController implements ReactiveController {
   }
 }
 
+/**
+ * A small box that opens under the control it belongs to, at its inline end (the mute menu, the block
+ * confirmation): the host is the positioned element it hangs from.
+ */
+export const popup = css`
+  :host {
+    position: relative;
+    display: inline-block;
+  }
+  .popup {
+    position: absolute;
+    z-index: 10;
+    inset-inline-end: 0;
+    top: calc(100% + 4px);
+    border: 1px solid var(--palaver-border);
+    border-radius: 12px;
+    background: var(--palaver-bg);
+    color: var(--palaver-fg);
+    box-shadow: var(--palaver-shadow);
+  }
+`
+
 /** The host's layout offsets (config.layout) as custom properties on the element. */
 export function applyLayout(element: HTMLElement, layout: { topOffset: string; bottomOffset: string }): void {
   element.style.setProperty('--palaver-top-offset', layout.topOffset)

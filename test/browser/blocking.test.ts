@@ -9,16 +9,7 @@ import {
   openAs,
   startHost,
 } from './harness.js'
-import { focused, messagesPage, seriousViolations } from './messages-helpers.js'
-
-/** Presses Tab until the focus is on the control named `label`. */
-async function tabTo(page: Page, label: string, max = 30) {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab')
-    if ((await focused(page)).label === label) return
-  }
-  throw new Error(`Tab never reached ${label}`)
-}
+import { focused, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
 
 /** axe and a screenshot in light, then in dark (the page is left light). */
 async function lookInBothModes(page: Page, name: string) {

@@ -47,6 +47,15 @@ export function focused(page: Page) {
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
+/** Presses Tab until the focus is on the control named `label`. */
+export async function tabTo(page: Page, label: string, max = 30): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab')
+    if ((await focused(page)).label === label) return
+  }
+  throw new Error(`Tab never reached ${label}`)
+}
+
 export interface AxeViolation {
   id: string
   impact: string | null

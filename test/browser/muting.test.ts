@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   chromiumAvailable,
@@ -10,16 +10,7 @@ import {
   roomWidget,
   startHost,
 } from './harness.js'
-import { focused, messagesPage, seriousViolations } from './messages-helpers.js'
-
-/** Presses Tab until the focus is on the control named `label`. */
-async function tabTo(page: Page, label: string, max = 30) {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab')
-    if ((await focused(page)).label === label) return
-  }
-  throw new Error(`Tab never reached ${label}`)
-}
+import { focused, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
 
 /** What a chat's unread badge shows and whether it wears the accent colour. */
 const badgeOf = (m: ReturnType<typeof messagesPage>, title: string) =>

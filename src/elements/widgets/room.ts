@@ -274,18 +274,15 @@ export class PalaverRoom extends PalaverWidget {
     const chat = this.chat
     const t = this.i18n
     if (!chat || !this.config?.viewer) return nothing
-    const mute =
-      chat.role !== null
-        ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
-            @palaver-mute=${this.mute}></palaver-mute-button>`
-        : nothing
-    if (chat.role !== null && chat.permissions.leave) {
+    if (chat.role !== null) {
+      const mute = html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
+        @palaver-mute=${this.mute}></palaver-mute-button>`
+      if (!chat.permissions.leave) return mute
       return html`${mute}<button type="button" class="button secondary leave" part="leave" ?disabled=${this.busy} @click=${this.leave}>
         ${t.t('leave')}
       </button>`
     }
-    if (chat.role !== null) return mute
-    if (chat.role === null && chat.permissions.join) {
+    if (chat.permissions.join) {
       return html`<button type="button" class="button join" part="join" ?disabled=${this.busy} @click=${this.join}>
         ${t.t('join')}
       </button>`
