@@ -20,7 +20,7 @@ import { openStorage } from './storage/open.js'
 import type { DatabaseSchema } from './storage/schema.js'
 import { builtinDirectory } from './users/builtin-directory.js'
 import type { UserProfile } from './users/types.js'
-import { WebhookDelivery } from './webhooks.js'
+import { placeWebhooks, WebhookDelivery } from './webhooks.js'
 
 export interface Palaver {
   /** The web-standard handler: give it a Request under the base path, get a Response. */
@@ -70,6 +70,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     if (options.migrate) await migrate()
     else await assertMigrated(storage.db as unknown as Kysely<unknown>, storage.dialect)
     deployment = await deploymentId(storage.db)
+    await placeWebhooks(storage.db, options.webhooks)
   } catch (error) {
     if (storage.owned) await storage.db.destroy()
     throw error
@@ -128,7 +129,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
       ? new WebhookDelivery(storage.db, options.webhooks, options.logPollIntervalMs, metrics)
       : null
   if (webhooks) {
-    await webhooks.start()
+    webhooks.start()
     // Events other processes commit are found by the poll; this process's own go out at once.
     committed.add(() => webhooks.wake())
   }

@@ -83,6 +83,27 @@ export function verifyWebhook(input: {
 }
 
 /**
+ * Gives each new endpoint its place at the log's end: it gets what happens from now on, not the history.
+ * Run at start, before anything can be committed, so that nothing committed after the start is missed.
+ */
+export async function placeWebhooks(
+  db: Kysely<DatabaseSchema>,
+  endpoints: readonly WebhookOptions[],
+): Promise<void> {
+  if (endpoints.length === 0) return
+  const { value } = await db
+    .selectFrom('palaver_counters')
+    .select('value')
+    .where('name', '=', 'event_cursor')
+    .executeTakeFirstOrThrow()
+  await db
+    .insertInto('palaver_webhooks')
+    .values(endpoints.map((e) => ({ name: e.name ?? e.url, cursor: value, holder: null, held_until: 0 })))
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute()
+}
+
+/**
  * Delivers the event log to the host's webhook endpoints: each endpoint gets every event once it is
  * committed, in cursor order, one POST each, signed, until it answers 2xx (at least once: a receiver
  * dedupes by `Palaver-Delivery`, the event's cursor).
@@ -110,22 +131,9 @@ export class WebhookDelivery {
     private readonly metrics: Metrics,
   ) {}
 
-  async start(): Promise<void> {
-    for (const endpoint of this.endpoints) {
-      const name = endpoint.name ?? endpoint.url
-      // A new endpoint starts at the log's end: it gets what happens from now on, not the history.
-      const { value } = await this.db
-        .selectFrom('palaver_counters')
-        .select('value')
-        .where('name', '=', 'event_cursor')
-        .executeTakeFirstOrThrow()
-      await this.db
-        .insertInto('palaver_webhooks')
-        .values({ name, cursor: value, holder: null, held_until: 0 })
-        .onConflict((oc) => oc.column('name').doNothing())
-        .execute()
-      this.loops.push(this.run(endpoint, name))
-    }
+  /** Starts delivering to every endpoint (whose places placeWebhooks took). */
+  start(): void {
+    for (const endpoint of this.endpoints) this.loops.push(this.run(endpoint, endpoint.name ?? endpoint.url))
   }
 
   /** Something was committed: look at the log now rather than at the next poll. */
