@@ -103,7 +103,7 @@ export function quoteView(quoted: QuotedMessage, sender: UserView | null): Quote
 }
 
 /** The quotes of the messages the given ones answer, by answered id: one query, and one for their senders. */
-export async function quotesOf(
+async function quotesOf(
   ctx: Context,
   db: Db,
   answeredIds: Iterable<number>,
