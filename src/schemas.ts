@@ -52,6 +52,11 @@ export const MessageSchema = z
     clientId: z.string().nullable(),
     /** The message this one answers, when it is a reply. */
     replyTo: QuoteSchema.nullable(),
+    /**
+     * The members this message mentions, in the order the sender named them. The body carries their
+     * names as the sender wrote them ("@Ada Lovelace"); this list says whom they mean.
+     */
+    mentions: z.array(UserSchema),
     createdAt: Time,
     editedAt: Time.nullable(),
     deleted: z.boolean(),
@@ -87,6 +92,8 @@ export const ChatSchema = z
     /** The viewer's role, or null when they are not a member (reading a public room). */
     role: z.enum(['admin', 'member']).nullable(),
     unreadCount: z.number().int(),
+    /** How many of the unread messages mention the viewer (counted even when the chat is muted). */
+    unreadMentionCount: z.number().int(),
     lastReadMessageId: z.number().int(),
     /** In a DM: whether the viewer blocked the other person (neither may then write in it). */
     peerBlocked: z.boolean(),
@@ -94,7 +101,12 @@ export const ChatSchema = z
     muted: z.boolean(),
     /** When the viewer's mute ends; null when it lasts until they unmute, or when they did not mute. */
     mutedUntil: Time.nullable(),
-    lastMessage: MessageSchema.omit({ reactions: true, receipt: true, replyTo: true }).nullable(),
+    lastMessage: MessageSchema.omit({
+      reactions: true,
+      receipt: true,
+      replyTo: true,
+      mentions: true,
+    }).nullable(),
     createdAt: Time,
     lastActivityAt: Time,
     permissions: z.object({
@@ -151,6 +163,12 @@ export const UserId = z
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
   .regex(/^[^\0-\x1f\x7f]{1,200}$/, 'expected a user id: 1 to 200 printable characters')
 
+/**
+ * The users a message mentions. Only members of the chat other than the sender count: anyone else
+ * named here is left out of the message's `mentions`, as a member who left by the time it is stored is.
+ */
+const MentionIds = z.array(UserId).max(50, 'a message mentions at most 50 people')
+
 export const CreateChatInput = z
   .object({
     kind: z.literal('group').default('group'),
@@ -168,10 +186,18 @@ export const SendMessageInput = z
     clientId: z.string().min(1).max(100).optional(),
     /** Makes the message a reply to this one, which must be a message of the same chat, not deleted. */
     replyToId: Id.optional(),
+    mentionIds: MentionIds.optional(),
   })
   .strict()
   .openapi('SendMessageInput')
-export const EditMessageInput = z.object({ body: z.string() }).strict().openapi('EditMessageInput')
+export const EditMessageInput = z
+  .object({
+    body: z.string(),
+    /** The members the edited text mentions; without it, the message keeps the mentions it had. */
+    mentionIds: MentionIds.optional(),
+  })
+  .strict()
+  .openapi('EditMessageInput')
 export const ReactionInput = z
   .object({ emoji: z.string().min(1).max(64) })
   .strict()
@@ -207,6 +233,15 @@ export const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 })
 export type HistoryQuery = z.infer<typeof HistoryQuery>
+
+export const MemberSearchQuery = z.object({
+  /** Matches name, username or e-mail; without it, the members who read the chat most recently come first. */
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(50).optional(),
+})
+
+export const MemberSearchSchema = z.object({ members: z.array(MemberSchema) }).openapi('MemberSearch')
+export type MemberSearchView = z.infer<typeof MemberSearchSchema>
 
 export const ChatListQuery = z.object({
   cursor: z.string().max(100).optional(),

@@ -31,7 +31,10 @@ export class PalaverClient {
     return this.connection.connect()
   }
 
-  /** Sends through the outbox (a reply with `replyToId`): the item is returned at once, in state 'pending'. */
+  /**
+   * Sends through the outbox (a reply with `replyToId`, mentions with `mentionIds`): the item is
+   * returned at once, in state 'pending'.
+   */
   send(chatId: number, body: string, options: SendOptions = {}): OutboxItem {
     return this.outbox.send(chatId, body, options)
   }
@@ -50,7 +53,12 @@ export class PalaverClient {
 
   /** Over the WebSocket when one is open (no extra request), else over REST; the clientId makes either idempotent. */
   private deliver(item: OutboxItem): Promise<MessageView> {
-    const input = { body: item.body, clientId: item.clientId, replyToId: item.replyToId ?? undefined }
+    const input = {
+      body: item.body,
+      clientId: item.clientId,
+      replyToId: item.replyToId ?? undefined,
+      mentionIds: item.mentionIds.length > 0 ? item.mentionIds : undefined,
+    }
     if (this.connection.canRequest) return this.connection.sendMessage(item.chatId, input)
     return this.api.sendMessage(item.chatId, input)
   }

@@ -14,6 +14,8 @@ export interface OutboxItem {
   body: string
   /** The message this one answers (a reply), or null. */
   replyToId: number | null
+  /** The members it mentions (their names are in the text as the writer put them). */
+  mentionIds: string[]
   state: OutboxState
   /** When it was written (ms since the epoch). */
   createdAt: number
@@ -53,6 +55,8 @@ export interface SendOptions {
   clientId?: string
   /** Makes the message a reply to this one (of the same chat). */
   replyToId?: number
+  /** The members the message mentions: the server keeps those who are members of the chat. */
+  mentionIds?: string[]
 }
 
 const MAX_BODY_FOR_STORAGE = 100_000
@@ -102,6 +106,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       chatId,
       body,
       replyToId: options.replyToId ?? null,
+      mentionIds: options.mentionIds ?? [],
       state: 'pending',
       createdAt: Date.now(),
       attempts: 0,
@@ -253,7 +258,9 @@ export class Outbox extends Emitter<OutboxEvents> {
     } catch {
       return
     }
-    const valid = (stored ?? []).filter(isItem).map((i) => ({ ...i, replyToId: i.replyToId ?? null }))
+    const valid = (stored ?? [])
+      .filter(isItem)
+      .map((i) => ({ ...i, replyToId: i.replyToId ?? null, mentionIds: i.mentionIds ?? [] }))
     const known = new Set(this.list.map((i) => i.clientId))
     const restored = valid.filter((i) => !known.has(i.clientId) && i.state !== 'sent')
     if (restored.length === 0) return
@@ -276,8 +283,11 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 }
 
-/** A stored item as this version reads it; one stored before replies existed has no replyToId. */
-function isItem(value: unknown): value is Omit<OutboxItem, 'replyToId'> & { replyToId?: number | null } {
+/** A stored item as this version reads it; one stored before replies (or mentions) existed has none. */
+function isItem(value: unknown): value is Omit<OutboxItem, 'replyToId' | 'mentionIds'> & {
+  replyToId?: number | null
+  mentionIds?: string[]
+} {
   const item = value as Partial<OutboxItem> | null
   return (
     typeof item === 'object' &&
@@ -286,6 +296,8 @@ function isItem(value: unknown): value is Omit<OutboxItem, 'replyToId'> & { repl
     typeof item.chatId === 'number' &&
     typeof item.body === 'string' &&
     (item.replyToId == null || typeof item.replyToId === 'number') &&
+    (item.mentionIds == null ||
+      (Array.isArray(item.mentionIds) && item.mentionIds.every((id) => typeof id === 'string'))) &&
     (item.state === 'pending' || item.state === 'failed' || item.state === 'sent')
   )
 }

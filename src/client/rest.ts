@@ -7,10 +7,12 @@ import type {
   ChatListView,
   ChatView,
   CreateChatInput,
+  EditMessageInput,
   EventsPage,
   HistoryQuery,
   HistoryView,
   MarkReadResult,
+  MemberSearchView,
   MessageSearchQuery,
   MessageSearchResult,
   MessageView,
@@ -94,9 +96,17 @@ export class PalaverApi {
     return this.http.request('GET', messagePath(messageId), options)
   }
 
-  /** Edits my message. */
-  editMessage(messageId: number, body: string, options: CallOptions = {}): Promise<MessageView> {
-    return this.http.request('PATCH', messagePath(messageId), { body: { body }, ...options })
+  /**
+   * Edits my message: its new text, or `{ body, mentionIds }` to say whom the new text mentions (with a
+   * text alone it keeps the mentions it had).
+   */
+  editMessage(
+    messageId: number,
+    edit: string | EditMessageInput,
+    options: CallOptions = {},
+  ): Promise<MessageView> {
+    const body = typeof edit === 'string' ? { body: edit } : edit
+    return this.http.request('PATCH', messagePath(messageId), { body, ...options })
   }
 
   /** Deletes my message. */
@@ -116,6 +126,18 @@ export class PalaverApi {
   }
 
   // ---- members ----
+
+  /**
+   * Members whose name, username or e-mail matches `q` (what an @mention suggests); without `q`, those
+   * who read the chat most recently.
+   */
+  searchMembers(
+    chatId: number,
+    query: { q?: string; limit?: number } = {},
+    options: CallOptions = {},
+  ): Promise<MemberSearchView> {
+    return this.http.request('GET', `${chatPath(chatId)}members/`, { query: { ...query }, ...options })
+  }
 
   /** Adds members (admins). */
   addMembers(chatId: number, userIds: string[], options: CallOptions = {}): Promise<ChatDetailView> {

@@ -11,6 +11,7 @@ export type {
   ChatListView,
   ChatView,
   HistoryView,
+  MemberSearchView,
   MemberView,
   MessageView,
   QuoteView,
@@ -29,6 +30,7 @@ export type { ChatSummary, EventPayloads } from '../schemas.js'
 
 export type CreateChatInput = z.input<typeof S.CreateChatInput>
 export type SendMessageInput = z.input<typeof S.SendMessageInput>
+export type EditMessageInput = z.input<typeof S.EditMessageInput>
 export type RoomInput = z.input<typeof S.RoomInput>
 /** `{ muted: true, until? }` (no `until`: until unmuted) or `{ muted: false }`. */
 export type MuteInput = z.input<typeof S.MuteInput>
@@ -46,6 +48,7 @@ export type ToggleReactionResult = z.output<typeof S.ToggleReactionResult>
 export interface MarkReadResult {
   lastReadMessageId: number
   unreadCount: number
+  unreadMentionCount: number
 }
 
 export interface RoomListItem {

@@ -181,6 +181,11 @@ async function membersOf(ctx: Context, db: Db, chatId: number): Promise<MemberVi
     .orderBy('joined_at')
     .orderBy('user_id')
     .execute()
+  return memberViews(ctx, rows)
+}
+
+/** Members as the API shows them, in the order of their rows. */
+export async function memberViews(ctx: Context, rows: readonly Member[]): Promise<MemberView[]> {
   const users = await ctx.users.viewsOf(rows.map((r) => r.user_id))
   return rows.map((r) => ({
     user: users.get(r.user_id)!,

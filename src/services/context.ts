@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Frame, toFrame } from '../realtime/log.js'
 import type { PubSub } from '../realtime/pubsub.js'
-import type { QuoteView } from '../schemas.js'
+import type { QuoteView, UserView } from '../schemas.js'
 import type { NewMessage, SqlDialect, StoredMessage } from '../storage/dialect.js'
 import type { DatabaseSchema, EventRow } from '../storage/schema.js'
 import type { ChatKinds } from './chat-kinds.js'
@@ -42,6 +42,8 @@ export interface NewSend extends NewMessage {
    * sendMessage); null for a send that answers nothing, which is every send of the bulk lane.
    */
   quote: QuoteView | null
+  /** The members it mentions, found in the same transaction; none for every send of the bulk lane. */
+  mentions: UserView[]
 }
 
 /** The commit queue of an instance: changes with their events, and the bulk lane of sends. */

@@ -1,8 +1,8 @@
 import { forbidden, invalid, notFound } from '../errors.js'
-import type { ChatDetailView } from '../schemas.js'
+import type { ChatDetailView, MemberView } from '../schemas.js'
 import { loadChat, memberWith, requirePermission } from './access.js'
 import { refuseBlocked } from './blocks.js'
-import { getChat, insertMembers, lockChat, removeChat } from './chats.js'
+import { getChat, insertMembers, lockChat, memberViews, removeChat } from './chats.js'
 import { type Context, type Tx, transact } from './context.js'
 import { memberRemovedEvent } from './events.js'
 import type { Viewer } from './users.js'
@@ -130,4 +130,55 @@ export async function joinChat(ctx: Context, viewer: Viewer, chatId: number): Pr
     )
   }
   return getChat(ctx, viewer, chatId)
+}
+
+/** Past this many members a chat's members are not handed to the directory's search as a list. */
+const WITHIN_LIMIT = 2000
+
+/**
+ * Members of a chat whose name, username or e-mail matches `q` (what an @mention suggests), in the
+ * directory's order; without `q`, those who read the chat most recently first. Anyone who may read the
+ * chat may ask: the contact list plays no part, since they are in the chat already.
+ *
+ * A chat with more members than WITHIN_LIMIT is searched the other way round (matching users, then
+ * which of them are members), so a room of 100,000 does not send 100,000 ids to the directory; it then
+ * finds those among the first 200 matches in the whole directory.
+ */
+export async function searchMembers(
+  ctx: Context,
+  viewer: Viewer,
+  chatId: number,
+  query: { q?: string | undefined; limit?: number | undefined },
+): Promise<MemberView[]> {
+  const access = await loadChat(ctx, ctx.db, chatId, viewer)
+  if (!access.canRead) throw forbidden('You may not see who is in this chat')
+  const limit = query.limit ?? 10
+  const q = query.q?.trim() ?? ''
+  const members = () => ctx.db.selectFrom('palaver_members').selectAll().where('chat_id', '=', chatId)
+  if (q === '') {
+    const rows = await members()
+      .orderBy('last_read_message_id', 'desc')
+      .orderBy('joined_at')
+      .orderBy('user_id')
+      .limit(limit)
+      .execute()
+    return memberViews(ctx, rows)
+  }
+  const small = access.chat.member_count <= WITHIN_LIMIT
+  const within = small ? (await members().select('user_id').execute()).map((m) => m.user_id) : undefined
+  if (within?.length === 0) return []
+  const found = await ctx.users.directory.search(q, {
+    limit: small ? limit : 200,
+    ...(within ? { within } : {}),
+  })
+  if (found.length === 0) return []
+  const rows = await members()
+    .where(
+      'user_id',
+      'in',
+      found.map((p) => p.id),
+    )
+    .execute()
+  const byUser = new Map(rows.map((r) => [r.user_id, r]))
+  return memberViews(ctx, found.flatMap((p) => byUser.get(p.id) ?? []).slice(0, limit))
 }

@@ -14,10 +14,11 @@ import { insertMembers } from './chats.js'
 import { type Context, type NewEvent, type NewSend, type Tx, transact } from './context.js'
 import { type EventPayloads, messageDeletedEvent, messageEvent } from './events.js'
 import type { BulkAloneResult, BulkOutcome } from './group-commit.js'
+import { mentionedMembers, mentionsOf, namedIds, namedUsers, storeMentions } from './mentions.js'
 import { advanceMarks } from './receipts.js'
 import type { RefusalCodec } from './send-forwarding.js'
 import type { Viewer } from './users.js'
-import { messageView, messageViews, quoteView, reactionsOf } from './views.js'
+import { type MessageExtras, messageView, messageViews, quoteView, reactionsOf } from './views.js'
 
 /** What storableText changes: control characters (CR included) and, in u-mode, only lone surrogates. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
@@ -78,11 +79,20 @@ export async function sendMessage(
   ctx: Context,
   viewer: Viewer,
   chatId: number,
-  input: { body: string; clientId?: string | undefined; replyToId?: number | undefined },
+  input: {
+    body: string
+    clientId?: string | undefined
+    replyToId?: number | undefined
+    mentionIds?: readonly string[] | undefined
+  },
 ): Promise<{ message: MessageView; created: boolean }> {
   const body = cleanBody(ctx, input.body)
   const clientId = cleanClientId(input.clientId)
   const replyToId = input.replyToId ?? null
+  const mentionIds = namedIds(viewer.id, input.mentionIds)
+  // A reply quotes a message and a mention names members, both found as the message is stored: each
+  // makes the send a change of its own (see below). Every other send may take the bulk lane.
+  const plain = replyToId === null && mentionIds.length === 0
   const send: NewSend = {
     chatId,
     senderId: viewer.id,
@@ -91,6 +101,7 @@ export async function sendMessage(
     clientId,
     replyToId: null,
     quote: null,
+    mentions: [],
     memberOnly: false,
   }
   /** A failed send may be the retry of one that was stored: that one is the answer. */
@@ -107,9 +118,9 @@ export async function sendMessage(
     if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
     throw error
   }
-  if (replyToId === null && membershipDecides(ctx, chatId)) {
+  if (plain && membershipDecides(ctx, chatId)) {
     try {
-      return sent(await ctx.storeSend({ ...send, memberOnly: true }, { chatId }), viewer, null)
+      return sent(await ctx.storeSend({ ...send, memberOnly: true }, { chatId }), viewer)
     } catch (error) {
       if (!(error instanceof AccessUnchecked)) return retriedOr(error)
     }
@@ -119,26 +130,32 @@ export async function sendMessage(
   const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
   try {
     // A DM is between two people: writing to someone who left it brings them back, and a reply quotes a
-    // message that must still be there when it is stored. Each is a change of its own (rare); every other
-    // send goes through the bulk lane, where a batch stores all its sends at once.
-    if (absentPeer === null && replyToId === null)
-      return sent(await ctx.storeSend(send, { chatId }), viewer, null)
-    const quotedSender = replyToId === null ? null : await senderOf(ctx, replyToId)
-    const { stored, quote } = await transact(
+    // message that must still be there when it is stored, as the members a message mentions must be. Each
+    // is a change of its own (rare); every other send goes through the bulk lane, where a batch stores all
+    // its sends at once.
+    if (absentPeer === null && plain) return sent(await ctx.storeSend(send, { chatId }), viewer)
+    const [quotedSender, named] = await Promise.all([
+      replyToId === null ? null : senderOf(ctx, replyToId),
+      namedUsers(ctx, mentionIds),
+    ])
+    const { stored, extras } = await transact(
       ctx,
       async (tx) => {
         if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
         const quote =
           replyToId === null ? null : await quoteToAnswer(ctx, tx, chatId, replyToId, quotedSender)
-        const reply = { ...send, replyToId, quote }
-        const outcome = (await storeSends(tx.db, tx.now, [reply], ctx.dialect))[0]!
+        const mentions = await mentionedMembers(tx, chatId, named)
+        const outcome = (
+          await storeSends(tx.db, tx.now, [{ ...send, replyToId, quote, mentions }], ctx.dialect)
+        )[0]!
         if ('error' in outcome) throw outcome.error
+        await storeMentions(tx, { id: outcome.value.row.id, chatId }, mentions)
         for (const event of outcome.record) tx.emit(event)
-        return { stored: outcome.value, quote }
+        return { stored: outcome.value, extras: { replyTo: quote, mentions } }
       },
       { chatId },
     )
-    return sent(stored, viewer, quote)
+    return sent(stored, viewer, extras)
   } catch (error) {
     return retriedOr(error)
   }
@@ -204,16 +221,16 @@ class AccessUnchecked extends Error {
   }
 }
 
-/** The sender's view of a message just stored. */
+/** The sender's view of a message just stored (with the quote and mentions found as it was stored). */
 function sent(
   { row, memberCount }: StoredMessage,
   viewer: Viewer,
-  quote: QuoteView | null,
+  extras: Pick<MessageExtras, 'replyTo' | 'mentions'> = {},
 ): { message: MessageView; created: boolean } {
   // Nobody else can have received or read a message newer than every mark: its view needs no query.
   const recipientCount = Math.max(0, memberCount - 1)
   const receipt = { status: 'sent' as const, readCount: 0, deliveredCount: 0, recipientCount }
-  return { message: messageView(row, viewer, [], receipt, quote), created: true }
+  return { message: messageView(row, viewer, { ...extras, receipt }), created: true }
 }
 
 /**
@@ -230,8 +247,8 @@ export async function storeSends(
   const outcomes = await dialect.appendMessages(db, sends, now)
   return outcomes.map((outcome, i) => {
     if (typeof outcome === 'string') return refusal(outcome)
-    const { sender, quote } = sends[i]!
-    return { value: outcome, record: [createdEvent(outcome.row, sender, quote)] }
+    const { sender, quote, mentions } = sends[i]!
+    return { value: outcome, record: [createdEvent(outcome.row, sender, { replyTo: quote, mentions })] }
   })
 }
 
@@ -247,7 +264,8 @@ export async function storeSendsAlone(
   appendAlone: NonNullable<SqlDialect['appendMessagesAlone']>,
 ): Promise<BulkAloneResult<StoredMessage, NewEvent[], EventRow[]>> {
   const withEvents = sends.map((send) => {
-    if (send.replyToId !== null) throw new Error('a reply is stored in a change of its own, not in a batch')
+    if (send.replyToId !== null || send.mentions.length > 0)
+      throw new Error('a reply or a mention is stored in a change of its own, not in a batch')
     return { ...send, replyToId: null, ...payloadAroundId(send, now) }
   })
   const appended = await appendAlone(db, withEvents, now)
@@ -274,8 +292,8 @@ export async function storeSendsAlone(
 }
 
 /** A new message's message.created: nobody has reacted to it or received it yet. */
-const createdEvent = (row: Message, sender: UserView, quote: QuoteView | null) =>
-  messageEvent('message.created', messageView(row, sender, [], null, quote))
+const createdEvent = (row: Message, sender: UserView, extras: Pick<MessageExtras, 'replyTo' | 'mentions'>) =>
+  messageEvent('message.created', messageView(row, sender, extras))
 
 /** The kind of each refusal's error, so that a refusal can travel from the process that stored the send. */
 const refusalKinds = new WeakMap<object, NotStored>()
@@ -319,7 +337,7 @@ function payloadAroundId(
     edited_at: null,
     deleted_at: null,
   }
-  const view = messageView(row, send.sender, [], null, send.quote)
+  const view = messageView(row, send.sender, { replyTo: send.quote, mentions: send.mentions })
   const payload = JSON.stringify({ message: view } satisfies EventPayloads['message.created'])
   const payloadHead = '{"message":{"id":'
   if (!payload.startsWith(`${payloadHead}0,`)) throw new Error('a message view must begin with its id')
@@ -380,20 +398,29 @@ function requireOwnLiveMessage(row: Message, viewer: Viewer, action: string): vo
   if (row.deleted_at !== null) throw new PalaverError('conflict', 'This message was deleted')
 }
 
-/** Edits the viewer's own message; it is marked edited and keeps its original time. */
+/**
+ * Edits the viewer's own message; it is marked edited and keeps its original time. With `mentionIds`
+ * the edit says whom the new text mentions; without, the message keeps its mentions.
+ */
 export async function editMessage(
   ctx: Context,
   viewer: Viewer,
   messageId: number,
-  rawBody: string,
+  input: { body: string; mentionIds?: readonly string[] | undefined },
 ): Promise<MessageView> {
   if (!ctx.options.allowEditingMessages) throw forbidden('Editing messages is disabled on this site')
-  const body = cleanBody(ctx, rawBody)
+  const body = cleanBody(ctx, input.body)
   const { row, access } = await loadMessage(ctx, viewer, messageId)
   memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'edit')
-  if (row.body === body) return viewOne(ctx, ctx.db, row, viewer)
-  const quotedSender = row.reply_to_id === null ? null : await senderOf(ctx, row.reply_to_id)
+  // Read before the transaction, as the quoted sender is: the directory may need its connection.
+  const [quotedSender, before, named] = await Promise.all([
+    row.reply_to_id === null ? null : senderOf(ctx, row.reply_to_id),
+    mentionsOf(ctx, ctx.db, [messageId]).then((m) => m.get(messageId) ?? []),
+    input.mentionIds === undefined ? null : namedUsers(ctx, namedIds(viewer.id, input.mentionIds)),
+  ])
+  const sameMentions = named === null || sameUsers(named, before)
+  if (row.body === body && sameMentions) return viewOne(ctx, ctx.db, row, viewer)
   const updated = await transact(
     ctx,
     async (tx) => {
@@ -405,11 +432,20 @@ export async function editMessage(
         .returning(messageColumns)
         .executeTakeFirst()
       if (!edited) throw new PalaverError('conflict', 'This message was deleted')
+      let mentions = before
+      if (named !== null) {
+        mentions = await mentionedMembers(tx, edited.chat_id, named)
+        await storeMentions(tx, { id: edited.id, chatId: edited.chat_id }, mentions)
+      }
       const [reactions, quoted] = await Promise.all([
         reactionsOf(tx.db, [edited.id]),
         edited.reply_to_id === null ? undefined : quoteNow(ctx, tx, edited.reply_to_id, quotedSender),
       ])
-      const view = messageView(edited, viewer, reactions.get(edited.id) ?? [], null, quoted?.quote ?? null)
+      const view = messageView(edited, viewer, {
+        reactions: reactions.get(edited.id) ?? [],
+        replyTo: quoted?.quote ?? null,
+        mentions,
+      })
       await rewriteEarlierEvents(tx, view)
       await requoteReplies(tx, quoteView(edited, viewer))
       tx.emit(messageEvent('message.updated', view))
@@ -419,6 +455,9 @@ export async function editMessage(
   )
   return viewOne(ctx, ctx.db, updated, viewer)
 }
+
+const sameUsers = (a: readonly UserView[], b: readonly UserView[]) =>
+  a.length === b.length && a.every((user, i) => user.id === b[i]!.id)
 
 /**
  * Rewrites the earlier created/updated events of a message to its current version, so an old text does
@@ -481,7 +520,9 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
         .executeTakeFirst()
       if (!deleted) throw new PalaverError('conflict', 'This message was already deleted')
       await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
-      const tombstone = messageView(deleted, viewer, [], null, null)
+      // Nobody is mentioned by a message that is gone: it leaves their unread mention counts too.
+      await tx.db.deleteFrom('palaver_mentions').where('message_id', '=', messageId).execute()
+      const tombstone = messageView(deleted, viewer)
       await rewriteEarlierEvents(tx, tombstone)
       await requoteReplies(tx, quoteView(deleted, viewer))
       tx.emit(messageDeletedEvent(tombstone))

@@ -4,6 +4,7 @@ import { loadChat, memberWith } from './access.js'
 import { type Context, type Tx, transact } from './context.js'
 import { receiptEvent } from './events.js'
 import type { Viewer } from './users.js'
+import { unreadCounts } from './views.js'
 
 export type Mark = 'read' | 'delivered'
 
@@ -56,7 +57,7 @@ export async function markAsRead(
   viewer: Viewer,
   chatId: number,
   messageId: number | undefined,
-): Promise<{ lastReadMessageId: number; unreadCount: number }> {
+): Promise<{ lastReadMessageId: number; unreadCount: number; unreadMentionCount: number }> {
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
   memberWith(access, 'leave')
   let upTo = messageId
@@ -77,21 +78,19 @@ export async function markAsRead(
     if (!exists) throw invalid('messageId is not a message of this chat')
   }
   if (upTo > 0) await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, upTo, 'read'), { chatId })
-  const after = await ctx.db
-    .selectFrom('palaver_members as mb')
-    .select('mb.last_read_message_id')
-    .select((eb) =>
-      eb
-        .selectFrom('palaver_messages as m')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .whereRef('m.chat_id', '=', 'mb.chat_id')
-        .whereRef('m.id', '>', 'mb.last_read_message_id')
-        .where('m.sender_id', '!=', viewer.id)
-        .where('m.deleted_at', 'is', null)
-        .as('unread'),
-    )
-    .where('mb.chat_id', '=', chatId)
-    .where('mb.user_id', '=', viewer.id)
-    .executeTakeFirstOrThrow()
-  return { lastReadMessageId: after.last_read_message_id, unreadCount: Number(after.unread ?? 0) }
+  const [after, unread] = await Promise.all([
+    ctx.db
+      .selectFrom('palaver_members')
+      .select('last_read_message_id')
+      .where('chat_id', '=', chatId)
+      .where('user_id', '=', viewer.id)
+      .executeTakeFirstOrThrow(),
+    unreadCounts(ctx.db, viewer.id, [chatId]),
+  ])
+  const left = unread.get(chatId)
+  return {
+    lastReadMessageId: after.last_read_message_id,
+    unreadCount: left?.messages ?? 0,
+    unreadMentionCount: left?.mentions ?? 0,
+  }
 }

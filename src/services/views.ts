@@ -6,6 +6,7 @@ import { type ChatAccess, dmPeerId, permissionsOf } from './access.js'
 import { blocksWith } from './blocks.js'
 import type { Context } from './context.js'
 import { iso } from './events.js'
+import { mentionsOf } from './mentions.js'
 import type { RoomObject } from './rooms.js'
 import type { Viewer } from './users.js'
 
@@ -119,17 +120,21 @@ async function quotesOf(
   return new Map(rows.map((r) => [r.id, quoteView(r, senders.get(r.sender_id) ?? null)]))
 }
 
+/** What a message's view holds besides its row and sender; a new message has none of it. */
+export interface MessageExtras {
+  reactions?: ReactionView[]
+  /** For the sender's own messages. */
+  receipt?: MessageView['receipt']
+  /** The quote of the message it answers. */
+  replyTo?: QuoteView | null
+  mentions?: UserView[]
+}
+
 /**
- * A message as the API shows it. `replyTo` is the quote of the message it answers (null when it answers
- * none); a deleted message shows neither its text nor what it answered.
+ * A message as the API shows it. A deleted message shows neither its text nor what it answered, nor
+ * whom it mentioned.
  */
-export function messageView(
-  row: Message,
-  sender: UserView | null,
-  reactions: ReactionView[],
-  receipt: MessageView['receipt'],
-  replyTo: QuoteView | null,
-): MessageView {
+export function messageView(row: Message, sender: UserView | null, extras: MessageExtras = {}): MessageView {
   const deleted = row.deleted_at !== null
   return {
     id: row.id,
@@ -138,12 +143,13 @@ export function messageView(
     sender,
     body: deleted ? null : row.body,
     clientId: row.client_id,
-    replyTo: deleted ? null : replyTo,
+    replyTo: deleted ? null : (extras.replyTo ?? null),
+    mentions: deleted ? [] : (extras.mentions ?? []),
     createdAt: iso(row.created_at),
     editedAt: row.edited_at === null ? null : iso(row.edited_at),
     deleted,
-    reactions: deleted ? [] : reactions,
-    receipt,
+    reactions: deleted ? [] : (extras.reactions ?? []),
+    receipt: extras.receipt ?? null,
   }
 }
 
@@ -164,20 +170,22 @@ export async function messageViews(
   const answered = rows.flatMap((r) =>
     r.reply_to_id === null || r.deleted_at !== null ? [] : [r.reply_to_id],
   )
-  const [senders, reactions, marks, quotes] = await Promise.all([
+  const ids = rows.map((r) => r.id)
+  const [senders, reactions, marks, quotes, mentions] = await Promise.all([
     ctx.users.viewsOf(rows.map((r) => r.sender_id)),
-    reactionsOf(
-      db,
-      rows.map((r) => r.id),
-    ),
+    reactionsOf(db, ids),
     viewer ? othersMarks(db, chatsWithOwn, viewer.id) : new Map<number, OthersMarks>(),
     quotesOf(ctx, db, answered),
+    mentionsOf(ctx, db, ids),
   ])
   return rows.map((row) => {
     const chatMarks = isOwn(row) ? marks.get(row.chat_id) : undefined
-    const receipt = chatMarks ? receiptOf(chatMarks, row.id) : null
-    const quote = row.reply_to_id === null ? null : (quotes.get(row.reply_to_id) ?? null)
-    return messageView(row, senders.get(row.sender_id) ?? null, reactions.get(row.id) ?? [], receipt, quote)
+    return messageView(row, senders.get(row.sender_id) ?? null, {
+      reactions: reactions.get(row.id) ?? [],
+      receipt: chatMarks ? receiptOf(chatMarks, row.id) : null,
+      replyTo: row.reply_to_id === null ? null : (quotes.get(row.reply_to_id) ?? null),
+      mentions: mentions.get(row.id) ?? [],
+    })
   })
 }
 
@@ -194,7 +202,11 @@ export async function chatViews(
   const showDeleted = ctx.options.showDeletedMessageIndicators
   const peerIds = entries.flatMap(({ chat }) => dmPeerId(chat, viewer.id) ?? [])
   const [unread, lastMessages, peers, blocks] = await Promise.all([
-    unreadCounts(db, viewer.id, entries),
+    unreadCounts(
+      db,
+      viewer.id,
+      entries.flatMap((e) => (e.member ? [e.chat.id] : [])),
+    ),
     lastMessagesOf(db, chatIds, showDeleted),
     dmPeers(ctx, viewer.id, entries),
     blocksWith(db, viewer.id, peerIds),
@@ -212,8 +224,9 @@ export async function chatViews(
         reactions: _r,
         receipt: _c,
         replyTo: _q,
+        mentions: _m,
         ...rest
-      } = messageView(last, senders.get(last.sender_id) ?? null, [], null, null)
+      } = messageView(last, senders.get(last.sender_id) ?? null)
       lastMessage = rest
     }
     return {
@@ -228,7 +241,8 @@ export async function chatViews(
       peer,
       memberCount: chat.member_count,
       role: member?.role ?? null,
-      unreadCount: unread.get(chat.id) ?? 0,
+      unreadCount: unread.get(chat.id)?.messages ?? 0,
+      unreadMentionCount: unread.get(chat.id)?.mentions ?? 0,
       lastReadMessageId: member?.last_read_message_id ?? 0,
       peerBlocked: dmBlock === 'mine',
       ...muteOf(member?.muted_until ?? null, now),
@@ -253,22 +267,38 @@ function defaultTitle(chat: Chat): string {
   return chat.kind === 'dm' ? 'Direct message' : chat.kind === 'room' ? 'Room' : 'Group chat'
 }
 
-/** Messages after the viewer's read mark, not their own, not deleted, and not from someone they blocked. */
-async function unreadCounts(
+/** What a member has not read in a chat: messages, and of those, the ones that mention them. */
+export interface Unread {
+  messages: number
+  mentions: number
+}
+
+/**
+ * The viewer's unread messages in chats they are a member of: those after their read mark, not their
+ * own, not deleted, and not from someone they blocked; and how many of those mention them.
+ */
+export async function unreadCounts(
   db: Db,
   viewerId: string,
-  entries: ReadonlyArray<{ chat: Chat; member: Member | null }>,
-): Promise<Map<number, number>> {
-  const memberChats = entries.filter((e) => e.member).map((e) => e.chat.id)
-  if (memberChats.length === 0) return new Map()
+  chatIds: readonly number[],
+): Promise<Map<number, Unread>> {
+  if (chatIds.length === 0) return new Map()
   const rows = await db
     .selectFrom('palaver_members as mb')
     .innerJoin('palaver_messages as m', (j) =>
       j.onRef('m.chat_id', '=', 'mb.chat_id').onRef('m.id', '>', 'mb.last_read_message_id'),
     )
-    .select(['mb.chat_id', (eb) => eb.fn.countAll<number>().as('unread')])
+    // Per unread message, one primary-key probe: does it mention the viewer?
+    .leftJoin('palaver_mentions as mn', (j) =>
+      j.onRef('mn.message_id', '=', 'm.id').on('mn.user_id', '=', viewerId),
+    )
+    .select([
+      'mb.chat_id',
+      (eb) => eb.fn.countAll<number>().as('unread'),
+      (eb) => eb.fn.count<number>('mn.message_id').as('mentions'),
+    ])
     .where('mb.user_id', '=', viewerId)
-    .where('mb.chat_id', 'in', memberChats)
+    .where('mb.chat_id', 'in', chatIds)
     .where('m.sender_id', '!=', viewerId)
     .where('m.deleted_at', 'is', null)
     .where('m.sender_id', 'not in', (eb) =>
@@ -276,7 +306,7 @@ async function unreadCounts(
     )
     .groupBy('mb.chat_id')
     .execute()
-  return new Map(rows.map((r) => [r.chat_id, Number(r.unread)]))
+  return new Map(rows.map((r) => [r.chat_id, { messages: Number(r.unread), mentions: Number(r.mentions) }]))
 }
 
 /**

@@ -18,6 +18,7 @@ import { replies } from './migrations/008_replies.js'
 import { mutedChats } from './migrations/009_muted_chats.js'
 import { webhooks } from './migrations/010_webhooks.js'
 import { blocks } from './migrations/011_blocks.js'
+import { mentions } from './migrations/012_mentions.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -33,6 +34,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '009_muted_chats': mutedChats(dialect),
     '010_webhooks': webhooks(dialect),
     '011_blocks': blocks(dialect),
+    '012_mentions': mentions(dialect),
   }
 }
 

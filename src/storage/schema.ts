@@ -11,6 +11,7 @@ export interface DatabaseSchema {
   palaver_counters: CounterRow
   palaver_webhooks: WebhookRow
   palaver_blocks: BlockRow
+  palaver_mentions: MentionRow
 }
 
 export interface UserRow {
@@ -91,6 +92,14 @@ export interface ReactionRow {
   user_id: string
   emoji: string
   created_at: number
+}
+
+/** A member a message mentions; `position` keeps the order the sender named them in. */
+export interface MentionRow {
+  message_id: number
+  user_id: string
+  chat_id: number
+  position: number
 }
 
 export interface EventRow {

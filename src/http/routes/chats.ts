@@ -9,6 +9,8 @@ import {
   HistoryQuery,
   HistorySchema,
   MarkReadInput,
+  MemberSearchQuery,
+  MemberSearchSchema,
   MessageSchema,
   MuteInput,
   RenameChatInput,
@@ -16,7 +18,7 @@ import {
   TypingInput,
 } from '../../schemas.js'
 import { createGroup, deleteChat, getChat, listChats, renameChat } from '../../services/chats.js'
-import { addMembers, joinChat, leaveChat, removeMember } from '../../services/members.js'
+import { addMembers, joinChat, leaveChat, removeMember, searchMembers } from '../../services/members.js'
 import { history, sendMessage } from '../../services/messages.js'
 import { muteChat } from '../../services/muting.js'
 import { markAsRead } from '../../services/receipts.js'
@@ -140,9 +142,29 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       params: ChatParams,
       body: MarkReadInput.optional().default({}),
       ok: 200,
-      response: z.object({ lastReadMessageId: z.number().int(), unreadCount: z.number().int() }),
+      response: z.object({
+        lastReadMessageId: z.number().int(),
+        unreadCount: z.number().int(),
+        unreadMentionCount: z.number().int(),
+      }),
     },
     ({ c, viewer, params, body }) => markAsRead(c.var.ctx, viewer, params.chatId, body.messageId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/chats/{chatId}/members/',
+      summary: 'Members matching a search (what an @mention suggests)',
+      tag,
+      params: ChatParams,
+      query: MemberSearchQuery,
+      ok: 200,
+      response: MemberSearchSchema,
+    },
+    async ({ c, viewer, params, query }) => ({
+      members: await searchMembers(c.var.ctx, viewer, params.chatId, query),
+    }),
   )
   defineRoute(
     app,

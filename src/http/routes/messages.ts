@@ -33,7 +33,7 @@ export function messageRoutes(app: OpenAPIHono<ApiEnv>): void {
       ok: 200,
       response: MessageSchema,
     },
-    ({ c, viewer, params, body }) => editMessage(c.var.ctx, viewer, params.messageId, body.body),
+    ({ c, viewer, params, body }) => editMessage(c.var.ctx, viewer, params.messageId, body),
   )
   defineRoute(
     app,

@@ -1,0 +1,94 @@
+import type { UserView } from '../schemas.js'
+import type { Db } from '../storage/dialect.js'
+import type { Context, Tx } from './context.js'
+
+/**
+ * Mentions: a message names some members of its chat ("@Ada Lovelace" in its text, and Ada's id in
+ * `mentionIds`). The ids are what count: the text is the sender's to write, and a name may be shared.
+ *
+ * Who can be mentioned is decided when the message is stored (or edited): members of the chat, other
+ * than the sender. Anyone else is left out (the sender sees whom the stored message kept), so a mention
+ * never reaches someone outside the chat.
+ */
+
+/** The ids a sender named, once each and in their order, without the sender. */
+export function namedIds(senderId: string, mentionIds: readonly string[] | undefined): string[] {
+  return [...new Set(mentionIds ?? [])].filter((id) => id !== senderId)
+}
+
+/**
+ * The views of the named users, in their order, read before the transaction that stores their mentions
+ * (the directory may need the one connection a SQLite transaction holds).
+ */
+export async function namedUsers(ctx: Context, ids: readonly string[]): Promise<UserView[]> {
+  if (ids.length === 0) return []
+  const views = await ctx.users.viewsOf(ids)
+  return ids.map((id) => views.get(id)!)
+}
+
+/** Of the named users, those a message of this chat mentions: its members, as `tx` sees them. */
+export async function mentionedMembers(
+  tx: Tx,
+  chatId: number,
+  named: readonly UserView[],
+): Promise<UserView[]> {
+  if (named.length === 0) return []
+  const members = await tx.db
+    .selectFrom('palaver_members')
+    .select('user_id')
+    .where('chat_id', '=', chatId)
+    .where(
+      'user_id',
+      'in',
+      named.map((user) => user.id),
+    )
+    .execute()
+  const present = new Set(members.map((m) => m.user_id))
+  return named.filter((user) => present.has(user.id))
+}
+
+/** Writes a message's mentions, replacing any it had. */
+export async function storeMentions(
+  tx: Tx,
+  message: { id: number; chatId: number },
+  mentioned: readonly UserView[],
+): Promise<void> {
+  await tx.db.deleteFrom('palaver_mentions').where('message_id', '=', message.id).execute()
+  if (mentioned.length === 0) return
+  await tx.db
+    .insertInto('palaver_mentions')
+    .values(
+      mentioned.map((user, position) => ({
+        message_id: message.id,
+        user_id: user.id,
+        chat_id: message.chatId,
+        position,
+      })),
+    )
+    .execute()
+}
+
+/** The mentions of the given messages, by message id, in the order their senders named them. */
+export async function mentionsOf(
+  ctx: Context,
+  db: Db,
+  messageIds: readonly number[],
+): Promise<Map<number, UserView[]>> {
+  const byMessage = new Map<number, UserView[]>()
+  if (messageIds.length === 0) return byMessage
+  const rows = await db
+    .selectFrom('palaver_mentions')
+    .select(['message_id', 'user_id'])
+    .where('message_id', 'in', messageIds)
+    .orderBy('message_id')
+    .orderBy('position')
+    .execute()
+  if (rows.length === 0) return byMessage
+  const users = await ctx.users.viewsOf(rows.map((r) => r.user_id))
+  for (const row of rows) {
+    let list = byMessage.get(row.message_id)
+    if (!list) byMessage.set(row.message_id, (list = []))
+    list.push(users.get(row.user_id)!)
+  }
+  return byMessage
+}
