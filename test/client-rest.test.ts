@@ -47,7 +47,11 @@ describe.each(databases)('palaver/client REST calls on $name', (database) => {
     expect((await bob.getMessage(first.id)).body).toBe('hello again')
     expect(await bob.toggleReaction(first.id, '👍')).toMatchObject({ action: 'added', emoji: '👍' })
     expect((await bob.toggleReaction(first.id, '👍')).action).toBe('removed')
-    expect(await bob.markAsRead(chat.id)).toEqual({ lastReadMessageId: second.id, unreadCount: 0 })
+    expect(await bob.markAsRead(chat.id)).toEqual({
+      lastReadMessageId: second.id,
+      unreadCount: 0,
+      unreadMentionCount: 0,
+    })
     expect((await bob.markAsRead(chat.id, first.id)).lastReadMessageId).toBeGreaterThanOrEqual(first.id)
     await bob.setTyping(chat.id, true)
     await alice.deleteMessage(second.id)

@@ -43,7 +43,7 @@ describe.each(databases)('read receipts on $name', (database) => {
       const last = await send('alice', chat, 'two')
       const reply = await markRead('bob', chat)
       expect(reply.status).toBe(200)
-      expect(reply.body).toEqual({ lastReadMessageId: last.id, unreadCount: 0 })
+      expect(reply.body).toEqual({ lastReadMessageId: last.id, unreadCount: 0, unreadMentionCount: 0 })
       expect(await unread('bob', chat)).toBe(0)
     })
 
@@ -56,7 +56,7 @@ describe.each(databases)('read receipts on $name', (database) => {
         unreadCount: 1,
       })
       const back = await refused(() => markRead('bob', chat, { messageId: first.id }))
-      expect(back.body).toEqual({ lastReadMessageId: second.id, unreadCount: 1 })
+      expect(back.body).toEqual({ lastReadMessageId: second.id, unreadCount: 1, unreadMentionCount: 0 })
       expect(await unread('bob', chat)).toBe(1)
     })
 
@@ -113,7 +113,11 @@ describe.each(databases)('read receipts on $name', (database) => {
 
     it('works on an empty chat', async () => {
       const chat = await group(['bob'])
-      expect((await markRead('bob', chat)).body).toEqual({ lastReadMessageId: 0, unreadCount: 0 })
+      expect((await markRead('bob', chat)).body).toEqual({
+        lastReadMessageId: 0,
+        unreadCount: 0,
+        unreadMentionCount: 0,
+      })
     })
 
     it('refuses a message of another chat with 400 and strangers with 404', async () => {

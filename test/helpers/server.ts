@@ -45,6 +45,7 @@ const tables = [
   'palaver_messages',
   'palaver_reactions',
   'palaver_events',
+  'palaver_mentions',
 ] as const
 
 /** A real Palaver on a fresh database, with the test users in its directory; `x-test-user` names the viewer. */

@@ -1,0 +1,311 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases } from './helpers/databases.js'
+import { connectSocket, type LiveServer, startLiveServer } from './helpers/live.js'
+import { startServer, type TestServer } from './helpers/server.js'
+
+describe.each(databases)('mentions on $name', (database) => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(database)
+  })
+  afterAll(() => server.close())
+
+  const group = async (owner = 'alice', memberIds = ['bob', 'charlie']) =>
+    (await server.as(owner).post('/api/chats/', { title: 'Group', memberIds })).body.id as number
+  const send = (user: string, chatId: number, input: Record<string, unknown>) =>
+    server.as(user).post(`/api/chats/${chatId}/messages/`, input)
+  const listed = async (user: string, chatId: number) =>
+    (await server.as(user).get('/api/chats/')).body.chats.find((c: any) => c.id === chatId)
+  const unread = async (user: string, chatId: number) => {
+    const chat = await listed(user, chatId)
+    return { messages: chat.unreadCount, mentions: chat.unreadMentionCount }
+  }
+  const ids = (users: Array<{ id: string }>) => users.map((u) => u.id)
+  const refused = async (request: () => Promise<{ status: number; body: any }>) => {
+    const before = await server.snapshot()
+    const reply = await request()
+    expect(await server.snapshot()).toEqual(before)
+    return reply
+  }
+
+  it('mentions members in the order named, everywhere the message is shown', async () => {
+    const chat = await group()
+    const sent = await send('alice', chat, {
+      body: '@Charlie Chen and @Bob Brown, lunch?',
+      mentionIds: ['charlie', 'bob'],
+    })
+    expect(sent.status).toBe(201)
+    expect(sent.body.mentions).toEqual([
+      expect.objectContaining({ id: 'charlie', displayName: 'Charlie Chen', username: 'charlie' }),
+      expect.objectContaining({ id: 'bob', displayName: 'Bob Brown' }),
+    ])
+    const id = sent.body.id
+    expect(ids((await server.as('bob').get(`/api/messages/${id}/`)).body.mentions)).toEqual([
+      'charlie',
+      'bob',
+    ])
+    const history = (await server.as('charlie').get(`/api/chats/${chat}/messages/`)).body.messages
+    expect(ids(history.at(-1).mentions)).toEqual(['charlie', 'bob'])
+    const { events } = (await server.as('bob').get('/api/events/?after=0')).body
+    const created = events.find((e: any) => e.type === 'message.created' && e.data.message.id === id)
+    expect(ids(created.data.message.mentions)).toEqual(['charlie', 'bob'])
+    expect(await unread('bob', chat)).toEqual({ messages: 1, mentions: 1 })
+    // A message without mentions says so, and the chat list's preview carries none.
+    expect((await send('bob', chat, { body: 'sure' })).body.mentions).toEqual([])
+    expect(await unread('charlie', chat)).toEqual({ messages: 2, mentions: 1 })
+    expect((await listed('charlie', chat)).lastMessage).not.toHaveProperty('mentions')
+    expect(await unread('alice', chat)).toEqual({ messages: 1, mentions: 0 })
+  })
+
+  it('leaves out the sender, non-members, unknown users and repeats', async () => {
+    const chat = await group()
+    const sent = await send('alice', chat, {
+      body: 'hello @everyone',
+      mentionIds: ['dana', 'alice', 'nobody-at-all', 'bob', 'bob'],
+    })
+    expect(sent.status).toBe(201)
+    expect(ids(sent.body.mentions)).toEqual(['bob'])
+    const rows = await server.palaver.db
+      .selectFrom('palaver_mentions')
+      .select('user_id')
+      .where('message_id', '=', sent.body.id)
+      .execute()
+    expect(rows.map((r) => r.user_id)).toEqual(['bob'])
+    // Dana is no member: the message counts for nobody outside the chat.
+    expect(await listed('dana', chat)).toBeUndefined()
+  })
+
+  it('refuses malformed mentions with 400 and changes nothing', async () => {
+    const chat = await group()
+    const cases = [
+      { body: 'x', mentionIds: 'bob' },
+      { body: 'x', mentionIds: [42] },
+      { body: 'x', mentionIds: ['bo\u0000b'] },
+      { body: 'x', mentionIds: Array.from({ length: 51 }, (_, i) => `user-${i}`) },
+    ]
+    for (const input of cases) {
+      const reply = await refused(() => send('alice', chat, input))
+      expect(reply.status).toBe(400)
+      expect(reply.body.error).toMatchObject({
+        code: 'invalid_input',
+        message: expect.stringMatching(/mentionIds/),
+      })
+    }
+    const message = (await send('alice', chat, { body: 'ok' })).body
+    const edit = await refused(() =>
+      server.as('alice').patch(`/api/messages/${message.id}/`, { body: 'x', mentionIds: [null] }),
+    )
+    expect(edit.status).toBe(400)
+  })
+
+  it('counts unread mentions until read, in a muted chat too, and not from a deleted message', async () => {
+    const chat = await group()
+    await send('alice', chat, { body: '@Bob Brown one', mentionIds: ['bob'] })
+    const second = (await send('charlie', chat, { body: '@Bob Brown two', mentionIds: ['bob'] })).body
+    await send('charlie', chat, { body: 'no mention' })
+    expect(await unread('bob', chat)).toEqual({ messages: 3, mentions: 2 })
+
+    await server.as('bob').post(`/api/chats/${chat}/mute/`, { muted: true })
+    expect(await listed('bob', chat)).toMatchObject({ muted: true, unreadMentionCount: 2 })
+
+    // Deleted: neither unread nor a mention any more.
+    expect((await server.as('charlie').delete(`/api/messages/${second.id}/`)).status).toBe(204)
+    expect(await unread('bob', chat)).toEqual({ messages: 2, mentions: 1 })
+    const gone = (await server.as('bob').get(`/api/chats/${chat}/messages/`)).body.messages.find(
+      (m: any) => m.id === second.id,
+    )
+    expect(gone === undefined || gone.mentions.length === 0).toBe(true)
+
+    const read = await server.as('bob').post(`/api/chats/${chat}/mark-as-read/`, {})
+    expect(read.body).toMatchObject({ unreadCount: 0, unreadMentionCount: 0 })
+    expect(await unread('bob', chat)).toEqual({ messages: 0, mentions: 0 })
+  })
+
+  it('answers mark-as-read up to a message with the mentions still unread after it', async () => {
+    const chat = await group()
+    const first = (await send('alice', chat, { body: '@Bob Brown a', mentionIds: ['bob'] })).body
+    await send('alice', chat, { body: '@Bob Brown b', mentionIds: ['bob'] })
+    const read = await server.as('bob').post(`/api/chats/${chat}/mark-as-read/`, { messageId: first.id })
+    expect(read.body).toMatchObject({ lastReadMessageId: first.id, unreadCount: 1, unreadMentionCount: 1 })
+  })
+
+  it('does not count mentions by someone the member blocked', async () => {
+    const chat = await group()
+    await server.as('bob').post('/api/users/charlie/block/')
+    await send('charlie', chat, { body: '@Bob Brown hey', mentionIds: ['bob'] })
+    await send('alice', chat, { body: '@Bob Brown hi', mentionIds: ['bob'] })
+    expect(await unread('bob', chat)).toEqual({ messages: 1, mentions: 1 })
+    await server.as('bob').post('/api/users/charlie/unblock/')
+    expect(await unread('bob', chat)).toEqual({ messages: 2, mentions: 2 })
+  })
+
+  it('replaces the mentions on an edit that names them, and keeps them on one that does not', async () => {
+    const chat = await group()
+    const message = (await send('alice', chat, { body: '@Bob Brown look', mentionIds: ['bob'] })).body
+    const kept = await server.as('alice').patch(`/api/messages/${message.id}/`, { body: '@Bob Brown look!' })
+    expect(kept.status).toBe(200)
+    expect(ids(kept.body.mentions)).toEqual(['bob'])
+    expect(await unread('bob', chat)).toEqual({ messages: 1, mentions: 1 })
+
+    const moved = await server
+      .as('alice')
+      .patch(`/api/messages/${message.id}/`, { body: '@Charlie Chen look!', mentionIds: ['charlie'] })
+    expect(ids(moved.body.mentions)).toEqual(['charlie'])
+    expect(await unread('bob', chat)).toEqual({ messages: 1, mentions: 0 })
+    expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 1 })
+    // The log a reconnecting client replays, and the live update, say the same.
+    const { events } = (await server.as('charlie').get('/api/events/?after=0')).body
+    const mine = events.filter((e: any) => e.data.message?.id === message.id)
+    expect(mine.map((e: any) => e.type)).toEqual(['message.created', 'message.updated', 'message.updated'])
+    for (const event of mine) expect(ids(event.data.message.mentions)).toEqual(['charlie'])
+
+    // Only the mentions change: still an edit.
+    const none = await server
+      .as('alice')
+      .patch(`/api/messages/${message.id}/`, { body: '@Charlie Chen look!', mentionIds: [] })
+    expect(none.body).toMatchObject({ mentions: [], editedAt: expect.any(String) })
+    expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 0 })
+  })
+
+  it('lands a retried send once, with its mentions', async () => {
+    const chat = await group()
+    const input = { body: '@Bob Brown once', clientId: 'mention-retry-1', mentionIds: ['bob'] }
+    const first = await send('alice', chat, input)
+    const again = await send('alice', chat, input)
+    expect(first.status).toBe(201)
+    expect(again.status).toBe(200)
+    expect(again.body.id).toBe(first.body.id)
+    expect(ids(again.body.mentions)).toEqual(['bob'])
+    expect(await unread('bob', chat)).toEqual({ messages: 1, mentions: 1 })
+  })
+
+  it('mentions the other person of a DM, who is brought back if they left', async () => {
+    const dm = (await server.as('alice').post('/api/dms/', { userId: 'dana' })).body.id as number
+    await send('dana', dm, { body: 'hi' })
+    expect((await server.as('dana').post(`/api/chats/${dm}/leave/`)).status).toBe(204)
+    const sent = (await send('alice', dm, { body: '@Dana Díaz are you there?', mentionIds: ['dana'] })).body
+    expect(ids(sent.mentions)).toEqual(['dana'])
+    expect(await unread('dana', dm)).toEqual({ messages: 1, mentions: 1 })
+  })
+
+  it('tells a hook whom a new message mentions', async () => {
+    const chat = await group()
+    const heard: string[][] = []
+    const off = server.palaver.on('message.created', (event) => {
+      if (event.data.message.chatId === chat) heard.push(ids(event.data.message.mentions))
+    })
+    try {
+      await send('alice', chat, { body: '@Charlie Chen', mentionIds: ['charlie'] })
+      await expect.poll(() => heard).toEqual([['charlie']])
+    } finally {
+      off()
+    }
+  })
+
+  it('suggests members matching a search, and the most recent readers without one', async () => {
+    const chat = await group('alice', ['bob', 'charlie', 'dana'])
+    const search = (user: string, query: string) => server.as(user).get(`/api/chats/${chat}/members/${query}`)
+    const byName = await search('bob', '?q=chen')
+    expect(byName.status).toBe(200)
+    expect(byName.body.members.map((m: any) => m.user.id)).toEqual(['charlie'])
+    expect(byName.body.members[0]).toMatchObject({ role: 'member', user: { displayName: 'Charlie Chen' } })
+    // Accents fold, e-mail matches; Erin is in the directory but not the chat.
+    expect((await search('bob', '?q=diaz')).body.members.map((m: any) => m.user.id)).toEqual(['dana'])
+    expect((await search('bob', '?q=example.net')).body.members).toEqual([])
+    expect((await search('bob', '?q=e&limit=2')).body.members).toHaveLength(2)
+
+    await send('dana', chat, { body: 'I read it all' })
+    const recent = (await search('bob', '')).body.members.map((m: any) => m.user.id)
+    expect(recent[0]).toBe('dana')
+    expect(recent.toSorted()).toEqual(['alice', 'bob', 'charlie', 'dana'])
+
+    expect((await search('erin', '?q=a')).status).toBe(404)
+    expect((await search('bob', '?limit=0')).status).toBe(400)
+  })
+
+  it('finds members of a chat too big to hand to the directory as a list', async () => {
+    const chat = await group('alice', ['bob'])
+    // 2,500 more members, written straight to the tables: through the API this would take minutes.
+    const extra = Array.from({ length: 2500 }, (_, i) => `crowd-${String(i).padStart(4, '0')}`)
+    for (const id of extra) await server.palaver.users.upsert({ id, username: id, name: `Crowd ${id}` })
+    const now = Date.now()
+    await server.palaver.db
+      .insertInto('palaver_members')
+      .values(
+        extra.map((user_id) => ({
+          chat_id: chat,
+          user_id,
+          role: 'member' as const,
+          joined_at: now,
+          last_read_message_id: 0,
+          last_delivered_message_id: 0,
+          muted_until: null,
+        })),
+      )
+      .execute()
+    await server.palaver.db
+      .updateTable('palaver_chats')
+      .set({ member_count: 2502 })
+      .where('id', '=', chat)
+      .execute()
+    const found = await server.as('bob').get(`/api/chats/${chat}/members/?q=crowd-2499`)
+    expect(found.body.members.map((m: any) => m.user.id)).toEqual(['crowd-2499'])
+    // Charlie matches "charlie" in the directory, but is not in this chat.
+    expect((await server.as('bob').get(`/api/chats/${chat}/members/?q=charlie`)).body.members).toEqual([])
+    expect((await server.as('bob').get(`/api/chats/${chat}/members/?q=alice`)).body.members).toHaveLength(1)
+  })
+
+  it('keeps the members of a members-only room from those who may only join it', async () => {
+    const local = await startServer(database, {
+      rooms: {
+        team: (_id, viewer) => ({ title: 'Staff', access: 'members', canJoin: viewer?.id !== 'erin' }),
+      },
+    })
+    try {
+      const room = (await local.as('alice').post('/api/rooms/', { contentType: 'team', objectId: '1' })).body
+      expect((await local.as('alice').post(`/api/chats/${room.id}/join/`)).status).toBe(200)
+      // Bob may join and so sees what the room is (its detail), but not who is in it until he does.
+      expect((await local.as('bob').get(`/api/chats/${room.id}/`)).body.members).toEqual([])
+      const invited = await local.as('bob').get(`/api/chats/${room.id}/members/?q=alice`)
+      expect(invited.status).toBe(404)
+      expect((await local.as('erin').get(`/api/chats/${room.id}/members/?q=alice`)).status).toBe(404)
+      const member = await local.as('alice').get(`/api/chats/${room.id}/members/?q=alice`)
+      expect(member.body.members.map((m: any) => m.user.id)).toEqual(['alice'])
+    } finally {
+      await local.close()
+    }
+  })
+})
+
+describe.each(databases)('mentions over the WebSocket on $name', (database) => {
+  let server: LiveServer
+  beforeAll(async () => {
+    server = await startLiveServer(database)
+  })
+  afterAll(() => server.close())
+
+  it('sends mentions in a send frame, and the mentioned member hears them live', async () => {
+    const chat = (await server.call('alice', 'POST', '/api/chats/', { memberIds: ['bob'] })).body.id
+    const alice = await connectSocket(server, 'alice')
+    const bob = await connectSocket(server, 'bob')
+    try {
+      const ack = await alice.request({
+        action: 'send',
+        chatId: chat,
+        body: '@Bob Brown hi',
+        mentionIds: ['bob'],
+      })
+      expect(ack).toMatchObject({ ok: true, result: { mentions: [{ id: 'bob' }] } })
+      const isIt = (f: any) => f.type === 'message.created' && f.data.message.id === ack.result.id
+      await bob.inbox.until('the mention', () => bob.inbox.events.some(isIt))
+      expect(bob.inbox.events.find(isIt).data.message.mentions).toEqual([
+        expect.objectContaining({ id: 'bob', displayName: 'Bob Brown' }),
+      ])
+      const malformed = await alice.request({ action: 'send', chatId: chat, body: 'x', mentionIds: 'bob' })
+      expect(malformed).toMatchObject({ ok: false, error: { code: 'invalid_input', message: /mentionIds/ } })
+    } finally {
+      await alice.close()
+      await bob.close()
+    }
+  })
+})
