@@ -28,20 +28,27 @@ const users = [
   { id: 'carol', username: 'carol', name: 'Carol Example', email: 'carol@example.com' },
 ]
 
-/** After each stored message: one e-mail to every other member who is not connected now and did not mute the chat. */
+/**
+ * After each stored message: one e-mail to every other member who is not connected now and did not mute
+ * the chat, and to those it mentions, muted or not (as chat apps let a mention through a mute).
+ */
 export function emailOfflineMembers(palaver: Palaver, mailer: Mailer, siteUrl: string): () => void {
   return palaver.on('message.created', async (event: HookEvent<'message.created'>) => {
     const { message } = event.data // typed: the MessageView clients receive
     const members = await palaver.memberIds(message.chatId, { muted: false }) // not those who muted it
+    const mentioned = new Set(message.mentions.map((user) => user.id)) // members it names, muted or not
     const offline = users.filter(
-      (user) => user.id !== message.senderId && members.includes(user.id) && !palaver.isOnline(user.id),
+      (user) =>
+        user.id !== message.senderId &&
+        (members.includes(user.id) || mentioned.has(user.id)) &&
+        !palaver.isOnline(user.id),
     )
     const from = message.sender?.displayName ?? 'Someone'
     await Promise.all(
       offline.map((user) =>
         mailer.send({
           to: user.email,
-          subject: `New message from ${from}`,
+          subject: mentioned.has(user.id) ? `${from} mentioned you` : `New message from ${from}`,
           text: `${from} wrote:\n\n${message.body}\n\nReply at ${siteUrl}/messages/`,
         }),
       ),

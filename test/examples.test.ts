@@ -219,6 +219,32 @@ describe('examples/hooks-email.ts', () => {
     ])
     expect(mails[0]!.text).toContain(`${url}/messages/`)
   })
+
+  it('e-mails a member who muted the chat only when a message mentions them', async () => {
+    const mails: hooksExample.Mail[] = []
+    const { url } = await boot(
+      hooksExample.start({
+        port: 0,
+        database: sqliteFile(),
+        mailer: { send: (mail) => void mails.push(mail) },
+      }),
+    )
+    const as = (user: string) => ({ authorization: `Bearer ${user}` })
+    const { chatId } = await conversation(url, as('alice'), listenAs(url, as('bob')), { others: ['carol'] })
+    await until('the first e-mail', () => mails.length > 0)
+    await clientOf(url, as('carol')).api.muteChat(chatId, { muted: true })
+    const alice = clientOf(url, as('alice')).api
+    await alice.sendMessage(chatId, { body: 'Nothing for Carol' })
+    await alice.sendMessage(chatId, { body: '@Carol Example, a word?', mentionIds: ['carol'] })
+    await until('the mention e-mail', () => mails.length > 1)
+    expect(mails.slice(1)).toEqual([
+      {
+        to: 'carol@example.com',
+        subject: 'Alice Example mentioned you',
+        text: expect.stringContaining('a word?'),
+      },
+    ])
+  })
 })
 
 // PostgreSQL: skipped (loudly, by the databases helper) where it is not running; CI requires it.
