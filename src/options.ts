@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
+import { DEFAULT_ATTACHMENT_TYPES } from './attachments/files.js'
+import type { AttachmentStore } from './attachments/store.js'
 import { defaultRateLimits, memoryRateLimiter, type RateLimiter, type RateLimits } from './http/rate-limit.js'
 import type { PubSub } from './realtime/pubsub.js'
 import type { RoomResolver } from './services/rooms.js'
@@ -79,6 +81,26 @@ export interface PalaverOptions {
    * POST, at least once and in order, from wherever the log is: see the README's Webhooks section.
    */
   webhooks?: WebhookOptions[]
+  /** Files people send with messages; `false` turns them off. See the README's Attachments section. */
+  attachments?: AttachmentOptions | false
+}
+
+export interface AttachmentOptions {
+  /** Where the bytes go: Palaver's database by default; `diskAttachmentStore(dir)` or the host's own. */
+  store?: AttachmentStore
+  /** The largest file, in bytes (default 10 MiB). */
+  maxSize?: number
+  /** Accepted media types; a pattern may end in `*` ("image/*"). Default: pictures, documents, sound, video. */
+  types?: readonly string[]
+  /** How many files one message may carry (default 10). */
+  perMessage?: number
+}
+
+export interface ResolvedAttachments {
+  store: AttachmentStore | undefined
+  maxSize: number
+  types: readonly string[]
+  perMessage: number
 }
 
 export interface Limits {
@@ -90,8 +112,9 @@ export interface Limits {
 }
 
 export type ResolvedOptions = Required<
-  Omit<PalaverOptions, 'users' | 'pubsub' | 'limits' | 'layout' | 'rooms' | 'metricsToken'>
+  Omit<PalaverOptions, 'users' | 'pubsub' | 'limits' | 'layout' | 'rooms' | 'metricsToken' | 'attachments'>
 > & {
+  attachments: ResolvedAttachments | false
   metricsToken: string | undefined
   users: UserDirectory | undefined
   pubsub: PubSub | undefined
@@ -185,7 +208,7 @@ const optionsSchema = z
         z.literal(false),
         z
           .partialRecord(
-            z.enum(['send', 'typing', 'react', 'createChat', 'search']),
+            z.enum(['send', 'typing', 'react', 'createChat', 'search', 'upload']),
             z.object({ limit: z.number().int().min(1), windowMs: z.number().int().min(100) }).strict(),
           )
           .transform((given) => ({ ...defaultRateLimits, ...given })),
@@ -223,6 +246,44 @@ const optionsSchema = z
         message: 'two webhooks share a name (or a URL): give each its own `name`',
       })
       .default([]),
+    attachments: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            store: z
+              .custom<AttachmentStore>(
+                (v) =>
+                  typeof v === 'object' &&
+                  v !== null &&
+                  ['put', 'get', 'delete'].every(
+                    (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+                  ),
+                { message: 'expected a store with put, get and delete' },
+              )
+              .optional(),
+            maxSize: positive(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+            types: z
+              .array(
+                z
+                  .string()
+                  .regex(
+                    /^[a-z0-9.+-]+\/([a-z0-9.+-]+\*?|\*)$/,
+                    'expected a media type such as image/png or image/*',
+                  ),
+              )
+              .min(1)
+              .default(DEFAULT_ATTACHMENT_TYPES),
+            perMessage: positive(50).default(10),
+          })
+          .strict(),
+      ])
+      .default({
+        store: undefined,
+        maxSize: 10 * 1024 * 1024,
+        types: DEFAULT_ATTACHMENT_TYPES,
+        perMessage: 10,
+      }),
   })
   .strict()
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { databaseAttachmentStore } from './attachments/store.js'
 import { Embed } from './embed.js'
 import { type HookHandler, Hooks } from './hooks.js'
 import { createApi } from './http/app.js'
@@ -8,6 +9,7 @@ import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './opt
 import { Hub } from './realtime/hub.js'
 import { deploymentId, pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
+import { sweepAttachments } from './services/attachments.js'
 import { ChatKinds } from './services/chat-kinds.js'
 import { type Context, type EventType, eventCommits } from './services/context.js'
 import { sendRefusals, storeSends, storeSendsAlone } from './services/messages.js'
@@ -49,6 +51,11 @@ export interface Palaver {
   close(): Promise<void>
   /** Removes events older than the retention window (done hourly); returns how many went. */
   pruneEvents(olderThan?: number): Promise<number>
+  /**
+   * Deletes attachments no one can reach (uploads never sent within a day, files of deleted chats),
+   * done every 10 minutes; returns how many went.
+   */
+  sweepAttachments(): Promise<number>
   /** @internal the service context, for the adapters and the real-time layer. */
   readonly context: Context
   /** @internal the process-wide real-time fan-out. */
@@ -101,6 +108,10 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     chatKinds: new ChatKinds(),
     metrics,
     storeSend: (send, changeOptions) => context.commits.runBulk(send, changeOptions),
+    attachmentStore:
+      options.attachments === false
+        ? null
+        : (options.attachments.store ?? databaseAttachmentStore(storage.db)),
   }
   const hub = new Hub(context, options.logPollIntervalMs)
   await hub.start()
@@ -123,6 +134,14 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     3600_000,
   )
   retention.unref()
+  const sweep = setInterval(
+    () =>
+      void sweepAttachments(context).catch((error: unknown) =>
+        console.error('[palaver] attachment sweep failed', error),
+      ),
+    600_000,
+  )
+  sweep.unref()
   const stopIndexing = indexSearchInBackground(context)
   const webhooks =
     options.webhooks.length > 0
@@ -165,8 +184,10 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     },
     migrate,
     pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
+    sweepAttachments: () => sweepAttachments(context),
     close: async () => {
       clearInterval(retention)
+      clearInterval(sweep)
       await webhooks?.stop()
       await stopIndexing()
       await forwarding?.stop()

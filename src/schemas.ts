@@ -41,6 +41,23 @@ export const QuoteSchema = z
   .openapi('Quote')
 export type QuoteView = z.infer<typeof QuoteSchema>
 
+/** A file shared in a chat. `url` serves it to those who may read the chat (pictures inline, the rest as downloads). */
+export const AttachmentSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    /** Its media type, as accepted at upload ("image/png"). */
+    type: z.string(),
+    /** In bytes. */
+    size: z.number().int(),
+    /** Of a picture (png, jpeg, gif, webp), whose bytes were checked to be one; null for other files. */
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    url: z.string(),
+  })
+  .openapi('Attachment')
+export type AttachmentView = z.infer<typeof AttachmentSchema>
+
 export const MessageSchema = z
   .object({
     id: z.number().int(),
@@ -57,6 +74,8 @@ export const MessageSchema = z
      * names as the sender wrote them ("@Ada Lovelace"); this list says whom they mean.
      */
     mentions: z.array(UserSchema),
+    /** The files sent with it, in the order given; a deleted message has none. */
+    attachments: z.array(AttachmentSchema),
     createdAt: Time,
     editedAt: Time.nullable(),
     deleted: z.boolean(),
@@ -101,11 +120,13 @@ export const ChatSchema = z
     muted: z.boolean(),
     /** When the viewer's mute ends; null when it lasts until they unmute, or when they did not mute. */
     mutedUntil: Time.nullable(),
+    /** The newest message as a preview: its text, not its quote, mentions or files (an empty text: files alone). */
     lastMessage: MessageSchema.omit({
       reactions: true,
       receipt: true,
       replyTo: true,
       mentions: true,
+      attachments: true,
     }).nullable(),
     createdAt: Time,
     lastActivityAt: Time,
@@ -187,6 +208,11 @@ export const SendMessageInput = z
     /** Makes the message a reply to this one, which must be a message of the same chat, not deleted. */
     replyToId: Id.optional(),
     mentionIds: MentionIds.optional(),
+    /**
+     * Files the sender uploaded to this chat (POST …/attachments/) that no message has yet; with any,
+     * the body may be empty.
+     */
+    attachmentIds: z.array(Id).max(50).optional(),
   })
   .strict()
   .openapi('SendMessageInput')
@@ -242,6 +268,11 @@ export const MemberSearchQuery = z.object({
 
 export const MemberSearchSchema = z.object({ members: z.array(MemberSchema) }).openapi('MemberSearch')
 export type MemberSearchView = z.infer<typeof MemberSearchSchema>
+
+export const UploadQuery = z.object({
+  /** The file's name as the sender's device had it (without one: "file"). */
+  name: z.string().max(1000).optional(),
+})
 
 export const ChatListQuery = z.object({
   cursor: z.string().max(100).optional(),

@@ -58,6 +58,7 @@ export class PalaverClient {
       clientId: item.clientId,
       replyToId: item.replyToId ?? undefined,
       mentionIds: item.mentionIds.length > 0 ? item.mentionIds : undefined,
+      attachmentIds: item.attachmentIds.length > 0 ? item.attachmentIds : undefined,
     }
     if (this.connection.canRequest) return this.connection.sendMessage(item.chatId, input)
     return this.api.sendMessage(item.chatId, input)

@@ -70,6 +70,15 @@ export async function errorOfResponse(response: Response): Promise<PalaverClient
   })
 }
 
+/** Bytes to send unchanged (a file), rather than as JSON. */
+function isBytes(body: unknown): body is Blob | ArrayBuffer | Uint8Array<ArrayBuffer> {
+  return (
+    (typeof Blob !== 'undefined' && body instanceof Blob) ||
+    body instanceof ArrayBuffer ||
+    body instanceof Uint8Array
+  )
+}
+
 /** The HTTP plumbing every part of the client shares: URLs, headers, credentials, errors. */
 export class Http {
   readonly baseUrl: string
@@ -129,8 +138,11 @@ export class Http {
   /** A raw fetch under the base URL with the client's headers and credentials; network failures become typed errors. */
   async fetch(path: string, init: RequestOptions & { method?: string } = {}): Promise<Response> {
     const headers = await this.headers(init.headers)
-    let body: string | undefined
-    if (init.body !== undefined) {
+    let body: BodyInit | undefined
+    if (isBytes(init.body)) {
+      // A file goes as it is; its media type is the caller's Content-Type.
+      body = init.body
+    } else if (init.body !== undefined) {
       headers.set('content-type', 'application/json')
       body = JSON.stringify(init.body)
     }

@@ -16,6 +16,8 @@ export interface OutboxItem {
   replyToId: number | null
   /** The members it mentions (their names are in the text as the writer put them). */
   mentionIds: string[]
+  /** The files it carries, uploaded before it was sent (`api.uploadAttachment`). */
+  attachmentIds: number[]
   state: OutboxState
   /** When it was written (ms since the epoch). */
   createdAt: number
@@ -57,6 +59,8 @@ export interface SendOptions {
   replyToId?: number
   /** The members the message mentions: the server keeps those who are members of the chat. */
   mentionIds?: string[]
+  /** Files uploaded to the chat for it (`api.uploadAttachment`); with any, the text may be empty. */
+  attachmentIds?: number[]
 }
 
 const MAX_BODY_FOR_STORAGE = 100_000
@@ -107,6 +111,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       body,
       replyToId: options.replyToId ?? null,
       mentionIds: options.mentionIds ?? [],
+      attachmentIds: options.attachmentIds ?? [],
       state: 'pending',
       createdAt: Date.now(),
       attempts: 0,
@@ -258,9 +263,12 @@ export class Outbox extends Emitter<OutboxEvents> {
     } catch {
       return
     }
-    const valid = (stored ?? [])
-      .filter(isItem)
-      .map((i) => ({ ...i, replyToId: i.replyToId ?? null, mentionIds: i.mentionIds ?? [] }))
+    const valid = (stored ?? []).filter(isItem).map((i) => ({
+      ...i,
+      replyToId: i.replyToId ?? null,
+      mentionIds: i.mentionIds ?? [],
+      attachmentIds: i.attachmentIds ?? [],
+    }))
     const known = new Set(this.list.map((i) => i.clientId))
     const restored = valid.filter((i) => !known.has(i.clientId) && i.state !== 'sent')
     if (restored.length === 0) return
@@ -283,10 +291,11 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 }
 
-/** A stored item as this version reads it; one stored before replies (or mentions) existed has none. */
-function isItem(value: unknown): value is Omit<OutboxItem, 'replyToId' | 'mentionIds'> & {
+/** A stored item as this version reads it; one stored before replies (mentions, files) existed has none. */
+function isItem(value: unknown): value is Omit<OutboxItem, 'replyToId' | 'mentionIds' | 'attachmentIds'> & {
   replyToId?: number | null
   mentionIds?: string[]
+  attachmentIds?: number[]
 } {
   const item = value as Partial<OutboxItem> | null
   return (
@@ -298,6 +307,8 @@ function isItem(value: unknown): value is Omit<OutboxItem, 'replyToId' | 'mentio
     (item.replyToId == null || typeof item.replyToId === 'number') &&
     (item.mentionIds == null ||
       (Array.isArray(item.mentionIds) && item.mentionIds.every((id) => typeof id === 'string'))) &&
+    (item.attachmentIds == null ||
+      (Array.isArray(item.attachmentIds) && item.attachmentIds.every((id) => Number.isSafeInteger(id)))) &&
     (item.state === 'pending' || item.state === 'failed' || item.state === 'sent')
   )
 }

@@ -1,5 +1,6 @@
-import { Http, type HttpOptions } from './http.js'
+import { errorOfResponse, Http, type HttpOptions } from './http.js'
 import type {
+  AttachmentView,
   BlockedUsers,
   BlockResult,
   ChatDetailView,
@@ -107,6 +108,37 @@ export class PalaverApi {
   ): Promise<MessageView> {
     const body = typeof edit === 'string' ? { body: edit } : edit
     return this.http.request('PATCH', messagePath(messageId), { body, ...options })
+  }
+
+  /**
+   * Uploads a file to a chat, to send with a message (`attachmentIds`): a Blob (a File from an input, a
+   * drop or a paste), or bytes with their `type`. An upload no message takes within a day is deleted.
+   */
+  uploadAttachment(
+    chatId: number,
+    file: Blob | Uint8Array<ArrayBuffer>,
+    options: CallOptions & { name?: string; type?: string } = {},
+  ): Promise<AttachmentView> {
+    const { name, type, ...call } = options
+    const fileName = name ?? (file as { name?: unknown }).name
+    const headers = new Headers()
+    headers.set('content-type', type || (file instanceof Blob ? file.type : '') || 'application/octet-stream')
+    return this.http.request('POST', `${chatPath(chatId)}attachments/`, {
+      ...call,
+      body: file,
+      headers,
+      query: { name: typeof fileName === 'string' ? fileName : undefined },
+    })
+  }
+
+  /**
+   * The bytes of an attachment, fetched with this client's headers and credentials: for pages whose
+   * sign-in is a header (an `<img src>` could not send it). With cookies, `attachment.url` loads as it is.
+   */
+  async downloadAttachment(attachment: { id: number }, options: CallOptions = {}): Promise<Blob> {
+    const response = await this.http.fetch(`/api/attachments/${attachment.id}/`, options)
+    if (!response.ok) throw await errorOfResponse(response)
+    return response.blob()
   }
 
   /** Deletes my message. */

@@ -7,6 +7,7 @@ import type * as S from '../schemas.js'
  */
 
 export type {
+  AttachmentView,
   ChatDetailView,
   ChatListView,
   ChatView,

@@ -6,6 +6,7 @@ import type { Hub } from '../realtime/hub.js'
 import type { Context } from '../services/context.js'
 import { isUnavailable } from '../storage/unavailable.js'
 import type { ApiEnv } from './env.js'
+import { attachmentRoutes, UPLOAD_PATH } from './routes/attachments.js'
 import { avatarRoutes } from './routes/avatars.js'
 import { chatRoutes } from './routes/chats.js'
 import { directoryRoutes } from './routes/directory.js'
@@ -58,10 +59,11 @@ export function createApi(ctx: Context, hub: Hub, assets: StaticAssets, embed: E
 
   app.use('*', async (c, next) => {
     const length = Number(c.req.header('content-length') ?? 0)
-    if (length > options.limits.bodyBytes) {
-      throw new PalaverError('too_large', `A request body has at most ${options.limits.bodyBytes} bytes`)
-    }
-    if (c.req.raw.body && !c.req.header('content-length')) {
+    // A file upload has the attachment size limit, which its route applies as it reads the body.
+    const upload = c.req.method === 'POST' && UPLOAD_PATH.test(c.req.path)
+    const maxBytes = upload && options.attachments ? options.attachments.maxSize : options.limits.bodyBytes
+    if (length > maxBytes) throw new PalaverError('too_large', `A request body has at most ${maxBytes} bytes`)
+    if (c.req.raw.body && !c.req.header('content-length') && !upload) {
       // Chunked bodies: measure what actually arrives.
       const text = await c.req.text()
       if (Buffer.byteLength(text) > options.limits.bodyBytes) {
@@ -77,6 +79,7 @@ export function createApi(ctx: Context, hub: Hub, assets: StaticAssets, embed: E
 
   chatRoutes(app)
   messageRoutes(app)
+  attachmentRoutes(app)
   directoryRoutes(app)
   eventRoutes(app)
   pageRoutes(app, assets, embed)

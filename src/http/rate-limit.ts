@@ -1,6 +1,6 @@
 import { PalaverError } from '../errors.js'
 
-export type RateLimitedAction = 'send' | 'typing' | 'react' | 'createChat' | 'search'
+export type RateLimitedAction = 'send' | 'typing' | 'react' | 'createChat' | 'search' | 'upload'
 
 export interface RateLimit {
   /** How many actions one user may take per window. */
@@ -16,6 +16,7 @@ export const defaultRateLimits: RateLimits = {
   react: { limit: 120, windowMs: 10_000 },
   createChat: { limit: 30, windowMs: 60_000 },
   search: { limit: 60, windowMs: 10_000 },
+  upload: { limit: 30, windowMs: 60_000 },
 }
 
 /** Counts one action; resolves to 0 when allowed, else the milliseconds until the user may try again. */

@@ -130,4 +130,5 @@ export function defineRoute<
 const positiveId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 export const ChatParams = z.object({ chatId: positiveId })
 export const MessageParams = z.object({ messageId: positiveId })
+export const AttachmentParams = z.object({ attachmentId: positiveId })
 export const MemberParams = ChatParams.extend({ userId: UserId })

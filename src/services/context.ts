@@ -1,10 +1,11 @@
 import type { Kysely, Transaction } from 'kysely'
+import type { AttachmentStore } from '../attachments/store.js'
 import type { Hooks } from '../hooks.js'
 import type { Metrics } from '../metrics.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Frame, toFrame } from '../realtime/log.js'
 import type { PubSub } from '../realtime/pubsub.js'
-import type { QuoteView, UserView } from '../schemas.js'
+import type { AttachmentView, QuoteView, UserView } from '../schemas.js'
 import type { NewMessage, SqlDialect, StoredMessage } from '../storage/dialect.js'
 import type { DatabaseSchema, EventRow } from '../storage/schema.js'
 import type { ChatKinds } from './chat-kinds.js'
@@ -32,6 +33,8 @@ export interface Context {
   /** The kinds of the chats this process has loaded (see loadChat). */
   chatKinds: ChatKinds
   metrics: Metrics
+  /** Where attachments' bytes go; null when attachments are turned off. */
+  attachmentStore: AttachmentStore | null
 }
 
 /** A message to send through the commit queue's bulk lane: many of them are stored with one statement. */
@@ -44,6 +47,8 @@ export interface NewSend extends NewMessage {
   quote: QuoteView | null
   /** The members it mentions, found in the same transaction; none for every send of the bulk lane. */
   mentions: UserView[]
+  /** The files it carries, read in the same transaction; none for every send of the bulk lane. */
+  attachments: AttachmentView[]
 }
 
 /** The commit queue of an instance: changes with their events, and the bulk lane of sends. */

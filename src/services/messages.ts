@@ -10,6 +10,15 @@ import {
   messageColumns,
 } from '../storage/schema.js'
 import { type ChatAccess, dmPeerId, loadChat, memberWith } from './access.js'
+import {
+  attachmentsOf,
+  attachToMessage,
+  checkAttachmentIds,
+  detachDeleted,
+  forgetBytes,
+  hasAttachments,
+  unsentAttachments,
+} from './attachments.js'
 import { insertMembers } from './chats.js'
 import { type Context, type NewEvent, type NewSend, type Tx, transact } from './context.js'
 import { type EventPayloads, messageDeletedEvent, messageEvent } from './events.js'
@@ -44,10 +53,16 @@ function storableText(text: string): string {
 /** Nothing a reader would see: spaces and invisible format characters (zero-width space, joiners, marks). */
 const invisible = /^[\p{White_Space}\p{Cf}]*$/u
 
-/** Cleans and trims a body and checks it against the length limit; a body with nothing visible is refused. */
-function cleanBody(ctx: Context, body: string): string {
+/**
+ * Cleans and trims a body and checks it against the length limit; a body with nothing visible is refused,
+ * unless the message carries files (an empty text is then no text).
+ */
+function cleanBody(ctx: Context, body: string, withFiles = false): string {
   const trimmed = storableText(body).trim()
-  if (invisible.test(trimmed)) throw invalid('A message must not be empty')
+  if (invisible.test(trimmed)) {
+    if (withFiles) return ''
+    throw invalid('A message must not be empty')
+  }
   const max = ctx.options.limits.messageLength
   // Characters, not UTF-16 units; no text has more characters than units, so most need no count.
   if (trimmed.length > max && [...trimmed].length > max)
@@ -84,15 +99,19 @@ export async function sendMessage(
     clientId?: string | undefined
     replyToId?: number | undefined
     mentionIds?: readonly string[] | undefined
+    attachmentIds?: readonly number[] | undefined
   },
 ): Promise<{ message: MessageView; created: boolean }> {
-  const body = cleanBody(ctx, input.body)
+  const attachmentIds = [...new Set(input.attachmentIds ?? [])]
+  checkAttachmentIds(ctx, attachmentIds)
+  const body = cleanBody(ctx, input.body, attachmentIds.length > 0)
   const clientId = cleanClientId(input.clientId)
   const replyToId = input.replyToId ?? null
   const mentionIds = namedIds(viewer.id, input.mentionIds)
-  // A reply quotes a message and a mention names members, both found as the message is stored: each
-  // makes the send a change of its own (see below). Every other send may take the bulk lane.
-  const plain = replyToId === null && mentionIds.length === 0
+  // A reply quotes a message, a mention names members and files are the sender's uploads, all found as
+  // the message is stored: each makes the send a change of its own (see below). Every other send may take
+  // the bulk lane.
+  const plain = replyToId === null && mentionIds.length === 0 && attachmentIds.length === 0
   const send: NewSend = {
     chatId,
     senderId: viewer.id,
@@ -102,6 +121,7 @@ export async function sendMessage(
     replyToId: null,
     quote: null,
     mentions: [],
+    attachments: [],
     memberOnly: false,
   }
   /** A failed send may be the retry of one that was stored: that one is the answer. */
@@ -129,10 +149,10 @@ export async function sendMessage(
   memberWith(access, 'post')
   const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
   try {
-    // A DM is between two people: writing to someone who left it brings them back, and a reply quotes a
-    // message that must still be there when it is stored, as the members a message mentions must be. Each
-    // is a change of its own (rare); every other send goes through the bulk lane, where a batch stores all
-    // its sends at once.
+    // A DM is between two people: writing to someone who left it brings them back; a reply quotes a
+    // message that must still be there when it is stored, as the members a message mentions and the files
+    // it carries must be. Each is a change of its own; every other send goes through the bulk lane, where
+    // a batch stores all its sends at once.
     if (absentPeer === null && plain) return sent(await ctx.storeSend(send, { chatId }), viewer)
     const [quotedSender, named] = await Promise.all([
       replyToId === null ? null : senderOf(ctx, replyToId),
@@ -145,13 +165,15 @@ export async function sendMessage(
         const quote =
           replyToId === null ? null : await quoteToAnswer(ctx, tx, chatId, replyToId, quotedSender)
         const mentions = await mentionedMembers(tx, chatId, named)
-        const outcome = (
-          await storeSends(tx.db, tx.now, [{ ...send, replyToId, quote, mentions }], ctx.dialect)
-        )[0]!
+        const attachments = await unsentAttachments(ctx, tx, chatId, viewer.id, attachmentIds)
+        const full = { ...send, replyToId, quote, mentions, attachments }
+        const outcome = (await storeSends(tx.db, tx.now, [full], ctx.dialect))[0]!
         if ('error' in outcome) throw outcome.error
-        await storeMentions(tx, { id: outcome.value.row.id, chatId }, mentions)
+        const messageId = outcome.value.row.id
+        await storeMentions(tx, { id: messageId, chatId }, mentions)
+        await attachToMessage(tx, messageId, attachmentIds)
         for (const event of outcome.record) tx.emit(event)
-        return { stored: outcome.value, extras: { replyTo: quote, mentions } }
+        return { stored: outcome.value, extras: { replyTo: quote, mentions, attachments } }
       },
       { chatId },
     )
@@ -225,7 +247,7 @@ class AccessUnchecked extends Error {
 function sent(
   { row, memberCount }: StoredMessage,
   viewer: Viewer,
-  extras: Pick<MessageExtras, 'replyTo' | 'mentions'> = {},
+  extras: Pick<MessageExtras, 'replyTo' | 'mentions' | 'attachments'> = {},
 ): { message: MessageView; created: boolean } {
   // Nobody else can have received or read a message newer than every mark: its view needs no query.
   const recipientCount = Math.max(0, memberCount - 1)
@@ -247,8 +269,11 @@ export async function storeSends(
   const outcomes = await dialect.appendMessages(db, sends, now)
   return outcomes.map((outcome, i) => {
     if (typeof outcome === 'string') return refusal(outcome)
-    const { sender, quote, mentions } = sends[i]!
-    return { value: outcome, record: [createdEvent(outcome.row, sender, { replyTo: quote, mentions })] }
+    const { sender, quote, mentions, attachments } = sends[i]!
+    return {
+      value: outcome,
+      record: [createdEvent(outcome.row, sender, { replyTo: quote, mentions, attachments })],
+    }
   })
 }
 
@@ -264,8 +289,8 @@ export async function storeSendsAlone(
   appendAlone: NonNullable<SqlDialect['appendMessagesAlone']>,
 ): Promise<BulkAloneResult<StoredMessage, NewEvent[], EventRow[]>> {
   const withEvents = sends.map((send) => {
-    if (send.replyToId !== null || send.mentions.length > 0)
-      throw new Error('a reply or a mention is stored in a change of its own, not in a batch')
+    if (send.replyToId !== null || send.mentions.length > 0 || send.attachments.length > 0)
+      throw new Error('a reply, a mention or a file is stored in a change of its own, not in a batch')
     return { ...send, replyToId: null, ...payloadAroundId(send, now) }
   })
   const appended = await appendAlone(db, withEvents, now)
@@ -292,8 +317,11 @@ export async function storeSendsAlone(
 }
 
 /** A new message's message.created: nobody has reacted to it or received it yet. */
-const createdEvent = (row: Message, sender: UserView, extras: Pick<MessageExtras, 'replyTo' | 'mentions'>) =>
-  messageEvent('message.created', messageView(row, sender, extras))
+const createdEvent = (
+  row: Message,
+  sender: UserView,
+  extras: Pick<MessageExtras, 'replyTo' | 'mentions' | 'attachments'>,
+) => messageEvent('message.created', messageView(row, sender, extras))
 
 /** The kind of each refusal's error, so that a refusal can travel from the process that stored the send. */
 const refusalKinds = new WeakMap<object, NotStored>()
@@ -337,7 +365,11 @@ function payloadAroundId(
     edited_at: null,
     deleted_at: null,
   }
-  const view = messageView(row, send.sender, { replyTo: send.quote, mentions: send.mentions })
+  const view = messageView(row, send.sender, {
+    replyTo: send.quote,
+    mentions: send.mentions,
+    attachments: send.attachments,
+  })
   const payload = JSON.stringify({ message: view } satisfies EventPayloads['message.created'])
   const payloadHead = '{"message":{"id":'
   if (!payload.startsWith(`${payloadHead}0,`)) throw new Error('a message view must begin with its id')
@@ -409,10 +441,10 @@ export async function editMessage(
   input: { body: string; mentionIds?: readonly string[] | undefined },
 ): Promise<MessageView> {
   if (!ctx.options.allowEditingMessages) throw forbidden('Editing messages is disabled on this site')
-  const body = cleanBody(ctx, input.body)
   const { row, access } = await loadMessage(ctx, viewer, messageId)
   memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'edit')
+  const body = cleanBody(ctx, input.body, await hasAttachments(ctx.db, messageId))
   // Read before the transaction, as the quoted sender is: the directory may need its connection.
   const [quotedSender, before, named] = await Promise.all([
     row.reply_to_id === null ? null : senderOf(ctx, row.reply_to_id),
@@ -437,14 +469,16 @@ export async function editMessage(
         mentions = await mentionedMembers(tx, edited.chat_id, named)
         await storeMentions(tx, { id: edited.id, chatId: edited.chat_id }, mentions)
       }
-      const [reactions, quoted] = await Promise.all([
+      const [reactions, quoted, attachments] = await Promise.all([
         reactionsOf(tx.db, [edited.id]),
         edited.reply_to_id === null ? undefined : quoteNow(ctx, tx, edited.reply_to_id, quotedSender),
+        attachmentsOf(ctx, tx.db, [edited.id]),
       ])
       const view = messageView(edited, viewer, {
         reactions: reactions.get(edited.id) ?? [],
         replyTo: quoted?.quote ?? null,
         mentions,
+        attachments: attachments.get(edited.id) ?? [],
       })
       await rewriteEarlierEvents(tx, view)
       await requoteReplies(tx, quoteView(edited, viewer))
@@ -508,7 +542,7 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
   const { row, access } = await loadMessage(ctx, viewer, messageId)
   memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'delete')
-  await transact(
+  const keys = await transact(
     ctx,
     async (tx) => {
       const deleted = await tx.db
@@ -522,13 +556,17 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
       await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
       // Nobody is mentioned by a message that is gone: it leaves their unread mention counts too.
       await tx.db.deleteFrom('palaver_mentions').where('message_id', '=', messageId).execute()
+      const keys = await detachDeleted(tx, messageId)
       const tombstone = messageView(deleted, viewer)
       await rewriteEarlierEvents(tx, tombstone)
       await requoteReplies(tx, quoteView(deleted, viewer))
       tx.emit(messageDeletedEvent(tombstone))
+      return keys
     },
     { chatId: row.chat_id },
   )
+  // Its files leave storage too, once nothing refers to them.
+  await forgetBytes(ctx, keys)
 }
 
 /**

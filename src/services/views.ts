@@ -1,8 +1,9 @@
 import { excerptOf } from '../client/quotes.js'
-import type { ChatView, MessageView, QuoteView, ReactionView, UserView } from '../schemas.js'
+import type { AttachmentView, ChatView, MessageView, QuoteView, ReactionView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
 import { type Chat, type Member, type Message, MUTED_FOREVER, messageColumns } from '../storage/schema.js'
 import { type ChatAccess, dmPeerId, permissionsOf } from './access.js'
+import { attachmentsOf } from './attachments.js'
 import { blocksWith } from './blocks.js'
 import type { Context } from './context.js'
 import { iso } from './events.js'
@@ -128,6 +129,7 @@ export interface MessageExtras {
   /** The quote of the message it answers. */
   replyTo?: QuoteView | null
   mentions?: UserView[]
+  attachments?: AttachmentView[]
 }
 
 /**
@@ -145,6 +147,7 @@ export function messageView(row: Message, sender: UserView | null, extras: Messa
     clientId: row.client_id,
     replyTo: deleted ? null : (extras.replyTo ?? null),
     mentions: deleted ? [] : (extras.mentions ?? []),
+    attachments: deleted ? [] : (extras.attachments ?? []),
     createdAt: iso(row.created_at),
     editedAt: row.edited_at === null ? null : iso(row.edited_at),
     deleted,
@@ -171,12 +174,13 @@ export async function messageViews(
     r.reply_to_id === null || r.deleted_at !== null ? [] : [r.reply_to_id],
   )
   const ids = rows.map((r) => r.id)
-  const [senders, reactions, marks, quotes, mentions] = await Promise.all([
+  const [senders, reactions, marks, quotes, mentions, attachments] = await Promise.all([
     ctx.users.viewsOf(rows.map((r) => r.sender_id)),
     reactionsOf(db, ids),
     viewer ? othersMarks(db, chatsWithOwn, viewer.id) : new Map<number, OthersMarks>(),
     quotesOf(ctx, db, answered),
     mentionsOf(ctx, db, ids),
+    attachmentsOf(ctx, db, ids),
   ])
   return rows.map((row) => {
     const chatMarks = isOwn(row) ? marks.get(row.chat_id) : undefined
@@ -185,6 +189,7 @@ export async function messageViews(
       receipt: chatMarks ? receiptOf(chatMarks, row.id) : null,
       replyTo: row.reply_to_id === null ? null : (quotes.get(row.reply_to_id) ?? null),
       mentions: mentions.get(row.id) ?? [],
+      attachments: attachments.get(row.id) ?? [],
     })
   })
 }
@@ -225,6 +230,7 @@ export async function chatViews(
         receipt: _c,
         replyTo: _q,
         mentions: _m,
+        attachments: _a,
         ...rest
       } = messageView(last, senders.get(last.sender_id) ?? null)
       lastMessage = rest

@@ -19,6 +19,7 @@ import { mutedChats } from './migrations/009_muted_chats.js'
 import { webhooks } from './migrations/010_webhooks.js'
 import { blocks } from './migrations/011_blocks.js'
 import { mentions } from './migrations/012_mentions.js'
+import { attachments } from './migrations/013_attachments.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -35,6 +36,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '010_webhooks': webhooks(dialect),
     '011_blocks': blocks(dialect),
     '012_mentions': mentions(dialect),
+    '013_attachments': attachments(dialect),
   }
 }
 

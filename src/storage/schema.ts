@@ -12,6 +12,8 @@ export interface DatabaseSchema {
   palaver_webhooks: WebhookRow
   palaver_blocks: BlockRow
   palaver_mentions: MentionRow
+  palaver_attachments: AttachmentRow
+  palaver_attachment_data: AttachmentDataRow
 }
 
 export interface UserRow {
@@ -100,6 +102,32 @@ export interface MentionRow {
   user_id: string
   chat_id: number
   position: number
+}
+
+/** A file uploaded to a chat; `message_id` is null until a message is sent with it (migration 013). */
+export interface AttachmentRow {
+  id: Generated<number>
+  /** Where the store keeps its bytes: random, never reused. */
+  key: string
+  chat_id: number
+  uploader_id: string
+  message_id: number | null
+  /** Its place among its message's attachments. */
+  position: number
+  name: string
+  type: string
+  size: number
+  /** Of a picture; null for other files. */
+  width: number | null
+  height: number | null
+  created_at: number
+}
+export type Attachment = Selectable<AttachmentRow>
+
+/** The bytes of a file in the default store. */
+export interface AttachmentDataRow {
+  key: string
+  data: Uint8Array
 }
 
 export interface EventRow {

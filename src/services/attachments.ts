@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto'
+import { cleanFileName, inspectPicture, isPicture, readAtMost, typeAccepted } from '../attachments/files.js'
+import type { AttachmentStore } from '../attachments/store.js'
+import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
+import type { ResolvedAttachments } from '../options.js'
+import type { AttachmentView } from '../schemas.js'
+import type { Db } from '../storage/dialect.js'
+import type { Attachment } from '../storage/schema.js'
+import { loadChat, memberWith } from './access.js'
+import type { Context, Tx } from './context.js'
+import type { Viewer } from './users.js'
+
+/**
+ * Attachments. A file is uploaded to a chat first (it belongs to no message yet, and only its uploader
+ * may fetch it), then sent with a message (`attachmentIds`), after which whoever may read the chat may
+ * fetch it. Its bytes live in the store under a random key; what it is (name, type, size, and a
+ * picture's width and height) lives in `palaver_attachments`.
+ *
+ * A file leaves the store with its message (deleted), with its chat, or, never sent, a day after it
+ * was uploaded: the first at once, the others by the sweep (`sweepAttachments`).
+ */
+
+/** How long an upload waits for a message to be sent with it. */
+export const UNSENT_ATTACHMENT_TTL_MS = 24 * 3600 * 1000
+
+/** The attachment settings and store of an instance, or a refusal when attachments are turned off. */
+function enabled(ctx: Context): { settings: ResolvedAttachments; store: AttachmentStore } {
+  const settings = ctx.options.attachments
+  if (settings === false || ctx.attachmentStore === null)
+    throw forbidden('Attachments are turned off on this site')
+  return { settings, store: ctx.attachmentStore }
+}
+
+/** Where a file is served: under the API, with its name last so that a saved download keeps it. */
+export const attachmentPath = (basePath: string, row: Pick<Attachment, 'id' | 'name'>) =>
+  `${basePath}/api/attachments/${row.id}/${encodeURIComponent(row.name)}`
+
+export function attachmentView(ctx: Context, row: Attachment): AttachmentView {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    size: row.size,
+    width: row.width,
+    height: row.height,
+    url: attachmentPath(ctx.options.basePath, row),
+  }
+}
+
+const attachmentColumns = [
+  'id',
+  'key',
+  'chat_id',
+  'uploader_id',
+  'message_id',
+  'position',
+  'name',
+  'type',
+  'size',
+  'width',
+  'height',
+  'created_at',
+] as const
+
+/** The attachments of the given messages, by message id, in the order they were sent. */
+export async function attachmentsOf(
+  ctx: Context,
+  db: Db,
+  messageIds: readonly number[],
+): Promise<Map<number, AttachmentView[]>> {
+  const byMessage = new Map<number, AttachmentView[]>()
+  if (messageIds.length === 0) return byMessage
+  const rows = await db
+    .selectFrom('palaver_attachments')
+    .select(attachmentColumns)
+    .where('message_id', 'in', messageIds)
+    .orderBy('message_id')
+    .orderBy('position')
+    .execute()
+  for (const row of rows) {
+    let list = byMessage.get(row.message_id!)
+    if (!list) byMessage.set(row.message_id!, (list = []))
+    list.push(attachmentView(ctx, row))
+  }
+  return byMessage
+}
+
+/**
+ * Stores a file someone uploads to a chat they may write in, for a message they will send with it. The
+ * body is read up to the size limit and no further; a picture's bytes must be of the type it claims.
+ */
+export async function uploadAttachment(
+  ctx: Context,
+  viewer: Viewer,
+  chatId: number,
+  file: { name: string | undefined; type: string | null; body: ReadableStream<Uint8Array> | null },
+): Promise<AttachmentView> {
+  const { settings, store } = enabled(ctx)
+  memberWith(await loadChat(ctx, ctx.db, chatId, viewer), 'post')
+  if (file.type === null) throw invalid('Send the file with its media type as Content-Type')
+  if (!typeAccepted(file.type, settings.types))
+    throw invalid(`Files of type ${file.type} are not accepted here`)
+  const data = await readAtMost(file.body, settings.maxSize)
+  if (data === null) throw new PalaverError('too_large', `A file has at most ${settings.maxSize} bytes`)
+  if (data.byteLength === 0) throw invalid('The file is empty')
+  let size: { width: number; height: number } | null = null
+  if (isPicture(file.type)) {
+    size = inspectPicture(file.type, data)
+    if (!size) throw invalid(`The file is not the ${file.type} picture it claims to be`)
+  }
+  // The row first, then the bytes: a row whose bytes are not there yet is only the uploader's to see,
+  // while bytes without a row would be out of every sweep's reach.
+  const key = randomUUID()
+  const row = await ctx.db
+    .insertInto('palaver_attachments')
+    .values({
+      key,
+      chat_id: chatId,
+      uploader_id: viewer.id,
+      message_id: null,
+      position: 0,
+      name: cleanFileName(file.name),
+      type: file.type,
+      size: data.byteLength,
+      width: size?.width ?? null,
+      height: size?.height ?? null,
+      created_at: Date.now(),
+    })
+    .returning(attachmentColumns)
+    .executeTakeFirstOrThrow()
+  try {
+    await store.put(key, data, { type: file.type })
+  } catch (error) {
+    await ctx.db.deleteFrom('palaver_attachments').where('id', '=', row.id).execute()
+    throw error
+  }
+  return attachmentView(ctx, row)
+}
+
+/** Refuses what a message may not carry before anything is stored: too many files, or none allowed. */
+export function checkAttachmentIds(ctx: Context, ids: readonly number[]): void {
+  if (ids.length === 0) return
+  const { settings } = enabled(ctx)
+  if (ids.length > settings.perMessage)
+    throw invalid(`A message carries at most ${settings.perMessage} files`)
+}
+
+/**
+ * The files a new message of the sender's carries, read in the transaction that stores it: each must
+ * be the sender's own upload to this chat that no message has yet.
+ */
+export async function unsentAttachments(
+  ctx: Context,
+  tx: Tx,
+  chatId: number,
+  senderId: string,
+  ids: readonly number[],
+): Promise<AttachmentView[]> {
+  if (ids.length === 0) return []
+  const rows = await tx.db
+    .selectFrom('palaver_attachments')
+    .select(attachmentColumns)
+    .where('id', 'in', ids)
+    .where('chat_id', '=', chatId)
+    .where('uploader_id', '=', senderId)
+    .where('message_id', 'is', null)
+    .execute()
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  if (byId.size !== ids.length) throw unusable()
+  return ids.map((id) => attachmentView(ctx, byId.get(id)!))
+}
+
+const unusable = () =>
+  invalid('attachmentIds must name your own uploads to this chat that no message has yet')
+
+/**
+ * Gives the files to the message just stored, in the order given. Where another send took one of them
+ * first (two sends racing with the same upload), this one is refused and its transaction rolled back.
+ */
+export async function attachToMessage(tx: Tx, messageId: number, ids: readonly number[]): Promise<void> {
+  for (const [position, id] of ids.entries()) {
+    const taken = await tx.db
+      .updateTable('palaver_attachments')
+      .set({ message_id: messageId, position })
+      .where('id', '=', id)
+      .where('message_id', 'is', null)
+      .executeTakeFirst()
+    if (taken.numUpdatedRows !== 1n) throw unusable()
+  }
+}
+
+/** Whether a message carries files (its text may then be empty). */
+export async function hasAttachments(db: Db, messageId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('palaver_attachments')
+    .select('id')
+    .where('message_id', '=', messageId)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/**
+ * Takes a deleted message's files out of the table in its transaction, and gives their keys back: the
+ * caller deletes the bytes once it committed (see forgetBytes).
+ */
+export async function detachDeleted(tx: Tx, messageId: number): Promise<string[]> {
+  const rows = await tx.db
+    .deleteFrom('palaver_attachments')
+    .where('message_id', '=', messageId)
+    .returning('key')
+    .execute()
+  return rows.map((r) => r.key)
+}
+
+/** Deletes bytes from the store; a failure leaves them behind (logged), never undoes what committed. */
+export async function forgetBytes(ctx: Context, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0 || ctx.attachmentStore === null) return
+  try {
+    await ctx.attachmentStore.delete(keys)
+  } catch (error) {
+    console.error('[palaver] could not delete attachment bytes', error)
+  }
+}
+
+/** A file as whoever asks may fetch it: the uploader, before it is sent; after, whoever may read the chat. */
+export async function openAttachment(
+  ctx: Context,
+  viewer: Viewer,
+  attachmentId: number,
+): Promise<{ attachment: Attachment; data: Uint8Array }> {
+  const { store } = enabled(ctx)
+  const row = await ctx.db
+    .selectFrom('palaver_attachments')
+    .select(attachmentColumns)
+    .where('id', '=', attachmentId)
+    .executeTakeFirst()
+  if (!row) throw notFound('Attachment')
+  if (row.message_id === null) {
+    if (row.uploader_id !== viewer.id) throw notFound('Attachment')
+  } else {
+    const access = await loadChat(ctx, ctx.db, row.chat_id, viewer).catch(() => null)
+    if (!access?.canRead) throw notFound('Attachment')
+  }
+  const data = await store.get(row.key)
+  if (!data) throw notFound('Attachment')
+  return { attachment: row, data }
+}
+
+/**
+ * Deletes what no one can reach any more: uploads no message took within UNSENT_ATTACHMENT_TTL_MS, and
+ * the files of chats that were deleted. Rows first, a few hundred at a time, then their bytes: a send
+ * racing the sweep for an old upload either took it first (and the sweep leaves it) or finds it gone.
+ */
+export async function sweepAttachments(ctx: Context, now = Date.now()): Promise<number> {
+  if (ctx.attachmentStore === null) return 0
+  let swept = 0
+  for (;;) {
+    const rows = await ctx.db
+      .deleteFrom('palaver_attachments')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('palaver_attachments as a')
+          .select('a.id')
+          .where((w) =>
+            w.or([
+              w.and([w('a.message_id', 'is', null), w('a.created_at', '<', now - UNSENT_ATTACHMENT_TTL_MS)]),
+              w.not(
+                w.exists(
+                  w.selectFrom('palaver_chats as c').select('c.id').whereRef('c.id', '=', 'a.chat_id'),
+                ),
+              ),
+            ]),
+          )
+          .limit(500),
+      )
+      .returning('key')
+      .execute()
+    if (rows.length === 0) return swept
+    await ctx.attachmentStore.delete(rows.map((r) => r.key))
+    swept += rows.length
+  }
+}

@@ -1,0 +1,347 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PalaverApi, PalaverClientError } from '../src/client/index.js'
+import { diskAttachmentStore } from '../src/index.js'
+import { databases, type TestDatabase } from './helpers/databases.js'
+import { type LiveServer, startLiveServer } from './helpers/live.js'
+import { type Options, startServer, type TestServer } from './helpers/server.js'
+
+/** A 1×1 PNG and a 1×1 GIF, as a browser would send them. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+)
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
+
+/** Uploads raw bytes as a browser's fetch(file) does: the file as the body, its type as Content-Type. */
+function upload(
+  server: TestServer,
+  user: string | undefined,
+  chatId: number,
+  body: BodyInit,
+  type: string | null,
+  name?: string,
+) {
+  const headers: Record<string, string> = {}
+  if (user) headers['x-test-user'] = user
+  if (type !== null) headers['content-type'] = type
+  const query = name === undefined ? '' : `?name=${encodeURIComponent(name)}`
+  return server.palaver.fetch(
+    new Request(`http://palaver.test/messages/api/chats/${chatId}/attachments/${query}`, {
+      method: 'POST',
+      headers,
+      body,
+      duplex: 'half',
+    } as RequestInit),
+  )
+}
+
+/** Fetches an attachment's address (as the view gives it) as `user`. */
+function download(
+  server: TestServer,
+  user: string | undefined,
+  url: string,
+  headers: Record<string, string> = {},
+) {
+  return server.palaver.fetch(
+    new Request(`http://palaver.test${url}`, {
+      headers: user ? { 'x-test-user': user, ...headers } : headers,
+    }),
+  )
+}
+
+const storedFiles = async (server: TestServer) =>
+  Number(
+    (
+      await server.palaver.db
+        .selectFrom('palaver_attachment_data')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
+
+describe.each(databases)('attachments on $name', (database) => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(database, { attachments: { maxSize: 64 * 1024, perMessage: 3 } })
+  })
+  afterAll(() => server.close())
+
+  const group = async (owner = 'alice', memberIds = ['bob', 'charlie']) =>
+    (await server.as(owner).post('/api/chats/', { title: 'Files', memberIds })).body.id as number
+  const send = (user: string, chatId: number, input: Record<string, unknown>) =>
+    server.as(user).post(`/api/chats/${chatId}/messages/`, input)
+  const uploaded = async (user: string, chatId: number, body = PNG, type = 'image/png', name = 'dot.png') => {
+    const response = await upload(server, user, chatId, body, type, name)
+    expect(response.status, await response.clone().text()).toBe(201)
+    return (await response.json()) as { id: number; url: string; name: string; size: number }
+  }
+  /** Refused with `status`, and nothing stored: no row, no bytes, no event. */
+  const refused = async (
+    status: number,
+    request: () => Promise<Response | { status: number; body: any }>,
+  ) => {
+    const before = { ...(await server.snapshot()), files: await storedFiles(server) }
+    const response = await request()
+    expect(response.status).toBe(status)
+    expect({ ...(await server.snapshot()), files: await storedFiles(server) }).toEqual(before)
+    return response instanceof Response ? await response.json() : response.body
+  }
+
+  it('sends a picture: only its uploader sees it until then, and the chat’s readers after', async () => {
+    const chat = await group()
+    const file = await uploaded('alice', chat)
+    expect(file).toEqual({
+      id: expect.any(Number),
+      name: 'dot.png',
+      type: 'image/png',
+      size: PNG.byteLength,
+      width: 1,
+      height: 1,
+      url: `/messages/api/attachments/${file.id}/dot.png`,
+    })
+    expect((await download(server, 'alice', file.url)).status).toBe(200)
+    expect((await download(server, 'bob', file.url)).status).toBe(404)
+
+    const sent = await send('alice', chat, { body: '', attachmentIds: [file.id] })
+    expect(sent.status).toBe(201)
+    expect(sent.body).toMatchObject({ body: '', attachments: [file] })
+
+    const got = await download(server, 'bob', file.url)
+    expect(got.status).toBe(200)
+    expect(Buffer.from(await got.arrayBuffer())).toEqual(PNG)
+    expect(Object.fromEntries(got.headers)).toMatchObject({
+      'content-type': 'image/png',
+      'content-length': String(PNG.byteLength),
+      'content-disposition': `inline; filename="dot.png"; filename*=UTF-8''dot.png`,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': expect.stringContaining('sandbox'),
+    })
+    const etag = got.headers.get('etag')!
+    expect((await download(server, 'bob', file.url, { 'if-none-match': etag })).status).toBe(304)
+    // The address works without the name too; others get nothing, and say nothing about whether it exists.
+    expect((await download(server, 'charlie', `/messages/api/attachments/${file.id}/`)).status).toBe(200)
+    expect((await download(server, 'dana', file.url)).status).toBe(404)
+    expect((await download(server, undefined, file.url)).status).toBe(401)
+
+    const history = (await server.as('charlie').get(`/api/chats/${chat}/messages/`)).body.messages
+    expect(history.at(-1).attachments).toEqual([file])
+    const { events } = (await server.as('bob').get('/api/events/?after=0')).body
+    const created = events.find(
+      (e: any) => e.type === 'message.created' && e.data.message.id === sent.body.id,
+    )
+    expect(created.data.message.attachments).toEqual([file])
+    const listed = (await server.as('bob').get('/api/chats/')).body.chats.find((c: any) => c.id === chat)
+    expect(listed.lastMessage).toMatchObject({ id: sent.body.id, body: '' })
+    expect(listed.lastMessage).not.toHaveProperty('attachments')
+  })
+
+  it('keeps files in the order given, with text, and serves other files as downloads under a safe name', async () => {
+    const chat = await group()
+    const gif = await uploaded('alice', chat, GIF, 'image/gif', 'dot.gif')
+    const text = await uploaded(
+      'alice',
+      chat,
+      Buffer.from('<script>alert(1)</script>'),
+      'text/plain; charset=utf-8',
+      '../../notes\u202Etxt.exe',
+    )
+    expect(text).toMatchObject({ name: '_.._notestxt.exe', type: 'text/plain', width: null, height: null })
+    const sent = await send('alice', chat, { body: 'two files', attachmentIds: [text.id, gif.id] })
+    expect(sent.body.attachments.map((a: any) => a.id)).toEqual([text.id, gif.id])
+    const got = await download(server, 'bob', text.url)
+    expect(got.headers.get('content-type')).toBe('text/plain')
+    expect(got.headers.get('content-disposition')).toMatch(/^attachment; /)
+    const odd = await uploaded('alice', chat, Buffer.from('x'), 'application/pdf', 'Résumé "final".pdf')
+    const disposition = (await download(server, 'alice', odd.url)).headers.get('content-disposition')
+    expect(disposition).toBe(
+      `attachment; filename="R_sum_ _final_.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%22final%22.pdf`,
+    )
+  })
+
+  it('refuses files it does not take, with the reason, and stores nothing', async () => {
+    const chat = await group()
+    const svg = await refused(400, () =>
+      upload(server, 'alice', chat, Buffer.from('<svg/>'), 'image/svg+xml'),
+    )
+    expect(svg.error.message).toMatch(/image\/svg\+xml/)
+    const fake = await refused(400, () =>
+      upload(server, 'alice', chat, Buffer.from('not a png'), 'image/png'),
+    )
+    expect(fake.error.message).toMatch(/not the image\/png picture/)
+    // A GIF sent as a PNG is not shown as one either.
+    await refused(400, () => upload(server, 'alice', chat, GIF, 'image/png'))
+    await refused(400, () => upload(server, 'alice', chat, Buffer.alloc(0), 'text/plain'))
+    const untyped = await refused(400, () => upload(server, 'alice', chat, Buffer.from('x'), null))
+    expect(untyped.error.message).toMatch(/Content-Type/)
+    const big = Buffer.alloc(64 * 1024 + 1, 'a')
+    const tooBig = await refused(413, () => upload(server, 'alice', chat, big, 'text/plain'))
+    expect(tooBig.error.code).toBe('too_large')
+    // Sent in chunks, without a length: counted as it arrives.
+    const chunked = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 17; i++) controller.enqueue(Buffer.alloc(4096, 'b'))
+          controller.close()
+        },
+      })
+    await refused(413, () => upload(server, 'alice', chat, chunked(), 'text/plain'))
+    expect((await upload(server, 'dana', chat, PNG, 'image/png')).status).toBe(404)
+    expect((await upload(server, undefined, chat, PNG, 'image/png')).status).toBe(401)
+  })
+
+  it('refuses to send files that are not the sender’s unsent uploads to the chat', async () => {
+    const chat = await group()
+    const other = await group('bob', ['alice'])
+    const bobs = await uploaded('bob', chat)
+    const elsewhere = await uploaded('alice', other)
+    const used = await uploaded('alice', chat)
+    expect((await send('alice', chat, { body: 'mine', attachmentIds: [used.id] })).status).toBe(201)
+    for (const ids of [[bobs.id], [elsewhere.id], [used.id], [999_999]]) {
+      const body = await refused(400, () => send('alice', chat, { body: 'x', attachmentIds: ids }))
+      expect(body.error.message).toMatch(/attachmentIds/)
+    }
+    const many = await Promise.all([1, 2, 3, 4].map(() => uploaded('alice', chat)))
+    const tooMany = await refused(400, () =>
+      send('alice', chat, { body: 'x', attachmentIds: many.map((f) => f.id) }),
+    )
+    expect(tooMany.error.message).toMatch(/at most 3 files/)
+    // An empty text needs a file.
+    await refused(400, () => send('alice', chat, { body: '  ' }))
+  })
+
+  it('lands a retried send once, and lets two sends racing for one upload have it once', async () => {
+    const chat = await group()
+    const file = await uploaded('alice', chat)
+    const input = { body: 'once', clientId: 'attachment-retry', attachmentIds: [file.id] }
+    const first = await send('alice', chat, input)
+    const again = await send('alice', chat, input)
+    expect([first.status, again.status]).toEqual([201, 200])
+    expect(again.body).toMatchObject({ id: first.body.id, attachments: [{ id: file.id }] })
+
+    const contested = await uploaded('alice', chat)
+    const racing = await Promise.all(
+      [1, 2, 3].map((i) => send('alice', chat, { body: `race ${i}`, attachmentIds: [contested.id] })),
+    )
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 400, 400])
+    const owners = await server.palaver.db
+      .selectFrom('palaver_attachments')
+      .select('message_id')
+      .where('id', '=', contested.id)
+      .execute()
+    expect(owners).toEqual([{ message_id: racing.find((r) => r.status === 201)!.body.id }])
+  })
+
+  it('lets a message with files lose its text by an edit, but not one without', async () => {
+    const chat = await group()
+    const file = await uploaded('alice', chat)
+    const withFile = (await send('alice', chat, { body: 'caption', attachmentIds: [file.id] })).body
+    const edited = await server.as('alice').patch(`/api/messages/${withFile.id}/`, { body: '' })
+    expect(edited.body).toMatchObject({ body: '', attachments: [{ id: file.id }] })
+    const plain = (await send('alice', chat, { body: 'text' })).body
+    expect((await server.as('alice').patch(`/api/messages/${plain.id}/`, { body: ' ' })).status).toBe(400)
+  })
+
+  it('deletes the bytes with the message, and sweeps unsent uploads and deleted chats’ files', async () => {
+    const chat = await group()
+    const file = await uploaded('alice', chat)
+    const message = (await send('alice', chat, { body: 'soon gone', attachmentIds: [file.id] })).body
+    const before = await storedFiles(server)
+    expect((await server.as('alice').delete(`/api/messages/${message.id}/`)).status).toBe(204)
+    expect(await storedFiles(server)).toBe(before - 1)
+    expect((await download(server, 'bob', file.url)).status).toBe(404)
+    const tombstone = (await server.as('bob').get(`/api/messages/${message.id}/`)).body
+    expect(tombstone).toMatchObject({ deleted: true, attachments: [] })
+
+    const fresh = await uploaded('alice', chat)
+    const stale = await uploaded('alice', chat)
+    await server.palaver.db
+      .updateTable('palaver_attachments')
+      .set({ created_at: Date.now() - 25 * 3600 * 1000 })
+      .where('id', '=', stale.id)
+      .execute()
+    const doomed = await group()
+    const inDoomed = await uploaded('alice', doomed)
+    await send('alice', doomed, { body: 'bye', attachmentIds: [inDoomed.id] })
+    expect((await server.as('alice').delete(`/api/chats/${doomed}/`)).status).toBe(204)
+
+    const files = await storedFiles(server)
+    expect(await server.palaver.sweepAttachments()).toBe(2)
+    expect(await storedFiles(server)).toBe(files - 2)
+    expect((await download(server, 'alice', fresh.url)).status).toBe(200)
+    expect((await download(server, 'alice', stale.url)).status).toBe(404)
+    const left = await server.palaver.db
+      .selectFrom('palaver_attachments')
+      .select('id')
+      .where('id', 'in', [stale.id, inDoomed.id])
+      .execute()
+    expect(left).toEqual([])
+    expect(await server.palaver.sweepAttachments()).toBe(0)
+  })
+
+  it('refuses every upload and file-carrying send when attachments are turned off', async () => {
+    await withServer(database, { attachments: false }, async (off) => {
+      const chat = (await off.as('alice').post('/api/chats/', { title: 'x', memberIds: ['bob'] })).body.id
+      const response = await upload(off, 'alice', chat, PNG, 'image/png')
+      expect(response.status).toBe(403)
+      const sent = await off
+        .as('alice')
+        .post(`/api/chats/${chat}/messages/`, { body: 'x', attachmentIds: [1] })
+      expect(sent.status).toBe(403)
+      expect(sent.body.error.message).toMatch(/turned off/)
+    })
+  })
+})
+
+async function withServer(
+  database: TestDatabase,
+  options: Options,
+  run: (server: TestServer) => Promise<void>,
+) {
+  const server = await startServer(database, options)
+  try {
+    await run(server)
+  } finally {
+    await server.close()
+  }
+}
+
+describe.each(databases)('attachments through palaver/client, stored on disk, on $name', (database) => {
+  let live: LiveServer
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'palaver-files-'))
+    live = await startLiveServer(database, { attachments: { store: diskAttachmentStore(dir) } })
+  })
+  afterAll(async () => {
+    await live.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const as = (user: string) =>
+    new PalaverApi({ baseUrl: `${live.origin}/messages/`, headers: { 'x-test-user': user } })
+
+  it('uploads a File, sends it, and fetches its bytes with the client’s own headers', async () => {
+    const alice = as('alice')
+    const bob = as('bob')
+    const chat = await alice.createChat({ title: 'Disk', memberIds: ['bob'] })
+    const file = await alice.uploadAttachment(chat.id, new File([PNG], 'dot.png', { type: 'image/png' }))
+    expect(file).toMatchObject({ name: 'dot.png', type: 'image/png', width: 1, height: 1 })
+    const bytes = await alice.uploadAttachment(chat.id, new Uint8Array(Buffer.from('hello')), {
+      name: 'hello.txt',
+      type: 'text/plain',
+    })
+    const message = await alice.sendMessage(chat.id, { body: '', attachmentIds: [file.id, bytes.id] })
+    expect(message.attachments.map((a) => a.name)).toEqual(['dot.png', 'hello.txt'])
+    const blob = await bob.downloadAttachment(file)
+    expect(Buffer.from(await blob.arrayBuffer())).toEqual(PNG)
+    expect(await (await bob.downloadAttachment(bytes)).text()).toBe('hello')
+    // On disk, under random keys (never the name), and gone with the message.
+    const stored = (await readdir(dir, { recursive: true })).filter((f) => /[a-f0-9-]{36}$/.test(f))
+    expect(stored).toHaveLength(2)
+    await alice.deleteMessage(message.id)
+    expect((await readdir(dir, { recursive: true })).filter((f) => /[a-f0-9-]{36}$/.test(f))).toEqual([])
+    await expect(bob.downloadAttachment(file)).rejects.toBeInstanceOf(PalaverClientError)
+  })
+})
