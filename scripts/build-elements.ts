@@ -11,7 +11,7 @@ import { build, type Plugin } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = `${root}dist/static`
-const BUDGET_GZIP = 60 * 1024
+const BUDGET_GZIP = 62 * 1024
 
 /** Lit's css`` templates keep their whitespace and comments through minifying: squeeze them here. */
 const minifyCss: Plugin = {
