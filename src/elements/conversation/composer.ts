@@ -1,39 +1,93 @@
 import { css, html, LitElement, nothing } from 'lit'
+import type { UserView } from '../../client/index.js'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
-import { base, controls } from '../theme.js'
+import { base, controls, popup } from '../theme.js'
+import { type MemberSearch, MentionSuggestions } from './mentions.js'
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line; it grows with its text up to a few
- * lines, counts characters near the limit, and fires `palaver-send` ({body}) and `palaver-typing`.
+ * lines, counts characters near the limit, and fires `palaver-send` ({body, mentionIds}) and
+ * `palaver-typing`. With `members`, an `@` opens a list of the members to mention (a listbox the
+ * text box drives, as in the ARIA combobox pattern): the arrows move, Enter or Tab picks, Escape closes.
  */
 export class PalaverComposer extends LitElement {
   static override properties = {
     i18n: { attribute: false },
     maxLength: { type: Number, attribute: 'max-length' },
     disabled: { type: Boolean },
+    members: { attribute: false },
     value: { state: true },
   }
 
   declare i18n: Translator
   declare maxLength: number
   declare disabled: boolean
+  /** Who an @query suggests; null: no suggestions. */
+  declare members: MemberSearch | null
   declare value: string
+
+  private readonly mentions = new MentionSuggestions(
+    this,
+    () => (this.disabled ? null : this.members),
+    (user) => this.choose(user),
+  )
 
   constructor() {
     super()
     this.i18n = translator('en')
     this.maxLength = 4000
     this.disabled = false
+    this.members = null
     this.value = ''
   }
 
   static override styles = [
     base,
     controls,
+    popup,
     css`
       :host {
         display: block;
+      }
+      .popup {
+        top: auto;
+        bottom: calc(100% - 4px);
+        inset-inline: 12px;
+        max-height: min(18em, 40vh);
+        margin: 0;
+        padding: 4px;
+        overflow-y: auto;
+        list-style: none;
+      }
+      [role='option'] {
+        display: flex;
+        align-items: center;
+        gap: 10px;
+        padding: 6px 8px;
+        border-radius: 8px;
+        cursor: pointer;
+      }
+      [role='option']:hover {
+        background: var(--palaver-surface);
+      }
+      [aria-selected='true'] {
+        background: var(--palaver-accent-soft);
+      }
+      [role='option'] img {
+        flex: none;
+        border-radius: 50%;
+      }
+      .who {
+        min-width: 0;
+        overflow: hidden;
+        white-space: nowrap;
+        text-overflow: ellipsis;
+      }
+      .who small {
+        margin-inline-start: 2px;
+        color: var(--palaver-muted);
+        font-size: 0.85em;
       }
       form {
         display: flex;
@@ -124,7 +178,10 @@ export class PalaverComposer extends LitElement {
     const t = this.i18n
     const left = this.maxLength - this.length
     const showCounter = left < Math.min(200, this.maxLength * 0.1)
+    const mentions = this.mentions
     return html`<form part="composer" @submit=${this.onSubmit}>
+      ${mentions.open ? this.renderMentions() : nothing}
+      <span class="visually-hidden" role="status">${mentions.open ? t.plural('mentionsFound', mentions.options.length) : ''}</span>
       <div class="field">
         <textarea
           part="composer-input"
@@ -136,8 +193,14 @@ export class PalaverComposer extends LitElement {
           .value=${this.value}
           ?disabled=${this.disabled}
           aria-invalid=${left < 0 ? 'true' : 'false'}
+          aria-autocomplete=${this.members ? 'list' : nothing}
+          aria-controls=${mentions.open ? 'mentions' : nothing}
+          aria-activedescendant=${mentions.open ? `mention-${mentions.active}` : nothing}
           @input=${this.onInput}
           @keydown=${this.onKey}
+          @keyup=${this.onCaret}
+          @click=${this.onCaret}
+          @blur=${() => mentions.close()}
         ></textarea>
         <span id="hint" class="visually-hidden">${t.t('composerHint')}</span>
         <span id="counter" class="counter ${left < 0 ? 'over' : ''}" aria-live="polite" ?hidden=${!showCounter}>
@@ -150,8 +213,41 @@ export class PalaverComposer extends LitElement {
     </form>`
   }
 
+  private renderMentions() {
+    const { options, active } = this.mentions
+    // A press on an option keeps the focus in the text box.
+    return html`<ul id="mentions" class="popup" role="listbox" part="mention-list" aria-label=${this.i18n.t('mentionPeople')}
+      @pointerdown=${(event: Event) => event.preventDefault()}>
+      ${options.map(
+        (user, i) => html`<li id="mention-${i}" role="option" aria-selected=${i === active ? 'true' : 'false'}
+          @click=${() => this.choose(user)}>
+          <img src=${user.avatarUrl} alt="" width="28" height="28" />
+          <span class="who" dir="auto">${user.displayName} <small>@${user.username}</small></span>
+        </li>`,
+      )}
+    </ul>`
+  }
+
   override updated(): void {
     this.fit()
+    this.renderRoot.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' })
+  }
+
+  /** Puts the picked member's name in place of the @query, the caret after it. */
+  private async choose(user: UserView): Promise<void> {
+    const area = this.textarea
+    const picked = area && this.mentions.pick(area.value, user)
+    if (!picked) return
+    this.value = picked.text
+    await this.updateComplete
+    area.setSelectionRange(picked.caret, picked.caret)
+    area.focus()
+  }
+
+  private onCaret(event: Event): void {
+    const area = event.target as HTMLTextAreaElement
+    if (event.type === 'click' || /^(Arrow(Left|Right)|Home|End)$/.test((event as KeyboardEvent).key))
+      this.mentions.follow(area.value, area.selectionStart)
   }
 
   private fit(): void {
@@ -162,11 +258,14 @@ export class PalaverComposer extends LitElement {
   }
 
   private onInput(event: InputEvent): void {
-    this.value = (event.target as HTMLTextAreaElement).value
+    const area = event.target as HTMLTextAreaElement
+    this.value = area.value
+    this.mentions.follow(area.value, area.selectionStart)
     if (this.value.trim()) this.dispatchEvent(new CustomEvent('palaver-typing', { bubbles: false }))
   }
 
   private onKey(event: KeyboardEvent): void {
+    if (this.mentions.key(event)) return
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault()
       this.submit()
@@ -182,7 +281,9 @@ export class PalaverComposer extends LitElement {
     if (!this.sendable) return
     const body = this.value
     this.value = ''
-    this.dispatchEvent(new CustomEvent('palaver-send', { detail: { body } }))
+    this.mentions.close()
+    const mentionIds = this.mentions.take(body)
+    this.dispatchEvent(new CustomEvent('palaver-send', { detail: { body, mentionIds } }))
     this.focus()
   }
 }

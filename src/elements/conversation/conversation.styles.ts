@@ -165,6 +165,27 @@ export const conversationStyles = css`
     text-decoration: underline;
     text-underline-offset: 2px;
   }
+  .mention {
+    padding: 0 2px;
+    border-radius: 4px;
+    -webkit-box-decoration-break: clone;
+    box-decoration-break: clone;
+    background: color-mix(in srgb, var(--palaver-accent) 12%, transparent);
+    color: color-mix(in srgb, var(--palaver-accent) 70%, var(--palaver-fg));
+    font-weight: 600;
+  }
+  .own .mention {
+    background: color-mix(in srgb, var(--palaver-bubble-own-fg) 10%, transparent);
+    color: inherit;
+  }
+  .mention.me {
+    background: var(--palaver-accent);
+    color: var(--palaver-accent-fg);
+  }
+  .mentions-me .bubble {
+    background: color-mix(in srgb, var(--palaver-accent) 10%, var(--palaver-bubble));
+    box-shadow: inset 0 0 0 1px color-mix(in srgb, var(--palaver-accent) 35%, transparent);
+  }
   .deleted .bubble {
     background: transparent;
     color: var(--palaver-muted);

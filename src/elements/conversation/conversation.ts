@@ -12,6 +12,7 @@ import type {
 import { resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { runtimeFor, whenOpen } from '../runtime.js'
+import { mentionIdsIn } from '../text.js'
 import { base, controls } from '../theme.js'
 import { blockedStyles, renderDmNotice, renderHidden } from './blocked.js'
 import type { PalaverComposer } from './composer.js'
@@ -27,7 +28,7 @@ type Item =
 
 /** The parts a widget re-exports so that `palaver-dm::part(message)` reaches inside the conversation. */
 export const CONVERSATION_PARTS =
-  'list, message, own-message, other-message, pending-message, bubble, body, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, send'
+  'list, message, own-message, other-message, pending-message, bubble, body, mention, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, mention-list, send'
 
 const GROUP_GAP_MS = 5 * 60_000
 const PREFETCH_PX = 600
@@ -199,7 +200,9 @@ export class PalaverConversation extends LitElement implements MessageContext {
       this.cancelEdit(message)
       return
     }
-    this.store?.edit(message.id, text).then(
+    // The mentions whose names are still in the text stay; the others go with their names.
+    const mentionIds = mentionIdsIn(text, message.mentions)
+    this.store?.edit(message.id, text, mentionIds).then(
       () => {
         this.editingId = null
         void this.focusLater(message.id, '[data-action="edit"]')
@@ -385,11 +388,12 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   // ---- events from inside ----
 
-  private onSend(event: CustomEvent<{ body: string }>): void {
+  private onSend(event: CustomEvent<{ body: string; mentionIds: string[] }>): void {
     if (!this.store) return
     this.stick = true
     this.pendingScroll = 'bottom'
-    if (this.store.send(event.detail.body, this.replyingTo)) this.replyingTo = null
+    const { body, mentionIds } = event.detail
+    if (this.store.send(body, this.replyingTo, mentionIds)) this.replyingTo = null
   }
 
   private onComposerKey(event: KeyboardEvent): void {
@@ -612,8 +616,9 @@ export class PalaverConversation extends LitElement implements MessageContext {
         ${
           store.canPost
             ? html`<palaver-composer
-                exportparts="composer, composer-input, send"
+                exportparts="composer, composer-input, mention-list, send"
                 .i18n=${t}
+                .members=${store.suggestMembers}
                 max-length=${store.config.limits.messageLength}
                 @palaver-send=${this.onSend}
                 @palaver-typing=${() => store.typed()}

@@ -179,6 +179,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
   const t = ctx.i18n
   const name = own ? t.t('you') : (message.sender?.displayName ?? t.t('unknownUser'))
   const editing = ctx.editingId === message.id
+  const mentionsMe = !own && (message.mentions ?? []).some((user) => user.id === ctx.viewerId)
   const classes = [
     'message',
     own ? 'own' : 'other',
@@ -187,6 +188,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
     message.deleted ? 'deleted' : '',
     ctx.highlightId === message.id ? 'highlight' : '',
     editing ? 'editing' : '',
+    mentionsMe ? 'mentions-me' : '',
   ].join(' ')
   return html`<div class=${classes} part="message ${own ? 'own-message' : 'other-message'}" data-key="m:${message.id}"
     data-id=${message.id}>
@@ -197,6 +199,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
           ? html`<div class="name" part="sender">${name}</div>`
           : html`<span class="visually-hidden">${name}</span>`
       }
+      ${mentionsMe ? html`<span class="visually-hidden">${t.t('mentionsYou')}</span>` : nothing}
       <div class="bubble" part="bubble">
         ${message.replyTo && !message.deleted && !editing ? renderQuote(message.replyTo, ctx) : nothing}
         ${
@@ -204,7 +207,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
             ? html`<span class="body deleted-text">${t.t('deletedMessage')}</span>`
             : editing
               ? editor(message, ctx)
-              : html`<span class="body" part="body" dir="auto">${renderBody(message.body ?? '')}</span>`
+              : html`<span class="body" part="body" dir="auto">${renderBody(message.body ?? '', message.mentions ?? [], ctx.viewerId)}</span>`
         }
         ${editing ? nothing : meta(message, ctx)}
       </div>

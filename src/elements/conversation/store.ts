@@ -11,6 +11,7 @@ import {
   type QuoteView,
   quoteOf,
   type TypingFrame,
+  type UserView,
 } from '../../client/index.js'
 import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
@@ -70,6 +71,10 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private readonly names = new Map<string, string>()
   /** Quotes of the messages answered by my pending replies (for a reply whose original left the window). */
   private readonly quotes = new Map<number, QuoteView>()
+  /** Members an @query found, by query (until someone joins or leaves). */
+  private readonly found = new Map<string, Promise<UserView[]>>()
+  /** Queries that found nobody: what extends one finds nobody either. */
+  private readonly nobody = new Set<string>()
   private buffer: PalaverEvent[] | null = []
   private loads = 0
   private offs: Array<() => void> = []
@@ -273,14 +278,17 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   // ---- actions ----
 
-  /** Sends through the outbox (a reply to `replyTo`): shown at once as pending, kept until it lands (also across reloads). */
-  send(body: string, replyTo: MessageView | null = null): OutboxItem | null {
+  /**
+   * Sends through the outbox (a reply to `replyTo`, mentioning `mentionIds`): shown at once as pending,
+   * kept until it lands (also across reloads).
+   */
+  send(body: string, replyTo: MessageView | null = null, mentionIds: string[] = []): OutboxItem | null {
     const text = body.replace(/\s+$/, '')
     if (!text.trim() || !this.canPost) return null
     if (this.hasNewer) void this.loadLatest()
     this.stopTyping()
     if (replyTo) this.quotes.set(replyTo.id, quoteOf(replyTo))
-    const item = this.client.send(this.chatId, text, { replyToId: replyTo?.id })
+    const item = this.client.send(this.chatId, text, { replyToId: replyTo?.id, mentionIds })
     this.changed()
     return item
   }
@@ -295,8 +303,9 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.changed()
   }
 
-  async edit(messageId: number, body: string): Promise<void> {
-    const message = await this.client.api.editMessage(messageId, body)
+  /** Edits my message; it mentions `mentionIds` now. */
+  async edit(messageId: number, body: string, mentionIds: string[]): Promise<void> {
+    const message = await this.client.api.editMessage(messageId, { body, mentionIds })
     this.replace(message)
     this.requote(message)
     this.changed()
@@ -333,6 +342,27 @@ export class ConversationStore extends Emitter<StoreEvents> {
         this.readRequested = previous
       },
     )
+  }
+
+  /**
+   * The members an @query suggests, the viewer left out: without a query those who read the chat last.
+   * Each query is asked once; one that extends a query that found nobody finds nobody either.
+   */
+  readonly suggestMembers = (query: string): Promise<UserView[]> => {
+    const q = query.trim().toLocaleLowerCase()
+    if ([...this.nobody].some((none) => q.startsWith(none))) return Promise.resolve([])
+    let found = this.found.get(q)
+    if (found) return found
+    found = this.client.api
+      .searchMembers(this.chatId, q ? { q, limit: 9 } : { limit: 9 })
+      .then(({ members }) => {
+        const users = members.map((m) => m.user).filter((user) => user.id !== this.viewerId)
+        if (users.length === 0 && q) this.nobody.add(q)
+        return users.slice(0, 8)
+      })
+    found.catch(() => this.found.delete(q))
+    this.found.set(q, found)
+    return found
   }
 
   /** The viewer is typing: says so at most every few seconds. */
@@ -431,6 +461,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
         return
       }
       case 'member.added': {
+        this.forgetFound()
         const { user, role, chat } = event.data
         this.names.set(user.id, user.displayName)
         if (this.chat) {
@@ -445,6 +476,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
         return
       }
       case 'member.removed': {
+        this.forgetFound()
         const { userId, chat } = event.data
         if (this.chat) {
           this.chat.memberCount = chat.memberCount
@@ -550,6 +582,11 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private learnMessages(messages: readonly MessageView[]): void {
     for (const message of messages)
       if (message.sender) this.names.set(message.senderId, message.sender.displayName)
+  }
+
+  private forgetFound(): void {
+    this.found.clear()
+    this.nobody.clear()
   }
 
   private changed(): void {

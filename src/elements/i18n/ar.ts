@@ -204,4 +204,22 @@ export const ar: Catalog = {
   blockedMessage: 'رسالة من شخص محظور',
   show: 'إظهار',
   showBlockedMessage: 'إظهار رسالة من شخص محظور',
+  mentionPeople: 'أشخاص للإشارة إليهم',
+  mentionsFound: {
+    zero: 'لا اقتراحات',
+    one: 'اقتراح واحد',
+    two: 'اقتراحان',
+    few: '{count} اقتراحات',
+    many: '{count} اقتراحًا',
+    other: '{count} اقتراح',
+  },
+  mentionsYou: 'يشير إليك',
+  unreadMentions: {
+    zero: 'لا إشارات غير مقروءة',
+    one: 'إشارة واحدة غير مقروءة',
+    two: 'إشارتان غير مقروءتين',
+    few: '{count} إشارات غير مقروءة',
+    many: '{count} إشارة غير مقروءة',
+    other: '{count} إشارة غير مقروءة',
+  },
 }

@@ -155,4 +155,8 @@ export const de: Catalog = {
   blockedMessage: 'Nachricht von einer blockierten Person',
   show: 'Anzeigen',
   showBlockedMessage: 'Nachricht von einer blockierten Person anzeigen',
+  mentionPeople: 'Personen zum Erwähnen',
+  mentionsFound: { one: '{count} Vorschlag', other: '{count} Vorschläge' },
+  mentionsYou: 'Erwähnt dich',
+  unreadMentions: { one: '{count} ungelesene Erwähnung', other: '{count} ungelesene Erwähnungen' },
 }

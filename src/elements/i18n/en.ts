@@ -169,6 +169,12 @@ export const en = {
   blockedMessage: 'Message from a blocked person',
   show: 'Show',
   showBlockedMessage: 'Show message from a blocked person',
+
+  // mentions
+  mentionPeople: 'People to mention',
+  mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
+  mentionsYou: 'Mentions you',
+  unreadMentions: { one: '{count} unread mention', other: '{count} unread mentions' },
 } as const satisfies Record<string, Entry>
 
 /** A string, or plural forms chosen with Intl.PluralRules (`other` is always there). */

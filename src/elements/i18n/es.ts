@@ -167,4 +167,8 @@ export const es: Catalog = {
   blockedMessage: 'Mensaje de una persona bloqueada',
   show: 'Mostrar',
   showBlockedMessage: 'Mostrar el mensaje de una persona bloqueada',
+  mentionPeople: 'Personas para mencionar',
+  mentionsFound: { one: '{count} sugerencia', other: '{count} sugerencias' },
+  mentionsYou: 'Te menciona',
+  unreadMentions: { one: '{count} mención sin leer', other: '{count} menciones sin leer' },
 }

@@ -167,4 +167,8 @@ export const fr: Catalog = {
   blockedMessage: 'Message d’une personne bloquée',
   show: 'Afficher',
   showBlockedMessage: 'Afficher le message d’une personne bloquée',
+  mentionPeople: 'Personnes à mentionner',
+  mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
+  mentionsYou: 'Vous mentionne',
+  unreadMentions: { one: '{count} mention non lue', other: '{count} mentions non lues' },
 }

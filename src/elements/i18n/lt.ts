@@ -190,4 +190,18 @@ export const lt: Catalog = {
   blockedMessage: 'Užblokuoto asmens žinutė',
   show: 'Rodyti',
   showBlockedMessage: 'Rodyti užblokuoto asmens žinutę',
+  mentionPeople: 'Ką paminėti',
+  mentionsFound: {
+    one: '{count} pasiūlymas',
+    few: '{count} pasiūlymai',
+    many: '{count} pasiūlymo',
+    other: '{count} pasiūlymų',
+  },
+  mentionsYou: 'Jus pamini',
+  unreadMentions: {
+    one: '{count} neperskaitytas paminėjimas',
+    few: '{count} neperskaityti paminėjimai',
+    many: '{count} neperskaityto paminėjimo',
+    other: '{count} neperskaitytų paminėjimų',
+  },
 }
