@@ -82,10 +82,13 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     return this.chats.find((chat) => chat.id === chatId)
   }
 
-  /** Unread messages over every chat in the list but the muted ones (they ask for no attention). */
+  /** Unread messages over every chat in the list; of a muted one only those that mention the viewer. */
   get unreadTotal(): number {
     const now = Date.now()
-    return this.chats.reduce((sum, chat) => sum + (isMuted(chat, now) ? 0 : chat.unreadCount), 0)
+    return this.chats.reduce(
+      (sum, chat) => sum + (isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount),
+      0,
+    )
   }
 
   /** Whether the list, as filtered now, has a place for this chat. */
@@ -205,6 +208,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         return
       case 'message.updated':
       case 'message.deleted':
+        this.recountMentions(event.data.message)
         this.patch(event.data.message.chatId, (chat) =>
           chat.lastMessage?.id === event.data.message.id
             ? { ...chat, lastMessage: preview(event.data.message) }
@@ -221,8 +225,8 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         if (lastReadMessageId <= chat.lastReadMessageId) return
         // Read to the end: nothing is unread. Read part of the way: only the server knows how much is left.
         if (lastReadMessageId >= (chat.lastMessage?.id ?? 0))
-          this.patch(chatId, (c) => ({ ...c, unreadCount: 0, lastReadMessageId }))
-        else if (chat.unreadCount > 0) void this.refresh(chatId)
+          this.patch(chatId, (c) => ({ ...c, unreadCount: 0, unreadMentionCount: 0, lastReadMessageId }))
+        else if (chat.unreadCount > 0 || chat.unreadMentionCount > 0) void this.refresh(chatId)
         return
       }
       case 'member.added':
@@ -256,7 +260,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     }
     if (chat.lastMessage && chat.lastMessage.id >= message.id) return
     const own = message.senderId === this.viewer
-    const blocked = chat.kind !== 'dm' && this.blocks?.has(message.senderId) === true
+    const counts = own || (chat.kind !== 'dm' && this.blocks?.has(message.senderId) === true) ? 0 : 1
     this.changes.set(chat.id, (this.changes.get(chat.id) ?? 0) + 1)
     this.upsert({
       ...chat,
@@ -264,9 +268,23 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       lastActivityAt: later(message.createdAt, chat.lastActivityAt),
       // Sending means having read the chat up to one's own message.
       ...(own
-        ? { unreadCount: 0, lastReadMessageId: message.id }
-        : { unreadCount: chat.unreadCount + (blocked ? 0 : 1) }),
+        ? { unreadCount: 0, unreadMentionCount: 0, lastReadMessageId: message.id }
+        : {
+            unreadCount: chat.unreadCount + counts,
+            unreadMentionCount: chat.unreadMentionCount + (this.mentionsViewer(message) ? counts : 0),
+          }),
     })
+  }
+
+  private mentionsViewer(message: MessageView): boolean {
+    return (message.mentions ?? []).some((user) => user.id === this.viewer)
+  }
+
+  /** An unread message edited or deleted may mention the viewer now, or no longer: the server counts again. */
+  private recountMentions(message: MessageView): void {
+    const chat = this.find(message.chatId)
+    if (!chat || message.senderId === this.viewer || message.id <= chat.lastReadMessageId) return
+    if (chat.unreadMentionCount > 0 || this.mentionsViewer(message)) void this.refresh(chat.id)
   }
 
   /** Their DM's permissions change, and the unread counts of the groups and rooms they write in. */
@@ -305,7 +323,13 @@ function later(a: string, b: string): string {
 }
 
 function preview(message: MessageView): ChatView['lastMessage'] {
-  const { reactions: _reactions, receipt: _receipt, ...rest } = message
+  const {
+    reactions: _reactions,
+    receipt: _receipt,
+    replyTo: _replyTo,
+    mentions: _mentions,
+    ...rest
+  } = message
   return rest
 }
 

@@ -83,9 +83,16 @@ function muteMark(chat: ChatView, t: Translator) {
   return html`<span class="mute-mark" part="muted" role="img" aria-label=${t.t('muted')} title=${label}>${icons.bellOff}</span>`
 }
 
+/** Unread mentions of the viewer: an "@" in the accent colour, a muted chat's too. */
+function mentionMark(count: number, t: Translator) {
+  return html`<span class="badge mention" part="unread-mentions" aria-hidden="true">@</span>
+    <span class="visually-hidden">${t.plural('unreadMentions', count)}</span>`
+}
+
 /**
  * The list of chats: one button per chat, the open one marked with aria-current. A muted chat
- * shows a crossed-out bell and its unread count without the accent colour.
+ * shows a crossed-out bell and its unread count without the accent colour; unread mentions of the
+ * viewer add an "@".
  */
 export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext) {
   const t = ctx.i18n
@@ -97,6 +104,7 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
       const title = chatTitle(chat, t, ctx.viewerId)
       const current = chat.id === ctx.selectedId
       const unread = current && ctx.reading ? 0 : chat.unreadCount
+      const mentions = current && ctx.reading ? 0 : chat.unreadMentionCount
       const muted = isMuted(chat, now)
       return html`<li>
         <button type="button" class="chat ${unread ? 'unread' : ''} ${muted ? 'muted' : ''}" part="chat" data-chat-id=${chat.id}
@@ -110,6 +118,7 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
             </span>
             <span class="chat-line">
               <span class="chat-preview">${preview(chat, t, ctx)}</span>
+              ${mentions ? mentionMark(mentions, t) : nothing}
               ${
                 unread
                   ? html`<span class="badge ${muted ? 'muted' : ''}" part="unread" aria-hidden="true">${t.number(unread)}</span>

@@ -345,6 +345,9 @@ export const pageStyles = css`
     background: var(--palaver-muted);
     color: var(--palaver-bg);
   }
+  .badge.mention {
+    padding: 0;
+  }
   .snippet {
     display: -webkit-box;
     -webkit-line-clamp: 2;
