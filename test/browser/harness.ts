@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { createPalaver, type Palaver, type PalaverOptions, type RoomResolver } from '../../src/index.js'
 import { attachWebSocket, toNodeHandler } from '../../src/node/index.js'
 import { DEMO_USERS } from '../helpers/server.js'
@@ -197,6 +197,23 @@ export async function startHost(
       await palaver.close()
     },
   }
+}
+
+/** A host and a browser for the tests of a describe block: started before them, closed after them. */
+export function hostAndBrowser(options: Parameters<typeof startHost>[0] = {}): {
+  host: Host
+  browser: Browser
+} {
+  const shared = {} as { host: Host; browser: Browser; close?: () => Promise<void> }
+  beforeAll(async () => {
+    shared.host = await startHost(options)
+    ;({ browser: shared.browser, close: shared.close } = await launchBrowser())
+  })
+  afterAll(async () => {
+    await shared.close?.()
+    await shared.host?.close()
+  })
+  return shared
 }
 
 /** A browser context signed in as `user` (null: anonymous), with one page open at `path`. */

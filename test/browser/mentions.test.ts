@@ -1,0 +1,330 @@
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs } from './harness.js'
+import { messagesPage, seriousViolations } from './messages-helpers.js'
+
+// PALAVER_SHOTS_DIR keeps them where one can look at them; otherwise a temporary folder.
+const screenshots = process.env.PALAVER_SHOTS_DIR ?? mkdtempSync(join(tmpdir(), 'palaver-mentions-'))
+mkdirSync(screenshots, { recursive: true })
+
+/** The composer's suggestion list and its options, by name. */
+function suggestions(root: Locator) {
+  const list = root.getByRole('listbox', { name: 'People to mention' })
+  return {
+    list,
+    options: list.getByRole('option'),
+    option: (name: string) => list.getByRole('option', { name }),
+  }
+}
+
+/** What the message box says about its list: its text and the ARIA attributes that tie them together. */
+const boxState = (box: Locator) =>
+  box.evaluate((area: HTMLTextAreaElement) => ({
+    value: area.value,
+    autocomplete: area.getAttribute('aria-autocomplete'),
+    controls: area.getAttribute('aria-controls'),
+    active: area.getAttribute('aria-activedescendant'),
+  }))
+
+/** The history of a chat as `page`'s user gets it from the server. */
+const historyFrom = (page: Page, chatId: number) =>
+  page.evaluate(
+    (id) => fetch(`/messages/api/chats/${id}/messages/`).then((r) => r.json()),
+    chatId,
+  ) as Promise<{ messages: Array<{ body: string; mentions: Array<{ id: string }> }> }>
+
+describe.skipIf(!chromiumAvailable)('mentions', () => {
+  const shared = hostAndBrowser({ transport: 'websocket' })
+  const say = (user: string, chatId: number, body: string, mentionIds?: string[]) =>
+    shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body, mentionIds })
+  const createGroup = (owner: string, title: string, memberIds: string[]) =>
+    shared.host.call(owner, 'POST', '/api/chats/', { title, memberIds })
+
+  /** A group with a first message, and the messages page of two members open on it. */
+  async function openGroup(
+    title: string,
+    memberIds: string[],
+    first: [string, string],
+    viewers: [string, string],
+  ) {
+    const { host, browser } = shared
+    const chat = await createGroup(viewers[0], title, memberIds)
+    await say(first[0], chat.id, first[1])
+    const open = async (user: string) => {
+      const { context, page } = await openAs(browser, host, user, '/messages/')
+      const m = messagesPage(page)
+      await m.chat(title).click()
+      await m.message(first[1]).waitFor()
+      return { context, page, m }
+    }
+    const [one, two] = await Promise.all([open(viewers[0]), open(viewers[1])])
+    return { chat, one, two, close: () => Promise.all([one.context.close(), two.context.close()]) }
+  }
+
+  test('@ suggests the other members; the keyboard picks one; the mention reaches them highlighted', async () => {
+    const group = await openGroup(
+      'Picnic',
+      ['bob', 'charlie'],
+      ['bob', 'Who brings the blanket?'],
+      ['alice', 'charlie'],
+    )
+    const { one: alice, two: charlie } = group
+    const [a, c] = [alice.m, charlie.m]
+    const keys = alice.page.keyboard
+    try {
+      const { list, options, option } = suggestions(a.root)
+      await a.composer.click()
+      expect((await boxState(a.composer)).autocomplete).toBe('list')
+
+      // "@" alone: the others (not Alice herself); the first is active, the arrows move and wrap.
+      await keys.type('I will @')
+      await eventually(() => options.count()).toBe(2)
+      expect((await options.allTextContents()).join()).not.toContain('Alice')
+      expect(await boxState(a.composer)).toMatchObject({ controls: 'mentions', active: 'mention-0' })
+      expect(await options.nth(0).getAttribute('aria-selected')).toBe('true')
+      await keys.press('ArrowDown')
+      expect((await boxState(a.composer)).active).toBe('mention-1')
+      expect(await options.nth(1).getAttribute('aria-selected')).toBe('true')
+      await keys.press('ArrowDown')
+      expect((await boxState(a.composer)).active).toBe('mention-0')
+      await keys.press('ArrowUp')
+      expect((await boxState(a.composer)).active).toBe('mention-1')
+
+      // Part of a name narrows the list, a space included while the name still matches.
+      await keys.type('Charlie C')
+      await eventually(() => options.count()).toBe(1)
+      await option('Charlie Chen @charlie').waitFor()
+
+      // Enter picks (it does not send): the name replaces the query, the list closes.
+      await keys.press('Enter')
+      await list.waitFor({ state: 'detached' })
+      expect(await boxState(a.composer)).toMatchObject({
+        value: 'I will @Charlie Chen ',
+        controls: null,
+        active: null,
+      })
+      expect(await a.messages.count()).toBe(1)
+
+      // Typing on after the name does not bring the list back; Enter now sends.
+      await keys.type('bring it!')
+      await alice.page.waitForTimeout(300)
+      expect(await list.count()).toBe(0)
+      await keys.press('Enter')
+      const sent = a.root.locator('.message:not(.pending)', { hasText: 'bring it!' })
+      await sent.waitFor()
+      expect(await sent.locator('.mention').textContent()).toBe('@Charlie Chen')
+      expect(await sent.locator('.mention.me').count()).toBe(0)
+      const history = await historyFrom(alice.page, group.chat.id)
+      expect(history.messages.at(-1)).toMatchObject({
+        body: 'I will @Charlie Chen bring it!',
+        mentions: [{ id: 'charlie', displayName: 'Charlie Chen' }],
+      })
+
+      // Charlie sees the chip marked as his, and the message says it mentions him: live, and after a reload.
+      for (const reload of [false, true]) {
+        if (reload) {
+          await charlie.page.reload()
+          await c.chat('Picnic').click()
+        }
+        const received = c.message('bring it!')
+        await received.waitFor()
+        expect(await received.locator('.mention.me').textContent()).toBe('@Charlie Chen')
+        expect(await received.getAttribute('class')).toContain('mentions-me')
+        expect(await received.locator('.visually-hidden', { hasText: 'Mentions you' }).count()).toBe(1)
+        // Bob's message mentions nobody.
+        expect(await c.message('blanket').getAttribute('class')).not.toContain('mentions-me')
+      }
+    } finally {
+      await group.close()
+    }
+  })
+
+  test('Escape closes the list and keeps the reply; a click picks; a live mention arrives marked', async () => {
+    const group = await openGroup(
+      'Road trip',
+      ['alice', 'erin'],
+      ['erin', 'The car is booked for Friday'],
+      ['dana', 'erin'],
+    )
+    const { one: dana, two: erin } = group
+    const [d, e] = [dana.m, erin.m]
+    const keys = dana.page.keyboard
+    try {
+      const booked = d.message('car is booked')
+      await booked.hover()
+      await booked.getByRole('button', { name: 'Reply to Erin Evans' }).click()
+      const bar = d.root.locator('.reply-bar')
+      await bar.waitFor()
+      const { list, option } = suggestions(d.root)
+
+      // Escape closes the list only: the reply stays, the text too.
+      await keys.type('Thanks @er')
+      await option('Erin Evans @erin').waitFor()
+      await keys.press('Escape')
+      await list.waitFor({ state: 'detached' })
+      expect(await bar.isVisible()).toBe(true)
+      expect((await boxState(d.composer)).value).toBe('Thanks @er')
+      // The same @ stays closed while one types on.
+      await keys.type('i')
+      await dana.page.waitForTimeout(300)
+      expect(await list.count()).toBe(0)
+
+      // A new @, picked with the mouse; the focus stays in the box.
+      await d.composer.fill('Thanks ')
+      await d.composer.press('End')
+      await keys.type('@al')
+      await option('Alice Anderson @alice').click()
+      await list.waitFor({ state: 'detached' })
+      expect((await boxState(d.composer)).value).toBe('Thanks @Alice Anderson ')
+      await keys.type('and @Eri')
+      await option('Erin Evans @erin').waitFor()
+      await keys.press('Tab')
+      await keys.type('see you there')
+      await keys.press('Enter')
+      await bar.waitFor({ state: 'detached' })
+
+      // Erin had the chat open: the reply arrives live, marked as mentioning her.
+      const live = e.message('see you there')
+      await live.waitFor()
+      expect(await live.locator('.mention').allTextContents()).toEqual(['@Alice Anderson', '@Erin Evans'])
+      expect(await live.locator('.mention.me').textContent()).toBe('@Erin Evans')
+      expect(await live.getAttribute('class')).toContain('mentions-me')
+      const history = await historyFrom(erin.page, group.chat.id)
+      expect(history.messages.at(-1)?.mentions.map((u) => u.id)).toEqual(['alice', 'erin'])
+    } finally {
+      await group.close()
+    }
+  })
+
+  test('an edit keeps the mentions whose names are still in the text', async () => {
+    const { host, browser } = shared
+    const chat = await createGroup('alice', 'Rota', ['bob', 'charlie'])
+    const message = await say('alice', chat.id, '@Bob Brown and @Charlie Chen: dishes tonight', [
+      'bob',
+      'charlie',
+    ])
+    const alice = await openAs(browser, host, 'alice', '/messages/')
+    try {
+      const a = messagesPage(alice.page)
+      await a.chat('Rota').click()
+      const mine = a.message('dishes tonight')
+      await mine.waitFor()
+      await mine.hover()
+      await mine.getByRole('button', { name: 'Edit' }).click()
+      const editor = a.root.getByRole('textbox', { name: 'Edit your message' })
+      await editor.fill('@Bob Brown: dishes tonight, Charlie cooks')
+      await editor.press('Enter')
+      const edited = a.message('Charlie cooks')
+      await edited.locator('.edited').waitFor()
+      expect(await edited.locator('.mention').allTextContents()).toEqual(['@Bob Brown'])
+      const after = await host.call('alice', 'GET', `/api/messages/${message.id}/`)
+      expect(after.mentions.map((u: { id: string }) => u.id)).toEqual(['bob'])
+    } finally {
+      await alice.context.close()
+    }
+  })
+
+  test('a muted chat shows an @ in the accent colour for an unread mention, and reading clears it', async () => {
+    const { host, browser } = shared
+    const club = await createGroup('alice', 'Book club', ['bob', 'dana'])
+    await host.call('bob', 'POST', `/api/chats/${club.id}/mute/`, { muted: true })
+    const other = await host.call('dana', 'POST', '/api/dms/', { userId: 'bob' })
+    await say('dana', other.id, 'Lunch tomorrow?')
+    const bob = await openAs(browser, host, 'bob', '/messages/')
+    try {
+      const b = messagesPage(bob.page)
+      const row = b.chat('Book club')
+      await row.waitFor()
+      // Live: a plain message counts in grey, a mention adds the @.
+      await say('alice', club.id, 'Next book: Middlemarch')
+      await row.locator('.badge.muted', { hasText: '1' }).waitFor()
+      expect(await row.locator('.badge.mention').count()).toBe(0)
+      await say('dana', club.id, '@Bob Brown you choose the next one', ['bob'])
+      const at = row.locator('.badge.mention')
+      await at.waitFor()
+      expect(await at.textContent()).toBe('@')
+      await row.locator('.badge.muted', { hasText: '2' }).waitFor()
+      expect(await row.locator('.visually-hidden', { hasText: '1 unread mention' }).count()).toBe(1)
+      const colours = await row.evaluate((button) => {
+        const background = (selector: string) =>
+          getComputedStyle(button.querySelector(selector)!).backgroundColor
+        return { at: background('.badge.mention'), count: background('.badge.muted') }
+      })
+      expect(colours.at).not.toBe(colours.count)
+
+      // After a reload the server's count says the same.
+      await bob.page.reload()
+      await b.chat('Book club').locator('.badge.mention').waitFor()
+
+      // Reading the chat clears both.
+      await b.chat('Book club').click()
+      await b.message('you choose').waitFor()
+      await b.chat('Dana').click()
+      await b.message('Lunch tomorrow').waitFor()
+      await eventually(() => b.chat('Book club').locator('.badge').count()).toBe(0)
+      const chat = await host.call('bob', 'GET', `/api/chats/${club.id}/`)
+      expect(chat).toMatchObject({ unreadCount: 0, unreadMentionCount: 0 })
+    } finally {
+      await bob.context.close()
+    }
+  })
+
+  test('the list and a mention in light and dark, narrow and right to left: axe finds nothing serious; screenshots', async () => {
+    const { host, browser } = shared
+    const team = await createGroup('erin', 'Launch team', ['alice', 'bob', 'charlie', 'dana'])
+    await say('bob', team.id, 'Slides are ready for review')
+    await say('erin', team.id, 'Great work @Alice Anderson, can you and @Bob Brown present them on Monday?', [
+      'alice',
+      'bob',
+    ])
+    await say('alice', team.id, 'Sure, see https://example.com/slides @Erin Evans', ['erin'])
+    const shoot = async (page: Page, name: string) => {
+      for (const theme of ['light', 'dark'] as const) {
+        await page.evaluate(
+          (dark) => document.documentElement.classList.toggle('dark', dark),
+          theme === 'dark',
+        )
+        await page.waitForTimeout(300)
+        expect(await seriousViolations(page), `${name}-${theme}`).toEqual([])
+        await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`) })
+      }
+    }
+
+    for (const viewport of [
+      { width: 1100, height: 760 },
+      { width: 390, height: 760 },
+    ]) {
+      const alice = await openAs(browser, host, 'alice', '/messages/', viewport)
+      try {
+        const a = messagesPage(alice.page)
+        await a.chat('Launch team').click()
+        await a.message('present them').locator('.mention.me').waitFor()
+        await shoot(alice.page, `mention-${viewport.width}`)
+        await a.composer.click()
+        await alice.page.keyboard.type('Thanks @')
+        await suggestions(a.root).options.nth(3).waitFor()
+        await alice.page.keyboard.press('ArrowDown')
+        await shoot(alice.page, `suggestions-${viewport.width}`)
+      } finally {
+        await alice.context.close()
+      }
+    }
+
+    // Right to left, in the DM widget.
+    await host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+    const arabic = await openAs(browser, host, 'alice', '/host/dm/bob?lang=ar', { width: 390, height: 760 })
+    try {
+      const dm = arabic.page.locator('palaver-dm')
+      await dm.locator('button.toggle').click()
+      await dm.locator('textarea').click()
+      await arabic.page.keyboard.type('شكرا @bo')
+      await dm.getByRole('option', { name: 'Bob Brown @bob' }).waitFor()
+      await shoot(arabic.page, 'suggestions-rtl')
+    } finally {
+      await arabic.context.close()
+    }
+  })
+})
