@@ -36,6 +36,16 @@ const historyFrom = (page: Page, chatId: number) =>
     chatId,
   ) as Promise<{ messages: Array<{ body: string; mentions: Array<{ id: string }> }> }>
 
+/** axe in light and dark mode, and a screenshot of each. */
+async function shoot(page: Page, name: string) {
+  for (const theme of ['light', 'dark'] as const) {
+    await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark')
+    await page.waitForTimeout(300)
+    expect(await seriousViolations(page), `${name}-${theme}`).toEqual([])
+    await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`) })
+  }
+}
+
 describe.skipIf(!chromiumAvailable)('mentions', () => {
   const shared = hostAndBrowser({ transport: 'websocket' })
   const say = (user: string, chatId: number, body: string, mentionIds?: string[]) =>
@@ -254,6 +264,7 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
         return { at: background('.badge.mention'), count: background('.badge.muted') }
       })
       expect(colours.at).not.toBe(colours.count)
+      await shoot(bob.page, 'muted-mention')
 
       // After a reload the server's count says the same.
       await bob.page.reload()
@@ -281,17 +292,6 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
       'bob',
     ])
     await say('alice', team.id, 'Sure, see https://example.com/slides @Erin Evans', ['erin'])
-    const shoot = async (page: Page, name: string) => {
-      for (const theme of ['light', 'dark'] as const) {
-        await page.evaluate(
-          (dark) => document.documentElement.classList.toggle('dark', dark),
-          theme === 'dark',
-        )
-        await page.waitForTimeout(300)
-        expect(await seriousViolations(page), `${name}-${theme}`).toEqual([])
-        await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`) })
-      }
-    }
 
     for (const viewport of [
       { width: 1100, height: 760 },

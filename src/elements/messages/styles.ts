@@ -347,6 +347,7 @@ export const pageStyles = css`
   }
   .badge.mention {
     padding: 0;
+    font-size: 0.85em;
   }
   .snippet {
     display: -webkit-box;
