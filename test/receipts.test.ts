@@ -54,6 +54,7 @@ describe.each(databases)('read receipts on $name', (database) => {
       expect((await markRead('bob', chat, { messageId: second.id })).body).toEqual({
         lastReadMessageId: second.id,
         unreadCount: 1,
+        unreadMentionCount: 0,
       })
       const back = await refused(() => markRead('bob', chat, { messageId: first.id }))
       expect(back.body).toEqual({ lastReadMessageId: second.id, unreadCount: 1, unreadMentionCount: 0 })
