@@ -198,7 +198,8 @@ describe('examples/fetch-handler.ts', () => {
 })
 
 describe('examples/hooks-email.ts', () => {
-  it('e-mails the members who are offline, not the sender nor those connected', async () => {
+  /** The example, its mailer keeping what it sends. */
+  async function mailing() {
     const mails: hooksExample.Mail[] = []
     const { url } = await boot(
       hooksExample.start({
@@ -207,7 +208,11 @@ describe('examples/hooks-email.ts', () => {
         mailer: { send: (mail) => void mails.push(mail) },
       }),
     )
-    const as = (user: string) => ({ authorization: `Bearer ${user}` })
+    return { mails, url, as: (user: string) => ({ authorization: `Bearer ${user}` }) }
+  }
+
+  it('e-mails the members who are offline, not the sender nor those connected', async () => {
+    const { mails, url, as } = await mailing()
     await conversation(url, as('alice'), listenAs(url, as('bob')), { others: ['carol'] })
     await until('the e-mail', () => mails.length > 0)
     expect(mails).toEqual([
@@ -221,15 +226,7 @@ describe('examples/hooks-email.ts', () => {
   })
 
   it('e-mails a member who muted the chat only when a message mentions them', async () => {
-    const mails: hooksExample.Mail[] = []
-    const { url } = await boot(
-      hooksExample.start({
-        port: 0,
-        database: sqliteFile(),
-        mailer: { send: (mail) => void mails.push(mail) },
-      }),
-    )
-    const as = (user: string) => ({ authorization: `Bearer ${user}` })
+    const { mails, url, as } = await mailing()
     const { chatId } = await conversation(url, as('alice'), listenAs(url, as('bob')), { others: ['carol'] })
     await until('the first e-mail', () => mails.length > 0)
     await clientOf(url, as('carol')).api.muteChat(chatId, { muted: true })

@@ -8,6 +8,7 @@ import type { Db } from '../storage/dialect.js'
 import type { Attachment } from '../storage/schema.js'
 import { loadChat, memberWith } from './access.js'
 import type { Context, Tx } from './context.js'
+import { groupBy } from './grouping.js'
 import type { Viewer } from './users.js'
 
 /**
@@ -68,8 +69,7 @@ export async function attachmentsOf(
   db: Db,
   messageIds: readonly number[],
 ): Promise<Map<number, AttachmentView[]>> {
-  const byMessage = new Map<number, AttachmentView[]>()
-  if (messageIds.length === 0) return byMessage
+  if (messageIds.length === 0) return new Map()
   const rows = await db
     .selectFrom('palaver_attachments')
     .select(attachmentColumns)
@@ -77,12 +77,11 @@ export async function attachmentsOf(
     .orderBy('message_id')
     .orderBy('position')
     .execute()
-  for (const row of rows) {
-    let list = byMessage.get(row.message_id!)
-    if (!list) byMessage.set(row.message_id!, (list = []))
-    list.push(attachmentView(ctx, row))
-  }
-  return byMessage
+  return groupBy(
+    rows,
+    (row) => row.message_id!,
+    (row) => attachmentView(ctx, row),
+  )
 }
 
 /**

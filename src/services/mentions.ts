@@ -1,6 +1,7 @@
 import type { UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
 import type { Context, Tx } from './context.js'
+import { groupBy } from './grouping.js'
 
 /**
  * Mentions: a message names some members of its chat ("@Ada Lovelace" in its text, and Ada's id in
@@ -74,8 +75,7 @@ export async function mentionsOf(
   db: Db,
   messageIds: readonly number[],
 ): Promise<Map<number, UserView[]>> {
-  const byMessage = new Map<number, UserView[]>()
-  if (messageIds.length === 0) return byMessage
+  if (messageIds.length === 0) return new Map()
   const rows = await db
     .selectFrom('palaver_mentions')
     .select(['message_id', 'user_id'])
@@ -83,12 +83,11 @@ export async function mentionsOf(
     .orderBy('message_id')
     .orderBy('position')
     .execute()
-  if (rows.length === 0) return byMessage
+  if (rows.length === 0) return new Map()
   const users = await ctx.users.viewsOf(rows.map((r) => r.user_id))
-  for (const row of rows) {
-    let list = byMessage.get(row.message_id)
-    if (!list) byMessage.set(row.message_id, (list = []))
-    list.push(users.get(row.user_id)!)
-  }
-  return byMessage
+  return groupBy(
+    rows,
+    (row) => row.message_id,
+    (row) => users.get(row.user_id)!,
+  )
 }
