@@ -281,8 +281,18 @@ describe.each(databases)('attachments on $name', (database) => {
     expect(await server.palaver.sweepAttachments()).toBe(0)
   })
 
+  it('tells the widgets what files they may send', async () => {
+    const config = (await server.as('alice').get('/api/config/')).body
+    expect(config.attachments).toEqual({
+      maxSize: 64 * 1024,
+      perMessage: 3,
+      types: expect.arrayContaining(['image/png', 'application/pdf']),
+    })
+  })
+
   it('refuses every upload and file-carrying send when attachments are turned off', async () => {
     await withServer(database, { attachments: false }, async (off) => {
+      expect((await off.as('alice').get('/api/config/')).body.attachments).toBeNull()
       const chat = (await off.as('alice').post('/api/chats/', { title: 'x', memberIds: ['bob'] })).body.id
       const response = await upload(off, 'alice', chat, PNG, 'image/png')
       expect(response.status).toBe(403)

@@ -32,6 +32,10 @@ export const ConfigSchema = z
     allowDeletingMessages: z.boolean(),
     allowReactions: z.boolean(),
     limits: z.object({ messageLength: z.number().int(), titleLength: z.number().int() }),
+    /** What files a message may carry, so that the widgets refuse early what the server would; null: none. */
+    attachments: z
+      .object({ maxSize: z.number().int(), types: z.array(z.string()), perMessage: z.number().int() })
+      .nullable(),
     /** The people the viewer blocked: the widgets hide what they write in groups and rooms. */
     blockedUserIds: z.array(z.string()),
   })
@@ -112,6 +116,11 @@ export function pageRoutes(app: OpenAPIHono<ApiEnv>, assets: StaticAssets, embed
         allowDeletingMessages: o.allowDeletingMessages,
         allowReactions: o.allowReactions,
         limits: { messageLength: o.limits.messageLength, titleLength: o.limits.titleLength },
+        attachments: o.attachments && {
+          maxSize: o.attachments.maxSize,
+          types: [...o.attachments.types],
+          perMessage: o.attachments.perMessage,
+        },
         blockedUserIds: c.var.viewer ? await blockedIds(c.var.ctx.db, c.var.viewer.id) : [],
       }
     },
