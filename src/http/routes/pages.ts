@@ -116,7 +116,7 @@ export function pageRoutes(app: OpenAPIHono<ApiEnv>, assets: StaticAssets, embed
         allowDeletingMessages: o.allowDeletingMessages,
         allowReactions: o.allowReactions,
         limits: { messageLength: o.limits.messageLength, titleLength: o.limits.titleLength },
-        attachments: o.attachments && {
+        attachments: o.attachments === false ? null : {
           maxSize: o.attachments.maxSize,
           types: [...o.attachments.types],
           perMessage: o.attachments.perMessage,
