@@ -227,7 +227,7 @@ export class PalaverChatHeader extends LitElement {
                 }`
           }
         </div>
-        <span class="sub" part="subtitle">${sub}${this.renderMute(sub !== '')}</span>
+        <span class="sub" part="subtitle"><bdi>${sub}</bdi>${this.renderMute(sub !== '')}</span>
       </div>
       <div class="actions" role="group" aria-label=${t.t('chatActions')}>
         ${

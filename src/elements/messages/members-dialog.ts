@@ -132,7 +132,7 @@ export class PalaverMembersDialog extends PalaverDialog {
                 ${this.found.map(
                   (user) => html`<li class="row">
                     <img src=${user.avatarUrl} alt="" />
-                    <span class="who"><strong>${user.displayName}</strong><span>@${user.username}</span></span>
+                    <span class="who"><strong>${user.displayName}</strong><span><bdi>@${user.username}</bdi></span></span>
                     ${
                       members.has(user.id)
                         ? html`<span class="tag">${t.t('member')}</span>`
@@ -155,7 +155,7 @@ export class PalaverMembersDialog extends PalaverDialog {
         return html`<li class="row" data-user-id=${member.user.id}>
           <img src=${member.user.avatarUrl} alt="" />
           <span class="who">
-            <strong>${you ? t.t('youSuffix', { name }) : name}</strong><span>@${member.user.username}</span>
+            <strong>${you ? t.t('youSuffix', { name }) : name}</strong><span><bdi>@${member.user.username}</bdi></span>
           </span>
           <span class="tag ${member.role}">${member.role === 'admin' ? t.t('admin') : t.t('member')}</span>
           ${

@@ -186,7 +186,7 @@ export class PalaverDm extends PalaverWidget {
         ${chat?.peer ? html`<img src=${chat.peer.avatarUrl} alt="" width="36" height="36" />` : nothing}
         <div class="who">
           <h2 id="title">${chat?.title ?? t.t('message')}</h2>
-          ${chat?.peer ? html`<span class="sub">@${chat.peer.username}</span>` : nothing}
+          ${chat?.peer ? html`<span class="sub"><bdi>@${chat.peer.username}</bdi></span>` : nothing}
         </div>
         ${
           chat
