@@ -8,24 +8,32 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build, type Plugin } from 'esbuild'
+import ts from 'typescript'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = `${root}dist/static`
 const BUDGET_GZIP = 62 * 1024
 
-/** Lit's css`` templates keep their whitespace and comments through minifying: squeeze them here. */
-const minifyCss: Plugin = {
-  name: 'minify-css-templates',
+/**
+ * Lit's templates keep their whitespace (and css`` its comments) through minifying: squeeze them
+ * here. In html`` and svg`` a run of whitespace becomes one space, which renders the same outside
+ * preformatted text (no template here writes text into a <pre>, a <textarea> or a pre-wrap element).
+ */
+const minifyTemplates: Plugin = {
+  name: 'minify-lit-templates',
   setup(build) {
     build.onLoad({ filter: /src\/elements\/.*\.ts$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8')
-      const contents = source.replace(/\bcss`([^`]*)`/g, (_match, body: string) => `css\`${squeeze(body)}\``)
+      const contents = squeezeMarkup(source, args.path).replace(
+        /\bcss`([^`]*)`/g,
+        (_match, body: string) => `css\`${squeezeCss(body)}\``,
+      )
       return { contents, loader: 'ts' }
     })
   },
 }
 
-function squeeze(css: string): string {
+function squeezeCss(css: string): string {
   return css
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/\s+/g, ' ')
@@ -33,6 +41,39 @@ function squeeze(css: string): string {
     .replace(/:\s+/g, ':')
     .replace(/;}/g, '}')
     .trim()
+}
+
+/** The literal text of every html`` and svg`` template (found by TypeScript's parser, nested ones too), whitespace collapsed. */
+function squeezeMarkup(source: string, path: string): string {
+  const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS)
+  const spans: Array<[start: number, end: number]> = []
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isTaggedTemplateExpression(node) &&
+      ts.isIdentifier(node.tag) &&
+      /^(html|svg)$/.test(node.tag.text)
+    ) {
+      const template = node.template
+      // Each literal part without its delimiters: ` or } before, ${ or ` after.
+      const parts = ts.isNoSubstitutionTemplateLiteral(template)
+        ? [template]
+        : [template.head, ...template.templateSpans.map((span) => span.literal)]
+      for (const part of parts) {
+        const end =
+          part.getEnd() - (ts.isTemplateTail(part) || ts.isNoSubstitutionTemplateLiteral(part) ? 1 : 2)
+        spans.push([part.getStart(file) + 1, end])
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(file)
+  let out = ''
+  let at = 0
+  for (const [start, end] of spans.sort((a, b) => a[0] - b[0])) {
+    out += source.slice(at, start) + source.slice(start, end).replace(/\s+/g, ' ')
+    at = end
+  }
+  return out + source.slice(at)
 }
 
 export async function buildElements(
@@ -51,7 +92,7 @@ export async function buildElements(
     entryNames: '[name]-[hash]',
     outdir,
     write: false,
-    plugins: [minifyCss],
+    plugins: [minifyTemplates],
     logLevel: 'warning',
   })
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!
