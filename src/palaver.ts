@@ -11,7 +11,7 @@ import { deploymentId, pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
 import { sweepAttachments } from './services/attachments.js'
 import { ChatKinds } from './services/chat-kinds.js'
-import { type Context, type EventType, eventCommits } from './services/context.js'
+import { type Context, EVENTS_CHANNEL, type EventType, eventCommits } from './services/context.js'
 import { sendRefusals, storeSends, storeSendsAlone } from './services/messages.js'
 import { indexSearchInBackground } from './services/search-index.js'
 import { SendForwarding } from './services/send-forwarding.js'
@@ -147,10 +147,13 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     options.webhooks.length > 0
       ? new WebhookDelivery(storage.db, options.webhooks, options.logPollIntervalMs, metrics)
       : null
+  let stopWakingWebhooks = () => {}
   if (webhooks) {
     webhooks.start()
-    // Events other processes commit are found by the poll; this process's own go out at once.
-    committed.add(() => webhooks.wake())
+    // This process's commits wake the deliveries at once, and so does pub/sub's word of another process's.
+    const wake = () => webhooks.wake()
+    committed.add(wake)
+    stopWakingWebhooks = deploymentPubSub.subscribe(EVENTS_CHANNEL, wake)
   }
   const assets = loadStaticAssets()
   const embed = new Embed(options, () => assets.bundle)
@@ -188,6 +191,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     close: async () => {
       clearInterval(retention)
       clearInterval(sweep)
+      stopWakingWebhooks()
       await webhooks?.stop()
       await stopIndexing()
       await forwarding?.stop()

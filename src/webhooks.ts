@@ -123,6 +123,10 @@ export class WebhookDelivery {
   private readonly wakers = new Set<() => void>()
   /** Until when this process holds each endpoint it holds, as far as it knows. */
   private readonly leaseEnds = new Map<string, number>()
+  /** Until when another process holds each endpoint, as last read: until then a wake is theirs to act on. */
+  private readonly heldElsewhere = new Map<string, number>()
+  /** How many wakes came so far: one that came while a loop was busy still cuts its next pause short. */
+  private wakes = 0
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
@@ -136,8 +140,9 @@ export class WebhookDelivery {
     for (const endpoint of this.endpoints) this.loops.push(this.run(endpoint, endpoint.name ?? endpoint.url))
   }
 
-  /** Something was committed: look at the log now rather than at the next poll. */
+  /** Something was committed (here, or by another process): look at the log now rather than at the next poll. */
   wake(): void {
+    this.wakes++
     for (const wake of this.wakers) wake()
   }
 
@@ -157,8 +162,12 @@ export class WebhookDelivery {
     return this.stopping.signal.aborted
   }
 
-  /** Waits `ms`, or less when stopped, or (`wakeable`) when something was committed. */
-  private pause(ms: number, wakeable = true): Promise<void> {
+  /**
+   * Waits `ms`, or less when stopped, or (`wakeable`) when something was committed, including since the
+   * wake count `seen` (read before the work that came before this pause).
+   */
+  private pause(ms: number, wakeable: boolean, seen = this.wakes): Promise<void> {
+    if (wakeable && this.wakes !== seen) return Promise.resolve()
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer)
@@ -175,6 +184,7 @@ export class WebhookDelivery {
   private async run(endpoint: WebhookOptions, name: string): Promise<void> {
     let failures = 0
     while (!this.stopped) {
+      const seen = this.wakes
       try {
         const delivered = await this.deliverSome(endpoint, name)
         failures = 0
@@ -187,7 +197,8 @@ export class WebhookDelivery {
         await this.pause(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1)), false)
         continue
       }
-      await this.pause(this.pollMs)
+      // While another process holds the endpoint, wakes are for it; the poll still sees its lease run out.
+      await this.pause(this.pollMs, (this.heldElsewhere.get(name) ?? 0) <= Date.now(), seen)
     }
   }
 
@@ -203,6 +214,11 @@ export class WebhookDelivery {
     const last = counters.find((c) => c.name === 'event_cursor')?.value ?? 0
     const pruned = counters.find((c) => c.name === 'pruned_through')?.value ?? 0
     if (place) this.metrics.webhookBehind(metricsLabel(endpoint), Math.max(0, last - place.cursor))
+    if (place && place.holder !== null && place.holder !== this.holder && place.held_until > Date.now()) {
+      this.heldElsewhere.set(name, place.held_until)
+      return false
+    }
+    this.heldElsewhere.delete(name)
     if (!place || place.cursor >= last) return false
     let cursor = await this.hold(name)
     if (cursor === null) return false

@@ -5,7 +5,13 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { createPalaver, type Palaver, type PalaverOptions, verifyWebhook } from '../src/index.js'
+import {
+  createPalaver,
+  inProcessPubSub,
+  type Palaver,
+  type PalaverOptions,
+  verifyWebhook,
+} from '../src/index.js'
 import type { DatabaseOption } from '../src/options.js'
 import { databases } from './helpers/databases.js'
 import { DEMO_USERS } from './helpers/server.js'
@@ -230,6 +236,33 @@ describe.each(databases)('webhooks on $name', (database) => {
     await until('every message', () => endpoint.deliveries.length >= bodies.length)
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(endpoint.deliveries.map((d) => d.body.data.message.body)).toEqual(bodies)
+  })
+
+  it('delivers at once what another process committed, told by pub/sub, not at the next poll', async () => {
+    const option = await sharedDatabase()
+    const endpoint = await receiver()
+    cleanups.push(endpoint.close)
+    const pubsub = inProcessPubSub()
+    // A minute between polls: only a wake can bring the deliveries within the wait below.
+    const shared = {
+      webhooks: [{ url: endpoint.url, secret: SECRET, events: ['message.created' as const] }],
+      pubsub,
+      singleWriter: false,
+      logPollIntervalMs: 60_000,
+    }
+    const one = await start(option, shared)
+    cleanups.push(() => one.close())
+    const two = await start(option, shared)
+    cleanups.push(() => two.close())
+    const chat = (await call(one, 'alice', 'POST', '/api/chats/', { memberIds: ['bob'] })).body
+    const post = (palaver: Palaver, body: string) =>
+      call(palaver, 'alice', 'POST', `/api/chats/${chat.id}/messages/`, { body })
+    // The first commit wakes its own process, which takes the deliveries; the rest come from the other.
+    await post(one, 'first')
+    await until('the first message', () => endpoint.deliveries.length === 1, 10_000)
+    for (const body of ['a', 'b', 'c']) await post(two, body)
+    await until('the other process’s messages', () => endpoint.deliveries.length === 4, 10_000)
+    expect(endpoint.deliveries.map((d) => d.body.data.message.body)).toEqual(['first', 'a', 'b', 'c'])
   })
 
   it('refuses wrong webhook options at start, naming them', async () => {
