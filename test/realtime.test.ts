@@ -189,6 +189,31 @@ describe.each(databases)('presence on $name', (database) => {
     await Promise.all([alice.close(), bob.close(), charlie.close()])
   })
 
+  it('hides presence between two people with a block between them, both ways', async () => {
+    await live.call('dana', 'POST', '/api/chats/', {
+      title: 'Block presence',
+      memberIds: ['erin', 'charlie'],
+    })
+    const told = (inbox: { other: any[] }, userId: string) =>
+      inbox.other.filter((f) => f.type === 'presence' && f.data.userId === userId).length
+    const seen = async (viewer: string, userId: string) =>
+      (await live.call(viewer, 'GET', `/api/presence/?userIds=${userId}`)).body.online as string[]
+    expect((await live.call('dana', 'POST', '/api/users/erin/block/')).status).toBe(200)
+    const dana = await connectSocket(live, 'dana')
+    const charlie = await connectSocket(live, 'charlie')
+    const erin = await connectSocket(live, 'erin')
+    // Charlie, who blocked nobody, hears of Erin: by then Dana would have too.
+    await charlie.inbox.until('erin online', () => told(charlie.inbox, 'erin') > 0)
+    expect(told(dana.inbox, 'erin')).toBe(0)
+    expect(told(erin.inbox, 'dana')).toBe(0)
+    expect(await seen('dana', 'erin')).toEqual([])
+    expect(await seen('erin', 'dana')).toEqual([])
+    expect(await seen('charlie', 'erin')).toEqual(['erin'])
+    await live.call('dana', 'POST', '/api/users/erin/unblock/')
+    expect(await seen('dana', 'erin')).toEqual(['erin'])
+    await Promise.all([dana.close(), charlie.close(), erin.close()])
+  })
+
   it('carries typing to the other members, and expires it', async () => {
     const bob = await connectSocket(live, 'bob')
     const chats = await live.call('alice', 'GET', '/api/chats/')

@@ -1,4 +1,5 @@
 import { type ConnectionTransport, type RealtimeTallies, type RouteSource, TRANSPORTS } from '../metrics.js'
+import { blockedEitherWay } from '../services/blocks.js'
 import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
@@ -377,21 +378,26 @@ export class Hub {
    * Tells everyone who shares a DM or a group with the user (and is connected here) that they came or went.
    * Not rooms: their members are the audience of a page, not each other's contacts, and a room of
    * thousands would hear of every arrival of every member (filling a room of 2,000 sent two million
-   * presence frames); a room's client asks GET /api/presence/ for the people it shows.
+   * presence frames); a room's client asks GET /api/presence/ for the people it shows. Nobody with a
+   * block between them and the user is told.
    */
   private async routePresence(userId: string, online: boolean): Promise<void> {
     try {
-      const chats = await this.ctx.db
-        .selectFrom('palaver_members')
-        .innerJoin('palaver_chats', 'palaver_chats.id', 'palaver_members.chat_id')
-        .select('palaver_members.chat_id')
-        .where('palaver_members.user_id', '=', userId)
-        .where('palaver_chats.kind', '!=', 'room')
-        .execute()
+      const [chats, blocked] = await Promise.all([
+        this.ctx.db
+          .selectFrom('palaver_members')
+          .innerJoin('palaver_chats', 'palaver_chats.id', 'palaver_members.chat_id')
+          .select('palaver_members.chat_id')
+          .where('palaver_members.user_id', '=', userId)
+          .where('palaver_chats.kind', '!=', 'room')
+          .execute(),
+        blockedEitherWay(this.ctx.db, userId),
+      ])
       const json = `{"type":"presence","data":${JSON.stringify({ userId, online })}}`
       const recipients = new Set<Subscriber>()
       for (const { chat_id } of chats) for (const sub of this.byChat.get(chat_id) ?? []) recipients.add(sub)
-      for (const sub of recipients) if (!sub.closed) sub.sink.ephemeral(json)
+      // A block hides presence both ways: neither is told when the other comes or goes.
+      for (const sub of recipients) if (!sub.closed && !blocked.has(sub.userId)) sub.sink.ephemeral(json)
     } catch {
       // Presence is best-effort: a client asks again with GET /api/presence/ when it reconnects.
     }

@@ -9,7 +9,8 @@ import type { Viewer } from './users.js'
  * them, no message in the DM they have (it stays readable; the blocker may unblock), and neither may add
  * the other to a group. Where both are in a group or a room the conversation goes on, and the blocker's
  * client hides what the blocked person writes there (their messages do not count as unread for the
- * blocker either). The blocked person is not told; they find they cannot write to the blocker.
+ * blocker either). Neither sees the other's presence. The blocked person is not told; they find they
+ * cannot write to the blocker.
  */
 
 /** Which way a block between the viewer and someone runs: the viewer blocked them, or they the viewer. */
@@ -38,6 +39,16 @@ export async function blocksWith(
   for (const row of rows) if (row.blocked_id === viewerId) sides.set(row.blocker_id, 'theirs')
   for (const row of rows) if (row.blocker_id === viewerId) sides.set(row.blocked_id, 'mine')
   return sides
+}
+
+/** Everyone a block stands between and the user, whichever of them blocked the other. */
+export async function blockedEitherWay(db: Db, userId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('palaver_blocks')
+    .select(['blocker_id', 'blocked_id'])
+    .where((eb) => eb.or([eb('blocker_id', '=', userId), eb('blocked_id', '=', userId)]))
+    .execute()
+  return new Set(rows.map((r) => (r.blocker_id === userId ? r.blocked_id : r.blocker_id)))
 }
 
 /** Refuses to put the viewer in a chat with anyone of `others` a block stands between (a DM, a group). */

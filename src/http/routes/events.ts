@@ -2,6 +2,7 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { invalid } from '../../errors.js'
 import { eventStream, longPoll } from '../../realtime/transports.js'
 import { checkWatchable } from '../../realtime/watch.js'
+import { blocksWith } from '../../services/blocks.js'
 import type { ApiEnv } from '../env.js'
 import { defineRoute } from '../route.js'
 
@@ -73,9 +74,13 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
       response: z.object({ online: z.array(z.string()) }),
     },
     async ({ c, viewer, query }) => {
-      const contacts = await c.var.ctx.users.contactsOf(viewer)
+      const [contacts, blocks] = await Promise.all([
+        c.var.ctx.users.contactsOf(viewer),
+        blocksWith(c.var.ctx.db, viewer.id, query.userIds),
+      ])
+      // Outside the contact list, or with a block either way: not the viewer's to know.
       const visible = query.userIds.filter(
-        (id) => id === viewer.id || contacts === 'everyone' || contacts.has(id),
+        (id) => id === viewer.id || ((contacts === 'everyone' || contacts.has(id)) && !blocks.has(id)),
       )
       return { online: visible.filter((id) => c.var.hub.presence.isOnline(id)) }
     },
