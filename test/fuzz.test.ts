@@ -59,6 +59,11 @@ const fields = [
   'contentType',
   'objectId',
   'kind',
+  'replyToId',
+  'mentionIds',
+  'attachmentIds',
+  'muted',
+  'until',
 ]
 const bodyArb = fc.oneof(
   fc.dictionary(fc.constantFrom(...fields), anyJson, { maxKeys: 4 }).map((o) => JSON.stringify(o)),
@@ -90,6 +95,7 @@ const queryKeys = [
   'chatId',
   'watch',
   'userIds',
+  'name',
 ]
 const queryArb = fc
   .dictionary(fc.constantFrom(...queryKeys), fc.oneof(nasty, fc.integer().map(String)), { maxKeys: 3 })

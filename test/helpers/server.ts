@@ -46,7 +46,18 @@ const tables = [
   'palaver_reactions',
   'palaver_events',
   'palaver_mentions',
+  'palaver_attachments',
+  'palaver_attachment_data',
 ] as const
+
+/** An answer's JSON; the text itself for an answer that is not JSON (a file served back as it was sent). */
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
 
 /** A real Palaver on a fresh database, with the test users in its directory; `x-test-user` names the viewer. */
 export async function startServer(database: TestDatabase, options: Options = {}): Promise<TestServer> {
@@ -72,7 +83,7 @@ export async function startServer(database: TestDatabase, options: Options = {})
     }
     const response = await palaver.fetch(new Request(`http://palaver.test/messages${path}`, init))
     const text = await response.text()
-    return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers }
+    return { status: response.status, body: text ? parsedOrText(text) : null, headers: response.headers }
   }
 
   return {

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from '@hono/zod-openapi'
+import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context as HonoContext } from 'hono'
 import { isPicture, mediaTypeOf } from '../../attachments/files.js'
 import { notFound, PalaverError } from '../../errors.js'
@@ -67,6 +67,19 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
       'content-length': String(data.byteLength),
     })
   }
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/api/attachments/{attachmentId}/{name}',
+    summary: 'A file: to its uploader before it is sent, then to whoever may read its chat',
+    tags: [tag],
+    request: { params: AttachmentParams.extend({ name: z.string() }) },
+    responses: {
+      200: { description: 'The bytes, as their media type (pictures inline, other files as downloads)' },
+      304: { description: 'Not modified (If-None-Match)' },
+      401: { description: 'Not signed in' },
+      404: { description: 'No such file, or not the viewer’s to see' },
+    },
+  })
   app.get('/api/attachments/:attachmentId/:name', download)
   app.get('/api/attachments/:attachmentId', download)
 }
