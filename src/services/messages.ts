@@ -243,7 +243,7 @@ class AccessUnchecked extends Error {
   }
 }
 
-/** The sender's view of a message just stored (with the quote and mentions found as it was stored). */
+/** The sender’s view of a message just stored, with the quote, mentions and files found as it was stored. */
 function sent(
   { row, memberCount }: StoredMessage,
   viewer: Viewer,

@@ -116,11 +116,14 @@ export function pageRoutes(app: OpenAPIHono<ApiEnv>, assets: StaticAssets, embed
         allowDeletingMessages: o.allowDeletingMessages,
         allowReactions: o.allowReactions,
         limits: { messageLength: o.limits.messageLength, titleLength: o.limits.titleLength },
-        attachments: o.attachments === false ? null : {
-          maxSize: o.attachments.maxSize,
-          types: [...o.attachments.types],
-          perMessage: o.attachments.perMessage,
-        },
+        attachments:
+          o.attachments === false
+            ? null
+            : {
+                maxSize: o.attachments.maxSize,
+                types: [...o.attachments.types],
+                perMessage: o.attachments.perMessage,
+              },
         blockedUserIds: c.var.viewer ? await blockedIds(c.var.ctx.db, c.var.viewer.id) : [],
       }
     },
