@@ -7,7 +7,11 @@ import { connectSocket, type LiveServer, startLiveServer } from './helpers/live.
 import { startServer, type TestServer } from './helpers/server.js'
 import { REDIS_URL, redisAvailable } from './helpers/services.js'
 
-const tight = { send: { limit: 3, windowMs: 60_000 }, search: { limit: 2, windowMs: 60_000 } }
+const tight = {
+  send: { limit: 3, windowMs: 60_000 },
+  search: { limit: 2, windowMs: 60_000 },
+  upload: { limit: 1, windowMs: 60_000 },
+}
 
 describe.each(databases.slice(0, 1))('rate limits ($name)', (database) => {
   let server: TestServer
@@ -35,10 +39,26 @@ describe.each(databases.slice(0, 1))('rate limits ($name)', (database) => {
     expect((await server.as('bob').post(`/api/chats/${chatId}/messages/`, { body: 'mine' })).status).toBe(201)
   })
 
-  it('limits search too', async () => {
+  it('limits search too, and the member search of @mentions with it', async () => {
     await server.as('bob').get('/api/search/?q=a')
-    await server.as('bob').get('/api/search/?q=b')
+    await server.as('bob').get(`/api/chats/${chatId}/members/?q=b`)
     expect((await server.as('bob').get('/api/search/?q=c')).status).toBe(429)
+    expect((await server.as('bob').get(`/api/chats/${chatId}/members/?q=c`)).status).toBe(429)
+  })
+
+  it('limits uploads, before reading the file', async () => {
+    const upload = () =>
+      server.palaver.fetch(
+        new Request(`http://palaver.test/messages/api/chats/${chatId}/attachments/?name=a.txt`, {
+          method: 'POST',
+          headers: { 'x-test-user': 'alice', 'content-type': 'text/plain' },
+          body: 'hello',
+        }),
+      )
+    expect((await upload()).status).toBe(201)
+    const before = await server.snapshot()
+    expect((await upload()).status).toBe(429)
+    expect(await server.snapshot()).toEqual(before)
   })
 })
 

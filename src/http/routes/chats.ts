@@ -156,6 +156,7 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       method: 'get',
       path: '/api/chats/{chatId}/members/',
       summary: 'Members matching a search (what an @mention suggests)',
+      rateLimit: 'search',
       tag,
       params: ChatParams,
       query: MemberSearchQuery,
