@@ -89,6 +89,7 @@ export async function buildElements(
     minify: true,
     sourcemap: 'external',
     legalComments: 'none',
+    charset: 'utf8',
     entryNames: '[name]-[hash]',
     outdir,
     write: false,
