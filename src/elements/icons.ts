@@ -32,4 +32,12 @@ export const icons = {
   ),
   ban: icon(svg`<circle cx="12" cy="12" r="9"/><path d="m5.7 5.7 12.6 12.6"/>`),
   lock: icon(svg`<rect x="5" y="11" width="14" height="9" rx="2"/><path d="M8 11V8a4 4 0 0 1 8 0v3"/>`),
+  paperclip: icon(
+    svg`<path d="m20 11.5-8.1 8.1a5 5 0 0 1-7.1-7.1l8.5-8.5a3.4 3.4 0 0 1 4.8 4.8l-8.4 8.4a1.7 1.7 0 0 1-2.4-2.4L15 7.1"/>`,
+  ),
+  file: icon(
+    svg`<path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z"/><path d="M14 3v5h5M9 13h6M9 17h4"/>`,
+  ),
+  download: icon(svg`<path d="M12 4v11M7 10.5l5 5 5-5"/><path d="M5 20h14"/>`),
+  chevron: icon(svg`<path d="m9 5 7 7-7 7"/>`),
 }

@@ -236,3 +236,25 @@ export function applyLayout(element: HTMLElement, layout: { topOffset: string; b
   element.style.setProperty('--palaver-top-offset', layout.topOffset)
   element.style.setProperty('--palaver-bottom-offset', layout.bottomOffset)
 }
+
+/** Something is on its way (a page of messages, an upload). */
+export const spinner = css`
+  .spinner {
+    width: 18px;
+    height: 18px;
+    border: 2px solid var(--palaver-border);
+    border-top-color: var(--palaver-accent);
+    border-radius: 50%;
+    animation: spin 0.8s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation-duration: 2.4s;
+    }
+  }
+`

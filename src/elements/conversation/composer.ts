@@ -2,14 +2,18 @@ import { css, html, LitElement, nothing } from 'lit'
 import type { UserView } from '../../client/index.js'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
-import { base, controls, popup } from '../theme.js'
+import { base, controls, popup, spinner } from '../theme.js'
+import { fileNameStyles } from './attachments.js'
 import { type MemberSearch, MentionSuggestions } from './mentions.js'
+import { type FileLimits, renderTray, trayStyles, type Uploader, UploadTray } from './uploads.js'
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line; it grows with its text up to a few
- * lines, counts characters near the limit, and fires `palaver-send` ({body, mentionIds}) and
- * `palaver-typing`. With `members`, an `@` opens a list of the members to mention (a listbox the
+ * lines, counts characters near the limit, and fires `palaver-send` ({body, mentionIds, attachments})
+ * and `palaver-typing`. With `members`, an `@` opens a list of the members to mention (a listbox the
  * text box drives, as in the ARIA combobox pattern): the arrows move, Enter or Tab picks, Escape closes.
+ * With `files` and `upload`, files come from the paperclip, a paste or `addFiles` (a drop): each
+ * uploads at once into the tray above the box, and the message waits until they are all there.
  */
 export class PalaverComposer extends LitElement {
   static override properties = {
@@ -17,6 +21,8 @@ export class PalaverComposer extends LitElement {
     maxLength: { type: Number, attribute: 'max-length' },
     disabled: { type: Boolean },
     members: { attribute: false },
+    files: { attribute: false },
+    upload: { attribute: false },
     value: { state: true },
   }
 
@@ -25,7 +31,17 @@ export class PalaverComposer extends LitElement {
   declare disabled: boolean
   /** Who an @query suggests; null: no suggestions. */
   declare members: MemberSearch | null
+  /** What files a message may carry; null: none (no paperclip). */
+  declare files: FileLimits | null
+  declare upload: Uploader | null
   declare value: string
+
+  private readonly tray = new UploadTray(
+    this,
+    () => (this.disabled ? null : this.files),
+    () => this.upload,
+    () => this.i18n,
+  )
 
   private readonly mentions = new MentionSuggestions(
     this,
@@ -39,6 +55,8 @@ export class PalaverComposer extends LitElement {
     this.maxLength = 4000
     this.disabled = false
     this.members = null
+    this.files = null
+    this.upload = null
     this.value = ''
   }
 
@@ -46,6 +64,9 @@ export class PalaverComposer extends LitElement {
     base,
     controls,
     popup,
+    spinner,
+    fileNameStyles,
+    trayStyles,
     css`
       :host {
         display: block;
@@ -91,9 +112,24 @@ export class PalaverComposer extends LitElement {
       }
       form {
         display: flex;
+        flex-wrap: wrap;
         align-items: flex-end;
         gap: 8px;
         padding: 10px 12px 12px;
+      }
+      .tray,
+      .tray-notice {
+        flex: 1 0 100%;
+        min-width: 0;
+      }
+      .attach {
+        flex: none;
+        width: 40px;
+        height: 40px;
+      }
+      .attach svg {
+        width: 22px;
+        height: 22px;
       }
       .field {
         flex: 1;
@@ -171,7 +207,13 @@ export class PalaverComposer extends LitElement {
   }
 
   private get sendable(): boolean {
-    return !this.disabled && this.value.trim().length > 0 && this.length <= this.maxLength
+    const something = this.value.trim().length > 0 || this.tray.ready.length > 0
+    return !this.disabled && something && !this.tray.busy && this.length <= this.maxLength
+  }
+
+  /** Files dropped on the conversation (or chosen anyhow): they upload into the tray. */
+  addFiles(files: Iterable<File>): void {
+    this.tray.add(files)
   }
 
   override render() {
@@ -179,9 +221,18 @@ export class PalaverComposer extends LitElement {
     const left = this.maxLength - this.length
     const showCounter = left < Math.min(200, this.maxLength * 0.1)
     const mentions = this.mentions
+    const files = this.disabled ? null : this.files
     return html`<form part="composer" @submit=${this.onSubmit}>
       ${mentions.open ? this.renderMentions() : nothing}
       <span class="visually-hidden" role="status">${mentions.open ? t.plural('mentionsFound', mentions.options.length) : ''}</span>
+      ${files ? renderTray(this.tray, t, (key) => void this.removeFile(key)) : nothing}
+      ${
+        files
+          ? html`<button type="button" class="icon-button attach" part="attach" aria-label=${t.t('attachFiles')}
+              title=${t.t('attachFiles')} @click=${this.pickFiles}>${icons.paperclip}</button>
+            <input type="file" multiple hidden accept=${files.types.join(',')} @change=${this.onChosen} />`
+          : nothing
+      }
       <div class="field">
         <textarea
           part="composer-input"
@@ -197,6 +248,7 @@ export class PalaverComposer extends LitElement {
           aria-controls=${mentions.open ? 'mentions' : nothing}
           aria-activedescendant=${mentions.open ? `mention-${mentions.active}` : nothing}
           @input=${this.onInput}
+          @paste=${this.onPaste}
           @keydown=${this.onKey}
           @keyup=${this.onCaret}
           @click=${this.onCaret}
@@ -272,6 +324,32 @@ export class PalaverComposer extends LitElement {
     }
   }
 
+  private readonly pickFiles = () =>
+    this.renderRoot.querySelector<HTMLInputElement>('input[type=file]')?.click()
+
+  private onChosen(event: Event): void {
+    const input = event.target as HTMLInputElement
+    this.tray.add(input.files ?? [])
+    // The same file chosen again is a change too.
+    input.value = ''
+  }
+
+  /** A pasted picture or file goes to the tray; pasted text stays text. */
+  private onPaste(event: ClipboardEvent): void {
+    const files = event.clipboardData?.files
+    if (!this.files || !files?.length) return
+    event.preventDefault()
+    this.tray.add(files)
+  }
+
+  /** Removes a file from the tray; the focus goes to the next file's Remove, else to the text box. */
+  private async removeFile(key: number): Promise<void> {
+    const index = this.tray.items.findIndex((item) => item.key === key)
+    this.tray.remove(key)
+    await this.updateComplete
+    ;(this.renderRoot.querySelectorAll<HTMLElement>('.chip-remove')[index] ?? this.textarea)?.focus()
+  }
+
   private onSubmit(event: Event): void {
     event.preventDefault()
     this.submit()
@@ -283,7 +361,9 @@ export class PalaverComposer extends LitElement {
     this.value = ''
     this.mentions.close()
     const mentionIds = this.mentions.take(body)
-    this.dispatchEvent(new CustomEvent('palaver-send', { detail: { body, mentionIds } }))
+    const attachments = this.tray.ready
+    this.tray.clear()
+    this.dispatchEvent(new CustomEvent('palaver-send', { detail: { body, mentionIds, attachments } }))
     this.focus()
   }
 }

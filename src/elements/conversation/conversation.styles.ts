@@ -50,23 +50,7 @@ export const conversationStyles = css`
     background: var(--palaver-accent-soft);
     color: var(--palaver-accent);
   }
-  .spinner {
-    width: 18px;
-    height: 18px;
-    border: 2px solid var(--palaver-border);
-    border-top-color: var(--palaver-accent);
-    border-radius: 50%;
-    animation: spin 0.8s linear infinite;
-  }
-  @keyframes spin {
-    to {
-      transform: rotate(360deg);
-    }
-  }
   @media (prefers-reduced-motion: reduce) {
-    .spinner {
-      animation-duration: 2.4s;
-    }
     .message.highlight .bubble {
       animation: none;
     }

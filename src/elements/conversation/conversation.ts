@@ -1,6 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit'
 import { repeat } from 'lit/directives/repeat.js'
 import type {
+  AttachmentView,
   ChatDetailView,
   ConnectionState,
   MessageView,
@@ -13,11 +14,13 @@ import { resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { runtimeFor, whenOpen } from '../runtime.js'
 import { mentionIdsIn } from '../text.js'
-import { base, controls } from '../theme.js'
+import { base, controls, spinner } from '../theme.js'
+import { attachmentStyles, fileNameStyles } from './attachments.js'
 import { blockedStyles, renderDmNotice, renderHidden } from './blocked.js'
 import type { PalaverComposer } from './composer.js'
 import './composer.js'
 import { conversationStyles } from './conversation.styles.js'
+import { Lightbox, lightboxStyles } from './lightbox.js'
 import { type MessageContext, type Placement, renderMessage, renderPending } from './message.js'
 import { renderReplyBar, replyingToText, replyStyles } from './replies.js'
 import { ConversationStore } from './store.js'
@@ -28,7 +31,7 @@ type Item =
 
 /** The parts a widget re-exports so that `palaver-dm::part(message)` reaches inside the conversation. */
 export const CONVERSATION_PARTS =
-  'list, message, own-message, other-message, pending-message, bubble, body, mention, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, mention-list, send'
+  'list, message, own-message, other-message, pending-message, bubble, body, mention, attachments, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, mention-list, attach, attachment-tray, attachment-notice, send, lightbox, dropzone'
 
 const GROUP_GAP_MS = 5 * 60_000
 const PREFETCH_PX = 600
@@ -58,9 +61,20 @@ export class PalaverConversation extends LitElement implements MessageContext {
     notice: { state: true },
     announcement: { state: true },
     connectionState: { state: true },
+    dragging: { state: true },
   }
 
-  static override styles = [base, controls, conversationStyles, replyStyles, blockedStyles]
+  static override styles = [
+    base,
+    controls,
+    spinner,
+    conversationStyles,
+    replyStyles,
+    blockedStyles,
+    fileNameStyles,
+    attachmentStyles,
+    lightboxStyles,
+  ]
 
   declare chatId: number | null
   declare basePath: string | null
@@ -76,6 +90,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   declare notice: string | null
   declare announcement: string
   declare connectionState: ConnectionState
+  /** Files are being dragged over the conversation (the drop zone shows). */
+  declare dragging: boolean
 
   /** Put the focus in the message box once it is there (a panel that just opened). */
   autofocusComposer = false
@@ -99,6 +115,17 @@ export class PalaverConversation extends LitElement implements MessageContext {
   private readonly revealed = new Set<number>()
   /** The reader unblocked the DM's other person here: the message box gets the focus once it is back. */
   private focusOnPost = false
+  private readonly lightbox = new Lightbox(
+    this,
+    () => this.i18n,
+    (file) => this.fileUrl(file),
+  )
+  /** Drag enters minus leaves, over the conversation and everything in it. */
+  private dragDepth = 0
+  /** The list got shorter (the composer grew: files in its tray, more lines): the end stays in view. */
+  private readonly resized = new ResizeObserver(() => {
+    if (this.stick && this.log && !this.store?.hasNewer) this.log.scrollTop = this.log.scrollHeight
+  })
 
   constructor() {
     super()
@@ -114,6 +141,9 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.notice = null
     this.announcement = ''
     this.connectionState = 'connecting'
+    this.dragging = false
+    for (const type of ['dragenter', 'dragover', 'dragleave', 'drop'] as const)
+      this.addEventListener(type, (event) => this.onDrag(event))
   }
 
   // ---- MessageContext ----
@@ -152,6 +182,18 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   quoteFor(item: OutboxItem): QuoteView | null {
     return this.store?.quoteFor(item) ?? null
+  }
+
+  filesFor(item: OutboxItem): AttachmentView[] {
+    return this.store?.filesFor(item) ?? []
+  }
+
+  fileUrl(file: AttachmentView): string {
+    return this.store?.fileUrl(file) ?? file.url
+  }
+
+  openPicture(pictures: AttachmentView[], index: number): void {
+    this.lightbox.show(pictures, index)
   }
 
   startReply(message: MessageView): void {
@@ -306,6 +348,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
   override disconnectedCallback(): void {
     super.disconnectedCallback()
     this.observer?.disconnect()
+    this.resized.disconnect()
     document.removeEventListener('visibilitychange', this.onVisibility)
     this.stop()
   }
@@ -320,6 +363,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   }
 
   protected override updated(): void {
+    const log = this.log
+    if (log) this.resized.observe(log)
     this.restoreScroll()
     this.checkEdges()
     if (this.focusOnPost && this.store?.canPost) {
@@ -388,12 +433,30 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   // ---- events from inside ----
 
-  private onSend(event: CustomEvent<{ body: string; mentionIds: string[] }>): void {
+  private onSend(
+    event: CustomEvent<{ body: string; mentionIds: string[]; attachments: AttachmentView[] }>,
+  ): void {
     if (!this.store) return
     this.stick = true
     this.pendingScroll = 'bottom'
-    const { body, mentionIds } = event.detail
-    if (this.store.send(body, this.replyingTo, mentionIds)) this.replyingTo = null
+    const { body, mentionIds, attachments } = event.detail
+    if (this.store.send(body, this.replyingTo, mentionIds, attachments)) this.replyingTo = null
+  }
+
+  /** Files dragged over the conversation: a drop zone shows, and a drop puts them in the composer's tray. */
+  private onDrag(event: DragEvent): void {
+    const composer = this.renderRoot.querySelector<PalaverComposer>('palaver-composer')
+    if (!composer || !this.store?.config.attachments || !event.dataTransfer?.types.includes('Files')) return
+    event.preventDefault()
+    if (event.type === 'dragover') event.dataTransfer.dropEffect = 'copy'
+    else if (event.type === 'dragenter') this.dragDepth++
+    else if (event.type === 'dragleave') this.dragDepth--
+    else {
+      this.dragDepth = 0
+      composer.addFiles(event.dataTransfer.files)
+      composer.focus()
+    }
+    this.dragging = this.dragDepth > 0
   }
 
   private onComposerKey(event: KeyboardEvent): void {
@@ -407,7 +470,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   private onIncoming(message: MessageView): void {
     const t = this.i18n
     const name = message.sender?.displayName ?? t.t('unknownUser')
-    const text = message.body ?? t.t('deletedMessage')
+    const text =
+      message.body || (message.attachments.length ? t.t('attachmentPreview') : t.t('deletedMessage'))
     this.announce(this.store?.hides(message) ? t.t('blockedMessage') : t.t('announceMessage', { name, text }))
     if (!this.atBottom) this.newBelow++
     this.maybeMarkRead()
@@ -616,9 +680,11 @@ export class PalaverConversation extends LitElement implements MessageContext {
         ${
           store.canPost
             ? html`<palaver-composer
-                exportparts="composer, composer-input, mention-list, send"
+                exportparts="composer, composer-input, mention-list, attach, attachment-tray, attachment-notice, send"
                 .i18n=${t}
                 .members=${store.suggestMembers}
+                .files=${store.config.attachments}
+                .upload=${store.upload}
                 max-length=${store.config.limits.messageLength}
                 @palaver-send=${this.onSend}
                 @palaver-typing=${() => store.typed()}
@@ -631,6 +697,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
         }
       </div>
       <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this.announcement}</div>
+      ${this.dragging ? html`<div class="dropzone" part="dropzone"><span>${icons.paperclip}${t.t('dropFiles')}</span></div>` : nothing}
+      ${this.lightbox.render()}
     `
   }
 

@@ -1,14 +1,15 @@
 import { html, nothing, type TemplateResult } from 'lit'
 import { live } from 'lit/directives/live.js'
-import type { MessageView, OutboxItem, QuoteView, ReceiptStatus } from '../../client/index.js'
+import type { AttachmentView, MessageView, OutboxItem, QuoteView, ReceiptStatus } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { renderBody } from '../text.js'
+import { type AttachmentContext, renderAttachments } from './attachments.js'
 import { type PickerContext, type ReactionsContext, renderPicker, renderReactions } from './reactions.js'
 import { type QuoteContext, renderQuote } from './replies.js'
 
 /** What a message needs from the conversation around it: state of the open editor, confirm, picker, and the actions. */
-export interface MessageContext extends ReactionsContext, PickerContext, QuoteContext {
+export interface MessageContext extends ReactionsContext, PickerContext, QuoteContext, AttachmentContext {
   i18n: Translator
   /** Whether the viewer may answer messages here (they may post). */
   canReply: boolean
@@ -23,6 +24,8 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   statusOf(message: MessageView): ReceiptStatus | null
   /** What a pending reply shows of the message it answers. */
   quoteFor(item: OutboxItem): QuoteView | null
+  /** The files a pending message carries, as far as they are known here. */
+  filesFor(item: OutboxItem): AttachmentView[]
   startReply(message: MessageView): void
   startEdit(message: MessageView): void
   saveEdit(message: MessageView, body: string): void
@@ -202,12 +205,15 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
       ${mentionsMe ? html`<span class="visually-hidden">${t.t('mentionsYou')}</span>` : nothing}
       <div class="bubble" part="bubble">
         ${message.replyTo && !message.deleted && !editing ? renderQuote(message.replyTo, ctx) : nothing}
+        ${message.deleted ? nothing : renderAttachments(message.attachments ?? [], ctx)}
         ${
           message.deleted
             ? html`<span class="body deleted-text">${t.t('deletedMessage')}</span>`
             : editing
               ? editor(message, ctx)
-              : html`<span class="body" part="body" dir="auto">${renderBody(message.body ?? '', message.mentions ?? [], ctx.viewerId)}</span>`
+              : message.body
+                ? html`<span class="body" part="body" dir="auto">${renderBody(message.body, message.mentions ?? [], ctx.viewerId)}</span>`
+                : nothing
         }
         ${editing ? nothing : meta(message, ctx)}
       </div>
@@ -233,7 +239,8 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
       <span class="visually-hidden">${t.t('you')}</span>
       <div class="bubble" part="bubble">
         ${quote ? renderQuote(quote, ctx) : nothing}
-        <span class="body" part="body" dir="auto">${renderBody(item.body)}</span>
+        ${renderPendingFiles(item, ctx)}
+        ${item.body ? html`<span class="body" part="body" dir="auto">${renderBody(item.body)}</span>` : nothing}
         <span class="meta">
           ${
             failed
@@ -253,4 +260,11 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
       }
     </div>
   </div>`
+}
+
+/** A pending message's files: as they will show once sent, or only how many (after a reload). */
+function renderPendingFiles(item: OutboxItem, ctx: MessageContext) {
+  const files = ctx.filesFor(item)
+  if (files.length > 0 || item.attachmentIds.length === 0) return renderAttachments(files, ctx)
+  return html`<span class="body">${ctx.i18n.t('attachmentPreview')}</span>`
 }

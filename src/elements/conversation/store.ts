@@ -1,4 +1,5 @@
 import {
+  type AttachmentView,
   type ChatDetailView,
   type Connection,
   Emitter,
@@ -16,6 +17,7 @@ import {
 import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
 import { ReceiptMarks } from './receipts.js'
+import type { Uploader } from './uploads.js'
 
 export interface StoreEvents {
   /** Anything shown changed. */
@@ -71,6 +73,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private readonly names = new Map<string, string>()
   /** Quotes of the messages answered by my pending replies (for a reply whose original left the window). */
   private readonly quotes = new Map<number, QuoteView>()
+  /** The files of my pending sends, by clientId (an item in the outbox keeps only their ids). */
+  private readonly sentFiles = new Map<string, AttachmentView[]>()
   /** Members an @query found, by query (until someone joins or leaves). */
   private readonly found = new Map<string, Promise<UserView[]>>()
   /** Queries that found nobody: what extends one finds nobody either. */
@@ -279,18 +283,43 @@ export class ConversationStore extends Emitter<StoreEvents> {
   // ---- actions ----
 
   /**
-   * Sends through the outbox (a reply to `replyTo`, mentioning `mentionIds`): shown at once as pending,
-   * kept until it lands (also across reloads).
+   * Sends through the outbox (a reply to `replyTo`, mentioning `mentionIds`, carrying uploaded `files`):
+   * shown at once as pending, kept until it lands (also across reloads). With files the text may be empty.
    */
-  send(body: string, replyTo: MessageView | null = null, mentionIds: string[] = []): OutboxItem | null {
+  send(
+    body: string,
+    replyTo: MessageView | null = null,
+    mentionIds: string[] = [],
+    files: AttachmentView[] = [],
+  ): OutboxItem | null {
     const text = body.replace(/\s+$/, '')
-    if (!text.trim() || !this.canPost) return null
+    if ((!text.trim() && files.length === 0) || !this.canPost) return null
     if (this.hasNewer) void this.loadLatest()
     this.stopTyping()
     if (replyTo) this.quotes.set(replyTo.id, quoteOf(replyTo))
-    const item = this.client.send(this.chatId, text, { replyToId: replyTo?.id, mentionIds })
+    const attachmentIds = files.map((file) => file.id)
+    const item = this.client.send(this.chatId, text.trim() ? text : '', {
+      replyToId: replyTo?.id,
+      mentionIds,
+      attachmentIds,
+    })
+    if (files.length) this.sentFiles.set(item.clientId, files)
     this.changed()
     return item
+  }
+
+  /** The files a pending send carries, as far as this page knows them (after a reload, only how many). */
+  filesFor(item: OutboxItem): AttachmentView[] {
+    return this.sentFiles.get(item.clientId) ?? []
+  }
+
+  /** Uploads a file to this chat for the next message. */
+  readonly upload: Uploader = (file, signal) =>
+    this.client.api.uploadAttachment(this.chatId, file, { signal })
+
+  /** Where this page loads a file from. */
+  fileUrl(file: AttachmentView): string {
+    return this.client.resolveUrl(file.url)
   }
 
   retry(clientId: string): void {
@@ -300,6 +329,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   discard(clientId: string): void {
     this.client.outbox.discard(clientId)
+    this.sentFiles.delete(clientId)
     this.changed()
   }
 
@@ -413,6 +443,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
       this.blocks?.on('change', ({ userId }) => this.onBlock(userId)) ?? (() => {}),
       this.client.outbox.on('change', ({ item }) => {
         if (item.chatId !== this.chatId) return
+        if (item.state === 'sent') this.sentFiles.delete(item.clientId)
         if (item.state === 'sent' && item.message && !this.hasNewer) this.upsert(item.message)
         this.changed()
       }),
@@ -553,7 +584,14 @@ export class ConversationStore extends Emitter<StoreEvents> {
     const index = this.messages.findIndex((m) => m.id === messageId)
     if (index < 0) return
     const next = [...this.messages]
-    next[index] = { ...next[index]!, deleted: true, body: null, reactions: [], receipt: null }
+    next[index] = {
+      ...next[index]!,
+      deleted: true,
+      body: null,
+      reactions: [],
+      receipt: null,
+      attachments: [],
+    }
     this.messages = next
   }
 

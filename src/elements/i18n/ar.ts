@@ -222,4 +222,17 @@ export const ar: Catalog = {
     many: '{count} إشارة غير مقروءة',
     other: '{count} إشارة غير مقروءة',
   },
+
+  // attachments
+  attachFiles: 'إرفاق ملفات',
+  dropFiles: 'أفلت الملفات هنا لإرسالها',
+  removeFile: 'إزالة {name}',
+  uploading: 'جارٍ الرفع…',
+  fileTooBig: 'كبير جدًا: الحد الأقصى {size}',
+  fileTypeRefused: 'لا يمكن إرسال هذا النوع من الملفات هنا',
+  tooManyFiles: { other: 'الحد الأقصى للملفات في الرسالة الواحدة: {count}' },
+  attachmentPreview: '📎 مرفق',
+  downloadFile: 'تنزيل {name}',
+  previousPicture: 'الصورة السابقة',
+  nextPicture: 'الصورة التالية',
 }

@@ -159,4 +159,20 @@ export const de: Catalog = {
   mentionsFound: { one: '{count} Vorschlag', other: '{count} Vorschläge' },
   mentionsYou: 'Erwähnt dich',
   unreadMentions: { one: '{count} ungelesene Erwähnung', other: '{count} ungelesene Erwähnungen' },
+
+  // attachments
+  attachFiles: 'Dateien anhängen',
+  dropFiles: 'Dateien hier ablegen, um sie zu senden',
+  removeFile: '{name} entfernen',
+  uploading: 'Wird hochgeladen…',
+  fileTooBig: 'Zu groß: höchstens {size}',
+  fileTypeRefused: 'Diese Art von Datei kann hier nicht gesendet werden',
+  tooManyFiles: {
+    one: 'Eine Nachricht kann {count} Datei enthalten',
+    other: 'Eine Nachricht kann höchstens {count} Dateien enthalten',
+  },
+  attachmentPreview: '📎 Anhang',
+  downloadFile: '{name} herunterladen',
+  previousPicture: 'Vorheriges Bild',
+  nextPicture: 'Nächstes Bild',
 }

@@ -175,6 +175,22 @@ export const en = {
   mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
   mentionsYou: 'Mentions you',
   unreadMentions: { one: '{count} unread mention', other: '{count} unread mentions' },
+
+  // attachments
+  attachFiles: 'Attach files',
+  dropFiles: 'Drop files here to send them',
+  removeFile: 'Remove {name}',
+  uploading: 'Uploading…',
+  fileTooBig: 'Too big: at most {size}',
+  fileTypeRefused: 'This kind of file can’t be sent here',
+  tooManyFiles: {
+    one: 'A message can carry {count} file',
+    other: 'A message can carry at most {count} files',
+  },
+  attachmentPreview: '📎 Attachment',
+  downloadFile: 'Download {name}',
+  previousPicture: 'Previous picture',
+  nextPicture: 'Next picture',
 } as const satisfies Record<string, Entry>
 
 /** A string, or plural forms chosen with Intl.PluralRules (`other` is always there). */

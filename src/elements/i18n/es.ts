@@ -171,4 +171,20 @@ export const es: Catalog = {
   mentionsFound: { one: '{count} sugerencia', other: '{count} sugerencias' },
   mentionsYou: 'Te menciona',
   unreadMentions: { one: '{count} mención sin leer', other: '{count} menciones sin leer' },
+
+  // attachments
+  attachFiles: 'Adjuntar archivos',
+  dropFiles: 'Suelta aquí los archivos para enviarlos',
+  removeFile: 'Quitar {name}',
+  uploading: 'Subiendo…',
+  fileTooBig: 'Demasiado grande: como máximo {size}',
+  fileTypeRefused: 'Aquí no se puede enviar este tipo de archivo',
+  tooManyFiles: {
+    one: 'Un mensaje puede llevar {count} archivo',
+    other: 'Un mensaje puede llevar como máximo {count} archivos',
+  },
+  attachmentPreview: '📎 Archivo adjunto',
+  downloadFile: 'Descargar {name}',
+  previousPicture: 'Imagen anterior',
+  nextPicture: 'Imagen siguiente',
 }

@@ -171,4 +171,20 @@ export const fr: Catalog = {
   mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
   mentionsYou: 'Vous mentionne',
   unreadMentions: { one: '{count} mention non lue', other: '{count} mentions non lues' },
+
+  // attachments
+  attachFiles: 'Joindre des fichiers',
+  dropFiles: 'Déposez les fichiers ici pour les envoyer',
+  removeFile: 'Retirer {name}',
+  uploading: 'Envoi du fichier…',
+  fileTooBig: 'Trop volumineux : {size} au maximum',
+  fileTypeRefused: 'Ce type de fichier ne peut pas être envoyé ici',
+  tooManyFiles: {
+    one: 'Un message peut contenir {count} fichier',
+    other: 'Un message peut contenir au plus {count} fichiers',
+  },
+  attachmentPreview: '📎 Pièce jointe',
+  downloadFile: 'Télécharger {name}',
+  previousPicture: 'Image précédente',
+  nextPicture: 'Image suivante',
 }

@@ -38,6 +38,7 @@ export class Translator {
   private readonly day: Intl.DateTimeFormat
   private readonly relative: Intl.RelativeTimeFormat
   private readonly list: Intl.ListFormat
+  private readonly sizes = new Map<string, Intl.NumberFormat>()
 
   constructor(locale: string) {
     const language = locale.split('-')[0]!.toLowerCase()
@@ -75,6 +76,26 @@ export class Translator {
 
   number(value: number): string {
     return this.numbers.format(value)
+  }
+
+  /** "740 byte", "12 kB", "3.4 MB" in the locale's own words (a kilobyte is 1024 bytes here). */
+  fileSize(bytes: number): string {
+    const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const
+    let unit = 0
+    let value = bytes
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024
+      unit++
+    }
+    const digits = value < 10 ? 1 : 0
+    const key = `${units[unit]}${digits}`
+    let format = this.sizes.get(key)
+    if (!format) {
+      const options = { style: 'unit', unit: units[unit], unitDisplay: 'short' } as const
+      format = new Intl.NumberFormat(this.locale, { ...options, maximumFractionDigits: digits })
+      this.sizes.set(key, format)
+    }
+    return format.format(value)
   }
 
   /** "14:05" */

@@ -204,4 +204,22 @@ export const lt: Catalog = {
     many: '{count} neperskaityto paminėjimo',
     other: '{count} neperskaitytų paminėjimų',
   },
+
+  // attachments
+  attachFiles: 'Pridėti failus',
+  dropFiles: 'Numeskite failus čia, kad juos išsiųstumėte',
+  removeFile: 'Pašalinti: {name}',
+  uploading: 'Įkeliama…',
+  fileTooBig: 'Per didelis: daugiausia {size}',
+  fileTypeRefused: 'Tokio tipo failo čia siųsti negalima',
+  tooManyFiles: {
+    one: 'Žinutėje gali būti daugiausia {count} failas',
+    few: 'Žinutėje gali būti daugiausia {count} failai',
+    many: 'Žinutėje gali būti daugiausia {count} failo',
+    other: 'Žinutėje gali būti daugiausia {count} failų',
+  },
+  attachmentPreview: '📎 Priedas',
+  downloadFile: 'Atsisiųsti: {name}',
+  previousPicture: 'Ankstesnis paveikslėlis',
+  nextPicture: 'Kitas paveikslėlis',
 }

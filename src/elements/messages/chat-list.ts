@@ -57,7 +57,9 @@ function preview(chat: ChatView, t: Translator, ctx: ChatListContext): string {
   const viewerId = ctx.viewerId
   if (!message) return t.t('noMessages')
   if (chat.kind !== 'dm' && ctx.blockedIds.has(message.senderId)) return t.t('blockedMessage')
-  const text = message.deleted ? t.t('deletedMessage') : (message.body ?? '').replace(/\s+/g, ' ')
+  const body = (message.body ?? '').replace(/\s+/g, ' ').trim()
+  // An empty text is a message of files alone (a list's preview does not carry them).
+  const text = message.deleted ? t.t('deletedMessage') : body || t.t('attachmentPreview')
   if (message.senderId === viewerId) return t.t('lastMessageYou', { text })
   if (chat.kind !== 'dm' && message.sender)
     return t.t('announceMessage', { name: message.sender.displayName, text })

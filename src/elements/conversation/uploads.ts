@@ -1,0 +1,282 @@
+import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit'
+import type { AttachmentView, PalaverClientError } from '../../client/index.js'
+import type { PalaverConfig } from '../config.js'
+import type { Translator } from '../i18n/index.js'
+import { icons } from '../icons.js'
+import { fileName } from './attachments.js'
+
+/** What files a message may carry (GET /api/config/); null where attachments are off. */
+export type FileLimits = NonNullable<PalaverConfig['attachments']>
+
+/** Sends one file to the chat (`api.uploadAttachment`), to go with the next message. */
+export type Uploader = (file: File, signal: AbortSignal) => Promise<AttachmentView>
+
+export interface Upload {
+  key: number
+  file: File
+  /** An object URL for a picture's thumbnail (revoked when the upload leaves the tray). */
+  preview: string | null
+  state: 'uploading' | 'done' | 'failed'
+  attachment: AttachmentView | null
+  /** Why it failed, for the person (the server's words when it refused). */
+  error: string | null
+  /** Whether trying again may help (the network, not a refusal of the file itself). */
+  retryable: boolean
+  abort: AbortController | null
+}
+
+/** Whether a media type is among the accepted patterns ("image/*" takes every picture), as the server decides. */
+export function accepts(types: readonly string[], type: string): boolean {
+  const media = type.toLowerCase() || 'application/octet-stream'
+  return types.some((pattern) =>
+    pattern.endsWith('*') ? media.startsWith(pattern.slice(0, -1)) : media === pattern,
+  )
+}
+
+let keys = 0
+
+/**
+ * The files waiting to go with the next message: each uploads as soon as it is added (after a
+ * check of its size and type against the site's limits), and can be retried or removed.
+ */
+export class UploadTray implements ReactiveController {
+  items: Upload[] = []
+  /** Said when some files were left out (more than a message may carry). */
+  notice = ''
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly limits: () => FileLimits | null,
+    private readonly uploader: () => Uploader | null,
+    private readonly i18n: () => Translator,
+  ) {
+    host.addController(this)
+  }
+
+  hostDisconnected(): void {
+    this.clear()
+  }
+
+  /** Whether an upload is still on its way (the message waits for it). */
+  get busy(): boolean {
+    return this.items.some((item) => item.state === 'uploading')
+  }
+
+  /** The uploaded files, in the order added. */
+  get ready(): AttachmentView[] {
+    return this.items.flatMap((item) => (item.attachment ? [item.attachment] : []))
+  }
+
+  add(files: Iterable<File>): void {
+    const limits = this.limits()
+    if (!limits) return
+    const given = [...files]
+    const room = Math.max(0, limits.perMessage - this.items.length)
+    this.notice = given.length > room ? this.i18n().plural('tooManyFiles', limits.perMessage) : ''
+    for (const file of given.slice(0, room)) {
+      const item: Upload = {
+        key: ++keys,
+        file,
+        preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null,
+        state: 'failed',
+        attachment: null,
+        error: this.refusal(file, limits),
+        retryable: false,
+        abort: null,
+      }
+      this.items = [...this.items, item]
+      if (!item.error) this.start(item)
+    }
+    this.host.requestUpdate()
+  }
+
+  remove(key: number): void {
+    const item = this.items.find((i) => i.key === key)
+    if (!item) return
+    this.release(item)
+    this.items = this.items.filter((i) => i !== item)
+    this.notice = ''
+    this.host.requestUpdate()
+  }
+
+  retry(key: number): void {
+    const item = this.items.find((i) => i.key === key)
+    if (item?.state === 'failed' && item.retryable) this.start(item)
+  }
+
+  /** Empties the tray (the message went, or the chat changed). */
+  clear(): void {
+    for (const item of this.items) this.release(item)
+    this.items = []
+    this.notice = ''
+    this.host.requestUpdate()
+  }
+
+  /** Why the site would refuse a file, checked before it is sent. */
+  private refusal(file: File, limits: FileLimits): string | null {
+    const t = this.i18n()
+    if (file.size > limits.maxSize) return t.t('fileTooBig', { size: t.fileSize(limits.maxSize) })
+    if (!accepts(limits.types, file.type)) return t.t('fileTypeRefused')
+    return null
+  }
+
+  private start(item: Upload): void {
+    const upload = this.uploader()
+    if (!upload) return
+    const abort = new AbortController()
+    Object.assign(item, { state: 'uploading', error: null, retryable: false, abort })
+    this.host.requestUpdate()
+    upload(item.file, abort.signal).then(
+      (attachment) => this.settle(item, abort, { state: 'done', attachment }),
+      (error: PalaverClientError) => {
+        const t = this.i18n()
+        const refused = error.status === 400 || error.status === 413
+        this.settle(item, abort, {
+          state: 'failed',
+          error:
+            error.status === 413
+              ? t.t('fileTooBig', { size: t.fileSize(this.limits()?.maxSize ?? 0) })
+              : error.message,
+          retryable: !refused && error.status !== 403,
+        })
+      },
+    )
+  }
+
+  private settle(item: Upload, abort: AbortController, result: Partial<Upload>): void {
+    // Removed meanwhile (or started again): nothing to show.
+    if (item.abort !== abort || abort.signal.aborted) return
+    Object.assign(item, result, { abort: null })
+    this.items = [...this.items]
+    this.host.requestUpdate()
+  }
+
+  private release(item: Upload): void {
+    item.abort?.abort()
+    if (item.preview) URL.revokeObjectURL(item.preview)
+  }
+}
+
+/** The tray above the message box: a chip per file with its thumbnail or icon, its state, Retry and Remove. */
+export function renderTray(tray: UploadTray, t: Translator, remove: (key: number) => void) {
+  const items = tray.items
+  const errors = items.filter((item) => item.error).map((item) => `${item.file.name}: ${item.error}`)
+  return html`<span class="visually-hidden" role="status">${[tray.notice, ...errors].join('. ')}</span>
+    ${tray.notice ? html`<p class="tray-notice" part="attachment-notice">${tray.notice}</p>` : nothing}
+    ${
+      items.length
+        ? html`<ul class="tray" part="attachment-tray">
+            ${items.map(
+              (item) => html`<li class="chip ${item.state}" data-key=${item.key}>
+                <span class="chip-thumb">
+                  ${item.preview && item.state !== 'failed' ? html`<img src=${item.preview} alt="" />` : icons.file}
+                  ${item.state === 'uploading' ? html`<span class="spinner" role="img" aria-label=${t.t('uploading')}></span>` : nothing}
+                </span>
+                <span class="chip-text">
+                  ${fileName(item.file.name)}
+                  <span class="chip-status" title=${item.error ?? nothing}>${item.error ?? t.fileSize(item.file.size)}</span>
+                </span>
+                ${
+                  item.retryable
+                    ? html`<button type="button" class="chip-retry" @click=${() => tray.retry(item.key)}>${t.t('retry')}</button>`
+                    : nothing
+                }
+                <button type="button" class="icon-button chip-remove" aria-label=${t.t('removeFile', { name: item.file.name })}
+                  title=${t.t('remove')} @click=${() => remove(item.key)}>${icons.close}</button>
+              </li>`,
+            )}
+          </ul>`
+        : nothing
+    }`
+}
+
+export const trayStyles = css`
+  .tray {
+    display: flex;
+    gap: 6px;
+    margin: 0;
+    padding: 0 0 2px;
+    list-style: none;
+    overflow-x: auto;
+  }
+  .chip {
+    flex: none;
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    width: 16em;
+    max-width: 100%;
+    padding: 5px;
+    padding-inline-end: 2px;
+    border: 1px solid var(--palaver-border);
+    border-radius: 12px;
+    background: var(--palaver-surface);
+    font-size: 0.85em;
+  }
+  .chip.failed {
+    border-color: var(--palaver-danger);
+  }
+  .chip-thumb {
+    position: relative;
+    flex: none;
+    display: grid;
+    place-items: center;
+    width: 40px;
+    height: 40px;
+    border-radius: 8px;
+    overflow: hidden;
+    background: var(--palaver-surface-2);
+    color: var(--palaver-muted);
+  }
+  .chip-thumb img {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+  }
+  .chip-thumb svg {
+    width: 20px;
+    height: 20px;
+  }
+  .chip-thumb .spinner {
+    position: absolute;
+  }
+  .chip-text {
+    flex: 1;
+    min-width: 0;
+    display: flex;
+    flex-direction: column;
+  }
+  .chip-status {
+    color: var(--palaver-muted);
+    font-size: 0.9em;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .failed .chip-status {
+    display: -webkit-box;
+    -webkit-box-orient: vertical;
+    -webkit-line-clamp: 2;
+    color: var(--palaver-danger);
+    white-space: normal;
+  }
+  .chip-retry {
+    flex: none;
+    padding: 2px 4px;
+    border: 0;
+    background: none;
+    color: var(--palaver-accent);
+    font-weight: 600;
+    text-decoration: underline;
+  }
+  .chip-remove {
+    flex: none;
+    width: 28px;
+    height: 28px;
+  }
+  .tray-notice {
+    margin: 0;
+    font-size: 0.8em;
+    color: var(--palaver-danger);
+  }
+`
