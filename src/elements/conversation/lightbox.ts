@@ -75,7 +75,7 @@ export class Lightbox implements ReactiveController {
     const t = this.i18n()
     const count = this.pictures.length
     const arrow = (step: number, label: string, side: string) =>
-      html`<button type="button" class="icon-button lightbox-${side}" aria-label=${label} title=${label}
+      html`<button type="button" class="icon-button lightbox-${side}" aria-label=${label}
         @click=${() => this.move(step)}>${icons.chevron}</button>`
     return html`<dialog class="lightbox" part="lightbox" dir=${t.dir} aria-label=${file.name}
       @keydown=${this.onKey} @cancel=${this.onCancel}>

@@ -207,7 +207,6 @@ export const trayStyles = css`
     width: 16em;
     max-width: 100%;
     padding: 5px;
-    padding-inline-end: 2px;
     border: 1px solid var(--palaver-border);
     border-radius: 12px;
     background: var(--palaver-surface);
@@ -267,7 +266,6 @@ export const trayStyles = css`
     background: none;
     color: var(--palaver-accent);
     font-weight: 600;
-    text-decoration: underline;
   }
   .chip-remove {
     flex: none;
