@@ -58,7 +58,9 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
       await dm.message('Hello by keyboard').waitFor()
       await dm.message('Hello by keyboard').locator('[data-status]').waitFor()
 
-      // Back from the box: the newest message's actions (Delete, then Edit).
+      // Back from the box: the paperclip, then the newest message's actions (Delete, then Edit).
+      await keys.press('Shift+Tab')
+      expect((await focused(page)).label).toBe('Attach files')
       await keys.press('Shift+Tab')
       expect((await focused(page)).action).toBe('delete')
       await keys.press('Shift+Tab')

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs } from './harness.js'
-import { messagesPage, seriousViolations } from './messages-helpers.js'
+import { messagesPage, shootLightAndDark } from './messages-helpers.js'
 
 // PALAVER_SHOTS_DIR keeps them where one can look at them; otherwise a temporary folder.
 const screenshots = process.env.PALAVER_SHOTS_DIR ?? mkdtempSync(join(tmpdir(), 'palaver-mentions-'))
@@ -37,14 +37,7 @@ const historyFrom = (page: Page, chatId: number) =>
   ) as Promise<{ messages: Array<{ body: string; mentions: Array<{ id: string }> }> }>
 
 /** axe in light and dark mode, and a screenshot of each. */
-async function shoot(page: Page, name: string) {
-  for (const theme of ['light', 'dark'] as const) {
-    await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark')
-    await page.waitForTimeout(300)
-    expect(await seriousViolations(page), `${name}-${theme}`).toEqual([])
-    await page.screenshot({ path: join(screenshots, `${name}-${theme}.png`) })
-  }
-}
+const shoot = (page: Page, name: string) => shootLightAndDark(page, screenshots, name)
 
 describe.skipIf(!chromiumAvailable)('mentions', () => {
   const shared = hostAndBrowser({ transport: 'websocket' })

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
+import { expect } from 'vitest'
 
 /** The messages page's pieces, found through the shadow roots (Playwright's locators pierce open ones). */
 export function messagesPage(page: Page) {
@@ -70,6 +72,17 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)`,
   )
   return (violations as AxeViolation[]).filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+/** axe in light and dark mode (nothing serious), and a screenshot of each in `folder`; the page ends light. */
+export async function shootLightAndDark(page: Page, folder: string, name: string): Promise<void> {
+  for (const theme of ['light', 'dark'] as const) {
+    await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark')
+    await page.waitForTimeout(300)
+    expect(await seriousViolations(page), `${name}-${theme}`).toEqual([])
+    await page.screenshot({ path: join(folder, `${name}-${theme}.png`) })
+  }
+  await page.evaluate(() => document.documentElement.classList.remove('dark'))
 }
 
 interface Caller {

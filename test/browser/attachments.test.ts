@@ -1,0 +1,500 @@
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { crc32, deflateSync } from 'node:zlib'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, roomWidget } from './harness.js'
+import { focused, messagesPage, seriousViolations, shootLightAndDark } from './messages-helpers.js'
+
+// PALAVER_SHOTS_DIR keeps them where one can look at them; otherwise a temporary folder.
+const screenshots = process.env.PALAVER_SHOTS_DIR ?? mkdtempSync(join(tmpdir(), 'palaver-attachments-'))
+mkdirSync(screenshots, { recursive: true })
+
+/** A real PNG of `width`×`height`: a diagonal blend from one colour to another. */
+function png(width: number, height: number, from = [79, 70, 229], to = [236, 72, 153]): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const out = Buffer.alloc(body.length + 8)
+    out.writeUInt32BE(data.length, 0)
+    body.copy(out, 4)
+    out.writeUInt32BE(crc32(body), body.length + 4)
+    return out
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(width, 0)
+  header.writeUInt32BE(height, 4)
+  header.set([8, 2, 0, 0, 0], 8)
+  const rows = Buffer.alloc((width * 3 + 1) * height)
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const f = (x / width + y / height) / 2
+      const at = y * (width * 3 + 1) + 1 + x * 3
+      for (let c = 0; c < 3; c++) rows[at + c] = Math.round(from[c]! + (to[c]! - from[c]!) * f)
+    }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+}
+
+const PDF = Buffer.from(`%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% ${'x'.repeat(3000)}\n%%EOF\n`)
+const photo = (name = 'sunset.png', width = 480, height = 320) => ({
+  name,
+  mimeType: 'image/png',
+  buffer: png(width, height),
+})
+const pdf = (name = 'quarterly-report-2026-final.pdf') => ({ name, mimeType: 'application/pdf', buffer: PDF })
+
+/** The composer's attachment pieces inside `root` (a page, a widget). */
+function tray(root: Locator) {
+  return {
+    input: root.locator('palaver-composer input[type=file]'),
+    attach: root.getByRole('button', { name: 'Attach files' }),
+    chips: root.locator('.chip'),
+    chip: (name: string) => root.locator('.chip', { hasText: name }),
+    send: root.getByRole('button', { name: 'Send', exact: true }),
+  }
+}
+
+/** Waits until no chip is uploading. */
+async function uploaded(root: Locator, count: number) {
+  const t = tray(root)
+  await eventually(() => t.chips.count()).toBe(count)
+  await eventually(() => root.locator('.chip.uploading').count()).toBe(0)
+}
+
+/** Whether every picture in `scope` has loaded (naturalWidth > 0), and their natural widths. */
+const loadedWidths = (scope: Locator) =>
+  scope
+    .locator('.picture img')
+    .evaluateAll((images: HTMLImageElement[]) => images.map((img) => (img.complete ? img.naturalWidth : 0)))
+
+/** A file's bytes and status as the page fetches them from a link's href (with its cookies). */
+const fetchLink = (link: Locator) =>
+  link.evaluate(async (a: HTMLAnchorElement) => {
+    const response = await fetch(a.href)
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    return {
+      status: response.status,
+      size: bytes.length,
+      head: String.fromCharCode(...bytes.slice(0, 5)),
+      disposition: response.headers.get('content-disposition'),
+    }
+  })
+
+/** axe in light and dark mode, and a screenshot of each. */
+const shoot = (page: Page, name: string) => shootLightAndDark(page, screenshots, name)
+
+describe.skipIf(!chromiumAvailable)('attachments', () => {
+  const shared = hostAndBrowser({ transport: 'websocket' })
+  const createGroup = (owner: string, title: string, memberIds: string[]) =>
+    shared.host.call(owner, 'POST', '/api/chats/', { title, memberIds })
+
+  /** The messages page of `users`, each on the chat called `title`. */
+  async function openChat(title: string, users: string[], viewport?: { width: number; height: number }) {
+    const open = async (user: string) => {
+      const { context, page } = await openAs(shared.browser, shared.host, user, '/messages/', viewport)
+      const m = messagesPage(page)
+      await m.chat(title).click()
+      await m.composer.waitFor()
+      return { context, page, m }
+    }
+    const all = await Promise.all(users.map(open))
+    return { all, close: () => Promise.all(all.map((one) => one.context.close())) }
+  }
+
+  test('a picture and a PDF go with a message: chips while they upload, then the other member sees and downloads them', async () => {
+    await createGroup('alice', 'Holiday', ['bob'])
+    const { all, close } = await openChat('Holiday', ['alice', 'bob'])
+    const [alice, bob] = all as [(typeof all)[0], (typeof all)[0]]
+    try {
+      const t = tray(alice.m.root)
+      await t.input.setInputFiles([photo(), pdf()])
+      await uploaded(alice.m.root, 2)
+      // The picture's chip shows it (an object URL), the PDF's an icon; each has its size and Remove.
+      expect(await t.chip('sunset.png').locator('img').getAttribute('src')).toMatch(/^blob:/)
+      expect(await t.chip('.pdf').locator('svg').count()).toBeGreaterThan(0)
+      expect(await t.chip('.pdf').locator('.chip-status').textContent()).toMatch(/kB$/)
+      await alice.m.root.getByRole('button', { name: 'Remove sunset.png' }).waitFor()
+      expect(await t.send.isEnabled()).toBe(true)
+
+      await alice.m.composer.fill('Photos from the beach')
+      await alice.m.composer.press('Enter')
+      await eventually(() => t.chips.count()).toBe(0)
+      const mine = alice.m.root.locator('.message.own:not(.pending)', { hasText: 'Photos from the beach' })
+      await mine.locator('.file').waitFor()
+
+      const received = bob.m.message('Photos from the beach')
+      await received.waitFor()
+      const thumb = received.locator('.picture img')
+      expect(await thumb.getAttribute('alt')).toBe('sunset.png')
+      expect(await thumb.getAttribute('loading')).toBe('lazy')
+      // The space is kept before it loads: 480×320 fits 320×320 as 320×213.
+      expect([await thumb.getAttribute('width'), await thumb.getAttribute('height')]).toEqual(['320', '213'])
+      await eventually(() => loadedWidths(received)).toEqual([480])
+      const box = await thumb.boundingBox()
+      expect(Math.round(box!.width)).toBe(320)
+      expect(Math.round(box!.height)).toBe(213)
+
+      const download = received.getByRole('link', { name: 'Download quarterly-report-2026-final.pdf' })
+      expect(await download.getAttribute('download')).toBe('quarterly-report-2026-final.pdf')
+      expect(await fetchLink(download)).toMatchObject({
+        status: 200,
+        size: PDF.length,
+        head: '%PDF-',
+        disposition: expect.stringMatching(/^attachment/),
+      })
+      expect(await received.locator('.file-size').textContent()).toBe('3 kB')
+      // A long name gives way before its extension.
+      expect(await received.locator('.file-end').textContent()).toBe('.pdf')
+
+      // After a reload the history brings them back in the same order.
+      await bob.page.reload()
+      await bob.m.chat('Holiday').click()
+      await eventually(() => loadedWidths(bob.m.message('Photos from the beach'))).toEqual([480])
+    } finally {
+      await close()
+    }
+  })
+
+  test('the picture viewer opens with the keyboard, moves with the arrows and gives the focus back on Escape', async () => {
+    await createGroup('charlie', 'Gallery', ['dana'])
+    const { all, close } = await openChat('Gallery', ['dana'])
+    const dana = all[0]!
+    try {
+      const t = tray(dana.m.root)
+      await t.input.setInputFiles([photo('first.png', 300, 500), photo('second.png', 640, 480)])
+      await uploaded(dana.m.root, 2)
+      await dana.m.composer.fill('Two views')
+      await dana.m.composer.press('Enter')
+      const message = dana.m.root.locator('.message:not(.pending)', { hasText: 'Two views' })
+      await eventually(() => loadedWidths(message)).toEqual([300, 640])
+
+      // The pictures are buttons named by their files; Enter opens the viewer on the Close button.
+      const first = message.getByRole('button', { name: 'first.png' })
+      await first.focus()
+      await dana.page.keyboard.press('Enter')
+      const dialog = dana.m.root.locator('dialog.lightbox[open]')
+      await dialog.waitFor()
+      expect(await dialog.getAttribute('aria-label')).toBe('first.png')
+      expect((await focused(dana.page)).label).toBe('Close')
+      expect(await dialog.locator('.lightbox-count').textContent()).toBe('1 / 2')
+      await dana.page.keyboard.press('ArrowRight')
+      expect(await dialog.getAttribute('aria-label')).toBe('second.png')
+      expect(await dialog.locator('.lightbox-count').textContent()).toBe('2 / 2')
+      const big = dialog.locator('.lightbox-stage img')
+      await eventually(() => big.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640)
+      const save = dialog.getByRole('link', { name: 'Download second.png' })
+      expect((await fetchLink(save)).status).toBe(200)
+      await shoot(dana.page, 'lightbox')
+      await dana.page.keyboard.press('ArrowRight')
+      expect(await dialog.getAttribute('aria-label')).toBe('first.png')
+      await dana.page.keyboard.press('ArrowLeft')
+
+      // Escape closes it; the focus is on the thumbnail of the picture last shown.
+      await dana.page.keyboard.press('Escape')
+      await dialog.waitFor({ state: 'detached' })
+      expect(await message.locator('[data-picture]:focus').getAttribute('data-picture')).toBe(
+        await message.getByRole('button', { name: 'second.png' }).getAttribute('data-picture'),
+      )
+      // The Close button does the same.
+      await message.getByRole('button', { name: 'second.png' }).click()
+      await dialog.getByRole('button', { name: 'Close' }).click()
+      await dialog.waitFor({ state: 'detached' })
+    } finally {
+      await close()
+    }
+  })
+
+  test('removing a chip frees its picture and moves the focus; a message of files alone has no text and previews as an attachment', async () => {
+    await createGroup('erin', 'Receipts', ['alice', 'bob'])
+    const { all, close } = await openChat('Receipts', ['erin', 'alice'])
+    const [erin, alice] = all as [(typeof all)[0], (typeof all)[0]]
+    try {
+      const t = tray(erin.m.root)
+      await t.input.setInputFiles([photo('a.png', 40, 40), photo('b.png', 60, 40), pdf('c.pdf')])
+      await uploaded(erin.m.root, 3)
+      const preview = await t.chip('a.png').locator('img').getAttribute('src')
+      // Remove the first: the focus goes to the next chip's Remove, its object URL is revoked.
+      await erin.m.root.getByRole('button', { name: 'Remove a.png' }).click()
+      await eventually(() => t.chips.count()).toBe(2)
+      expect((await focused(erin.page)).label).toBe('Remove b.png')
+      const revoked = await erin.page.evaluate(
+        (url) =>
+          fetch(url!).then(
+            () => false,
+            () => true,
+          ),
+        preview,
+      )
+      expect(revoked).toBe(true)
+      // Remove the last: no next chip, the focus goes to the message box.
+      await erin.m.root.getByRole('button', { name: 'Remove c.pdf' }).click()
+      await eventually(() => t.chips.count()).toBe(1)
+      expect((await focused(erin.page)).label).toBe('Write a message')
+
+      // No text, one file: Send is enabled, and the message has no text in its bubble.
+      expect(await t.send.isEnabled()).toBe(true)
+      await t.send.click()
+      await eventually(() => t.chips.count()).toBe(0)
+      const received = alice.m.root.locator('.message.other', { has: alice.page.locator('.picture') })
+      await received.waitFor()
+      expect(await received.locator('.body').count()).toBe(0)
+      await eventually(() => loadedWidths(received)).toEqual([60])
+      // The chat list says what it is, in both lists.
+      await eventually(() => alice.m.chat('Receipts').locator('.chat-preview').textContent()).toBe(
+        'Erin Evans: 📎 Attachment',
+      )
+      await eventually(() => erin.m.chat('Receipts').locator('.chat-preview').textContent()).toBe(
+        'You: 📎 Attachment',
+      )
+      // Send is off again with nothing to send.
+      expect(await t.send.isEnabled()).toBe(false)
+
+      // An answer to it quotes it as an attachment, in the bar above the box and in the reply.
+      await received.hover()
+      await received.getByRole('button', { name: 'Reply to Erin Evans' }).click()
+      expect(await alice.m.root.locator('.reply-bar-excerpt').textContent()).toBe('📎 Attachment')
+      await alice.m.composer.fill('Thanks, filed it')
+      await alice.m.composer.press('Enter')
+      const reply = alice.m.root.locator('.message:not(.pending)', { hasText: 'Thanks, filed it' })
+      expect(await reply.locator('.quote-text').textContent()).toBe('📎 Attachment')
+    } finally {
+      await close()
+    }
+  })
+
+  test('keyboard only: the paperclip opens the file chooser, a paste and a drop add files too, Enter sends', async () => {
+    await createGroup('bob', 'Paperwork', ['charlie'])
+    const { all, close } = await openChat('Paperwork', ['bob', 'charlie'])
+    const [bob, charlie] = all as [(typeof all)[0], (typeof all)[0]]
+    const keys = bob.page.keyboard
+    try {
+      // Two pages are open: the file chooser opens in the one in front.
+      await bob.page.bringToFront()
+      const chooser = bob.page.waitForEvent('filechooser')
+      await bob.m.composer.focus()
+      await keys.press('Shift+Tab')
+      expect((await focused(bob.page)).label).toBe('Attach files')
+      await keys.press('Enter')
+      const files = await chooser
+      expect(files.isMultiple()).toBe(true)
+      await files.setFiles([pdf('contract.pdf')])
+      await uploaded(bob.m.root, 1)
+
+      // A picture pasted into the message box joins it (the text of a paste stays text).
+      const pasted = png(120, 90).toString('base64')
+      await bob.m.composer.evaluate((area, base64) => {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+        const data = new DataTransfer()
+        data.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }))
+        area.dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+        )
+      }, pasted)
+      await uploaded(bob.m.root, 2)
+
+      // A file dragged over the conversation shows the drop zone; dropped, it joins the tray.
+      const conversation = bob.m.root.locator('palaver-conversation')
+      const data = await bob.page.evaluateHandle(() => {
+        const transfer = new DataTransfer()
+        transfer.items.add(new File(['plain notes'], 'notes.txt', { type: 'text/plain' }))
+        return transfer
+      })
+      await conversation.dispatchEvent('dragenter', { dataTransfer: data })
+      const zone = conversation.locator('.dropzone')
+      await zone.waitFor()
+      expect(await zone.textContent()).toContain('Drop files here')
+      await conversation.dispatchEvent('drop', { dataTransfer: data })
+      await zone.waitFor({ state: 'detached' })
+      await uploaded(bob.m.root, 3)
+
+      await bob.m.composer.focus()
+      await keys.type('Signed copies')
+      await keys.press('Enter')
+      const received = charlie.m.message('Signed copies')
+      await received.waitFor()
+      expect(await received.locator('.file-name').allTextContents()).toEqual(['contract.pdf', 'notes.txt'])
+      await eventually(() => loadedWidths(received)).toEqual([120])
+      const notes = received.getByRole('link', { name: 'Download notes.txt' })
+      expect(await fetchLink(notes)).toMatchObject({ status: 200, size: 11 })
+    } finally {
+      await close()
+    }
+  })
+
+  test('in the DM widget: a picture is sent, the viewer closes alone on Escape, and the panel stays', async () => {
+    const { host, browser } = shared
+    await host.call('alice', 'POST', '/api/dms/', { userId: 'dana' })
+    const { context, page } = await openAs(browser, host, 'alice', '/host/dm/dana')
+    try {
+      const dm = await openDm(page)
+      await tray(dm.root).input.setInputFiles([photo('map.png', 200, 400)])
+      await uploaded(dm.root, 1)
+      await dm.composer.press('Enter')
+      const sent = dm.root.locator('.message:not(.pending) .picture')
+      await sent.waitFor()
+      // 200×400 fits as 160×320.
+      const box = await sent.locator('img').boundingBox()
+      expect([Math.round(box!.width), Math.round(box!.height)]).toEqual([160, 320])
+      await sent.click()
+      const dialog = dm.root.locator('dialog.lightbox[open]')
+      await dialog.waitFor()
+      await page.keyboard.press('Escape')
+      await dialog.waitFor({ state: 'detached' })
+      expect(await dm.panel.isVisible()).toBe(true)
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('in a room: a member sends a file, a reader who has not joined sees and downloads it', async () => {
+    const { host, browser } = shared
+    const erin = await openAs(browser, host, 'erin', '/host/room/public-files')
+    const charlie = await openAs(browser, host, 'charlie', '/host/room/public-files')
+    try {
+      const e = roomWidget(erin.page)
+      await e.join.click()
+      await e.composer.waitFor()
+      await tray(e.root).input.setInputFiles([pdf('agenda.pdf')])
+      await uploaded(e.root, 1)
+      await tray(e.root).send.click()
+      const card = roomWidget(charlie.page).root.getByRole('link', { name: 'Download agenda.pdf' })
+      await card.waitFor()
+      expect(await fetchLink(card)).toMatchObject({ status: 200, head: '%PDF-' })
+    } finally {
+      await Promise.all([erin.context.close(), charlie.context.close()])
+    }
+  })
+
+  test('light and dark, narrow and right to left: axe finds nothing serious; screenshots', async () => {
+    const { host, browser } = shared
+    const trip = await createGroup('alice', 'Trip planning', ['bob', 'charlie'])
+    const upload = async (user: string, file: ReturnType<typeof photo>) => {
+      const response = await fetch(
+        `${host.origin}/messages/api/chats/${trip.id}/attachments/?name=${encodeURIComponent(file.name)}`,
+        {
+          method: 'POST',
+          headers: { cookie: `test-user=${user}`, 'content-type': file.mimeType },
+          body: new Uint8Array(file.buffer),
+        },
+      )
+      return ((await response.json()) as { id: number }).id
+    }
+    const say = async (user: string, body: string, files: Array<ReturnType<typeof photo>>) => {
+      const attachmentIds = []
+      for (const file of files) attachmentIds.push(await upload(user, file))
+      await host.call(user, 'POST', `/api/chats/${trip.id}/messages/`, { body, attachmentIds })
+    }
+    await say('bob', 'The cabin from the lake 🏞️', [photo('cabin.png', 640, 420)])
+    await say('charlie', 'Booking and the route', [
+      pdf('booking-confirmation-cabin-2026.pdf'),
+      pdf('route.pdf'),
+    ])
+    await say('alice', '', [photo('one.png', 400, 400), photo('two.png', 300, 500)])
+
+    for (const viewport of [
+      { width: 1100, height: 800 },
+      { width: 390, height: 800 },
+    ]) {
+      const { context, page } = await openAs(browser, host, 'alice', '/messages/', viewport)
+      try {
+        const m = messagesPage(page)
+        await m.chat('Trip planning').click()
+        await eventually(() => loadedWidths(m.root)).toEqual([640, 400, 300])
+        await tray(m.root).input.setInputFiles([photo('sketch.png', 300, 200), pdf('packing-list.pdf')])
+        await uploaded(m.root, 2)
+        await shoot(page, `attachments-${viewport.width}`)
+      } finally {
+        await context.close()
+      }
+    }
+
+    // Right to left, in the DM widget.
+    await host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+    const { context, page } = await openAs(browser, host, 'alice', '/host/dm/bob?lang=ar', {
+      width: 390,
+      height: 800,
+    })
+    try {
+      const root = page.locator('palaver-dm')
+      await root.locator('button.toggle').click()
+      await tray(root).input.setInputFiles([photo('خريطة.png', 300, 200), pdf('تقرير-الرحلة.pdf')])
+      await uploaded(root, 2)
+      await root.locator('textarea').fill('الخريطة والتقرير')
+      await root.locator('textarea').press('Enter')
+      await eventually(() => loadedWidths(root)).toEqual([300])
+      await shoot(page, 'attachments-rtl')
+    } finally {
+      await context.close()
+    }
+  })
+})
+
+describe.skipIf(!chromiumAvailable)('attachments with small limits', () => {
+  const shared = hostAndBrowser({ attachments: { maxSize: 2048, perMessage: 2 } })
+
+  test('a file too big, one not accepted and one the server refuses show why and are not sent; a message takes at most perMessage', async () => {
+    const { host, browser } = shared
+    await host.call('alice', 'POST', '/api/chats/', { title: 'Limits', memberIds: ['bob'] })
+    const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+    const uploads: string[] = []
+    page.on('request', (request) => {
+      if (request.url().includes('/attachments/')) uploads.push(request.url())
+    })
+    try {
+      const m = messagesPage(page)
+      await m.chat('Limits').click()
+      const t = tray(m.root)
+
+      // Too big: refused before any upload, with the limit in the page's words.
+      await t.input.setInputFiles([pdf('big.pdf')])
+      const big = t.chip('big.pdf')
+      await big.locator('.chip-status', { hasText: 'Too big: at most 2 kB' }).waitFor()
+      expect(await big.getAttribute('class')).toContain('failed')
+      expect(await big.getByRole('button', { name: 'Retry' }).count()).toBe(0)
+      expect(uploads).toEqual([])
+      expect(await t.send.isEnabled()).toBe(false)
+      await m.root.getByRole('button', { name: 'Remove big.pdf' }).click()
+
+      // A kind the site does not take (an SVG), and a "PNG" whose bytes are not one: the server's words.
+      await t.input.setInputFiles([
+        { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg/>') },
+        { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') },
+      ])
+      await t
+        .chip('logo.svg')
+        .locator('.chip-status', { hasText: 'This kind of file can’t be sent here' })
+        .waitFor()
+      await t
+        .chip('fake.png')
+        .locator('.chip-status', { hasText: 'is not the image/png picture it claims to be' })
+        .waitFor()
+      expect(uploads).toHaveLength(1)
+      expect(await t.send.isEnabled()).toBe(false)
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: join(screenshots, 'attachments-errors.png') })
+
+      // Three more files with two in the tray: none fits; after clearing, two of three do, and it says so.
+      await t.input.setInputFiles([photo('1.png', 20, 20), photo('2.png', 20, 20), photo('3.png', 20, 20)])
+      await m.root.locator('.tray-notice', { hasText: 'A message can carry at most 2 files' }).waitFor()
+      expect(await t.chips.count()).toBe(2)
+      await m.root.getByRole('button', { name: 'Remove logo.svg' }).click()
+      await m.root.getByRole('button', { name: 'Remove fake.png' }).click()
+      await t.input.setInputFiles([photo('1.png', 20, 20), photo('2.png', 20, 20), photo('3.png', 20, 20)])
+      await uploaded(m.root, 2)
+      await m.root.locator('.tray-notice').waitFor()
+      await m.composer.fill('Two small ones')
+      await m.composer.press('Enter')
+      const sent = m.root.locator('.message:not(.pending)', { hasText: 'Two small ones' })
+      await eventually(() => loadedWidths(sent)).toEqual([20, 20])
+      const history = await host.call('bob', 'GET', '/api/chats/')
+      expect(history.chats[0].lastMessage.body).toBe('Two small ones')
+    } finally {
+      await context.close()
+    }
+  })
+})
