@@ -151,10 +151,20 @@ describe.skipIf(!chromiumAvailable)('attachments', () => {
       // A long name gives way before its extension.
       expect(await received.locator('.file-end').textContent()).toBe('.pdf')
 
+      // An edit of the text keeps the files, live.
+      await mine.hover()
+      await mine.getByRole('button', { name: 'Edit' }).click()
+      const editor = alice.m.root.getByRole('textbox', { name: 'Edit your message' })
+      await editor.fill('Photos from the beach, day 2')
+      await editor.press('Enter')
+      const edited = bob.m.message('day 2')
+      await edited.locator('.edited').waitFor()
+      expect(await edited.locator('.picture img, .file').count()).toBe(2)
+
       // After a reload the history brings them back in the same order.
       await bob.page.reload()
       await bob.m.chat('Holiday').click()
-      await eventually(() => loadedWidths(bob.m.message('Photos from the beach'))).toEqual([480])
+      await eventually(() => loadedWidths(bob.m.message('day 2'))).toEqual([480])
     } finally {
       await close()
     }
