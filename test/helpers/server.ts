@@ -51,7 +51,7 @@ const tables = [
 ] as const
 
 /** An answer's JSON; the text itself for an answer that is not JSON (a file served back as it was sent). */
-function parsedOrText(text: string): unknown {
+function parsedOrText(text: string): any {
   try {
     return JSON.parse(text)
   } catch {
