@@ -36,7 +36,7 @@ export function emailOfflineMembers(palaver: Palaver, mailer: Mailer, siteUrl: s
   return palaver.on('message.created', async (event: HookEvent<'message.created'>) => {
     const { message } = event.data // typed: the MessageView clients receive
     const members = await palaver.memberIds(message.chatId, { muted: false }) // not those who muted it
-    const mentioned = new Set(message.mentions.map((user) => user.id)) // members it names, muted or not
+    const mentioned = new Set(message.mentions?.map((user) => user.id)) // members it names, muted or not
     const offline = users.filter(
       (user) =>
         user.id !== message.senderId &&

@@ -70,12 +70,13 @@ export const MessageSchema = z
     /** The message this one answers, when it is a reply. */
     replyTo: QuoteSchema.nullable(),
     /**
-     * The members this message mentions, in the order the sender named them. The body carries their
-     * names as the sender wrote them ("@Ada Lovelace"); this list says whom they mean.
+     * The members this message mentions, in the order the sender named them; absent when it mentions
+     * nobody. The body carries their names as the sender wrote them ("@Ada Lovelace"); this list says
+     * whom they mean.
      */
-    mentions: z.array(UserSchema),
-    /** The files sent with it, in the order given; a deleted message has none. */
-    attachments: z.array(AttachmentSchema),
+    mentions: z.array(UserSchema).optional(),
+    /** The files sent with it, in the order given; absent when there are none (and once it was deleted). */
+    attachments: z.array(AttachmentSchema).optional(),
     createdAt: Time,
     editedAt: Time.nullable(),
     deleted: z.boolean(),

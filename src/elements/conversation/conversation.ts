@@ -243,7 +243,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
       return
     }
     // The mentions whose names are still in the text stay; the others go with their names.
-    const mentionIds = mentionIdsIn(text, message.mentions)
+    const mentionIds = mentionIdsIn(text, message.mentions ?? [])
     this.store?.edit(message.id, text, mentionIds).then(
       () => {
         this.editingId = null
@@ -471,7 +471,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     const t = this.i18n
     const name = message.sender?.displayName ?? t.t('unknownUser')
     const text =
-      message.body || (message.attachments.length ? t.t('attachmentPreview') : t.t('deletedMessage'))
+      message.body || (message.attachments?.length ? t.t('attachmentPreview') : t.t('deletedMessage'))
     this.announce(this.store?.hides(message) ? t.t('blockedMessage') : t.t('announceMessage', { name, text }))
     if (!this.atBottom) this.newBelow++
     this.maybeMarkRead()
