@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-/** The built widget bundle: `npm run build` writes it with a content hash and a manifest. */
+/** The built widget bundle and its chunks (a catalog per language): `npm run build` writes them with content hashes and a manifest. */
 export interface StaticAssets {
   /** File name of the bundle, e.g. `palaver-3f9a1c2b.js`; null when it has not been built. */
   bundle: string | null
+  /** A file the manifest lists (the bundle, a chunk, a source map), else null. */
   read(file: string): Uint8Array | null
 }
 

@@ -10,7 +10,7 @@ import type {
   QuoteView,
   ReceiptStatus,
 } from '../../client/index.js'
-import { resolveLocale, type Translator, translator } from '../i18n/index.js'
+import { loadTranslator, resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { runtimeFor, whenOpen } from '../runtime.js'
 import { mentionIdsIn } from '../text.js'
@@ -335,7 +335,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    if (!this.hasUpdated || this.i18n === translator('en')) this.i18n = translator(resolveLocale(this))
+    if (!this.hasUpdated || this.i18n === translator('en')) this.useLocale(resolveLocale(this))
     this.observer = new IntersectionObserver((entries) => {
       this.visible = entries.some((e) => e.isIntersecting)
       this.maybeMarkRead()
@@ -343,6 +343,15 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.observer.observe(this)
     document.addEventListener('visibilitychange', this.onVisibility)
     void this.start()
+  }
+
+  /** The translator of `locale`; a conversation on its own in another language speaks English until that catalog arrives. */
+  private useLocale(locale: string): void {
+    const now = translator(locale)
+    this.i18n = now
+    void loadTranslator(locale).then((loaded) => {
+      if (this.i18n === now) this.i18n = loaded
+    })
   }
 
   override disconnectedCallback(): void {

@@ -1,13 +1,17 @@
-import { ar } from './ar.js'
-import { de } from './de.js'
 import { type Catalog, en, type MessageKey } from './en.js'
-import { es } from './es.js'
-import { fr } from './fr.js'
-import { lt } from './lt.js'
 
 export type { Catalog, MessageKey }
 
-const catalogs: Record<string, Catalog> = { en, de, fr, es, lt, ar }
+/** The other languages' catalogs, each a chunk of its own in the bundle: a page fetches the one it speaks, and English none. */
+const loaders = new Map<string, () => Promise<Catalog>>([
+  ['ar', () => import('./ar.js').then((m) => m.ar)],
+  ['de', () => import('./de.js').then((m) => m.de)],
+  ['es', () => import('./es.js').then((m) => m.es)],
+  ['fr', () => import('./fr.js').then((m) => m.fr)],
+  ['lt', () => import('./lt.js').then((m) => m.lt)],
+])
+/** The catalogs at hand: English, and those loadTranslator fetched. */
+const catalogs = new Map<string, Catalog>([['en', en]])
 const rtlLanguages = new Set(['ar', 'fa', 'he', 'ur'])
 
 type Params = Record<string, string | number>
@@ -24,7 +28,9 @@ export function resolveLocale(element: Element): string {
   }
 }
 
-/** Every UI string, plural and date of one locale; the strings come from the catalog of its language. */
+const languageOf = (locale: string) => locale.split('-')[0]!.toLowerCase()
+
+/** Every UI string, plural and date of one locale; the strings come from the catalog of its language (English until that is loaded). */
 export class Translator {
   readonly locale: string
   readonly language: string
@@ -41,11 +47,12 @@ export class Translator {
   private readonly sizes = new Map<string, Intl.NumberFormat>()
 
   constructor(locale: string) {
-    const language = locale.split('-')[0]!.toLowerCase()
-    this.catalog = catalogs[language] ?? en
+    const language = languageOf(locale)
+    const catalog = catalogs.get(language)
+    this.catalog = catalog ?? en
     // Formats follow the catalog's language when the locale's own has no catalog, so a page reads as one language.
-    this.locale = catalogs[language] ? locale : 'en'
-    this.language = catalogs[language] ? language : 'en'
+    this.locale = catalog ? locale : 'en'
+    this.language = catalog ? language : 'en'
     this.dir = rtlLanguages.has(this.language) ? 'rtl' : 'ltr'
     this.plurals = new Intl.PluralRules(this.locale)
     this.numbers = new Intl.NumberFormat(this.locale)
@@ -159,9 +166,25 @@ function sameDay(a: Date, b: Date): boolean {
 
 const translators = new Map<string, Translator>()
 
-/** One translator per locale (formatters are costly to build). */
+/** One translator per locale (formatters are costly to build); English while the locale's catalog is still to be loaded. */
 export function translator(locale: string): Translator {
+  const language = languageOf(locale)
+  if (loaders.has(language) && !catalogs.has(language)) return translator('en')
   let found = translators.get(locale)
   if (!found) translators.set(locale, (found = new Translator(locale)))
   return found
+}
+
+/** The translator of a locale once its language's catalog has arrived; English if it could not be fetched (the next call tries again). */
+export async function loadTranslator(locale: string): Promise<Translator> {
+  const language = languageOf(locale)
+  const load = loaders.get(language)
+  if (load && !catalogs.has(language)) {
+    try {
+      catalogs.set(language, await load())
+    } catch {
+      // English meanwhile: a widget in the wrong language beats none.
+    }
+  }
+  return translator(locale)
 }

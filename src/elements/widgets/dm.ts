@@ -208,7 +208,7 @@ export class PalaverDm extends PalaverWidget {
           ? html`<p class="state" role="alert">${this.error.code === 'not_found' || this.error.code === 'forbidden' ? t.t('notAvailable') : t.t('loadFailed')}</p>`
           : chat
             ? html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath}
-                .chat=${chat} .i18n=${t} .autofocusComposer=${true} @palaver-gone=${this.onGone}></palaver-conversation>`
+                locale=${t.locale} .chat=${chat} .i18n=${t} .autofocusComposer=${true} @palaver-gone=${this.onGone}></palaver-conversation>`
             : html`<p class="state">${t.t('loading')}</p>`
       }
     </section>`

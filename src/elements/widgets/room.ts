@@ -307,7 +307,7 @@ export class PalaverRoom extends PalaverWidget {
       return html`<div class="closed">${icons.lock}<span>${t.t('joinToPost')}</span></div>`
     }
     return html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath}
-        .chat=${chat} .i18n=${t}>
+        locale=${t.locale} .chat=${chat} .i18n=${t}>
         ${
           chat.role === null
             ? html`<div slot="readonly" class="readonly">

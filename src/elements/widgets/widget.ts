@@ -1,8 +1,8 @@
-import { html, LitElement, type PropertyValues } from 'lit'
+import { html, LitElement } from 'lit'
 import type { ChatView, MuteInput } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
 import { loginHref } from '../config.js'
-import { resolveLocale, type Translator, translator } from '../i18n/index.js'
+import { loadTranslator, resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { type Runtime, runtimeFor } from '../runtime.js'
 import { applyLayout, ThemeController } from '../theme.js'
 
@@ -28,6 +28,8 @@ export class PalaverWidget extends LitElement {
 
   protected readonly themeController = new ThemeController(this)
   protected i18n: Translator = translator('en')
+  /** The locale i18n speaks, resolved before each update. */
+  private spokenLocale: string | null = null
 
   constructor() {
     super()
@@ -44,12 +46,17 @@ export class PalaverWidget extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    this.i18n = translator(resolveLocale(this))
     void this.loadConfig()
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('locale')) this.i18n = translator(resolveLocale(this))
+  /** An update in another language than English waits for its catalog (a chunk of its own), so the widget never shows English first. */
+  protected override async scheduleUpdate(): Promise<void> {
+    const locale = resolveLocale(this)
+    if (locale !== this.spokenLocale) {
+      this.spokenLocale = locale
+      this.i18n = await loadTranslator(locale)
+    }
+    super.scheduleUpdate()
   }
 
   private async loadConfig(): Promise<void> {

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases } from './helpers/databases.js'
+import { startServer, type TestServer } from './helpers/server.js'
+
+/** What the global setup built into dist/static: the bundle, a chunk per language but English, their maps. */
+const manifest = JSON.parse(
+  readFileSync(new URL('../dist/static/manifest.json', import.meta.url), 'utf8'),
+) as {
+  bundle: string
+  locales: Record<string, string>
+  files: string[]
+}
+
+describe('the widget bundle and its chunks', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startServer(databases[0]!)
+  })
+  afterAll(() => server.close())
+
+  const get = (file: string) =>
+    server.palaver.fetch(new Request(`http://palaver.test/messages/static/${file}`))
+
+  it('serves every file of the manifest at its hashed name, as JavaScript or JSON, cached for a year', async () => {
+    expect(Object.keys(manifest.locales).sort()).toEqual(['ar', 'de', 'es', 'fr', 'lt'])
+    expect(manifest.files).toEqual(
+      expect.arrayContaining([manifest.bundle, `${manifest.bundle}.map`, ...Object.values(manifest.locales)]),
+    )
+    for (const file of manifest.files) {
+      expect(file).toMatch(/-[A-Z0-9]{8}\.js(\.map)?$/)
+      const response = await get(file)
+      expect(response.status, file).toBe(200)
+      expect(response.headers.get('content-type'), file).toBe(
+        file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'application/json; charset=utf-8',
+      )
+      expect(response.headers.get('cache-control'), file).toBe('public, max-age=31536000, immutable')
+      await response.arrayBuffer()
+    }
+    expect((await get('de-NOTBUILT.js')).status).toBe(404)
+  })
+
+  it('answers palaver.js with the current bundle, uncached; the embed names the versioned one', async () => {
+    const alias = await get('palaver.js')
+    expect(alias.headers.get('cache-control')).toBe('no-cache')
+    expect(await alias.text()).toBe(await (await get(manifest.bundle)).text())
+    expect(server.palaver.embed.script()).toBe(
+      `<script type="module" src="/messages/static/${manifest.bundle}"></script>`,
+    )
+  })
+
+  it('imports no chunk up front, and each catalog relative to the bundle’s own URL (so also from palaver.js or another origin)', async () => {
+    const bundle = await (await get(manifest.bundle)).text()
+    expect(bundle).not.toMatch(/(from|import)\s*"\.\//)
+    for (const file of Object.values(manifest.locales)) expect(bundle).toContain(`import("./${file}")`)
+  })
+})
