@@ -237,6 +237,25 @@ export function applyLayout(element: HTMLElement, layout: { topOffset: string; b
   element.style.setProperty('--palaver-bottom-offset', layout.bottomOffset)
 }
 
+/** A widget's notice (PalaverWidget.say), over the bottom of its positioned box, above the message box. */
+export const toast = css`
+  .toast {
+    position: absolute;
+    z-index: 5;
+    inset-inline: 0;
+    bottom: 88px;
+    width: fit-content;
+    max-width: calc(100% - 32px);
+    margin: 0 auto;
+    padding: 10px 16px;
+    border-radius: 12px;
+    background: var(--palaver-fg);
+    color: var(--palaver-bg);
+    box-shadow: var(--palaver-shadow);
+    font-size: 0.92em;
+  }
+`
+
 /** Something is on its way (a page of messages, an upload). */
 export const spinner = css`
   .spinner {

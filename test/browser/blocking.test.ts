@@ -219,18 +219,35 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
     }
   })
 
-  test('the DM widget’s header blocks and unblocks too; the notice replaces its composer', async () => {
+  test('the DM widget’s header blocks and unblocks too; the notice replaces its composer; a block that fails says so', async () => {
     const erin = await openAs(browser, host, 'alice', '/host/dm/erin')
     const page = erin.page
     const dm = dmWidget(page)
-    try {
-      await dm.toggle.click()
-      await dm.composer.waitFor()
+    const block = async () => {
       await dm.root.getByRole('button', { name: 'Block Erin Evans' }).click()
       await dm.root
         .getByRole('group', { name: /^Block Erin Evans\?/ })
         .getByRole('button', { name: 'Block' })
         .click()
+    }
+    try {
+      await dm.toggle.click()
+      await dm.composer.waitFor()
+      await page.route('**/messages/api/users/erin/block/', (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: '{"error":{"code":"unavailable","message":"Later"}}',
+        }),
+      )
+      await block()
+      await dm.root
+        .getByRole('status')
+        .getByText('Erin Evans could not be blocked. Please try again.')
+        .waitFor()
+      expect(await dm.composer.isVisible()).toBe(true)
+      await page.unroute('**/messages/api/users/erin/block/')
+      await block()
       const notice = dm.root.locator('[part="blocked-notice"]')
       await notice.filter({ hasText: 'You blocked Erin Evans.' }).waitFor()
       await dm.composer.waitFor({ state: 'detached' })

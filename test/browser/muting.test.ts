@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   chromiumAvailable,
@@ -243,6 +243,48 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       await charlie.page.screenshot({ path: '/tmp/palaver-muting-room-dark.png' })
       await unmute.click()
       await toggle.waitFor()
+    } finally {
+      await charlie.context.close()
+    }
+  })
+
+  test('a mute the server refuses leaves the widgets’ buttons as they were, and a polite notice says so', async () => {
+    const refuse = (page: Page) =>
+      page.route('**/messages/api/chats/*/mute/', (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'unavailable', message: 'Try again in a moment' } }),
+        }),
+      )
+    const failed = 'The notifications could not be changed. Please try again.'
+    const alice = await openAs(browser, host, 'alice', '/host/dm/dana')
+    try {
+      await refuse(alice.page)
+      const dm = await openDm(alice.page)
+      const toggle = dm.root.getByRole('button', { name: 'Mute notifications' })
+      await toggle.click()
+      await dm.root.getByRole('menuitem', { name: 'Until I turn it back on' }).click()
+      await dm.root.getByRole('status').getByText(failed).waitFor()
+      expect(await toggle.isVisible()).toBe(true)
+      expect(await seriousViolations(alice.page)).toEqual([])
+      await alice.page.screenshot({ path: '/tmp/palaver-muting-failed-dm.png' })
+    } finally {
+      await alice.context.close()
+    }
+
+    const charlie = await openAs(browser, host, 'charlie', '/host/room/public-refused')
+    try {
+      const room = roomWidget(charlie.page)
+      await room.join.click()
+      await room.leave.waitFor()
+      await refuse(charlie.page)
+      const toggle = room.root.getByRole('button', { name: 'Mute notifications' })
+      await toggle.click()
+      await room.root.getByRole('menuitem', { name: 'For 1 hour' }).click()
+      await room.root.getByRole('status').getByText(failed).waitFor()
+      expect(await toggle.isVisible()).toBe(true)
+      expect(await seriousViolations(charlie.page)).toEqual([])
     } finally {
       await charlie.context.close()
     }

@@ -191,6 +191,7 @@ export const ar: Catalog = {
   muteUntilUnmuted: 'إلى أن أعيد تشغيلها',
   muted: 'مكتومة',
   mutedUntil: 'مكتومة حتى {time}',
+  muteFailed: 'تعذّر تغيير الإشعارات. حاول مجددًا.',
 
   // blocking
   blockUser: 'حظر {name}',
@@ -204,6 +205,8 @@ export const ar: Catalog = {
   blockedMessage: 'رسالة من شخص محظور',
   show: 'إظهار',
   showBlockedMessage: 'إظهار رسالة من شخص محظور',
+  blockFailed: 'تعذّر حظر {name}. حاول مجددًا.',
+  unblockFailed: 'تعذّر إلغاء حظر {name}. حاول مجددًا.',
   mentionPeople: 'أشخاص للإشارة إليهم',
   mentionsFound: {
     zero: 'لا اقتراحات',

@@ -142,6 +142,7 @@ export const de: Catalog = {
   muteUntilUnmuted: 'Bis ich sie wieder einschalte',
   muted: 'Stummgeschaltet',
   mutedUntil: 'Stummgeschaltet bis {time}',
+  muteFailed: 'Die Benachrichtigungen konnten nicht geändert werden. Bitte versuch es noch einmal.',
 
   // blocking
   blockUser: '{name} blockieren',
@@ -155,6 +156,8 @@ export const de: Catalog = {
   blockedMessage: 'Nachricht von einer blockierten Person',
   show: 'Anzeigen',
   showBlockedMessage: 'Nachricht von einer blockierten Person anzeigen',
+  blockFailed: '{name} konnte nicht blockiert werden. Bitte versuch es noch einmal.',
+  unblockFailed: 'Die Blockierung von {name} konnte nicht aufgehoben werden. Bitte versuch es noch einmal.',
   mentionPeople: 'Personen zum Erwähnen',
   mentionsFound: { one: '{count} Vorschlag', other: '{count} Vorschläge' },
   mentionsYou: 'Erwähnt dich',

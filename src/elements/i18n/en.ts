@@ -156,6 +156,7 @@ export const en = {
   muteUntilUnmuted: 'Until I turn it back on',
   muted: 'Muted',
   mutedUntil: 'Muted until {time}',
+  muteFailed: 'The notifications could not be changed. Please try again.',
 
   // blocking
   blockUser: 'Block {name}',
@@ -169,6 +170,8 @@ export const en = {
   blockedMessage: 'Message from a blocked person',
   show: 'Show',
   showBlockedMessage: 'Show message from a blocked person',
+  blockFailed: '{name} could not be blocked. Please try again.',
+  unblockFailed: '{name} could not be unblocked. Please try again.',
 
   // mentions
   mentionPeople: 'People to mention',

@@ -154,6 +154,7 @@ export const es: Catalog = {
   muteUntilUnmuted: 'Hasta que las vuelva a activar',
   muted: 'Silenciado',
   mutedUntil: 'Silenciado hasta {time}',
+  muteFailed: 'No se pudieron cambiar las notificaciones. Inténtalo de nuevo.',
 
   // blocking
   blockUser: 'Bloquear a {name}',
@@ -167,6 +168,8 @@ export const es: Catalog = {
   blockedMessage: 'Mensaje de una persona bloqueada',
   show: 'Mostrar',
   showBlockedMessage: 'Mostrar el mensaje de una persona bloqueada',
+  blockFailed: 'No se pudo bloquear a {name}. Inténtalo de nuevo.',
+  unblockFailed: 'No se pudo desbloquear a {name}. Inténtalo de nuevo.',
   mentionPeople: 'Personas para mencionar',
   mentionsFound: { one: '{count} sugerencia', other: '{count} sugerencias' },
   mentionsYou: 'Te menciona',

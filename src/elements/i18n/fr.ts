@@ -154,6 +154,7 @@ export const fr: Catalog = {
   muteUntilUnmuted: 'Jusqu’à ce que je les réactive',
   muted: 'En sourdine',
   mutedUntil: 'En sourdine jusqu’à {time}',
+  muteFailed: 'Impossible de modifier les notifications. Veuillez réessayer.',
 
   // blocking
   blockUser: 'Bloquer {name}',
@@ -167,6 +168,8 @@ export const fr: Catalog = {
   blockedMessage: 'Message d’une personne bloquée',
   show: 'Afficher',
   showBlockedMessage: 'Afficher le message d’une personne bloquée',
+  blockFailed: 'Impossible de bloquer {name}. Veuillez réessayer.',
+  unblockFailed: 'Impossible de débloquer {name}. Veuillez réessayer.',
   mentionPeople: 'Personnes à mentionner',
   mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
   mentionsYou: 'Vous mentionne',

@@ -177,6 +177,7 @@ export const lt: Catalog = {
   muteUntilUnmuted: 'Kol vėl įjungsiu',
   muted: 'Nutildyta',
   mutedUntil: 'Nutildyta iki {time}',
+  muteFailed: 'Nepavyko pakeisti pranešimų. Bandykite dar kartą.',
 
   // blocking
   blockUser: 'Blokuoti: {name}',
@@ -190,6 +191,8 @@ export const lt: Catalog = {
   blockedMessage: 'Užblokuoto asmens žinutė',
   show: 'Rodyti',
   showBlockedMessage: 'Rodyti užblokuoto asmens žinutę',
+  blockFailed: 'Nepavyko užblokuoti: {name}. Bandykite dar kartą.',
+  unblockFailed: 'Nepavyko atblokuoti: {name}. Bandykite dar kartą.',
   mentionPeople: 'Ką paminėti',
   mentionsFound: {
     one: '{count} pasiūlymas',

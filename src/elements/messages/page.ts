@@ -8,7 +8,7 @@ import type { PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { MuteExpiry, withMute } from '../muting.js'
 import { whenOpen } from '../runtime.js'
-import { base, controls, tokens } from '../theme.js'
+import { base, controls, toast, tokens } from '../theme.js'
 import { PalaverWidget } from '../widgets/widget.js'
 import type { PalaverChatHeader } from './chat-header.js'
 import { ChatListStore } from './chat-list-store.js'
@@ -37,11 +37,10 @@ export class PalaverMessages extends PalaverWidget {
     narrow: { state: true },
     dialog: { state: true },
     membersTab: { state: true },
-    notice: { state: true },
     blockedIds: { state: true },
   }
 
-  static override styles = [tokens, base, controls, avatarStyles, pageStyles]
+  static override styles = [tokens, base, controls, toast, avatarStyles, pageStyles]
 
   declare selectedId: number | null
   declare current: ChatDetailView | null
@@ -49,7 +48,6 @@ export class PalaverMessages extends PalaverWidget {
   declare narrow: boolean
   declare dialog: Dialog | null
   declare membersTab: 'add' | 'manage'
-  declare notice: string
   /** The people the viewer blocked (the list hides what they wrote last in a group; the members dialog offers Block or Unblock). */
   declare blockedIds: ReadonlySet<string>
 
@@ -66,7 +64,6 @@ export class PalaverMessages extends PalaverWidget {
     onChange: () => this.requestUpdate(),
     onError: (error) => this.say(error.message),
   })
-  private noticeTimer: ReturnType<typeof setTimeout> | undefined
   private pendingJump: number | null = null
   /** The chat the viewer is leaving or deleting themself (its removal is no surprise). */
   private dropping: number | null = null
@@ -84,7 +81,6 @@ export class PalaverMessages extends PalaverWidget {
     this.narrow = false
     this.dialog = null
     this.membersTab = 'manage'
-    this.notice = ''
     this.blockedIds = new Set()
   }
 
@@ -336,7 +332,7 @@ export class PalaverMessages extends PalaverWidget {
     void this.openChat(event.detail, { focus: true })
   }
 
-  // ---- focus and notices ----
+  // ---- focus ----
 
   private conversation(): PalaverConversation | null {
     return this.renderRoot.querySelector<PalaverConversation>('palaver-conversation')
@@ -352,12 +348,6 @@ export class PalaverMessages extends PalaverWidget {
       this.renderRoot.querySelector<HTMLElement>('button.chat[tabindex="0"]') ??
       this.renderRoot.querySelector<HTMLElement>('.new-chat')
     target?.focus()
-  }
-
-  private say(text: string): void {
-    this.notice = text
-    clearTimeout(this.noticeTimer)
-    this.noticeTimer = setTimeout(() => (this.notice = ''), 5000)
   }
 
   private selectTab(tab: Tab): void {
@@ -410,9 +400,7 @@ export class PalaverMessages extends PalaverWidget {
         ${this.renderMain()}
       </section>
       ${this.renderDialog()}
-      <div class="toasts" role="status" aria-live="polite">
-        ${this.notice ? html`<div class="toast">${this.notice}</div>` : nothing}
-      </div>
+      ${this.renderNotice()}
     </div>`
   }
 

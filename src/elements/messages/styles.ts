@@ -423,18 +423,6 @@ export const pageStyles = css`
     max-width: 28em;
   }
   .toast {
-    position: absolute;
-    z-index: 5;
-    inset-inline: 0;
     bottom: calc(var(--palaver-bottom-offset) + 88px);
-    width: fit-content;
-    max-width: calc(100% - 32px);
-    margin: 0 auto;
-    padding: 10px 16px;
-    border-radius: 12px;
-    background: var(--palaver-fg);
-    color: var(--palaver-bg);
-    box-shadow: var(--palaver-shadow);
-    font-size: 0.92em;
   }
 `

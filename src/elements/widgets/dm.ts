@@ -4,7 +4,7 @@ import '../block-button.js'
 import { CONVERSATION_PARTS } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { isMuted, MuteExpiry, withMute } from '../muting.js'
-import { base, controls, tokens } from '../theme.js'
+import { base, controls, toast, tokens } from '../theme.js'
 import { PalaverWidget } from './widget.js'
 
 /**
@@ -48,6 +48,7 @@ export class PalaverDm extends PalaverWidget {
     tokens,
     base,
     controls,
+    toast,
     css`
       :host {
         display: inline-block;
@@ -211,6 +212,7 @@ export class PalaverDm extends PalaverWidget {
                 locale=${t.locale} .chat=${chat} .i18n=${t} .autofocusComposer=${true} @palaver-gone=${this.onGone}></palaver-conversation>`
             : html`<p class="state">${t.t('loading')}</p>`
       }
+      ${this.renderNotice()}
     </section>`
   }
 
@@ -275,7 +277,10 @@ export class PalaverDm extends PalaverWidget {
     try {
       await this.runtime.setBlocked(peer.id, event.detail.blocked)
     } catch {
-      // The button stays as it was: nothing changed.
+      // The button stays as it was (nothing changed), and the notice says so.
+      this.say(
+        this.i18n.t(event.detail.blocked ? 'blockFailed' : 'unblockFailed', { name: peer.displayName }),
+      )
     }
   }
 

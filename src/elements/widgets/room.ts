@@ -3,7 +3,7 @@ import type { ChatDetailView, Connection, MuteInput, PalaverClientError } from '
 import { CONVERSATION_PARTS, type PalaverConversation } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { isMuted, MuteExpiry, withMute } from '../muting.js'
-import { base, controls, tokens } from '../theme.js'
+import { base, controls, toast, tokens } from '../theme.js'
 import { PalaverWidget } from './widget.js'
 
 /**
@@ -50,11 +50,13 @@ export class PalaverRoom extends PalaverWidget {
     tokens,
     base,
     controls,
+    toast,
     css`
       :host {
         display: block;
       }
       .room {
+        position: relative;
         display: flex;
         flex-direction: column;
         height: var(--palaver-room-height, 540px);
@@ -267,6 +269,7 @@ export class PalaverRoom extends PalaverWidget {
         ${this.renderMembership()}
       </header>
       ${this.renderBody()}
+      ${this.renderNotice()}
     </section>`
   }
 

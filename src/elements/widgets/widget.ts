@@ -1,4 +1,4 @@
-import { html, LitElement } from 'lit'
+import { html, LitElement, nothing } from 'lit'
 import type { ChatView, MuteInput } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
 import { loginHref } from '../config.js'
@@ -8,7 +8,8 @@ import { applyLayout, ThemeController } from '../theme.js'
 
 /**
  * What the embeddable widgets share: `base-path`, `locale` and `theme` attributes, the page's
- * runtime for that base path, the settings, the translator and the light/dark mode.
+ * runtime for that base path, the settings, the translator, the light/dark mode and a notice that
+ * says what went wrong.
  */
 export class PalaverWidget extends LitElement {
   static override properties = {
@@ -17,6 +18,7 @@ export class PalaverWidget extends LitElement {
     theme: {},
     config: { state: true },
     failure: { state: true },
+    notice: { state: true },
   }
 
   declare basePath: string | null
@@ -25,11 +27,14 @@ export class PalaverWidget extends LitElement {
   declare config: PalaverConfig | null
   /** Why the widget could not start (the server could not be reached). */
   declare failure: string | null
+  /** What renderNotice() says for a few seconds (an action that failed). */
+  declare notice: string
 
   protected readonly themeController = new ThemeController(this)
   protected i18n: Translator = translator('en')
   /** The locale i18n speaks, resolved before each update. */
   private spokenLocale: string | null = null
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor() {
     super()
@@ -38,6 +43,7 @@ export class PalaverWidget extends LitElement {
     this.theme = null
     this.config = null
     this.failure = null
+    this.notice = ''
   }
 
   protected get runtime(): Runtime {
@@ -69,14 +75,29 @@ export class PalaverWidget extends LitElement {
     }
   }
 
-  /** Sends the mute a mute button asked for: the chat as the server then sees it, or null when that failed (the button stays as it was). */
+  /** Sends the mute a mute button asked for: the chat as the server then sees it, or null when that failed (the button stays as it was, the notice says so). */
   protected async sendMute(chatId: number, input: MuteInput): Promise<ChatView | null> {
     try {
       const client = await this.runtime.client()
       return await client.api.muteChat(chatId, input)
     } catch {
+      this.say(this.i18n.t('muteFailed'))
       return null
     }
+  }
+
+  /** Says `text` in the notice for five seconds. */
+  protected say(text: string): void {
+    this.notice = text
+    clearTimeout(this.noticeTimer)
+    this.noticeTimer = setTimeout(() => (this.notice = ''), 5000)
+  }
+
+  /** The notice (styled by theme.ts's toast): a polite live region, on the page before anything is said in it. */
+  protected renderNotice() {
+    return html`<div class="toasts" role="status" aria-live="polite">
+      ${this.notice ? html`<div class="toast">${this.notice}</div>` : nothing}
+    </div>`
   }
 
   /** The link an anonymous visitor gets, back to this page after signing in. */
