@@ -219,7 +219,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
     }
   })
 
-  test('the DM widget’s header blocks and unblocks too; the notice replaces its composer; a block that fails says so', async () => {
+  test('the DM widget’s header blocks and unblocks too; the notice replaces its composer; a block that fails says so; empty, the DM asks neither of them to say hello', async () => {
     const erin = await openAs(browser, host, 'alice', '/host/dm/erin')
     const page = erin.page
     const dm = dmWidget(page)
@@ -233,6 +233,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
     try {
       await dm.toggle.click()
       await dm.composer.waitFor()
+      await dm.root.getByText('No messages yet. Say hello!').waitFor()
       await page.route('**/messages/api/users/erin/block/', (route) =>
         route.fulfill({
           status: 503,
@@ -252,6 +253,17 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       await notice.filter({ hasText: 'You blocked Erin Evans.' }).waitFor()
       await dm.composer.waitFor({ state: 'detached' })
       await dm.root.locator('header').getByRole('button', { name: 'Unblock Erin Evans' }).waitFor()
+      // Nobody here can say hello: the empty DM says only that it is empty, to both of them.
+      await dm.root.getByText('No messages yet', { exact: true }).waitFor()
+      const other = await openAs(browser, host, 'erin', '/host/dm/alice')
+      try {
+        const theirs = dmWidget(other.page)
+        await theirs.toggle.click()
+        await theirs.root.getByText('You can’t reply to this conversation.').waitFor()
+        await theirs.root.getByText('No messages yet', { exact: true }).waitFor()
+      } finally {
+        await other.context.close()
+      }
       await lookInBothModes(page, 'blocking-widget')
       await notice.getByRole('button', { name: 'Unblock Erin Evans' }).click()
       await dm.composer.waitFor()

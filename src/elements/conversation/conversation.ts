@@ -733,7 +733,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!store || store.busy) {
       return html`<div class="center"><span class="spinner" role="img" aria-label=${t.t('loading')}></span></div>`
     }
-    return html`<div class="center">${t.t('empty')}</div>`
+    // "Say hello!" only to someone who can.
+    return html`<div class="center">${store.canPost ? t.t('empty') : t.t('noMessages')}</div>`
   }
 
   private renderTop(store: ConversationStore, count: number) {
