@@ -238,7 +238,11 @@ export async function openAttachment(
   if (row.message_id === null) {
     if (row.uploader_id !== viewer.id) throw notFound('Attachment')
   } else {
-    const access = await loadChat(ctx, ctx.db, row.chat_id, viewer).catch(() => null)
+    // A chat the viewer may not see hides its files the same way; any other failure is what it is.
+    const access = await loadChat(ctx, ctx.db, row.chat_id, viewer).catch((error: unknown) => {
+      if (error instanceof PalaverError && error.code === 'not_found') return null
+      throw error
+    })
     if (!access?.canRead) throw notFound('Attachment')
   }
   const data = await store.get(row.key)

@@ -51,18 +51,17 @@ export async function mentionedMembers(
 /** Writes a message's mentions, replacing any it had. */
 export async function storeMentions(
   tx: Tx,
-  message: { id: number; chatId: number },
+  messageId: number,
   mentioned: readonly UserView[],
 ): Promise<void> {
-  await tx.db.deleteFrom('palaver_mentions').where('message_id', '=', message.id).execute()
+  await tx.db.deleteFrom('palaver_mentions').where('message_id', '=', messageId).execute()
   if (mentioned.length === 0) return
   await tx.db
     .insertInto('palaver_mentions')
     .values(
       mentioned.map((user, position) => ({
-        message_id: message.id,
+        message_id: messageId,
         user_id: user.id,
-        chat_id: message.chatId,
         position,
       })),
     )

@@ -170,7 +170,7 @@ export async function sendMessage(
         const outcome = (await storeSends(tx.db, tx.now, [full], ctx.dialect))[0]!
         if ('error' in outcome) throw outcome.error
         const messageId = outcome.value.row.id
-        await storeMentions(tx, { id: messageId, chatId }, mentions)
+        await storeMentions(tx, messageId, mentions)
         await attachToMessage(tx, messageId, attachmentIds)
         for (const event of outcome.record) tx.emit(event)
         return { stored: outcome.value, extras: { replyTo: quote, mentions, attachments } }
@@ -467,7 +467,7 @@ export async function editMessage(
       let mentions = before
       if (named !== null) {
         mentions = await mentionedMembers(tx, edited.chat_id, named)
-        await storeMentions(tx, { id: edited.id, chatId: edited.chat_id }, mentions)
+        await storeMentions(tx, edited.id, mentions)
       }
       const [reactions, quoted, attachments] = await Promise.all([
         reactionsOf(tx.db, [edited.id]),

@@ -100,7 +100,6 @@ export interface ReactionRow {
 export interface MentionRow {
   message_id: number
   user_id: string
-  chat_id: number
   position: number
 }
 

@@ -37,17 +37,13 @@ export function attachments(dialect: SqlDialect): Migration {
         .columns(['message_id', 'position'])
         .where(sql.ref('message_id'), 'is not', null)
         .execute()
-      // The sweep's two questions: uploads no message took, and files of chats that are gone.
+      // The sweep's first question: uploads no message took (its second, files of chats that are gone,
+      // reads the table whole every ten minutes).
       await db.schema
         .createIndex('palaver_attachments_unsent')
         .on('palaver_attachments')
         .column('created_at')
         .where(sql.ref('message_id'), 'is', null)
-        .execute()
-      await db.schema
-        .createIndex('palaver_attachments_chat')
-        .on('palaver_attachments')
-        .column('chat_id')
         .execute()
       await db.schema
         .createTable('palaver_attachment_data')
