@@ -31,16 +31,39 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$
  * that is not a letter or digit, and not running on into a longer word ("@Ann" is not in "@Anne").
  */
 export function findMentions<U extends Mentionable>(text: string, users: readonly U[]): MentionAt<U>[] {
-  const byName = new Map(users.filter((u) => u.displayName).map((u) => [u.displayName, u]))
-  if (byName.size === 0 || !text.includes('@')) return []
-  // Longer names first, so "@Ada Lovelace" wins over "@Ada".
-  const names = [...byName.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp)
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])@(${names.join('|')})(?![\\p{L}\\p{N}_])`, 'gu')
-  return [...text.matchAll(pattern)].map((match) => ({
+  if (!text.includes('@')) return []
+  const matcher = matcherOf(users)
+  if (!matcher) return []
+  return [...text.matchAll(matcher.pattern)].map((match) => ({
     start: match.index,
     end: match.index + match[0].length,
-    user: byName.get(match[1]!)!,
+    user: matcher.byName.get(match[1]!)! as U,
   }))
+}
+
+interface Matcher {
+  byName: Map<string, Mentionable>
+  pattern: RegExp
+}
+
+/**
+ * One pattern per list of users, kept as long as the list is: a message's mentions are the same array
+ * from render to render, and every render (a typing signal, a receipt) draws every message again.
+ */
+const matchers = new WeakMap<readonly Mentionable[], Matcher | null>()
+
+function matcherOf(users: readonly Mentionable[]): Matcher | null {
+  let matcher = matchers.get(users)
+  if (matcher !== undefined) return matcher
+  const byName = new Map(users.filter((u) => u.displayName).map((u) => [u.displayName, u]))
+  // Longer names first, so "@Ada Lovelace" wins over "@Ada".
+  const names = [...byName.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp)
+  matcher =
+    byName.size === 0
+      ? null
+      : { byName, pattern: new RegExp(`(?<![\\p{L}\\p{N}_])@(${names.join('|')})(?![\\p{L}\\p{N}_])`, 'gu') }
+  matchers.set(users, matcher)
+  return matcher
 }
 
 /** The ids of the users `text` still names, once each, in the order it names them. */

@@ -116,7 +116,8 @@ describe.skipIf(!chromiumAvailable)('attachments', () => {
       await uploaded(alice.m.root, 2)
       // The picture's chip shows it (an object URL), the PDF's an icon; each has its size and Remove.
       expect(await t.chip('sunset.png').locator('img').getAttribute('src')).toMatch(/^blob:/)
-      expect(await t.chip('.pdf').locator('svg').count()).toBeGreaterThan(0)
+      expect(await t.chip('.pdf').locator('.chip-thumb svg').count()).toBe(1)
+      expect(await t.chip('.pdf').locator('.chip-thumb img').count()).toBe(0)
       expect(await t.chip('.pdf').locator('.chip-status').textContent()).toMatch(/kB$/)
       await alice.m.root.getByRole('button', { name: 'Remove sunset.png' }).waitFor()
       expect(await t.send.isEnabled()).toBe(true)
