@@ -96,13 +96,14 @@ parentPort.once('message', () => {
  * (230 → 129 µs measured without it) and the longest stalls of the event loop. A PASSIVE checkpoint on
  * a second connection blocks neither writers nor readers.
  *
- * Returns what stops the worker (the database closes on its own afterwards).
+ * Returns what stops the worker, resolving once its connection has closed: the caller's connection should
+ * close after it, so that it is the last one and removes the log files before a caller deletes the folder.
  */
 export function checkpointInBackground(
   database: Database,
   file: string,
   { restartBytes = RESTART_BYTES }: { restartBytes?: number } = {},
-): () => void {
+): () => Promise<void> {
   database.pragma('wal_autocheckpoint = 0')
   // After a burst, a log that starts over is cut back to this size rather than keeping its peak on disk.
   database.pragma(`journal_size_limit = ${4 * restartBytes}`)
@@ -128,9 +129,21 @@ export function checkpointInBackground(
     console.error('[palaver] the SQLite checkpoint worker failed; checkpointing on commit instead', error)
     fallBack()
   })
-  worker.on('exit', fallBack)
+  let running = true
+  const exited = new Promise<void>((resolve) =>
+    worker.on('exit', () => {
+      running = false
+      fallBack()
+      resolve()
+    }),
+  )
   return () => {
     stopping = true
-    worker.postMessage('stop')
+    if (running) {
+      // Unreferenced, the worker would let the process exit before its exit is seen, leaving this unresolved.
+      worker.ref()
+      worker.postMessage('stop')
+    }
+    return exited
   }
 }

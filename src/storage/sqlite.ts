@@ -293,18 +293,33 @@ const fold = (word: string) => word.normalize('NFKD').replace(/\p{M}/gu, '').toL
  * batches of sends refused with "database is locked".
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    settings: SqliteDialectConfig,
+    private readonly beforeClose: () => Promise<void>,
+  ) {
+    super(settings)
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+
+  override async destroy(): Promise<void> {
+    await this.beforeClose()
+    await super.destroy()
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly beforeClose: () => Promise<void>,
+  ) {
     super(settings)
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings)
+    return new ImmediateSqliteDriver(this.settings, this.beforeClose)
   }
 }
 
@@ -461,18 +476,11 @@ export function openSqlite(file: string): Kysely<DatabaseSchema> {
   database.pragma('secure_delete = ON')
   database.pragma('busy_timeout = 5000')
   const inWal = database.pragma('journal_mode', { simple: true }) === 'wal'
-  const stopCheckpoints = inWal ? checkpointInBackground(database, file) : () => {}
-  const cached = withStatementCache(database)
+  const stopCheckpoints = inWal ? checkpointInBackground(database, file) : async () => {}
   const db = new Kysely<DatabaseSchema>({
-    dialect: new ImmediateSqliteDialect({
-      database: {
-        ...cached,
-        close() {
-          stopCheckpoints()
-          cached.close()
-        },
-      },
-    }),
+    // The worker's connection closes first, so that this one, the last, removes the log files: a host (or
+    // a test) deleting the folder once destroy() resolves finds nothing written into it afterwards.
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }, stopCheckpoints),
   })
   connections.set(db, database)
   return db
