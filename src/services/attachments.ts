@@ -251,9 +251,23 @@ export async function openAttachment(
 }
 
 /**
+ * Hands the files of a chat being removed over to the sweep: its rows outlive the chat until their bytes
+ * are deleted, which may be outside the database and so outside this transaction. They become uploads no
+ * message took, long expired, the one kind of row the sweep looks for (through an index).
+ */
+export async function releaseChatAttachments(tx: Tx, chatId: number): Promise<void> {
+  await tx.db
+    .updateTable('palaver_attachments')
+    .set({ message_id: null, created_at: 0 })
+    .where('chat_id', '=', chatId)
+    .execute()
+}
+
+/**
  * Deletes what no one can reach any more: uploads no message took within UNSENT_ATTACHMENT_TTL_MS, and
- * the files of chats that were deleted. Rows first, a few hundred at a time, then their bytes: a send
- * racing the sweep for an old upload either took it first (and the sweep leaves it) or finds it gone.
+ * the files of chats that were removed (see releaseChatAttachments). Rows first, a few hundred at a time,
+ * then their bytes: a send racing the sweep for an old upload either took it first (and the sweep leaves
+ * it) or finds it gone.
  */
 export async function sweepAttachments(ctx: Context, now = Date.now()): Promise<number> {
   if (ctx.attachmentStore === null) return 0
@@ -263,18 +277,10 @@ export async function sweepAttachments(ctx: Context, now = Date.now()): Promise<
       .deleteFrom('palaver_attachments')
       .where('id', 'in', (eb) =>
         eb
-          .selectFrom('palaver_attachments as a')
-          .select('a.id')
-          .where((w) =>
-            w.or([
-              w.and([w('a.message_id', 'is', null), w('a.created_at', '<', now - UNSENT_ATTACHMENT_TTL_MS)]),
-              w.not(
-                w.exists(
-                  w.selectFrom('palaver_chats as c').select('c.id').whereRef('c.id', '=', 'a.chat_id'),
-                ),
-              ),
-            ]),
-          )
+          .selectFrom('palaver_attachments')
+          .select('id')
+          .where('message_id', 'is', null)
+          .where('created_at', '<', now - UNSENT_ATTACHMENT_TTL_MS)
           .limit(500),
       )
       .returning('key')

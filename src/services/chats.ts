@@ -3,6 +3,7 @@ import type { ChatDetailView, ChatListView, MemberView, UserView } from '../sche
 import type { Db } from '../storage/dialect.js'
 import { activityAt, type Chat, type ChatKind, type Member, type Role } from '../storage/schema.js'
 import { type ChatAccess, loadChat, requirePermission } from './access.js'
+import { releaseChatAttachments } from './attachments.js'
 import { refuseBlocked } from './blocks.js'
 import { type Context, type Tx, transact } from './context.js'
 import { chatCreatedEvent, chatDeletedEvent, chatUpdatedEvent, iso, memberAddedEvent } from './events.js'
@@ -251,6 +252,7 @@ export async function removeChat(tx: Tx, chatId: number): Promise<void> {
     .where('chat_id', '=', chatId)
     .where('message_id', 'is not', null)
     .execute()
+  await releaseChatAttachments(tx, chatId)
   await tx.db.deleteFrom('palaver_chats').where('id', '=', chatId).execute()
   for (const event of chatDeletedEvent(
     chatId,

@@ -37,8 +37,13 @@ export function attachments(dialect: SqlDialect): Migration {
         .columns(['message_id', 'position'])
         .where(sql.ref('message_id'), 'is not', null)
         .execute()
-      // The sweep's first question: uploads no message took (its second, files of chats that are gone,
-      // reads the table whole every ten minutes).
+      // What a removed chat hands over to the sweep (services/attachments.ts, releaseChatAttachments).
+      await db.schema
+        .createIndex('palaver_attachments_chat')
+        .on('palaver_attachments')
+        .column('chat_id')
+        .execute()
+      // The sweep's one question: uploads no message took, among them the files of removed chats.
       await db.schema
         .createIndex('palaver_attachments_unsent')
         .on('palaver_attachments')
