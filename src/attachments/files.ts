@@ -1,5 +1,8 @@
 import { imageSize } from 'image-size'
 
+// The type check is shared with the widgets (types.ts has no Node imports); the server's callers find it here.
+export { typeAccepted } from './types.js'
+
 /** The types a browser shows inline as a picture, by what image-size calls them. */
 const pictures: Record<string, string> = {
   'image/png': 'png',
@@ -35,13 +38,6 @@ export const DEFAULT_ATTACHMENT_TYPES = [
 export function mediaTypeOf(contentType: string | undefined): string | null {
   const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? ''
   return /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(type) ? type : null
-}
-
-/** Whether `type` is one of `accepted`, where a pattern may end in `*` ("image/*", "application/vnd.oasis.*"). */
-export function typeAccepted(type: string, accepted: readonly string[]): boolean {
-  return accepted.some((pattern) =>
-    pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern,
-  )
 }
 
 /** Whether files of this type are shown inline as pictures (after `inspectPicture` checked the bytes). */

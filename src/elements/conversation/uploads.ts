@@ -1,4 +1,5 @@
 import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit'
+import { typeAccepted } from '../../attachments/types.js'
 import type { AttachmentView, PalaverClientError } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
 import type { Translator } from '../i18n/index.js'
@@ -25,12 +26,9 @@ export interface Upload {
   abort: AbortController | null
 }
 
-/** Whether a media type is among the accepted patterns ("image/*" takes every picture), as the server decides. */
+/** Whether a file's type is among the accepted patterns, as the server decides (it stores types in lower case; a file without one goes as application/octet-stream). */
 export function accepts(types: readonly string[], type: string): boolean {
-  const media = type.toLowerCase() || 'application/octet-stream'
-  return types.some((pattern) =>
-    pattern.endsWith('*') ? media.startsWith(pattern.slice(0, -1)) : media === pattern,
-  )
+  return typeAccepted(type.toLowerCase() || 'application/octet-stream', types)
 }
 
 let keys = 0
