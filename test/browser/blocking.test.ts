@@ -1,14 +1,6 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  chromiumAvailable,
-  dmWidget,
-  eventually,
-  type Host,
-  launchBrowser,
-  openAs,
-  startHost,
-} from './harness.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs } from './harness.js'
 import { focused, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
 
 /** axe and a screenshot in light, then in dark (the page is left light). */
@@ -28,31 +20,23 @@ async function lookInBothModes(page: Page, name: string) {
 }
 
 describe.skipIf(!chromiumAvailable)('blocking someone', () => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport: 'websocket' })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport: 'websocket' })
 
   const say = (user: string, chatId: number, body: string) =>
-    host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+    shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
 
   test('Alice blocks Bob from their DM’s header by keyboard, after a confirmation; she sees whom she blocked and unblocks; Bob cannot reply meanwhile', async () => {
-    const dm = await host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+    const dm = await shared.host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
     await say('bob', dm.id, 'Are you coming on Saturday?')
 
-    const alice = await openAs(browser, host, 'alice', `/messages/#chat=${dm.id}`, {
+    const alice = await openAs(shared.browser, shared.host, 'alice', `/messages/#chat=${dm.id}`, {
       width: 1100,
       height: 720,
     })
-    const bob = await openAs(browser, host, 'bob', `/messages/#chat=${dm.id}`, { width: 1100, height: 720 })
+    const bob = await openAs(shared.browser, shared.host, 'bob', `/messages/#chat=${dm.id}`, {
+      width: 1100,
+      height: 720,
+    })
     const page = alice.page
     const keys = page.keyboard
     const m = messagesPage(page)
@@ -76,7 +60,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       await keys.press('Escape')
       await question.waitFor({ state: 'detached' })
       expect((await focused(page)).label).toBe('Block Bob Brown')
-      expect((await host.call('alice', 'GET', '/api/users/blocked/')).users).toEqual([])
+      expect((await shared.host.call('alice', 'GET', '/api/users/blocked/')).users).toEqual([])
 
       // Again, and Block: the button unblocks now, and the composer gives way to a notice.
       await keys.press('Enter')
@@ -91,7 +75,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       await notice.filter({ hasText: 'You blocked Bob Brown.' }).waitFor()
       await m.composer.waitFor({ state: 'detached' })
       await m.toast.filter({ hasText: 'You blocked Bob Brown.' }).waitFor()
-      const blocked = await host.call('alice', 'GET', '/api/users/blocked/')
+      const blocked = await shared.host.call('alice', 'GET', '/api/users/blocked/')
       expect(blocked.users.map((u: { id: string }) => u.id)).toEqual(['bob'])
       // The DM stays readable.
       expect(await m.message('Are you coming').isVisible()).toBe(true)
@@ -112,7 +96,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       await m.composer.waitFor()
       await eventually(async () => (await focused(page)).label).toBe('Write a message')
       await m.root.getByRole('button', { name: 'Block Bob Brown' }).waitFor()
-      expect((await host.call('alice', 'GET', '/api/users/blocked/')).users).toEqual([])
+      expect((await shared.host.call('alice', 'GET', '/api/users/blocked/')).users).toEqual([])
       await bob.page.reload()
       await b.composer.waitFor()
     } finally {
@@ -122,18 +106,18 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
   })
 
   test('in a group, Bob’s messages collapse for Alice, live in her other tab, each shown on demand; his typing is not shown; unblocking brings them back', async () => {
-    const hike = await host.call('alice', 'POST', '/api/chats/', {
+    const hike = await shared.host.call('alice', 'POST', '/api/chats/', {
       title: 'Hike',
       memberIds: ['bob', 'charlie'],
     })
     await say('bob', hike.id, 'I will bring the snacks')
     await say('charlie', hike.id, 'I will drive')
 
-    const first = await openAs(browser, host, 'alice', `/messages/#chat=${hike.id}`, {
+    const first = await openAs(shared.browser, shared.host, 'alice', `/messages/#chat=${hike.id}`, {
       width: 1100,
       height: 720,
     })
-    const second = await openAs(browser, host, 'alice', `/messages/#chat=${hike.id}`, {
+    const second = await openAs(shared.browser, shared.host, 'alice', `/messages/#chat=${hike.id}`, {
       width: 1100,
       height: 720,
     })
@@ -181,8 +165,8 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       )
 
       // His typing is not shown; Charlie's is.
-      await host.call('bob', 'POST', `/api/chats/${hike.id}/typing/`, { isTyping: true })
-      await host.call('charlie', 'POST', `/api/chats/${hike.id}/typing/`, { isTyping: true })
+      await shared.host.call('bob', 'POST', `/api/chats/${hike.id}/typing/`, { isTyping: true })
+      await shared.host.call('charlie', 'POST', `/api/chats/${hike.id}/typing/`, { isTyping: true })
       const typing = o.root.locator('palaver-conversation [part="typing"]')
       await eventually(() => typing.textContent()).toMatch(/Charlie Chen is typing/)
       expect(await typing.textContent()).not.toMatch(/Bob/)
@@ -220,7 +204,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
   })
 
   test('the DM widget’s header blocks and unblocks too; the notice replaces its composer; a block that fails says so; empty, the DM asks neither of them to say hello', async () => {
-    const erin = await openAs(browser, host, 'alice', '/host/dm/erin')
+    const erin = await openAs(shared.browser, shared.host, 'alice', '/host/dm/erin')
     const page = erin.page
     const dm = dmWidget(page)
     const block = async () => {
@@ -255,7 +239,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       await dm.root.locator('header').getByRole('button', { name: 'Unblock Erin Evans' }).waitFor()
       // Nobody here can say hello: the empty DM says only that it is empty, to both of them.
       await dm.root.getByText('No messages yet', { exact: true }).waitFor()
-      const other = await openAs(browser, host, 'erin', '/host/dm/alice')
+      const other = await openAs(shared.browser, shared.host, 'erin', '/host/dm/alice')
       try {
         const theirs = dmWidget(other.page)
         await theirs.toggle.click()

@@ -1,15 +1,6 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  chromiumAvailable,
-  eventually,
-  type Host,
-  launchBrowser,
-  openAs,
-  openDm,
-  roomWidget,
-  startHost,
-} from './harness.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, roomWidget } from './harness.js'
 import { focused, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
 
 /** What a chat's unread badge shows and whether it wears the accent colour. */
@@ -32,34 +23,26 @@ const badgeOf = (m: ReturnType<typeof messagesPage>, title: string) =>
     })
 
 describe.skipIf(!chromiumAvailable)('muting a chat', () => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport: 'websocket' })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport: 'websocket' })
 
   const say = (user: string, chatId: number, body: string) =>
-    host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+    shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
 
   test('by keyboard for an hour: the list shows it, its unread count is grey and left out of the total, the other tab follows; unmuting restores it', async () => {
-    const club = await host.call('alice', 'POST', '/api/chats/', {
+    const club = await shared.host.call('alice', 'POST', '/api/chats/', {
       title: 'Book club',
       memberIds: ['bob', 'charlie'],
     })
-    const lunch = await host.call('alice', 'POST', '/api/chats/', { title: 'Team lunch', memberIds: ['bob'] })
-    const hike = await host.call('alice', 'POST', '/api/chats/', { title: 'Hike', memberIds: ['bob'] })
+    const lunch = await shared.host.call('alice', 'POST', '/api/chats/', {
+      title: 'Team lunch',
+      memberIds: ['bob'],
+    })
+    const hike = await shared.host.call('alice', 'POST', '/api/chats/', { title: 'Hike', memberIds: ['bob'] })
     await say('alice', club.id, 'Next book: Dune?')
     await say('alice', hike.id, 'Saturday at eight')
 
     // Bob's second tab, narrow, with Team lunch open: the Chats tab counts the unread of the others.
-    const other = await openAs(browser, host, 'bob', `/messages/#chat=${lunch.id}`, {
+    const other = await openAs(shared.browser, shared.host, 'bob', `/messages/#chat=${lunch.id}`, {
       width: 600,
       height: 800,
     })
@@ -67,7 +50,10 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
     const total = o.root.getByRole('tab', { name: /^Chats/ }).locator('.badge')
     await eventually(() => total.textContent()).toBe('2')
 
-    const bob = await openAs(browser, host, 'bob', `/messages/#chat=${club.id}`, { width: 1100, height: 720 })
+    const bob = await openAs(shared.browser, shared.host, 'bob', `/messages/#chat=${club.id}`, {
+      width: 1100,
+      height: 720,
+    })
     const page = bob.page
     const keys = page.keyboard
     const m = messagesPage(page)
@@ -117,7 +103,7 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       const time = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' })
       const inAnHour = [0, 60_000].map((slack) => `Muted until ${time.format(before + 3_600_000 + slack)}`)
       expect(inAnHour).toContain(await line.textContent())
-      const stored = await host.call('bob', 'GET', `/api/chats/${club.id}/`)
+      const stored = await shared.host.call('bob', 'GET', `/api/chats/${club.id}/`)
       expect(Date.parse(stored.mutedUntil) - before).toBeGreaterThan(3_590_000)
       expect(Date.parse(stored.mutedUntil) - before).toBeLessThan(3_610_000)
 
@@ -176,11 +162,14 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
   })
 
   test('a mute that runs out shows as none at that moment, without a word from the server', async () => {
-    const chat = await host.call('alice', 'POST', '/api/chats/', { title: 'Short mute', memberIds: ['dana'] })
+    const chat = await shared.host.call('alice', 'POST', '/api/chats/', {
+      title: 'Short mute',
+      memberIds: ['dana'],
+    })
     await say('alice', chat.id, 'Hello Dana')
     const until = new Date(Date.now() + 2500).toISOString()
-    await host.call('dana', 'POST', `/api/chats/${chat.id}/mute/`, { muted: true, until })
-    const dana = await openAs(browser, host, 'dana', '/messages/', { width: 600, height: 800 })
+    await shared.host.call('dana', 'POST', `/api/chats/${chat.id}/mute/`, { muted: true, until })
+    const dana = await openAs(shared.browser, shared.host, 'dana', '/messages/', { width: 600, height: 800 })
     const m = messagesPage(dana.page)
     try {
       const row = m.chat('Short mute')
@@ -194,7 +183,7 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
   })
 
   test('the DM and room widgets mute from their headers; Escape closes the menu, not the panel; another device’s mute shows live', async () => {
-    const alice = await openAs(browser, host, 'alice', '/host/dm/erin')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/erin')
     try {
       const dm = await openDm(alice.page)
       const toggle = dm.root.getByRole('button', { name: 'Mute notifications' })
@@ -212,28 +201,28 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       const unmute = dm.root.getByRole('button', { name: 'Unmute notifications' })
       await unmute.waitFor()
       expect(await unmute.getAttribute('title')).toBe('Muted\nUnmute notifications')
-      const chat = await host.call('alice', 'POST', '/api/dms/', { userId: 'erin' })
+      const chat = await shared.host.call('alice', 'POST', '/api/dms/', { userId: 'erin' })
       expect(chat).toMatchObject({ muted: true, mutedUntil: null })
       await unmute.click()
       await toggle.waitFor()
-      expect((await host.call('alice', 'GET', `/api/chats/${chat.id}/`)).muted).toBe(false)
+      expect((await shared.host.call('alice', 'GET', `/api/chats/${chat.id}/`)).muted).toBe(false)
     } finally {
       await alice.context.close()
     }
 
-    const charlie = await openAs(browser, host, 'charlie', '/host/room/public-quiet')
+    const charlie = await openAs(shared.browser, shared.host, 'charlie', '/host/room/public-quiet')
     try {
       const room = roomWidget(charlie.page)
       await room.join.click()
       await room.leave.waitFor()
       const toggle = room.root.getByRole('button', { name: 'Mute notifications' })
       await toggle.waitFor()
-      const { id } = await host.call('charlie', 'POST', '/api/rooms/', {
+      const { id } = await shared.host.call('charlie', 'POST', '/api/rooms/', {
         contentType: 'video',
         objectId: 'public-quiet',
       })
       const until = new Date(Date.now() + 8 * 3_600_000).toISOString()
-      await host.call('charlie', 'POST', `/api/chats/${id}/mute/`, { muted: true, until })
+      await shared.host.call('charlie', 'POST', `/api/chats/${id}/mute/`, { muted: true, until })
       const unmute = room.root.getByRole('button', { name: 'Unmute notifications' })
       await unmute.waitFor()
       expect(await unmute.getAttribute('title')).toMatch(/^Muted until /)
@@ -258,7 +247,7 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
         }),
       )
     const failed = 'The notifications could not be changed. Please try again.'
-    const alice = await openAs(browser, host, 'alice', '/host/dm/dana')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/dana')
     try {
       await refuse(alice.page)
       const dm = await openDm(alice.page)
@@ -273,7 +262,7 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       await alice.context.close()
     }
 
-    const charlie = await openAs(browser, host, 'charlie', '/host/room/public-refused')
+    const charlie = await openAs(shared.browser, shared.host, 'charlie', '/host/room/public-refused')
     try {
       const room = roomWidget(charlie.page)
       await room.join.click()
