@@ -195,7 +195,8 @@ const optionsSchema = z
         bodyBytes: 64 * 1024,
         searchQueryLength: 200,
       }),
-    allowedOrigins: z.array(z.url()).default([]),
+    // As browsers send them in Origin: `https://www.example.com/` and `HTTPS://WWW.example.com` both match.
+    allowedOrigins: z.array(z.url().transform((url) => new URL(url).origin)).default([]),
     migrate: z.boolean().default(true),
     pubsub: z.custom<PubSub>((v) => typeof v === 'object' && v !== null).optional(),
     singleWriter: z.boolean().default(true),

@@ -155,3 +155,65 @@ describe.each(databases)('the HTTP API on $name', (database) => {
     )
   })
 })
+
+describe.each(databases)('pages on another origin, on $name', (database) => {
+  const page = 'https://www.example.test'
+  let server: TestServer
+  let chatId: number
+  beforeAll(async () => {
+    // Written as a host might: a trailing slash and capitals still name the origin the browser sends.
+    server = await startServer(database, { allowedOrigins: ['HTTPS://www.Example.test/'] })
+    chatId = (await server.as('alice').post('/api/chats/', { title: 'Team', memberIds: ['bob'] })).body.id
+  })
+  afterAll(() => server.close())
+
+  const fromPage = { origin: page, 'sec-fetch-site': 'same-site' }
+
+  it('answers an allowed origin’s reads and writes with that origin, cookies allowed, and Vary: Origin', async () => {
+    const read = await server.call('alice', 'GET', `/api/chats/${chatId}/`, undefined, fromPage)
+    expect(read.status).toBe(200)
+    expect(read.headers.get('access-control-allow-origin')).toBe(page)
+    expect(read.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(read.headers.get('vary')).toMatch(/\bOrigin\b/)
+    const sent = await server.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body: 'hi' }, fromPage)
+    expect(sent.status).toBe(201)
+    expect(sent.headers.get('access-control-allow-origin')).toBe(page)
+  })
+
+  it('lets it read an error and when to retry', async () => {
+    const missing = await server.call('alice', 'GET', '/api/chats/999999/', undefined, fromPage)
+    expect(missing.status).toBe(404)
+    expect(missing.body.error.code).toBe('not_found')
+    expect(missing.headers.get('access-control-allow-origin')).toBe(page)
+    expect(missing.headers.get('access-control-expose-headers')).toMatch(/Retry-After/)
+  })
+
+  it('answers its preflight with the methods and the headers it asked for, before any other check', async () => {
+    const preflight = await server.call(undefined, 'OPTIONS', `/api/chats/${chatId}/messages/`, undefined, {
+      ...fromPage,
+      'access-control-request-method': 'PATCH',
+      'access-control-request-headers': 'content-type, authorization',
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(page)
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH')
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type,authorization')
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true')
+  })
+
+  it('gives any other origin nothing to read, and still refuses its writes', async () => {
+    const other = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }
+    const read = await server.call('alice', 'GET', '/api/chats/', undefined, other)
+    expect(read.headers.get('access-control-allow-origin')).toBeNull()
+    const preflight = await server.call(undefined, 'OPTIONS', '/api/chats/', undefined, {
+      ...other,
+      'access-control-request-method': 'POST',
+    })
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull()
+    const before = await server.snapshot()
+    const write = await server.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body: 'x' }, other)
+    expect(write.status).toBe(403)
+    expect(write.headers.get('access-control-allow-origin')).toBeNull()
+    expect(await server.snapshot()).toEqual(before)
+  })
+})

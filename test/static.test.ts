@@ -19,8 +19,8 @@ describe('the widget bundle and its chunks', () => {
   })
   afterAll(() => server.close())
 
-  const get = (file: string) =>
-    server.palaver.fetch(new Request(`http://palaver.test/messages/static/${file}`))
+  const get = (file: string, headers: Record<string, string> = {}) =>
+    server.palaver.fetch(new Request(`http://palaver.test/messages/static/${file}`, { headers }))
 
   it('serves every file of the manifest at its hashed name, as JavaScript or JSON, cached for a year', async () => {
     expect(Object.keys(manifest.locales).sort()).toEqual(['ar', 'de', 'es', 'fr', 'lt'])
@@ -53,5 +53,16 @@ describe('the widget bundle and its chunks', () => {
     const bundle = await (await get(manifest.bundle)).text()
     expect(bundle).not.toMatch(/(from|import)\s*"\.\//)
     for (const file of Object.values(manifest.locales)) expect(bundle).toContain(`import("./${file}")`)
+  })
+
+  it('lets a page on any origin load them as module scripts (CORS), as public files without cookies', async () => {
+    const page = { origin: 'https://www.example.test' }
+    for (const file of [manifest.bundle, manifest.locales.de!, 'palaver.js']) {
+      const response = await get(file, page)
+      expect(response.status, file).toBe(200)
+      expect(response.headers.get('access-control-allow-origin'), file).toBe('*')
+      expect(response.headers.get('access-control-allow-credentials'), file).toBeNull()
+      await response.arrayBuffer()
+    }
   })
 })

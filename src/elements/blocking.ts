@@ -1,4 +1,6 @@
-import { Emitter, type PalaverClient } from '../client/index.js'
+import { Emitter, type PalaverClient, type UserView } from '../client/index.js'
+import type { Translator } from './i18n/index.js'
+import type { Runtime } from './runtime.js'
 
 export interface BlockListEvents {
   /** The viewer blocked or unblocked someone (here, on another device, or as found after a resync). */
@@ -53,4 +55,27 @@ export function followBlocks(client: PalaverClient, ids: Iterable<string>): Bloc
     )
   })
   return blocks
+}
+
+/**
+ * Blocks or unblocks someone for every widget of the runtime: the block list changes at once (the
+ * event that follows changes nothing more). When that fails nothing changes, and `say` tells the
+ * person so in the words every widget uses. Resolves whether it worked.
+ */
+export async function sendBlock(
+  runtime: Runtime,
+  user: Pick<UserView, 'id' | 'displayName'>,
+  blocked: boolean,
+  i18n: Translator,
+  say: (text: string) => void,
+): Promise<boolean> {
+  try {
+    const [client, blocks] = await Promise.all([runtime.client(), runtime.blocks()])
+    const result = blocked ? await client.api.blockUser(user.id) : await client.api.unblockUser(user.id)
+    blocks.set(result.userId, result.blocked)
+    return true
+  } catch {
+    say(i18n.t(blocked ? 'blockFailed' : 'unblockFailed', { name: user.displayName }))
+    return false
+  }
 }

@@ -62,13 +62,6 @@ export class Runtime {
     return this.blockList
   }
 
-  /** Blocks or unblocks someone; every widget hears of it at once (the event that follows changes nothing more). */
-  async setBlocked(userId: string, blocked: boolean): Promise<void> {
-    const [client, blocks] = await Promise.all([this.client(), this.blocks()])
-    const result = blocked ? await client.api.blockUser(userId) : await client.api.unblockUser(userId)
-    blocks.set(result.userId, result.blocked)
-  }
-
   /** Takes a share of the live connection (opening it for the first one); call the returned function to give it back. */
   async retain(): Promise<{ connection: Connection; release: () => void }> {
     const client = await this.client()

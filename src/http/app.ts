@@ -5,6 +5,7 @@ import { PalaverError } from '../errors.js'
 import type { Hub } from '../realtime/hub.js'
 import type { Context } from '../services/context.js'
 import { isUnavailable } from '../storage/unavailable.js'
+import { crossOriginApi, crossOriginAssets } from './cors.js'
 import type { ApiEnv } from './env.js'
 import { attachmentRoutes, UPLOAD_PATH } from './routes/attachments.js'
 import { avatarRoutes } from './routes/avatars.js'
@@ -53,6 +54,10 @@ export function createApi(ctx: Context, hub: Hub, assets: StaticAssets, embed: E
 
   app.onError((error) => toErrorResponse(error))
   app.notFound(() => errorResponse(new PalaverError('not_found', 'No such route')))
+  // First, so that a preflight is answered before any other check, and every answer, errors included,
+  // carries the headers.
+  app.use('/static/*', crossOriginAssets)
+  if (options.allowedOrigins.length > 0) app.use('*', crossOriginApi(options.allowedOrigins))
   // Before the middleware: an avatar is the same for everyone, and a page shows many.
   avatarRoutes(app)
   metricsRoutes(app, ctx.metrics, options.metricsToken)

@@ -25,6 +25,19 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
   const say = (user: string, chatId: number, body: string) =>
     shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
 
+  /** The server answers `page`'s block (or unblock) of `user` with 503 until the returned function is called. */
+  async function refuseBlocks(page: Page, user: string, what: 'block' | 'unblock') {
+    const url = `**/messages/api/users/${user}/${what}/`
+    await page.route(url, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: '{"error":{"code":"unavailable","message":"Later"}}',
+      }),
+    )
+    return () => page.unroute(url)
+  }
+
   test('Alice blocks Bob from their DM’s header by keyboard, after a confirmation; she sees whom she blocked and unblocks; Bob cannot reply meanwhile', async () => {
     const dm = await shared.host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
     await say('bob', dm.id, 'Are you coming on Saturday?')
@@ -62,6 +75,17 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       expect((await focused(page)).label).toBe('Block Bob Brown')
       expect((await shared.host.call('alice', 'GET', '/api/users/blocked/')).users).toEqual([])
 
+      // A block the server refuses changes nothing, and the page's notice says so.
+      const allowBlock = await refuseBlocks(page, 'bob', 'block')
+      await keys.press('Enter')
+      await eventually(async () => (await focused(page)).text).toBe('Cancel')
+      await keys.press('Tab')
+      await keys.press('Enter')
+      await m.toast.filter({ hasText: 'Bob Brown could not be blocked. Please try again.' }).waitFor()
+      expect((await focused(page)).label).toBe('Block Bob Brown')
+      expect(await m.composer.isVisible()).toBe(true)
+      await allowBlock()
+
       // Again, and Block: the button unblocks now, and the composer gives way to a notice.
       await keys.press('Enter')
       await eventually(async () => (await focused(page)).text).toBe('Cancel')
@@ -90,8 +114,18 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       expect(await b.root.getByRole('button', { name: 'Block Alice Anderson' }).isVisible()).toBe(true)
       await lookInBothModes(bob.page, 'blocking-dm-peer')
 
-      // Alice unblocks from the notice, by keyboard: the composer is back, with the focus in it.
+      // Alice unblocks from the notice, by keyboard. Refused first: the conversation says so, nothing changes.
+      const allowUnblock = await refuseBlocks(page, 'bob', 'unblock')
       await notice.getByRole('button', { name: 'Unblock Bob Brown' }).focus()
+      await keys.press('Enter')
+      await m.root
+        .locator('palaver-conversation')
+        .getByRole('alert')
+        .filter({ hasText: 'Bob Brown could not be unblocked. Please try again.' })
+        .waitFor()
+      expect(await m.composer.count()).toBe(0)
+      await allowUnblock()
+      // Then it works: the composer is back, with the focus in it.
       await keys.press('Enter')
       await m.composer.waitFor()
       await eventually(async () => (await focused(page)).label).toBe('Write a message')
@@ -218,20 +252,14 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       await dm.toggle.click()
       await dm.composer.waitFor()
       await dm.root.getByText('No messages yet. Say hello!').waitFor()
-      await page.route('**/messages/api/users/erin/block/', (route) =>
-        route.fulfill({
-          status: 503,
-          contentType: 'application/json',
-          body: '{"error":{"code":"unavailable","message":"Later"}}',
-        }),
-      )
+      const allowBlock = await refuseBlocks(page, 'erin', 'block')
       await block()
       await dm.root
         .getByRole('status')
         .getByText('Erin Evans could not be blocked. Please try again.')
         .waitFor()
       expect(await dm.composer.isVisible()).toBe(true)
-      await page.unroute('**/messages/api/users/erin/block/')
+      await allowBlock()
       await block()
       const notice = dm.root.locator('[part="blocked-notice"]')
       await notice.filter({ hasText: 'You blocked Erin Evans.' }).waitFor()

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, roomWidget } from './harness.js'
 import { focused, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
@@ -237,7 +237,7 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
     }
   })
 
-  test('a mute the server refuses leaves the widgets’ buttons as they were, and a polite notice says so', async () => {
+  test('a mute the server refuses leaves the buttons of the page and the widgets as they were, and a polite notice says so', async () => {
     const refuse = (page: Page) =>
       page.route('**/messages/api/chats/*/mute/', (route) =>
         route.fulfill({
@@ -246,16 +246,37 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
           body: JSON.stringify({ error: { code: 'unavailable', message: 'Try again in a moment' } }),
         }),
       )
-    const failed = 'The notifications could not be changed. Please try again.'
+    /** Mutes for `duration` from the header under `root`: the notice says it failed, the button stays. */
+    const muteRefused = async (root: Locator, duration: string) => {
+      const toggle = root.getByRole('button', { name: 'Mute notifications' })
+      await toggle.click()
+      await root.getByRole('menuitem', { name: duration }).click()
+      await root
+        .getByRole('status')
+        .getByText('The notifications could not be changed. Please try again.')
+        .waitFor()
+      expect(await toggle.isVisible()).toBe(true)
+    }
+    const chat = await shared.host.call('alice', 'POST', '/api/chats/', {
+      title: 'Refused mute',
+      memberIds: ['bob'],
+    })
+    const bob = await openAs(shared.browser, shared.host, 'bob', `/messages/#chat=${chat.id}`)
+    try {
+      const m = messagesPage(bob.page)
+      await m.title.filter({ hasText: 'Refused mute' }).waitFor()
+      await refuse(bob.page)
+      await muteRefused(m.root, 'For 8 hours')
+      expect(await m.chat('Refused mute').getByRole('img', { name: 'Muted' }).count()).toBe(0)
+    } finally {
+      await bob.context.close()
+    }
+
     const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/dana')
     try {
       await refuse(alice.page)
       const dm = await openDm(alice.page)
-      const toggle = dm.root.getByRole('button', { name: 'Mute notifications' })
-      await toggle.click()
-      await dm.root.getByRole('menuitem', { name: 'Until I turn it back on' }).click()
-      await dm.root.getByRole('status').getByText(failed).waitFor()
-      expect(await toggle.isVisible()).toBe(true)
+      await muteRefused(dm.root, 'Until I turn it back on')
       expect(await seriousViolations(alice.page)).toEqual([])
       await alice.page.screenshot({ path: '/tmp/palaver-muting-failed-dm.png' })
     } finally {
@@ -268,11 +289,7 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       await room.join.click()
       await room.leave.waitFor()
       await refuse(charlie.page)
-      const toggle = room.root.getByRole('button', { name: 'Mute notifications' })
-      await toggle.click()
-      await room.root.getByRole('menuitem', { name: 'For 1 hour' }).click()
-      await room.root.getByRole('status').getByText(failed).waitFor()
-      expect(await toggle.isVisible()).toBe(true)
+      await muteRefused(room.root, 'For 1 hour')
       expect(await seriousViolations(charlie.page)).toEqual([])
     } finally {
       await charlie.context.close()

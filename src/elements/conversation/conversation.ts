@@ -10,6 +10,7 @@ import type {
   QuoteView,
   ReceiptStatus,
 } from '../../client/index.js'
+import { sendBlock } from '../blocking.js'
 import { loadTranslator, resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { runtimeFor, whenOpen } from '../runtime.js'
@@ -517,12 +518,10 @@ export class PalaverConversation extends LitElement implements MessageContext {
     const peer = this.store?.chat?.peer
     if (!peer) return
     this.focusOnPost = true
-    try {
-      await runtimeFor(this.basePath).setBlocked(peer.id, false)
-    } catch (error) {
-      this.focusOnPost = false
-      this.showNotice((error as Error).message)
-    }
+    const done = await sendBlock(runtimeFor(this.basePath), peer, false, this.i18n, (text) =>
+      this.showNotice(text),
+    )
+    if (!done) this.focusOnPost = false
   }
 
   // ---- scrolling ----

@@ -274,26 +274,17 @@ export class PalaverMessages extends PalaverWidget {
   }
 
   private async mute(event: CustomEvent<MuteInput>): Promise<void> {
-    const chat = this.current
-    if (!chat) return
-    try {
-      const view = await this.client!.api.muteChat(chat.id, event.detail)
-      if (this.current?.id === view.id) this.current = withMute(this.current, view)
-      this.list?.upsert(view)
-    } catch (error) {
-      this.say((error as Error).message)
-    }
+    const view = this.current && (await this.sendMute(this.current.id, event.detail))
+    if (!view) return
+    if (this.current?.id === view.id) this.current = withMute(this.current, view)
+    this.list?.upsert(view)
   }
 
-  /** Block (confirmed by the button) or Unblock, from the header or the members dialog. */
+  /** Block (confirmed by the button) or Unblock, from the header or the members dialog; the notice says it was done. */
   private async block(event: CustomEvent<BlockRequest>): Promise<void> {
     const { user, blocked } = event.detail
-    try {
-      await this.runtime.setBlocked(user.id, blocked)
+    if (await this.sendBlock(user, blocked))
       this.say(this.i18n.t(blocked ? 'youBlocked' : 'youUnblocked', { name: user.displayName }))
-    } catch (error) {
-      this.say((error as Error).message)
-    }
   }
 
   /** Leave or Delete, once confirmed. */

@@ -273,15 +273,7 @@ export class PalaverDm extends PalaverWidget {
 
   private async block(event: CustomEvent<{ blocked: boolean }>): Promise<void> {
     const peer = this.chat?.peer
-    if (!peer) return
-    try {
-      await this.runtime.setBlocked(peer.id, event.detail.blocked)
-    } catch {
-      // The button stays as it was (nothing changed), and the notice says so.
-      this.say(
-        this.i18n.t(event.detail.blocked ? 'blockFailed' : 'unblockFailed', { name: peer.displayName }),
-      )
-    }
+    if (peer) await this.sendBlock(peer, event.detail.blocked)
   }
 
   private async mute(event: CustomEvent<MuteInput>): Promise<void> {

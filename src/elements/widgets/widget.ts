@@ -1,5 +1,6 @@
 import { html, LitElement, nothing } from 'lit'
-import type { ChatView, MuteInput } from '../../client/index.js'
+import type { ChatView, MuteInput, UserView } from '../../client/index.js'
+import { sendBlock } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
 import { loginHref } from '../config.js'
 import { loadTranslator, resolveLocale, type Translator, translator } from '../i18n/index.js'
@@ -84,6 +85,11 @@ export class PalaverWidget extends LitElement {
       this.say(this.i18n.t('muteFailed'))
       return null
     }
+  }
+
+  /** Sends the block or unblock a block button asked for: whether it worked (when not, the button stays as it was and the notice says so). */
+  protected sendBlock(user: Pick<UserView, 'id' | 'displayName'>, blocked: boolean): Promise<boolean> {
+    return sendBlock(this.runtime, user, blocked, this.i18n, (text) => this.say(text))
   }
 
   /** Says `text` in the notice for five seconds. */
