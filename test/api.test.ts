@@ -175,7 +175,13 @@ describe.each(databases)('pages on another origin, on $name', (database) => {
     expect(read.headers.get('access-control-allow-origin')).toBe(page)
     expect(read.headers.get('access-control-allow-credentials')).toBe('true')
     expect(read.headers.get('vary')).toMatch(/\bOrigin\b/)
-    const sent = await server.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body: 'hi' }, fromPage)
+    const sent = await server.call(
+      'alice',
+      'POST',
+      `/api/chats/${chatId}/messages/`,
+      { body: 'hi' },
+      fromPage,
+    )
     expect(sent.status).toBe(201)
     expect(sent.headers.get('access-control-allow-origin')).toBe(page)
   })
