@@ -44,16 +44,40 @@ export class BlockList extends Emitter<BlockListEvents> {
   }
 }
 
-/** A block list that follows the client's connection: `user.blocked` events, and the server's list after a resync. */
+/** The first wait before a failed fetch of the list is tried again; it doubles, up to a minute. */
+const RETRY_MS = 2000
+
+/**
+ * A block list that follows the client's connection: `user.blocked` events, and the server's list
+ * after a resync (the events missed meanwhile are gone). A fetch of that list that fails is tried
+ * again until one works, rather than shown in a notice: the reader did nothing and could do nothing
+ * about it, but a stale list keeps showing someone they blocked on another device. The console says
+ * why, for the site's developers.
+ */
 export function followBlocks(client: PalaverClient, ids: Iterable<string>): BlockList {
   const blocks = new BlockList(ids)
-  client.connection.on('user.blocked', (event) => blocks.set(event.data.userId, event.data.blocked))
-  client.connection.on('resync', () => {
+  let fetches = 0
+  let retry: ReturnType<typeof setTimeout> | undefined
+  const refetch = (failures: number): void => {
+    clearTimeout(retry)
+    // Only the latest fetch counts (a resync during a retry's wait or request starts afresh).
+    const attempt = ++fetches
     client.api.blockedUsers().then(
-      ({ users }) => blocks.replace(users.map((user) => user.id)),
-      () => {},
+      ({ users }) => {
+        if (attempt === fetches) blocks.replace(users.map((user) => user.id))
+      },
+      (error: unknown) => {
+        if (attempt !== fetches) return
+        const wait = Math.min(RETRY_MS * 2 ** failures, 60_000)
+        console.warn(
+          `[palaver] the people the viewer blocked could not be fetched after a resync (${(error as Error)?.message ?? error}); trying again in ${wait / 1000} s`,
+        )
+        retry = setTimeout(() => refetch(failures + 1), wait)
+      },
     )
-  })
+  }
+  client.connection.on('user.blocked', (event) => blocks.set(event.data.userId, event.data.blocked))
+  client.connection.on('resync', () => refetch(0))
   return blocks
 }
 

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core'
+import type { Page, WebSocketRoute } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs } from './harness.js'
 import { focused, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
@@ -282,6 +282,58 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       await dm.root.getByRole('button', { name: 'Block Erin Evans' }).waitFor()
     } finally {
       await erin.context.close()
+    }
+  })
+
+  test('a list of blocks the server could not give after a resync is asked for again until it comes, and the console says why', async () => {
+    const reunion = await shared.host.call('alice', 'POST', '/api/chats/', {
+      title: 'Reunion',
+      memberIds: ['bob', 'charlie'],
+    })
+    await say('bob', reunion.id, 'Count me in')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/login')
+    const page = alice.page
+    // Alice's WebSocket goes through a proxy that keeps user.blocked events from her page and can say "resync".
+    let socket: WebSocketRoute | null = null
+    let cursor = 0
+    await page.routeWebSocket(/\/messages\/ws\b/, (ws) => {
+      socket = ws
+      ws.connectToServer().onMessage((message) => {
+        const frame = JSON.parse(String(message))
+        cursor = Math.max(cursor, frame.cursor ?? 0)
+        if (frame.type !== 'user.blocked') ws.send(message)
+      })
+    })
+    const warnings: string[] = []
+    page.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text())
+    })
+    const m = messagesPage(page)
+    const blockedList = '**/messages/api/users/blocked/'
+    try {
+      await page.goto(`${shared.host.origin}/messages/#chat=${reunion.id}`)
+      await m.message('Count me in').waitFor()
+      // She blocks Bob on another device, unheard here; the resync that follows cannot fetch her list at first.
+      await shared.host.call('alice', 'POST', '/api/users/bob/block/')
+      await page.route(blockedList, (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: '{"error":{"code":"unavailable"}}',
+        }),
+      )
+      socket!.send(JSON.stringify({ type: 'resync', cursor }))
+      await eventually(() => warnings.join('\n')).toMatch(
+        /the people the viewer blocked could not be fetched after a resync .*; trying again in 2 s/,
+      )
+      expect(await m.message('Count me in').isVisible()).toBe(true)
+      // The next try gets it: Bob's message collapses.
+      await page.unroute(blockedList)
+      await m.root.locator('palaver-conversation .hidden-message').waitFor()
+      expect(await m.message('Count me in').count()).toBe(0)
+    } finally {
+      await alice.context.close()
+      await shared.host.call('alice', 'POST', '/api/users/bob/unblock/')
     }
   })
 })
