@@ -355,4 +355,22 @@ describe.each(databases)('attachments through palaver/client, stored on disk, on
     expect((await readdir(dir, { recursive: true })).filter((f) => /[a-f0-9-]{36}$/.test(f))).toEqual([])
     await expect(bob.downloadAttachment(file)).rejects.toBeInstanceOf(PalaverClientError)
   })
+
+  it('tells the upload’s progress with every byte once it is stored, and nothing of a refused one', async () => {
+    const alice = as('alice')
+    const chat = await alice.createChat({ title: 'Progress', memberIds: ['bob'] })
+    const seen: [number, number][] = []
+    const onProgress = (loaded: number, total: number) => seen.push([loaded, total])
+    await alice.uploadAttachment(chat.id, new File([PNG], 'dot.png', { type: 'image/png' }), { onProgress })
+    // In Node there is no XMLHttpRequest: the one report is the end (a browser reports as bytes go too).
+    expect(seen).toEqual([[PNG.byteLength, PNG.byteLength]])
+    seen.length = 0
+    const refused = alice.uploadAttachment(chat.id, new Uint8Array([1, 2, 3]), {
+      name: 'run.exe',
+      type: 'application/x-msdownload',
+      onProgress,
+    })
+    await expect(refused).rejects.toMatchObject({ code: 'invalid_input' })
+    expect(seen).toEqual([])
+  })
 })

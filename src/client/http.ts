@@ -1,4 +1,5 @@
 import { type ClientErrorCode, errorFromBody, PalaverClientError } from './errors.js'
+import { progressFetch, type UploadProgress } from './upload-progress.js'
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 export type HeadersOption = HeadersInit | (() => HeadersInit | Promise<HeadersInit>)
@@ -21,6 +22,8 @@ export interface RequestOptions {
   body?: unknown
   headers?: HeadersInit
   signal?: AbortSignal
+  /** Told how much of the body has gone, where the platform says (browsers; with the default fetch). */
+  onUploadProgress?: UploadProgress
 }
 
 const codeOfStatus: Record<number, ClientErrorCode> = {
@@ -83,12 +86,15 @@ function isBytes(body: unknown): body is Blob | ArrayBuffer | Uint8Array<ArrayBu
 export class Http {
   readonly baseUrl: string
   private readonly fetchImpl: FetchLike
+  /** The host's own fetch, which progress reporting must not go around. */
+  private readonly customFetch: boolean
   private readonly headersOption: HeadersOption | undefined
   private readonly credentials: RequestCredentials | undefined
 
   constructor(options: HttpOptions = {}) {
     this.baseUrl = (options.baseUrl ?? '/messages').replace(/\/+$/, '')
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    this.customFetch = options.fetch !== undefined
     this.headersOption = options.headers
     this.credentials = options.credentials
   }
@@ -150,8 +156,10 @@ export class Http {
     if (body !== undefined) request.body = body
     if (init.signal) request.signal = init.signal
     if (this.credentials) request.credentials = this.credentials
+    const fetchImpl =
+      (init.onUploadProgress && !this.customFetch && progressFetch(init.onUploadProgress)) || this.fetchImpl
     try {
-      return await this.fetchImpl(this.url(path, init.query), request)
+      return await fetchImpl(this.url(path, init.query), request)
     } catch (error) {
       throw networkError(error, init.signal)
     }

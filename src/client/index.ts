@@ -48,3 +48,4 @@ export {
   type WebSocketTransportOptions,
 } from './transports/websocket.js'
 export type * from './types.js'
+export type { UploadProgress } from './upload-progress.js'

@@ -24,6 +24,7 @@ import type {
   ToggleReactionResult,
   UserSearchResult,
 } from './types.js'
+import type { UploadProgress } from './upload-progress.js'
 
 export interface CallOptions {
   signal?: AbortSignal
@@ -113,22 +114,29 @@ export class PalaverApi {
   /**
    * Uploads a file to a chat, to send with a message (`attachmentIds`): a Blob (a File from an input, a
    * drop or a paste), or bytes with their `type`. An upload no message takes within a day is deleted.
+   *
+   * `onProgress` is told how many bytes have gone as they go, in browsers (unless the client was given a
+   * `fetch` of its own), and once with all of them when the file is stored, everywhere.
    */
-  uploadAttachment(
+  async uploadAttachment(
     chatId: number,
     file: Blob | Uint8Array<ArrayBuffer>,
-    options: CallOptions & { name?: string; type?: string } = {},
+    options: CallOptions & { name?: string; type?: string; onProgress?: UploadProgress } = {},
   ): Promise<AttachmentView> {
-    const { name, type, ...call } = options
+    const { name, type, onProgress, ...call } = options
     const fileName = name ?? (file as { name?: unknown }).name
     const headers = new Headers()
     headers.set('content-type', type || (file instanceof Blob ? file.type : '') || 'application/octet-stream')
-    return this.http.request('POST', `${chatPath(chatId)}attachments/`, {
+    const stored = await this.http.request<AttachmentView>('POST', `${chatPath(chatId)}attachments/`, {
       ...call,
       body: file,
       headers,
       query: { name: typeof fileName === 'string' ? fileName : undefined },
+      ...(onProgress ? { onUploadProgress: onProgress } : {}),
     })
+    const size = file instanceof Blob ? file.size : file.byteLength
+    onProgress?.(size, size)
+    return stored
   }
 
   /**
