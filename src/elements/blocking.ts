@@ -1,4 +1,4 @@
-import { Emitter, type PalaverClient, type UserView } from '../client/index.js'
+import { type ChatDetailView, Emitter, type PalaverClient, type UserView } from '../client/index.js'
 import type { Translator } from './i18n/index.js'
 import type { Runtime } from './runtime.js'
 
@@ -13,8 +13,13 @@ export interface BlockListEvents {
  */
 export class BlockList extends Emitter<BlockListEvents> {
   private readonly ids: Set<string>
+  /** The DMs asked for since the latest change, while on their way. */
+  private readonly dms = new Map<number, Promise<ChatDetailView>>()
 
-  constructor(ids: Iterable<string>) {
+  constructor(
+    ids: Iterable<string>,
+    private readonly getChat: (chatId: number) => Promise<ChatDetailView>,
+  ) {
     super()
     this.ids = new Set(ids)
   }
@@ -33,7 +38,24 @@ export class BlockList extends Emitter<BlockListEvents> {
     if (this.ids.has(userId) === blocked) return
     if (blocked) this.ids.add(userId)
     else this.ids.delete(userId)
+    this.dms.clear()
     this.emit('change', { userId, blocked })
+  }
+
+  /**
+   * The DM with someone as the server has it after the latest change (who may write in it, its unread
+   * count). Every widget that shows it asks as it hears of the change, and they share one request.
+   */
+  fetchDm(chatId: number): Promise<ChatDetailView> {
+    const asked = this.dms.get(chatId)
+    if (asked) return asked
+    const request = this.getChat(chatId)
+    const done = () => {
+      if (this.dms.get(chatId) === request) this.dms.delete(chatId)
+    }
+    request.then(done, done)
+    this.dms.set(chatId, request)
+    return request
   }
 
   /** The whole set as the server has it now. */
@@ -55,7 +77,7 @@ const RETRY_MS = 2000
  * why, for the site's developers.
  */
 export function followBlocks(client: PalaverClient, ids: Iterable<string>): BlockList {
-  const blocks = new BlockList(ids)
+  const blocks = new BlockList(ids, (chatId) => client.api.getChat(chatId))
   let fetches = 0
   let retry: ReturnType<typeof setTimeout> | undefined
   const refetch = (failures: number): void => {

@@ -3,6 +3,16 @@ import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs } from './harness.js'
 import { focused, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
 
+/** How many times `page` has asked for each chat (GET …/api/chats/{id}/) since this was called. */
+function chatFetches(page: Page): (chatId: number) => number {
+  const counts = new Map<number, number>()
+  page.on('request', (request) => {
+    const id = /\/messages\/api\/chats\/(\d+)\/$/.exec(new URL(request.url()).pathname)?.[1]
+    if (id && request.method() === 'GET') counts.set(Number(id), (counts.get(Number(id)) ?? 0) + 1)
+  })
+  return (chatId) => counts.get(chatId) ?? 0
+}
+
 /** axe and a screenshot in light, then in dark (the page is left light). */
 async function lookInBothModes(page: Page, name: string) {
   const root = page.locator('palaver-messages, palaver-dm').first()
@@ -260,11 +270,14 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
         .waitFor()
       expect(await dm.composer.isVisible()).toBe(true)
       await allowBlock()
+      const fetches = chatFetches(page)
       await block()
       const notice = dm.root.locator('[part="blocked-notice"]')
       await notice.filter({ hasText: 'You blocked Erin Evans.' }).waitFor()
       await dm.composer.waitFor({ state: 'detached' })
       await dm.root.locator('header').getByRole('button', { name: 'Unblock Erin Evans' }).waitFor()
+      // The widget and its conversation asked for the DM once between them.
+      expect(fetches(Number(await dm.root.locator('palaver-conversation').getAttribute('chat-id')))).toBe(1)
       // Nobody here can say hello: the empty DM says only that it is empty, to both of them.
       await dm.root.getByText('No messages yet', { exact: true }).waitFor()
       const other = await openAs(shared.browser, shared.host, 'erin', '/host/dm/alice')
@@ -334,6 +347,46 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
     } finally {
       await alice.context.close()
       await shared.host.call('alice', 'POST', '/api/users/bob/unblock/')
+    }
+  })
+
+  test('a block fetches the DM with that person once for the whole page, and of the groups only those with something unread', async () => {
+    const call = shared.host.call
+    const dm = await call('dana', 'POST', '/api/dms/', { userId: 'erin' })
+    await say('erin', dm.id, 'Lunch tomorrow?')
+    const read = await call('dana', 'POST', '/api/chats/', { title: 'All read', memberIds: ['erin'] })
+    await say('erin', read.id, 'Old news')
+    await say('dana', read.id, 'Seen it')
+    const unread = await call('dana', 'POST', '/api/chats/', { title: 'Not read', memberIds: ['erin'] })
+    await say('erin', unread.id, 'Fresh news')
+    const { context, page } = await openAs(shared.browser, shared.host, 'dana', `/messages/#chat=${dm.id}`)
+    const m = messagesPage(page)
+    const header = m.root.locator('palaver-chat-header')
+    const badge = m.chat('Not read').locator('.badge')
+    try {
+      await m.message('Lunch tomorrow').waitFor()
+      await badge.waitFor()
+      const fetches = chatFetches(page)
+      const counts = () => [dm.id, read.id, unread.id].map(fetches)
+
+      await header.getByRole('button', { name: 'Block Erin Evans' }).click()
+      await header
+        .getByRole('group', { name: /^Block Erin Evans\?/ })
+        .getByRole('button', { name: 'Block' })
+        .click()
+      await header.getByRole('button', { name: 'Unblock Erin Evans' }).waitFor()
+      await m.composer.waitFor({ state: 'detached' })
+      // Erin's message was all that was unread there.
+      await badge.waitFor({ state: 'detached' })
+      expect(counts()).toEqual([1, 0, 1])
+
+      await header.getByRole('button', { name: 'Unblock Erin Evans' }).click()
+      await header.getByRole('button', { name: 'Block Erin Evans' }).waitFor()
+      await m.composer.waitFor()
+      await badge.filter({ hasText: '1' }).waitFor()
+      expect(counts()).toEqual([2, 0, 2])
+    } finally {
+      await context.close()
     }
   })
 })

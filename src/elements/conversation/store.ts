@@ -410,10 +410,10 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.connection.setTyping(this.chatId, false).catch(() => {})
   }
 
-  /** Reloads the chat (after joining, leaving or a block, which change its permissions). */
-  async refreshChat(): Promise<void> {
+  /** Reloads the chat (after joining, leaving or a block, which change its permissions), with `fetch` when another fetches it too. */
+  async refreshChat(fetch = () => this.client.api.getChat(this.chatId)): Promise<void> {
     try {
-      this.chat = await this.client.api.getChat(this.chatId)
+      this.chat = await fetch()
       this.learnChat(this.chat)
       this.emit('membership', { isMember: this.isMember })
       this.changed()
@@ -531,7 +531,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   /** A block or an unblock: a DM with that person changes who may write in it; elsewhere, what is hidden. */
   private onBlock(userId: string): void {
-    if (this.chat?.kind === 'dm' && this.chat.peer?.id === userId) void this.refreshChat()
+    if (this.chat?.kind === 'dm' && this.chat.peer?.id === userId)
+      void this.refreshChat(() => this.blocks!.fetchDm(this.chatId))
     else this.changed()
   }
 

@@ -1,4 +1,5 @@
 import {
+  type ChatDetailView,
   type ChatKind,
   type ChatView,
   type Connection,
@@ -68,7 +69,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     this.offs.push(
       this.connection.on('event', (event) => this.apply(event)),
       this.connection.on('resync', () => void this.reload()),
-      this.blocks?.on('change', ({ userId }) => this.onBlock(userId)) ?? (() => {}),
+      this.blocks?.on('change', ({ userId, blocked }) => this.onBlock(userId, blocked)) ?? (() => {}),
     )
     return this.reload()
   }
@@ -173,16 +174,19 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   }
 
   /**
-   * Fetches one chat again (its title, unread count, role…), one request at a time per chat. An
-   * answer that events overtook (the chat changed while it was on its way) is fetched again, a few
-   * times at most (a busy chat would otherwise never settle).
+   * Fetches one chat again (its title, unread count, role…), one request at a time per chat, with
+   * `fetch` when another fetches it too. An answer that events overtook (the chat changed while it was
+   * on its way) is fetched again, a few times at most (a busy chat would otherwise never settle).
    */
-  refresh(chatId: number, attempt = 0): Promise<void> {
+  refresh(
+    chatId: number,
+    fetch: () => Promise<ChatDetailView> = () => this.client.api.getChat(chatId),
+    attempt = 0,
+  ): Promise<void> {
     const running = this.refreshing.get(chatId)
     if (running) return running
     const seen = this.changes.get(chatId) ?? 0
-    const request = this.client.api
-      .getChat(chatId)
+    const request = fetch()
       .then(
         (chat) => {
           if ((this.changes.get(chatId) ?? 0) !== seen && attempt < 3) return 'again'
@@ -195,7 +199,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       )
       .then((outcome) => {
         this.refreshing.delete(chatId)
-        if (outcome === 'again') return this.refresh(chatId, attempt + 1)
+        if (outcome === 'again') return this.refresh(chatId, undefined, attempt + 1)
       })
     this.refreshing.set(chatId, request)
     return request
@@ -287,10 +291,18 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     if (chat.unreadMentionCount > 0 || this.mentionsViewer(message)) void this.refresh(chat.id)
   }
 
-  /** Their DM's permissions change, and the unread counts of the groups and rooms they write in. */
-  private onBlock(userId: string): void {
-    for (const chat of this.chats)
-      if (chat.kind !== 'dm' || chat.peer?.id === userId) void this.refresh(chat.id)
+  /**
+   * A block or an unblock changes the DM with them (with the page's other widgets: one request), and
+   * the unread counts of the groups and rooms where they may have written what the viewer has not read:
+   * a block lowers a count above zero, an unblock raises one where anything is past the read mark.
+   */
+  private onBlock(userId: string, blocked: boolean): void {
+    for (const chat of this.chats) {
+      if (chat.kind === 'dm') {
+        if (chat.peer?.id === userId) void this.refresh(chat.id, () => this.blocks!.fetchDm(chat.id))
+      } else if (blocked ? chat.unreadCount > 0 : (chat.lastMessage?.id ?? 0) > chat.lastReadMessageId)
+        void this.refresh(chat.id)
+    }
   }
 
   private patch(chatId: number, change: (chat: ChatView) => ChatView): void {

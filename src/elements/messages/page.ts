@@ -224,7 +224,7 @@ export class PalaverMessages extends PalaverWidget {
     const chat = this.current
     if (chat?.kind !== 'dm' || chat.peer?.id !== userId) return
     const open = this.opens
-    this.client!.api.getChat(chat.id).then(
+    this.blocks!.fetchDm(chat.id).then(
       (fresh) => {
         if (open === this.opens) this.current = fresh
       },

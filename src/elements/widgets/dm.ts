@@ -1,6 +1,7 @@
 import { css, html, nothing, type PropertyValues } from 'lit'
 import type { ChatDetailView, MuteInput, PalaverClientError } from '../../client/index.js'
 import '../block-button.js'
+import type { BlockList } from '../blocking.js'
 import { CONVERSATION_PARTS } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { isMuted, MuteExpiry, withMute } from '../muting.js'
@@ -255,16 +256,16 @@ export class PalaverDm extends PalaverWidget {
   private async followBlocks(): Promise<void> {
     const blocks = await this.runtime.blocks()
     this.offBlocks ??= blocks.on('change', ({ userId }) => {
-      if (userId === this.chat?.peer?.id) void this.reloadChat()
+      if (userId === this.chat?.peer?.id) void this.reloadChat(blocks)
     })
   }
 
   /** The DM as the server sees it now (its permissions after a block); it stays as it was when that fails. */
-  private async reloadChat(): Promise<void> {
+  private async reloadChat(blocks: BlockList): Promise<void> {
     const chat = this.chat
     if (!chat) return
     try {
-      const fresh = await (await this.runtime.client()).api.getChat(chat.id)
+      const fresh = await blocks.fetchDm(chat.id)
       if (fresh.id === this.chat?.id) this.chat = fresh
     } catch {
       // The conversation says so if the DM is gone.
