@@ -11,7 +11,7 @@ import { base, controls, popup } from './theme.js'
  * or with `text` a small button that says Block or Unblock. Fires `palaver-block` ({ blocked }).
  */
 export class PalaverBlockButton extends LitElement {
-  /** Focusing the element focuses its button (a dialog's focus trap counts it as one stop). */
+  /** Focusing the element focuses its button. */
   static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true }
 
   static override properties = {

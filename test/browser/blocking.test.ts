@@ -389,4 +389,31 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
       await context.close()
     }
   })
+
+  test('in the members dialog, Tab goes through the block question of the last row, then round to the first control; Shift+Tab goes back', async () => {
+    const plans = await shared.host.call('alice', 'POST', '/api/chats/', {
+      title: 'Picnic plans',
+      memberIds: ['bob', 'charlie'],
+    })
+    const { context, page } = await openAs(shared.browser, shared.host, 'bob', `/messages/#chat=${plans.id}`)
+    const m = messagesPage(page)
+    const keys = page.keyboard
+    try {
+      await m.title.filter({ hasText: 'Picnic plans' }).waitFor()
+      await m.members.click()
+      // Bob is no admin: Block Charlie Chen is the dialog's last control.
+      const row = m.dialog.locator('li[data-user-id="charlie"]')
+      await row.getByRole('button', { name: 'Block Charlie Chen' }).focus()
+      await keys.press('Enter')
+      await eventually(async () => (await focused(page)).text).toBe('Cancel')
+      await keys.press('Tab')
+      expect((await focused(page)).text).toBe('Block')
+      await keys.press('Tab')
+      expect(await focused(page)).toMatchObject({ label: 'Close', inDialog: true })
+      await keys.press('Shift+Tab')
+      expect((await focused(page)).label).toBe('Block Charlie Chen')
+    } finally {
+      await context.close()
+    }
+  })
 })

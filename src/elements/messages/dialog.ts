@@ -4,9 +4,22 @@ import { icons } from '../icons.js'
 import { base, controls } from '../theme.js'
 import { avatarStyles } from './styles.js'
 
-// A block button's host passes the focus on to its own button (delegatesFocus).
 const FOCUSABLE =
-  'button:not(:disabled), input:not(:disabled), a[href], [tabindex]:not([tabindex="-1"]), palaver-block-button'
+  'button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), a[href], [tabindex]'
+
+/**
+ * The Tab stops under `root` in the order Tab visits them, the controls in the open shadow roots of
+ * custom elements included where the element stands (its popups' buttons too).
+ */
+function tabStops(root: ParentNode): HTMLElement[] {
+  const stops: HTMLElement[] = []
+  for (const element of root.querySelectorAll<HTMLElement>('*')) {
+    if (element.matches(FOCUSABLE) && element.tabIndex >= 0 && element.getClientRects().length > 0)
+      stops.push(element)
+    if (element.shadowRoot) stops.push(...tabStops(element.shadowRoot))
+  }
+  return stops
+}
 
 /** The element that has focus, looking through open shadow roots. */
 export function deepActiveElement(): HTMLElement | null {
@@ -234,9 +247,7 @@ export abstract class PalaverDialog extends LitElement {
   }
 
   private focusables(): HTMLElement[] {
-    return [...this.renderRoot.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
-      (e) => (e.tabIndex >= 0 || e.shadowRoot?.delegatesFocus === true) && e.getClientRects().length > 0,
-    )
+    return tabStops(this.renderRoot)
   }
 
   private onCancel(event: Event): void {
@@ -253,8 +264,8 @@ export abstract class PalaverDialog extends LitElement {
     }
     if (event.key !== 'Tab') return
     const all = this.focusables()
-    const active = (this.renderRoot as ShadowRoot).activeElement
-    const index = active ? all.indexOf(active as HTMLElement) : -1
+    const active = deepActiveElement()
+    const index = active ? all.indexOf(active) : -1
     const target = event.shiftKey
       ? index <= 0
         ? all.at(-1)
