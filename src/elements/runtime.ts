@@ -21,9 +21,13 @@ export class Runtime {
   private blockList: Promise<BlockList> | null = null
   private users = 0
 
+  /** 'include' for Palaver on another origin than the page's, so that the viewer's cookies go along. */
+  private readonly credentials: RequestCredentials | undefined
+
   constructor(basePath: string) {
     this.basePath = basePath
-    this.http = new Http({ baseUrl: basePath })
+    this.credentials = crossOrigin(basePath) ? 'include' : undefined
+    this.http = new Http({ baseUrl: basePath, ...(this.credentials && { credentials: this.credentials }) })
   }
 
   /** The settings and the viewer; fetched once (a failed fetch is tried again on the next call). */
@@ -41,6 +45,7 @@ export class Runtime {
     if (!this.clientInstance) {
       this.clientInstance = new PalaverClient({
         baseUrl: this.basePath,
+        ...(this.credentials && { credentials: this.credentials }),
         transport: config.transport as TransportPreference,
         outbox: {
           storage: localStorageOutbox(`palaver:outbox:${this.basePath}:${config.viewer?.id ?? ''}`),
@@ -83,6 +88,11 @@ export class Runtime {
   get holders(): number {
     return this.users
   }
+}
+
+/** A `base-path` such as `https://chat.example.com/messages`, on another origin than the page. */
+function crossOrigin(basePath: string): boolean {
+  return /^[a-z][a-z\d+.-]*:/i.test(basePath) && new URL(basePath).origin !== globalThis.location?.origin
 }
 
 const runtimes = new Map<string, Runtime>()

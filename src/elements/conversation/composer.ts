@@ -3,6 +3,7 @@ import type { UserView } from '../../client/index.js'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { base, controls, popup, spinner } from '../theme.js'
+import { palaverUrl } from '../urls.js'
 import { fileNameStyles } from './attachments.js'
 import { type MemberSearch, MentionSuggestions } from './mentions.js'
 import { type FileLimits, renderTray, trayStyles, type Uploader, UploadTray } from './uploads.js'
@@ -273,7 +274,7 @@ export class PalaverComposer extends LitElement {
       ${options.map(
         (user, i) => html`<li id="mention-${i}" role="option" aria-selected=${i === active ? 'true' : 'false'}
           @click=${() => this.choose(user)}>
-          <img src=${user.avatarUrl} alt="" width="28" height="28" />
+          <img src=${palaverUrl(user.avatarUrl)} alt="" width="28" height="28" />
           <span class="who" dir="auto">${user.displayName} <small>@${user.username}</small></span>
         </li>`,
       )}

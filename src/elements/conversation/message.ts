@@ -4,6 +4,7 @@ import type { AttachmentView, MessageView, OutboxItem, QuoteView, ReceiptStatus 
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { renderBody } from '../text.js'
+import { palaverUrl } from '../urls.js'
 import { type AttachmentContext, renderAttachments } from './attachments.js'
 import { type PickerContext, type ReactionsContext, renderPicker, renderReactions } from './reactions.js'
 import { type QuoteContext, renderQuote } from './replies.js'
@@ -57,7 +58,7 @@ function avatar(message: MessageView, placement: Placement) {
   if (!placement.first) return html`<span class="avatar-space"></span>`
   const src = message.sender?.avatarUrl
   return src
-    ? html`<img class="avatar" part="avatar" src=${src} alt="" width="32" height="32" loading="lazy" />`
+    ? html`<img class="avatar" part="avatar" src=${palaverUrl(src)} alt="" width="32" height="32" loading="lazy" />`
     : html`<span class="avatar-space"></span>`
 }
 

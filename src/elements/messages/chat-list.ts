@@ -3,6 +3,7 @@ import type { ChatView } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { isMuted } from '../muting.js'
+import { palaverUrl } from '../urls.js'
 import { pageIcons } from './icons.js'
 
 type Titled = Pick<ChatView, 'id' | 'kind' | 'title' | 'customTitle' | 'peer'>
@@ -20,7 +21,7 @@ const TONES = 6
 /** A DM shows the partner's avatar; a room a hash; a group its initials on a colour of its own. */
 export function chatAvatar(chat: Titled, title: string, size: 'small' | 'large' = 'small') {
   if (chat.kind === 'dm' && chat.peer)
-    return html`<img class="avatar ${size}" src=${chat.peer.avatarUrl} alt="" />`
+    return html`<img class="avatar ${size}" src=${palaverUrl(chat.peer.avatarUrl)} alt="" />`
   if (chat.kind === 'room')
     return html`<span class="avatar ${size} room" aria-hidden="true">${pageIcons.hash}</span>`
   const initials = title

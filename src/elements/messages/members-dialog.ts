@@ -1,6 +1,7 @@
 import { css, html, nothing } from 'lit'
 import type { ChatDetailView, MemberView, PalaverClient, UserView } from '../../client/index.js'
 import { forwardBlock } from '../block-button.js'
+import { palaverUrl } from '../urls.js'
 import { PalaverDialog } from './dialog.js'
 import { pageIcons } from './icons.js'
 
@@ -131,7 +132,7 @@ export class PalaverMembersDialog extends PalaverDialog {
             : html`<ul class="rows" aria-label=${t.t('searchResults')}>
                 ${this.found.map(
                   (user) => html`<li class="row">
-                    <img src=${user.avatarUrl} alt="" />
+                    <img src=${palaverUrl(user.avatarUrl)} alt="" />
                     <span class="who"><strong>${user.displayName}</strong><span><bdi>@${user.username}</bdi></span></span>
                     ${
                       members.has(user.id)
@@ -153,7 +154,7 @@ export class PalaverMembersDialog extends PalaverDialog {
         const you = member.user.id === this.viewerId
         const name = member.user.displayName
         return html`<li class="row" data-user-id=${member.user.id}>
-          <img src=${member.user.avatarUrl} alt="" />
+          <img src=${palaverUrl(member.user.avatarUrl)} alt="" />
           <span class="who">
             <strong>${you ? t.t('youSuffix', { name }) : name}</strong><span><bdi>@${member.user.username}</bdi></span>
           </span>

@@ -6,6 +6,7 @@ import { CONVERSATION_PARTS } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { isMuted, MuteExpiry, withMute } from '../muting.js'
 import { base, controls, toast, tokens } from '../theme.js'
+import { palaverUrl } from '../urls.js'
 import { PalaverWidget } from './widget.js'
 
 /**
@@ -185,7 +186,7 @@ export class PalaverDm extends PalaverWidget {
     return html`<section id="panel" class="panel" part="panel" role="dialog" aria-modal="false"
       aria-labelledby="title" @keydown=${this.onKey}>
       <header part="header">
-        ${chat?.peer ? html`<img src=${chat.peer.avatarUrl} alt="" width="36" height="36" />` : nothing}
+        ${chat?.peer ? html`<img src=${palaverUrl(chat.peer.avatarUrl)} alt="" width="36" height="36" />` : nothing}
         <div class="who">
           <h2 id="title">${chat?.title ?? t.t('message')}</h2>
           ${chat?.peer ? html`<span class="sub"><bdi>@${chat.peer.username}</bdi></span>` : nothing}
