@@ -3,7 +3,15 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, dmWidget, eventually, type Host, launchBrowser, send, startHost } from './harness.js'
+import {
+  chromiumAvailable,
+  dmWidget,
+  eventually,
+  type Host,
+  launchBrowser,
+  send,
+  startHost,
+} from './harness.js'
 
 /**
  * Widgets on a page of another origin than Palaver's: the page at 127.0.0.1:B loads the bundle from
@@ -11,72 +19,79 @@ import { chromiumAvailable, dmWidget, eventually, type Host, launchBrowser, send
  * the viewer's cookie for 127.0.0.1 goes along once the widgets ask for it (`credentials: 'include'`),
  * and Palaver answers the page's origin because it is in `allowedOrigins`.
  */
-describe.skipIf(!chromiumAvailable)('widgets on a page of another origin', () => {
-  let page: Server
-  let pageOrigin: string
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
+const transports = ['websocket', 'sse', 'polling'] as const
 
-  beforeAll(async () => {
-    page = createServer((req, res) => {
-      const base = `${host.origin}/messages`
-      const user = new URL(req.url ?? '/', 'http://page.invalid').searchParams.get('with') ?? 'bob'
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Elsewhere</title>
+describe.skipIf(!chromiumAvailable).each(transports)(
+  'widgets on a page of another origin, over %s',
+  (transport) => {
+    let page: Server
+    let pageOrigin: string
+    let host: Host
+    let browser: Browser
+    let closeBrowser: () => Promise<void>
+
+    beforeAll(async () => {
+      page = createServer((req, res) => {
+        const base = `${host.origin}/messages`
+        const user = new URL(req.url ?? '/', 'http://page.invalid').searchParams.get('with') ?? 'bob'
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Elsewhere</title>
         <script type="module" src="${base}/static/palaver.js"></script></head>
         <body><palaver-dm base-path="${base}" user-id="${user}"></palaver-dm></body></html>`)
+      })
+      page.listen(0, '127.0.0.1')
+      await once(page, 'listening')
+      pageOrigin = `http://127.0.0.1:${(page.address() as AddressInfo).port}`
+      host = await startHost({ allowedOrigins: [pageOrigin], transport })
+      ;({ browser, close: closeBrowser } = await launchBrowser())
     })
-    page.listen(0, '127.0.0.1')
-    await once(page, 'listening')
-    pageOrigin = `http://127.0.0.1:${(page.address() as AddressInfo).port}`
-    host = await startHost({ allowedOrigins: [pageOrigin] })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-    page?.close()
-  })
-
-  async function open(user: string, peer: string) {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 800 } })
-    await context.addCookies([{ name: 'test-user', value: user, url: host.origin }])
-    const tab = await context.newPage()
-    tab.setDefaultTimeout(8000)
-    const failed: string[] = []
-    tab.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`))
-    tab.on('console', (message) => {
-      if (message.type() === 'error') failed.push(message.text())
+    afterAll(async () => {
+      await closeBrowser?.()
+      await host?.close()
+      page?.close()
     })
-    await tab.goto(`${pageOrigin}/?with=${peer}`)
-    return { context, tab, failed }
-  }
 
-  test('sign the viewer in with their cookie, send and receive live, and show avatars from Palaver’s origin', async () => {
-    const alice = await open('alice', 'bob')
-    const bob = await open('bob', 'alice')
-    try {
-      const a = dmWidget(alice.tab)
-      const b = dmWidget(bob.tab)
-      await a.toggle.click()
-      await b.toggle.click()
-      await eventually(() => a.toggle.textContent()).toContain('Message Bob Brown')
-      await send(a.composer, 'Hello from another origin')
-      await b.message('Hello from another origin').waitFor()
-      await send(b.composer, 'And back')
-      await a.message('And back').waitFor()
-      // The default avatar is a path on Palaver's origin: loaded from there, not from the page's.
-      const avatar = a.root.locator('.message img.avatar').first()
-      await avatar.waitFor()
-      expect(await avatar.evaluate((img: HTMLImageElement) => img.currentSrc)).toMatch(
-        new RegExp(`^${host.origin}/messages/avatars/`),
-      )
-      await eventually(() => avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0)
-      expect([...alice.failed, ...bob.failed]).toEqual([])
-    } finally {
-      await alice.context.close()
-      await bob.context.close()
+    async function open(user: string, peer: string) {
+      const context = await browser.newContext({ viewport: { width: 1000, height: 800 } })
+      await context.addCookies([{ name: 'test-user', value: user, url: host.origin }])
+      const tab = await context.newPage()
+      tab.setDefaultTimeout(8000)
+      const failed: string[] = []
+      tab.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`))
+      tab.on('console', (message) => {
+        if (message.type() === 'error') failed.push(message.text())
+      })
+      await tab.goto(`${pageOrigin}/?with=${peer}`)
+      return { context, tab, failed }
     }
-  })
-})
+
+    test('sign the viewer in with their cookie, send and receive live, and show avatars from Palaver’s origin', async () => {
+      const alice = await open('alice', 'bob')
+      const bob = await open('bob', 'alice')
+      try {
+        const a = dmWidget(alice.tab)
+        const b = dmWidget(bob.tab)
+        await a.toggle.click()
+        await b.toggle.click()
+        await eventually(() => a.toggle.textContent()).toContain('Message Bob Brown')
+        await send(a.composer, 'Hello from another origin')
+        await b.message('Hello from another origin').waitFor()
+        await send(b.composer, 'And back')
+        await a.message('And back').waitFor()
+        // The default avatar is a path on Palaver's origin: loaded from there, not from the page's.
+        const avatar = a.root.locator('.message img.avatar').first()
+        await avatar.waitFor()
+        expect(await avatar.evaluate((img: HTMLImageElement) => img.currentSrc)).toMatch(
+          new RegExp(`^${host.origin}/messages/avatars/`),
+        )
+        await eventually(() => avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(
+          0,
+        )
+        expect([...alice.failed, ...bob.failed]).toEqual([])
+      } finally {
+        await alice.context.close()
+        await bob.context.close()
+      }
+    })
+  },
+)
