@@ -29,6 +29,31 @@ const boxState = (box: Locator) =>
     active: area.getAttribute('aria-activedescendant'),
   }))
 
+/**
+ * The member searches `page` makes from now on (GET …/members/?q=…). `settled()` resolves once every
+ * search the keys typed so far asked for has gone out: a page timer set later, and longer than the
+ * composer's wait after the last key, fires after it (a page runs its timers in that order), and a
+ * request the page makes after that is seen after it.
+ */
+function memberSearches(page: Page) {
+  let count = 0
+  page.on('request', (request) => {
+    if (/\/api\/chats\/\d+\/members\/\?/.test(request.url())) count++
+  })
+  return {
+    get count() {
+      return count
+    },
+    async settled() {
+      const barrier = page.waitForRequest((request) => request.url().endsWith('/after-the-search-wait'))
+      await page.evaluate(() =>
+        new Promise((resolve) => setTimeout(resolve, 250)).then(() => fetch('/after-the-search-wait')),
+      )
+      await barrier
+    },
+  }
+}
+
 /** The history of a chat as `page`'s user gets it from the server. */
 const historyFrom = (page: Page, chatId: number) =>
   page.evaluate(
@@ -111,9 +136,11 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
       })
       expect(await a.messages.count()).toBe(1)
 
-      // Typing on after the name does not bring the list back; Enter now sends.
+      // Typing on after the name does not bring the list back (nobody is searched for); Enter now sends.
+      const searches = memberSearches(alice.page)
       await keys.type('bring it!')
-      await alice.page.waitForTimeout(300)
+      await searches.settled()
+      expect(searches.count).toBe(0)
       expect(await list.count()).toBe(0)
       await keys.press('Enter')
       const sent = a.root.locator('.message:not(.pending)', { hasText: 'bring it!' })
@@ -170,9 +197,11 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
       await list.waitFor({ state: 'detached' })
       expect(await bar.isVisible()).toBe(true)
       expect((await boxState(d.composer)).value).toBe('Thanks @er')
-      // The same @ stays closed while one types on.
+      // The same @ stays closed while one types on (nobody is searched for).
+      const searches = memberSearches(dana.page)
       await keys.type('i')
-      await dana.page.waitForTimeout(300)
+      await searches.settled()
+      expect(searches.count).toBe(0)
       expect(await list.count()).toBe(0)
 
       // A new @, picked with the mouse; the focus stays in the box.
