@@ -11,8 +11,8 @@ import { focused, messagesPage, seriousViolations, shootLightAndDark } from './m
 const screenshots = process.env.PALAVER_SHOTS_DIR ?? mkdtempSync(join(tmpdir(), 'palaver-attachments-'))
 mkdirSync(screenshots, { recursive: true })
 
-/** A real PNG of `width`×`height`: a diagonal blend from one colour to another. */
-function png(width: number, height: number, from = [79, 70, 229], to = [236, 72, 153]): Buffer {
+/** A real PNG of `width`×`height`: a diagonal blend from one colour to another, with `grain` that keeps it from compressing. */
+function png(width: number, height: number, from = [79, 70, 229], to = [236, 72, 153], grain = 0): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
     const out = Buffer.alloc(body.length + 8)
@@ -30,7 +30,9 @@ function png(width: number, height: number, from = [79, 70, 229], to = [236, 72,
     for (let x = 0; x < width; x++) {
       const f = (x / width + y / height) / 2
       const at = y * (width * 3 + 1) + 1 + x * 3
-      for (let c = 0; c < 3; c++) rows[at + c] = Math.round(from[c]! + (to[c]! - from[c]!) * f)
+      const noise = grain * (Math.random() - 0.5)
+      for (let c = 0; c < 3; c++)
+        rows[at + c] = Math.max(0, Math.min(255, Math.round(from[c]! + (to[c]! - from[c]!) * f + noise)))
     }
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -166,6 +168,68 @@ describe.skipIf(!chromiumAvailable)('attachments', () => {
       await bob.page.reload()
       await bob.m.chat('Holiday').click()
       await eventually(() => loadedWidths(bob.m.message('day 2'))).toEqual([480])
+    } finally {
+      await close()
+    }
+  })
+
+  test('on a slow line each chip shows how much of its file has gone, as it goes, then its size', async () => {
+    await createGroup('bob', 'Slow line', ['alice'])
+    const { all, close } = await openChat('Slow line', ['bob'])
+    const bob = all[0]!
+    try {
+      // Chromium sends at most 96 kB a second: XMLHttpRequest tells of the bytes as they go.
+      const cdp = await bob.context.newCDPSession(bob.page)
+      await cdp.send('Network.enable')
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 96 * 1024,
+      })
+      const t = tray(bob.m.root)
+      const harbour = {
+        name: 'harbour.png',
+        mimeType: 'image/png',
+        buffer: png(300, 200, undefined, undefined, 60),
+      }
+      const notes = {
+        name: 'field-notes.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.alloc(300 * 1024, 'notes '),
+      }
+      expect(harbour.buffer.length).toBeGreaterThan(150 * 1024)
+      await t.input.setInputFiles([harbour, notes])
+
+      // Each file's bar, named by it, goes up through values between none and all, said in percent.
+      const seen: Record<string, number[]> = { 'harbour.png': [], 'field-notes.txt': [] }
+      const look = async () => {
+        for (const [name, values] of Object.entries(seen)) {
+          const bar = t.chip(name).getByRole('progressbar', { name: `Uploading ${name}` })
+          const read = await bar.evaluateAll((found) =>
+            found.map((one) => [
+              Number(one.getAttribute('aria-valuenow')),
+              one.getAttribute('aria-valuetext'),
+            ]),
+          )
+          for (const [now, text] of read) {
+            expect(text).toBe(`${now}%`)
+            if (Number(now) > 0 && Number(now) < 100 && values.at(-1) !== now) values.push(Number(now))
+          }
+        }
+        return Math.min(...Object.values(seen).map((values) => values.length))
+      }
+      await eventually(look).toBeGreaterThanOrEqual(2)
+      for (const values of Object.values(seen)) expect(values).toEqual(values.toSorted((a, b) => a - b))
+      expect(await t.send.isEnabled()).toBe(false)
+      await shoot(bob.page, 'upload-progress')
+
+      // Done: no bar and no spinner, the chip says the file's size.
+      await uploaded(bob.m.root, 2)
+      expect(await t.chip('field-notes.txt').getAttribute('class')).toContain('done')
+      expect(await bob.m.root.getByRole('progressbar').count()).toBe(0)
+      expect(await t.chip('field-notes.txt').locator('.chip-status').textContent()).toBe('300 kB')
+      expect(await t.send.isEnabled()).toBe(true)
     } finally {
       await close()
     }

@@ -313,9 +313,9 @@ export class ConversationStore extends Emitter<StoreEvents> {
     return this.sentFiles.get(item.clientId) ?? []
   }
 
-  /** Uploads a file to this chat for the next message. */
-  readonly upload: Uploader = (file, signal) =>
-    this.client.api.uploadAttachment(this.chatId, file, { signal })
+  /** Uploads a file to this chat for the next message, telling how much has gone. */
+  readonly upload: Uploader = (file, signal, onProgress) =>
+    this.client.api.uploadAttachment(this.chatId, file, { signal, onProgress })
 
   /** Where this page loads a file from. */
   fileUrl(file: AttachmentView): string {

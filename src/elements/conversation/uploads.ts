@@ -1,6 +1,6 @@
 import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit'
 import { typeAccepted } from '../../attachments/types.js'
-import type { AttachmentView, PalaverClientError } from '../../client/index.js'
+import type { AttachmentView, PalaverClientError, UploadProgress } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
@@ -9,8 +9,12 @@ import { fileName } from './attachments.js'
 /** What files a message may carry (GET /api/config/); null where attachments are off. */
 export type FileLimits = NonNullable<PalaverConfig['attachments']>
 
-/** Sends one file to the chat (`api.uploadAttachment`), to go with the next message. */
-export type Uploader = (file: File, signal: AbortSignal) => Promise<AttachmentView>
+/** Sends one file to the chat (`api.uploadAttachment`), to go with the next message, telling how much has gone. */
+export type Uploader = (
+  file: File,
+  signal: AbortSignal,
+  onProgress: UploadProgress,
+) => Promise<AttachmentView>
 
 export interface Upload {
   key: number
@@ -18,6 +22,8 @@ export interface Upload {
   /** An object URL for a picture's thumbnail (revoked when the upload leaves the tray). */
   preview: string | null
   state: 'uploading' | 'done' | 'failed'
+  /** How much of the file has gone, in whole percent; null until the browser tells (a spinner meanwhile). */
+  percent: number | null
   attachment: AttachmentView | null
   /** Why it failed, for the person (the server's words when it refused). */
   error: string | null
@@ -77,6 +83,7 @@ export class UploadTray implements ReactiveController {
         file,
         preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null,
         state: 'failed',
+        percent: null,
         attachment: null,
         error: this.refusal(file, limits),
         retryable: false,
@@ -122,9 +129,9 @@ export class UploadTray implements ReactiveController {
     const upload = this.uploader()
     if (!upload) return
     const abort = new AbortController()
-    Object.assign(item, { state: 'uploading', error: null, retryable: false, abort })
+    Object.assign(item, { state: 'uploading', percent: null, error: null, retryable: false, abort })
     this.host.requestUpdate()
-    upload(item.file, abort.signal).then(
+    upload(item.file, abort.signal, (loaded, total) => this.progress(item, abort, loaded, total)).then(
       (attachment) => this.settle(item, abort, { state: 'done', attachment }),
       (error: PalaverClientError) => {
         const t = this.i18n()
@@ -139,6 +146,14 @@ export class UploadTray implements ReactiveController {
         })
       },
     )
+  }
+
+  /** Draws the tray again only when the whole percent changed: a fast upload tells of every few kilobytes. */
+  private progress(item: Upload, abort: AbortController, loaded: number, total: number): void {
+    const percent = total > 0 ? Math.floor((loaded / total) * 100) : null
+    if (item.abort !== abort || percent === item.percent) return
+    item.percent = percent
+    this.host.requestUpdate()
   }
 
   private settle(item: Upload, abort: AbortController, result: Partial<Upload>): void {
@@ -168,7 +183,7 @@ export function renderTray(tray: UploadTray, t: Translator, remove: (key: number
               (item) => html`<li class="chip ${item.state}" data-key=${item.key}>
                 <span class="chip-thumb">
                   ${item.preview && item.state !== 'failed' ? html`<img src=${item.preview} alt="" />` : icons.file}
-                  ${item.state === 'uploading' ? html`<span class="spinner" role="img" aria-label=${t.t('uploading')}></span>` : nothing}
+                  ${item.state === 'uploading' ? renderProgress(item, t) : nothing}
                 </span>
                 <span class="chip-text">
                   ${fileName(item.file.name)}
@@ -186,6 +201,19 @@ export function renderTray(tray: UploadTray, t: Translator, remove: (key: number
           </ul>`
         : nothing
     }`
+}
+
+/** How far a file's upload is: a ring filling up, or a spinner while the browser has not said. */
+function renderProgress(item: Upload, t: Translator) {
+  const name = t.t('uploadingFile', { name: item.file.name })
+  if (item.percent === null) return html`<span class="spinner" role="img" aria-label=${name}></span>`
+  return html`<span class="progress" role="progressbar" aria-label=${name} aria-valuemin="0" aria-valuemax="100"
+    aria-valuenow=${item.percent} aria-valuetext=${t.percent(item.percent / 100)}>
+    <svg viewBox="0 0 36 36" aria-hidden="true">
+      <circle class="progress-track" cx="18" cy="18" r="15" />
+      <circle class="progress-done" cx="18" cy="18" r="15" pathLength="100" stroke-dasharray="${item.percent} 100" />
+    </svg>
+  </span>`
 }
 
 export const trayStyles = css`
@@ -236,6 +264,33 @@ export const trayStyles = css`
   }
   .chip-thumb .spinner {
     position: absolute;
+  }
+  .chip-thumb .progress {
+    position: absolute;
+    inset: 0;
+    display: grid;
+    place-items: center;
+    background: color-mix(in srgb, var(--palaver-surface) 55%, transparent);
+  }
+  .chip-thumb .progress svg {
+    width: 30px;
+    height: 30px;
+    transform: rotate(-90deg);
+    fill: none;
+    stroke-width: 4;
+  }
+  .progress-track {
+    stroke: color-mix(in srgb, var(--palaver-muted) 35%, transparent);
+  }
+  .progress-done {
+    stroke: var(--palaver-accent);
+    stroke-linecap: round;
+    transition: stroke-dasharray 120ms linear;
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .progress-done {
+      transition: none;
+    }
   }
   .chip-text {
     flex: 1;

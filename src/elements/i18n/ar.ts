@@ -230,7 +230,7 @@ export const ar: Catalog = {
   attachFiles: 'إرفاق ملفات',
   dropFiles: 'أفلت الملفات هنا لإرسالها',
   removeFile: 'إزالة {name}',
-  uploading: 'جارٍ الرفع…',
+  uploadingFile: 'جارٍ رفع {name}',
   fileTooBig: 'كبير جدًا: الحد الأقصى {size}',
   fileTypeRefused: 'لا يمكن إرسال هذا النوع من الملفات هنا',
   tooManyFiles: {

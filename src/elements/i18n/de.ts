@@ -167,7 +167,7 @@ export const de: Catalog = {
   attachFiles: 'Dateien anhängen',
   dropFiles: 'Dateien hier ablegen, um sie zu senden',
   removeFile: '{name} entfernen',
-  uploading: 'Wird hochgeladen…',
+  uploadingFile: '{name} wird hochgeladen',
   fileTooBig: 'Zu groß: höchstens {size}',
   fileTypeRefused: 'Diese Art von Datei kann hier nicht gesendet werden',
   tooManyFiles: {

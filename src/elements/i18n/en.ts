@@ -183,7 +183,7 @@ export const en = {
   attachFiles: 'Attach files',
   dropFiles: 'Drop files here to send them',
   removeFile: 'Remove {name}',
-  uploading: 'Uploading…',
+  uploadingFile: 'Uploading {name}',
   fileTooBig: 'Too big: at most {size}',
   fileTypeRefused: 'This kind of file can’t be sent here',
   tooManyFiles: {

@@ -179,7 +179,7 @@ export const es: Catalog = {
   attachFiles: 'Adjuntar archivos',
   dropFiles: 'Suelta aquí los archivos para enviarlos',
   removeFile: 'Quitar {name}',
-  uploading: 'Subiendo…',
+  uploadingFile: 'Subiendo {name}',
   fileTooBig: 'Demasiado grande: como máximo {size}',
   fileTypeRefused: 'Aquí no se puede enviar este tipo de archivo',
   tooManyFiles: {

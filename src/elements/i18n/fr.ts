@@ -179,7 +179,7 @@ export const fr: Catalog = {
   attachFiles: 'Joindre des fichiers',
   dropFiles: 'Déposez les fichiers ici pour les envoyer',
   removeFile: 'Retirer {name}',
-  uploading: 'Envoi du fichier…',
+  uploadingFile: 'Envoi de {name}',
   fileTooBig: 'Trop volumineux : {size} au maximum',
   fileTypeRefused: 'Ce type de fichier ne peut pas être envoyé ici',
   tooManyFiles: {

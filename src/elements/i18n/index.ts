@@ -38,6 +38,7 @@ export class Translator {
   private readonly catalog: Catalog
   private readonly plurals: Intl.PluralRules
   private readonly numbers: Intl.NumberFormat
+  private readonly percents: Intl.NumberFormat
   private readonly time: Intl.DateTimeFormat
   private readonly dayAndTime: Intl.DateTimeFormat
   private readonly full: Intl.DateTimeFormat
@@ -56,6 +57,7 @@ export class Translator {
     this.dir = rtlLanguages.has(this.language) ? 'rtl' : 'ltr'
     this.plurals = new Intl.PluralRules(this.locale)
     this.numbers = new Intl.NumberFormat(this.locale)
+    this.percents = new Intl.NumberFormat(this.locale, { style: 'percent' })
     this.time = new Intl.DateTimeFormat(this.locale, { hour: 'numeric', minute: '2-digit' })
     this.dayAndTime = new Intl.DateTimeFormat(this.locale, {
       month: 'short',
@@ -83,6 +85,11 @@ export class Translator {
 
   number(value: number): string {
     return this.numbers.format(value)
+  }
+
+  /** A share (0.4) as the locale writes it: "40%", "40 %"… */
+  percent(share: number): string {
+    return this.percents.format(share)
   }
 
   /** "740 byte", "12 kB", "3.4 MB" in the locale's own words (a kilobyte is 1024 bytes here). */

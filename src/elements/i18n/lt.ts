@@ -212,7 +212,7 @@ export const lt: Catalog = {
   attachFiles: 'Pridėti failus',
   dropFiles: 'Numeskite failus čia, kad juos išsiųstumėte',
   removeFile: 'Pašalinti: {name}',
-  uploading: 'Įkeliama…',
+  uploadingFile: 'Įkeliama: {name}',
   fileTooBig: 'Per didelis: daugiausia {size}',
   fileTypeRefused: 'Tokio tipo failo čia siųsti negalima',
   tooManyFiles: {
