@@ -131,7 +131,8 @@ export const controls = css`
   }
   .button.danger {
     background: var(--palaver-danger);
-    color: #fff;
+    /* The danger colour reads on the background, so the background reads on it (white did not on dark's light red). */
+    color: var(--palaver-bg);
   }
   .icon-button {
     display: inline-grid;
