@@ -30,6 +30,8 @@ export class PalaverBlockButton extends LitElement {
   declare confirming: boolean
 
   private readonly dismissal = new Dismissal(this, () => this.close(false))
+  /** Where the focus goes back when the question closes, if not to the button. */
+  private returnTo: HTMLElement | null = null
 
   constructor() {
     super()
@@ -114,9 +116,22 @@ export class PalaverBlockButton extends LitElement {
     this.close(false)
   }
 
-  private async onToggle(): Promise<void> {
+  /**
+   * What a click on the button does, for a control elsewhere that stands in for it (a narrow chat
+   * header's menu item): the question gives `opener` the focus back when it closes.
+   */
+  activate(opener: HTMLElement): void {
+    void this.toggle(opener)
+  }
+
+  private onToggle(): void {
+    void this.toggle(null)
+  }
+
+  private async toggle(returnTo: HTMLElement | null): Promise<void> {
     if (this.blocked) return this.emit(false)
     if (this.confirming) return this.close(true)
+    this.returnTo = returnTo
     this.confirming = true
     this.dismissal.start()
     await this.updateComplete
@@ -132,7 +147,7 @@ export class PalaverBlockButton extends LitElement {
     this.dismissal.stop()
     if (!this.confirming) return
     this.confirming = false
-    if (refocus) this.renderRoot.querySelector<HTMLElement>('.block')?.focus()
+    if (refocus) (this.returnTo ?? this.renderRoot.querySelector<HTMLElement>('.block'))?.focus()
   }
 
   private onKey(event: KeyboardEvent): void {

@@ -1,7 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit'
-import { Dismissal } from './dismiss.js'
 import { type Translator, translator } from './i18n/index.js'
 import { icons } from './icons.js'
+import { MenuController, menuStyles } from './menu.js'
 import { MUTE_HOURS, muteFor } from './muting.js'
 import { base, controls, popup } from './theme.js'
 
@@ -16,29 +16,27 @@ export class PalaverMuteButton extends LitElement {
     muted: { type: Boolean },
     until: { attribute: false },
     i18n: { attribute: false },
-    open: { state: true },
   }
 
   declare muted: boolean
   /** When the mute ends (an ISO time), for the tooltip; null while it lasts until unmuted. */
   declare until: string | null
   declare i18n: Translator
-  declare open: boolean
 
-  private readonly dismissal = new Dismissal(this, () => this.close(false))
+  private readonly menu = new MenuController(this, '#mute')
 
   constructor() {
     super()
     this.muted = false
     this.until = null
     this.i18n = translator('en')
-    this.open = false
   }
 
   static override styles = [
     base,
     controls,
     popup,
+    menuStyles,
     css`
       .mute {
         width: 38px;
@@ -51,34 +49,11 @@ export class PalaverMuteButton extends LitElement {
       .mute.muted {
         color: var(--palaver-fg);
       }
-      [role='menu'] {
-        min-width: 14em;
-        margin: 0;
-        padding: 6px;
-        list-style: none;
-      }
       .heading {
         padding: 6px 10px 4px;
         color: var(--palaver-muted);
         font-size: 0.78em;
         font-weight: 700;
-      }
-      [role='menuitem'] {
-        display: block;
-        width: 100%;
-        padding: 8px 10px;
-        border: 0;
-        border-radius: 8px;
-        background: transparent;
-        text-align: start;
-        white-space: nowrap;
-      }
-      [role='menuitem']:hover,
-      [role='menuitem']:focus-visible {
-        background: var(--palaver-surface-2);
-      }
-      [role='menuitem']:focus-visible {
-        outline-offset: -2px;
       }
     `,
   ]
@@ -98,12 +73,12 @@ export class PalaverMuteButton extends LitElement {
     }))
     return html`<button type="button" id="mute" class="icon-button mute ${this.muted ? 'muted' : ''}" part="mute"
         aria-label=${label} title=${this.muted ? `${until}\n${label}` : label} aria-haspopup=${this.muted ? nothing : 'menu'}
-        aria-expanded=${this.muted ? nothing : this.open ? 'true' : 'false'} aria-controls=${this.open ? 'menu' : nothing}
+        aria-expanded=${this.muted ? nothing : this.menu.open ? 'true' : 'false'} aria-controls=${this.menu.open ? 'menu' : nothing}
         @click=${this.onToggle} @keydown=${this.onToggleKey}>${this.muted ? icons.bellOff : icons.bell}</button>
       ${
-        this.open && !this.muted
-          ? html`<div id="menu" class="popup" role="menu" aria-labelledby="mute" part="mute-menu" @keydown=${this.onMenuKey}
-              @focusout=${this.dismissal.onFocusOut}>
+        this.menu.open && !this.muted
+          ? html`<div id="menu" class="popup" role="menu" aria-labelledby="mute" part="mute-menu" @keydown=${this.menu.onKey}
+              @focusout=${this.menu.onFocusOut}>
               <div class="heading" aria-hidden="true">${label}</div>
               ${choices.map(
                 (choice) => html`<button type="button" role="menuitem" tabindex="-1"
@@ -114,72 +89,27 @@ export class PalaverMuteButton extends LitElement {
       }`
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback()
-    this.close(false)
+  /**
+   * What a click on the button does, for a control elsewhere that stands in for it (a narrow chat
+   * header's menu item): the menu of durations gives `opener` the focus back when it closes.
+   */
+  activate(opener: HTMLElement): void {
+    if (this.muted) this.emit({ muted: false })
+    else void this.menu.show('first', opener)
   }
 
   private onToggle(): void {
     if (this.muted) this.emit({ muted: false })
-    else if (this.open) this.close(true)
-    else void this.show('first')
+    else this.menu.toggle()
   }
 
   private onToggleKey(event: KeyboardEvent): void {
-    if (this.muted || (event.key !== 'ArrowDown' && event.key !== 'ArrowUp')) return
-    event.preventDefault()
-    void this.show(event.key === 'ArrowUp' ? 'last' : 'first')
-  }
-
-  private async show(at: 'first' | 'last'): Promise<void> {
-    this.open = true
-    this.dismissal.start()
-    await this.updateComplete
-    const items = this.items()
-    items[at === 'first' ? 0 : items.length - 1]?.focus()
-  }
-
-  private close(refocus: boolean): void {
-    this.dismissal.stop()
-    if (!this.open) return
-    this.open = false
-    if (refocus) this.renderRoot.querySelector<HTMLElement>('#mute')?.focus()
+    if (!this.muted) this.menu.onButtonKey(event)
   }
 
   private choose(hours: number | null): void {
-    this.close(true)
+    this.menu.close(true)
     this.emit(muteFor(hours))
-  }
-
-  private items(): HTMLElement[] {
-    return [...this.renderRoot.querySelectorAll<HTMLElement>('[role="menuitem"]')]
-  }
-
-  /** The arrows go round the items, Home and End to the ends; Escape closes back on the button. */
-  private onMenuKey(event: KeyboardEvent): void {
-    if (event.key === 'Escape') {
-      event.preventDefault()
-      // The menu closes, not the panel or page around it.
-      event.stopPropagation()
-      this.close(true)
-      return
-    }
-    if (event.key === 'Tab') {
-      this.close(false)
-      return
-    }
-    const items = this.items()
-    const index = items.indexOf(event.target as HTMLElement)
-    const next: Record<string, number> = {
-      ArrowDown: (index + 1) % items.length,
-      ArrowUp: (index - 1 + items.length) % items.length,
-      Home: 0,
-      End: items.length - 1,
-    }
-    const to = next[event.key]
-    if (to === undefined) return
-    event.preventDefault()
-    items[to]?.focus()
   }
 
   private emit(detail: unknown): void {

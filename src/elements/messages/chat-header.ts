@@ -1,18 +1,18 @@
 import { css, html, LitElement, nothing } from 'lit'
 import type { ChatView } from '../../client/index.js'
-import { forwardBlock } from '../block-button.js'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
-import '../mute-button.js'
 import { isMuted, MuteExpiry } from '../muting.js'
 import { base, controls } from '../theme.js'
 import { chatAvatar, chatTitle } from './chat-list.js'
+import { actionStyles, renderActions } from './header-actions.js'
 import { pageIcons } from './icons.js'
 import { avatarStyles } from './styles.js'
 
 /**
  * The open chat's header: its avatar, title and who is in it, and its actions (Members, Mute, Block
- * in a DM, Leave, Delete) as far as the viewer may. Admins rename the chat by editing the title in place
+ * in a DM, Leave, Delete) as far as the viewer may; with `narrow`, the first of them and a menu of
+ * the rest, so the title has room. Admins rename the chat by editing the title in place
  * (Enter saves, Escape cancels). Fires `palaver-rename` ({title}), `palaver-members`,
  * `palaver-mute` (a MuteInput), `palaver-block` (a BlockRequest for the DM's other person), `palaver-leave`,
  * `palaver-delete` and, with `narrow`, `palaver-back`.
@@ -51,6 +51,7 @@ export class PalaverChatHeader extends LitElement {
     base,
     controls,
     avatarStyles,
+    actionStyles,
     css`
       :host {
         display: block;
@@ -153,40 +154,9 @@ export class PalaverChatHeader extends LitElement {
         margin-inline: 2px;
         vertical-align: -0.2em;
       }
-      .actions {
-        display: flex;
-        align-items: center;
-        gap: 2px;
-      }
-      .actions .icon-button {
-        width: 38px;
-        height: 38px;
-      }
-      .actions .icon-button svg {
-        width: 20px;
-        height: 20px;
-      }
-      .members {
-        display: inline-flex;
-        gap: 6px;
-        width: auto !important;
-        padding: 0 12px;
-        font-weight: 600;
-        font-size: 0.9em;
-      }
-      .narrow .members {
-        padding: 0;
-        width: 38px !important;
-      }
-      .narrow .count {
-        display: none;
-      }
       .narrow .avatar {
         width: 36px;
         height: 36px;
-      }
-      .danger:hover:not(:disabled) {
-        color: var(--palaver-danger);
       }
     `,
   ]
@@ -230,36 +200,7 @@ export class PalaverChatHeader extends LitElement {
         <span class="sub" part="subtitle"><bdi>${sub}</bdi>${this.renderMute(sub !== '')}</span>
       </div>
       <div class="actions" role="group" aria-label=${t.t('chatActions')}>
-        ${
-          chat.kind !== 'dm'
-            ? html`<button type="button" class="icon-button members" title=${t.t('members')}
-                @click=${() => this.emit('palaver-members')}>${icons.users}<span class="visually-hidden">${t.t('members')}</span>
-                <span class="count">${t.number(chat.memberCount)}</span></button>`
-            : nothing
-        }
-        ${
-          chat.role !== null
-            ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}></palaver-mute-button>`
-            : nothing
-        }
-        ${
-          chat.kind === 'dm' && chat.peer && chat.peer.id !== this.viewerId && chat.role !== null
-            ? html`<palaver-block-button .i18n=${t} name=${chat.peer.displayName} ?blocked=${chat.peerBlocked}
-                @palaver-block=${(event: CustomEvent<{ blocked: boolean }>) => forwardBlock(event, chat.peer!, this)}></palaver-block-button>`
-            : nothing
-        }
-        ${
-          chat.permissions.leave
-            ? html`<button type="button" class="icon-button leave" aria-label=${t.t('leaveChat')} title=${t.t('leaveChat')}
-                @click=${() => this.emit('palaver-leave')}>${pageIcons.leave}</button>`
-            : nothing
-        }
-        ${
-          chat.permissions.delete
-            ? html`<button type="button" class="icon-button danger delete" aria-label=${t.t('deleteChat')}
-                title=${t.t('deleteChat')} @click=${() => this.emit('palaver-delete')}>${icons.trash}</button>`
-            : nothing
-        }
+        ${renderActions({ chat, i18n: t, viewerId: this.viewerId, narrow: this.narrow, header: this })}
       </div>
     </header>`
   }

@@ -9,6 +9,9 @@ export const pageIcons = {
   compose: icon(svg`<path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/>`),
   compass: icon(svg`<circle cx="12" cy="12" r="9"/><path d="m15.5 8.5-2 5-5 2 2-5z"/>`),
   leave: icon(svg`<path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3"/><path d="M10 17l-5-5 5-5M5 12h11"/>`),
+  more: icon(
+    svg`<circle cx="12" cy="5" r="1"/><circle cx="12" cy="12" r="1"/><circle cx="12" cy="19" r="1"/>`,
+  ),
   back: icon(svg`<path d="M19 12H5M11 18l-6-6 6-6"/>`),
   hash: icon(svg`<path d="M5 9h14M5 15h14M10 4 8 20M16 4l-2 16"/>`),
   userPlus: icon(
