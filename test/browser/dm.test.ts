@@ -1,35 +1,15 @@
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  chromiumAvailable,
-  eventually,
-  type Host,
-  launchBrowser,
-  openAs,
-  openDm,
-  send,
-  startHost,
-} from './harness.js'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, send } from './harness.js'
 
 const transports = ['websocket', 'polling'] as const
 
 describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (transport) => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport })
 
   test('two people send, reply, react, edit and delete, each seen live by the other', async () => {
-    const alice = await openAs(browser, host, 'alice', '/host/dm/bob')
-    const bob = await openAs(browser, host, 'bob', '/host/dm/alice')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/host/dm/alice')
     try {
       const a = await openDm(alice.page)
       const b = await openDm(bob.page)
@@ -86,7 +66,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
   })
 
   test('closing the panel releases the live connection; reopening catches up', async () => {
-    const alice = await openAs(browser, host, 'alice', '/host/dm/charlie')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/charlie')
     try {
       const a = await openDm(alice.page)
       await send(a.composer, 'Are you there, Charlie?')
@@ -100,8 +80,8 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
         alice.page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.className),
       ).toContain('toggle')
 
-      const chat = await host.call('charlie', 'POST', '/api/dms/', { userId: 'alice' })
-      await host.call('charlie', 'POST', `/api/chats/${chat.id}/messages/`, { body: 'Yes, here!' })
+      const chat = await shared.host.call('charlie', 'POST', '/api/dms/', { userId: 'alice' })
+      await shared.host.call('charlie', 'POST', `/api/chats/${chat.id}/messages/`, { body: 'Yes, here!' })
       await a.toggle.click()
       await a.message('Yes, here!').waitFor()
     } finally {
@@ -112,7 +92,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
   test.runIf(transport === 'polling')(
     'a message that cannot reach the server waits as pending; a refused one offers Retry',
     async () => {
-      const alice = await openAs(browser, host, 'alice', '/host/dm/dana')
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/dana')
       const page = alice.page
       try {
         const a = await openDm(page)
@@ -151,8 +131,8 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
         await page.unroute('**/api/chats/*/messages/')
         await failed.getByRole('button', { name: 'Retry' }).click()
         await a.root.locator('.message:not(.pending)', { hasText: 'Refused once' }).waitFor()
-        const dm = await host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
-        const history = await host.call('dana', 'GET', `/api/chats/${dm.id}/messages/`)
+        const dm = await shared.host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
+        const history = await shared.host.call('dana', 'GET', `/api/chats/${dm.id}/messages/`)
         expect(history.messages.map((m: { body: string }) => m.body)).toEqual([
           'Sent while offline',
           'Refused once',
@@ -164,7 +144,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
   )
 
   test('an anonymous visitor gets a sign-in link back to the page', async () => {
-    const visitor = await openAs(browser, host, null, '/host/dm/bob?from=profile')
+    const visitor = await openAs(shared.browser, shared.host, null, '/host/dm/bob?from=profile')
     try {
       const link = visitor.page.locator('palaver-dm a.login')
       await link.waitFor()

@@ -1,14 +1,6 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  chromiumAvailable,
-  eventually,
-  type Host,
-  launchBrowser,
-  openAs,
-  openDm,
-  startHost,
-} from './harness.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
 
 const TOTAL = 10_000
 const MAX_NODES = 300
@@ -23,23 +15,12 @@ const inLog = <T>(page: Page, fn: string): Promise<T> =>
   })()`)
 
 describe.skipIf(!chromiumAvailable)('a long history', () => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport: 'websocket' })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport: 'websocket' })
 
   test('scrolling up through many pages keeps the reader in place and at most a few hundred messages in the DOM', async () => {
-    const chat = await host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
-    await host.seedMessages(chat.id, TOTAL, ['alice', 'bob'])
-    const alice = await openAs(browser, host, 'alice', '/host/dm/bob')
+    const chat = await shared.host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+    await shared.host.seedMessages(chat.id, TOTAL, ['alice', 'bob'])
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
     const page = alice.page
     try {
       const dm = await openDm(page)

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, type Host, launchBrowser, openAs, startHost } from './harness.js'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { chromiumAvailable, hostAndBrowser, openAs } from './harness.js'
 import { focused, messagesPage, seedShowcase, seriousViolations } from './messages-helpers.js'
 
 const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname
@@ -17,23 +17,18 @@ async function tabTo(page: Page, matches: (f: Awaited<ReturnType<typeof focused>
 }
 
 describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, small screens, look', () => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
+  const shared = hostAndBrowser({ transport: 'websocket' })
 
   beforeAll(async () => {
-    host = await startHost({ transport: 'websocket' })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-    await seedShowcase(host)
+    await seedShowcase(shared.host)
     mkdirSync(SHOTS, { recursive: true })
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
   })
 
   test('axe finds nothing serious in light and dark, with a conversation and with a dialog open; screenshots', async () => {
-    const alice = await openAs(browser, host, 'alice', '/messages/', { width: 1280, height: 800 })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
+      width: 1280,
+      height: 800,
+    })
     const page = alice.page
     try {
       const m = messagesPage(page)
@@ -67,7 +62,7 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
   })
 
   test('keyboard only: new chat, the list, rename, members, a trapped dialog, confirm, and sending', async () => {
-    const bob = await openAs(browser, host, 'bob', '/messages/')
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/messages/')
     const page = bob.page
     const keys = page.keyboard
     try {
@@ -147,7 +142,10 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
   })
 
   test('390 px wide: two tabs; choosing a chat shows the conversation, Back returns to the list', async () => {
-    const alice = await openAs(browser, host, 'alice', '/messages/', { width: 390, height: 844 })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
+      width: 390,
+      height: 844,
+    })
     const page = alice.page
     try {
       const m = messagesPage(page)
@@ -178,7 +176,10 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
   })
 
   test('Arabic: right to left, the list on the right', async () => {
-    const alice = await openAs(browser, host, 'alice', '/messages/', { width: 1280, height: 800 })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
+      width: 1280,
+      height: 800,
+    })
     const page = alice.page
     try {
       const m = messagesPage(page)

@@ -1,27 +1,15 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, type Host, launchBrowser, openAs, send, startHost } from './harness.js'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, hostAndBrowser, openAs, send } from './harness.js'
 import { messagesPage } from './messages-helpers.js'
 
 const transports = ['websocket', 'polling'] as const
 
 describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (transport) => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport })
 
   test('create a chat, rename it, add a member who sees it, unread on their side until read, remove them', async () => {
-    const alice = await openAs(browser, host, 'alice', '/messages/')
-    const bob = await openAs(browser, host, 'bob', '/messages/')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/')
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/messages/')
     try {
       const a = messagesPage(alice.page)
       const b = messagesPage(bob.page)
@@ -51,7 +39,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
       await b.chat('Trip planning').waitFor()
 
       // A message: Bob's row moves to the top with an unread badge.
-      const other = await host.call('bob', 'POST', '/api/chats/', {
+      const other = await shared.host.call('bob', 'POST', '/api/chats/', {
         title: 'Older chat',
         memberIds: ['charlie'],
       })
@@ -95,11 +83,11 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
   })
 
   test('browse rooms and join one; leave it', async () => {
-    await host.call('charlie', 'POST', '/api/rooms/', {
+    await shared.host.call('charlie', 'POST', '/api/rooms/', {
       contentType: 'video',
       objectId: `public-${transport}`,
     })
-    const dana = await openAs(browser, host, 'dana', '/messages/')
+    const dana = await openAs(shared.browser, shared.host, 'dana', '/messages/')
     try {
       const d = messagesPage(dana.page)
       await d.root.getByText('No chats yet').waitFor()
@@ -129,9 +117,9 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
 
   test('the last admin leaves and the other member becomes admin, who then deletes the chat', async () => {
     const title = `Book club ${transport}`
-    await host.call('alice', 'POST', '/api/chats/', { title, memberIds: ['erin'] })
-    const alice = await openAs(browser, host, 'alice', '/messages/')
-    const erin = await openAs(browser, host, 'erin', '/messages/')
+    await shared.host.call('alice', 'POST', '/api/chats/', { title, memberIds: ['erin'] })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/')
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/messages/')
     try {
       const a = messagesPage(alice.page)
       const e = messagesPage(erin.page)
@@ -157,7 +145,9 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
       await e.dialog.getByRole('button', { name: 'Delete', exact: true }).click()
       await e.chat(title).waitFor({ state: 'detached' })
       await e.root.getByText('Choose a chat to start messaging.').waitFor()
-      await expect(host.call('erin', 'GET', '/api/chats/?search=Book')).resolves.toMatchObject({ chats: [] })
+      await expect(shared.host.call('erin', 'GET', '/api/chats/?search=Book')).resolves.toMatchObject({
+        chats: [],
+      })
     } finally {
       await alice.context.close()
       await erin.context.close()
@@ -165,15 +155,15 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
   })
 
   test('message search shows highlighted snippets as text and jumps to the message in its history', async () => {
-    const chat = await host.call('bob', 'POST', '/api/chats/', {
+    const chat = await shared.host.call('bob', 'POST', '/api/chats/', {
       title: `Archive ${transport}`,
       memberIds: ['charlie'],
     })
-    await host.seedMessages(chat.id, 400, ['bob', 'charlie'])
-    await host.call('charlie', 'POST', `/api/chats/${chat.id}/messages/`, {
+    await shared.host.seedMessages(chat.id, 400, ['bob', 'charlie'])
+    await shared.host.call('charlie', 'POST', `/api/chats/${chat.id}/messages/`, {
       body: 'Fish & <b>chips</b> tonight?',
     })
-    const bob = await openAs(browser, host, 'bob', '/messages/')
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/messages/')
     try {
       const b = messagesPage(bob.page)
       await b.chat(`Archive ${transport}`).waitFor()

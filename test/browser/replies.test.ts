@@ -2,18 +2,9 @@ import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  chromiumAvailable,
-  eventually,
-  type Host,
-  launchBrowser,
-  openAs,
-  openDm,
-  send,
-  startHost,
-} from './harness.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, send } from './harness.js'
 import { seriousViolations } from './messages-helpers.js'
 
 // PALAVER_SCREENSHOTS=1 writes them to docs/screenshots (committed); otherwise to a temporary folder.
@@ -48,28 +39,17 @@ async function tabToReply(page: Page, id: number, key = 'Shift+Tab') {
 const transports = ['websocket', 'polling'] as const
 
 describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transport) => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport })
 
   const say = (user: string, chatId: number, body: string, replyToId?: number) =>
-    host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body, replyToId })
+    shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body, replyToId })
 
   test('a reply by keyboard quotes the original for both; the quote follows its edit and deletion live', async () => {
-    const dm = await host.call('bob', 'POST', '/api/dms/', { userId: 'alice' })
+    const dm = await shared.host.call('bob', 'POST', '/api/dms/', { userId: 'alice' })
     const original = await say('bob', dm.id, 'Are you free on Friday evening?')
     await say('bob', dm.id, 'There is a concert in the park')
-    const alice = await openAs(browser, host, 'alice', '/host/dm/bob')
-    const bob = await openAs(browser, host, 'bob', '/host/dm/alice')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/host/dm/alice')
     const keys = alice.page.keyboard
     try {
       const a = await openDm(alice.page)
@@ -104,7 +84,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transpo
       await theirs.waitFor().catch(async (e) => {
         console.log(
           'DEBUG',
-          JSON.stringify(await host.call('bob', 'GET', `/api/chats/${dm.id}/messages/`), null, 1),
+          JSON.stringify(await shared.host.call('bob', 'GET', `/api/chats/${dm.id}/messages/`), null, 1),
         )
         console.log('DEBUG', await b.root.locator('.log').innerHTML())
         throw e
@@ -119,12 +99,14 @@ describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transpo
       expect(await highlighted.getAttribute('data-id')).toBe(String(original.id))
 
       // Bob edits his message: both quotes follow, without a reload.
-      await host.call('bob', 'PATCH', `/api/messages/${original.id}/`, { body: 'Are you free on Saturday?' })
+      await shared.host.call('bob', 'PATCH', `/api/messages/${original.id}/`, {
+        body: 'Are you free on Saturday?',
+      })
       await eventually(() => mine.locator('.quote-text').textContent()).toBe('Are you free on Saturday?')
       await eventually(() => theirs.locator('.quote-text').textContent()).toBe('Are you free on Saturday?')
 
       // Bob deletes it: the quotes say so, and so does the history after a reload.
-      await host.call('bob', 'DELETE', `/api/messages/${original.id}/`)
+      await shared.host.call('bob', 'DELETE', `/api/messages/${original.id}/`)
       await mine.locator('.quote.quote-deleted', { hasText: 'Original message deleted' }).waitFor()
       await b.message('Count me in').locator('.quote.quote-deleted').waitFor()
       await alice.page.reload()
@@ -140,9 +122,9 @@ describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transpo
   })
 
   test('Escape in the message box cancels a reply, and leaves the panel open', async () => {
-    const dm = await host.call('charlie', 'POST', '/api/dms/', { userId: 'alice' })
+    const dm = await shared.host.call('charlie', 'POST', '/api/dms/', { userId: 'alice' })
     await say('charlie', dm.id, 'Did you see the game last night?')
-    const alice = await openAs(browser, host, 'alice', '/host/dm/charlie')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/charlie')
     try {
       const a = await openDm(alice.page)
       const question = a.message('see the game')
@@ -172,12 +154,12 @@ describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transpo
   })
 
   test('a quote of a message far back in the history loads the page around it', async () => {
-    const dm = await host.call('erin', 'POST', '/api/dms/', { userId: 'alice' })
-    await host.seedMessages(dm.id, 150, ['erin', 'alice'])
-    const page = await host.call('alice', 'GET', `/api/chats/${dm.id}/messages/?limit=200`)
+    const dm = await shared.host.call('erin', 'POST', '/api/dms/', { userId: 'alice' })
+    await shared.host.seedMessages(dm.id, 150, ['erin', 'alice'])
+    const page = await shared.host.call('alice', 'GET', `/api/chats/${dm.id}/messages/?limit=200`)
     const early = page.messages.find((m: { body: string }) => m.body === 'Message number 3')
     await say('alice', dm.id, 'About that early message…', early.id)
-    const alice = await openAs(browser, host, 'alice', '/host/dm/erin')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/erin')
     try {
       const a = await openDm(alice.page)
       const reply = a.message('About that early message')
@@ -196,9 +178,9 @@ describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transpo
   test.runIf(transport === 'polling')(
     'a reply waiting to be sent shows its quote, and lands with it',
     async () => {
-      const dm = await host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
+      const dm = await shared.host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
       await say('dana', dm.id, 'Could you look at my slides?')
-      const alice = await openAs(browser, host, 'alice', '/host/dm/dana')
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/dana')
       const page = alice.page
       try {
         const a = await openDm(page)
@@ -218,7 +200,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transpo
           .catch(() => {})
         const sent = a.root.locator('.message:not(.pending)', { hasText: 'Sure, tonight' })
         await sent.locator('.quote', { hasText: 'Could you look at my slides?' }).waitFor()
-        const history = await host.call('dana', 'GET', `/api/chats/${dm.id}/messages/`)
+        const history = await shared.host.call('dana', 'GET', `/api/chats/${dm.id}/messages/`)
         expect(history.messages.at(-1)).toMatchObject({
           body: 'Sure, tonight',
           replyTo: { senderId: 'dana', excerpt: 'Could you look at my slides?', deleted: false },
@@ -232,7 +214,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transpo
   test.runIf(transport === 'websocket')(
     'replies in light and dark: no serious accessibility findings; screenshots',
     async () => {
-      const room = await host.call('alice', 'POST', '/api/chats/', {
+      const room = await shared.host.call('alice', 'POST', '/api/chats/', {
         title: 'Launch',
         memberIds: ['bob', 'charlie'],
       })
@@ -244,10 +226,13 @@ describe.skipIf(!chromiumAvailable).each(transports)('replies over %s', (transpo
       await say('alice', room.id, 'Thursday works for me.', plan.id)
       const typo = await say('charlie', room.id, 'I booked the wrong room, sorry')
       const fixed = await say('alice', room.id, 'No worries, I will sort it out', typo.id)
-      await host.call('charlie', 'DELETE', `/api/messages/${typo.id}/`)
+      await shared.host.call('charlie', 'DELETE', `/api/messages/${typo.id}/`)
       await say('bob', room.id, 'Perfect, thanks Alice!', fixed.id)
       await say('charlie', room.id, 'I will bring the banners and the laptop stand 🎉')
-      const alice = await openAs(browser, host, 'alice', '/messages/', { width: 1100, height: 760 })
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
+        width: 1100,
+        height: 760,
+      })
       const page = alice.page
       try {
         const conversation = page.locator('palaver-messages palaver-conversation')

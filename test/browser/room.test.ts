@@ -1,35 +1,15 @@
-import type { Browser, Locator } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  chromiumAvailable,
-  eventually,
-  type Host,
-  launchBrowser,
-  openAs,
-  roomWidget,
-  send,
-  startHost,
-} from './harness.js'
+import type { Locator } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, roomWidget, send } from './harness.js'
 
 const transports = ['websocket', 'polling'] as const
 
 describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (transport) => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport })
 
   test('members join and leave live; a non-member reads but cannot post; everything else is live', async () => {
-    const alice = await openAs(browser, host, 'alice', '/host/room/public-1')
-    const bob = await openAs(browser, host, 'bob', '/host/room/public-1')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/room/public-1')
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/host/room/public-1')
     try {
       const a = roomWidget(alice.page)
       const b = roomWidget(bob.page)
@@ -88,7 +68,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
   })
 
   test('a members-only room shows no conversation to an outsider; an anonymous visitor gets a sign-in link', async () => {
-    const visitor = await openAs(browser, host, null, '/host/room/public-2')
+    const visitor = await openAs(shared.browser, shared.host, null, '/host/room/public-2')
     try {
       const link = visitor.page.locator('palaver-room a.login')
       await link.waitFor()
@@ -96,7 +76,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
     } finally {
       await visitor.context.close()
     }
-    const outsider = await openAs(browser, host, 'dana', '/host/room/private-1')
+    const outsider = await openAs(shared.browser, shared.host, 'dana', '/host/room/private-1')
     try {
       const r = roomWidget(outsider.page)
       await r.root.locator('.state[role=alert]').waitFor()

@@ -1,14 +1,5 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  chromiumAvailable,
-  eventually,
-  type Host,
-  launchBrowser,
-  openAs,
-  openDm,
-  startHost,
-} from './harness.js'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
 
 const payloads = [
   '<img src=x onerror="window.__xss=1">',
@@ -20,23 +11,13 @@ const payloads = [
 ]
 
 describe.skipIf(!chromiumAvailable)('message bodies are text', () => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport: 'websocket' })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport: 'websocket' })
 
   test('markup and javascript: links render as typed, nothing runs; only http(s) becomes a link', async () => {
-    const chat = await host.call('bob', 'POST', '/api/dms/', { userId: 'alice' })
-    for (const body of payloads) await host.call('bob', 'POST', `/api/chats/${chat.id}/messages/`, { body })
-    const alice = await openAs(browser, host, 'alice', '/host/dm/bob')
+    const chat = await shared.host.call('bob', 'POST', '/api/dms/', { userId: 'alice' })
+    for (const body of payloads)
+      await shared.host.call('bob', 'POST', `/api/chats/${chat.id}/messages/`, { body })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
     try {
       const dm = await openDm(alice.page)
       await eventually(() => dm.messages.count()).toBe(payloads.length)
