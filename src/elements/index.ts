@@ -1,11 +1,13 @@
 /**
  * palaver's web components, built only on palaver/client. Importing this module defines
  * `<palaver-dm>`, `<palaver-room>` and the pieces they share (`<palaver-conversation>`,
- * `<palaver-composer>`, `<palaver-mute-button>`, `<palaver-block-button>`), each once per page.
+ * `<palaver-composer>`, `<palaver-message-editor>`, `<palaver-mute-button>`, `<palaver-block-button>`),
+ * each once per page.
  */
 import { PalaverBlockButton } from './block-button.js'
 import { PalaverComposer } from './conversation/composer.js'
 import { PalaverConversation } from './conversation/conversation.js'
+import { PalaverMessageEditor } from './conversation/editor.js'
 import { PalaverMuteButton } from './mute-button.js'
 import { PalaverDm } from './widgets/dm.js'
 import { PalaverRoom } from './widgets/room.js'
@@ -23,7 +25,15 @@ export { Runtime, runtimeFor, whenOpen } from './runtime.js'
 export { renderBody, safeHref } from './text.js'
 export { applyLayout, base, controls, resolveMode, ThemeController, type ThemeMode, tokens } from './theme.js'
 export { PalaverWidget } from './widgets/widget.js'
-export { PalaverBlockButton, PalaverComposer, PalaverConversation, PalaverDm, PalaverMuteButton, PalaverRoom }
+export {
+  PalaverBlockButton,
+  PalaverComposer,
+  PalaverConversation,
+  PalaverDm,
+  PalaverMessageEditor,
+  PalaverMuteButton,
+  PalaverRoom,
+}
 
 /** Defines an element unless the page already has one by that name (the bundle loaded twice). */
 export function define(name: string, element: CustomElementConstructor): void {
@@ -34,5 +44,6 @@ define('palaver-block-button', PalaverBlockButton)
 define('palaver-composer', PalaverComposer)
 define('palaver-conversation', PalaverConversation)
 define('palaver-dm', PalaverDm)
+define('palaver-message-editor', PalaverMessageEditor)
 define('palaver-mute-button', PalaverMuteButton)
 define('palaver-room', PalaverRoom)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs } from './harness.js'
-import { messagesPage, shootLightAndDark } from './messages-helpers.js'
+import { focused, messagesPage, shootLightAndDark } from './messages-helpers.js'
 
 // PALAVER_SHOTS_DIR keeps them where one can look at them; otherwise a temporary folder.
 const screenshots = process.env.PALAVER_SHOTS_DIR ?? mkdtempSync(join(tmpdir(), 'palaver-mentions-'))
@@ -256,6 +256,87 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
       expect(after.mentions.map((u: { id: string }) => u.id)).toEqual(['bob'])
     } finally {
       await alice.context.close()
+    }
+  })
+
+  test('the edit box suggests members too: Escape closes the list, then the edit; a member picked by keyboard is mentioned once saved', async () => {
+    const { host, browser } = shared
+    const chat = await createGroup('alice', 'Bins', ['bob', 'charlie'])
+    await say('alice', chat.id, '@Bob Brown takes the bins out tonight', ['bob'])
+    const open = async (user: string) => {
+      const { context, page } = await openAs(browser, host, user, '/messages/')
+      const m = messagesPage(page)
+      await m.chat('Bins').click()
+      await m.message('bins out').waitFor()
+      return { context, page, m }
+    }
+    const [alice, charlie] = await Promise.all([open('alice'), open('charlie')])
+    const [a, c] = [alice.m, charlie.m]
+    const keys = alice.page.keyboard
+    const { list, options, option } = suggestions(a.root)
+    const editor = a.root.getByRole('textbox', { name: 'Edit your message' })
+    const mine = a.message('bins out')
+    const startEdit = async () => {
+      await mine.hover()
+      await mine.getByRole('button', { name: 'Edit' }).click()
+      await eventually(async () => (await focused(alice.page)).label).toBe('Edit your message')
+    }
+    try {
+      await startEdit()
+      expect((await boxState(editor)).autocomplete).toBe('list')
+
+      // The caret is at the end: "@ch" offers Charlie; Escape closes the list and leaves the edit open.
+      await keys.type(', @ch')
+      await option('Charlie Chen @charlie').waitFor()
+      expect(await options.count()).toBe(1)
+      expect(await boxState(editor)).toMatchObject({ controls: 'mentions', active: 'mention-0' })
+      await shoot(alice.page, 'edit-suggestions')
+      await keys.press('Escape')
+      await list.waitFor({ state: 'detached' })
+      expect(await boxState(editor)).toMatchObject({
+        value: '@Bob Brown takes the bins out tonight, @ch',
+        controls: null,
+        active: null,
+      })
+      // Escape again cancels the edit, as before: the message is as it was.
+      await keys.press('Escape')
+      await editor.waitFor({ state: 'detached' })
+      expect(await mine.locator('.body').textContent()).toBe('@Bob Brown takes the bins out tonight')
+      expect((await focused(alice.page)).label).toBe('Edit')
+
+      // Again: Enter picks Charlie (and does not save), then Enter saves.
+      await startEdit()
+      await keys.type(', @ch')
+      await option('Charlie Chen @charlie').waitFor()
+      await keys.press('Enter')
+      await list.waitFor({ state: 'detached' })
+      expect((await boxState(editor)).value).toBe('@Bob Brown takes the bins out tonight, @Charlie Chen ')
+      await keys.type('brings them back')
+      // A message arriving meanwhile draws the conversation again: the draft stays as it is.
+      await say('bob', chat.id, 'Deal')
+      await a.message('Deal').waitFor()
+      expect((await boxState(editor)).value).toBe(
+        '@Bob Brown takes the bins out tonight, @Charlie Chen brings them back',
+      )
+      await keys.press('Enter')
+      await editor.waitFor({ state: 'detached' })
+      const edited = a.message('brings them back')
+      await edited.locator('.edited').waitFor()
+      expect(await edited.locator('.mention').allTextContents()).toEqual(['@Bob Brown', '@Charlie Chen'])
+      const history = await historyFrom(alice.page, chat.id)
+      expect(history.messages.find((m) => m.body.endsWith('brings them back'))).toMatchObject({
+        body: '@Bob Brown takes the bins out tonight, @Charlie Chen brings them back',
+        mentions: [{ id: 'bob' }, { id: 'charlie' }],
+      })
+
+      // Charlie sees the chip marked as his, and the message says it mentions him.
+      const received = c.message('brings them back')
+      await received.locator('.edited').waitFor()
+      expect(await received.locator('.mention.me').textContent()).toBe('@Charlie Chen')
+      expect(await received.getAttribute('class')).toContain('mentions-me')
+      expect(await received.locator('.visually-hidden', { hasText: 'Mentions you' }).count()).toBe(1)
+    } finally {
+      await Promise.all([alice.context.close(), charlie.context.close()])
     }
   })
 

@@ -1,11 +1,9 @@
 import { css, html, LitElement, nothing } from 'lit'
-import type { UserView } from '../../client/index.js'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { base, controls, popup, spinner } from '../theme.js'
-import { palaverUrl } from '../urls.js'
 import { fileNameStyles } from './attachments.js'
-import { type MemberSearch, MentionSuggestions } from './mentions.js'
+import { type MemberSearch, MentionSuggestions, mentionListStyles, renderMentionList } from './mentions.js'
 import { type FileLimits, renderTray, trayStyles, type Uploader, UploadTray } from './uploads.js'
 
 /**
@@ -44,11 +42,7 @@ export class PalaverComposer extends LitElement {
     () => this.i18n,
   )
 
-  private readonly mentions = new MentionSuggestions(
-    this,
-    () => (this.disabled ? null : this.members),
-    (user) => this.choose(user),
-  )
+  private readonly mentions = new MentionSuggestions(this, () => (this.disabled ? null : this.members))
 
   constructor() {
     super()
@@ -68,6 +62,7 @@ export class PalaverComposer extends LitElement {
     spinner,
     fileNameStyles,
     trayStyles,
+    mentionListStyles,
     css`
       :host {
         display: block;
@@ -76,40 +71,6 @@ export class PalaverComposer extends LitElement {
         top: auto;
         bottom: calc(100% - 4px);
         inset-inline: 12px;
-        max-height: min(18em, 40vh);
-        margin: 0;
-        padding: 4px;
-        overflow-y: auto;
-        list-style: none;
-      }
-      [role='option'] {
-        display: flex;
-        align-items: center;
-        gap: 10px;
-        padding: 6px 8px;
-        border-radius: 8px;
-        cursor: pointer;
-      }
-      [role='option']:hover {
-        background: var(--palaver-surface);
-      }
-      [aria-selected='true'] {
-        background: var(--palaver-accent-soft);
-      }
-      [role='option'] img {
-        flex: none;
-        border-radius: 50%;
-      }
-      .who {
-        min-width: 0;
-        overflow: hidden;
-        white-space: nowrap;
-        text-overflow: ellipsis;
-      }
-      .who small {
-        margin-inline-start: 2px;
-        color: var(--palaver-muted);
-        font-size: 0.85em;
       }
       form {
         display: flex;
@@ -224,8 +185,7 @@ export class PalaverComposer extends LitElement {
     const mentions = this.mentions
     const files = this.disabled ? null : this.files
     return html`<form part="composer" @submit=${this.onSubmit}>
-      ${mentions.open ? this.renderMentions() : nothing}
-      <span class="visually-hidden" role="status">${mentions.open ? t.plural('mentionsFound', mentions.options.length) : ''}</span>
+      ${renderMentionList(mentions, t)}
       ${files ? renderTray(this.tray, t, (key) => void this.removeFile(key)) : nothing}
       ${
         files
@@ -246,14 +206,14 @@ export class PalaverComposer extends LitElement {
           ?disabled=${this.disabled}
           aria-invalid=${left < 0 ? 'true' : 'false'}
           aria-autocomplete=${this.members ? 'list' : nothing}
-          aria-controls=${mentions.open ? 'mentions' : nothing}
-          aria-activedescendant=${mentions.open ? `mention-${mentions.active}` : nothing}
+          aria-controls=${mentions.listId ?? nothing}
+          aria-activedescendant=${mentions.activeId ?? nothing}
           @input=${this.onInput}
           @paste=${this.onPaste}
           @keydown=${this.onKey}
-          @keyup=${this.onCaret}
-          @click=${this.onCaret}
-          @blur=${() => mentions.close()}
+          @keyup=${mentions.onCaret}
+          @click=${mentions.onCaret}
+          @blur=${mentions.onBlur}
         ></textarea>
         <span id="hint" class="visually-hidden">${t.t('composerHint')}</span>
         <span id="counter" class="counter ${left < 0 ? 'over' : ''}" aria-live="polite" ?hidden=${!showCounter}>
@@ -266,41 +226,8 @@ export class PalaverComposer extends LitElement {
     </form>`
   }
 
-  private renderMentions() {
-    const { options, active } = this.mentions
-    // A press on an option keeps the focus in the text box.
-    return html`<ul id="mentions" class="popup" role="listbox" part="mention-list" aria-label=${this.i18n.t('mentionPeople')}
-      @pointerdown=${(event: Event) => event.preventDefault()}>
-      ${options.map(
-        (user, i) => html`<li id="mention-${i}" role="option" aria-selected=${i === active ? 'true' : 'false'}
-          @click=${() => this.choose(user)}>
-          <img src=${palaverUrl(user.avatarUrl)} alt="" width="28" height="28" />
-          <span class="who" dir="auto">${user.displayName} <small>@${user.username}</small></span>
-        </li>`,
-      )}
-    </ul>`
-  }
-
   override updated(): void {
     this.fit()
-    this.renderRoot.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' })
-  }
-
-  /** Puts the picked member's name in place of the @query, the caret after it. */
-  private async choose(user: UserView): Promise<void> {
-    const area = this.textarea
-    const picked = area && this.mentions.pick(area.value, user)
-    if (!picked) return
-    this.value = picked.text
-    await this.updateComplete
-    area.setSelectionRange(picked.caret, picked.caret)
-    area.focus()
-  }
-
-  private onCaret(event: Event): void {
-    const area = event.target as HTMLTextAreaElement
-    if (event.type === 'click' || /^(Arrow(Left|Right)|Home|End)$/.test((event as KeyboardEvent).key))
-      this.mentions.follow(area.value, area.selectionStart)
   }
 
   private fit(): void {
@@ -311,9 +238,8 @@ export class PalaverComposer extends LitElement {
   }
 
   private onInput(event: InputEvent): void {
-    const area = event.target as HTMLTextAreaElement
-    this.value = area.value
-    this.mentions.follow(area.value, area.selectionStart)
+    this.value = (event.target as HTMLTextAreaElement).value
+    this.mentions.onInput(event)
     if (this.value.trim()) this.dispatchEvent(new CustomEvent('palaver-typing', { bubbles: false }))
   }
 

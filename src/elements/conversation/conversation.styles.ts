@@ -261,31 +261,6 @@ export const conversationStyles = css`
     border: 2px solid var(--palaver-accent);
     padding: 6px;
   }
-  .editor {
-    display: flex;
-    flex-direction: column;
-    gap: 6px;
-  }
-  .edit-input {
-    width: 100%;
-    min-height: 3.2em;
-    padding: 6px 8px;
-    border: 0;
-    border-radius: 10px;
-    background: var(--palaver-surface);
-    color: var(--palaver-fg);
-    font: inherit;
-    resize: vertical;
-  }
-  .editor .hint {
-    font-size: 0.75em;
-    color: var(--palaver-muted);
-  }
-  .editor-buttons {
-    display: flex;
-    justify-content: flex-end;
-    gap: 6px;
-  }
 
   /* actions: shown on hover and when anything in the message has focus */
   .actions {

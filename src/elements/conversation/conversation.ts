@@ -14,14 +14,15 @@ import { sendBlock } from '../blocking.js'
 import { loadTranslator, resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { runtimeFor, whenOpen } from '../runtime.js'
-import { mentionIdsIn } from '../text.js'
 import { base, controls, spinner } from '../theme.js'
 import { attachmentStyles, fileNameStyles } from './attachments.js'
 import { blockedStyles, renderDmNotice, renderHidden } from './blocked.js'
 import type { PalaverComposer } from './composer.js'
 import './composer.js'
+import './editor.js'
 import { conversationStyles } from './conversation.styles.js'
 import { Lightbox, lightboxStyles } from './lightbox.js'
+import type { MemberSearch } from './mentions.js'
 import { type MessageContext, type Placement, renderMessage, renderPending } from './message.js'
 import { renderReplyBar, replyingToText, replyStyles } from './replies.js'
 import { ConversationStore } from './store.js'
@@ -169,6 +170,10 @@ export class PalaverConversation extends LitElement implements MessageContext {
     return this.store?.nameOf(userId) ?? userId
   }
 
+  get memberSearch(): MemberSearch | null {
+    return this.store?.suggestMembers ?? null
+  }
+
   canEdit(message: MessageView): boolean {
     return this.store?.canEdit(message) ?? false
   }
@@ -234,17 +239,16 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.editingId = message.id
     this.confirmingId = null
     this.pickerId = null
-    void this.focusLater(message.id, 'textarea', true)
+    void this.focusLater(message.id, 'palaver-message-editor')
   }
 
-  saveEdit(message: MessageView, body: string): void {
+  /** Saves an edit; the message mentions `mentionIds` now (the edit box knows whose names the text still holds). */
+  saveEdit(message: MessageView, body: string, mentionIds: string[]): void {
     const text = body.replace(/\s+$/, '')
     if (!text.trim() || text === message.body) {
       this.cancelEdit(message)
       return
     }
-    // The mentions whose names are still in the text stay; the others go with their names.
-    const mentionIds = mentionIdsIn(text, message.mentions ?? [])
     this.store?.edit(message.id, text, mentionIds).then(
       () => {
         this.editingId = null
@@ -600,13 +604,9 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   // ---- helpers ----
 
-  private async focusLater(messageId: number, selector: string, selectAll = false): Promise<void> {
+  private async focusLater(messageId: number, selector: string): Promise<void> {
     await this.updateComplete
-    const element = this.renderRoot.querySelector<HTMLElement>(`[data-id="${messageId}"] ${selector}`)
-    element?.focus()
-    if (selectAll && element instanceof HTMLTextAreaElement) {
-      element.setSelectionRange(element.value.length, element.value.length)
-    }
+    this.renderRoot.querySelector<HTMLElement>(`[data-id="${messageId}"] ${selector}`)?.focus()
   }
 
   /** The bar above the composer shows the answered message as edited; a reply to one deleted, or where I may no longer post, is dropped. */

@@ -1,6 +1,8 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit'
+import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit'
 import type { UserView } from '../../client/index.js'
-import { mentionIdsIn } from '../text.js'
+import type { Translator } from '../i18n/index.js'
+import { type Mentionable, mentionIdsIn } from '../text.js'
+import { palaverUrl } from '../urls.js'
 
 /** Finds the members of the chat that an @query suggests (the viewer left out). */
 export type MemberSearch = (query: string) => Promise<UserView[]>
@@ -23,11 +25,16 @@ export function mentionQueryAt(text: string, caret: number): { start: number; qu
   return { start, query }
 }
 
+/** An element with one text box: the `textarea` of its render root, drawn from its `value`. */
+export type MentionHost = ReactiveControllerHost & { value: string; readonly renderRoot: ParentNode }
+
 /**
- * The composer's @mention suggestions, without the markup: which members the `@query` at the caret
- * matches (asked for after a pause in the typing), which of them is active, and whom the text names
- * after a pick. The list closes when nothing matches, so a name with spaces can be typed on while it
- * still matches; Escape or a pick closes it for that `@` until the caret leaves it.
+ * The @mention suggestions of a text box (the composer's, an edit's): which members the `@query` at
+ * the caret matches (asked for after a pause in the typing), which of them is active, and whom the
+ * text names after a pick. The box drives a listbox, as in the ARIA combobox pattern: the host binds
+ * the handlers below and `renderMentionList`. The list closes when nothing matches, so a name with
+ * spaces can be typed on while it still matches; Escape or a pick closes it for that `@` until the
+ * caret leaves it.
  */
 export class MentionSuggestions implements ReactiveController {
   /** The members offered; empty while the list is closed. */
@@ -41,10 +48,8 @@ export class MentionSuggestions implements ReactiveController {
   private asked = 0
 
   constructor(
-    private readonly host: ReactiveControllerHost,
+    private readonly host: MentionHost,
     private readonly search: () => MemberSearch | null,
-    /** Enter or Tab picked the active member. */
-    private readonly choose: (user: UserView) => void,
   ) {
     host.addController(this)
   }
@@ -53,8 +58,55 @@ export class MentionSuggestions implements ReactiveController {
     return this.options.length > 0
   }
 
+  /** The text box's aria-controls while the list is open. */
+  get listId(): string | undefined {
+    return this.open ? 'mentions' : undefined
+  }
+
+  /** The text box's aria-activedescendant: the active option's id. */
+  get activeId(): string | undefined {
+    return this.open ? `mention-${this.active}` : undefined
+  }
+
   hostDisconnected(): void {
     this.close()
+  }
+
+  /** The active option stays in view as the arrows move: the list scrolls, and nothing around it. */
+  hostUpdated(): void {
+    const list = this.host.renderRoot.querySelector('#mentions')
+    const option = list?.querySelector<HTMLElement>('[aria-selected="true"]')
+    if (!list || !option) return
+    const top = option.offsetTop
+    const bottom = top + option.offsetHeight
+    if (top < list.scrollTop) list.scrollTop = top
+    else if (bottom > list.scrollTop + list.clientHeight) list.scrollTop = bottom - list.clientHeight
+  }
+
+  /** The box's `input`: the text changed. */
+  readonly onInput = (event: Event): void => {
+    const area = event.target as HTMLTextAreaElement
+    this.follow(area.value, area.selectionStart)
+  }
+
+  /** The box's `keyup` and `click`: the caret may have moved to another `@` or out of one. */
+  readonly onCaret = (event: Event): void => {
+    const area = event.target as HTMLTextAreaElement
+    if (event.type === 'click' || /^(Arrow(Left|Right)|Home|End)$/.test((event as KeyboardEvent).key))
+      this.follow(area.value, area.selectionStart)
+  }
+
+  readonly onBlur = (): void => this.close()
+
+  /** Puts the member's name in place of the @query, the caret after it and the focus in the box. */
+  async choose(user: UserView): Promise<void> {
+    const area = this.host.renderRoot.querySelector('textarea')
+    const picked = area && this.pick(area.value, user)
+    if (!picked) return
+    this.host.value = picked.text
+    await this.host.updateComplete
+    area.setSelectionRange(picked.caret, picked.caret)
+    area.focus()
   }
 
   /** After the text changed or the caret moved. */
@@ -90,7 +142,7 @@ export class MentionSuggestions implements ReactiveController {
     } else if (event.key === 'Escape') {
       this.dismissed = this.token?.start ?? -1
       this.close()
-    } else if (event.key === 'Enter' || event.key === 'Tab') this.choose(this.options[this.active]!)
+    } else if (event.key === 'Enter' || event.key === 'Tab') void this.choose(this.options[this.active]!)
     else return false
     event.preventDefault()
     event.stopPropagation()
@@ -109,9 +161,14 @@ export class MentionSuggestions implements ReactiveController {
     return { text: text.slice(0, token.start) + name + text.slice(end), caret: token.start + name.length }
   }
 
-  /** The picked members whose `@name` is still in `text`; forgets them all for the next message. */
+  /** Whom `text` mentions: the members picked and those `already` mentioned (an edited message's) whose `@name` it still holds, in its order. */
+  named(text: string, already: readonly Mentionable[] = []): string[] {
+    return mentionIdsIn(text, [...already, ...this.picked])
+  }
+
+  /** Whom a message that goes mentions; the picks are forgotten for the next one. */
   take(text: string): string[] {
-    const ids = mentionIdsIn(text, this.picked)
+    const ids = this.named(text)
     this.picked = []
     return ids
   }
@@ -125,3 +182,62 @@ export class MentionSuggestions implements ReactiveController {
     this.host.requestUpdate()
   }
 }
+
+/** The list of members to pick (when open), and a status that says how many there are. */
+export function renderMentionList(mentions: MentionSuggestions, t: Translator) {
+  const { options, active } = mentions
+  const option = (user: UserView, i: number) =>
+    html`<li id="mention-${i}" role="option" aria-selected=${i === active ? 'true' : 'false'}
+      @click=${() => void mentions.choose(user)}>
+      <img src=${palaverUrl(user.avatarUrl)} alt="" width="28" height="28" />
+      <span class="who" dir="auto">${user.displayName} <small>@${user.username}</small></span>
+    </li>`
+  // A press on an option keeps the focus in the text box.
+  return html`<span class="visually-hidden" role="status">${mentions.open ? t.plural('mentionsFound', options.length) : ''}</span>
+    ${
+      mentions.open
+        ? html`<ul id="mentions" class="popup mention-list" role="listbox" part="mention-list" aria-label=${t.t('mentionPeople')}
+            @pointerdown=${(event: Event) => event.preventDefault()}>${options.map(option)}</ul>`
+        : nothing
+    }`
+}
+
+/** The list's look; where it opens (above or below its box) is the host's. */
+export const mentionListStyles = css`
+  .mention-list {
+    max-height: min(18em, 40vh);
+    margin: 0;
+    padding: 4px;
+    overflow-y: auto;
+    list-style: none;
+  }
+  [role='option'] {
+    display: flex;
+    align-items: center;
+    gap: 10px;
+    padding: 6px 8px;
+    border-radius: 8px;
+    cursor: pointer;
+  }
+  [role='option']:hover {
+    background: var(--palaver-surface);
+  }
+  [aria-selected='true'] {
+    background: var(--palaver-accent-soft);
+  }
+  [role='option'] img {
+    flex: none;
+    border-radius: 50%;
+  }
+  .who {
+    min-width: 0;
+    overflow: hidden;
+    white-space: nowrap;
+    text-overflow: ellipsis;
+  }
+  .who small {
+    margin-inline-start: 2px;
+    color: var(--palaver-muted);
+    font-size: 0.85em;
+  }
+`

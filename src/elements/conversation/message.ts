@@ -1,11 +1,12 @@
 import { html, nothing, type TemplateResult } from 'lit'
-import { live } from 'lit/directives/live.js'
 import type { AttachmentView, MessageView, OutboxItem, QuoteView, ReceiptStatus } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { renderBody } from '../text.js'
 import { palaverUrl } from '../urls.js'
 import { type AttachmentContext, renderAttachments } from './attachments.js'
+import type { EditDetail } from './editor.js'
+import type { MemberSearch } from './mentions.js'
 import { type PickerContext, type ReactionsContext, renderPicker, renderReactions } from './reactions.js'
 import { type QuoteContext, renderQuote } from './replies.js'
 
@@ -20,6 +21,8 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   confirmingId: number | null
   pickerId: number | null
   highlightId: number | null
+  /** Who an @query in the edit box suggests. */
+  memberSearch: MemberSearch | null
   canEdit(message: MessageView): boolean
   canDelete(message: MessageView): boolean
   statusOf(message: MessageView): ReceiptStatus | null
@@ -29,7 +32,7 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   filesFor(item: OutboxItem): AttachmentView[]
   startReply(message: MessageView): void
   startEdit(message: MessageView): void
-  saveEdit(message: MessageView, body: string): void
+  saveEdit(message: MessageView, body: string, mentionIds: string[]): void
   cancelEdit(message: MessageView): void
   askDelete(message: MessageView): void
   confirmDelete(message: MessageView): void
@@ -85,38 +88,10 @@ function meta(message: MessageView, ctx: MessageContext) {
 }
 
 function editor(message: MessageView, ctx: MessageContext) {
-  const save = (event: Event) => {
-    const area = (event.currentTarget as HTMLElement).closest('.bubble')!.querySelector('textarea')!
-    ctx.saveEdit(message, area.value)
-  }
-  const onKey = (event: KeyboardEvent) => {
-    if (event.key === 'Escape') {
-      event.preventDefault()
-      event.stopPropagation()
-      ctx.cancelEdit(message)
-    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault()
-      ctx.saveEdit(message, (event.currentTarget as HTMLTextAreaElement).value)
-    }
-  }
-  return html`<div class="editor">
-    <textarea
-      class="edit-input"
-      dir="auto"
-      aria-label=${ctx.i18n.t('editMessage')}
-      aria-describedby="edit-hint"
-      rows="2"
-      .value=${live(message.body ?? '')}
-      @keydown=${onKey}
-    ></textarea>
-    <span class="hint" id="edit-hint">${ctx.i18n.t('editHint')}</span>
-    <span class="editor-buttons">
-      <button type="button" class="button secondary small" @click=${() => ctx.cancelEdit(message)}>
-        ${ctx.i18n.t('cancel')}
-      </button>
-      <button type="button" class="button small" @click=${save}>${ctx.i18n.t('save')}</button>
-    </span>
-  </div>`
+  const save = (event: CustomEvent<EditDetail>) =>
+    ctx.saveEdit(message, event.detail.body, event.detail.mentionIds)
+  return html`<palaver-message-editor .i18n=${ctx.i18n} .text=${message.body ?? ''} .mentioned=${message.mentions ?? []}
+    .members=${ctx.memberSearch} @palaver-save=${save} @palaver-cancel=${() => ctx.cancelEdit(message)}></palaver-message-editor>`
 }
 
 function actions(message: MessageView, own: boolean, ctx: MessageContext) {
