@@ -7,6 +7,9 @@ const transports = ['websocket', 'polling'] as const
 describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (transport) => {
   const shared = hostAndBrowser({ transport })
 
+  const say = (user: string, chatId: number, body: string) =>
+    shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+
   test('members join and leave live; a non-member reads but cannot post; everything else is live', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/host/room/public-1')
     const bob = await openAs(shared.browser, shared.host, 'bob', '/host/room/public-1')
@@ -64,6 +67,49 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
     } finally {
       await alice.context.close()
       await bob.context.close()
+    }
+  })
+
+  test('joining and leaving hand the conversation the chat they answered with instead of its being fetched again', async () => {
+    const room = await shared.host.call('charlie', 'POST', '/api/rooms/', {
+      contentType: 'video',
+      objectId: 'public-3',
+    })
+    await shared.host.call('charlie', 'POST', `/api/chats/${room.id}/join/`)
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/host/room/public-3')
+    const page = erin.page
+    try {
+      const r = roomWidget(page)
+      const joinBelow = r.root.locator('.readonly button', { hasText: 'Join' })
+      await joinBelow.waitFor()
+      const chatFetches: string[] = []
+      page.on('request', (request) => {
+        const path = new URL(request.url()).pathname
+        if (request.method() === 'GET' && path === `/messages/api/chats/${room.id}/`) chatFetches.push(path)
+      })
+
+      // The composer shows once the conversation knows Erin is a member, from the join's answer.
+      await r.join.click()
+      await r.composer.waitFor()
+      await eventually(() => r.count.textContent()).toContain('2 members')
+      // Charlie's message comes after the join on Erin's connection: by the time it shows, the
+      // conversation has heard of her joining and fetched the chat for that: the one fetch, as the
+      // widget fetches nothing after a join that answered with the chat.
+      await say('charlie', room.id, 'Hello Erin')
+      await r.message('Hello Erin').waitFor()
+      await eventually(() => chatFetches.length).toBe(1)
+
+      // Leaving: the room's answer tells the conversation she reads without posting. Again one
+      // fetch on hearing of it, and a connection without WebSocket asks for the chat before it
+      // watches the room again.
+      await r.leave.click()
+      await joinBelow.waitFor()
+      await r.join.waitFor()
+      await say('charlie', room.id, 'Bye Erin')
+      await r.message('Bye Erin').waitFor()
+      await eventually(() => chatFetches.length).toBe(transport === 'polling' ? 3 : 2)
+    } finally {
+      await erin.context.close()
     }
   })
 

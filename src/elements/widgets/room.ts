@@ -208,13 +208,18 @@ export class PalaverRoom extends PalaverWidget {
     this.memberCount = chat.memberCount
   }
 
+  /** Shows the chat a join or a leave answered with, and hands the conversation a copy instead of its fetching it again. */
+  private async show(chat: ChatDetailView): Promise<void> {
+    await this.follow(chat)
+    await this.conversation()?.store?.refreshChat(async () => structuredClone(chat))
+  }
+
   private async join(): Promise<void> {
     if (!this.chat) return
     this.busy = true
     try {
       const client = await this.runtime.client()
-      await this.follow(await client.api.join(this.chat.id))
-      await this.conversation()?.store?.refreshChat()
+      await this.show(await client.api.join(this.chat.id))
       await this.updateComplete
       await this.conversation()?.focusComposer()
     } catch (error) {
@@ -230,8 +235,7 @@ export class PalaverRoom extends PalaverWidget {
     try {
       const client = await this.runtime.client()
       await client.api.leave(this.chat.id)
-      await this.follow(await client.api.room({ contentType: this.contentType, objectId: this.objectId }))
-      await this.conversation()?.store?.refreshChat()
+      await this.show(await client.api.room({ contentType: this.contentType, objectId: this.objectId }))
       await this.updateComplete
       this.renderRoot.querySelector<HTMLElement>('.join')?.focus()
     } catch (error) {
