@@ -47,14 +47,6 @@ export class PalaverBlockButton extends LitElement {
     controls,
     popup,
     css`
-      .icon-button.block {
-        width: 38px;
-        height: 38px;
-      }
-      .icon-button.block svg {
-        width: 20px;
-        height: 20px;
-      }
       .icon-button.blocked {
         color: var(--palaver-danger);
       }
@@ -93,7 +85,7 @@ export class PalaverBlockButton extends LitElement {
       ? html`<button type="button" class="button secondary small block" part="block" aria-label=${label}
           aria-expanded=${this.blocked ? nothing : this.confirming ? 'true' : 'false'} @click=${this.onToggle}
           >${t.t(this.blocked ? 'unblock' : 'block')}</button>`
-      : html`<button type="button" class="icon-button block ${this.blocked ? 'blocked' : ''}" part="block"
+      : html`<button type="button" class="icon-button wide block ${this.blocked ? 'blocked' : ''}" part="block"
           aria-label=${label} title=${label} aria-expanded=${this.blocked ? nothing : this.confirming ? 'true' : 'false'}
           @click=${this.onToggle}>${icons.ban}</button>`
     return html`${toggle}${this.confirming && !this.blocked ? this.renderConfirm() : nothing}`

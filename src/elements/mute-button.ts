@@ -38,14 +38,6 @@ export class PalaverMuteButton extends LitElement {
     popup,
     menuStyles,
     css`
-      .mute {
-        width: 38px;
-        height: 38px;
-      }
-      .mute svg {
-        width: 20px;
-        height: 20px;
-      }
       .mute.muted {
         color: var(--palaver-fg);
       }
@@ -71,7 +63,7 @@ export class PalaverMuteButton extends LitElement {
             ? t.plural('muteForWeeks', hours / 168)
             : t.plural('muteForHours', hours),
     }))
-    return html`<button type="button" id="mute" class="icon-button mute ${this.muted ? 'muted' : ''}" part="mute"
+    return html`<button type="button" id="mute" class="icon-button wide mute ${this.muted ? 'muted' : ''}" part="mute"
         aria-label=${label} title=${this.muted ? `${until}\n${label}` : label} aria-haspopup=${this.muted ? nothing : 'menu'}
         aria-expanded=${this.muted ? nothing : this.menu.open ? 'true' : 'false'} aria-controls=${this.menu.open ? 'menu' : nothing}
         @click=${this.onToggle} @keydown=${this.onToggleKey}>${this.muted ? icons.bellOff : icons.bell}</button>

@@ -153,6 +153,15 @@ export const controls = css`
     width: 18px;
     height: 18px;
   }
+  /* The size of a header's buttons. */
+  .icon-button.wide {
+    width: 38px;
+    height: 38px;
+  }
+  .icon-button.wide svg {
+    width: 20px;
+    height: 20px;
+  }
 `
 
 /** The mode the host asked for, from strongest to weakest: the element's `theme`, `<html>`'s class or data-theme, the system. */

@@ -45,14 +45,6 @@ export class PalaverActionsMenu extends LitElement {
     popup,
     menuStyles,
     css`
-      .more {
-        width: 38px;
-        height: 38px;
-      }
-      .more svg {
-        width: 20px;
-        height: 20px;
-      }
       [role='menu'] {
         min-width: 12em;
       }
@@ -76,7 +68,7 @@ export class PalaverActionsMenu extends LitElement {
 
   override render() {
     const open = this.menu.open
-    return html`<button type="button" id="more" class="icon-button more" part="more" aria-label=${this.label}
+    return html`<button type="button" id="more" class="icon-button wide more" part="more" aria-label=${this.label}
         title=${this.label} aria-haspopup="menu" aria-expanded=${open ? 'true' : 'false'}
         aria-controls=${open ? 'menu' : nothing} @click=${() => this.menu.toggle()}
         @keydown=${this.menu.onButtonKey}>${pageIcons.more}</button>

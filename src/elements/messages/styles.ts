@@ -134,14 +134,6 @@ export const pageStyles = css`
     color: var(--palaver-accent-fg);
     filter: brightness(1.1);
   }
-  .icon-button.wide {
-    width: 38px;
-    height: 38px;
-  }
-  .icon-button.wide svg {
-    width: 20px;
-    height: 20px;
-  }
   .search {
     display: flex;
     align-items: center;
