@@ -275,6 +275,14 @@ export const UploadQuery = z.object({
   name: z.string().max(1000).optional(),
 })
 
+export const DownloadQuery = z.object({
+  /**
+   * Present (`?download`): the file comes as a download whatever its type. A page of another origin
+   * cannot make a link download with the `download` attribute, which browsers ignore across origins.
+   */
+  download: z.string().max(10).optional(),
+})
+
 export const ChatListQuery = z.object({
   cursor: z.string().max(100).optional(),
   search: z.string().max(200).optional(),

@@ -7,3 +7,11 @@
 export function palaverUrl(address: string): string {
   return new URL(address, import.meta.url).href
 }
+
+/**
+ * A file's address that downloads it (`?download`). The `download` attribute alone is ignored for a
+ * file of another origin, and a picture would open instead; Palaver answers this one as a download.
+ */
+export function downloadUrl(fileUrl: string): string {
+  return `${fileUrl}${fileUrl.includes('?') ? '&' : '?'}download`
+}

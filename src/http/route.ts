@@ -51,7 +51,8 @@ export interface RouteInput<P, Q, B> {
   body: Out<B>
 }
 
-function parse<S extends Schema>(schema: S, value: unknown, where: string): z.output<S> {
+/** One part of a request (`where`: path, query or body) as `schema` reads it, or a 400 naming the field. */
+export function parse<S extends Schema>(schema: S, value: unknown, where: string): z.output<S> {
   const result = schema.safeParse(value)
   if (!result.success) {
     const issue = result.error.issues[0]!

@@ -21,6 +21,11 @@ import {
  */
 const transports = ['websocket', 'sse', 'polling'] as const
 
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+)
+
 describe.skipIf(!chromiumAvailable).each(transports)(
   'widgets on a page of another origin, over %s',
   (transport) => {
@@ -90,6 +95,33 @@ describe.skipIf(!chromiumAvailable).each(transports)(
         expect([...alice.failed, ...bob.failed]).toEqual([])
       } finally {
         await alice.context.close()
+        await bob.context.close()
+      }
+    })
+
+    test('a picture’s Download saves the file, where the download attribute alone would open it', async () => {
+      const { id: chatId } = await host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
+      const uploaded = await fetch(`${host.origin}/messages/api/chats/${chatId}/attachments/?name=dot.png`, {
+        method: 'POST',
+        headers: { cookie: 'test-user=alice', 'content-type': 'image/png' },
+        body: PNG,
+      })
+      expect(uploaded.status).toBe(201)
+      const { id } = await uploaded.json()
+      await host.call('alice', 'POST', `/api/chats/${chatId}/messages/`, {
+        body: 'A dot',
+        attachmentIds: [id],
+      })
+      const bob = await open('bob', 'alice')
+      try {
+        const b = dmWidget(bob.tab)
+        await b.toggle.click()
+        await b.root.locator('.message .picture').click()
+        const save = b.root.locator('dialog.lightbox[open]').getByRole('link', { name: 'Download dot.png' })
+        const [download] = await Promise.all([bob.tab.waitForEvent('download'), save.click()])
+        expect(download.suggestedFilename()).toBe('dot.png')
+        expect(bob.tab.url()).toMatch(new RegExp(`^${pageOrigin}/`))
+      } finally {
         await bob.context.close()
       }
     })

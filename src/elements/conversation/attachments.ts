@@ -2,6 +2,7 @@ import { css, html, nothing } from 'lit'
 import type { AttachmentView } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
+import { downloadUrl } from '../urls.js'
 
 /** What the files of a message need from the conversation. */
 export interface AttachmentContext {
@@ -56,7 +57,7 @@ export function renderAttachments(files: readonly AttachmentView[], ctx: Attachm
       (file) => html`<div class="file">
         <span class="file-icon">${icons.file}</span>
         <span class="file-text">${fileName(file.name)}<span class="file-size">${t.fileSize(file.size)}</span></span>
-        <a class="icon-button file-download" href=${ctx.fileUrl(file)} download=${file.name}
+        <a class="icon-button file-download" href=${downloadUrl(ctx.fileUrl(file))} download=${file.name}
           aria-label=${t.t('downloadFile', { name: file.name })}>${icons.download}</a>
       </div>`,
     )}

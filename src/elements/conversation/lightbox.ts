@@ -2,6 +2,7 @@ import { css, html, nothing, type ReactiveController, type ReactiveControllerHos
 import type { AttachmentView } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
+import { downloadUrl } from '../urls.js'
 
 type Host = ReactiveControllerHost & HTMLElement
 
@@ -82,7 +83,7 @@ export class Lightbox implements ReactiveController {
       <div class="lightbox-bar">
         <span class="lightbox-name" dir="auto">${file.name}</span>
         ${count > 1 ? html`<span class="lightbox-count">${t.number(this.index + 1)} / ${t.number(count)}</span>` : nothing}
-        <a class="icon-button" href=${this.url(file)} download=${file.name}
+        <a class="icon-button" href=${downloadUrl(this.url(file))} download=${file.name}
           aria-label=${t.t('downloadFile', { name: file.name })}>${icons.download}</a>
         <button type="button" class="icon-button lightbox-close" aria-label=${t.t('close')} title=${t.t('close')}
           @click=${() => this.close()}>${icons.close}</button>

@@ -2,10 +2,10 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context as HonoContext } from 'hono'
 import { isPicture, mediaTypeOf } from '../../attachments/files.js'
 import { notFound, PalaverError } from '../../errors.js'
-import { AttachmentSchema, UploadQuery } from '../../schemas.js'
+import { AttachmentSchema, DownloadQuery, UploadQuery } from '../../schemas.js'
 import { openAttachment, uploadAttachment } from '../../services/attachments.js'
 import type { ApiEnv } from '../env.js'
-import { AttachmentParams, ChatParams, defineRoute } from '../route.js'
+import { AttachmentParams, ChatParams, defineRoute, parse } from '../route.js'
 
 const tag = 'Attachments'
 
@@ -46,7 +46,9 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
     if (!viewer) throw new PalaverError('unauthenticated', 'Sign in to use messages')
     const params = AttachmentParams.safeParse(c.req.param())
     if (!params.success) throw notFound('Attachment')
+    const query = parse(DownloadQuery, c.req.query(), 'query')
     const { attachment, data } = await openAttachment(c.var.ctx, viewer, params.data.attachmentId)
+    const asDownload = query.download !== undefined || !isPicture(attachment.type)
     const etag = `"palaver-attachment-${attachment.id}"`
     const headers = {
       etag,
@@ -55,10 +57,7 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
       'x-content-type-options': 'nosniff',
       // Opened on its own, a file is a document of this origin: it may run nothing.
       'content-security-policy': "default-src 'none'; img-src 'self'; media-src 'self'; sandbox",
-      'content-disposition': disposition(
-        isPicture(attachment.type) ? 'inline' : 'attachment',
-        attachment.name,
-      ),
+      'content-disposition': disposition(asDownload ? 'attachment' : 'inline', attachment.name),
     }
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers)
     return c.body(data as Uint8Array<ArrayBuffer>, 200, {
@@ -72,9 +71,12 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
     path: '/api/attachments/{attachmentId}/{name}',
     summary: 'A file: to its uploader before it is sent, then to whoever may read its chat',
     tags: [tag],
-    request: { params: AttachmentParams.extend({ name: z.string() }) },
+    request: { params: AttachmentParams.extend({ name: z.string() }), query: DownloadQuery },
     responses: {
-      200: { description: 'The bytes, as their media type (pictures inline, other files as downloads)' },
+      200: {
+        description:
+          'The bytes, as their media type (pictures inline, other files and ?download as downloads)',
+      },
       304: { description: 'Not modified (If-None-Match)' },
       401: { description: 'Not signed in' },
       404: { description: 'No such file, or not the viewer’s to see' },
