@@ -58,6 +58,26 @@ export const AttachmentSchema = z
   .openapi('Attachment')
 export type AttachmentView = z.infer<typeof AttachmentSchema>
 
+/**
+ * A member a message mentions: the user as they are now, and the name the message's text writes them
+ * with after its "@" (what a reader chips, so a rename does not undo it).
+ */
+export const MentionSchema = UserSchema.extend({
+  writtenAs: z.string().openapi({
+    description:
+      'The name the text writes after "@" for this mention, found when the message was stored or last ' +
+      'edited: "Ada Lovelace" in "hi @Ada Lovelace", also once she is renamed Ada King (`displayName` is ' +
+      'her name now). A mention stored before Palaver recorded it, or one the text does not write, has ' +
+      'the current display name.',
+    example: 'Ada Lovelace',
+  }),
+}).openapi('Mention', {
+  description:
+    'A member a message mentions, as the user is now, with the name the text wrote them with: show ' +
+    '"@" + writtenAs as written, and who it is now (displayName, username) beside it, e.g. in a title.',
+})
+export type MentionView = z.infer<typeof MentionSchema>
+
 export const MessageSchema = z
   .object({
     id: z.number().int(),
@@ -72,9 +92,9 @@ export const MessageSchema = z
     /**
      * The members this message mentions, in the order the sender named them; absent when it mentions
      * nobody. The body carries their names as the sender wrote them ("@Ada Lovelace"); this list says
-     * whom they mean.
+     * whom they mean, each with that name (`writtenAs`) and their name now (`displayName`).
      */
-    mentions: z.array(UserSchema).optional(),
+    mentions: z.array(MentionSchema).optional(),
     /** The files sent with it, in the order given; absent when there are none (and once it was deleted). */
     attachments: z.array(AttachmentSchema).optional(),
     createdAt: Time,

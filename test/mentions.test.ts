@@ -169,6 +169,73 @@ describe.each(databases)('mentions on $name', (database) => {
     expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 0 })
   })
 
+  it('keeps each mention as written after the person is renamed, through edits and events', async () => {
+    // "Ada" is a prefix of "Ada Lovelace": each is found as written, the longer name first.
+    await server.palaver.users.upsert({ id: 'ada', username: 'ada', name: 'Ada Lovelace' })
+    await server.palaver.users.upsert({ id: 'ada-b', username: 'adab', name: 'Ada' })
+    const chat = await group('alice', ['ada', 'ada-b'])
+    const sent = await send('alice', chat, {
+      body: 'hi @Ada Lovelace and @Ada, tea?',
+      mentionIds: ['ada', 'ada-b'],
+    })
+    expect(sent.body.mentions).toEqual([
+      expect.objectContaining({ id: 'ada', displayName: 'Ada Lovelace', writtenAs: 'Ada Lovelace' }),
+      expect.objectContaining({ id: 'ada-b', displayName: 'Ada', writtenAs: 'Ada' }),
+    ])
+    const id = sent.body.id
+
+    // The host's directory renames her: the text stays as written, the id still says who, the name is now.
+    await server.palaver.users.upsert({ id: 'ada', username: 'adaking', name: 'Ada King' })
+    const renamed = [
+      expect.objectContaining({
+        id: 'ada',
+        username: 'adaking',
+        displayName: 'Ada King',
+        writtenAs: 'Ada Lovelace',
+      }),
+      expect.objectContaining({ id: 'ada-b', displayName: 'Ada', writtenAs: 'Ada' }),
+    ]
+    const history = (await server.as('ada-b').get(`/api/chats/${chat}/messages/`)).body.messages
+    expect(history.at(-1)).toMatchObject({ body: 'hi @Ada Lovelace and @Ada, tea?', mentions: renamed })
+    expect((await server.as('alice').get(`/api/messages/${id}/`)).body.mentions).toEqual(renamed)
+    expect(await unread('ada', chat)).toEqual({ messages: 1, mentions: 1 })
+
+    // An edit that leaves the mentions alone keeps them as written, with mentionIds (as the edit box
+    // sends) or without; the live update and the log a reconnecting client replays say the same.
+    const edit = (input: Record<string, unknown>) => server.as('alice').patch(`/api/messages/${id}/`, input)
+    const kept = await edit({ body: 'hi @Ada Lovelace and @Ada, tea at five?' })
+    expect(kept.body.mentions).toEqual(renamed)
+    const named = await edit({ body: 'hi @Ada Lovelace and @Ada, tea at six?', mentionIds: ['ada', 'ada-b'] })
+    expect(named.body.mentions).toEqual(renamed)
+    const { events } = (await server.as('ada').get('/api/events/?after=0')).body
+    const mine = events.filter((e: any) => e.data.message?.id === id)
+    expect(mine.map((e: any) => e.type)).toEqual(['message.created', 'message.updated', 'message.updated'])
+    for (const event of mine) expect(event.data.message.mentions).toEqual(renamed)
+
+    // Written with her name now, it is recorded so; not written at all, it is her name now too.
+    const now = await edit({ body: 'hi @Ada King, tea at six?', mentionIds: ['ada'] })
+    expect(now.body.mentions).toEqual([expect.objectContaining({ id: 'ada', writtenAs: 'Ada King' })])
+    const unwritten = (await send('alice', chat, { body: 'tea?', mentionIds: ['ada'] })).body
+    expect(unwritten.mentions).toEqual([expect.objectContaining({ id: 'ada', writtenAs: 'Ada King' })])
+  })
+
+  it('shows a mention stored before Palaver recorded how it was written with the current name', async () => {
+    await server.palaver.users.upsert({ id: 'grace', username: 'grace', name: 'Grace Hopper' })
+    const chat = await group('alice', ['grace'])
+    const { id } = (await send('alice', chat, { body: '@Grace Hopper hi', mentionIds: ['grace'] })).body
+    // As a row from before migration 014 is.
+    await server.palaver.db
+      .updateTable('palaver_mentions')
+      .set({ written_as: null })
+      .where('message_id', '=', id)
+      .execute()
+    await server.palaver.users.upsert({ id: 'grace', username: 'grace', name: 'Admiral Hopper' })
+    const message = (await server.as('grace').get(`/api/messages/${id}/`)).body
+    expect(message.mentions).toEqual([
+      expect.objectContaining({ id: 'grace', displayName: 'Admiral Hopper', writtenAs: 'Admiral Hopper' }),
+    ])
+  })
+
   it('lands a retried send once, with its mentions', async () => {
     const chat = await group()
     const input = { body: '@Bob Brown once', clientId: 'mention-retry-1', mentionIds: ['bob'] }

@@ -14,6 +14,7 @@ export type {
   HistoryView,
   MemberSearchView,
   MemberView,
+  MentionView,
   MessageView,
   QuoteView,
   ReactionView,

@@ -1,5 +1,9 @@
 import { html, type TemplateResult } from 'lit'
 import type { UserView } from '../client/index.js'
+import { findMentions, type Mentionable, writtenName } from '../client/mentions.js'
+
+// Found as the server finds how a message writes its mentions: one matcher, in the client.
+export { findMentions, type MentionAt, type Mentionable, mentionIdsIn } from '../client/mentions.js'
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"]+/gi
 // Punctuation that usually ends a sentence rather than the address.
@@ -15,72 +19,28 @@ export function safeHref(candidate: string): string | null {
   }
 }
 
-/** Who a mention names: its id and the name it is written with ("@Ada Lovelace"). */
-export type Mentionable = Pick<UserView, 'id' | 'displayName'>
-
-export interface MentionAt<U extends Mentionable = Mentionable> {
-  start: number
-  end: number
-  user: U
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-
-/**
- * Where `text` names these users as `@Display Name`, in order: at the start or after a character
- * that is not a letter or digit, and not running on into a longer word ("@Ann" is not in "@Anne").
- */
-export function findMentions<U extends Mentionable>(text: string, users: readonly U[]): MentionAt<U>[] {
-  if (!text.includes('@')) return []
-  const matcher = matcherOf(users)
-  if (!matcher) return []
-  return [...text.matchAll(matcher.pattern)].map((match) => ({
-    start: match.index,
-    end: match.index + match[0].length,
-    user: matcher.byName.get(match[1]!)! as U,
-  }))
-}
-
-interface Matcher {
-  byName: Map<string, Mentionable>
-  pattern: RegExp
-}
-
-/**
- * One pattern per list of users, kept as long as the list is: a message's mentions are the same array
- * from render to render, and every render (a typing signal, a receipt) draws every message again.
- */
-const matchers = new WeakMap<readonly Mentionable[], Matcher | null>()
-
-function matcherOf(users: readonly Mentionable[]): Matcher | null {
-  let matcher = matchers.get(users)
-  if (matcher !== undefined) return matcher
-  const byName = new Map(users.filter((u) => u.displayName).map((u) => [u.displayName, u]))
-  // Longer names first, so "@Ada Lovelace" wins over "@Ada".
-  const names = [...byName.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp)
-  matcher =
-    byName.size === 0
-      ? null
-      : { byName, pattern: new RegExp(`(?<![\\p{L}\\p{N}_])@(${names.join('|')})(?![\\p{L}\\p{N}_])`, 'gu') }
-  matchers.set(users, matcher)
-  return matcher
-}
-
-/** The ids of the users `text` still names, once each, in the order it names them. */
-export function mentionIdsIn(text: string, users: readonly Mentionable[]): string[] {
-  return [...new Set(findMentions(text, users).map((m) => m.user.id))]
-}
-
 type Piece = string | TemplateResult
 
+/** A user a body mentions: a message's mention, with the name it was written with, or a plain user. */
+type MentionedUser = UserView & Pick<Mentionable, 'writtenAs'>
+
+/**
+ * Who a chip names, as its title: the username, and the name now when the text wrote another (the text
+ * keeps "@Ada Lovelace" as written; the reader learns she is Ada King now).
+ */
+function chipTitle(user: MentionedUser): string {
+  const now = writtenName(user) === user.displayName ? '' : ` — ${user.displayName}`
+  return `@${user.username}${now}`
+}
+
 /** Text with each mention of `mentions` as a chip (the viewer's own one marked `me`). */
-function withMentions(text: string, mentions: readonly UserView[], viewerId: string | null): Piece[] {
+function withMentions(text: string, mentions: readonly MentionedUser[], viewerId: string | null): Piece[] {
   const parts: Piece[] = []
   let last = 0
   for (const { start, end, user } of findMentions(text, mentions)) {
     if (start > last) parts.push(text.slice(last, start))
     parts.push(
-      html`<span class="mention ${user.id === viewerId ? 'me' : ''}" part="mention" title=${`@${user.username}`}
+      html`<span class="mention ${user.id === viewerId ? 'me' : ''}" part="mention" title=${chipTitle(user)}
         >${text.slice(start, end)}</span
       >`,
     )
@@ -91,13 +51,13 @@ function withMentions(text: string, mentions: readonly UserView[], viewerId: str
 }
 
 /**
- * A message body as text with its http(s) addresses made links and the names of the members it
- * mentions made chips. Lit puts every piece in as text (never as HTML), so markup in a message shows
- * as typed.
+ * A message body as text with its http(s) addresses made links and the members it mentions made chips,
+ * each found by the name it was written with (`writtenAs`; a plain user: by their display name). Lit
+ * puts every piece in as text (never as HTML), so markup in a message shows as typed.
  */
 export function renderBody(
   body: string,
-  mentions: readonly UserView[] = [],
+  mentions: readonly MentionedUser[] = [],
   viewerId: string | null = null,
 ): Piece[] {
   const parts: Piece[] = []

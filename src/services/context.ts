@@ -5,12 +5,13 @@ import type { Metrics } from '../metrics.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Frame, toFrame } from '../realtime/log.js'
 import type { PubSub } from '../realtime/pubsub.js'
-import type { AttachmentView, QuoteView, UserView } from '../schemas.js'
+import type { AttachmentView, QuoteView } from '../schemas.js'
 import type { NewMessage, SqlDialect, StoredMessage } from '../storage/dialect.js'
 import type { DatabaseSchema, EventRow } from '../storage/schema.js'
 import type { ChatKinds } from './chat-kinds.js'
 import type { EventPayloads } from './events.js'
 import { type ChangeOptions, type CommitSteps, GroupCommit } from './group-commit.js'
+import type { StoredMention } from './mentions.js'
 import type { UserService, Viewer } from './users.js'
 
 /** Everything a service needs, owned by one Palaver instance (two instances share nothing). */
@@ -46,7 +47,7 @@ export interface NewSend extends NewMessage {
    */
   quote: QuoteView | null
   /** The members it mentions, found in the same transaction; none for every send of the bulk lane. */
-  mentions: UserView[]
+  mentions: StoredMention[]
   /** The files it carries, read in the same transaction; none for every send of the bulk lane. */
   attachments: AttachmentView[]
 }

@@ -1,4 +1,5 @@
-import type { UserView } from '../schemas.js'
+import { findMentions } from '../client/mentions.js'
+import type { MentionView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
 import type { Context, Tx } from './context.js'
 import { groupBy } from './grouping.js'
@@ -10,7 +11,19 @@ import { groupBy } from './grouping.js'
  * Who can be mentioned is decided when the message is stored (or edited): members of the chat, other
  * than the sender. Anyone else is left out (the sender sees whom the stored message kept), so a mention
  * never reaches someone outside the chat.
+ *
+ * How the text writes each mention is recorded then too (`writtenAs`: "Ada Lovelace"), so that the
+ * text still reads as one after Ada is renamed Ada King: readers chip the name as written.
  */
+
+/** A mention as stored: the user now, and the name the text writes them with (null: not found in it). */
+export type StoredMention = UserView & { writtenAs: string | null }
+
+/** A mention as the API shows it: one with no written name recorded is written with the current one. */
+export const mentionView = ({ writtenAs, ...user }: StoredMention): MentionView => ({
+  ...user,
+  writtenAs: writtenAs ?? user.displayName,
+})
 
 /** The ids a sender named, once each and in their order, without the sender. */
 export function namedIds(senderId: string, mentionIds: readonly string[] | undefined): string[] {
@@ -48,11 +61,33 @@ export async function mentionedMembers(
   return named.filter((user) => present.has(user.id))
 }
 
+/**
+ * The mentions of `users` with the names `body` writes them with after "@", found as the widgets find
+ * them (client/mentions.ts: the longest name wins, and none runs on into a word). A name is the one the
+ * message wrote `before` an edit (they may have been renamed since) or the current one.
+ */
+export function writtenMentions(
+  body: string,
+  users: readonly UserView[],
+  before: readonly StoredMention[] = [],
+): StoredMention[] {
+  const earlier = new Map(before.map((m) => [m.id, m.writtenAs]))
+  const namesOf = (user: UserView) => {
+    const was = earlier.get(user.id)
+    return was && was !== user.displayName ? [was, user.displayName] : [user.displayName]
+  }
+  const candidates = users.flatMap((user) =>
+    namesOf(user).map((displayName) => ({ id: user.id, displayName })),
+  )
+  const found = new Set(findMentions(body, candidates).map((m) => body.slice(m.start + 1, m.end)))
+  return users.map((user) => ({ ...user, writtenAs: namesOf(user).find((name) => found.has(name)) ?? null }))
+}
+
 /** Writes a message's mentions, replacing any it had. */
 export async function storeMentions(
   tx: Tx,
   messageId: number,
-  mentioned: readonly UserView[],
+  mentioned: readonly StoredMention[],
 ): Promise<void> {
   await tx.db.deleteFrom('palaver_mentions').where('message_id', '=', messageId).execute()
   if (mentioned.length === 0) return
@@ -63,21 +98,22 @@ export async function storeMentions(
         message_id: messageId,
         user_id: user.id,
         position,
+        written_as: user.writtenAs,
       })),
     )
     .execute()
 }
 
-/** The mentions of the given messages, by message id, in the order their senders named them. */
+/** The mentions of the given messages, by message id, in the order their senders named them, as written. */
 export async function mentionsOf(
   ctx: Context,
   db: Db,
   messageIds: readonly number[],
-): Promise<Map<number, UserView[]>> {
+): Promise<Map<number, StoredMention[]>> {
   if (messageIds.length === 0) return new Map()
   const rows = await db
     .selectFrom('palaver_mentions')
-    .select(['message_id', 'user_id'])
+    .select(['message_id', 'user_id', 'written_as'])
     .where('message_id', 'in', messageIds)
     .orderBy('message_id')
     .orderBy('position')
@@ -87,6 +123,6 @@ export async function mentionsOf(
   return groupBy(
     rows,
     (row) => row.message_id,
-    (row) => users.get(row.user_id)!,
+    (row) => ({ ...users.get(row.user_id)!, writtenAs: row.written_as }),
   )
 }

@@ -23,7 +23,14 @@ import { insertMembers } from './chats.js'
 import { type Context, type NewEvent, type NewSend, type Tx, transact } from './context.js'
 import { type EventPayloads, messageDeletedEvent, messageEvent } from './events.js'
 import type { BulkAloneResult, BulkOutcome } from './group-commit.js'
-import { mentionedMembers, mentionsOf, namedIds, namedUsers, storeMentions } from './mentions.js'
+import {
+  mentionedMembers,
+  mentionsOf,
+  namedIds,
+  namedUsers,
+  storeMentions,
+  writtenMentions,
+} from './mentions.js'
 import { advanceMarks } from './receipts.js'
 import type { RefusalCodec } from './send-forwarding.js'
 import type { Viewer } from './users.js'
@@ -164,7 +171,7 @@ export async function sendMessage(
         if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
         const quote =
           replyToId === null ? null : await quoteToAnswer(ctx, tx, chatId, replyToId, quotedSender)
-        const mentions = await mentionedMembers(tx, chatId, named)
+        const mentions = writtenMentions(body, await mentionedMembers(tx, chatId, named))
         const attachments = await unsentAttachments(ctx, tx, chatId, viewer.id, attachmentIds)
         const full = { ...send, replyToId, quote, mentions, attachments }
         const outcome = (await storeSends(tx.db, tx.now, [full], ctx.dialect))[0]!
@@ -464,11 +471,10 @@ export async function editMessage(
         .returning(messageColumns)
         .executeTakeFirst()
       if (!edited) throw new PalaverError('conflict', 'This message was deleted')
-      let mentions = before
-      if (named !== null) {
-        mentions = await mentionedMembers(tx, edited.chat_id, named)
-        await storeMentions(tx, edited.id, mentions)
-      }
+      // The new text may write a kept mention otherwise, or no longer: found again either way.
+      const members = named === null ? before : await mentionedMembers(tx, edited.chat_id, named)
+      const mentions = writtenMentions(body, members, before)
+      await storeMentions(tx, edited.id, mentions)
       const [reactions, quoted, attachments] = await Promise.all([
         reactionsOf(tx.db, [edited.id]),
         edited.reply_to_id === null ? undefined : quoteNow(ctx, tx, edited.reply_to_id, quotedSender),

@@ -20,6 +20,7 @@ import { webhooks } from './migrations/010_webhooks.js'
 import { blocks } from './migrations/011_blocks.js'
 import { mentions } from './migrations/012_mentions.js'
 import { attachments } from './migrations/013_attachments.js'
+import { mentionWrittenAs } from './migrations/014_mention_written_as.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -37,6 +38,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '011_blocks': blocks(dialect),
     '012_mentions': mentions(dialect),
     '013_attachments': attachments(dialect),
+    '014_mention_written_as': mentionWrittenAs,
   }
 }
 

@@ -101,6 +101,8 @@ export interface MentionRow {
   message_id: number
   user_id: string
   position: number
+  /** The name the text writes after the mention's "@"; null when not found, or stored before 014. */
+  written_as: string | null
 }
 
 /** A file uploaded to a chat; `message_id` is null until a message is sent with it (migration 013). */
