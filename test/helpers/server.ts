@@ -1,5 +1,5 @@
 import { createPalaver, type Palaver } from '../../src/index.js'
-import type { PalaverOptions } from '../../src/options.js'
+import type { DatabaseOption, PalaverOptions } from '../../src/options.js'
 import type { TestDatabase } from './databases.js'
 
 export const DEMO_USERS = [
@@ -59,9 +59,16 @@ function parsedOrText(text: string): any {
   }
 }
 
-/** A real Palaver on a fresh database, with the test users in its directory; `x-test-user` names the viewer. */
-export async function startServer(database: TestDatabase, options: Options = {}): Promise<TestServer> {
-  const { option, drop } = await database.create()
+/**
+ * A real Palaver on a fresh database, with the test users in its directory; `x-test-user` names the viewer.
+ * On the `shared` database instead, for one process after another (it is not dropped).
+ */
+export async function startServer(
+  database: TestDatabase,
+  options: Options = {},
+  shared?: { option: DatabaseOption },
+): Promise<TestServer> {
+  const { option, drop } = shared ? { ...shared, drop: async () => {} } : await database.create()
   const palaver = await createPalaver({
     // Tests send faster than people do; the rate-limit test opts back in.
     rateLimits: false,
