@@ -52,8 +52,9 @@ export interface Palaver {
   /** Removes events older than the retention window (done hourly); returns how many went. */
   pruneEvents(olderThan?: number): Promise<number>
   /**
-   * Deletes attachments no one can reach (uploads never sent within a day, files of deleted chats),
-   * done every 10 minutes; returns how many went.
+   * Deletes attachments no one can reach (uploads never sent within a day, files of deleted chats and
+   * messages whose bytes a failing store or a crash left), done every 10 minutes; returns how many went,
+   * or rejects with the store's error (what it could not delete waits for the next sweep).
    */
   sweepAttachments(): Promise<number>
   /** @internal the service context, for the adapters and the real-time layer. */

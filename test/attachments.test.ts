@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PalaverApi, PalaverClientError } from '../src/client/index.js'
-import { diskAttachmentStore } from '../src/index.js'
+import { type AttachmentStore, diskAttachmentStore, type Palaver } from '../src/index.js'
 import { databases, type TestDatabase } from './helpers/databases.js'
 import { type LiveServer, startLiveServer } from './helpers/live.js'
 import { type Options, startServer, type TestServer } from './helpers/server.js'
@@ -61,6 +62,10 @@ const storedFiles = async (server: TestServer) =>
         .executeTakeFirstOrThrow()
     ).n,
   )
+
+/** Which of these files still have their row. */
+const rowsOf = (server: { palaver: Palaver }, ids: number[]) =>
+  server.palaver.db.selectFrom('palaver_attachments').select('id').where('id', 'in', ids).execute()
 
 describe.each(databases)('attachments on $name', (database) => {
   let server: TestServer
@@ -356,6 +361,17 @@ describe.each(databases)('attachments through palaver/client, stored on disk, on
     await expect(bob.downloadAttachment(file)).rejects.toBeInstanceOf(PalaverClientError)
   })
 
+  it('deletes a message whose file is already gone from the disk, row and all', async () => {
+    const alice = as('alice')
+    const chat = await alice.createChat({ title: 'Gone', memberIds: ['bob'] })
+    const file = await alice.uploadAttachment(chat.id, new File([PNG], 'dot.png', { type: 'image/png' }))
+    const message = await alice.sendMessage(chat.id, { body: '', attachmentIds: [file.id] })
+    for (const name of await readdir(dir, { recursive: true }))
+      if (/[a-f0-9-]{36}$/.test(name)) await rm(join(dir, name))
+    await alice.deleteMessage(message.id)
+    expect(await rowsOf(live, [file.id])).toEqual([])
+  })
+
   it('tells the upload’s progress with every byte once it is stored, and nothing of a refused one', async () => {
     const alice = as('alice')
     const chat = await alice.createChat({ title: 'Progress', memberIds: ['bob'] })
@@ -372,5 +388,162 @@ describe.each(databases)('attachments through palaver/client, stored on disk, on
     })
     await expect(refused).rejects.toMatchObject({ code: 'invalid_input' })
     expect(seen).toEqual([])
+  })
+})
+
+/**
+ * A host's own store (an S3 bucket, say) in memory, that can be told to fail: its next delete throws, or
+ * never answers (the process died waiting), or its next put keeps the bytes and then throws (the answer
+ * was lost on the way back).
+ */
+function memoryStore() {
+  const files = new Map<string, Uint8Array>()
+  const deleteFaults: ('throw' | 'hang')[] = []
+  let putFaults = 0
+  let asked = () => {}
+  const store: AttachmentStore = {
+    async put(key, data) {
+      files.set(key, data)
+      if (putFaults > 0 && putFaults--) throw new Error('the store lost its answer')
+    },
+    async get(key) {
+      return files.get(key) ?? null
+    },
+    async delete(keys) {
+      const fault = deleteFaults.shift()
+      asked()
+      if (fault === 'throw') throw new Error('the store is down')
+      if (fault === 'hang') return new Promise<void>(() => {})
+      for (const key of keys) files.delete(key)
+    },
+  }
+  return {
+    store,
+    files,
+    failNextDelete: () => deleteFaults.push('throw'),
+    /** The next delete never answers; resolves once it was asked. */
+    hangNextDelete: () => {
+      deleteFaults.push('hang')
+      return new Promise<void>((resolve) => {
+        asked = resolve
+      })
+    },
+    failNextPut: () => putFaults++,
+  }
+}
+
+describe.each(databases)('attachments in a store that fails, on $name', (database) => {
+  let dir: string | undefined
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  /** Two instances in turn need one database: a SQLite file, or a PostgreSQL schema. */
+  async function sharedDatabase() {
+    if (database.name === 'postgres') return database.create()
+    dir ??= await mkdtemp(join(tmpdir(), 'palaver-files-'))
+    return { option: { sqlite: join(dir, `${randomUUID()}.sqlite`) }, drop: async () => {} }
+  }
+  const uploaded = async (server: TestServer, chatId: number) => {
+    const response = await upload(server, 'alice', chatId, PNG, 'image/png', 'dot.png')
+    expect(response.status, await response.clone().text()).toBe(201)
+    return (await response.json()) as { id: number; url: string }
+  }
+  const chatWithFile = async (server: TestServer) => {
+    const chat = (await server.as('alice').post('/api/chats/', { title: 'Files', memberIds: ['bob'] })).body
+      .id
+    const file = await uploaded(server, chat)
+    const message = await server.as('alice').post(`/api/chats/${chat}/messages/`, {
+      body: 'soon gone',
+      attachmentIds: [file.id],
+    })
+    expect(message.status).toBe(201)
+    return { chat, file, message: message.body.id as number }
+  }
+
+  it('hides a deleted message’s file at once when its bytes could not go, and the sweep deletes them later', async () => {
+    const { store, files, failNextDelete } = memoryStore()
+    await withServer(database, { attachments: { store } }, async (server) => {
+      const { chat, file, message } = await chatWithFile(server)
+      failNextDelete()
+      expect((await server.as('alice').delete(`/api/messages/${message}/`)).status).toBe(204)
+      expect((await download(server, 'alice', file.url)).status).toBe(404)
+      expect((await download(server, 'bob', file.url)).status).toBe(404)
+      const again = await server
+        .as('alice')
+        .post(`/api/chats/${chat}/messages/`, { body: 'again', attachmentIds: [file.id] })
+      expect(again.status).toBe(400)
+      // The row is what remembers the bytes still to delete.
+      expect(await rowsOf(server, [file.id])).toHaveLength(1)
+      expect(files.size).toBe(1)
+
+      expect(await server.palaver.sweepAttachments()).toBe(1)
+      expect(files.size).toBe(0)
+      expect(await rowsOf(server, [file.id])).toEqual([])
+      expect(await server.palaver.sweepAttachments()).toBe(0)
+    })
+  })
+
+  it('deletes the bytes of a message deleted just before its process died, from the next process', async () => {
+    const { store, files, hangNextDelete } = memoryStore()
+    const shared = await sharedDatabase()
+    const options = { attachments: { store } }
+    try {
+      const first = await startServer(database, options, shared)
+      let file: { id: number; url: string }
+      try {
+        const sent = await chatWithFile(first)
+        file = sent.file
+        const asked = hangNextDelete()
+        void first.as('alice').delete(`/api/messages/${sent.message}/`)
+        // Committed, then gone while the store was asked: the bytes were never deleted.
+        await asked
+      } finally {
+        await first.close()
+      }
+      expect(files.size).toBe(1)
+      const second = await startServer(database, options, shared)
+      try {
+        expect((await download(second, 'alice', file.url)).status).toBe(404)
+        expect(await second.palaver.sweepAttachments()).toBe(1)
+        expect(files.size).toBe(0)
+        expect(await rowsOf(second, [file.id])).toEqual([])
+      } finally {
+        await second.close()
+      }
+    } finally {
+      await shared.drop()
+    }
+  })
+
+  it('hides a removed chat’s files at once, even from their uploader, and sweeps them once the store answers', async () => {
+    const { store, files, failNextDelete } = memoryStore()
+    await withServer(database, { attachments: { store } }, async (server) => {
+      const { chat, file } = await chatWithFile(server)
+      const unsent = await uploaded(server, chat)
+      expect((await server.as('alice').delete(`/api/chats/${chat}/`)).status).toBe(204)
+      expect((await download(server, 'alice', file.url)).status).toBe(404)
+      expect((await download(server, 'alice', unsent.url)).status).toBe(404)
+
+      failNextDelete()
+      await expect(server.palaver.sweepAttachments()).rejects.toThrow(/store is down/)
+      expect(await rowsOf(server, [file.id, unsent.id])).toHaveLength(2)
+      expect(files.size).toBe(2)
+      expect(await server.palaver.sweepAttachments()).toBe(2)
+      expect(files.size).toBe(0)
+      expect(await rowsOf(server, [file.id, unsent.id])).toEqual([])
+    })
+  })
+
+  it('leaves nothing behind when the store kept an upload’s bytes but failed to say so', async () => {
+    const { store, files, failNextPut } = memoryStore()
+    await withServer(database, { attachments: { store } }, async (server) => {
+      const chat = (await server.as('alice').post('/api/chats/', { title: 'Files' })).body.id
+      failNextPut()
+      const response = await upload(server, 'alice', chat, PNG, 'image/png', 'dot.png')
+      expect(response.status).toBe(500)
+      expect(files.size).toBe(0)
+      expect((await server.snapshot()).palaver_attachments).toBe(0)
+    })
   })
 })

@@ -14,7 +14,11 @@ export interface AttachmentStore {
   put(key: string, data: Uint8Array, info: { type: string }): Promise<void>
   /** The bytes under `key`, or null when there are none. */
   get(key: string): Promise<Uint8Array | null>
-  /** Forgets the given keys; a key it does not have is no error. */
+  /**
+   * Forgets the given keys. A key it does not have counts as forgotten, never as an error: Palaver asks
+   * again for keys whose deletion it could not see through (a failure, a crash), and deletes a file's row
+   * only once this resolved.
+   */
   delete(keys: readonly string[]): Promise<void>
 }
 
@@ -66,6 +70,7 @@ export function diskAttachmentStore(directory: string): AttachmentStore {
       }
     },
     async delete(keys) {
+      // `force`: a file already gone (or never written) is no error.
       await Promise.all(keys.map((key) => rm(pathOf(key), { force: true })))
     },
   }

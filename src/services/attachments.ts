@@ -18,11 +18,20 @@ import type { Viewer } from './users.js'
  * picture's width and height) lives in `palaver_attachments`.
  *
  * A file leaves the store with its message (deleted), with its chat, or, never sent, a day after it
- * was uploaded: the first at once, the others by the sweep (`sweepAttachments`).
+ * was uploaded: the first at once, the others by the sweep (`sweepAttachments`). The bytes may live
+ * outside the database, so they go in two steps: the row is first doomed (see DOOMED), in the
+ * transaction that decides, then the bytes are deleted, and the row last, only once they are gone. A
+ * failure or a crash in between leaves a doomed row, which the sweep finishes; never bytes no row names.
  */
 
 /** How long an upload waits for a message to be sent with it. */
 export const UNSENT_ATTACHMENT_TTL_MS = 24 * 3600 * 1000
+
+/**
+ * The `created_at` of a doomed row, whose bytes are being deleted: an upload no message took, long expired
+ * (so the sweep's index finds it first), that is never served nor sent again.
+ */
+const DOOMED = 0
 
 /** The attachment settings and store of an instance, or a refusal when attachments are turned off. */
 function enabled(ctx: Context): { settings: ResolvedAttachments; store: AttachmentStore } {
@@ -108,7 +117,8 @@ export async function uploadAttachment(
     if (!size) throw invalid(`The file is not the ${file.type} picture it claims to be`)
   }
   // The row first, then the bytes: a row whose bytes are not there yet is only the uploader's to see,
-  // while bytes without a row would be out of every sweep's reach.
+  // while bytes without a row would be out of every sweep's reach. A failed put may still have kept
+  // them (its answer lost on the way back), so its row is doomed rather than deleted.
   const key = randomUUID()
   const row = await ctx.db
     .insertInto('palaver_attachments')
@@ -130,7 +140,15 @@ export async function uploadAttachment(
   try {
     await store.put(key, data, { type: file.type })
   } catch (error) {
-    await ctx.db.deleteFrom('palaver_attachments').where('id', '=', row.id).execute()
+    // Where even this fails, the row expires as an unsent upload, and the sweep deletes it.
+    const doomed = await ctx.db
+      .updateTable('palaver_attachments')
+      .set({ created_at: DOOMED })
+      .where('id', '=', row.id)
+      .returning(['id', 'key'])
+      .execute()
+      .catch(() => [])
+    await forgetFiles(ctx, doomed)
     throw error
   }
   return attachmentView(ctx, row)
@@ -146,7 +164,7 @@ export function checkAttachmentIds(ctx: Context, ids: readonly number[]): void {
 
 /**
  * The files a new message of the sender's carries, read in the transaction that stores it: each must
- * be the sender's own upload to this chat that no message has yet.
+ * be the sender's own upload to this chat that no message has yet, and not doomed.
  */
 export async function unsentAttachments(
   ctx: Context,
@@ -163,6 +181,7 @@ export async function unsentAttachments(
     .where('chat_id', '=', chatId)
     .where('uploader_id', '=', senderId)
     .where('message_id', 'is', null)
+    .where('created_at', '!=', DOOMED)
     .execute()
   const byId = new Map(rows.map((row) => [row.id, row]))
   if (byId.size !== ids.length) throw unusable()
@@ -174,7 +193,8 @@ const unusable = () =>
 
 /**
  * Gives the files to the message just stored, in the order given. Where another send took one of them
- * first (two sends racing with the same upload), this one is refused and its transaction rolled back.
+ * first (two sends racing with the same upload), or the sweep doomed it, this one is refused and its
+ * transaction rolled back.
  */
 export async function attachToMessage(tx: Tx, messageId: number, ids: readonly number[]): Promise<void> {
   for (const [position, id] of ids.entries()) {
@@ -183,6 +203,7 @@ export async function attachToMessage(tx: Tx, messageId: number, ids: readonly n
       .set({ message_id: messageId, position })
       .where('id', '=', id)
       .where('message_id', 'is', null)
+      .where('created_at', '!=', DOOMED)
       .executeTakeFirst()
     if (taken.numUpdatedRows !== 1n) throw unusable()
   }
@@ -199,27 +220,46 @@ export async function hasAttachments(db: Db, messageId: number): Promise<boolean
   return row !== undefined
 }
 
+/** Doomed rows: what is left to delete, bytes first. */
+type DoomedFile = { id: number; key: string }
+
 /**
- * Takes a deleted message's files out of the table in its transaction, and gives their keys back: the
- * caller deletes the bytes once it committed (see forgetBytes).
+ * Dooms a deleted message's files in its transaction, and gives them back: the caller deletes them once
+ * it committed (see forgetFiles).
  */
-export async function detachDeleted(tx: Tx, messageId: number): Promise<string[]> {
-  const rows = await tx.db
-    .deleteFrom('palaver_attachments')
+export async function detachDeleted(tx: Tx, messageId: number): Promise<DoomedFile[]> {
+  return tx.db
+    .updateTable('palaver_attachments')
+    .set({ message_id: null, created_at: DOOMED })
     .where('message_id', '=', messageId)
-    .returning('key')
+    .returning(['id', 'key'])
     .execute()
-  return rows.map((r) => r.key)
 }
 
-/** Deletes bytes from the store; a failure leaves them behind (logged), never undoes what committed. */
-export async function forgetBytes(ctx: Context, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0 || ctx.attachmentStore === null) return
+/**
+ * Deletes doomed files: their bytes, then their rows. A failure is logged and leaves the rows to the sweep;
+ * it never undoes what committed.
+ */
+export async function forgetFiles(ctx: Context, files: readonly DoomedFile[]): Promise<void> {
+  if (files.length === 0 || ctx.attachmentStore === null) return
   try {
-    await ctx.attachmentStore.delete(keys)
+    await deleteDoomed(ctx.db, ctx.attachmentStore, files)
   } catch (error) {
-    console.error('[palaver] could not delete attachment bytes', error)
+    console.error('[palaver] could not delete attachment bytes (the sweep will try again)', error)
   }
+}
+
+/** Deletes the bytes, then the rows still doomed; returns how many rows went. */
+async function deleteDoomed(db: Db, store: AttachmentStore, files: readonly DoomedFile[]): Promise<number> {
+  await store.delete(files.map((f) => f.key))
+  const ids = files.map((f) => f.id)
+  const deleted = await db
+    .deleteFrom('palaver_attachments')
+    .where('id', 'in', ids)
+    .where('message_id', 'is', null)
+    .where('created_at', '=', DOOMED)
+    .executeTakeFirst()
+  return Number(deleted.numDeletedRows)
 }
 
 /** A file as whoever asks may fetch it: the uploader, before it is sent; after, whoever may read the chat. */
@@ -234,7 +274,7 @@ export async function openAttachment(
     .select(attachmentColumns)
     .where('id', '=', attachmentId)
     .executeTakeFirst()
-  if (!row) throw notFound('Attachment')
+  if (!row || row.created_at === DOOMED) throw notFound('Attachment')
   if (row.message_id === null) {
     if (row.uploader_id !== viewer.id) throw notFound('Attachment')
   } else {
@@ -251,30 +291,32 @@ export async function openAttachment(
 }
 
 /**
- * Hands the files of a chat being removed over to the sweep: its rows outlive the chat until their bytes
- * are deleted, which may be outside the database and so outside this transaction. They become uploads no
- * message took, long expired, the one kind of row the sweep looks for (through an index).
+ * Hands the files of a chat being removed over to the sweep: its rows outlive the chat, doomed, until
+ * their bytes are deleted, which may be outside the database and so outside this transaction.
  */
 export async function releaseChatAttachments(tx: Tx, chatId: number): Promise<void> {
   await tx.db
     .updateTable('palaver_attachments')
-    .set({ message_id: null, created_at: 0 })
+    .set({ message_id: null, created_at: DOOMED })
     .where('chat_id', '=', chatId)
     .execute()
 }
 
 /**
  * Deletes what no one can reach any more: uploads no message took within UNSENT_ATTACHMENT_TTL_MS, and
- * the files of chats that were removed (see releaseChatAttachments). Rows first, a few hundred at a time,
- * then their bytes: a send racing the sweep for an old upload either took it first (and the sweep leaves
- * it) or finds it gone.
+ * doomed files whose bytes are still to delete (of removed chats, or left by a failure or a crash). A few
+ * hundred at a time, one indexed statement dooms them (a send racing the sweep for an old upload either
+ * took it first, and the sweep leaves it, or finds it doomed), then their bytes go, then their rows. A
+ * store that fails stops the sweep with its error; the rows stay doomed for the next one.
  */
 export async function sweepAttachments(ctx: Context, now = Date.now()): Promise<number> {
-  if (ctx.attachmentStore === null) return 0
+  const store = ctx.attachmentStore
+  if (store === null) return 0
   let swept = 0
   for (;;) {
-    const rows = await ctx.db
-      .deleteFrom('palaver_attachments')
+    const files = await ctx.db
+      .updateTable('palaver_attachments')
+      .set({ created_at: DOOMED })
       .where('id', 'in', (eb) =>
         eb
           .selectFrom('palaver_attachments')
@@ -283,10 +325,10 @@ export async function sweepAttachments(ctx: Context, now = Date.now()): Promise<
           .where('created_at', '<', now - UNSENT_ATTACHMENT_TTL_MS)
           .limit(500),
       )
-      .returning('key')
+      .where('message_id', 'is', null)
+      .returning(['id', 'key'])
       .execute()
-    if (rows.length === 0) return swept
-    await ctx.attachmentStore.delete(rows.map((r) => r.key))
-    swept += rows.length
+    if (files.length === 0) return swept
+    swept += await deleteDoomed(ctx.db, store, files)
   }
 }

@@ -15,7 +15,7 @@ import {
   attachToMessage,
   checkAttachmentIds,
   detachDeleted,
-  forgetBytes,
+  forgetFiles,
   hasAttachments,
   unsentAttachments,
 } from './attachments.js'
@@ -548,7 +548,7 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
   const { row, access } = await loadMessage(ctx, viewer, messageId)
   memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'delete')
-  const keys = await transact(
+  const files = await transact(
     ctx,
     async (tx) => {
       const deleted = await tx.db
@@ -562,17 +562,17 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
       await tx.db.deleteFrom('palaver_reactions').where('message_id', '=', messageId).execute()
       // Nobody is mentioned by a message that is gone: it leaves their unread mention counts too.
       await tx.db.deleteFrom('palaver_mentions').where('message_id', '=', messageId).execute()
-      const keys = await detachDeleted(tx, messageId)
+      const files = await detachDeleted(tx, messageId)
       const tombstone = messageView(deleted, viewer)
       await rewriteEarlierEvents(tx, tombstone)
       await requoteReplies(tx, quoteView(deleted, viewer))
       tx.emit(messageDeletedEvent(tombstone))
-      return keys
+      return files
     },
     { chatId: row.chat_id },
   )
   // Its files leave storage too, once nothing refers to them.
-  await forgetBytes(ctx, keys)
+  await forgetFiles(ctx, files)
 }
 
 /**
