@@ -1,10 +1,11 @@
-import { css, html, LitElement, nothing } from 'lit'
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { base, controls, popup, spinner } from '../theme.js'
 import { fileNameStyles } from './attachments.js'
+import { Draft } from './drafts.js'
 import { type MemberSearch, MentionSuggestions, mentionListStyles, renderMentionList } from './mentions.js'
-import { type FileLimits, renderTray, trayStyles, type Uploader, UploadTray } from './uploads.js'
+import { type FileLimits, renderTray, trayStyles, type Uploader, type UploadTray } from './uploads.js'
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line; it grows with its text up to a few
@@ -13,6 +14,8 @@ import { type FileLimits, renderTray, trayStyles, type Uploader, UploadTray } fr
  * text box drives, as in the ARIA combobox pattern): the arrows move, Enter or Tab picks, Escape closes.
  * With `files` and `upload`, files come from the paperclip, a paste or `addFiles` (a drop): each
  * uploads at once into the tray above the box, and the message waits until they are all there.
+ * What it holds is its `draft` (the chat's, kept while the composer comes and goes; else one of its own):
+ * the text, the members picked, the tray. `palaver-send` is cancelable: a refused send keeps it all.
  */
 export class PalaverComposer extends LitElement {
   static override properties = {
@@ -22,6 +25,7 @@ export class PalaverComposer extends LitElement {
     members: { attribute: false },
     files: { attribute: false },
     upload: { attribute: false },
+    draft: { attribute: false },
     value: { state: true },
   }
 
@@ -33,14 +37,12 @@ export class PalaverComposer extends LitElement {
   /** What files a message may carry; null: none (no paperclip). */
   declare files: FileLimits | null
   declare upload: Uploader | null
+  /** The chat's draft; null: the composer keeps one of its own. */
+  declare draft: Draft | null
   declare value: string
 
-  private readonly tray = new UploadTray(
-    this,
-    () => (this.disabled ? null : this.files),
-    () => this.upload,
-    () => this.i18n,
-  )
+  private readonly own = new Draft()
+  private offDraft: (() => void) | null = null
 
   private readonly mentions = new MentionSuggestions(this, () => (this.disabled ? null : this.members))
 
@@ -52,6 +54,7 @@ export class PalaverComposer extends LitElement {
     this.members = null
     this.files = null
     this.upload = null
+    this.draft = null
     this.value = ''
   }
 
@@ -160,6 +163,37 @@ export class PalaverComposer extends LitElement {
     this.textarea?.focus()
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback()
+    this.follow()
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.offDraft?.()
+    this.offDraft = null
+  }
+
+  private get current(): Draft {
+    return this.draft ?? this.own
+  }
+
+  private get tray(): UploadTray {
+    return this.current.tray
+  }
+
+  /** Shows the draft's text and tray, and draws again as its uploads go on (they went on without us). */
+  private follow(): void {
+    const draft = this.current
+    this.offDraft?.()
+    this.offDraft = draft.on('change', () => this.requestUpdate())
+    draft.tray.source = {
+      limits: () => (this.disabled ? null : this.files),
+      uploader: () => this.upload,
+      i18n: () => this.i18n,
+    }
+  }
+
   private get textarea(): HTMLTextAreaElement | null {
     return this.renderRoot.querySelector('textarea')
   }
@@ -226,7 +260,16 @@ export class PalaverComposer extends LitElement {
     </form>`
   }
 
-  override updated(): void {
+  /** Another draft, or this one changed elsewhere (sent, cleared): the box shows what it holds. */
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('draft') && this.isConnected) this.follow()
+    if (changed.has('value') && !changed.has('draft')) return
+    this.value = this.current.text
+    this.mentions.picked = [...this.current.mentions]
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    if (changed.has('value')) this.current.write(this.value, this.mentions.picked)
     this.fit()
   }
 
@@ -282,15 +325,16 @@ export class PalaverComposer extends LitElement {
     this.submit()
   }
 
+  /** Sends; the draft is cleared once the message is taken (a listener that refuses it cancels the event). */
   private submit(): void {
     if (!this.sendable) return
     const body = this.value
-    this.value = ''
     this.mentions.close()
-    const mentionIds = this.mentions.take(body)
-    const attachments = this.tray.ready
-    this.tray.clear()
-    this.dispatchEvent(new CustomEvent('palaver-send', { detail: { body, mentionIds, attachments } }))
+    const detail = { body, mentionIds: this.mentions.named(body), attachments: this.tray.ready }
+    if (!this.dispatchEvent(new CustomEvent('palaver-send', { detail, cancelable: true }))) return
+    this.value = ''
+    this.mentions.picked = []
+    this.current.clear()
     this.focus()
   }
 }

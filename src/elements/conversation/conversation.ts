@@ -19,6 +19,7 @@ import { attachmentStyles, fileNameStyles } from './attachments.js'
 import { blockedStyles, renderDmNotice, renderHidden } from './blocked.js'
 import type { PalaverComposer } from './composer.js'
 import './composer.js'
+import { type Draft, draftsFor } from './drafts.js'
 import './editor.js'
 import { conversationStyles } from './conversation.styles.js'
 import { Lightbox, lightboxStyles } from './lightbox.js'
@@ -99,6 +100,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   autofocusComposer = false
   /** The state behind the view (null until started). */
   store: ConversationStore | null = null
+  /** What the viewer is writing here (kept while the conversation comes and goes). */
+  private draft: Draft | null = null
   private release: (() => void) | null = null
   private offs: Array<() => void> = []
   private generation = 0
@@ -203,7 +206,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
   }
 
   startReply(message: MessageView): void {
-    this.replyingTo = message
+    this.answer(message)
     this.confirmingId = null
     this.pickerId = null
     this.announce(replyingToText(message, this))
@@ -211,7 +214,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
   }
 
   cancelReply(): void {
-    this.replyingTo = null
+    this.answer(null)
     void this.focusComposer()
   }
 
@@ -407,6 +410,12 @@ export class PalaverConversation extends LitElement implements MessageContext {
         blocks,
       })
       this.store = store
+      this.draft = config.viewer ? draftsFor(runtime.basePath, config.viewer.id).draft(chatId) : null
+      this.replyingTo = this.draft?.replyTo ?? null
+      void this.draft?.check(
+        (file) => store.keeps(file),
+        (file) => store.fileUrl(file),
+      )
       this.requestUpdate()
       this.stick = this.startAround === null
       this.pendingScroll = this.startAround === null ? 'bottom' : 'highlight'
@@ -436,6 +445,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   private stop(): void {
     this.generation++
+    // The draft keeps the reply for the next time the chat is shown.
+    this.draft = null
     this.replyingTo = null
     this.revealed.clear()
     for (const off of this.offs.splice(0)) off()
@@ -454,7 +465,15 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.stick = true
     this.pendingScroll = 'bottom'
     const { body, mentionIds, attachments } = event.detail
-    if (this.store.send(body, this.replyingTo, mentionIds, attachments)) this.replyingTo = null
+    // Refused: the composer keeps the draft.
+    if (this.store.send(body, this.replyingTo, mentionIds, attachments)) this.answer(null)
+    else event.preventDefault()
+  }
+
+  /** The message the composer's text answers, kept in the draft. */
+  private answer(message: MessageView | null): void {
+    this.replyingTo = message
+    this.draft?.answer(message)
   }
 
   /** Files dragged over the conversation: a drop zone shows, and a drop puts them in the composer's tray. */
@@ -614,7 +633,10 @@ export class PalaverConversation extends LitElement implements MessageContext {
     const replyingTo = this.replyingTo
     if (!replyingTo || !this.store) return
     const current = this.store.messages.find((m) => m.id === replyingTo.id) ?? replyingTo
-    this.replyingTo = current.deleted || !this.store.canPost ? null : current
+    if (current.deleted) this.answer(null)
+    else if (current !== replyingTo) this.answer(current)
+    // Where I may no longer post the bar goes, and the draft keeps the reply for when I may again.
+    if (this.store.chat && !this.store.canPost) this.replyingTo = null
   }
 
   private showNotice(text: string, expires = true): void {
@@ -693,6 +715,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
                 .members=${store.suggestMembers}
                 .files=${store.config.attachments}
                 .upload=${store.upload}
+                .draft=${this.draft}
                 max-length=${store.config.limits.messageLength}
                 @palaver-send=${this.onSend}
                 @palaver-typing=${() => store.typed()}

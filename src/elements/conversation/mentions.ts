@@ -43,7 +43,8 @@ export class MentionSuggestions implements ReactiveController {
   private token: { start: number; query: string } | null = null
   /** Where the `@` is whose list was closed by Escape or a pick. */
   private dismissed = -1
-  private picked: UserView[] = []
+  /** The members picked from the list (for `named`); a draft keeps them. */
+  picked: Mentionable[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private asked = 0
 

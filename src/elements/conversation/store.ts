@@ -317,6 +317,15 @@ export class ConversationStore extends Emitter<StoreEvents> {
   readonly upload: Uploader = (file, signal, onProgress) =>
     this.client.api.uploadAttachment(this.chatId, file, { signal, onProgress })
 
+  /** Whether the server still keeps an upload of mine (a draft's, after a reload): false only when it says it has none. */
+  async keeps(file: AttachmentView): Promise<boolean> {
+    try {
+      return (await this.client.api.http.fetch(`/api/attachments/${file.id}/`, { method: 'HEAD' })).status !== 404
+    } catch {
+      return true
+    }
+  }
+
   /** Where this page loads a file from. */
   fileUrl(file: AttachmentView): string {
     return this.client.resolveUrl(file.url)

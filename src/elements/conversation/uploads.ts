@@ -1,8 +1,13 @@
-import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit'
+import { css, html, nothing } from 'lit'
 import { typeAccepted } from '../../attachments/types.js'
-import type { AttachmentView, PalaverClientError, UploadProgress } from '../../client/index.js'
+import {
+  type AttachmentView,
+  Emitter,
+  type PalaverClientError,
+  type UploadProgress,
+} from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
-import type { Translator } from '../i18n/index.js'
+import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { fileName } from './attachments.js'
 
@@ -18,13 +23,18 @@ export type Uploader = (
 
 export interface Upload {
   key: number
-  file: File
-  /** An object URL for a picture's thumbnail (revoked when the upload leaves the tray). */
+  name: string
+  size: number
+  /** What is sent; null for a file uploaded before a reload (a draft's), which is done already. */
+  file: File | null
+  /** A picture's thumbnail: an object URL (revoked when the upload leaves the tray), or the uploaded file's address. */
   preview: string | null
   state: 'uploading' | 'done' | 'failed'
   /** How much of the file has gone, in whole percent; null until the browser tells (a spinner meanwhile). */
   percent: number | null
   attachment: AttachmentView | null
+  /** When the upload finished (the server keeps a file no message took for a day). */
+  uploadedAt: number | null
   /** Why it failed, for the person (the server's words when it refused). */
   error: string | null
   /** Whether trying again may help (the network, not a refusal of the file itself). */
@@ -37,29 +47,30 @@ export function accepts(types: readonly string[], type: string): boolean {
   return typeAccepted(type.toLowerCase() || 'application/octet-stream', types)
 }
 
+/** What the tray asks of the composer that shows it. */
+export interface TraySource {
+  /** What files a message may carry now; null: none. */
+  limits(): FileLimits | null
+  uploader(): Uploader | null
+  i18n(): Translator
+}
+
+const nowhere: TraySource = { limits: () => null, uploader: () => null, i18n: () => translator('en') }
+
 let keys = 0
 
 /**
  * The files waiting to go with the next message: each uploads as soon as it is added (after a
- * check of its size and type against the site's limits), and can be retried or removed.
+ * check of its size and type against the site's limits), and can be retried or removed. It belongs
+ * to a draft, not to an element: uploads go on while no composer shows it, and `change` tells the
+ * one that does.
  */
-export class UploadTray implements ReactiveController {
+export class UploadTray extends Emitter<{ change: undefined }> {
   items: Upload[] = []
   /** Said when some files were left out (more than a message may carry). */
   notice = ''
-
-  constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly limits: () => FileLimits | null,
-    private readonly uploader: () => Uploader | null,
-    private readonly i18n: () => Translator,
-  ) {
-    host.addController(this)
-  }
-
-  hostDisconnected(): void {
-    this.clear()
-  }
+  /** The composer showing the tray; the last one stays for the uploads that end while none does. */
+  source: TraySource = nowhere
 
   /** Whether an upload is still on its way (the message waits for it). */
   get busy(): boolean {
@@ -72,19 +83,22 @@ export class UploadTray implements ReactiveController {
   }
 
   add(files: Iterable<File>): void {
-    const limits = this.limits()
+    const limits = this.source.limits()
     if (!limits) return
     const given = [...files]
     const room = Math.max(0, limits.perMessage - this.items.length)
-    this.notice = given.length > room ? this.i18n().plural('tooManyFiles', limits.perMessage) : ''
+    this.notice = given.length > room ? this.source.i18n().plural('tooManyFiles', limits.perMessage) : ''
     for (const file of given.slice(0, room)) {
       const item: Upload = {
         key: ++keys,
+        name: file.name,
+        size: file.size,
         file,
         preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null,
         state: 'failed',
         percent: null,
         attachment: null,
+        uploadedAt: null,
         error: this.refusal(file, limits),
         retryable: false,
         abort: null,
@@ -92,7 +106,7 @@ export class UploadTray implements ReactiveController {
       this.items = [...this.items, item]
       if (!item.error) this.start(item)
     }
-    this.host.requestUpdate()
+    this.changed()
   }
 
   remove(key: number): void {
@@ -101,7 +115,29 @@ export class UploadTray implements ReactiveController {
     this.release(item)
     this.items = this.items.filter((i) => i !== item)
     this.notice = ''
-    this.host.requestUpdate()
+    this.changed()
+  }
+
+  /** Puts back files uploaded before a reload (a draft's): done, with no File behind them. */
+  restore(files: ReadonlyArray<{ attachment: AttachmentView; uploadedAt: number }>): void {
+    const restored = files.map(
+      ({ attachment, uploadedAt }): Upload => ({
+        key: ++keys,
+        name: attachment.name,
+        size: attachment.size,
+        file: null,
+        preview: null,
+        state: 'done',
+        percent: null,
+        attachment,
+        uploadedAt,
+        error: null,
+        retryable: false,
+        abort: null,
+      }),
+    )
+    this.items = [...this.items, ...restored]
+    this.changed()
   }
 
   retry(key: number): void {
@@ -114,33 +150,38 @@ export class UploadTray implements ReactiveController {
     for (const item of this.items) this.release(item)
     this.items = []
     this.notice = ''
-    this.host.requestUpdate()
+    this.changed()
+  }
+
+  private changed(): void {
+    this.emit('change', undefined)
   }
 
   /** Why the site would refuse a file, checked before it is sent. */
   private refusal(file: File, limits: FileLimits): string | null {
-    const t = this.i18n()
+    const t = this.source.i18n()
     if (file.size > limits.maxSize) return t.t('fileTooBig', { size: t.fileSize(limits.maxSize) })
     if (!accepts(limits.types, file.type)) return t.t('fileTypeRefused')
     return null
   }
 
   private start(item: Upload): void {
-    const upload = this.uploader()
-    if (!upload) return
+    const upload = this.source.uploader()
+    const file = item.file
+    if (!upload || !file) return
     const abort = new AbortController()
     Object.assign(item, { state: 'uploading', percent: null, error: null, retryable: false, abort })
-    this.host.requestUpdate()
-    upload(item.file, abort.signal, (loaded, total) => this.progress(item, abort, loaded, total)).then(
-      (attachment) => this.settle(item, abort, { state: 'done', attachment }),
+    this.changed()
+    upload(file, abort.signal, (loaded, total) => this.progress(item, abort, loaded, total)).then(
+      (attachment) => this.settle(item, abort, { state: 'done', attachment, uploadedAt: Date.now() }),
       (error: PalaverClientError) => {
-        const t = this.i18n()
+        const t = this.source.i18n()
         const refused = error.status === 400 || error.status === 413
         this.settle(item, abort, {
           state: 'failed',
           error:
             error.status === 413
-              ? t.t('fileTooBig', { size: t.fileSize(this.limits()?.maxSize ?? 0) })
+              ? t.t('fileTooBig', { size: t.fileSize(this.source.limits()?.maxSize ?? 0) })
               : error.message,
           retryable: !refused && error.status !== 403,
         })
@@ -153,7 +194,7 @@ export class UploadTray implements ReactiveController {
     const percent = total > 0 ? Math.floor((loaded / total) * 100) : null
     if (item.abort !== abort || percent === item.percent) return
     item.percent = percent
-    this.host.requestUpdate()
+    this.changed()
   }
 
   private settle(item: Upload, abort: AbortController, result: Partial<Upload>): void {
@@ -161,19 +202,19 @@ export class UploadTray implements ReactiveController {
     if (item.abort !== abort || abort.signal.aborted) return
     Object.assign(item, result, { abort: null })
     this.items = [...this.items]
-    this.host.requestUpdate()
+    this.changed()
   }
 
   private release(item: Upload): void {
     item.abort?.abort()
-    if (item.preview) URL.revokeObjectURL(item.preview)
+    if (item.preview?.startsWith('blob:')) URL.revokeObjectURL(item.preview)
   }
 }
 
 /** The tray above the message box: a chip per file with its thumbnail or icon, its state, Retry and Remove. */
 export function renderTray(tray: UploadTray, t: Translator, remove: (key: number) => void) {
   const items = tray.items
-  const errors = items.filter((item) => item.error).map((item) => `${item.file.name}: ${item.error}`)
+  const errors = items.filter((item) => item.error).map((item) => `${item.name}: ${item.error}`)
   return html`<span class="visually-hidden" role="status">${[tray.notice, ...errors].join('. ')}</span>
     ${tray.notice ? html`<p class="tray-notice" part="attachment-notice">${tray.notice}</p>` : nothing}
     ${
@@ -186,15 +227,15 @@ export function renderTray(tray: UploadTray, t: Translator, remove: (key: number
                   ${item.state === 'uploading' ? renderProgress(item, t) : nothing}
                 </span>
                 <span class="chip-text">
-                  ${fileName(item.file.name)}
-                  <span class="chip-status" title=${item.error ?? nothing}>${item.error ?? t.fileSize(item.file.size)}</span>
+                  ${fileName(item.name)}
+                  <span class="chip-status" title=${item.error ?? nothing}>${item.error ?? t.fileSize(item.size)}</span>
                 </span>
                 ${
                   item.retryable
                     ? html`<button type="button" class="chip-retry" @click=${() => tray.retry(item.key)}>${t.t('retry')}</button>`
                     : nothing
                 }
-                <button type="button" class="icon-button chip-remove" aria-label=${t.t('removeFile', { name: item.file.name })}
+                <button type="button" class="icon-button chip-remove" aria-label=${t.t('removeFile', { name: item.name })}
                   title=${t.t('remove')} @click=${() => remove(item.key)}>${icons.close}</button>
               </li>`,
             )}
@@ -205,7 +246,7 @@ export function renderTray(tray: UploadTray, t: Translator, remove: (key: number
 
 /** How far a file's upload is: a ring filling up, or a spinner while the browser has not said. */
 function renderProgress(item: Upload, t: Translator) {
-  const name = t.t('uploadingFile', { name: item.file.name })
+  const name = t.t('uploadingFile', { name: item.name })
   if (item.percent === null) return html`<span class="spinner" role="img" aria-label=${name}></span>`
   return html`<span class="progress" role="progressbar" aria-label=${name} aria-valuemin="0" aria-valuemax="100"
     aria-valuenow=${item.percent} aria-valuetext=${t.percent(item.percent / 100)}>

@@ -154,6 +154,7 @@ export const ar: Catalog = {
   joined: 'منضم',
   selfChat: 'ملاحظات لنفسي',
   lastMessageYou: 'أنت: {text}',
+  draftLabel: 'مسودة:',
   jumpToMessage: 'الانتقال إلى الرسالة',
   done: 'تم',
   ok: 'حسنًا',

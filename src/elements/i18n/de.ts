@@ -119,6 +119,7 @@ export const de: Catalog = {
   joined: 'Beigetreten',
   selfChat: 'Notizen an mich',
   lastMessageYou: 'Du: {text}',
+  draftLabel: 'Entwurf:',
   jumpToMessage: 'Zur Nachricht springen',
   done: 'Fertig',
   ok: 'OK',

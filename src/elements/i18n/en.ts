@@ -131,6 +131,7 @@ export const en = {
   joined: 'Joined',
   selfChat: 'Notes to self',
   lastMessageYou: 'You: {text}',
+  draftLabel: 'Draft:',
   jumpToMessage: 'Jump to message',
   done: 'Done',
   ok: 'OK',

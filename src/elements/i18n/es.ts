@@ -123,6 +123,7 @@ export const es: Catalog = {
   joined: 'Unido',
   selfChat: 'Notas para mí',
   lastMessageYou: 'Tú: {text}',
+  draftLabel: 'Borrador:',
   jumpToMessage: 'Ir al mensaje',
   done: 'Listo',
   ok: 'Aceptar',

@@ -123,6 +123,7 @@ export const fr: Catalog = {
   joined: 'Membre',
   selfChat: 'Notes personnelles',
   lastMessageYou: 'Vous : {text}',
+  draftLabel: 'Brouillon :',
   jumpToMessage: 'Aller au message',
   done: 'Terminé',
   ok: 'OK',

@@ -144,6 +144,7 @@ export const lt: Catalog = {
   joined: 'Prisijungta',
   selfChat: 'Užrašai sau',
   lastMessageYou: 'Jūs: {text}',
+  draftLabel: 'Juodraštis:',
   jumpToMessage: 'Pereiti prie žinutės',
   done: 'Baigta',
   ok: 'Gerai',

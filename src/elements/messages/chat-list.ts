@@ -1,5 +1,6 @@
 import { html, nothing } from 'lit'
 import type { ChatView } from '../../client/index.js'
+import type { Draft, DraftBook } from '../conversation/drafts.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { isMuted } from '../muting.js'
@@ -67,6 +68,12 @@ function preview(chat: ChatView, t: Translator, ctx: ChatListContext): string {
   return text
 }
 
+/** A draft left in a chat, in its place: "Draft:" in the danger colour, then its text (or that files wait). */
+function draftPreview(draft: Draft, t: Translator) {
+  const text = draft.text.replace(/\s+/g, ' ').trim() || t.t('attachmentPreview')
+  return html`<span class="draft-label" part="draft-label">${t.t('draftLabel')}</span> ${text}`
+}
+
 export interface ChatListContext {
   i18n: Translator
   viewerId: string | null
@@ -75,6 +82,8 @@ export interface ChatListContext {
   reading: boolean
   /** The people the viewer blocked (what they wrote last in a group or room is not shown). */
   blockedIds: ReadonlySet<string>
+  /** What the viewer left unsent in each chat. */
+  drafts: DraftBook | null
   open(chat: ChatView, event: Event): void
 }
 
@@ -95,7 +104,7 @@ function mentionMark(count: number, t: Translator) {
 /**
  * The list of chats: one button per chat, the open one marked with aria-current. A muted chat
  * shows a crossed-out bell and its unread count without the accent colour; unread mentions of the
- * viewer add an "@".
+ * viewer add an "@". A chat with a draft shows it instead of its last message, unless it is on screen.
  */
 export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext) {
   const t = ctx.i18n
@@ -109,6 +118,7 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
       const unread = current && ctx.reading ? 0 : chat.unreadCount
       const mentions = current && ctx.reading ? 0 : chat.unreadMentionCount
       const muted = isMuted(chat, now)
+      const draft = current && ctx.reading ? null : ctx.drafts?.listed(chat.id)
       return html`<li>
         <button type="button" class="chat ${unread ? 'unread' : ''} ${muted ? 'muted' : ''}" part="chat" data-chat-id=${chat.id}
           aria-current=${current ? 'true' : nothing} tabindex=${chat.id === stop ? 0 : -1} @click=${(event: Event) => ctx.open(chat, event)}>
@@ -120,7 +130,7 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
               <time class="chat-time" datetime=${chat.lastActivityAt}>${listTime(chat.lastActivityAt, t)}</time>
             </span>
             <span class="chat-line">
-              <span class="chat-preview">${preview(chat, t, ctx)}</span>
+              <span class="chat-preview">${draft ? draftPreview(draft, t) : preview(chat, t, ctx)}</span>
               ${mentions ? mentionMark(mentions, t) : nothing}
               ${
                 unread

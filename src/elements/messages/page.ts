@@ -5,6 +5,7 @@ import type { BlockRequest } from '../block-button.js'
 import type { BlockList } from '../blocking.js'
 import '../conversation/conversation.js'
 import type { PalaverConversation } from '../conversation/conversation.js'
+import { type DraftBook, draftsFor } from '../conversation/drafts.js'
 import { icons } from '../icons.js'
 import { MuteExpiry, withMute } from '../muting.js'
 import { whenOpen } from '../runtime.js'
@@ -52,6 +53,7 @@ export class PalaverMessages extends PalaverWidget {
   declare blockedIds: ReadonlySet<string>
 
   list: ChatListStore | null = null
+  private drafts: DraftBook | null = null
   private client: PalaverClient | null = null
   private blocks: BlockList | null = null
   private release: (() => void) | null = null
@@ -126,8 +128,14 @@ export class PalaverMessages extends PalaverWidget {
       this.release = hold.release
       const list = new ChatListStore(client, hold.connection, config, blocks)
       this.list = list
+      const drafts = draftsFor(this.runtime.basePath, config.viewer!.id)
+      this.drafts = drafts
       this.offs.push(
         list.on('change', () => this.requestUpdate()),
+        // The open chat's draft is not in the list while its conversation is on screen.
+        drafts.on('change', ({ chatId }) => {
+          if (chatId !== this.selectedId || (this.narrow && this.tab === 'chats')) this.requestUpdate()
+        }),
         blocks.on('change', ({ userId }) => this.onBlockChange(userId)),
         list.on('removed', ({ chatId }) => this.onRemoved(chatId)),
         hold.connection.on('event', (event) => this.onEvent(event)),
@@ -378,6 +386,7 @@ export class PalaverMessages extends PalaverWidget {
           selectedId: this.selectedId,
           reading: showChat,
           blockedIds: this.blockedIds,
+          drafts: this.drafts,
           newChat: () => void this.newChat(),
           browseRooms: () => (this.dialog = 'rooms'),
           choose: (chat) => void this.openChat(chat.id, { focus: true }),

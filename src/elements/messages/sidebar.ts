@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit'
 import type { ChatView, SearchResultView } from '../../client/index.js'
 import type { PalaverConfig } from '../config.js'
+import type { DraftBook } from '../conversation/drafts.js'
 import type { Translator } from '../i18n/index.js'
 import { renderChatList } from './chat-list.js'
 import type { ChatListStore, ListFilter } from './chat-list-store.js'
@@ -17,6 +18,7 @@ export interface SidebarContext {
   reading: boolean
   /** The people the viewer blocked: a group's last message from one of them is not shown in the list. */
   blockedIds: ReadonlySet<string>
+  drafts: DraftBook | null
   newChat(): void
   browseRooms(): void
   choose(chat: ChatView): void
@@ -79,6 +81,7 @@ export function renderSidebar(ctx: SidebarContext) {
         selectedId: ctx.selectedId,
         reading: ctx.reading,
         blockedIds: ctx.blockedIds,
+        drafts: ctx.drafts,
         open: ctx.choose,
       })}
       ${

@@ -301,6 +301,10 @@ export const pageStyles = css`
   .unread .chat-preview {
     color: var(--palaver-fg);
   }
+  .draft-label {
+    color: var(--palaver-danger);
+    font-weight: 600;
+  }
   /* The bell right after the title, the time still at the end. */
   .muted .chat-title {
     flex: 0 1 auto;

@@ -1,0 +1,243 @@
+import { type AttachmentView, Emitter, type MessageView } from '../../client/index.js'
+import type { Mentionable } from '../text.js'
+import { UploadTray } from './uploads.js'
+
+/** The server keeps an upload no message took for a day (UNSENT_ATTACHMENT_TTL_MS): an older one is not put back. */
+const UPLOAD_KEPT_MS = 24 * 3600_000
+/** Changes are written to storage this long after the first of them, not on every key. */
+const SAVE_DELAY_MS = 300
+
+interface SavedFile {
+  attachment: AttachmentView
+  uploadedAt: number
+}
+
+/** What a draft keeps across reloads: finished uploads only (a File cannot be stored). */
+interface SavedDraft {
+  text: string
+  mentions: Mentionable[]
+  replyTo: MessageView | null
+  files: SavedFile[]
+}
+
+/**
+ * What the viewer is writing in one chat: the text, the members picked from the @ list, the message it
+ * answers and the files in its tray, whose uploads go on while no composer shows them. It lives as long
+ * as the page; its book keeps it in storage for the next one. `change` tells the composer showing it.
+ */
+export class Draft extends Emitter<{ change: undefined }> {
+  text = ''
+  /** The members picked from the @ list (the text may still hold their names). */
+  mentions: Mentionable[] = []
+  replyTo: MessageView | null = null
+  readonly tray = new UploadTray()
+  private checked = false
+
+  constructor(
+    readonly chatId = 0,
+    private readonly book: DraftBook | null = null,
+    saved: SavedDraft | null = null,
+  ) {
+    super()
+    if (saved) {
+      this.text = saved.text
+      this.mentions = saved.mentions
+      this.replyTo = saved.replyTo
+      this.tray.restore(saved.files)
+    }
+    this.tray.on('change', () => this.changed())
+  }
+
+  /** Nothing written, answered or attached: nothing to keep. */
+  get empty(): boolean {
+    return !this.text.trim() && !this.replyTo && this.tray.items.length === 0
+  }
+
+  /** Whether the chat list says there is a draft: some text, or files. */
+  get listed(): boolean {
+    return this.text.trim() !== '' || this.tray.items.length > 0
+  }
+
+  write(text: string, mentions: readonly Mentionable[]): void {
+    const same = (a: readonly Mentionable[], b: readonly Mentionable[]) =>
+      a.length === b.length && a.every((user, i) => user.id === b[i]!.id)
+    if (text === this.text && same(mentions, this.mentions)) return
+    this.text = text
+    this.mentions = [...mentions]
+    this.changed()
+  }
+
+  answer(message: MessageView | null): void {
+    if (message === this.replyTo) return
+    this.replyTo = message
+    this.changed()
+  }
+
+  /** The message went (or everything was taken out). */
+  clear(): void {
+    this.text = ''
+    this.mentions = []
+    this.replyTo = null
+    this.tray.clear()
+    this.changed()
+  }
+
+  /**
+   * Once, for files put back after a reload: a picture's thumbnail from its `address`, and those the
+   * server no longer `keeps` drop out without a word.
+   */
+  async check(keeps: (file: AttachmentView) => Promise<boolean>, address: (file: AttachmentView) => string) {
+    if (this.checked) return
+    this.checked = true
+    const restored = this.tray.items.filter((item) => item.file === null && item.attachment)
+    for (const item of restored) if (item.attachment!.width !== null) item.preview = address(item.attachment!)
+    this.changed()
+    const kept = await Promise.all(restored.map((item) => keeps(item.attachment!)))
+    restored.forEach((item, i) => {
+      if (!kept[i]) this.tray.remove(item.key)
+    })
+  }
+
+  /** What storage keeps of it; null when that is nothing. */
+  saved(): SavedDraft | null {
+    const files = this.tray.items.flatMap((item) =>
+      item.attachment && item.uploadedAt !== null
+        ? [{ attachment: item.attachment, uploadedAt: item.uploadedAt }]
+        : [],
+    )
+    if (!this.text.trim() && !this.replyTo && files.length === 0) return null
+    return { text: this.text, mentions: this.mentions, replyTo: this.replyTo, files }
+  }
+
+  private changed(): void {
+    this.emit('change', undefined)
+    this.book?.changed(this)
+  }
+}
+
+/**
+ * One viewer's drafts under one base path, for the page's lifetime: each chat's is made on first use
+ * (or read from storage at start) and written back a moment after it changes. `change` says that a chat's
+ * line in the list (its text, its files) changed. Storage that is missing, refused or full only means
+ * that the drafts live as long as the page.
+ */
+export class DraftBook extends Emitter<{ change: { chatId: number } }> {
+  private readonly drafts = new Map<number, Draft>()
+  /** What each draft showed in the list when last told. */
+  private readonly lines = new Map<number, string>()
+  private readonly unsaved = new Set<Draft>()
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(
+    readonly prefix: string,
+    private readonly storage: () => Storage | null | undefined = () => globalThis.localStorage,
+  ) {
+    super()
+    for (const key of this.keys()) {
+      const chatId = Number(key.slice(prefix.length))
+      const saved = Number.isInteger(chatId) && chatId > 0 ? parse(this.read(key)) : null
+      const draft = saved && new Draft(chatId, this, saved)
+      if (draft?.saved()) this.drafts.set(chatId, draft)
+      else this.write(key, null)
+    }
+  }
+
+  /** The chat's draft, made empty if it has none. */
+  draft(chatId: number): Draft {
+    let draft = this.drafts.get(chatId)
+    if (!draft) this.drafts.set(chatId, (draft = new Draft(chatId, this)))
+    return draft
+  }
+
+  /** The chat's draft if it has one worth showing in the list. */
+  listed(chatId: number): Draft | null {
+    const draft = this.drafts.get(chatId)
+    return draft?.listed ? draft : null
+  }
+
+  changed(draft: Draft): void {
+    const line = draft.listed ? `${draft.text}\u0000${draft.tray.items.length}` : ''
+    if ((this.lines.get(draft.chatId) ?? '') !== line) {
+      this.lines.set(draft.chatId, line)
+      this.emit('change', { chatId: draft.chatId })
+    }
+    this.unsaved.add(draft)
+    this.timer ??= setTimeout(() => this.flush(), SAVE_DELAY_MS)
+  }
+
+  /** Writes what changed now (the page is going away). */
+  flush(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    for (const draft of this.unsaved) {
+      const saved = draft.saved()
+      this.write(this.prefix + draft.chatId, saved && JSON.stringify(saved))
+    }
+    this.unsaved.clear()
+  }
+
+  private keys(): string[] {
+    return safely([], () => {
+      const storage = this.storage()
+      const keys: string[] = []
+      for (let i = 0; storage && i < storage.length; i++) {
+        const key = storage.key(i)
+        if (key?.startsWith(this.prefix)) keys.push(key)
+      }
+      return keys
+    })
+  }
+
+  private read(key: string): string | null {
+    return safely(null, () => this.storage()?.getItem(key) ?? null)
+  }
+
+  private write(key: string, value: string | null): void {
+    safely(undefined, () => {
+      const storage = this.storage()
+      if (value === null) storage?.removeItem(key)
+      else storage?.setItem(key, value)
+    })
+  }
+}
+
+/** Storage may throw on any use (blocked, Safari's private mode, full): the drafts then stay in memory. */
+function safely<T>(fallback: T, use: () => T): T {
+  try {
+    return use()
+  } catch {
+    return fallback
+  }
+}
+
+/** A stored draft, as far as it makes sense; files the server no longer keeps are left out. */
+function parse(text: string | null): SavedDraft | null {
+  const value = safely(null, () => JSON.parse(text ?? 'null') as Partial<SavedDraft> | null)
+  if (typeof value?.text !== 'string') return null
+  const list = <T>(items: unknown, ok: (item: T) => boolean) =>
+    Array.isArray(items) ? (items as T[]).filter((item) => item && ok(item)) : []
+  const since = Date.now() - UPLOAD_KEPT_MS
+  return {
+    text: value.text,
+    mentions: list<Mentionable>(
+      value.mentions,
+      (m) => typeof m.id === 'string' && typeof m.displayName === 'string',
+    ),
+    replyTo: typeof value.replyTo?.id === 'number' ? value.replyTo : null,
+    files: list<SavedFile>(value.files, (f) => typeof f.attachment?.id === 'number' && f.uploadedAt > since),
+  }
+}
+
+const books = new Map<string, DraftBook>()
+
+/** The drafts of `viewerId` under `basePath` on this page (two Palavers on a page, or two people in turn, never mix). */
+export function draftsFor(basePath: string, viewerId: string): DraftBook {
+  const prefix = `palaver:draft:${basePath}:${encodeURIComponent(viewerId)}:`
+  let book = books.get(prefix)
+  if (!book) {
+    books.set(prefix, (book = new DraftBook(prefix)))
+    const flush = book.flush.bind(book)
+    globalThis.addEventListener?.('pagehide', flush)
+  }
+  return book
+}

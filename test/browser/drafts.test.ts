@@ -1,0 +1,215 @@
+import type { BrowserContext, Locator, Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
+import { messagesPage } from './messages-helpers.js'
+
+/** A 2×2 PNG (the server checks a picture's bytes). */
+const dot = {
+  name: 'dot.png',
+  mimeType: 'image/png',
+  buffer: Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGNgYPj/n4GBgYGRgQEKAC/4Af9fTbqEAAAAAElFTkSuQmCC',
+    'base64',
+  ),
+}
+const notes = (name = 'notes.txt', size = 2000) => ({
+  name,
+  mimeType: 'text/plain',
+  buffer: Buffer.alloc(size, 'notes '),
+})
+
+/** The drafts this page keeps in localStorage, by key. */
+const stored = (page: Page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      Object.keys(localStorage)
+        .filter((key) => key.startsWith('palaver:draft:'))
+        .map((key) => [key, JSON.parse(localStorage.getItem(key)!)]),
+    ),
+  )
+
+const fileInput = (root: Locator) => root.locator('palaver-composer input[type=file]')
+
+/** A chat's line in the list says "Draft:" (its own text, for screen readers too) and then the draft. */
+const draftLine = (m: ReturnType<typeof messagesPage>, title: string) =>
+  m.chat(title).locator('.chat-preview')
+
+async function signInAs(context: BrowserContext, origin: string, user: string) {
+  await context.addCookies([{ name: 'test-user', value: user, url: origin }])
+}
+
+describe.skipIf(!chromiumAvailable)('drafts', () => {
+  const shared = hostAndBrowser({ transport: 'websocket' })
+  const group = (owner: string, title: string, memberIds: string[]) =>
+    shared.host.call(owner, 'POST', '/api/chats/', { title, memberIds })
+  const say = (user: string, chatId: number, body: string) =>
+    shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+
+  test('the text and the reply survive switching chats and back; the list shows the other chat’s draft', async () => {
+    const picnic = await group('alice', 'Picnic', ['bob'])
+    await group('alice', 'Book club', ['bob'])
+    await say('bob', picnic.id, 'Who brings the blanket?')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/')
+    try {
+      const m = messagesPage(alice.page)
+      await m.chat('Picnic').click()
+      const question = m.message('Who brings the blanket?')
+      await question.hover()
+      await question.getByRole('button', { name: 'Reply to Bob Brown' }).click()
+      await m.composer.pressSequentially('I will, the blue one')
+      // The open chat's own line shows its last message, not the draft being written.
+      expect(await draftLine(m, 'Picnic').textContent()).toContain('Who brings the blanket?')
+
+      await m.chat('Book club').click()
+      await eventually(() => m.title.textContent()).toContain('Book club')
+      expect(await m.composer.inputValue()).toBe('')
+      await eventually(() => draftLine(m, 'Picnic').textContent()).toBe('Draft: I will, the blue one')
+      const label = draftLine(m, 'Picnic').locator('.draft-label')
+      expect(await label.textContent()).toBe('Draft:')
+      // In the danger colour (#c62828), besides the words.
+      expect(await label.evaluate((element) => getComputedStyle(element).color)).toBe('rgb(198, 40, 40)')
+      expect(await m.chat('Picnic').textContent()).toContain('Draft: I will, the blue one')
+
+      await m.chat('Picnic').click()
+      await eventually(() => m.composer.inputValue()).toBe('I will, the blue one')
+      expect(await m.root.locator('.reply-bar').textContent()).toContain('Replying to Bob Brown')
+      expect(await draftLine(m, 'Picnic').textContent()).not.toContain('Draft:')
+
+      // The reply goes as a reply, and the draft with it.
+      await m.composer.press('Enter')
+      await m.root.locator('.message.own', { hasText: 'I will, the blue one' }).locator('.quote').waitFor()
+      await m.chat('Book club').click()
+      await eventually(() => draftLine(m, 'Picnic').textContent()).toContain('You: I will, the blue one')
+    } finally {
+      await alice.context.close()
+    }
+  })
+
+  test('a reload keeps the text and the finished uploads (one the server lost drops out); sending clears the draft and its line', async () => {
+    const trip = await group('bob', 'Road trip', ['alice'])
+    await group('bob', 'Garage', ['alice'])
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/messages/')
+    try {
+      const m = messagesPage(bob.page)
+      await m.chat('Road trip').click()
+      await fileInput(m.root).setInputFiles([dot, notes('route.txt'), notes('lost.txt')])
+      await eventually(() => m.root.locator('.chip.done').count()).toBe(3)
+      await m.composer.fill('Map and route attached')
+      const key = `palaver:draft:/messages:bob:${trip.id}`
+      await eventually(async () => (await stored(bob.page))[key]?.files.length).toBe(3)
+      expect((await stored(bob.page))[key].text).toBe('Map and route attached')
+
+      // The server no longer has one of them (swept): after the reload it is quietly gone.
+      const lost = (await stored(bob.page))[key].files[2].attachment.id
+      await shared.host.palaver.db.deleteFrom('palaver_attachments').where('id', '=', lost).execute()
+      await bob.page.reload()
+      await m.chat('Garage').click()
+      await eventually(() => draftLine(m, 'Road trip').textContent()).toBe('Draft: Map and route attached')
+      await m.chat('Road trip').click()
+      await eventually(() => m.composer.inputValue()).toBe('Map and route attached')
+      await eventually(() => m.root.locator('.chip').count()).toBe(2)
+      expect(await m.root.locator('.chip.done').allTextContents()).toEqual([
+        expect.stringContaining('dot.png'),
+        expect.stringContaining('route.txt'),
+      ])
+      // The picture's thumbnail is the uploaded file now.
+      await eventually(() =>
+        m.root
+          .locator('.chip', { hasText: 'dot.png' })
+          .locator('img')
+          .evaluate((img: HTMLImageElement) => img.naturalWidth),
+      ).toBe(2)
+
+      await m.composer.press('Enter')
+      const sent = m.root.locator('.message.own:not(.pending)', { hasText: 'Map and route attached' })
+      await sent.locator('.file').waitFor()
+      expect(await sent.locator('.picture img, .file').count()).toBe(2)
+      expect(await m.root.locator('.chip').count()).toBe(0)
+      expect(await m.composer.inputValue()).toBe('')
+      await eventually(async () => Object.keys(await stored(bob.page))).toEqual([])
+
+      await m.chat('Garage').click()
+      await eventually(() => draftLine(m, 'Road trip').textContent()).toBe('You: Map and route attached')
+      await bob.page.reload()
+      await m.chat('Road trip').click()
+      await sent.waitFor()
+      expect(await m.composer.inputValue()).toBe('')
+      expect(await m.root.locator('.chip').count()).toBe(0)
+    } finally {
+      await bob.context.close()
+    }
+  })
+
+  test('the DM widget’s upload goes on while its panel is closed, shows how far it is when opened, and goes with the message', async () => {
+    const dana = await openAs(shared.browser, shared.host, 'dana', '/host/dm/charlie')
+    try {
+      const cdp = await dana.context.newCDPSession(dana.page)
+      await cdp.send('Network.enable')
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 96 * 1024,
+      })
+      let dm = await openDm(dana.page)
+      await fileInput(dm.root).setInputFiles([notes('minutes.txt', 400 * 1024)])
+      const bar = dm.root.getByRole('progressbar', { name: 'Uploading minutes.txt' })
+      const percent = async () => Number(await bar.getAttribute('aria-valuenow'))
+      await eventually(percent).toBeGreaterThan(0)
+      await dm.composer.fill('The minutes, as promised')
+      const atClose = await percent()
+
+      await dm.root.getByRole('button', { name: 'Close chat' }).click()
+      await dm.panel.waitFor({ state: 'detached' })
+      await dana.page.waitForTimeout(600)
+
+      dm = await openDm(dana.page)
+      expect(await dm.composer.inputValue()).toBe('The minutes, as promised')
+      // Still on its way, further than when the panel closed (the bytes kept going).
+      const seen = await percent()
+      expect(seen).toBeGreaterThan(atClose)
+      expect(seen).toBeLessThan(100)
+      expect(await dm.root.getByRole('button', { name: 'Send', exact: true }).isEnabled()).toBe(false)
+      await eventually(() => dm.root.locator('.chip.done').count()).toBe(1)
+
+      await dm.composer.press('Enter')
+      await dm.message('The minutes, as promised').locator('.file').waitFor()
+      const chat = await shared.host.call('charlie', 'POST', '/api/dms/', { userId: 'dana' })
+      const history = await shared.host.call('charlie', 'GET', `/api/chats/${chat.id}/messages/`)
+      const last = history.messages.at(-1)
+      expect(last.body).toBe('The minutes, as promised')
+      expect(last.attachments.map((file: { name: string }) => file.name)).toEqual(['minutes.txt'])
+    } finally {
+      await dana.context.close()
+    }
+  })
+
+  test('two people in one browser never see each other’s drafts', async () => {
+    const chat = await group('charlie', 'Shared desk', ['alice'])
+    const { context, page } = await openAs(shared.browser, shared.host, 'alice', `/messages/#chat=${chat.id}`)
+    try {
+      const m = messagesPage(page)
+      await m.composer.fill('Alice’s surprise party plan')
+      await eventually(async () => Object.keys(await stored(page))).toEqual([
+        `palaver:draft:/messages:alice:${chat.id}`,
+      ])
+
+      // Charlie signs in on the same browser: his box is empty, and the list shows no draft.
+      await signInAs(context, shared.host.origin, 'charlie')
+      await page.reload()
+      await eventually(() => m.title.textContent()).toContain('Shared desk')
+      await m.composer.waitFor()
+      expect(await m.composer.inputValue()).toBe('')
+      expect(await m.root.locator('.draft-label').count()).toBe(0)
+      await m.composer.fill('Charlie’s note')
+      await eventually(async () => Object.keys(await stored(page)).length).toBe(2)
+
+      // Alice again: her draft, not his.
+      await signInAs(context, shared.host.origin, 'alice')
+      await page.reload()
+      await eventually(() => m.composer.inputValue()).toBe('Alice’s surprise party plan')
+    } finally {
+      await context.close()
+    }
+  })
+})
