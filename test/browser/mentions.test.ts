@@ -259,6 +259,41 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
     }
   })
 
+  test('an old mention keeps its chip, as written, after the person is renamed; an edit keeps the mention', async () => {
+    const { host, browser } = shared
+    await host.palaver.users.upsert({ id: 'ada', username: 'ada', name: 'Ada Lovelace' })
+    const chat = await createGroup('alice', 'Engines', ['ada', 'bob'])
+    const message = await say('alice', chat.id, 'hi @Ada Lovelace, the engine?', ['ada'])
+    // The host's directory renames her after the message was sent.
+    await host.palaver.users.upsert({ id: 'ada', username: 'adaking', name: 'Ada King' })
+    const alice = await openAs(browser, host, 'alice', '/messages/')
+    try {
+      const a = messagesPage(alice.page)
+      await a.chat('Engines').click()
+      const old = a.message('the engine?')
+      await old.waitFor()
+      const chip = old.locator('.mention')
+      expect(await chip.allTextContents()).toEqual(['@Ada Lovelace'])
+      expect(await chip.getAttribute('title')).toBe('@adaking — Ada King')
+
+      // Edited around the mention, it stays a mention of Ada, as written.
+      await old.hover()
+      await old.getByRole('button', { name: 'Edit' }).click()
+      const editor = a.root.getByRole('textbox', { name: 'Edit your message' })
+      await editor.fill('hi @Ada Lovelace, the engine tomorrow?')
+      await editor.press('Enter')
+      const edited = a.message('the engine tomorrow?')
+      await edited.locator('.edited').waitFor()
+      expect(await edited.locator('.mention').allTextContents()).toEqual(['@Ada Lovelace'])
+      const after = await host.call('alice', 'GET', `/api/messages/${message.id}/`)
+      expect(after.mentions).toEqual([
+        expect.objectContaining({ id: 'ada', displayName: 'Ada King', writtenAs: 'Ada Lovelace' }),
+      ])
+    } finally {
+      await alice.context.close()
+    }
+  })
+
   test('the edit box suggests members too: Escape closes the list, then the edit; a member picked by keyboard is mentioned once saved', async () => {
     const { host, browser } = shared
     const chat = await createGroup('alice', 'Bins', ['bob', 'charlie'])

@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit'
-import type { UserView } from '../../client/index.js'
 import { type Translator, translator } from '../i18n/index.js'
+import type { Mentionable } from '../text.js'
 import { base, controls, popup } from '../theme.js'
 import { type MemberSearch, MentionSuggestions, mentionListStyles, renderMentionList } from './mentions.js'
 
@@ -28,8 +28,8 @@ export class PalaverMessageEditor extends LitElement {
   declare i18n: Translator
   /** The message's text before the edit. */
   declare text: string
-  /** Whom the message mentions before the edit. */
-  declare mentioned: readonly UserView[]
+  /** Whom the message mentions before the edit, with the names it wrote them with. */
+  declare mentioned: readonly Mentionable[]
   /** Who an @query suggests; null: no suggestions. */
   declare members: MemberSearch | null
   declare value: string

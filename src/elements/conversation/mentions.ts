@@ -162,9 +162,13 @@ export class MentionSuggestions implements ReactiveController {
     return { text: text.slice(0, token.start) + name + text.slice(end), caret: token.start + name.length }
   }
 
-  /** Whom `text` mentions: the members picked and those `already` mentioned (an edited message's) whose `@name` it still holds, in its order. */
+  /**
+   * Whom `text` mentions, in its order: the members picked, and those `already` mentioned (an edited
+   * message's) whose `@name` it still holds, as the message wrote it or as they are called now.
+   */
   named(text: string, already: readonly Mentionable[] = []): string[] {
-    return mentionIdsIn(text, [...already, ...this.picked])
+    const now = already.map(({ id, displayName }) => ({ id, displayName }))
+    return mentionIdsIn(text, [...already, ...now, ...this.picked])
   }
 
   /** Whom a message that goes mentions; the picks are forgotten for the next one. */
