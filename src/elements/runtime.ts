@@ -7,6 +7,7 @@ import {
 } from '../client/index.js'
 import { type BlockList, followBlocks } from './blocking.js'
 import { fetchConfig, type PalaverConfig } from './config.js'
+import { notePalaverBase } from './urls.js'
 
 /**
  * What every widget on a page shares for one base path: the settings (fetched once), one client
@@ -26,6 +27,7 @@ export class Runtime {
 
   constructor(basePath: string) {
     this.basePath = basePath
+    notePalaverBase(basePath)
     this.credentials = crossOrigin(basePath) ? 'include' : undefined
     this.http = new Http({ baseUrl: basePath, ...(this.credentials && { credentials: this.credentials }) })
   }

@@ -31,6 +31,9 @@ describe.skipIf(!chromiumAvailable).each(transports)(
   (transport) => {
     let page: Server
     let pageOrigin: string
+    /** A CDN in front of Palaver's `/static/`, on an origin of its own. */
+    let cdn: Server
+    let cdnOrigin: string
     let host: Host
     let browser: Browser
     let closeBrowser: () => Promise<void>
@@ -38,15 +41,28 @@ describe.skipIf(!chromiumAvailable).each(transports)(
     beforeAll(async () => {
       page = createServer((req, res) => {
         const base = `${host.origin}/messages`
-        const user = new URL(req.url ?? '/', 'http://page.invalid').searchParams.get('with') ?? 'bob'
+        const query = new URL(req.url ?? '/', 'http://page.invalid').searchParams
+        const user = query.get('with') ?? 'bob'
+        const scripts = query.has('cdn') ? `${cdnOrigin}/messages` : base
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
         res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Elsewhere</title>
-        <script type="module" src="${base}/static/palaver.js"></script></head>
+        <script type="module" src="${scripts}/static/palaver.js"></script></head>
         <body><palaver-dm base-path="${base}" user-id="${user}"></palaver-dm></body></html>`)
       })
       page.listen(0, '127.0.0.1')
       await once(page, 'listening')
       pageOrigin = `http://127.0.0.1:${(page.address() as AddressInfo).port}`
+      cdn = createServer(async (req, res) => {
+        const upstream = await fetch(`${host.origin}${req.url}`)
+        res.writeHead(upstream.status, {
+          'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+          'access-control-allow-origin': upstream.headers.get('access-control-allow-origin') ?? '',
+        })
+        res.end(Buffer.from(await upstream.arrayBuffer()))
+      })
+      cdn.listen(0, '127.0.0.1')
+      await once(cdn, 'listening')
+      cdnOrigin = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}`
       host = await startHost({ allowedOrigins: [pageOrigin], transport })
       ;({ browser, close: closeBrowser } = await launchBrowser())
     })
@@ -54,9 +70,10 @@ describe.skipIf(!chromiumAvailable).each(transports)(
       await closeBrowser?.()
       await host?.close()
       page?.close()
+      cdn?.close()
     })
 
-    async function open(user: string, peer: string) {
+    async function open(user: string, peer: string, viaCdn = false) {
       const context = await browser.newContext({ viewport: { width: 1000, height: 800 } })
       await context.addCookies([{ name: 'test-user', value: user, url: host.origin }])
       const tab = await context.newPage()
@@ -66,7 +83,7 @@ describe.skipIf(!chromiumAvailable).each(transports)(
       tab.on('console', (message) => {
         if (message.type() === 'error') failed.push(message.text())
       })
-      await tab.goto(`${pageOrigin}/?with=${peer}`)
+      await tab.goto(`${pageOrigin}/?with=${peer}${viaCdn ? '&cdn' : ''}`)
       return { context, tab, failed }
     }
 
@@ -96,6 +113,28 @@ describe.skipIf(!chromiumAvailable).each(transports)(
       } finally {
         await alice.context.close()
         await bob.context.close()
+      }
+    })
+
+    test('with the bundle from a CDN, avatars still load from Palaver’s origin', async () => {
+      const { id } = await host.call('dana', 'POST', '/api/dms/', { userId: 'charlie' })
+      await host.call('dana', 'POST', `/api/chats/${id}/messages/`, { body: 'Is the CDN up?' })
+      const charlie = await open('charlie', 'dana', true)
+      try {
+        const c = dmWidget(charlie.tab)
+        await c.toggle.click()
+        await c.message('Is the CDN up?').waitFor()
+        const avatar = c.root.locator('.message img.avatar').first()
+        await avatar.waitFor()
+        expect(await avatar.evaluate((img: HTMLImageElement) => img.currentSrc)).toMatch(
+          new RegExp(`^${host.origin}/messages/avatars/`),
+        )
+        await eventually(() => avatar.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(
+          0,
+        )
+        expect(charlie.failed).toEqual([])
+      } finally {
+        await charlie.context.close()
       }
     })
 
