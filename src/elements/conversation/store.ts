@@ -320,7 +320,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
   /** Whether the server still keeps an upload of mine (a draft's, after a reload): false only when it says it has none. */
   async keeps(file: AttachmentView): Promise<boolean> {
     try {
-      return (await this.client.api.http.fetch(`/api/attachments/${file.id}/`, { method: 'HEAD' })).status !== 404
+      const response = await this.client.api.http.fetch(`/api/attachments/${file.id}/`, { method: 'HEAD' })
+      return response.status !== 404
     } catch {
       return true
     }
