@@ -368,7 +368,7 @@ describe.each(databases)('mentions over the WebSocket on $name', (database) => {
       const isIt = (f: any) => f.type === 'message.created' && f.data.message.id === ack.result.id
       await bob.inbox.until('the mention', () => bob.inbox.events.some(isIt))
       expect(bob.inbox.events.find(isIt).data.message.mentions).toEqual([
-        expect.objectContaining({ id: 'bob', displayName: 'Bob Brown' }),
+        expect.objectContaining({ id: 'bob', displayName: 'Bob Brown', writtenAs: 'Bob Brown' }),
       ])
       const malformed = await alice.request({ action: 'send', chatId: chat, body: 'x', mentionIds: 'bob' })
       expect(malformed).toMatchObject({ ok: false, error: { code: 'invalid_input', message: /mentionIds/ } })

@@ -61,6 +61,18 @@ const historyFrom = (page: Page, chatId: number) =>
     chatId,
   ) as Promise<{ messages: Array<{ body: string; mentions: Array<{ id: string }> }> }>
 
+/** Edits `message`, the viewer's own, to `text` in its edit box: the message (found by `shown`) once edited. */
+async function editTo(m: ReturnType<typeof messagesPage>, message: Locator, text: string, shown: string) {
+  await message.hover()
+  await message.getByRole('button', { name: 'Edit' }).click()
+  const editor = m.root.getByRole('textbox', { name: 'Edit your message' })
+  await editor.fill(text)
+  await editor.press('Enter')
+  const edited = m.message(shown)
+  await edited.locator('.edited').waitFor()
+  return edited
+}
+
 /** axe in light and dark mode, and a screenshot of each. */
 const shoot = (page: Page, name: string) => shootLightAndDark(page, screenshots, name)
 
@@ -244,13 +256,7 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
       await a.chat('Rota').click()
       const mine = a.message('dishes tonight')
       await mine.waitFor()
-      await mine.hover()
-      await mine.getByRole('button', { name: 'Edit' }).click()
-      const editor = a.root.getByRole('textbox', { name: 'Edit your message' })
-      await editor.fill('@Bob Brown: dishes tonight, Charlie cooks')
-      await editor.press('Enter')
-      const edited = a.message('Charlie cooks')
-      await edited.locator('.edited').waitFor()
+      const edited = await editTo(a, mine, '@Bob Brown: dishes tonight, Charlie cooks', 'Charlie cooks')
       expect(await edited.locator('.mention').allTextContents()).toEqual(['@Bob Brown'])
       const after = await host.call('alice', 'GET', `/api/messages/${message.id}/`)
       expect(after.mentions.map((u: { id: string }) => u.id)).toEqual(['bob'])
@@ -277,13 +283,7 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
       expect(await chip.getAttribute('title')).toBe('@adaking — Ada King')
 
       // Edited around the mention, it stays a mention of Ada, as written.
-      await old.hover()
-      await old.getByRole('button', { name: 'Edit' }).click()
-      const editor = a.root.getByRole('textbox', { name: 'Edit your message' })
-      await editor.fill('hi @Ada Lovelace, the engine tomorrow?')
-      await editor.press('Enter')
-      const edited = a.message('the engine tomorrow?')
-      await edited.locator('.edited').waitFor()
+      const edited = await editTo(a, old, 'hi @Ada Lovelace, the engine tomorrow?', 'the engine tomorrow?')
       expect(await edited.locator('.mention').allTextContents()).toEqual(['@Ada Lovelace'])
       const after = await host.call('alice', 'GET', `/api/messages/${message.id}/`)
       expect(after.mentions).toEqual([
