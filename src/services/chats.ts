@@ -3,7 +3,7 @@ import type { ChatDetailView, ChatListView, MemberView, UserView } from '../sche
 import type { Db } from '../storage/dialect.js'
 import { activityAt, type Chat, type ChatKind, type Member, type Role } from '../storage/schema.js'
 import { type ChatAccess, loadChat, requirePermission } from './access.js'
-import { releaseChatAttachments } from './attachments.js'
+import { releaseChatAttachments } from './attachment-deletion.js'
 import { refuseBlocked } from './blocks.js'
 import { type Context, type Tx, transact } from './context.js'
 import { chatCreatedEvent, chatDeletedEvent, chatUpdatedEvent, iso, memberAddedEvent } from './events.js'

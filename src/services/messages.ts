@@ -10,12 +10,11 @@ import {
   messageColumns,
 } from '../storage/schema.js'
 import { type ChatAccess, dmPeerId, loadChat, memberWith } from './access.js'
+import { detachDeleted, forgetFiles } from './attachment-deletion.js'
 import {
   attachmentsOf,
   attachToMessage,
   checkAttachmentIds,
-  detachDeleted,
-  forgetFiles,
   hasAttachments,
   unsentAttachments,
 } from './attachments.js'

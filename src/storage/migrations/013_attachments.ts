@@ -37,7 +37,7 @@ export function attachments(dialect: SqlDialect): Migration {
         .columns(['message_id', 'position'])
         .where(sql.ref('message_id'), 'is not', null)
         .execute()
-      // What a removed chat hands over to the sweep (services/attachments.ts, releaseChatAttachments).
+      // What a removed chat hands over to the sweep (services/attachment-deletion.ts, releaseChatAttachments).
       await db.schema
         .createIndex('palaver_attachments_chat')
         .on('palaver_attachments')
