@@ -1,14 +1,6 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  chromiumAvailable,
-  dmWidget,
-  eventually,
-  type Host,
-  launchBrowser,
-  openAs,
-  startHost,
-} from './harness.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs } from './harness.js'
 
 /** What has focus, through the shadow roots. */
 const focused = (page: Page) =>
@@ -25,21 +17,10 @@ const focused = (page: Page) =>
   })
 
 describe.skipIf(!chromiumAvailable)('keyboard only', () => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
-
-  beforeAll(async () => {
-    host = await startHost({ transport: 'websocket' })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
-  })
+  const shared = hostAndBrowser({ transport: 'websocket' })
 
   test('open, send, edit, react, delete and close the DM with Tab, Enter and Escape', async () => {
-    const alice = await openAs(browser, host, 'alice', '/host/dm/bob')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
     const page = alice.page
     const keys = page.keyboard
     try {

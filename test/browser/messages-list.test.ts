@@ -1,40 +1,34 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, type Host, launchBrowser, openAs, startHost } from './harness.js'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { chromiumAvailable, hostAndBrowser, openAs } from './harness.js'
 import { messagesPage } from './messages-helpers.js'
 
 describe.skipIf(!chromiumAvailable)('messages page: the list as the site configures it', () => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
+  const shared = hostAndBrowser({
+    transport: 'websocket',
+    chatsPerPage: 5,
+    showRoomsOnMessagesPage: false,
+    layout: { topOffset: '48px', bottomOffset: '12px' },
+  })
 
   beforeAll(async () => {
-    host = await startHost({
-      transport: 'websocket',
-      chatsPerPage: 5,
-      showRoomsOnMessagesPage: false,
-      layout: { topOffset: '48px', bottomOffset: '12px' },
-    })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
     for (let i = 1; i <= 12; i++) {
-      await host.call('alice', 'POST', '/api/chats/', {
+      await shared.host.call('alice', 'POST', '/api/chats/', {
         title: `Group ${String(i).padStart(2, '0')}`,
         memberIds: ['bob'],
       })
     }
-    const room = await host.call('alice', 'POST', '/api/rooms/', {
+    const room = await shared.host.call('alice', 'POST', '/api/rooms/', {
       contentType: 'video',
       objectId: 'public-hidden',
     })
-    await host.call('alice', 'POST', `/api/chats/${room.id}/join/`)
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
+    await shared.host.call('alice', 'POST', `/api/chats/${room.id}/join/`)
   })
 
   test('pages load as the list scrolls; rooms stay off the page when the site says so; the search box asks the server', async () => {
-    const alice = await openAs(browser, host, 'alice', '/messages/', { width: 1000, height: 520 })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
+      width: 1000,
+      height: 520,
+    })
     try {
       const m = messagesPage(alice.page)
       await m.chat('Group 12').waitFor()
@@ -51,8 +45,10 @@ describe.skipIf(!chromiumAvailable)('messages page: the list as the site configu
       expect(await m.root.getByRole('button', { name: 'Rooms', exact: true }).count()).toBe(0)
 
       // Most recent first, live: a message to an old chat brings it to the top.
-      const chats = (await host.call('alice', 'GET', '/api/chats/?search=Group 01')).chats
-      await host.call('bob', 'POST', `/api/chats/${chats[0].id}/messages/`, { body: 'Bumping the oldest' })
+      const chats = (await shared.host.call('alice', 'GET', '/api/chats/?search=Group 01')).chats
+      await shared.host.call('bob', 'POST', `/api/chats/${chats[0].id}/messages/`, {
+        body: 'Bumping the oldest',
+      })
       await expect.poll(() => m.chats.first().locator('.chat-title').textContent()).toBe('Group 01')
       await expect.poll(() => m.chats.first().locator('.badge').textContent()).toBe('1')
 
@@ -76,7 +72,7 @@ describe.skipIf(!chromiumAvailable)('messages page: the list as the site configu
   })
 
   test('the layout offsets from the settings leave room for the host’s bars', async () => {
-    const alice = await openAs(browser, host, 'alice', '/messages/')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/')
     try {
       const m = messagesPage(alice.page)
       await m.chats.first().waitFor()
@@ -90,7 +86,7 @@ describe.skipIf(!chromiumAvailable)('messages page: the list as the site configu
   })
 
   test('an anonymous visitor gets a sign-in link that comes back to the page', async () => {
-    const visitor = await openAs(browser, host, null, '/messages/')
+    const visitor = await openAs(shared.browser, shared.host, null, '/messages/')
     try {
       const link = visitor.page.locator('palaver-messages').getByRole('link', { name: 'Sign in' })
       await link.waitFor()

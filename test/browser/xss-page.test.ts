@@ -1,6 +1,5 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, type Host, launchBrowser, openAs, startHost } from './harness.js'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs } from './harness.js'
 import { messagesPage } from './messages-helpers.js'
 
 const TITLE = '<script>window.__xss=1</script> Planning'
@@ -12,26 +11,21 @@ const QUERY = 'zebra <svg onload="window.__xss=1">'
 describe.skipIf(!chromiumAvailable)(
   'markup in titles, names, bodies and searches on the messages page',
   () => {
-    let host: Host
-    let browser: Browser
-    let closeBrowser: () => Promise<void>
+    const shared = hostAndBrowser({ transport: 'websocket' })
 
     beforeAll(async () => {
-      host = await startHost({ transport: 'websocket' })
-      await host.palaver.users.upsert({ id: 'mallory', username: 'mallory', name: NAME })
-      ;({ browser, close: closeBrowser } = await launchBrowser())
-    })
-    afterAll(async () => {
-      await closeBrowser?.()
-      await host?.close()
+      await shared.host.palaver.users.upsert({ id: 'mallory', username: 'mallory', name: NAME })
     })
 
     test('shows as text, runs nothing, and search highlighting escapes the rest', async () => {
-      const chat = await host.call('alice', 'POST', '/api/chats/', { title: TITLE, memberIds: ['mallory'] })
-      await host.call('mallory', 'POST', `/api/chats/${chat.id}/messages/`, { body: BODY })
-      const dm = await host.call('mallory', 'POST', '/api/dms/', { userId: 'alice' })
-      await host.call('mallory', 'POST', `/api/chats/${dm.id}/messages/`, { body: 'hi' })
-      const alice = await openAs(browser, host, 'alice', '/messages/')
+      const chat = await shared.host.call('alice', 'POST', '/api/chats/', {
+        title: TITLE,
+        memberIds: ['mallory'],
+      })
+      await shared.host.call('mallory', 'POST', `/api/chats/${chat.id}/messages/`, { body: BODY })
+      const dm = await shared.host.call('mallory', 'POST', '/api/dms/', { userId: 'alice' })
+      await shared.host.call('mallory', 'POST', `/api/chats/${dm.id}/messages/`, { body: 'hi' })
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/')
       try {
         const page = messagesPage(alice.page)
         await eventually(() => page.chats.count()).toBe(2)
