@@ -1,54 +1,24 @@
 import { mkdirSync, mkdtempSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import {
   chromiumAvailable,
   eventually,
   type Host,
-  launchBrowser,
+  hostAndBrowser,
   openAs,
   openDm,
   roomWidget,
-  startHost,
 } from './harness.js'
+import { seriousViolations } from './messages-helpers.js'
 
 // PALAVER_SCREENSHOTS=1 writes them to docs/screenshots (committed); otherwise to a temporary folder.
 const screenshots = process.env.PALAVER_SCREENSHOTS
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
   : mkdtempSync(join(tmpdir(), 'palaver-screens-'))
 mkdirSync(screenshots, { recursive: true })
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-
-interface Violation {
-  id: string
-  impact: string | null
-  help: string
-  nodes: Array<{ target: unknown; failureSummary?: string }>
-}
-
-/** axe-core over the whole page (it enters open shadow roots): the serious and critical findings. */
-async function seriousViolations(page: Page): Promise<Violation[]> {
-  await page.addScriptTag({ path: axePath })
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> }
-      }
-    ).axe
-    const result = await axe.run(document, { resultTypes: ['violations'] })
-    return result.violations
-  })
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({
-      ...v,
-      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
-    }))
-}
 
 /** A conversation that looks like people talking: replies, a link, reactions, an edit, a day change. */
 async function seed(host: Host): Promise<{ room: number }> {
@@ -87,23 +57,15 @@ async function seed(host: Host): Promise<{ room: number }> {
 }
 
 describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
-  let host: Host
-  let browser: Browser
-  let closeBrowser: () => Promise<void>
+  const shared = hostAndBrowser({ transport: 'websocket' })
 
   beforeAll(async () => {
-    host = await startHost({ transport: 'websocket' })
-    ;({ browser, close: closeBrowser } = await launchBrowser())
-    await seed(host)
-  })
-  afterAll(async () => {
-    await closeBrowser?.()
-    await host?.close()
+    await seed(shared.host)
   })
 
   for (const theme of ['light', 'dark'] as const) {
     test(`the DM widget in ${theme} mode: no serious accessibility findings`, async () => {
-      const alice = await openAs(browser, host, 'alice', `/host/dm/bob?theme=${theme}`)
+      const alice = await openAs(shared.browser, shared.host, 'alice', `/host/dm/bob?theme=${theme}`)
       try {
         const dm = await openDm(alice.page)
         await dm.message('book the room').waitFor()
@@ -117,8 +79,8 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
     })
 
     test(`the room widget in ${theme} mode, as a member and as a reader: no serious findings`, async () => {
-      const bob = await openAs(browser, host, 'bob', `/host/room/public-7?theme=${theme}`)
-      const dana = await openAs(browser, host, 'dana', `/host/room/public-7?theme=${theme}`)
+      const bob = await openAs(shared.browser, shared.host, 'bob', `/host/room/public-7?theme=${theme}`)
+      const dana = await openAs(shared.browser, shared.host, 'dana', `/host/room/public-7?theme=${theme}`)
       try {
         for (const page of [bob.page, dana.page]) {
           await roomWidget(page).message('Thanks Alice').waitFor()
@@ -136,7 +98,10 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
   }
 
   test('on a phone (390 px wide) the DM panel takes the width; Arabic reads right to left', async () => {
-    const alice = await openAs(browser, host, 'alice', '/host/dm/bob', { width: 390, height: 844 })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob', {
+      width: 390,
+      height: 844,
+    })
     try {
       const dm = await openDm(alice.page)
       await dm.message('book the room').waitFor()
@@ -147,7 +112,7 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
     } finally {
       await alice.context.close()
     }
-    const charlie = await openAs(browser, host, 'charlie', '/host/room/public-7?lang=ar')
+    const charlie = await openAs(shared.browser, shared.host, 'charlie', '/host/room/public-7?lang=ar')
     try {
       const room = roomWidget(charlie.page)
       await room.message('Thanks Alice').waitFor()
