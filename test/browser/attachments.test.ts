@@ -4,7 +4,15 @@ import { join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, roomWidget } from './harness.js'
+import {
+  chromiumAvailable,
+  eventually,
+  hostAndBrowser,
+  openAs,
+  openDm,
+  roomWidget,
+  slowUploads,
+} from './harness.js'
 import { focused, messagesPage, seriousViolations, shootLightAndDark } from './messages-helpers.js'
 
 // PALAVER_SHOTS_DIR keeps them where one can look at them; otherwise a temporary folder.
@@ -179,14 +187,7 @@ describe.skipIf(!chromiumAvailable)('attachments', () => {
     const bob = all[0]!
     try {
       // Chromium sends at most 96 kB a second: XMLHttpRequest tells of the bytes as they go.
-      const cdp = await bob.context.newCDPSession(bob.page)
-      await cdp.send('Network.enable')
-      await cdp.send('Network.emulateNetworkConditions', {
-        offline: false,
-        latency: 0,
-        downloadThroughput: -1,
-        uploadThroughput: 96 * 1024,
-      })
+      await slowUploads(bob.page)
       const t = tray(bob.m.root)
       const harbour = {
         name: 'harbour.png',

@@ -1,6 +1,6 @@
 import type { BrowserContext, Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, slowUploads } from './harness.js'
 import { messagesPage } from './messages-helpers.js'
 
 /** A 2×2 PNG (the server checks a picture's bytes). */
@@ -143,14 +143,7 @@ describe.skipIf(!chromiumAvailable)('drafts', () => {
   test('the DM widget’s upload goes on while its panel is closed, shows how far it is when opened, and goes with the message', async () => {
     const dana = await openAs(shared.browser, shared.host, 'dana', '/host/dm/charlie')
     try {
-      const cdp = await dana.context.newCDPSession(dana.page)
-      await cdp.send('Network.enable')
-      await cdp.send('Network.emulateNetworkConditions', {
-        offline: false,
-        latency: 0,
-        downloadThroughput: -1,
-        uploadThroughput: 96 * 1024,
-      })
+      await slowUploads(dana.page)
       let dm = await openDm(dana.page)
       await fileInput(dm.root).setInputFiles([notes('minutes.txt', 400 * 1024)])
       const bar = dm.root.getByRole('progressbar', { name: 'Uploading minutes.txt' })

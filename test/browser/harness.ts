@@ -268,6 +268,18 @@ export async function openDm(page: Page): Promise<ReturnType<typeof dmWidget>> {
   return dm
 }
 
+/** Chromium sends at most `bytesPerSecond` from this page (uploads take a while, their progress shows). */
+export async function slowUploads(page: Page, bytesPerSecond = 96 * 1024): Promise<void> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Network.enable')
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  })
+}
+
 /** Sends a message through the composer (typing, then Enter). */
 export async function send(composer: Locator, text: string): Promise<void> {
   await composer.fill(text)

@@ -90,6 +90,7 @@ export class Draft extends Emitter<{ change: undefined }> {
     if (this.checked) return
     this.checked = true
     const restored = this.tray.items.filter((item) => item.file === null && item.attachment)
+    if (restored.length === 0) return
     for (const item of restored) if (item.attachment!.width !== null) item.preview = address(item.attachment!)
     this.changed()
     const kept = await Promise.all(restored.map((item) => keeps(item.attachment!)))
