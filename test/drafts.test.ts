@@ -84,6 +84,19 @@ describe('drafts', () => {
     expect(book.listed(5)).toBeNull()
   })
 
+  test('a chat the viewer may no longer write in loses its draft', () => {
+    const { storage, map } = memoryStorage()
+    const book = new DraftBook(PREFIX, () => storage)
+    book.draft(8).write('See you there', [])
+    book.flush()
+    expect(map.size).toBe(1)
+    book.forget(8)
+    book.forget(99)
+    book.flush()
+    expect(map.size).toBe(0)
+    expect(book.listed(8)).toBeNull()
+  })
+
   test('finished uploads come back as done chips; those older than the server keeps them do not', () => {
     const now = Date.now()
     const { storage } = memoryStorage({

@@ -150,6 +150,11 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
     return draft
   }
 
+  /** Drops the chat's draft (the viewer may no longer write there). */
+  forget(chatId: number): void {
+    this.drafts.get(chatId)?.clear()
+  }
+
   /** The chat's draft if it has one worth showing in the list. */
   listed(chatId: number): Draft | null {
     const draft = this.drafts.get(chatId)

@@ -241,6 +241,8 @@ export class PalaverMessages extends PalaverWidget {
   }
 
   private onRemoved(chatId: number): void {
+    // Left, deleted or removed from it: what was written there can no longer go.
+    this.drafts?.forget(chatId)
     if (chatId !== this.selectedId) return
     // Removed by someone else (or deleted): say why the conversation closed.
     const expected = this.dropping === chatId
