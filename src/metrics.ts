@@ -85,6 +85,7 @@ export class Metrics implements PalaverMetrics {
   private readonly batchSizes: Histogram
   private readonly webhookDeliveries: Counter<'webhook' | 'outcome'>
   private readonly webhookBacklog: Gauge<'webhook'>
+  private readonly attachmentsLeft: Gauge
 
   constructor(realtime: () => RealtimeTallies) {
     const registers = [this.registry]
@@ -153,6 +154,13 @@ export class Metrics implements PalaverMetrics {
       labelNames: ['webhook'],
       registers,
     })
+    this.attachmentsLeft = new Gauge({
+      name: 'palaver_attachments_left_by_sweep',
+      help:
+        'Files whose bytes the store would not delete in this process’s last attachment sweep (hidden, tried ' +
+        'again by the next). One that stays above 0 is a key the store keeps refusing: the log names it.',
+      registers,
+    })
   }
 
   webhookPosted(webhook: string, delivered: boolean): void {
@@ -161,6 +169,10 @@ export class Metrics implements PalaverMetrics {
 
   webhookBehind(webhook: string, events: number): void {
     this.webhookBacklog.set({ webhook }, events)
+  }
+
+  attachmentsSwept(swept: { failed: number }): void {
+    this.attachmentsLeft.set(swept.failed)
   }
 
   /**

@@ -9,7 +9,7 @@ import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './opt
 import { Hub } from './realtime/hub.js'
 import { deploymentId, pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
-import { sweepAttachments } from './services/attachment-deletion.js'
+import { type AttachmentSweep, sweepAttachments } from './services/attachment-deletion.js'
 import { ChatKinds } from './services/chat-kinds.js'
 import { type Context, EVENTS_CHANNEL, type EventType, eventCommits } from './services/context.js'
 import { sendRefusals, storeSends, storeSendsAlone } from './services/messages.js'
@@ -53,10 +53,11 @@ export interface Palaver {
   pruneEvents(olderThan?: number): Promise<number>
   /**
    * Deletes attachments no one can reach (uploads never sent within a day, files of deleted chats and
-   * messages whose bytes a failing store or a crash left), done every 10 minutes; returns how many went,
-   * or rejects with the store's error (what it could not delete waits for the next sweep).
+   * messages whose bytes a failing store or a crash left), done every 10 minutes. Returns how many went, and
+   * how many the store would not delete (each logged with its error; hidden, they wait for the next sweep);
+   * rejects only when the database fails.
    */
-  sweepAttachments(): Promise<number>
+  sweepAttachments(): Promise<AttachmentSweep>
   /** @internal the service context, for the adapters and the real-time layer. */
   readonly context: Context
   /** @internal the process-wide real-time fan-out. */

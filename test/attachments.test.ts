@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { PalaverApi, PalaverClientError } from '../src/client/index.js'
 import { type AttachmentStore, diskAttachmentStore, type Palaver } from '../src/index.js'
 import { databases, type TestDatabase } from './helpers/databases.js'
@@ -274,7 +274,7 @@ describe.each(databases)('attachments on $name', (database) => {
     expect((await server.as('alice').delete(`/api/chats/${doomed}/`)).status).toBe(204)
 
     const files = await storedFiles(server)
-    expect(await server.palaver.sweepAttachments()).toBe(2)
+    expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 2, failed: 0 })
     expect(await storedFiles(server)).toBe(files - 2)
     expect((await download(server, 'alice', fresh.url)).status).toBe(200)
     expect((await download(server, 'alice', stale.url)).status).toBe(404)
@@ -284,7 +284,7 @@ describe.each(databases)('attachments on $name', (database) => {
       .where('id', 'in', [stale.id, inDoomed.id])
       .execute()
     expect(left).toEqual([])
-    expect(await server.palaver.sweepAttachments()).toBe(0)
+    expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 0, failed: 0 })
   })
 
   it('tells the widgets what files they may send', async () => {
@@ -394,11 +394,13 @@ describe.each(databases)('attachments through palaver/client, stored on disk, on
 /**
  * A host's own store (an S3 bucket, say) in memory, that can be told to fail: its next delete throws, or
  * never answers (the process died waiting), or its next put keeps the bytes and then throws (the answer
- * was lost on the way back).
+ * was lost on the way back); or it is down, or fails every delete that names a key it refuses.
  */
 function memoryStore() {
   const files = new Map<string, Uint8Array>()
   const deleteFaults: ('throw' | 'hang')[] = []
+  const refused = new Set<string>()
+  let down = false
   let putFaults = 0
   let asked = () => {}
   const store: AttachmentStore = {
@@ -414,6 +416,9 @@ function memoryStore() {
       asked()
       if (fault === 'throw') throw new Error('the store is down')
       if (fault === 'hang') return new Promise<void>(() => {})
+      if (down) throw new Error('the store is down')
+      const bad = keys.find((key) => refused.has(key))
+      if (bad) throw new Error(`the store cannot delete ${bad}`)
       for (const key of keys) files.delete(key)
     },
   }
@@ -429,8 +434,24 @@ function memoryStore() {
       })
     },
     failNextPut: () => putFaults++,
+    setDown: (isDown: boolean) => {
+      down = isDown
+    },
+    refused,
   }
 }
+
+/** Runs with console.error caught: what it returned, and the messages it logged. */
+async function logging<T>(run: () => Promise<T>): Promise<{ result: T; logged: string[] }> {
+  const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+  try {
+    const result = await run()
+    return { result, logged: spy.mock.calls.map((args) => args.map(String).join(' ')) }
+  } finally {
+    spy.mockRestore()
+  }
+}
+const quietly = async <T>(run: () => Promise<T>) => (await logging(run)).result
 
 describe.each(databases)('attachments in a store that fails, on $name', (database) => {
   let dir: string | undefined
@@ -477,10 +498,10 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
       expect(await rowsOf(server, [file.id])).toHaveLength(1)
       expect(files.size).toBe(1)
 
-      expect(await server.palaver.sweepAttachments()).toBe(1)
+      expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 1, failed: 0 })
       expect(files.size).toBe(0)
       expect(await rowsOf(server, [file.id])).toEqual([])
-      expect(await server.palaver.sweepAttachments()).toBe(0)
+      expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 0, failed: 0 })
     })
   })
 
@@ -505,7 +526,7 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
       const second = await startServer(database, options, shared)
       try {
         expect((await download(second, 'alice', file.url)).status).toBe(404)
-        expect(await second.palaver.sweepAttachments()).toBe(1)
+        expect(await second.palaver.sweepAttachments()).toEqual({ deleted: 1, failed: 0 })
         expect(files.size).toBe(0)
         expect(await rowsOf(second, [file.id])).toEqual([])
       } finally {
@@ -517,7 +538,7 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
   })
 
   it('hides a removed chat’s files at once, even from their uploader, and sweeps them once the store answers', async () => {
-    const { store, files, failNextDelete } = memoryStore()
+    const { store, files, setDown } = memoryStore()
     await withServer(database, { attachments: { store } }, async (server) => {
       const { chat, file } = await chatWithFile(server)
       const unsent = await uploaded(server, chat)
@@ -525,13 +546,69 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
       expect((await download(server, 'alice', file.url)).status).toBe(404)
       expect((await download(server, 'alice', unsent.url)).status).toBe(404)
 
-      failNextDelete()
-      await expect(server.palaver.sweepAttachments()).rejects.toThrow(/store is down/)
+      setDown(true)
+      expect(await quietly(() => server.palaver.sweepAttachments())).toEqual({ deleted: 0, failed: 2 })
       expect(await rowsOf(server, [file.id, unsent.id])).toHaveLength(2)
       expect(files.size).toBe(2)
-      expect(await server.palaver.sweepAttachments()).toBe(2)
+      setDown(false)
+      expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 2, failed: 0 })
       expect(files.size).toBe(0)
       expect(await rowsOf(server, [file.id, unsent.id])).toEqual([])
+    })
+  })
+
+  it('sweeps every other file past one the store always fails to delete, and that one once it can', async () => {
+    const { store, files, refused } = memoryStore()
+    await withServer(database, { attachments: { store } }, async (server) => {
+      const chat = (await server.as('alice').post('/api/chats/', { title: 'Files' })).body.id
+      const bad = await uploaded(server, chat)
+      const { key } = await server.palaver.db
+        .selectFrom('palaver_attachments')
+        .select('key')
+        .where('id', '=', bad.id)
+        .executeTakeFirstOrThrow()
+      refused.add(key)
+      // The oldest upload: first in the sweep's order, then doomed, first of all; and more files behind it
+      // than one batch of the sweep takes.
+      await server.palaver.db
+        .updateTable('palaver_attachments')
+        .set({ created_at: 1 })
+        .where('id', '=', bad.id)
+        .execute()
+      const others = Array.from({ length: 1200 }, (_, i) => ({
+        key: randomUUID(),
+        chat_id: chat,
+        uploader_id: 'alice',
+        message_id: null,
+        position: 0,
+        name: `old-${i}.png`,
+        type: 'image/png',
+        size: PNG.byteLength,
+        created_at: 2 + i,
+      }))
+      for (const other of others) files.set(other.key, PNG)
+      for (let i = 0; i < others.length; i += 400)
+        await server.palaver.db
+          .insertInto('palaver_attachments')
+          .values(others.slice(i, i + 400))
+          .execute()
+
+      const first = await logging(() => server.palaver.sweepAttachments())
+      expect(first.result).toEqual({ deleted: 1200, failed: 1 })
+      expect([...files.keys()]).toEqual([key])
+      expect((await server.snapshot()).palaver_attachments).toBe(1)
+      expect((await download(server, 'alice', bad.url)).status).toBe(404)
+      // Logged once, with what the store said.
+      expect(first.logged.filter((line) => line.includes(key))).toHaveLength(1)
+      expect(first.logged.join('\n')).toContain(`the store cannot delete ${key}`)
+      expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 1$/m)
+
+      expect(await quietly(() => server.palaver.sweepAttachments())).toEqual({ deleted: 0, failed: 1 })
+      refused.delete(key)
+      expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 1, failed: 0 })
+      expect(files.size).toBe(0)
+      expect(await rowsOf(server, [bad.id])).toEqual([])
+      expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 0$/m)
     })
   })
 

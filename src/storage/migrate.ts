@@ -21,6 +21,7 @@ import { blocks } from './migrations/011_blocks.js'
 import { mentions } from './migrations/012_mentions.js'
 import { attachments } from './migrations/013_attachments.js'
 import { mentionWrittenAs } from './migrations/014_mention_written_as.js'
+import { attachmentSweepOrder } from './migrations/015_attachment_sweep_order.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -39,6 +40,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '012_mentions': mentions(dialect),
     '013_attachments': attachments(dialect),
     '014_mention_written_as': mentionWrittenAs,
+    '015_attachment_sweep_order': attachmentSweepOrder,
   }
 }
 
