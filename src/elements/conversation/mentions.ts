@@ -171,13 +171,6 @@ export class MentionSuggestions implements ReactiveController {
     return mentionIdsIn(text, [...already, ...now, ...this.picked])
   }
 
-  /** Whom a message that goes mentions; the picks are forgotten for the next one. */
-  take(text: string): string[] {
-    const ids = this.named(text)
-    this.picked = []
-    return ids
-  }
-
   close(): void {
     clearTimeout(this.timer)
     this.asked++
