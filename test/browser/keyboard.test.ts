@@ -1,20 +1,6 @@
-import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs } from './harness.js'
-
-/** What has focus, through the shadow roots. */
-const focused = (page: Page) =>
-  page.evaluate(() => {
-    let element = document.activeElement
-    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement
-    const el = element as HTMLElement | null
-    return {
-      tag: el?.tagName.toLowerCase() ?? null,
-      className: el?.className ?? '',
-      action: el?.dataset.action ?? null,
-      label: el?.getAttribute('aria-label') ?? null,
-    }
-  })
+import { focused } from './messages-helpers.js'
 
 describe.skipIf(!chromiumAvailable)('keyboard only', () => {
   const shared = hostAndBrowser({ transport: 'websocket' })

@@ -40,9 +40,13 @@ export function focused(page: Page) {
     return {
       tag: el?.tagName.toLowerCase() ?? null,
       className: typeof el?.className === 'string' ? el.className : '',
+      /** The message action a button is (`data-action`: reply, react, edit…). */
+      action: el?.dataset.action ?? null,
       label: el?.getAttribute('aria-label') ?? null,
       text: el?.textContent?.trim() ?? '',
       inDialog: Boolean(el?.closest('dialog')),
+      /** The message the focus is in (0: none). */
+      messageId: Number(el?.closest<HTMLElement>('[data-id]')?.dataset.id ?? 0),
     }
   })
 }

@@ -5,26 +5,13 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, send } from './harness.js'
-import { seriousViolations } from './messages-helpers.js'
+import { focused, seriousViolations } from './messages-helpers.js'
 
 // PALAVER_SCREENSHOTS=1 writes them to docs/screenshots (committed); otherwise to a temporary folder.
 const screenshots = process.env.PALAVER_SCREENSHOTS
   ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
   : mkdtempSync(join(tmpdir(), 'palaver-replies-'))
 mkdirSync(screenshots, { recursive: true })
-
-/** What has focus, through the shadow roots, and the message it is in. */
-const focused = (page: Page) =>
-  page.evaluate(() => {
-    let element = document.activeElement
-    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement
-    const el = element as HTMLElement | null
-    return {
-      action: el?.dataset.action ?? null,
-      label: el?.getAttribute('aria-label') ?? null,
-      messageId: Number(el?.closest<HTMLElement>('[data-id]')?.dataset.id ?? 0),
-    }
-  })
 
 /** Presses `key` until the focus is on the Reply action of message `id`. */
 async function tabToReply(page: Page, id: number, key = 'Shift+Tab') {
