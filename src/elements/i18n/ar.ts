@@ -246,4 +246,8 @@ export const ar: Catalog = {
   downloadFile: 'تنزيل {name}',
   previousPicture: 'الصورة السابقة',
   nextPicture: 'الصورة التالية',
+  tabBadge: '({count})',
+  desktopNotifications: 'إشعارات سطح المكتب',
+  notificationsBlocked: 'يحظر متصفحك الإشعارات. اسمح بها لهذا الموقع من إعدادات المتصفح لتفعيلها.',
+  notificationTitle: '{name} · {chat}',
 }

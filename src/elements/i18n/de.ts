@@ -179,4 +179,9 @@ export const de: Catalog = {
   downloadFile: '{name} herunterladen',
   previousPicture: 'Vorheriges Bild',
   nextPicture: 'Nächstes Bild',
+  tabBadge: '({count})',
+  desktopNotifications: 'Desktop-Benachrichtigungen',
+  notificationsBlocked:
+    'Dein Browser blockiert Benachrichtigungen. Erlaube sie in seinen Einstellungen für diese Website, um sie einzuschalten.',
+  notificationTitle: '{name} · {chat}',
 }

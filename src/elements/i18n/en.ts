@@ -195,6 +195,13 @@ export const en = {
   downloadFile: 'Download {name}',
   previousPicture: 'Previous picture',
   nextPicture: 'Next picture',
+
+  // the tab's title and desktop notifications
+  tabBadge: '({count})',
+  desktopNotifications: 'Desktop notifications',
+  notificationsBlocked:
+    'Notifications are blocked by your browser. Allow them for this site in its settings to turn them on.',
+  notificationTitle: '{name} · {chat}',
 } as const satisfies Record<string, Entry>
 
 /** A string, or plural forms chosen with Intl.PluralRules (`other` is always there). */

@@ -191,4 +191,9 @@ export const es: Catalog = {
   downloadFile: 'Descargar {name}',
   previousPicture: 'Imagen anterior',
   nextPicture: 'Imagen siguiente',
+  tabBadge: '({count})',
+  desktopNotifications: 'Notificaciones de escritorio',
+  notificationsBlocked:
+    'Tu navegador bloquea las notificaciones. Permítelas para este sitio en su configuración para activarlas.',
+  notificationTitle: '{name} · {chat}',
 }

@@ -191,4 +191,9 @@ export const fr: Catalog = {
   downloadFile: 'Télécharger {name}',
   previousPicture: 'Image précédente',
   nextPicture: 'Image suivante',
+  tabBadge: '({count})',
+  desktopNotifications: 'Notifications sur le bureau',
+  notificationsBlocked:
+    'Votre navigateur bloque les notifications. Autorisez-les pour ce site dans ses paramètres pour les activer.',
+  notificationTitle: '{name} · {chat}',
 }

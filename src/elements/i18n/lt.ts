@@ -226,4 +226,9 @@ export const lt: Catalog = {
   downloadFile: 'Atsisiųsti: {name}',
   previousPicture: 'Ankstesnis paveikslėlis',
   nextPicture: 'Kitas paveikslėlis',
+  tabBadge: '({count})',
+  desktopNotifications: 'Darbalaukio pranešimai',
+  notificationsBlocked:
+    'Jūsų naršyklė blokuoja pranešimus. Norėdami juos įjungti, leiskite juos šiai svetainei naršyklės nustatymuose.',
+  notificationTitle: '{name} · {chat}',
 }

@@ -1,6 +1,12 @@
 import { html, nothing, type PropertyValues } from 'lit'
 import { keyed } from 'lit/directives/keyed.js'
-import type { ChatDetailView, MuteInput, PalaverClient, PalaverEvent } from '../../client/index.js'
+import type {
+  ChatDetailView,
+  MessageView,
+  MuteInput,
+  PalaverClient,
+  PalaverEvent,
+} from '../../client/index.js'
 import type { BlockRequest } from '../block-button.js'
 import type { BlockList } from '../blocking.js'
 import '../conversation/conversation.js'
@@ -13,9 +19,11 @@ import { base, controls, toast, tokens } from '../theme.js'
 import { PalaverWidget } from '../widgets/widget.js'
 import type { PalaverChatHeader } from './chat-header.js'
 import { ChatListStore } from './chat-list-store.js'
+import { DesktopNotifications } from './desktop-notifications.js'
 import { MessageSearch } from './search.js'
 import { fillList, renderSidebar } from './sidebar.js'
 import { avatarStyles, pageStyles } from './styles.js'
+import { TabBadge } from './tab-badge.js'
 
 type Tab = 'chats' | 'conversation'
 type Dialog = 'members' | 'rooms' | 'leave' | 'delete'
@@ -27,7 +35,8 @@ const NARROW_PX = 720
  * The full messages page: `<palaver-messages base-path="/messages">`. The viewer's chats (live,
  * searchable, with unread counts) beside the open conversation; new group chats, members, rooms to
  * browse, renaming, muting, blocking, leaving and deleting; message search that jumps to the message. On a
- * narrow screen the list and the conversation are two tabs.
+ * narrow screen the list and the conversation are two tabs. While it is on the page, the tab's title counts the
+ * chats that wait for the viewer, and desktop notifications (opt-in) tell of messages the viewer is not looking at.
  */
 export class PalaverMessages extends PalaverWidget {
   static override properties = {
@@ -67,6 +76,10 @@ export class PalaverMessages extends PalaverWidget {
     onError: (error) => this.say(error.message),
   })
   private pendingJump: number | null = null
+  /** The number of chats that wait for the viewer, in the tab's title. */
+  private readonly badge = new TabBadge()
+  /** Null where the browser has no Notification API. */
+  private notifications: DesktopNotifications | null = null
   /** The chat the viewer is leaving or deleting themself (its removal is no surprise). */
   private dropping: number | null = null
   /** The list shows a mute that runs out as none at that moment, and counts its unread again. */
@@ -107,6 +120,8 @@ export class PalaverMessages extends PalaverWidget {
 
   protected override updated(): void {
     this.applyJump()
+    if (this.list)
+      this.badge.update(this.list.chats, this.onScreen(this.selectedId) ? this.selectedId : null, this.i18n)
     fillList(this.renderRoot.querySelector<HTMLElement>('.scroll'), this.list)
   }
 
@@ -130,7 +145,19 @@ export class PalaverMessages extends PalaverWidget {
       this.list = list
       const drafts = draftsFor(this.runtime.basePath, config.viewer!.id)
       this.drafts = drafts
+      this.badge.start()
+      if (DesktopNotifications.supported)
+        this.notifications = new DesktopNotifications({
+          basePath: this.runtime.basePath,
+          viewerId: config.viewer!.id,
+          blocked: (userId) => blocks.has(userId),
+          onScreen: (chatId) => this.onScreen(chatId),
+          open: (chatId) => void this.openChat(chatId, { focus: true }),
+        })
+      const onVisibility = () => this.requestUpdate()
+      document.addEventListener('visibilitychange', onVisibility)
       this.offs.push(
+        () => document.removeEventListener('visibilitychange', onVisibility),
         list.on('change', () => this.requestUpdate()),
         // The open chat's draft is not in the list while its conversation is on screen.
         drafts.on('change', ({ chatId }) => {
@@ -155,6 +182,8 @@ export class PalaverMessages extends PalaverWidget {
     for (const off of this.offs.splice(0)) off()
     this.list?.stop()
     this.list = null
+    this.badge.stop()
+    this.notifications = null
     this.release?.()
     this.release = null
   }
@@ -208,6 +237,7 @@ export class PalaverMessages extends PalaverWidget {
 
   /** The open chat's members, title or permissions changed: fetch it again; a mute changes it here. */
   private onEvent(event: PalaverEvent): void {
+    if (event.type === 'message.created') void this.notify(event.data.message)
     const chat = this.current
     if (event.type === 'chat.muted' && chat?.id === event.data.chatId) {
       this.current = withMute(chat, event.data)
@@ -240,7 +270,26 @@ export class PalaverMessages extends PalaverWidget {
     )
   }
 
+  /** Whether the viewer is looking at this chat's conversation now (the page visible, the conversation on screen). */
+  private onScreen(chatId: number | null): boolean {
+    return (
+      document.visibilityState === 'visible' &&
+      chatId === this.selectedId &&
+      (!this.narrow || this.tab === 'conversation')
+    )
+  }
+
+  /** A desktop notification of a new message, when the viewer turned them on (a chat beyond the list's pages is fetched). */
+  private async notify(message: MessageView): Promise<void> {
+    const notifications = this.notifications
+    if (!notifications?.on) return
+    const chat =
+      this.list?.find(message.chatId) ?? (await this.client!.api.getChat(message.chatId).catch(() => null))
+    if (chat) notifications.notify(message, chat, this.i18n)
+  }
+
   private onRemoved(chatId: number): void {
+    this.badge.forget(chatId)
     // Left, deleted or removed from it: what was written there can no longer go.
     this.drafts?.forget(chatId)
     if (chatId !== this.selectedId) return
@@ -389,6 +438,11 @@ export class PalaverMessages extends PalaverWidget {
           reading: showChat,
           blockedIds: this.blockedIds,
           drafts: this.drafts,
+          notifications: this.notifications,
+          toggleNotifications: async () => {
+            await this.notifications?.toggle()
+            this.requestUpdate()
+          },
           newChat: () => void this.newChat(),
           browseRooms: () => (this.dialog = 'rooms'),
           choose: (chat) => void this.openChat(chat.id, { focus: true }),

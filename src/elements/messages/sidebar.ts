@@ -5,6 +5,7 @@ import type { DraftBook } from '../conversation/drafts.js'
 import type { Translator } from '../i18n/index.js'
 import { renderChatList } from './chat-list.js'
 import type { ChatListStore, ListFilter } from './chat-list-store.js'
+import { type DesktopNotifications, renderBell } from './desktop-notifications.js'
 import { pageIcons } from './icons.js'
 import { type MessageSearch, renderResults } from './search.js'
 
@@ -19,6 +20,9 @@ export interface SidebarContext {
   /** The people the viewer blocked: a group's last message from one of them is not shown in the list. */
   blockedIds: ReadonlySet<string>
   drafts: DraftBook | null
+  /** Null where the browser cannot show them (no bell then). */
+  notifications: DesktopNotifications | null
+  toggleNotifications(): void
   newChat(): void
   browseRooms(): void
   choose(chat: ChatView): void
@@ -45,6 +49,7 @@ export function renderSidebar(ctx: SidebarContext) {
   return html`
     <div class="side-head">
       <h1 id="chats-heading">${t.t('chats')}</h1>
+      ${ctx.notifications ? renderBell(ctx.notifications, t, ctx.toggleNotifications) : nothing}
       ${
         config.enableRooms
           ? html`<button type="button" class="icon-button wide browse" aria-label=${t.t('browseRooms')}

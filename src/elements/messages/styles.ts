@@ -134,6 +134,14 @@ export const pageStyles = css`
     color: var(--palaver-accent-fg);
     filter: brightness(1.1);
   }
+  .bell[aria-pressed='true'] {
+    background: var(--palaver-accent-soft);
+    color: var(--palaver-accent);
+  }
+  .bell[aria-disabled='true'] {
+    opacity: 0.55;
+    cursor: default;
+  }
   .search {
     display: flex;
     align-items: center;
