@@ -95,6 +95,14 @@ export const MessageSchema = z
      * whom they mean, each with that name (`writtenAs`) and their name now (`displayName`).
      */
     mentions: z.array(MentionSchema).optional(),
+    mentionsEveryone: z
+      .literal(true)
+      .optional()
+      .openapi({
+        description:
+          'Present (true) when the message mentions every member of its chat: its text writes "@everyone". ' +
+          'It counts as a mention of each of them but the sender, in a muted chat too; absent otherwise.',
+      }),
     /** The files sent with it, in the order given; absent when there are none (and once it was deleted). */
     attachments: z.array(AttachmentSchema).optional(),
     createdAt: Time,
@@ -147,6 +155,7 @@ export const ChatSchema = z
       receipt: true,
       replyTo: true,
       mentions: true,
+      mentionsEveryone: true,
       attachments: true,
     }).nullable(),
     createdAt: Time,
@@ -159,6 +168,8 @@ export const ChatSchema = z
       delete: z.boolean(),
       join: z.boolean(),
       leave: z.boolean(),
+      /** Whether a message of the viewer's may mention everyone: any member of a group, a room's admins. */
+      mentionEveryone: z.boolean(),
     }),
   })
   .openapi('Chat')
@@ -211,6 +222,12 @@ export const UserId = z
  */
 const MentionIds = z.array(UserId).max(50, 'a message mentions at most 50 people')
 
+const MentionsEveryone = z.boolean().openapi({
+  description:
+    'Mention every member of the chat; taken only when the text writes "@everyone". Any member of a group ' +
+    'may, in a room only its admins (403 otherwise); refused in a DM (400).',
+})
+
 export const CreateChatInput = z
   .object({
     kind: z.literal('group').default('group'),
@@ -229,6 +246,7 @@ export const SendMessageInput = z
     /** Makes the message a reply to this one, which must be a message of the same chat, not deleted. */
     replyToId: Id.optional(),
     mentionIds: MentionIds.optional(),
+    mentionsEveryone: MentionsEveryone.optional(),
     /**
      * Files the sender uploaded to this chat (POST …/attachments/) that no message has yet; with any,
      * the body may be empty.
@@ -242,6 +260,8 @@ export const EditMessageInput = z
     body: z.string(),
     /** The members the edited text mentions; without it, the message keeps the mentions it had. */
     mentionIds: MentionIds.optional(),
+    /** Whether the edited text mentions everyone; without it, the message does while its text writes "@everyone". */
+    mentionsEveryone: MentionsEveryone.optional(),
   })
   .strict()
   .openapi('EditMessageInput')

@@ -271,6 +271,150 @@ describe.each(databases)('mentions on $name', (database) => {
     }
   })
 
+  describe('@everyone', () => {
+    const everyone = (user: string, chatId: number, body: string, extra: Record<string, unknown> = {}) =>
+      send(user, chatId, { body, mentionsEveryone: true, ...extra })
+    const flagOf = async (id: number) =>
+      (
+        await server.palaver.db
+          .selectFrom('palaver_messages')
+          .select('mentions_everyone')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).mentions_everyone
+
+    it('in a group mentions every other member: their counts, muted too, history and events', async () => {
+      const chat = await group()
+      await server.as('bob').post(`/api/chats/${chat}/mute/`, { muted: true })
+      expect((await listed('charlie', chat)).permissions.mentionEveryone).toBe(true)
+      const sent = await everyone('alice', chat, '@everyone lunch at noon?')
+      expect(sent.status).toBe(201)
+      expect(sent.body).toMatchObject({ mentionsEveryone: true })
+      expect(sent.body).not.toHaveProperty('mentions')
+      expect(await unread('bob', chat)).toEqual({ messages: 1, mentions: 1 })
+      expect(await listed('bob', chat)).toMatchObject({ muted: true, unreadMentionCount: 1 })
+      expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 1 })
+      expect(await unread('alice', chat)).toEqual({ messages: 0, mentions: 0 })
+      // The chat list's preview carries the text only.
+      expect((await listed('charlie', chat)).lastMessage).not.toHaveProperty('mentionsEveryone')
+
+      const { id } = sent.body
+      const history = (await server.as('charlie').get(`/api/chats/${chat}/messages/`)).body.messages
+      expect(history.at(-1)).toMatchObject({ id, mentionsEveryone: true })
+      expect((await server.as('bob').get(`/api/messages/${id}/`)).body.mentionsEveryone).toBe(true)
+      const { events } = (await server.as('bob').get('/api/events/?after=0')).body
+      const created = events.find((e: any) => e.type === 'message.created' && e.data.message.id === id)
+      expect(created.data.message.mentionsEveryone).toBe(true)
+
+      // Named as well, a member is mentioned once; a plain message carries no flag.
+      await everyone('charlie', chat, '@everyone and @Bob Brown: bring plates', { mentionIds: ['bob'] })
+      expect(await unread('bob', chat)).toEqual({ messages: 2, mentions: 2 })
+      expect(await unread('alice', chat)).toEqual({ messages: 1, mentions: 1 })
+      expect((await send('bob', chat, { body: 'ok' })).body).not.toHaveProperty('mentionsEveryone')
+      // Charlie read up to his own message: Bob's plain one is all he has not.
+      expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 0 })
+    })
+
+    it('is dropped where the text does not write "@everyone"', async () => {
+      const chat = await group()
+      for (const body of ['hello everyone', '@everyoneelse hi', 'write to team@everyone.test', '@Everyone']) {
+        const sent = await everyone('alice', chat, body)
+        expect(sent.status).toBe(201)
+        expect(sent.body).not.toHaveProperty('mentionsEveryone')
+        expect(await flagOf(sent.body.id)).toBeNull()
+      }
+      const unasked = await send('alice', chat, { body: '@everyone, but not asked', mentionsEveryone: false })
+      expect(unasked.body).not.toHaveProperty('mentionsEveryone')
+      expect(await unread('bob', chat)).toEqual({ messages: 5, mentions: 0 })
+      // Written at the end, or before punctuation, it is.
+      expect((await everyone('alice', chat, 'thanks, @everyone!')).body.mentionsEveryone).toBe(true)
+    })
+
+    it('in a room is for its admins: anyone else gets 403 and nothing changes', async () => {
+      const local = await startServer(database, {
+        rooms: { video: () => ({ title: 'A video', access: 'public' }) },
+      })
+      try {
+        const room = (await local.as('alice').post('/api/rooms/', { contentType: 'video', objectId: '7' }))
+          .body
+        await local.as('alice').post(`/api/chats/${room.id}/join/`)
+        await local.as('bob').post(`/api/chats/${room.id}/join/`)
+        const permission = async (user: string) =>
+          (await local.as(user).get(`/api/chats/${room.id}/`)).body.permissions.mentionEveryone
+        expect([await permission('alice'), await permission('bob')]).toEqual([true, false])
+
+        const before = await local.snapshot()
+        const refused = await local
+          .as('bob')
+          .post(`/api/chats/${room.id}/messages/`, { body: '@everyone look', mentionsEveryone: true })
+        expect(refused.status).toBe(403)
+        expect(refused.body.error).toEqual({
+          code: 'forbidden',
+          message: 'Only the admins of this room may mention everyone',
+        })
+        expect(await local.snapshot()).toEqual(before)
+
+        const sent = await local.as('alice').post(`/api/chats/${room.id}/messages/`, {
+          body: '@everyone we go live at 8',
+          mentionsEveryone: true,
+        })
+        expect(sent.status).toBe(201)
+        expect(sent.body.mentionsEveryone).toBe(true)
+        const bobs = (await local.as('bob').get('/api/chats/')).body.chats.find((c: any) => c.id === room.id)
+        expect(bobs).toMatchObject({ unreadCount: 1, unreadMentionCount: 1 })
+        // Nor may a member who is no admin add it by an edit of their own message.
+        const own = (await local.as('bob').post(`/api/chats/${room.id}/messages/`, { body: 'hi @everyone' }))
+          .body
+        const edit = await local
+          .as('bob')
+          .patch(`/api/messages/${own.id}/`, { body: 'hi @everyone!', mentionsEveryone: true })
+        expect(edit.status).toBe(403)
+      } finally {
+        await local.close()
+      }
+    })
+
+    it('in a DM is refused with 400: there is one other person to mention', async () => {
+      const dm = (await server.as('alice').post('/api/dms/', { userId: 'dana' })).body.id as number
+      expect((await listed('alice', dm)).permissions.mentionEveryone).toBe(false)
+      const reply = await refused(() => everyone('alice', dm, '@everyone hi'))
+      expect(reply.status).toBe(400)
+      expect(reply.body.error).toMatchObject({ code: 'invalid_input', message: /mention them/ })
+    })
+
+    it('an edit keeps it while the text writes it, and clears it once not; deletion clears it', async () => {
+      const chat = await group()
+      const { id } = (await everyone('alice', chat, '@everyone standup in 5')).body
+      const edit = (input: Record<string, unknown>) => server.as('alice').patch(`/api/messages/${id}/`, input)
+      const kept = await edit({ body: '@everyone standup in 10' })
+      expect(kept.body).toMatchObject({ mentionsEveryone: true })
+      expect(await unread('bob', chat)).toEqual({ messages: 1, mentions: 1 })
+
+      const removed = await edit({ body: 'standup in 10, sorry' })
+      expect(removed.status).toBe(200)
+      expect(removed.body).not.toHaveProperty('mentionsEveryone')
+      expect(await unread('bob', chat)).toEqual({ messages: 1, mentions: 0 })
+      // The log a reconnecting client replays says the same.
+      const { events } = (await server.as('bob').get('/api/events/?after=0')).body
+      for (const event of events.filter((e: any) => e.data.message?.id === id))
+        expect(event.data.message).not.toHaveProperty('mentionsEveryone')
+
+      // Asked for again, written again: it is back; an edit that says no keeps the text but not the flag.
+      expect(
+        (await edit({ body: '@everyone standup now', mentionsEveryone: true })).body.mentionsEveryone,
+      ).toBe(true)
+      expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 1 })
+      const declined = await edit({ body: '@everyone standup now', mentionsEveryone: false })
+      expect(declined.body).not.toHaveProperty('mentionsEveryone')
+      expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 0 })
+
+      await edit({ body: '@everyone standup now!', mentionsEveryone: true })
+      expect((await server.as('alice').delete(`/api/messages/${id}/`)).status).toBe(204)
+      expect(await unread('bob', chat)).toEqual({ messages: 0, mentions: 0 })
+      expect(await flagOf(id)).toBeNull()
+    })
+  })
+
   it('suggests members matching a search, and the most recent readers without one', async () => {
     const chat = await group('alice', ['bob', 'charlie', 'dana'])
     const search = (user: string, query: string) => server.as(user).get(`/api/chats/${chat}/members/${query}`)

@@ -1,4 +1,4 @@
-import type { UserView } from './types.js'
+import type { MessageView, UserView } from './types.js'
 
 // The server finds how a message writes its mentions with findMentions too (services/mentions.ts): what
 // it records as written is what the widgets chip. It lives here because the client imports none of the
@@ -66,3 +66,25 @@ function matcherOf(users: readonly Mentionable[]): Matcher | null {
 export function mentionIdsIn(text: string, users: readonly Mentionable[]): string[] {
   return [...new Set(findMentions(text, users).map((m) => m.user.id))]
 }
+
+/**
+ * `@everyone`: a mention of every member of the chat, found as a member's name is ("@everyoneelse" is
+ * not it). Its id is empty, which no user's can be: a text box's picks hold it beside the members'.
+ */
+export const EVERYONE: Mentionable = { id: '', displayName: 'everyone' }
+const everyoneOnly = [EVERYONE]
+
+/** Whether `text` writes `@everyone`. */
+export const writesEveryone = (text: string): boolean => findMentions(text, everyoneOnly).length > 0
+
+/**
+ * Whether a message mentions `userId`: by name, or as one of everyone (its sender excepted). A deleted
+ * message's view carries neither.
+ */
+export const mentionsUser = (
+  message: Pick<MessageView, 'senderId' | 'mentions' | 'mentionsEveryone'>,
+  userId: string | null,
+): boolean =>
+  userId !== null &&
+  message.senderId !== userId &&
+  (message.mentionsEveryone === true || (message.mentions ?? []).some((user) => user.id === userId))

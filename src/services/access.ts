@@ -5,6 +5,7 @@ import { prepared } from '../storage/prepared.js'
 import type { Chat, Member } from '../storage/schema.js'
 import { type BlockSide, blockedDm, blocksWith } from './blocks.js'
 import type { Context } from './context.js'
+import { everyoneRefused, mayMentionEveryone } from './mentions.js'
 import { canJoinRoom, type RoomObject } from './rooms.js'
 import type { Viewer } from './users.js'
 
@@ -48,6 +49,7 @@ export function permissionsOf(
     delete: isAdmin && chat.kind !== 'room',
     join: !isMember && chat.kind === 'room' && room !== null && canJoinRoom(room),
     leave: isMember,
+    mentionEveryone: mayWrite && mayMentionEveryone(chat, member),
   }
 }
 
@@ -203,6 +205,7 @@ const refusals: Record<Permission, string> = {
   delete: 'Only admins may delete this chat',
   join: 'You may not join this chat',
   leave: 'You are not a member of this chat',
+  mentionEveryone: everyoneRefused,
 }
 
 /** Throws 403 with a clear reason unless the viewer holds the permission. */

@@ -1,6 +1,8 @@
-import { findMentions } from '../client/mentions.js'
+import { findMentions, writesEveryone } from '../client/mentions.js'
+import { forbidden, invalid } from '../errors.js'
 import type { MentionView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
+import type { Chat, Member } from '../storage/schema.js'
 import type { Context, Tx } from './context.js'
 import { groupBy } from './grouping.js'
 
@@ -14,6 +16,9 @@ import { groupBy } from './grouping.js'
  *
  * How the text writes each mention is recorded then too (`writtenAs`: "Ada Lovelace"), so that the
  * text still reads as one after Ada is renamed Ada King: readers chip the name as written.
+ *
+ * A message may also mention everyone (`mentionsEveryone`, with "@everyone" in its text): each member but
+ * the sender, as if named. Who may is decided here too (mayMentionEveryone).
  */
 
 /** A mention as stored: the user now, and the name the text writes them with (null: not found in it). */
@@ -125,4 +130,40 @@ export async function mentionsOf(
     (row) => row.message_id,
     (row) => ({ ...users.get(row.user_id)!, writtenAs: row.written_as }),
   )
+}
+
+/** Why a member of a room may not mention everyone. */
+export const everyoneRefused = 'Only the admins of this room may mention everyone'
+
+/**
+ * Whether a member may mention everyone in a chat: anyone in a group; in a room, whose members may be
+ * thousands who never met, its admins only. A DM has one other person to name.
+ */
+export const mayMentionEveryone = (chat: Pick<Chat, 'kind'>, member: Pick<Member, 'role'> | null) =>
+  member !== null && (chat.kind === 'group' || (chat.kind === 'room' && member.role === 'admin'))
+
+/**
+ * Whether a message with this text mentions everyone, as its sender asks: only where the text writes
+ * "@everyone" (else the wish is dropped), and only from a sender who may (else 403, or 400 in a DM).
+ */
+export function everyoneMentioned(
+  requested: boolean | undefined,
+  body: string,
+  chat: Pick<Chat, 'kind'>,
+  member: Pick<Member, 'role'> | null,
+): boolean {
+  if (!requested || !writesEveryone(body)) return false
+  if (mayMentionEveryone(chat, member)) return true
+  if (chat.kind === 'dm')
+    throw invalid('mentionsEveryone: a direct message has one other person: mention them')
+  throw forbidden(everyoneRefused)
+}
+
+/** Marks a message as mentioning everyone (after its row was stored, in the same transaction). */
+export async function storeMentionsEveryone(tx: Tx, messageId: number): Promise<void> {
+  await tx.db
+    .updateTable('palaver_messages')
+    .set({ mentions_everyone: 1 })
+    .where('id', '=', messageId)
+    .execute()
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { writesEveryone } from '../client/mentions.js'
 import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
 import type { HistoryQuery, HistoryView, MessageView, QuoteView, UserView } from '../schemas.js'
 import type { Db, NotStored, SqlDialect, StoredMessage } from '../storage/dialect.js'
@@ -23,11 +24,13 @@ import { type Context, type NewEvent, type NewSend, type Tx, transact } from './
 import { type EventPayloads, messageDeletedEvent, messageEvent } from './events.js'
 import type { BulkAloneResult, BulkOutcome } from './group-commit.js'
 import {
+  everyoneMentioned,
   mentionedMembers,
   mentionsOf,
   namedIds,
   namedUsers,
   storeMentions,
+  storeMentionsEveryone,
   writtenMentions,
 } from './mentions.js'
 import { advanceMarks } from './receipts.js'
@@ -105,6 +108,7 @@ export async function sendMessage(
     clientId?: string | undefined
     replyToId?: number | undefined
     mentionIds?: readonly string[] | undefined
+    mentionsEveryone?: boolean | undefined
     attachmentIds?: readonly number[] | undefined
   },
 ): Promise<{ message: MessageView; created: boolean }> {
@@ -114,10 +118,12 @@ export async function sendMessage(
   const clientId = cleanClientId(input.clientId)
   const replyToId = input.replyToId ?? null
   const mentionIds = namedIds(viewer.id, input.mentionIds)
+  // Asked for where the text writes it: who may is known once the chat is loaded.
+  const everyoneAsked = input.mentionsEveryone === true && writesEveryone(body)
   // A reply quotes a message, a mention names members and files are the sender's uploads, all found as
-  // the message is stored: each makes the send a change of its own (see below). Every other send may take
-  // the bulk lane.
-  const plain = replyToId === null && mentionIds.length === 0 && attachmentIds.length === 0
+  // the message is stored: each makes the send a change of its own (see below), as @everyone does. Every
+  // other send may take the bulk lane.
+  const plain = replyToId === null && mentionIds.length === 0 && attachmentIds.length === 0 && !everyoneAsked
   const send: NewSend = {
     chatId,
     senderId: viewer.id,
@@ -152,7 +158,8 @@ export async function sendMessage(
     }
   }
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
-  memberWith(access, 'post')
+  const member = memberWith(access, 'post')
+  const mentionsEveryone = everyoneMentioned(everyoneAsked, body, access.chat, member)
   const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
   try {
     // A DM is between two people: writing to someone who left it brings them back; a reply quotes a
@@ -172,11 +179,12 @@ export async function sendMessage(
           replyToId === null ? null : await quoteToAnswer(ctx, tx, chatId, replyToId, quotedSender)
         const mentions = writtenMentions(body, await mentionedMembers(tx, chatId, named))
         const attachments = await unsentAttachments(ctx, tx, chatId, viewer.id, attachmentIds)
-        const full = { ...send, replyToId, quote, mentions, attachments }
+        const full = { ...send, replyToId, quote, mentions, attachments, mentionsEveryone }
         const outcome = (await storeSends(tx.db, tx.now, [full], ctx.dialect))[0]!
         if ('error' in outcome) throw outcome.error
         const messageId = outcome.value.row.id
         await storeMentions(tx, messageId, mentions)
+        if (mentionsEveryone) await storeMentionsEveryone(tx, messageId)
         await attachToMessage(tx, messageId, attachmentIds)
         for (const event of outcome.record) tx.emit(event)
         return { stored: outcome.value, extras: { replyTo: quote, mentions, attachments } }
@@ -275,10 +283,12 @@ export async function storeSends(
   const outcomes = await dialect.appendMessages(db, sends, now)
   return outcomes.map((outcome, i) => {
     if (typeof outcome === 'string') return refusal(outcome)
-    const { sender, quote, mentions, attachments } = sends[i]!
+    const { sender, quote, mentions, attachments, mentionsEveryone } = sends[i]!
+    // As the caller stores it, in the same transaction (as it stores the mentions).
+    const stored = mentionsEveryone ? { ...outcome, row: { ...outcome.row, mentions_everyone: 1 } } : outcome
     return {
-      value: outcome,
-      record: [createdEvent(outcome.row, sender, { replyTo: quote, mentions, attachments })],
+      value: stored,
+      record: [createdEvent(stored.row, sender, { replyTo: quote, mentions, attachments })],
     }
   })
 }
@@ -295,7 +305,12 @@ export async function storeSendsAlone(
   appendAlone: NonNullable<SqlDialect['appendMessagesAlone']>,
 ): Promise<BulkAloneResult<StoredMessage, NewEvent[], EventRow[]>> {
   const withEvents = sends.map((send) => {
-    if (send.replyToId !== null || send.mentions.length > 0 || send.attachments.length > 0)
+    if (
+      send.replyToId !== null ||
+      send.mentions.length > 0 ||
+      send.attachments.length > 0 ||
+      send.mentionsEveryone
+    )
       throw new Error('a reply, a mention or a file is stored in a change of its own, not in a batch')
     return { ...send, replyToId: null, ...payloadAroundId(send, now) }
   })
@@ -367,6 +382,7 @@ function payloadAroundId(
     body: send.body,
     client_id: send.clientId,
     reply_to_id: send.replyToId,
+    mentions_everyone: null,
     created_at: now,
     edited_at: null,
     deleted_at: null,
@@ -438,33 +454,44 @@ function requireOwnLiveMessage(row: Message, viewer: Viewer, action: string): vo
 
 /**
  * Edits the viewer's own message; it is marked edited and keeps its original time. With `mentionIds`
- * the edit says whom the new text mentions; without, the message keeps its mentions.
+ * the edit says whom the new text mentions; without, the message keeps its mentions. So with
+ * `mentionsEveryone`; either way a text that no longer writes "@everyone" mentions everyone no more.
  */
 export async function editMessage(
   ctx: Context,
   viewer: Viewer,
   messageId: number,
-  input: { body: string; mentionIds?: readonly string[] | undefined },
+  input: {
+    body: string
+    mentionIds?: readonly string[] | undefined
+    mentionsEveryone?: boolean | undefined
+  },
 ): Promise<MessageView> {
   if (!ctx.options.allowEditingMessages) throw forbidden('Editing messages is disabled on this site')
   const { row, access } = await loadMessage(ctx, viewer, messageId)
-  memberWith(access, 'post')
+  const member = memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'edit')
   const body = cleanBody(ctx, input.body, await hasAttachments(ctx.db, messageId))
+  // Kept as it was without a say (no check: the sender was allowed), unless the text lost "@everyone".
+  const mentionsEveryone =
+    input.mentionsEveryone === undefined
+      ? row.mentions_everyone !== null && writesEveryone(body)
+      : everyoneMentioned(input.mentionsEveryone, body, access.chat, member)
   // Read before the transaction, as the quoted sender is: the directory may need its connection.
   const [quotedSender, before, named] = await Promise.all([
     row.reply_to_id === null ? null : senderOf(ctx, row.reply_to_id),
     mentionsOf(ctx, ctx.db, [messageId]).then((m) => m.get(messageId) ?? []),
     input.mentionIds === undefined ? null : namedUsers(ctx, namedIds(viewer.id, input.mentionIds)),
   ])
-  const sameMentions = named === null || sameUsers(named, before)
+  const sameMentions =
+    (named === null || sameUsers(named, before)) && mentionsEveryone === (row.mentions_everyone !== null)
   if (row.body === body && sameMentions) return viewOne(ctx, ctx.db, row, viewer)
   const updated = await transact(
     ctx,
     async (tx) => {
       const edited = await tx.db
         .updateTable('palaver_messages')
-        .set({ body, edited_at: tx.now })
+        .set({ body, edited_at: tx.now, mentions_everyone: mentionsEveryone ? 1 : null })
         .where('id', '=', messageId)
         .where('deleted_at', 'is', null)
         .returning(messageColumns)
@@ -552,7 +579,7 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
     async (tx) => {
       const deleted = await tx.db
         .updateTable('palaver_messages')
-        .set({ body: null, deleted_at: tx.now })
+        .set({ body: null, deleted_at: tx.now, mentions_everyone: null })
         .where('id', '=', messageId)
         .where('deleted_at', 'is', null)
         .returning(messageColumns)

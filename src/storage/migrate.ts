@@ -22,6 +22,7 @@ import { mentions } from './migrations/012_mentions.js'
 import { attachments } from './migrations/013_attachments.js'
 import { mentionWrittenAs } from './migrations/014_mention_written_as.js'
 import { attachmentSweepOrder } from './migrations/015_attachment_sweep_order.js'
+import { mentionsEveryone } from './migrations/016_mentions_everyone.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -41,6 +42,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '013_attachments': attachments(dialect),
     '014_mention_written_as': mentionWrittenAs,
     '015_attachment_sweep_order': attachmentSweepOrder,
+    '016_mentions_everyone': mentionsEveryone,
   }
 }
 

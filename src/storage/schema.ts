@@ -84,6 +84,8 @@ export interface MessageRow {
   client_id: string | null
   /** The message of the same chat this one answers (migration 008). */
   reply_to_id: number | null
+  /** 1 when it mentions every member of its chat (`@everyone`), else null (migration 016). */
+  mentions_everyone: number | null
   created_at: number
   edited_at: number | null
   deleted_at: number | null
@@ -181,6 +183,7 @@ export const messageColumns = [
   'body',
   'client_id',
   'reply_to_id',
+  'mentions_everyone',
   'created_at',
   'edited_at',
   'deleted_at',
