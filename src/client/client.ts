@@ -32,7 +32,8 @@ export class PalaverClient {
   }
 
   /**
-   * Sends through the outbox (a reply with `replyToId`, mentions with `mentionIds`): the item is
+   * Sends through the outbox (a reply with `replyToId`, mentions with `mentionIds` and
+   * `mentionsEveryone`): the item is
    * returned at once, in state 'pending'.
    */
   send(chatId: number, body: string, options: SendOptions = {}): OutboxItem {
@@ -58,6 +59,7 @@ export class PalaverClient {
       clientId: item.clientId,
       replyToId: item.replyToId ?? undefined,
       mentionIds: item.mentionIds.length > 0 ? item.mentionIds : undefined,
+      mentionsEveryone: item.mentionsEveryone || undefined,
       attachmentIds: item.attachmentIds.length > 0 ? item.attachmentIds : undefined,
     }
     if (this.connection.canRequest) return this.connection.sendMessage(item.chatId, input)

@@ -17,6 +17,7 @@ export { Emitter } from './emitter.js'
 export { type ClientErrorCode, PalaverClientError } from './errors.js'
 export { type FetchLike, type HeadersOption, Http, type HttpOptions } from './http.js'
 export { randomId } from './ids.js'
+export { mentionsUser, writesEveryone } from './mentions.js'
 export {
   type Deliver,
   localStorageOutbox,

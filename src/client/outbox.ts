@@ -16,6 +16,8 @@ export interface OutboxItem {
   replyToId: number | null
   /** The members it mentions (their names are in the text as the writer put them). */
   mentionIds: string[]
+  /** Whether it mentions everyone in the chat (its text writes "@everyone"). */
+  mentionsEveryone: boolean
   /** The files it carries, uploaded before it was sent (`api.uploadAttachment`). */
   attachmentIds: number[]
   state: OutboxState
@@ -59,6 +61,11 @@ export interface SendOptions {
   replyToId?: number
   /** The members the message mentions: the server keeps those who are members of the chat. */
   mentionIds?: string[]
+  /**
+   * Mentions every member of the chat, where the text writes "@everyone" (else it does not): in a group,
+   * or as an admin of a room (`chat.permissions.mentionEveryone`).
+   */
+  mentionsEveryone?: boolean
   /** Files uploaded to the chat for it (`api.uploadAttachment`); with any, the text may be empty. */
   attachmentIds?: number[]
 }
@@ -111,6 +118,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       body,
       replyToId: options.replyToId ?? null,
       mentionIds: options.mentionIds ?? [],
+      mentionsEveryone: options.mentionsEveryone === true,
       attachmentIds: options.attachmentIds ?? [],
       state: 'pending',
       createdAt: Date.now(),
@@ -267,6 +275,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       ...i,
       replyToId: i.replyToId ?? null,
       mentionIds: i.mentionIds ?? [],
+      mentionsEveryone: i.mentionsEveryone === true,
       attachmentIds: i.attachmentIds ?? [],
     }))
     const known = new Set(this.list.map((i) => i.clientId))
@@ -292,9 +301,13 @@ export class Outbox extends Emitter<OutboxEvents> {
 }
 
 /** A stored item as this version reads it; one stored before replies (mentions, files) existed has none. */
-function isItem(value: unknown): value is Omit<OutboxItem, 'replyToId' | 'mentionIds' | 'attachmentIds'> & {
+function isItem(value: unknown): value is Omit<
+  OutboxItem,
+  'replyToId' | 'mentionIds' | 'mentionsEveryone' | 'attachmentIds'
+> & {
   replyToId?: number | null
   mentionIds?: string[]
+  mentionsEveryone?: boolean
   attachmentIds?: number[]
 } {
   const item = value as Partial<OutboxItem> | null

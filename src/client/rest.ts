@@ -99,8 +99,8 @@ export class PalaverApi {
   }
 
   /**
-   * Edits my message: its new text, or `{ body, mentionIds }` to say whom the new text mentions (with a
-   * text alone it keeps the mentions it had).
+   * Edits my message: its new text, or `{ body, mentionIds, mentionsEveryone }` to say whom the new text
+   * mentions (with a text alone it keeps the mentions it had, and @everyone while the text writes it).
    */
   editMessage(
     messageId: number,

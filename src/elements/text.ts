@@ -1,6 +1,6 @@
-import { html, type TemplateResult } from 'lit'
+import { html, nothing, type TemplateResult } from 'lit'
 import type { UserView } from '../client/index.js'
-import { findMentions, type Mentionable, writtenName } from '../client/mentions.js'
+import { EVERYONE, findMentions, type Mentionable, writtenName } from '../client/mentions.js'
 
 // Found as the server finds how a message writes its mentions: one matcher, in the client.
 export { findMentions, type MentionAt, type Mentionable, mentionIdsIn } from '../client/mentions.js'
@@ -21,26 +21,29 @@ export function safeHref(candidate: string): string | null {
 
 type Piece = string | TemplateResult
 
-/** A user a body mentions: a message's mention, with the name it was written with, or a plain user. */
-type MentionedUser = UserView & Pick<Mentionable, 'writtenAs'>
+/** A user a body mentions: a message's mention, with the name it was written with, or a plain user; or EVERYONE. */
+type MentionedUser = (UserView & Pick<Mentionable, 'writtenAs'>) | typeof EVERYONE
 
 /**
  * Who a chip names, as its title: the username, and the name now when the text wrote another (the text
  * keeps "@Ada Lovelace" as written; the reader learns she is Ada King now).
  */
-function chipTitle(user: MentionedUser): string {
+function chipTitle(user: UserView & Pick<Mentionable, 'writtenAs'>): string {
   const now = writtenName(user) === user.displayName ? '' : ` — ${user.displayName}`
   return `@${user.username}${now}`
 }
 
-/** Text with each mention of `mentions` as a chip (the viewer's own one marked `me`). */
+/** Text with each mention of `mentions` as a chip (the viewer's own one, and everyone, marked `me`). */
 function withMentions(text: string, mentions: readonly MentionedUser[], viewerId: string | null): Piece[] {
   const parts: Piece[] = []
   let last = 0
   for (const { start, end, user } of findMentions(text, mentions)) {
     if (start > last) parts.push(text.slice(last, start))
+    const all = user === EVERYONE
+    const me = all ? viewerId !== null : user.id === viewerId
     parts.push(
-      html`<span class="mention ${user.id === viewerId ? 'me' : ''}" part="mention" title=${chipTitle(user)}
+      html`<span class="mention ${all ? 'everyone' : ''} ${me ? 'me' : ''}" part="mention"
+        title=${all ? nothing : chipTitle(user as Exclude<MentionedUser, typeof EVERYONE>)}
         >${text.slice(start, end)}</span
       >`,
     )
@@ -52,8 +55,9 @@ function withMentions(text: string, mentions: readonly MentionedUser[], viewerId
 
 /**
  * A message body as text with its http(s) addresses made links and the members it mentions made chips,
- * each found by the name it was written with (`writtenAs`; a plain user: by their display name). Lit
- * puts every piece in as text (never as HTML), so markup in a message shows as typed.
+ * each found by the name it was written with (`writtenAs`; a plain user: by their display name), and
+ * `@everyone` where `mentions` holds EVERYONE, the reader's (`viewerId`; null for the sender). Lit puts
+ * every piece in as text (never as HTML), so markup in a message shows as typed.
  */
 export function renderBody(
   body: string,

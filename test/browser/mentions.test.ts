@@ -59,7 +59,9 @@ const historyFrom = (page: Page, chatId: number) =>
   page.evaluate(
     (id) => fetch(`/messages/api/chats/${id}/messages/`).then((r) => r.json()),
     chatId,
-  ) as Promise<{ messages: Array<{ body: string; mentions: Array<{ id: string }> }> }>
+  ) as Promise<{
+    messages: Array<{ body: string; mentions: Array<{ id: string }>; mentionsEveryone?: true }>
+  }>
 
 /** Edits `message`, the viewer's own, to `text` in its edit box: the message (found by `shown`) once edited. */
 async function editTo(m: ReturnType<typeof messagesPage>, message: Locator, text: string, shown: string) {
@@ -181,6 +183,83 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
       }
     } finally {
       await group.close()
+    }
+  })
+
+  test('@ev offers everyone first; picked by keyboard (kept by the draft), it reaches every other member as theirs', async () => {
+    const group = await openGroup(
+      'Standup',
+      ['bob', 'charlie', 'erin'],
+      ['erin', 'Morning all'],
+      ['alice', 'charlie'],
+    )
+    const { one: alice, two: charlie } = group
+    const [a, c] = [alice.m, charlie.m]
+    const keys = alice.page.keyboard
+    // Bob has his messages page open elsewhere: the chat list's @ comes live.
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/messages/')
+    try {
+      const b = messagesPage(bob.page)
+      const row = b.chat('Standup')
+      await row.waitFor()
+      const { list, options } = suggestions(a.root)
+      await a.composer.click()
+      await keys.type('Heads up @ev')
+      // Everyone first, then the members "ev" finds (Erin Evans).
+      await eventually(() => options.nth(0).textContent()).toMatch(/everyone\s*— Notify every member/)
+      await eventually(async () => (await options.allTextContents()).join()).toContain('Erin Evans')
+      // "@e" is one letter from anyone's name: everyone waits for a second.
+      await keys.press('Backspace')
+      await eventually(async () => (await options.allTextContents()).join()).not.toContain('every member')
+      expect((await options.allTextContents()).join()).toContain('Erin Evans')
+      await keys.type('v')
+      await eventually(() => options.nth(0).textContent()).toMatch(/Notify every member/)
+      expect(await boxState(a.composer)).toMatchObject({ active: 'mention-0' })
+      await keys.press('Enter')
+      await list.waitFor({ state: 'detached' })
+      expect((await boxState(a.composer)).value).toBe('Heads up @everyone ')
+      await keys.type('standup moves to 10')
+
+      // The draft keeps the pick across a reload.
+      await eventually(() =>
+        alice.page.evaluate(() => Object.keys(localStorage).some((k) => k.startsWith('palaver:draft:'))),
+      ).toBe(true)
+      await alice.page.reload()
+      await a.chat('Standup').click()
+      await eventually(async () => (await boxState(a.composer)).value).toBe(
+        'Heads up @everyone standup moves to 10',
+      )
+      await a.composer.press('Enter')
+      const sent = a.root.locator('.message:not(.pending)', { hasText: 'moves to 10' })
+      await sent.waitFor()
+      expect(await sent.locator('.mention.everyone').textContent()).toBe('@everyone')
+      expect(await sent.locator('.mention.me').count()).toBe(0)
+      const history = await historyFrom(alice.page, group.chat.id)
+      expect(history.messages.at(-1)).toMatchObject({
+        body: 'Heads up @everyone standup moves to 10',
+        mentionsEveryone: true,
+      })
+
+      // Charlie, in the chat: the chip is his, the message says it mentions him.
+      const received = c.message('moves to 10')
+      await received.waitFor()
+      expect(await received.locator('.mention.everyone.me').textContent()).toBe('@everyone')
+      expect(await received.getAttribute('class')).toContain('mentions-me')
+      expect(await received.locator('.visually-hidden', { hasText: 'Mentions you' }).count()).toBe(1)
+      // Bob's chat list: the @ badge, live and after a reload.
+      await row.locator('.badge.mention').waitFor()
+      await bob.page.reload()
+      await b.chat('Standup').locator('.badge.mention').waitFor()
+
+      // Edited without "@everyone", it mentions nobody: Charlie's highlight goes.
+      const edited = await editTo(a, sent, 'Standup moves to 10', 'Standup moves to 10')
+      expect(await edited.locator('.mention').count()).toBe(0)
+      await eventually(() => received.getAttribute('class')).not.toContain('mentions-me')
+      expect((await historyFrom(alice.page, group.chat.id)).messages.at(-1)).not.toHaveProperty(
+        'mentionsEveryone',
+      )
+    } finally {
+      await Promise.all([group.close(), bob.context.close()])
     }
   })
 

@@ -9,7 +9,8 @@ import { type FileLimits, renderTray, trayStyles, type Uploader, type UploadTray
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line; it grows with its text up to a few
- * lines, counts characters near the limit, and fires `palaver-send` ({body, mentionIds, attachments})
+ * lines, counts characters near the limit, and fires `palaver-send` ({body, mentionIds, mentionsEveryone,
+ * attachments})
  * and `palaver-typing`. With `members`, an `@` opens a list of the members to mention (a listbox the
  * text box drives, as in the ARIA combobox pattern): the arrows move, Enter or Tab picks, Escape closes.
  * With `files` and `upload`, files come from the paperclip, a paste or `addFiles` (a drop): each
@@ -330,7 +331,7 @@ export class PalaverComposer extends LitElement {
     if (!this.sendable) return
     const body = this.value
     this.mentions.close()
-    const detail = { body, mentionIds: this.mentions.named(body), attachments: this.tray.ready }
+    const detail = { body, ...this.mentions.named(body), attachments: this.tray.ready }
     if (!this.dispatchEvent(new CustomEvent('palaver-send', { detail, cancelable: true }))) return
     this.value = ''
     this.mentions.picked = []

@@ -22,8 +22,9 @@ import './composer.js'
 import { type Draft, draftsFor } from './drafts.js'
 import './editor.js'
 import { conversationStyles } from './conversation.styles.js'
+import type { EditDetail } from './editor.js'
 import { Lightbox, lightboxStyles } from './lightbox.js'
-import type { MemberSearch } from './mentions.js'
+import type { MemberSearch, Named } from './mentions.js'
 import { type MessageContext, type Placement, renderMessage, renderPending } from './message.js'
 import { renderReplyBar, replyingToText, replyStyles } from './replies.js'
 import { ConversationStore } from './store.js'
@@ -245,14 +246,14 @@ export class PalaverConversation extends LitElement implements MessageContext {
     void this.focusLater(message.id, 'palaver-message-editor')
   }
 
-  /** Saves an edit; the message mentions `mentionIds` now (the edit box knows whose names the text still holds). */
-  saveEdit(message: MessageView, body: string, mentionIds: string[]): void {
+  /** Saves an edit; the message mentions whom it names now (the edit box knows whose names the text still holds). */
+  saveEdit(message: MessageView, { body, ...named }: EditDetail): void {
     const text = body.replace(/\s+$/, '')
     if (!text.trim() || text === message.body) {
       this.cancelEdit(message)
       return
     }
-    this.store?.edit(message.id, text, mentionIds).then(
+    this.store?.edit(message.id, text, named).then(
       () => {
         this.editingId = null
         void this.focusLater(message.id, '[data-action="edit"]')
@@ -458,15 +459,13 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   // ---- events from inside ----
 
-  private onSend(
-    event: CustomEvent<{ body: string; mentionIds: string[]; attachments: AttachmentView[] }>,
-  ): void {
+  private onSend(event: CustomEvent<Named & { body: string; attachments: AttachmentView[] }>): void {
     if (!this.store) return
     this.stick = true
     this.pendingScroll = 'bottom'
-    const { body, mentionIds, attachments } = event.detail
+    const { body, attachments, ...named } = event.detail
     // Refused: the composer keeps the draft.
-    if (this.store.send(body, this.replyingTo, mentionIds, attachments)) this.answer(null)
+    if (this.store.send(body, this.replyingTo, named, attachments)) this.answer(null)
     else event.preventDefault()
   }
 

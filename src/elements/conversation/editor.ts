@@ -2,19 +2,24 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit'
 import { type Translator, translator } from '../i18n/index.js'
 import type { Mentionable } from '../text.js'
 import { base, controls, popup } from '../theme.js'
-import { type MemberSearch, MentionSuggestions, mentionListStyles, renderMentionList } from './mentions.js'
+import {
+  type MemberSearch,
+  MentionSuggestions,
+  mentionListStyles,
+  type Named,
+  renderMentionList,
+} from './mentions.js'
 
 /** What an edit saves: the new text, and whom it mentions. */
-export interface EditDetail {
+export interface EditDetail extends Named {
   body: string
-  mentionIds: string[]
 }
 
 /**
  * The box that edits a message in place: Enter saves, Shift+Enter starts a new line, Escape cancels.
  * With `members`, an `@` suggests members as in the composer (Escape then closes the list only).
- * Fires `palaver-save` ({body, mentionIds}: the members picked here and those already mentioned whose
- * names the text still holds) and `palaver-cancel`.
+ * Fires `palaver-save` ({body, mentionIds, mentionsEveryone}: the members picked here and those already
+ * mentioned whose names the text still holds, and everyone likewise) and `palaver-cancel`.
  */
 export class PalaverMessageEditor extends LitElement {
   static override properties = {
@@ -28,7 +33,7 @@ export class PalaverMessageEditor extends LitElement {
   declare i18n: Translator
   /** The message's text before the edit. */
   declare text: string
-  /** Whom the message mentions before the edit, with the names it wrote them with. */
+  /** Whom the message mentions before the edit, with the names it wrote them with (EVERYONE too). */
   declare mentioned: readonly Mentionable[]
   /** Who an @query suggests; null: no suggestions. */
   declare members: MemberSearch | null
@@ -167,10 +172,7 @@ export class PalaverMessageEditor extends LitElement {
   }
 
   private readonly save = () => {
-    const detail: EditDetail = {
-      body: this.value,
-      mentionIds: this.mentions.named(this.value, this.mentioned),
-    }
+    const detail: EditDetail = { body: this.value, ...this.mentions.named(this.value, this.mentioned) }
     this.dispatchEvent(new CustomEvent('palaver-save', { detail }))
   }
 

@@ -1,11 +1,29 @@
 import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit'
 import type { UserView } from '../../client/index.js'
+import { EVERYONE } from '../../client/mentions.js'
 import type { Translator } from '../i18n/index.js'
+import { icons } from '../icons.js'
 import { type Mentionable, mentionIdsIn } from '../text.js'
 import { palaverUrl } from '../urls.js'
 
-/** Finds the members of the chat that an @query suggests (the viewer left out). */
-export type MemberSearch = (query: string) => Promise<UserView[]>
+/** What an @query offers: members, and `@everyone` first where the viewer may use it. */
+export type Suggestion = UserView | typeof EVERYONE
+
+/** Finds the members of the chat that an @query suggests (the viewer left out), and everyone. */
+export type MemberSearch = (query: string) => Promise<Suggestion[]>
+
+/** Whom a text mentions: members by id, and everyone or not. */
+export interface Named {
+  mentionIds: string[]
+  mentionsEveryone: boolean
+}
+
+/**
+ * Whether an @query asks for everyone: two letters at least ("@ev"), so that a member's name that starts
+ * with an "e" is not one keystroke from a message to every member.
+ */
+export const asksForEveryone = (query: string): boolean =>
+  query.length >= 2 && EVERYONE.displayName.startsWith(query.toLowerCase())
 
 /** A name is rarely longer: past this many characters after `@` nothing is suggested. */
 const MAX_QUERY = 40
@@ -37,13 +55,13 @@ export type MentionHost = ReactiveControllerHost & { value: string; readonly ren
  * caret leaves it.
  */
 export class MentionSuggestions implements ReactiveController {
-  /** The members offered; empty while the list is closed. */
-  options: UserView[] = []
+  /** The members offered (everyone first, where offered); empty while the list is closed. */
+  options: Suggestion[] = []
   active = 0
   private token: { start: number; query: string } | null = null
   /** Where the `@` is whose list was closed by Escape or a pick. */
   private dismissed = -1
-  /** The members picked from the list (for `named`); a draft keeps them. */
+  /** The members picked from the list (for `named`), EVERYONE among them when picked; a draft keeps them. */
   picked: Mentionable[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private asked = 0
@@ -100,7 +118,7 @@ export class MentionSuggestions implements ReactiveController {
   readonly onBlur = (): void => this.close()
 
   /** Puts the member's name in place of the @query, the caret after it and the focus in the box. */
-  async choose(user: UserView): Promise<void> {
+  async choose(user: Suggestion): Promise<void> {
     const area = this.host.renderRoot.querySelector('textarea')
     const picked = area && this.pick(area.value, user)
     if (!picked) return
@@ -150,8 +168,8 @@ export class MentionSuggestions implements ReactiveController {
     return true
   }
 
-  /** Puts `@Display Name ` in place of the `@query`: the new text and where the caret goes. */
-  pick(text: string, user: UserView): { text: string; caret: number } | null {
+  /** Puts `@Display Name ` (or `@everyone `) in place of the `@query`: the new text and where the caret goes. */
+  pick(text: string, user: Suggestion): { text: string; caret: number } | null {
     const token = this.token
     if (!token) return null
     const name = `@${user.displayName} `
@@ -164,11 +182,14 @@ export class MentionSuggestions implements ReactiveController {
 
   /**
    * Whom `text` mentions, in its order: the members picked, and those `already` mentioned (an edited
-   * message's) whose `@name` it still holds, as the message wrote it or as they are called now.
+   * message's, EVERYONE too if it mentioned everyone) whose `@name` it still holds, as the message wrote
+   * it or as they are called now; and everyone, picked or already, while the text writes `@everyone`.
    */
-  named(text: string, already: readonly Mentionable[] = []): string[] {
+  named(text: string, already: readonly Mentionable[] = []): Named {
     const now = already.map(({ id, displayName }) => ({ id, displayName }))
-    return mentionIdsIn(text, [...already, ...now, ...this.picked])
+    const ids = mentionIdsIn(text, [...already, ...now, ...this.picked])
+    // EVERYONE's id is the empty one, which no member's is.
+    return { mentionIds: ids.filter(Boolean), mentionsEveryone: ids.includes('') }
   }
 
   close(): void {
@@ -184,11 +205,16 @@ export class MentionSuggestions implements ReactiveController {
 /** The list of members to pick (when open), and a status that says how many there are. */
 export function renderMentionList(mentions: MentionSuggestions, t: Translator) {
   const { options, active } = mentions
-  const option = (user: UserView, i: number) =>
+  const option = (user: Suggestion, i: number) =>
     html`<li id="mention-${i}" role="option" aria-selected=${i === active ? 'true' : 'false'}
       @click=${() => void mentions.choose(user)}>
-      <img src=${palaverUrl(user.avatarUrl)} alt="" width="28" height="28" />
-      <span class="who" dir="auto">${user.displayName} <small>@${user.username}</small></span>
+      ${
+        'username' in user
+          ? html`<img src=${palaverUrl(user.avatarUrl)} alt="" width="28" height="28" />`
+          : html`<span class="everyone">${icons.users}</span>`
+      }
+      <span class="who" dir="auto">${user.displayName}
+        <small>${'username' in user ? `@${user.username}` : `— ${t.t('mentionEveryone')}`}</small></span>
     </li>`
   // A press on an option keeps the focus in the text box.
   return html`<span class="visually-hidden" role="status">${mentions.open ? t.plural('mentionsFound', options.length) : ''}</span>
@@ -223,8 +249,10 @@ export const mentionListStyles = css`
   [aria-selected='true'] {
     background: var(--palaver-accent-soft);
   }
-  [role='option'] img {
+  [role='option'] img,
+  .everyone {
     flex: none;
+    width: 28px;
     border-radius: 50%;
   }
   .who {

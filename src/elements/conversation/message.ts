@@ -1,5 +1,13 @@
 import { html, nothing, type TemplateResult } from 'lit'
-import type { AttachmentView, MessageView, OutboxItem, QuoteView, ReceiptStatus } from '../../client/index.js'
+import type {
+  AttachmentView,
+  MentionView,
+  MessageView,
+  OutboxItem,
+  QuoteView,
+  ReceiptStatus,
+} from '../../client/index.js'
+import { EVERYONE, mentionsUser } from '../../client/mentions.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { renderBody } from '../text.js'
@@ -32,7 +40,7 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   filesFor(item: OutboxItem): AttachmentView[]
   startReply(message: MessageView): void
   startEdit(message: MessageView): void
-  saveEdit(message: MessageView, body: string, mentionIds: string[]): void
+  saveEdit(message: MessageView, edit: EditDetail): void
   cancelEdit(message: MessageView): void
   askDelete(message: MessageView): void
   confirmDelete(message: MessageView): void
@@ -87,10 +95,22 @@ function meta(message: MessageView, ctx: MessageContext) {
   </span>`
 }
 
+const withEveryone = new WeakMap<MessageView, ReadonlyArray<MentionView | typeof EVERYONE>>()
+
+/**
+ * Whom a message mentions, EVERYONE last where it mentions everyone (so "@everyone" is it even where a
+ * member is called so): one list per message, so one matcher from render to render (see findMentions).
+ */
+function mentionedBy(message: MessageView): ReadonlyArray<MentionView | typeof EVERYONE> {
+  if (!message.mentionsEveryone) return message.mentions ?? []
+  let list = withEveryone.get(message)
+  if (!list) withEveryone.set(message, (list = [...(message.mentions ?? []), EVERYONE]))
+  return list
+}
+
 function editor(message: MessageView, ctx: MessageContext) {
-  const save = (event: CustomEvent<EditDetail>) =>
-    ctx.saveEdit(message, event.detail.body, event.detail.mentionIds)
-  return html`<palaver-message-editor .i18n=${ctx.i18n} .text=${message.body ?? ''} .mentioned=${message.mentions ?? []}
+  const save = (event: CustomEvent<EditDetail>) => ctx.saveEdit(message, event.detail)
+  return html`<palaver-message-editor .i18n=${ctx.i18n} .text=${message.body ?? ''} .mentioned=${mentionedBy(message)}
     .members=${ctx.memberSearch} @palaver-save=${save} @palaver-cancel=${() => ctx.cancelEdit(message)}></palaver-message-editor>`
 }
 
@@ -158,7 +178,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
   const t = ctx.i18n
   const name = own ? t.t('you') : (message.sender?.displayName ?? t.t('unknownUser'))
   const editing = ctx.editingId === message.id
-  const mentionsMe = !own && (message.mentions ?? []).some((user) => user.id === ctx.viewerId)
+  const mentionsMe = !own && mentionsUser(message, ctx.viewerId)
   const classes = [
     'message',
     own ? 'own' : 'other',
@@ -188,7 +208,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
             : editing
               ? editor(message, ctx)
               : message.body
-                ? html`<span class="body" part="body" dir="auto">${renderBody(message.body, message.mentions ?? [], ctx.viewerId)}</span>`
+                ? html`<span class="body" part="body" dir="auto">${renderBody(message.body, mentionedBy(message), own ? null : ctx.viewerId)}</span>`
                 : nothing
         }
         ${editing ? nothing : meta(message, ctx)}

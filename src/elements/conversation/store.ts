@@ -14,8 +14,10 @@ import {
   type TypingFrame,
   type UserView,
 } from '../../client/index.js'
+import { EVERYONE } from '../../client/mentions.js'
 import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
+import { asksForEveryone, type MemberSearch, type Named } from './mentions.js'
 import { ReceiptMarks } from './receipts.js'
 import type { Uploader } from './uploads.js'
 
@@ -283,13 +285,13 @@ export class ConversationStore extends Emitter<StoreEvents> {
   // ---- actions ----
 
   /**
-   * Sends through the outbox (a reply to `replyTo`, mentioning `mentionIds`, carrying uploaded `files`):
+   * Sends through the outbox (a reply to `replyTo`, mentioning whom it `named`, carrying uploaded `files`):
    * shown at once as pending, kept until it lands (also across reloads). With files the text may be empty.
    */
   send(
     body: string,
     replyTo: MessageView | null = null,
-    mentionIds: string[] = [],
+    named: Named = { mentionIds: [], mentionsEveryone: false },
     files: AttachmentView[] = [],
   ): OutboxItem | null {
     const text = body.replace(/\s+$/, '')
@@ -300,7 +302,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
     const attachmentIds = files.map((file) => file.id)
     const item = this.client.send(this.chatId, text.trim() ? text : '', {
       replyToId: replyTo?.id,
-      mentionIds,
+      ...named,
       attachmentIds,
     })
     if (files.length) this.sentFiles.set(item.clientId, files)
@@ -343,9 +345,9 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.changed()
   }
 
-  /** Edits my message; it mentions `mentionIds` now. */
-  async edit(messageId: number, body: string, mentionIds: string[]): Promise<void> {
-    const message = await this.client.api.editMessage(messageId, { body, mentionIds })
+  /** Edits my message; it mentions whom it `named` now. */
+  async edit(messageId: number, body: string, named: Named): Promise<void> {
+    const message = await this.client.api.editMessage(messageId, { body, ...named })
     this.replace(message)
     this.requote(message)
     this.changed()
@@ -384,11 +386,17 @@ export class ConversationStore extends Emitter<StoreEvents> {
     )
   }
 
+  /** Who an @query suggests: the members it matches, everyone first where my messages may mention everyone. */
+  readonly suggestMembers: MemberSearch = async (query) => {
+    const users = await this.membersMatching(query)
+    return this.chat?.permissions.mentionEveryone && asksForEveryone(query) ? [EVERYONE, ...users] : users
+  }
+
   /**
    * The members an @query suggests, the viewer left out: without a query those who read the chat last.
    * Each query is asked once; one that extends a query that found nobody finds nobody either.
    */
-  readonly suggestMembers = (query: string): Promise<UserView[]> => {
+  private membersMatching(query: string): Promise<UserView[]> {
     const q = query.trim().toLocaleLowerCase()
     if ([...this.nobody].some((none) => q.startsWith(none))) return Promise.resolve([])
     let found = this.found.get(q)

@@ -218,6 +218,7 @@ export const ar: Catalog = {
     other: '{count} اقتراح',
   },
   mentionsYou: 'يشير إليك',
+  mentionEveryone: 'تنبيه جميع الأعضاء',
   unreadMentions: {
     zero: 'لا إشارات غير مقروءة',
     one: 'إشارة واحدة غير مقروءة',

@@ -178,6 +178,7 @@ export const en = {
   mentionPeople: 'People to mention',
   mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
   mentionsYou: 'Mentions you',
+  mentionEveryone: 'Notify every member',
   unreadMentions: { one: '{count} unread mention', other: '{count} unread mentions' },
 
   // attachments

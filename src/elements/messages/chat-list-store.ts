@@ -5,6 +5,7 @@ import {
   type Connection,
   Emitter,
   type MessageView,
+  mentionsUser,
   type PalaverClient,
   PalaverClientError,
   type PalaverEvent,
@@ -275,20 +276,16 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         ? { unreadCount: 0, unreadMentionCount: 0, lastReadMessageId: message.id }
         : {
             unreadCount: chat.unreadCount + counts,
-            unreadMentionCount: chat.unreadMentionCount + (this.mentionsViewer(message) ? counts : 0),
+            unreadMentionCount: chat.unreadMentionCount + (mentionsUser(message, this.viewer) ? counts : 0),
           }),
     })
-  }
-
-  private mentionsViewer(message: MessageView): boolean {
-    return (message.mentions ?? []).some((user) => user.id === this.viewer)
   }
 
   /** An unread message edited or deleted may mention the viewer now, or no longer: the server counts again. */
   private recountMentions(message: MessageView): void {
     const chat = this.find(message.chatId)
     if (!chat || message.senderId === this.viewer || message.id <= chat.lastReadMessageId) return
-    if (chat.unreadMentionCount > 0 || this.mentionsViewer(message)) void this.refresh(chat.id)
+    if (chat.unreadMentionCount > 0 || mentionsUser(message, this.viewer)) void this.refresh(chat.id)
   }
 
   /**
