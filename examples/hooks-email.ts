@@ -30,12 +30,14 @@ const users = [
 
 /**
  * After each stored message: one e-mail to every other member who is not connected now and did not mute
- * the chat, and to those it mentions, muted or not (as chat apps let a mention through a mute).
+ * the chat, and to those it mentions, muted or not (as chat apps let a mention through a mute): all of
+ * them when it mentions everyone.
  */
 export function emailOfflineMembers(palaver: Palaver, mailer: Mailer, siteUrl: string): () => void {
   return palaver.on('message.created', async (event: HookEvent<'message.created'>) => {
     const { message } = event.data // typed: the MessageView clients receive
-    const members = await palaver.memberIds(message.chatId, { muted: false }) // not those who muted it
+    // Not those who muted it, unless it mentions everyone (@everyone goes through a mute, as a mention does).
+    const members = await palaver.memberIds(message.chatId, message.mentionsEveryone ? {} : { muted: false })
     const mentioned = new Set(message.mentions?.map((user) => user.id)) // members it names, muted or not
     const offline = users.filter(
       (user) =>

@@ -382,6 +382,21 @@ describe.each(databases)('mentions on $name', (database) => {
       expect(reply.body.error).toMatchObject({ code: 'invalid_input', message: /mention them/ })
     })
 
+    it('tells a hook, as the view it carries', async () => {
+      const chat = await group()
+      const heard: unknown[] = []
+      const off = server.palaver.on('message.created', (event) => {
+        if (event.data.message.chatId === chat) heard.push(event.data.message.mentionsEveryone)
+      })
+      try {
+        await everyone('alice', chat, '@everyone fire drill at 3')
+        await send('alice', chat, { body: 'just kidding' })
+        await expect.poll(() => heard).toEqual([true, undefined])
+      } finally {
+        off()
+      }
+    })
+
     it('an edit keeps it while the text writes it, and clears it once not; deletion clears it', async () => {
       const chat = await group()
       const { id } = (await everyone('alice', chat, '@everyone standup in 5')).body
