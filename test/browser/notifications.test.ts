@@ -173,7 +173,7 @@ describe.skipIf(!chromiumAvailable)('the messages page when the viewer is not lo
     }
   })
 
-  test('a muted chat does not notify unless it mentions the viewer; neither do the viewer’s own messages nor a blocked person’s', async () => {
+  test('a muted chat does not notify unless it mentions the viewer (by name or as everyone); neither do the viewer’s own messages nor a blocked person’s', async () => {
     const quiet = await group('dana', 'Quiet corner', ['bob', 'charlie'])
     const team = await group('dana', 'Team', ['bob', 'erin'])
     await shared.host.call('dana', 'POST', `/api/chats/${quiet.id}/mute/`, { muted: true })
@@ -188,12 +188,17 @@ describe.skipIf(!chromiumAvailable)('the messages page when the viewer is not lo
 
       await say('bob', quiet.id, 'Nobody reads this')
       await say('bob', quiet.id, '@Dana Díaz can you check?', ['dana'])
+      await shared.host.call('bob', 'POST', `/api/chats/${quiet.id}/messages/`, {
+        body: '@everyone the room is booked',
+        mentionsEveryone: true,
+      })
       await say('dana', team.id, 'Written in another tab')
       await shared.host.call('dana', 'POST', '/api/users/erin/block/')
       await say('erin', team.id, 'From someone blocked')
       await say('bob', team.id, 'Last one')
       await eventually(async () => (await notes(page)).map((note: { body: string }) => note.body)).toEqual([
         '@Dana Díaz can you check?',
+        '@everyone the room is booked',
         'Last one',
       ])
       expect((await notes(page))[0].title).toBe('Bob Brown · Quiet corner')

@@ -1,5 +1,6 @@
 import { html } from 'lit'
 import type { ChatView, MessageView } from '../../client/index.js'
+import { mentionsUser } from '../../client/mentions.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { isMuted } from '../muting.js'
@@ -62,8 +63,7 @@ export class DesktopNotifications {
   notify(message: MessageView, chat: ChatView, t: Translator): void {
     const { viewerId } = this.options
     if (!this.on || message.senderId === viewerId || this.options.blocked(message.senderId)) return
-    const mentioned = message.mentions?.some((user) => user.id === viewerId) ?? false
-    if ((isMuted(chat) && !mentioned) || this.options.onScreen(chat.id)) return
+    if ((isMuted(chat) && !mentionsUser(message, viewerId)) || this.options.onScreen(chat.id)) return
     const name = message.sender?.displayName ?? t.t('unknownUser')
     const title =
       chat.kind === 'dm' ? name : t.t('notificationTitle', { name, chat: chatTitle(chat, t, viewerId) })
