@@ -66,18 +66,27 @@ export interface Report {
   profiles: ScenarioProfile[]
 }
 
+/**
+ * The commit the measured code is, and whether src/ differed from it. Taken when the code is built, at a
+ * run's start: src/ may change during a long run without changing what runs.
+ */
+export function sourceCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim()
+    return dirty ? `${commit} (src/ has uncommitted changes)` : commit
+  } catch {
+    return 'unknown'
+  }
+}
+
 export function machineInfo(postgres: { version: string; settings: Record<string, string> } | null): Machine {
   const require = createRequire(import.meta.url)
   const betterSqlite = (require('better-sqlite3/package.json') as { version: string }).version
   const memory = new SQLite(':memory:')
   const sqliteVersion = (memory.prepare('select sqlite_version() as v').get() as { v: string }).v
   memory.close()
-  let commit = 'unknown'
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim()
-    if (dirty) commit += ' (src/ has uncommitted changes)'
-  } catch {}
+  const commit = sourceCommit()
   return {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     cores: os.cpus().length,

@@ -24,6 +24,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
+import { sourceCommit } from '../lib/report.js'
 import { here } from './procs.js'
 import { machineInfo, type Report, type RunResult, scenarioTables, targets, writeReport } from './report.js'
 import {
@@ -115,6 +116,7 @@ export async function runRealtime(
   if (traceDir) mkdirSync(traceDir, { recursive: true })
   const started = performance.now()
   const loadBefore = os.loadavg()
+  const commit = sourceCommit()
   const date = new Date().toISOString()
   log(
     `Realtime benchmark${quick ? ' (quick)' : ''}: scenarios ${scenarios.join(',')}, ${systems.join(', ')}, ${runs} run(s)`,
@@ -302,7 +304,7 @@ export async function runRealtime(
     sizes,
     scenarios,
     systems,
-    machine: machineInfo(await postgresVersion(), loadBefore),
+    machine: machineInfo(await postgresVersion(), loadBefore, commit),
     seconds: (performance.now() - started) / 1000,
     notes: [
       `Load generator: ${sizes.workers} Node processes holding the clients round-robin, each speaking every system's protocol with the same \`ws\` client (Engine.IO/Socket.IO framing written by hand, WebSocket transport only, no polling upgrade). Every client sends in turn, open loop (on schedule whatever the answers).`,

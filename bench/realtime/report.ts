@@ -68,13 +68,8 @@ export interface Report {
   results: RunResult[]
 }
 
-export function machineInfo(postgres: string, loadBefore: number[]): Machine {
-  let commit = 'unknown'
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim()
-    if (dirty) commit += ' (src/ has uncommitted changes)'
-  } catch {}
+/** `commit`: as sourceCommit() told it when the servers were built. */
+export function machineInfo(postgres: string, loadBefore: number[], commit: string): Machine {
   let redis = 'unknown'
   try {
     redis = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim()
