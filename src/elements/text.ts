@@ -33,18 +33,32 @@ function chipTitle(user: UserView & Pick<Mentionable, 'writtenAs'>): string {
   return `@${user.username}${now}`
 }
 
-/** Text with each mention of `mentions` as a chip (the viewer's own one, and everyone, marked `me`). */
-function withMentions(text: string, mentions: readonly MentionedUser[], viewerId: string | null): Piece[] {
+/** How a reader is told, in their language, what a renamed member is called now: "now Ada King". */
+export type NowCalled = (name: string) => string
+
+/**
+ * Text with each mention of `mentions` as a chip (the viewer's own one, and everyone, marked `me`). A chip
+ * whose person was renamed since says their name now in its title and, for a screen reader (which may not
+ * read a title), in hidden text after it.
+ */
+function withMentions(
+  text: string,
+  mentions: readonly MentionedUser[],
+  viewerId: string | null,
+  nowCalled: NowCalled | undefined,
+): Piece[] {
   const parts: Piece[] = []
   let last = 0
   for (const { start, end, user } of findMentions(text, mentions)) {
     if (start > last) parts.push(text.slice(last, start))
     const all = user === EVERYONE
     const me = all ? viewerId !== null : user.id === viewerId
+    const person = all ? null : (user as UserView & Pick<Mentionable, 'writtenAs'>)
+    const renamed = person !== null && nowCalled !== undefined && writtenName(person) !== person.displayName
     parts.push(
       html`<span class="mention ${all ? 'everyone' : ''} ${me ? 'me' : ''}" part="mention"
-        title=${all ? nothing : chipTitle(user as Exclude<MentionedUser, typeof EVERYONE>)}
-        >${text.slice(start, end)}</span
+        title=${person ? chipTitle(person) : nothing}
+        >${text.slice(start, end)}${renamed ? html`<span class="visually-hidden"> (${nowCalled(person.displayName)})</span>` : nothing}</span
       >`,
     )
     last = end
@@ -63,11 +77,12 @@ export function renderBody(
   body: string,
   mentions: readonly MentionedUser[] = [],
   viewerId: string | null = null,
+  nowCalled?: NowCalled,
 ): Piece[] {
   const parts: Piece[] = []
   let last = 0
   const text = (end: number) => {
-    if (end > last) parts.push(...withMentions(body.slice(last, end), mentions, viewerId))
+    if (end > last) parts.push(...withMentions(body.slice(last, end), mentions, viewerId, nowCalled))
   }
   for (const match of body.matchAll(URL_PATTERN)) {
     let link = match[0]

@@ -358,12 +358,20 @@ describe.skipIf(!chromiumAvailable)('mentions', () => {
       const old = a.message('the engine?')
       await old.waitFor()
       const chip = old.locator('.mention')
-      expect(await chip.allTextContents()).toEqual(['@Ada Lovelace'])
+      // Shown as written; her name now is in its title and, for a screen reader, in hidden text.
+      expect(await chip.allTextContents()).toEqual(['@Ada Lovelace (now Ada King)'])
+      expect(await chip.locator('.visually-hidden').textContent()).toBe(' (now Ada King)')
+      const shown = (el: Element) =>
+        [...el.childNodes]
+          .filter((node) => node.nodeType === Node.TEXT_NODE)
+          .map((node) => node.textContent)
+          .join('')
+      expect(await chip.evaluate(shown)).toBe('@Ada Lovelace')
       expect(await chip.getAttribute('title')).toBe('@adaking — Ada King')
 
       // Edited around the mention, it stays a mention of Ada, as written.
       const edited = await editTo(a, old, 'hi @Ada Lovelace, the engine tomorrow?', 'the engine tomorrow?')
-      expect(await edited.locator('.mention').allTextContents()).toEqual(['@Ada Lovelace'])
+      expect(await edited.locator('.mention').allTextContents()).toEqual(['@Ada Lovelace (now Ada King)'])
       const after = await host.call('alice', 'GET', `/api/messages/${message.id}/`)
       expect(after.mentions).toEqual([
         expect.objectContaining({ id: 'ada', displayName: 'Ada King', writtenAs: 'Ada Lovelace' }),

@@ -208,7 +208,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
             : editing
               ? editor(message, ctx)
               : message.body
-                ? html`<span class="body" part="body" dir="auto">${renderBody(message.body, mentionedBy(message), own ? null : ctx.viewerId)}</span>`
+                ? html`<span class="body" part="body" dir="auto">${renderBody(message.body, mentionedBy(message), own ? null : ctx.viewerId, (name) => t.t('mentionNowCalled', { name }))}</span>`
                 : nothing
         }
         ${editing ? nothing : meta(message, ctx)}

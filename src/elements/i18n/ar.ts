@@ -218,6 +218,7 @@ export const ar: Catalog = {
     other: '{count} اقتراح',
   },
   mentionsYou: 'يشير إليك',
+  mentionNowCalled: 'الآن {name}',
   mentionEveryone: 'تنبيه جميع الأعضاء',
   unreadMentions: {
     zero: 'لا إشارات غير مقروءة',

@@ -162,6 +162,7 @@ export const de: Catalog = {
   mentionPeople: 'Personen zum Erwähnen',
   mentionsFound: { one: '{count} Vorschlag', other: '{count} Vorschläge' },
   mentionsYou: 'Erwähnt dich',
+  mentionNowCalled: 'jetzt {name}',
   mentionEveryone: 'Alle Mitglieder benachrichtigen',
   unreadMentions: { one: '{count} ungelesene Erwähnung', other: '{count} ungelesene Erwähnungen' },
 

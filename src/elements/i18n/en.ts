@@ -178,6 +178,8 @@ export const en = {
   mentionPeople: 'People to mention',
   mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
   mentionsYou: 'Mentions you',
+  /** After a mention chip, for a screen reader, when the person was renamed since: what they are called now. */
+  mentionNowCalled: 'now {name}',
   mentionEveryone: 'Notify every member',
   unreadMentions: { one: '{count} unread mention', other: '{count} unread mentions' },
 

@@ -174,6 +174,7 @@ export const es: Catalog = {
   mentionPeople: 'Personas para mencionar',
   mentionsFound: { one: '{count} sugerencia', other: '{count} sugerencias' },
   mentionsYou: 'Te menciona',
+  mentionNowCalled: 'ahora {name}',
   mentionEveryone: 'Avisar a todos los miembros',
   unreadMentions: { one: '{count} mención sin leer', other: '{count} menciones sin leer' },
 

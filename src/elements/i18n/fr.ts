@@ -174,6 +174,7 @@ export const fr: Catalog = {
   mentionPeople: 'Personnes à mentionner',
   mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
   mentionsYou: 'Vous mentionne',
+  mentionNowCalled: 'désormais {name}',
   mentionEveryone: 'Prévenir tous les membres',
   unreadMentions: { one: '{count} mention non lue', other: '{count} mentions non lues' },
 

@@ -202,6 +202,7 @@ export const lt: Catalog = {
     other: '{count} pasiūlymų',
   },
   mentionsYou: 'Jus pamini',
+  mentionNowCalled: 'dabar {name}',
   mentionEveryone: 'Pranešti visiems nariams',
   unreadMentions: {
     one: '{count} neperskaitytas paminėjimas',
