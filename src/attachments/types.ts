@@ -1,5 +1,5 @@
 /**
- * What the server and the widgets both decide about a file's type. No Node imports: the widget
+ * What the server and the widgets both decide about a file: its type, and how long an upload waits. No Node imports: the widget
  * bundle includes this file, and must not pull in files.ts (image-size, Buffer).
  */
 
@@ -9,3 +9,6 @@ export function typeAccepted(type: string, accepted: readonly string[]): boolean
     pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern,
   )
 }
+
+/** How long an upload waits for a message to be sent with it (the sweep then deletes it; a draft drops it). */
+export const UNSENT_ATTACHMENT_TTL_MS = 24 * 3600 * 1000

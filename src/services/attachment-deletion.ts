@@ -1,4 +1,5 @@
 import type { AttachmentStore } from '../attachments/store.js'
+import { UNSENT_ATTACHMENT_TTL_MS } from '../attachments/types.js'
 import type { Db } from '../storage/dialect.js'
 import type { Attachment } from '../storage/schema.js'
 import type { Context, Tx } from './context.js'
@@ -11,9 +12,6 @@ import type { Context, Tx } from './context.js'
  * are gone. A failure or a crash in between leaves a doomed row, which the sweep finishes; never bytes
  * no row names.
  */
-
-/** How long an upload waits for a message to be sent with it. */
-export const UNSENT_ATTACHMENT_TTL_MS = 24 * 3600 * 1000
 
 /**
  * The `created_at` of a doomed row, whose bytes are being deleted: an upload no message took, long expired

@@ -1,9 +1,8 @@
+import { UNSENT_ATTACHMENT_TTL_MS } from '../../attachments/types.js'
 import { type AttachmentView, Emitter, type MessageView } from '../../client/index.js'
 import type { Mentionable } from '../text.js'
 import { UploadTray } from './uploads.js'
 
-/** The server keeps an upload no message took for a day (UNSENT_ATTACHMENT_TTL_MS): an older one is not put back. */
-const UPLOAD_KEPT_MS = 24 * 3600_000
 /** Changes are written to storage this long after the first of them, not on every key. */
 const SAVE_DELAY_MS = 300
 
@@ -46,11 +45,6 @@ export class Draft extends Emitter<{ change: undefined }> {
       this.tray.restore(saved.files)
     }
     this.tray.on('change', () => this.changed())
-  }
-
-  /** Nothing written, answered or attached: nothing to keep. */
-  get empty(): boolean {
-    return !this.text.trim() && !this.replyTo && this.tray.items.length === 0
   }
 
   /** Whether the chat list says there is a draft: some text, or files. */
@@ -222,7 +216,8 @@ function parse(text: string | null): SavedDraft | null {
   if (typeof value?.text !== 'string') return null
   const list = <T>(items: unknown, ok: (item: T) => boolean) =>
     Array.isArray(items) ? (items as T[]).filter((item) => item && ok(item)) : []
-  const since = Date.now() - UPLOAD_KEPT_MS
+  // The server keeps an upload no message took this long: an older one is not put back.
+  const since = Date.now() - UNSENT_ATTACHMENT_TTL_MS
   return {
     text: value.text,
     mentions: list<Mentionable>(
