@@ -7,7 +7,7 @@ export type { AttachmentOptions, DatabaseOption, Limits, PalaverOptions, Transpo
 export { createPalaver, type Palaver } from './palaver.js'
 export { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
 export type * from './schemas.js'
-export type { AttachmentSweep } from './services/attachment-deletion.js'
+export type { AttachmentSweep } from './services/attachment-sweep.js'
 export type { EventType } from './services/context.js'
 export type { ChatSummary, EventPayloads } from './services/events.js'
 export type { RoomObject, RoomResolver } from './services/rooms.js'

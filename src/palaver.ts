@@ -9,7 +9,7 @@ import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './opt
 import { Hub } from './realtime/hub.js'
 import { deploymentId, pruneEvents } from './realtime/log.js'
 import { inProcessPubSub, type PubSub, scopedPubSub } from './realtime/pubsub.js'
-import { type AttachmentSweep, sweepAttachments } from './services/attachment-deletion.js'
+import { type AttachmentSweep, sweepAttachments } from './services/attachment-sweep.js'
 import { ChatKinds } from './services/chat-kinds.js'
 import { type Context, EVENTS_CHANNEL, type EventType, eventCommits } from './services/context.js'
 import { sendRefusals, storeSends, storeSendsAlone } from './services/messages.js'

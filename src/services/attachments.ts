@@ -17,7 +17,7 @@ import type { Viewer } from './users.js'
  * may fetch it), then sent with a message (`attachmentIds`), after which whoever may read the chat may
  * fetch it. Its bytes live in the store under a random key; what it is (name, type, size, and a
  * picture's width and height) lives in `palaver_attachments`. How a file leaves (with its message, with
- * its chat, or never sent) is attachment-deletion.ts's.
+ * its chat, or never sent) is attachment-deletion.ts's, and the sweep's (attachment-sweep.ts).
  */
 
 /** The attachment settings and store of an instance, or a refusal when attachments are turned off. */

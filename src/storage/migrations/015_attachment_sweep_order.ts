@@ -1,7 +1,7 @@
 import { type Kysely, type Migration, sql } from 'kysely'
 
 /**
- * The sweep's index (services/attachment-deletion.ts) orders uploads no message took by `created_at`, then
+ * The sweep's index (services/attachment-sweep.ts) orders uploads no message took by `created_at`, then
  * `id`: a sweep walks it once, past the files the store would not delete, instead of meeting them first
  * in every batch. SQLite's index held the rowid already; PostgreSQL's did not.
  */
