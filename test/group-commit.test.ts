@@ -30,14 +30,16 @@ describe.each(databases)('group commit on $name', (database) => {
    * A queue whose items are numbers stored by one statement per batch, held at its gate until the test
    * opens it; `log` tells when each batch went to the database and when it was told.
    */
-  function queue(overlap: boolean) {
+  function queue(overlap: boolean, bulkApart = false) {
     const log: string[] = []
     const gates = new Map<number, ReturnType<typeof gate>>()
     const commits = new GroupCommit<number, number[], number, number>(
       storage.db,
       {
-        bulk: async () => {
-          throw new Error('every batch here is of bulk items alone')
+        bulk: async (db, _now, items) => {
+          log.push(`stored ${items.join(',')} with other changes`)
+          await sql`select 1`.execute(db)
+          return items.map((n) => ({ value: n * 10, record: n }))
         },
         bulkAlone: async (db, _now, items) => {
           log.push(`stored ${items.join(',')}`)
@@ -48,13 +50,22 @@ describe.each(databases)('group commit on $name', (database) => {
         before: async () => [],
         after: (records) => log.push(`told ${records.join(',')}`),
       },
-      { overlap },
+      { overlap, bulkApart },
     )
     const send = (n: number) =>
       commits.runBulk(n).then((value) => {
         log.push(`answered ${n} with ${value}`)
       })
-    return { log, gates, send }
+    const change = (n: number) =>
+      commits.run(
+        async ({ db }) => {
+          log.push(`changed ${n}`)
+          await sql`select 1`.execute(db)
+          return { value: n, record: n }
+        },
+        { background: true },
+      )
+    return { log, gates, send, change }
   }
 
   it('with overlap, tells a batch while the next one is in the database, in order', async () => {
@@ -99,5 +110,30 @@ describe.each(databases)('group commit on $name', (database) => {
     const { log, send } = queue(true)
     await send(1)
     expect(log).toEqual(['stored 1', 'told 1', 'answered 1 with 10'])
+  })
+
+  it('with bulkApart, stores a batch’s bulk items alone after its other changes commit', async () => {
+    const { log, send, change } = queue(false, true)
+    await Promise.all([send(1), change(7), send(2)])
+    expect(log).toEqual([
+      'changed 7',
+      'told 7',
+      'stored 1,2',
+      'told 1,2',
+      'answered 1 with 10',
+      'answered 2 with 20',
+    ])
+  })
+
+  it('without bulkApart, stores bulk items in the transaction of the changes they share a batch with', async () => {
+    const { log, send, change } = queue(false)
+    await Promise.all([send(1), change(7), send(2)])
+    expect(log).toEqual([
+      'changed 7',
+      'stored 1,2 with other changes',
+      'told 7,1,2',
+      'answered 1 with 10',
+      'answered 2 with 20',
+    ])
   })
 })
