@@ -26,7 +26,8 @@ export function buildScripts(): Promise<boolean> {
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    keepNames: true,
+    // No keepNames: it wraps functions in __name() calls (a defineProperty on every closure made), which
+    // the package's tsc output does not have; unminified, functions keep their names without it.
     sourcemap: 'linked',
     logLevel: 'warning',
   }).then(
