@@ -157,8 +157,9 @@ export class Metrics implements PalaverMetrics {
     this.attachmentsLeft = new Gauge({
       name: 'palaver_attachments_left_by_sweep',
       help:
-        'Files whose bytes the store would not delete in this process’s last attachment sweep (hidden, tried ' +
-        'again by the next). One that stays above 0 is a key the store keeps refusing: the log names it.',
+        'Files this process’s last attachment sweep left for the next because the store failed (hidden): the ' +
+        'keys it would not delete, or, where it was down, every file not reached. One that stays above 0 is a ' +
+        'key the store keeps refusing: the log names it.',
       registers,
     })
   }

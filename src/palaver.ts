@@ -54,8 +54,9 @@ export interface Palaver {
   /**
    * Deletes attachments no one can reach (uploads never sent within a day, files of deleted chats and
    * messages whose bytes a failing store or a crash left), done every 10 minutes. Returns how many went, and
-   * how many the store would not delete (each logged with its error; hidden, they wait for the next sweep);
-   * rejects only when the database fails.
+   * how many it left to the next sweep because the store failed (each key it would not delete logged with
+   * its error; where the store is down, one line and every file not reached); rejects only when the database
+   * fails.
    */
   sweepAttachments(): Promise<AttachmentSweep>
   /** @internal the service context, for the adapters and the real-time layer. */

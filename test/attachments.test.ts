@@ -394,13 +394,16 @@ describe.each(databases)('attachments through palaver/client, stored on disk, on
 /**
  * A host's own store (an S3 bucket, say) in memory, that can be told to fail: its next delete throws, or
  * never answers (the process died waiting), or its next put keeps the bytes and then throws (the answer
- * was lost on the way back); or it is down, or fails every delete that names a key it refuses.
+ * was lost on the way back); or it is down (at once, or once it answered a few more deletes), or fails
+ * every delete that names a key it refuses. It counts the deletes it was asked for.
  */
 function memoryStore() {
   const files = new Map<string, Uint8Array>()
   const deleteFaults: ('throw' | 'hang')[] = []
   const refused = new Set<string>()
   let down = false
+  let answersBeforeDown = Number.POSITIVE_INFINITY
+  let deletes = 0
   let putFaults = 0
   let asked = () => {}
   const store: AttachmentStore = {
@@ -412,14 +415,16 @@ function memoryStore() {
       return files.get(key) ?? null
     },
     async delete(keys) {
+      deletes++
       const fault = deleteFaults.shift()
       asked()
       if (fault === 'throw') throw new Error('the store is down')
       if (fault === 'hang') return new Promise<void>(() => {})
-      if (down) throw new Error('the store is down')
+      if (down || answersBeforeDown === 0) throw new Error('the store is down')
       const bad = keys.find((key) => refused.has(key))
       if (bad) throw new Error(`the store cannot delete ${bad}`)
       for (const key of keys) files.delete(key)
+      answersBeforeDown--
     },
   }
   return {
@@ -436,8 +441,15 @@ function memoryStore() {
     failNextPut: () => putFaults++,
     setDown: (isDown: boolean) => {
       down = isDown
+      answersBeforeDown = Number.POSITIVE_INFINITY
+    },
+    /** The store answers this many more deletes, then it is down. */
+    downAfter: (answers: number) => {
+      answersBeforeDown = answers
     },
     refused,
+    /** How many deletes it was asked for so far. */
+    deletes: () => deletes,
   }
 }
 
@@ -469,6 +481,32 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
     const response = await upload(server, 'alice', chatId, PNG, 'image/png', 'dot.png')
     expect(response.status, await response.clone().text()).toBe(201)
     return (await response.json()) as { id: number; url: string }
+  }
+  /** Stores `count` uploads no message took, long expired (the oldest first), and gives back their keys. */
+  const expiredUploads = async (
+    server: TestServer,
+    chatId: number,
+    files: Map<string, Uint8Array>,
+    count: number,
+  ) => {
+    const rows = Array.from({ length: count }, (_, i) => ({
+      key: randomUUID(),
+      chat_id: chatId,
+      uploader_id: 'alice',
+      message_id: null,
+      position: 0,
+      name: `old-${i}.png`,
+      type: 'image/png',
+      size: PNG.byteLength,
+      created_at: 2 + i,
+    }))
+    for (const row of rows) files.set(row.key, PNG)
+    for (let i = 0; i < rows.length; i += 400)
+      await server.palaver.db
+        .insertInto('palaver_attachments')
+        .values(rows.slice(i, i + 400))
+        .execute()
+    return rows.map((row) => row.key)
   }
   const chatWithFile = async (server: TestServer) => {
     const chat = (await server.as('alice').post('/api/chats/', { title: 'Files', memberIds: ['bob'] })).body
@@ -575,23 +613,7 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
         .set({ created_at: 1 })
         .where('id', '=', bad.id)
         .execute()
-      const others = Array.from({ length: 1200 }, (_, i) => ({
-        key: randomUUID(),
-        chat_id: chat,
-        uploader_id: 'alice',
-        message_id: null,
-        position: 0,
-        name: `old-${i}.png`,
-        type: 'image/png',
-        size: PNG.byteLength,
-        created_at: 2 + i,
-      }))
-      for (const other of others) files.set(other.key, PNG)
-      for (let i = 0; i < others.length; i += 400)
-        await server.palaver.db
-          .insertInto('palaver_attachments')
-          .values(others.slice(i, i + 400))
-          .execute()
+      await expiredUploads(server, chat, files, 1200)
 
       const first = await logging(() => server.palaver.sweepAttachments())
       expect(first.result).toEqual({ deleted: 1200, failed: 1 })
@@ -609,6 +631,53 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
       expect(files.size).toBe(0)
       expect(await rowsOf(server, [bad.id])).toEqual([])
       expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 0$/m)
+    })
+  })
+
+  it('stops a sweep at once when the store is down, in one line, and leaves every file to the next', async () => {
+    const { store, files, setDown, deletes } = memoryStore()
+    await withServer(database, { attachments: { store } }, async (server) => {
+      const chat = (await server.as('alice').post('/api/chats/', { title: 'Files' })).body.id
+      await expiredUploads(server, chat, files, 1200)
+
+      setDown(true)
+      const down = await logging(() => server.palaver.sweepAttachments())
+      expect(down.result).toEqual({ deleted: 0, failed: 1200 })
+      // A batch, its first half and quarter, and one question to tell a store that is down from bad keys.
+      expect(deletes()).toBeLessThanOrEqual(4)
+      expect(down.logged).toEqual([
+        '[palaver] attachment store unreachable: the store is down; 1200 files left for the next sweep',
+      ])
+      expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 1200$/m)
+      expect(files.size).toBe(1200)
+
+      // No file was taken for a bad key: all go once the store is back.
+      setDown(false)
+      expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 1200, failed: 0 })
+      expect(files.size).toBe(0)
+      expect((await server.snapshot()).palaver_attachments).toBe(0)
+      expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 0$/m)
+    })
+  })
+
+  it('stops a sweep where the store goes down, past the files it deleted until then', async () => {
+    const { store, files, setDown, downAfter, deletes } = memoryStore()
+    await withServer(database, { attachments: { store } }, async (server) => {
+      const chat = (await server.as('alice').post('/api/chats/', { title: 'Files' })).body.id
+      await expiredUploads(server, chat, files, 1200)
+
+      downAfter(1)
+      const down = await logging(() => server.palaver.sweepAttachments())
+      expect(down.result).toEqual({ deleted: 500, failed: 700 })
+      expect(deletes()).toBeLessThanOrEqual(5)
+      expect(down.logged).toEqual([
+        '[palaver] attachment store unreachable: the store is down; 700 files left for the next sweep',
+      ])
+      expect(files.size).toBe(700)
+
+      setDown(false)
+      expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 700, failed: 0 })
+      expect(files.size).toBe(0)
     })
   })
 

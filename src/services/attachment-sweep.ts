@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { AttachmentStore } from '../attachments/store.js'
 import { UNSENT_ATTACHMENT_TTL_MS } from '../attachments/types.js'
 import type { Db } from '../storage/dialect.js'
@@ -9,12 +10,18 @@ import type { Context } from './context.js'
 export interface AttachmentSweep {
   /** Files deleted, bytes and row. */
   deleted: number
-  /** Files whose bytes the store would not delete: hidden already, they wait for the next sweep. */
+  /**
+   * Files left for the next sweep because the store failed: those it would not delete, and, where it was
+   * down, every one the sweep did not get to. All hidden already.
+   */
   failed: number
 }
 
 /** How many files a sweep takes at a time. */
 const SWEEP_BATCH = 500
+
+/** Failed deletes in a row after which the sweep asks whether the store answers at all (see SweepRun). */
+const FAILURES_BEFORE_PROBE = 3
 
 /** Where a sweep is in the order of its index. */
 type SweepPlace = Pick<Attachment, 'created_at' | 'id'>
@@ -29,35 +36,109 @@ type Refusal = { file: DoomedFile; error: unknown }
  * keeps refusing (a poison key) never stands in front of the others: each batch is doomed (a send racing the
  * sweep for an old upload either took it first, and the sweep leaves it, or finds it doomed), its bytes
  * deleted, then its rows. Where the store fails for a batch, each half is tried again, down to the keys it
- * fails for alone, which are logged once and left doomed. A batch refused whole is a store that is down,
- * not a bad key: the sweep stops there, the rest waits for the next one.
+ * fails for alone, which are logged once and left doomed. A store that is down fails for every key: the
+ * sweep finds it out in a few calls (see SweepRun), says so in one line, and leaves the rest to the next.
  */
 export async function sweepAttachments(ctx: Context, now = Date.now()): Promise<AttachmentSweep> {
-  const swept = { deleted: 0, failed: 0 }
   const store = ctx.attachmentStore
-  if (store === null) return swept
+  if (store === null) return { deleted: 0, failed: 0 }
+  const before = now - UNSENT_ATTACHMENT_TTL_MS
+  const run = new SweepRun(ctx.db, store)
   let after: SweepPlace | undefined
-  for (;;) {
-    const batch = await expiredAfter(ctx.db, now - UNSENT_ATTACHMENT_TTL_MS, after)
+  while (run.down === null) {
+    const batch = await expiredAfter(ctx.db, before, after)
     if (batch.length === 0) break
     after = batch.at(-1)
     const files = await doom(
       ctx.db,
       batch.map((row) => row.id),
     )
-    const refused: Refusal[] = []
-    swept.deleted += await deleteInHalves(ctx.db, store, files, refused)
-    swept.failed += refused.length
-    for (const { file, error } of refused)
+    await run.deleteInHalves(files)
+  }
+  await run.finish()
+  const swept = { deleted: run.deleted, failed: run.refused }
+  if (run.down !== null) {
+    swept.failed = await expiredCount(ctx.db, before)
+    const files = swept.failed === 1 ? '1 file' : `${swept.failed} files`
+    console.error(
+      `[palaver] attachment store unreachable: ${messageOf(run.down.error)}; ${files} left for the next sweep`,
+    )
+  }
+  ctx.metrics.attachmentsSwept(swept)
+  return swept
+}
+
+/**
+ * What one sweep learns of the store. A key it fails for alone may be a bad key or a store that is down, so
+ * the sweep blames the key (logs it, counts it) only once the store answered since (a later delete went
+ * through), and after a few failures in a row asks it to delete a key it never had, which a store that is
+ * up answers as done (see AttachmentStore.delete): where even that fails, the store is down, and the sweep
+ * stops. So a store that is down costs a few calls and no key is blamed for it, while keys refused side by
+ * side (which fail in a row too) are told from it and walked past.
+ */
+class SweepRun {
+  deleted = 0
+  /** Files whose keys the store failed for while it answered. */
+  refused = 0
+  /** What the store said when it was found down; the sweep stops there. */
+  down: { error: unknown } | null = null
+  #failuresInARow = 0
+  /** Keys the store failed for alone since it last answered. */
+  #unblamed: Refusal[] = []
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: AttachmentStore,
+  ) {}
+
+  /**
+   * Deletes doomed files, bytes then rows. Where the store fails, each half is tried on its own, down to
+   * single files: those it still fails for keep their rows.
+   */
+  async deleteInHalves(files: readonly DoomedFile[]): Promise<void> {
+    if (files.length === 0 || this.down !== null) return
+    try {
+      await this.store.delete(files.map((f) => f.key))
+    } catch (error) {
+      if (files.length === 1) this.#unblamed.push({ file: files[0]!, error })
+      if (++this.#failuresInARow >= FAILURES_BEFORE_PROBE) await this.#probe()
+      if (files.length === 1) return
+      const half = Math.ceil(files.length / 2)
+      await this.deleteInHalves(files.slice(0, half))
+      await this.deleteInHalves(files.slice(half))
+      return
+    }
+    this.#answered()
+    this.deleted += await deleteRows(this.db, files)
+  }
+
+  /** At the end of the walk: keys failed for since the store last answered are blamed once it does. */
+  async finish(): Promise<void> {
+    if (this.#unblamed.length > 0 && this.down === null) await this.#probe()
+  }
+
+  /** Asks the store to delete a key no file has (random, as every key: some stores take no other). */
+  async #probe(): Promise<void> {
+    try {
+      await this.store.delete([randomUUID()])
+    } catch (error) {
+      this.down = { error }
+      return
+    }
+    this.#answered()
+  }
+
+  /** The store answered: the keys it failed for before were bad keys, not a store that is down. */
+  #answered(): void {
+    this.#failuresInARow = 0
+    for (const { file, error } of this.#unblamed.splice(0)) {
+      this.refused++
       console.error(
         `[palaver] the attachment store would not delete ${file.key}; the next sweep tries again`,
         error,
       )
-    // Not one file of the batch went: the store is down, and would refuse the rest too.
-    if (refused.length > 0 && refused.length === files.length) break
+    }
   }
-  ctx.metrics.attachmentsSwept(swept)
-  return swept
 }
 
 /**
@@ -98,27 +179,15 @@ function doom(db: Db, ids: readonly number[]): Promise<DoomedFile[]> {
     .execute()
 }
 
-/**
- * Deletes doomed files, bytes then rows, and returns how many went. Where the store fails, each half is
- * tried on its own, down to single files: those it still fails for go to `refused`, their rows kept.
- */
-async function deleteInHalves(
-  db: Db,
-  store: AttachmentStore,
-  files: readonly DoomedFile[],
-  refused: Refusal[],
-): Promise<number> {
-  if (files.length === 0) return 0
-  try {
-    await store.delete(files.map((f) => f.key))
-  } catch (error) {
-    if (files.length === 1) {
-      refused.push({ file: files[0]!, error })
-      return 0
-    }
-    const half = Math.ceil(files.length / 2)
-    const first = await deleteInHalves(db, store, files.slice(0, half), refused)
-    return first + (await deleteInHalves(db, store, files.slice(half), refused))
-  }
-  return deleteRows(db, files)
+/** How many files the sweep would take now: what a sweep stopped by a store that is down leaves. */
+async function expiredCount(db: Db, before: number): Promise<number> {
+  const { n } = await db
+    .selectFrom('palaver_attachments')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('message_id', 'is', null)
+    .where('created_at', '<', before)
+    .executeTakeFirstOrThrow()
+  return Number(n)
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
