@@ -158,8 +158,8 @@ export class Metrics implements PalaverMetrics {
       name: 'palaver_attachments_left_by_sweep',
       help:
         'Files this process’s last attachment sweep left for the next because the store failed (hidden): the ' +
-        'keys it would not delete, or, where it was down, every file not reached. One that stays above 0 is a ' +
-        'key the store keeps refusing: the log names it.',
+        'keys it would not delete or left alone after earlier failures, or, where it was down, every file not ' +
+        'reached. One that stays above 0 is a key the store keeps refusing: the log names it when it is tried.',
       registers,
     })
   }

@@ -13,6 +13,7 @@ import { type AttachmentSweep, sweepAttachments } from './services/attachment-sw
 import { ChatKinds } from './services/chat-kinds.js'
 import { type Context, EVENTS_CHANNEL, type EventType, eventCommits } from './services/context.js'
 import { sendRefusals, storeSends, storeSendsAlone } from './services/messages.js'
+import { RefusedKeys } from './services/refused-keys.js'
 import { indexSearchInBackground } from './services/search-index.js'
 import { SendForwarding } from './services/send-forwarding.js'
 import { UserService } from './services/users.js'
@@ -55,8 +56,8 @@ export interface Palaver {
    * Deletes attachments no one can reach (uploads never sent within a day, files of deleted chats and
    * messages whose bytes a failing store or a crash left), done every 10 minutes. Returns how many went, and
    * how many it left to the next sweep because the store failed (each key it would not delete logged with
-   * its error; where the store is down, one line and every file not reached); rejects only when the database
-   * fails.
+   * its error, then left alone for a while; where the store is down, one line and every file not reached);
+   * rejects only when the database fails.
    */
   sweepAttachments(): Promise<AttachmentSweep>
   /** @internal the service context, for the adapters and the real-time layer. */
@@ -137,9 +138,10 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     3600_000,
   )
   retention.unref()
+  const refusedKeys = new RefusedKeys()
   const sweep = setInterval(
     () =>
-      void sweepAttachments(context).catch((error: unknown) =>
+      void sweepAttachments(context, refusedKeys).catch((error: unknown) =>
         console.error('[palaver] attachment sweep failed', error),
       ),
     600_000,
@@ -190,7 +192,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     },
     migrate,
     pruneEvents: (olderThan = Date.now() - options.eventRetentionMs) => pruneEvents(storage.db, olderThan),
-    sweepAttachments: () => sweepAttachments(context),
+    sweepAttachments: () => sweepAttachments(context, refusedKeys),
     close: async () => {
       clearInterval(retention)
       clearInterval(sweep)

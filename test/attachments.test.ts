@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { PalaverApi, PalaverClientError } from '../src/client/index.js'
 import { type AttachmentStore, diskAttachmentStore, type Palaver } from '../src/index.js'
 import { databases, type TestDatabase } from './helpers/databases.js'
@@ -15,6 +15,8 @@ const PNG = Buffer.from(
   'base64',
 )
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
+
+const MINUTE = 60_000
 
 /** Uploads raw bytes as a browser's fetch(file) does: the file as the body, its type as Content-Type. */
 function upload(
@@ -470,6 +472,10 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true })
   })
+  // Some tests hold the clock (Date alone) to move past how long the sweep leaves a failing key alone.
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 
   /** Two instances in turn need one database: a SQLite file, or a PostgreSQL schema. */
   async function sharedDatabase() {
@@ -596,6 +602,7 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
   })
 
   it('sweeps every other file past one the store always fails to delete, and that one once it can', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
     const { store, files, refused } = memoryStore()
     await withServer(database, { attachments: { store } }, async (server) => {
       const chat = (await server.as('alice').post('/api/chats/', { title: 'Files' })).body.id
@@ -625,11 +632,59 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
       expect(first.logged.join('\n')).toContain(`the store cannot delete ${key}`)
       expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 1$/m)
 
-      expect(await quietly(() => server.palaver.sweepAttachments())).toEqual({ deleted: 0, failed: 1 })
       refused.delete(key)
+      // Left alone for a while after it failed (see below), then deleted.
+      vi.setSystemTime(Date.now() + 15 * MINUTE)
       expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 1, failed: 0 })
       expect(files.size).toBe(0)
       expect(await rowsOf(server, [bad.id])).toEqual([])
+      expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 0$/m)
+    })
+  })
+
+  it('leaves a key the store keeps failing for alone, longer after each try, logged once a try', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { store, files, refused, deletes } = memoryStore()
+    await withServer(database, { attachments: { store } }, async (server) => {
+      const chat = (await server.as('alice').post('/api/chats/', { title: 'Files' })).body.id
+      const keys = await expiredUploads(server, chat, files, 40)
+      // Ten side by side at the front (ten failures in a row, yet not a store that is down), two among others.
+      const bad = [...keys.slice(0, 10), keys[20]!, keys[39]!]
+      for (const key of bad) refused.add(key)
+      const sweep = () => logging(() => server.palaver.sweepAttachments())
+      /** Each bad key in one line of its own, with what the store said and when it is tried again. */
+      const eachOnce = (logged: string[], says: (key: string) => string) => {
+        expect(logged).toHaveLength(bad.length)
+        for (const key of bad)
+          expect(logged.filter((line) => line.includes(key))).toEqual([
+            expect.stringContaining(`${says(key)} Error: the store cannot delete ${key}`),
+          ])
+      }
+
+      const first = await sweep()
+      expect(first.result).toEqual({ deleted: 28, failed: 12 })
+      eachOnce(first.logged, (key) => `would not delete ${key}; the sweep tries it again in 15 minutes`)
+
+      // The next sweeps leave them alone, unasked and quiet, and count them as left.
+      const asked = deletes()
+      expect(await sweep()).toEqual({ result: { deleted: 0, failed: 12 }, logged: [] })
+      expect(deletes()).toBe(asked)
+      expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 12$/m)
+
+      vi.setSystemTime(Date.now() + 15 * MINUTE)
+      const second = await sweep()
+      expect(second.result).toEqual({ deleted: 0, failed: 12 })
+      eachOnce(
+        second.logged,
+        (key) => `would not delete ${key}, 2 times in a row; the sweep tries it again in 30 minutes`,
+      )
+      vi.setSystemTime(Date.now() + 29 * MINUTE)
+      expect(await sweep()).toEqual({ result: { deleted: 0, failed: 12 }, logged: [] })
+
+      refused.clear()
+      vi.setSystemTime(Date.now() + MINUTE)
+      expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 12, failed: 0 })
+      expect(files.size).toBe(0)
       expect(await server.palaver.metrics.text()).toMatch(/^palaver_attachments_left_by_sweep 0$/m)
     })
   })

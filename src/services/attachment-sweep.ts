@@ -5,14 +5,15 @@ import type { Db } from '../storage/dialect.js'
 import type { Attachment } from '../storage/schema.js'
 import { DOOMED, type DoomedFile, deleteRows } from './attachment-deletion.js'
 import type { Context } from './context.js'
+import { type RefusedKeys, waitText } from './refused-keys.js'
 
 /** What a sweep did (see sweepAttachments). */
 export interface AttachmentSweep {
   /** Files deleted, bytes and row. */
   deleted: number
   /**
-   * Files left for the next sweep because the store failed: those it would not delete, and, where it was
-   * down, every one the sweep did not get to. All hidden already.
+   * Files left for the next sweep because the store failed: those it would not delete, those it left alone
+   * for a while after earlier failures, and, where it was down, every one it did not get to. All hidden.
    */
   failed: number
 }
@@ -23,8 +24,8 @@ const SWEEP_BATCH = 500
 /** Failed deletes in a row after which the sweep asks whether the store answers at all (see SweepRun). */
 const FAILURES_BEFORE_PROBE = 3
 
-/** Where a sweep is in the order of its index. */
-type SweepPlace = Pick<Attachment, 'created_at' | 'id'>
+/** Where a sweep is in the order of its index, and the key of the file there. */
+type SweepPlace = Pick<Attachment, 'created_at' | 'id' | 'key'>
 
 /** A file the store would not delete, and what it said. */
 type Refusal = { file: DoomedFile; error: unknown }
@@ -36,27 +37,36 @@ type Refusal = { file: DoomedFile; error: unknown }
  * keeps refusing (a poison key) never stands in front of the others: each batch is doomed (a send racing the
  * sweep for an old upload either took it first, and the sweep leaves it, or finds it doomed), its bytes
  * deleted, then its rows. Where the store fails for a batch, each half is tried again, down to the keys it
- * fails for alone, which are logged once and left doomed. A store that is down fails for every key: the
- * sweep finds it out in a few calls (see SweepRun), says so in one line, and leaves the rest to the next.
+ * fails for alone, which are logged and left doomed; the sweeps after leave such a key alone for a while,
+ * longer after each failure (see RefusedKeys), and log it again only when they try it again. A store that
+ * is down fails for every key: the sweep finds it out in a few calls (see SweepRun), says so in one line,
+ * and leaves the rest to the next.
  */
-export async function sweepAttachments(ctx: Context, now = Date.now()): Promise<AttachmentSweep> {
+export async function sweepAttachments(
+  ctx: Context,
+  refusedKeys: RefusedKeys,
+  now = Date.now(),
+): Promise<AttachmentSweep> {
   const store = ctx.attachmentStore
   if (store === null) return { deleted: 0, failed: 0 }
   const before = now - UNSENT_ATTACHMENT_TTL_MS
-  const run = new SweepRun(ctx.db, store)
+  const run = new SweepRun(ctx.db, store, refusedKeys, now)
+  let waiting = 0
   let after: SweepPlace | undefined
   while (run.down === null) {
     const batch = await expiredAfter(ctx.db, before, after)
     if (batch.length === 0) break
     after = batch.at(-1)
+    const tried = batch.filter((row) => !refusedKeys.waiting(row.key, now))
+    waiting += batch.length - tried.length
     const files = await doom(
       ctx.db,
-      batch.map((row) => row.id),
+      tried.map((row) => row.id),
     )
     await run.deleteInHalves(files)
   }
   await run.finish()
-  const swept = { deleted: run.deleted, failed: run.refused }
+  const swept = { deleted: run.deleted, failed: run.refused + waiting }
   if (run.down !== null) {
     swept.failed = await expiredCount(ctx.db, before)
     const files = swept.failed === 1 ? '1 file' : `${swept.failed} files`
@@ -70,7 +80,8 @@ export async function sweepAttachments(ctx: Context, now = Date.now()): Promise<
 
 /**
  * What one sweep learns of the store. A key it fails for alone may be a bad key or a store that is down, so
- * the sweep blames the key (logs it, counts it) only once the store answered since (a later delete went
+ * the sweep blames the key (logs it, counts it, leaves it alone for a while: see RefusedKeys) only once the
+ * store answered since (a later delete went
  * through), and after a few failures in a row asks it to delete a key it never had, which a store that is
  * up answers as done (see AttachmentStore.delete): where even that fails, the store is down, and the sweep
  * stops. So a store that is down costs a few calls and no key is blamed for it, while keys refused side by
@@ -89,6 +100,8 @@ class SweepRun {
   constructor(
     private readonly db: Db,
     private readonly store: AttachmentStore,
+    private readonly refusedKeys: RefusedKeys,
+    private readonly now: number,
   ) {}
 
   /**
@@ -109,6 +122,7 @@ class SweepRun {
       return
     }
     this.#answered()
+    this.refusedKeys.deleted(files.map((f) => f.key))
     this.deleted += await deleteRows(this.db, files)
   }
 
@@ -133,8 +147,10 @@ class SweepRun {
     this.#failuresInARow = 0
     for (const { file, error } of this.#unblamed.splice(0)) {
       this.refused++
+      const { failures, wait } = this.refusedKeys.failed(file.key, this.now)
+      const inARow = failures === 1 ? '' : `, ${failures} times in a row`
       console.error(
-        `[palaver] the attachment store would not delete ${file.key}; the next sweep tries again`,
+        `[palaver] the attachment store would not delete ${file.key}${inARow}; the sweep tries it again in ${waitText(wait)}`,
         error,
       )
     }
@@ -150,7 +166,7 @@ async function expiredAfter(db: Db, before: number, after: SweepPlace | undefine
   const unsent = (limit: number) =>
     db
       .selectFrom('palaver_attachments')
-      .select(['id', 'created_at'])
+      .select(['id', 'created_at', 'key'])
       .where('message_id', 'is', null)
       .orderBy('created_at')
       .orderBy('id')
@@ -169,7 +185,8 @@ async function expiredAfter(db: Db, before: number, after: SweepPlace | undefine
 }
 
 /** Dooms the given uploads, but for any a message took meanwhile. */
-function doom(db: Db, ids: readonly number[]): Promise<DoomedFile[]> {
+async function doom(db: Db, ids: readonly number[]): Promise<DoomedFile[]> {
+  if (ids.length === 0) return []
   return db
     .updateTable('palaver_attachments')
     .set({ created_at: DOOMED })
