@@ -81,11 +81,11 @@ export async function sweepAttachments(
 /**
  * What one sweep learns of the store. A key it fails for alone may be a bad key or a store that is down, so
  * the sweep blames the key (logs it, counts it, leaves it alone for a while: see RefusedKeys) only once the
- * store answered since (a later delete went
- * through), and after a few failures in a row asks it to delete a key it never had, which a store that is
- * up answers as done (see AttachmentStore.delete): where even that fails, the store is down, and the sweep
- * stops. So a store that is down costs a few calls and no key is blamed for it, while keys refused side by
- * side (which fail in a row too) are told from it and walked past.
+ * store answered since (a later delete went through), and after a few failures in a row asks it to delete
+ * a key it never had, which a store that is up answers as done (see AttachmentStore.delete): where even
+ * that fails, the store is down, and the sweep stops. So a store that is down costs a few calls and no key
+ * is blamed for it, while keys refused side by side (which fail in a row too) are told from it and walked
+ * past.
  */
 class SweepRun {
   deleted = 0
