@@ -93,6 +93,19 @@ interface Caller {
   call<T = any>(user: string, method: string, path: string, body?: unknown): Promise<T>
 }
 
+/** What other people do in a test, through the API: make a group, say something (mentioning `mentionIds`). `shared.host` is read at each call (it starts before the tests). */
+export function chatCalls(shared: { host: Caller }) {
+  return {
+    group: (owner: string, title: string, memberIds: string[]) =>
+      shared.host.call(owner, 'POST', '/api/chats/', { title, memberIds }),
+    say: (user: string, chatId: number, body: string, mentionIds?: string[]) =>
+      shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, {
+        body,
+        ...(mentionIds && { mentionIds }),
+      }),
+  }
+}
+
 /** A lived-in account for Alice: a busy group, two DMs (one unread), a room and a team chat with unread messages. */
 export async function seedShowcase(host: Caller): Promise<{ hikeId: number }> {
   const say = (user: string, chatId: number, body: string) =>

@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs } from './harness.js'
-import { messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
+import { chatCalls, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
 
 /**
  * Before the page's scripts: every Notification constructed is recorded (and still shown), and the
@@ -42,13 +42,7 @@ const hide = (page: Page, hidden: boolean) => page.evaluate((value) => (window a
 
 describe.skipIf(!chromiumAvailable)('the messages page when the viewer is not looking', () => {
   const shared = hostAndBrowser({ transport: 'websocket' })
-  const group = (owner: string, title: string, memberIds: string[]) =>
-    shared.host.call(owner, 'POST', '/api/chats/', { title, memberIds })
-  const say = (user: string, chatId: number, body: string, mentionIds?: string[]) =>
-    shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, {
-      body,
-      ...(mentionIds && { mentionIds }),
-    })
+  const { group, say } = chatCalls(shared)
 
   /** `user`'s messages page, watched, with notifications allowed by the browser (`grant`) or not asked yet. */
   async function open(user: string, grant = true): Promise<{ context: BrowserContext; page: Page }> {

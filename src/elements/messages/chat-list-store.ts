@@ -32,9 +32,11 @@ const MAX_ROUNDS = 5
  * connection (new messages move a chat to the top and count as unread; a chat the viewer is added to
  * appears; reading clears its count; renamed, muted, left and deleted chats follow; a message from
  * someone the viewer blocked is not unread in a group or room, and a block or unblock fetches the
- * chats whose count or permissions it changes).
+ * chats whose count or permissions it changes). The chats a search or the kind filter hides are kept
+ * current too (`allChats`), for the counts that speak of all of them (the tab's title).
  */
 export class ChatListStore extends Emitter<ChatListEvents> {
+  /** The chats the list shows. */
   chats: ChatView[] = []
   nextCursor: string | null = null
   loading = false
@@ -47,8 +49,15 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   private offs: Array<() => void> = []
   private refreshing = new Map<number, Promise<void>>()
   private viewer: string | null = null
-  /** Chats this list does not show (a hidden kind, filtered out): their messages need no request. */
-  private skipped = new Set<number>()
+  /**
+   * Every chat of a kind the page shows that the store has heard of, shown or hidden by the filters,
+   * by id; the events keep each current (`chats` holds the same objects).
+   */
+  private readonly known = new Map<number, ChatView>()
+  /** Chats of kinds the site hides on this page: their messages need no request. */
+  private readonly skipped = new Set<number>()
+  /** Bumped by stop() and by each resync: an answer to an older one is dropped. */
+  private epoch = 0
   /** How often events changed each chat (a refresh they overtook is repeated). */
   private changes = new Map<number, number>()
 
@@ -69,7 +78,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     this.viewer = viewerId
     this.offs.push(
       this.connection.on('event', (event) => this.apply(event)),
-      this.connection.on('resync', () => void this.reload()),
+      this.connection.on('resync', () => void this.resync()),
       this.blocks?.on('change', ({ userId, blocked }) => this.onBlock(userId, blocked)) ?? (() => {}),
     )
     return this.reload()
@@ -77,20 +86,27 @@ export class ChatListStore extends Emitter<ChatListEvents> {
 
   stop(): void {
     this.generation++
+    this.epoch++
     for (const off of this.offs.splice(0)) off()
   }
 
+  /** A chat as the store has it, shown or hidden by the filters. */
   find(chatId: number): ChatView | undefined {
-    return this.chats.find((chat) => chat.id === chatId)
+    return this.known.get(chatId)
   }
 
-  /** Unread messages over every chat in the list; of a muted one only those that mention the viewer. */
+  /** Every chat the store has heard of, whatever the search and the kind filter show. */
+  get allChats(): Iterable<ChatView> {
+    return this.known.values()
+  }
+
+  /** Unread messages over every chat, shown or not; of a muted one only those that mention the viewer. */
   get unreadTotal(): number {
     const now = Date.now()
-    return this.chats.reduce(
-      (sum, chat) => sum + (isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount),
-      0,
-    )
+    let sum = 0
+    for (const chat of this.known.values())
+      sum += isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount
+    return sum
   }
 
   /** Whether the list, as filtered now, has a place for this chat. */
@@ -107,12 +123,30 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     return this.reload()
   }
 
-  /** The first page again (after a filter change or a resync). */
+  /** The first page again (after a filter change); the chats it hides stay known. */
   reload(): Promise<void> {
     this.chats = []
     this.nextCursor = null
-    this.skipped.clear()
     return this.fetch(null)
+  }
+
+  /**
+   * Events were missed: what the store knew may be stale. The list starts again, and while it is
+   * filtered the first page of all the chats is fetched too, for the counts (as a page opened now has them).
+   */
+  private async resync(): Promise<void> {
+    const epoch = ++this.epoch
+    this.known.clear()
+    void this.reload()
+    if (!this.search && this.filter === 'all') return
+    const page = await this.client.api.listChats({}).catch(() => null)
+    if (epoch === this.epoch)
+      for (const chat of page?.chats ?? []) if (!this.known.has(chat.id)) this.upsert(chat)
+  }
+
+  /** Whether the list holds this chat now. */
+  private listed(chatId: number): boolean {
+    return this.chats.some((chat) => chat.id === chatId)
   }
 
   loadMore(): Promise<void> {
@@ -137,7 +171,8 @@ export class ChatListStore extends Emitter<ChatListEvents> {
           ...(this.filter !== 'all' ? { kind: this.filter } : {}),
         })
         if (generation !== this.generation) return
-        const fresh = page.chats.filter((chat) => this.kinds.includes(chat.kind) && !this.find(chat.id))
+        const fresh = page.chats.filter((chat) => this.kinds.includes(chat.kind) && !this.listed(chat.id))
+        for (const chat of fresh) this.known.set(chat.id, chat)
         this.chats = [...this.chats, ...fresh]
         added += fresh.length
         wanted ||= Math.ceil(page.chats.length / 2)
@@ -155,20 +190,24 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     }
   }
 
-  /** Puts a chat the viewer now has (created, joined) into the list. */
+  /** Puts a chat the viewer now has (created, joined), or a fresher view of one, into the list (or among the hidden ones). */
   upsert(chat: ChatView): void {
-    if (!this.shows(chat) && !this.find(chat.id)) {
+    if (!this.kinds.includes(chat.kind)) {
       this.skipped.add(chat.id)
       return
     }
-    const others = this.chats.filter((c) => c.id !== chat.id)
-    const at = others.findIndex((c) => newerFirst(chat, c) < 0)
-    this.chats = at === -1 ? [...others, chat] : [...others.slice(0, at), chat, ...others.slice(at)]
+    this.known.set(chat.id, chat)
+    // One the filters hide is kept for the counts only.
+    if (this.shows(chat) || this.listed(chat.id)) {
+      const others = this.chats.filter((c) => c.id !== chat.id)
+      const at = others.findIndex((c) => newerFirst(chat, c) < 0)
+      this.chats = at === -1 ? [...others, chat] : [...others.slice(0, at), chat, ...others.slice(at)]
+    }
     this.changed()
   }
 
   remove(chatId: number): void {
-    if (!this.find(chatId)) return
+    if (!this.known.delete(chatId)) return
     this.chats = this.chats.filter((chat) => chat.id !== chatId)
     this.changed()
     this.emit('removed', { chatId })
@@ -294,7 +333,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
    * a block lowers a count above zero, an unblock raises one where anything is past the read mark.
    */
   private onBlock(userId: string, blocked: boolean): void {
-    for (const chat of this.chats) {
+    for (const chat of this.known.values()) {
       if (chat.kind === 'dm') {
         if (chat.peer?.id === userId) void this.refresh(chat.id, () => this.blocks!.fetchDm(chat.id))
       } else if (blocked ? chat.unreadCount > 0 : (chat.lastMessage?.id ?? 0) > chat.lastReadMessageId)
@@ -304,14 +343,12 @@ export class ChatListStore extends Emitter<ChatListEvents> {
 
   private patch(chatId: number, change: (chat: ChatView) => ChatView): void {
     this.changes.set(chatId, (this.changes.get(chatId) ?? 0) + 1)
-    let changed = false
-    this.chats = this.chats.map((chat) => {
-      if (chat.id !== chatId) return chat
-      const next = change(chat)
-      changed ||= next !== chat
-      return next
-    })
-    if (changed) this.changed()
+    const chat = this.known.get(chatId)
+    const next = chat && change(chat)
+    if (!next || next === chat) return
+    this.known.set(chatId, next)
+    this.chats = this.chats.map((c) => (c.id === chatId ? next : c))
+    this.changed()
   }
 
   private changed(): void {

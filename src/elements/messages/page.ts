@@ -82,8 +82,8 @@ export class PalaverMessages extends PalaverWidget {
   private notifications: DesktopNotifications | null = null
   /** The chat the viewer is leaving or deleting themself (its removal is no surprise). */
   private dropping: number | null = null
-  /** The list shows a mute that runs out as none at that moment, and counts its unread again. */
-  protected readonly expiry = new MuteExpiry(this, () => this.list?.chats ?? [])
+  /** The list shows a mute that runs out as none at that moment, and counts its unread again (the title too). */
+  protected readonly expiry = new MuteExpiry(this, () => this.list?.allChats ?? [])
   private readonly resize = new ResizeObserver(([entry]) => {
     if (entry) this.narrow = entry.contentRect.width < NARROW_PX
   })
@@ -121,7 +121,11 @@ export class PalaverMessages extends PalaverWidget {
   protected override updated(): void {
     this.applyJump()
     if (this.list)
-      this.badge.update(this.list.chats, this.onScreen(this.selectedId) ? this.selectedId : null, this.i18n)
+      this.badge.update(
+        this.list.allChats,
+        this.onScreen(this.selectedId) ? this.selectedId : null,
+        this.i18n,
+      )
     fillList(this.renderRoot.querySelector<HTMLElement>('.scroll'), this.list)
   }
 
@@ -289,7 +293,6 @@ export class PalaverMessages extends PalaverWidget {
   }
 
   private onRemoved(chatId: number): void {
-    this.badge.forget(chatId)
     // Left, deleted or removed from it: what was written there can no longer go.
     this.drafts?.forget(chatId)
     if (chatId !== this.selectedId) return

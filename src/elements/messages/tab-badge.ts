@@ -9,8 +9,6 @@ import { isMuted } from '../muting.js'
  * back as it is when the page goes.
  */
 export class TabBadge {
-  /** Whether each chat the list showed has something unread: a search that hides a chat keeps its last state. */
-  private readonly waiting = new Map<number, boolean>()
   private base = ''
   /** The title this badge last wrote (null: none yet). */
   private shown: string | null = null
@@ -33,25 +31,21 @@ export class TabBadge {
     if (this.shown !== null && document.title === this.shown) document.title = this.base
     this.shown = null
     this.prefix = ''
-    this.waiting.clear()
   }
 
-  /** Counts again; `reading` is the chat whose conversation the viewer has on screen (it is being read). */
-  update(chats: readonly ChatView[], reading: number | null, t: Translator): void {
+  /**
+   * Counts again over every chat of the viewer, not only those the list shows now (a search hides some);
+   * `reading` is the chat whose conversation the viewer has on screen (it is being read).
+   */
+  update(chats: Iterable<ChatView>, reading: number | null, t: Translator): void {
     const now = Date.now()
+    let count = 0
     for (const chat of chats) {
       const unread = isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount
-      this.waiting.set(chat.id, unread > 0 && chat.id !== reading)
+      if (unread > 0 && chat.id !== reading) count++
     }
-    let count = 0
-    for (const waits of this.waiting.values()) if (waits) count++
     this.prefix = count ? `${t.t('tabBadge', { count })} ` : ''
     this.apply()
-  }
-
-  /** A chat the viewer no longer has. */
-  forget(chatId: number): void {
-    this.waiting.delete(chatId)
   }
 
   private apply(): void {
