@@ -4,6 +4,9 @@ import { svg } from 'lit'
 const icon = (paths: ReturnType<typeof svg>) =>
   svg`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">${paths}</svg>`
 
+/** A bell's outline, which the messages page's own bells are drawn on too. */
+export const bellShape = svg`<path d="M6 9a6 6 0 0 1 12 0c0 5.5 2.5 8 2.5 8h-17S6 14.5 6 9z"/><path d="M10 20.5a2.3 2.3 0 0 0 4 0"/>`
+
 export const icons = {
   send: icon(svg`<path d="M4 12 20 4l-4 16-4-7-8-1z"/><path d="m12 13 8-9"/>`),
   close: icon(svg`<path d="M6 6l12 12M18 6 6 18"/>`),
@@ -24,9 +27,7 @@ export const icons = {
   users: icon(
     svg`<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0"/><path d="M16 4.6a3.5 3.5 0 0 1 0 6.8M18.5 20a6.5 6.5 0 0 0-3-5.5"/>`,
   ),
-  bell: icon(
-    svg`<path d="M6 9a6 6 0 0 1 12 0c0 5.5 2.5 8 2.5 8h-17S6 14.5 6 9z"/><path d="M10 20.5a2.3 2.3 0 0 0 4 0"/>`,
-  ),
+  bell: icon(bellShape),
   bellOff: icon(
     svg`<path d="M8.8 3.9A6 6 0 0 1 18 9c0 2.9.7 4.9 1.4 6.1"/><path d="M17 17H3.5S6 14.5 6 9c0-.7.1-1.4.4-2"/><path d="M10 20.5a2.3 2.3 0 0 0 4 0"/><path d="m3 3 18 18"/>`,
   ),

@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs } from './harness.js'
 import { chatCalls, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
@@ -174,10 +174,17 @@ describe.skipIf(!chromiumAvailable)('the messages page when the viewer is not lo
     const { context, page } = await open('dana')
     try {
       const m = messagesPage(page)
+      // Off, the bell does not look like a muted chat's mark (a crossed-out bell); on, it looks otherwise again.
+      const drawing = (locator: Locator) =>
+        locator.evaluate((svg) => svg.innerHTML.replace(/<!--.*?-->/g, ''))
+      const bell = m.button('Desktop notifications').locator('svg')
+      const off = await drawing(bell)
+      expect(off).not.toBe(await drawing(m.chat('Quiet corner').locator('.mute-mark svg')))
       // The choice is kept: on in a page opened before.
       await m.button('Desktop notifications').click()
       await page.reload()
       await eventually(() => m.button('Desktop notifications').getAttribute('aria-pressed')).toBe('true')
+      expect(await drawing(bell)).not.toBe(off)
       await hide(page, true)
 
       await say('bob', quiet.id, 'Nobody reads this')

@@ -2,10 +2,10 @@ import { html } from 'lit'
 import type { ChatView, MessageView } from '../../client/index.js'
 import { mentionsUser } from '../../client/mentions.js'
 import type { Translator } from '../i18n/index.js'
-import { icons } from '../icons.js'
 import { isMuted } from '../muting.js'
 import { palaverUrl } from '../urls.js'
 import { chatTitle } from './chat-list.js'
+import { pageIcons } from './icons.js'
 
 /** A notification's text is a preview: longer ones end in "…" here rather than wherever the system cuts them. */
 const PREVIEW_CHARS = 120
@@ -87,13 +87,16 @@ function preview(message: MessageView): string {
   return text.join('') || (message.attachments ?? []).map((file) => `📎 ${file.name}`).join(', ')
 }
 
-/** The sidebar's bell: a toggle button; blocked by the browser, it says so and does nothing. */
+/**
+ * The sidebar's bell: a toggle button, off a bell with a "+" and on a ringing one in the accent colour
+ * (not the crossed-out bell of a muted chat); blocked by the browser, it says so and does nothing.
+ */
 export function renderBell(notifications: DesktopNotifications, t: Translator, toggle: () => void) {
   const { on, blocked } = notifications
   const label = t.t('desktopNotifications')
   return html`<button type="button" class="icon-button wide bell" aria-label=${label}
     title=${blocked ? t.t('notificationsBlocked') : label} aria-pressed=${on ? 'true' : 'false'}
-    aria-disabled=${blocked ? 'true' : 'false'} @click=${toggle}>${on ? icons.bell : icons.bellOff}</button>`
+    aria-disabled=${blocked ? 'true' : 'false'} @click=${toggle}>${on ? pageIcons.bellRing : pageIcons.bellPlus}</button>`
 }
 
 /** localStorage, where the browser lets the page have it. */

@@ -1,4 +1,5 @@
 import { svg } from 'lit'
+import { bellShape } from '../icons.js'
 
 /** The messages page's own line icons (24×24, currentColor), decorative like the shared ones. */
 const icon = (paths: ReturnType<typeof svg>) =>
@@ -14,6 +15,12 @@ export const pageIcons = {
   ),
   back: icon(svg`<path d="M19 12H5M11 18l-6-6 6-6"/>`),
   hash: icon(svg`<path d="M5 9h14M5 15h14M10 4 8 20M16 4l-2 16"/>`),
+  // The desktop notifications' toggle: off, a bell with a "+" (turn them on); on, a ringing bell. A
+  // crossed-out bell would read as a muted chat, which is what the list and the header show with one.
+  bellPlus: icon(
+    svg`<path d="M18.1 12.5c.5 3.1 2.4 4.5 2.4 4.5h-17S6 14.5 6 9a6 6 0 0 1 7.5-5.8"/><path d="M10 20.5a2.3 2.3 0 0 0 4 0"/><path d="M19 2.5v5M16.5 5h5"/>`,
+  ),
+  bellRing: icon(svg`${bellShape}<path d="M2.5 8.5a9 9 0 0 1 2-5M21.5 8.5a9 9 0 0 0-2-5"/>`),
   userPlus: icon(
     svg`<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0"/><path d="M19 8v6M16 11h6"/>`,
   ),
