@@ -100,8 +100,17 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       await eventually(async () => (await focused(page)).label).toBe('Unmute notifications')
       const line = m.root.locator('palaver-chat-header [part="muted-until"]')
       await line.waitFor()
-      const time = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' })
-      const inAnHour = [0, 60_000].map((slack) => `Muted until ${time.format(before + 3_600_000 + slack)}`)
+      const clock = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit' })
+      const dayAndClock = new Intl.DateTimeFormat('en', {
+        month: 'short',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+      })
+      // As the header writes it: the clock when the mute ends today, the date too when it ends tomorrow.
+      const stamp = (at: number) =>
+        (new Date(at).toDateString() === new Date().toDateString() ? clock : dayAndClock).format(at)
+      const inAnHour = [0, 60_000].map((slack) => `Muted until ${stamp(before + 3_600_000 + slack)}`)
       expect(inAnHour).toContain(await line.textContent())
       const stored = await shared.host.call('bob', 'GET', `/api/chats/${club.id}/`)
       expect(Date.parse(stored.mutedUntil) - before).toBeGreaterThan(3_590_000)
