@@ -27,6 +27,41 @@ function memoryStorage(entries: Record<string, string> = {}) {
   return { storage, map, broken }
 }
 
+/**
+ * A site's localStorage shared by its tabs, as a browser has it: each tab's writes fire `storage` at
+ * the other tabs, never at itself.
+ */
+function site() {
+  const { storage: shared, map } = memoryStorage()
+  const windows: EventTarget[] = []
+  const tell = (from: EventTarget, key: string, newValue: string | null) => {
+    for (const other of windows)
+      if (other !== from) other.dispatchEvent(Object.assign(new Event('storage'), { key, newValue }))
+  }
+  return {
+    map,
+    tab() {
+      const events = new EventTarget()
+      windows.push(events)
+      const storage: Storage = {
+        ...shared,
+        get length() {
+          return shared.length
+        },
+        setItem(key, value) {
+          shared.setItem(key, value)
+          tell(events, key, value)
+        },
+        removeItem(key) {
+          shared.removeItem(key)
+          tell(events, key, null)
+        },
+      }
+      return new DraftBook(PREFIX, () => storage, events as unknown as Window)
+    },
+  }
+}
+
 const file = (id: number, name = `file-${id}.txt`): AttachmentView => ({
   id,
   name,
@@ -145,5 +180,92 @@ describe('drafts', () => {
     draft.write('Hi', [])
     draft.clear()
     expect(heard).toEqual([4, 4, 4])
+  })
+
+  test('another tab’s draft comes in while a widget follows the book: the list hears of it, and its sending empties it here', () => {
+    const { map, tab } = site()
+    const a = tab()
+    const b = tab()
+    b.follow()
+    const heard: number[] = []
+    b.on('change', ({ chatId }) => heard.push(chatId))
+
+    a.draft(5).write('Hello @Bob Brown', [{ id: 'bob', displayName: 'Bob Brown' }])
+    a.draft(5).answer(message)
+    expect(b.listed(5)).toBeNull()
+    vi.advanceTimersByTime(400)
+    const draft = b.draft(5)
+    expect(b.listed(5)).toBe(draft)
+    expect([draft.text, draft.mentions, draft.replyTo?.id]).toEqual([
+      'Hello @Bob Brown',
+      [{ id: 'bob', displayName: 'Bob Brown' }],
+      41,
+    ])
+    expect(heard).toEqual([5])
+
+    // Sent in the other tab: gone here too, and this tab writes nothing back.
+    const echoed = vi.spyOn(a, 'reread')
+    a.draft(5).clear()
+    vi.advanceTimersByTime(400)
+    expect([draft.text, draft.replyTo, b.listed(5)]).toEqual(['', null, null])
+    expect(heard).toEqual([5, 5])
+    vi.advanceTimersByTime(400)
+    expect(map.size).toBe(0)
+    expect(echoed).not.toHaveBeenCalled()
+  })
+
+  test('text being written here is kept; what another tab wrote shows once the focus leaves for another tab, unless written here since', () => {
+    const { map, tab } = site()
+    const a = tab()
+    const b = tab()
+    a.follow()
+    b.follow()
+    const mine = b.draft(7)
+    mine.editing = true
+    mine.write('Mine', [])
+    vi.advanceTimersByTime(400)
+    expect(a.draft(7).text).toBe('Mine')
+
+    a.draft(7).write('Theirs', [])
+    vi.advanceTimersByTime(400)
+    expect(mine.text).toBe('Mine')
+    // The focus went elsewhere on the page (the Send button): the text under it stays.
+    mine.leave(false)
+    expect(mine.text).toBe('Mine')
+    // Then to the other tab: what it wrote shows here.
+    mine.editing = true
+    mine.leave(true)
+    expect(mine.text).toBe('Theirs')
+
+    // Written here after the other tab's change: this tab's text is the newer, and is written.
+    mine.editing = true
+    a.draft(7).write('Theirs again', [])
+    vi.advanceTimersByTime(400)
+    mine.write('Mine again', [])
+    mine.leave(true)
+    expect(mine.text).toBe('Mine again')
+    vi.advanceTimersByTime(400)
+    expect(JSON.parse(map.get(`${PREFIX}7`)!).text).toBe('Mine again')
+
+    // Not yet written (within the save delay), though not focused: the change not written wins too.
+    mine.write('Mine, unsaved', [])
+    a.draft(7).write('Theirs, later', [])
+    a.flush()
+    expect(mine.text).toBe('Mine, unsaved')
+    vi.advanceTimersByTime(400)
+    expect(JSON.parse(map.get(`${PREFIX}7`)!).text).toBe('Mine, unsaved')
+  })
+
+  test('a book no widget follows hears no other tab; followed again, it reads what changed meanwhile', () => {
+    const { tab } = site()
+    const a = tab()
+    const b = tab()
+    const release = b.follow()
+    release()
+    a.draft(3).write('Written while no widget showed the book', [])
+    a.flush()
+    expect(b.listed(3)).toBeNull()
+    b.follow()
+    expect(b.listed(3)?.text).toBe('Written while no widget showed the book')
   })
 })

@@ -1,7 +1,7 @@
 import type { BrowserContext, Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, slowUploads } from './harness.js'
-import { messagesPage } from './messages-helpers.js'
+import { focused, messagesPage } from './messages-helpers.js'
 
 /** A 2×2 PNG (the server checks a picture's bytes). */
 const dot = {
@@ -201,6 +201,59 @@ describe.skipIf(!chromiumAvailable)('drafts', () => {
       await signInAs(context, shared.host.origin, 'alice')
       await page.reload()
       await eventually(() => m.composer.inputValue()).toBe('Alice’s surprise party plan')
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('another tab shows the draft as it is written, with its reply, and loses it once sent there; what is being typed in it stays', async () => {
+    const beach = await group('alice', 'Beach day', ['bob'])
+    await group('alice', 'Chores', ['bob'])
+    await say('bob', beach.id, 'Who brings the umbrella?')
+    const { context, page } = await openAs(shared.browser, shared.host, 'alice', '/messages/')
+    const other = await context.newPage()
+    other.setDefaultTimeout(8000)
+    await other.goto(`${shared.host.origin}/messages/`)
+    try {
+      const a = messagesPage(page)
+      const b = messagesPage(other)
+      await b.chat('Chores').click()
+      await a.chat('Beach day').click()
+      const question = a.message('Who brings the umbrella?')
+      await question.hover()
+      await question.getByRole('button', { name: 'Reply to Bob Brown' }).click()
+      await a.composer.pressSequentially('I will, the striped one')
+      await eventually(() => draftLine(b, 'Beach day').textContent()).toBe('Draft: I will, the striped one')
+
+      await b.chat('Beach day').click()
+      await eventually(() => b.composer.inputValue()).toBe('I will, the striped one')
+      expect(await b.root.locator('.reply-bar').textContent()).toContain('Replying to Bob Brown')
+      // Open there, its box not focused: it follows what is written here.
+      await a.composer.pressSequentially(' and the towels')
+      await eventually(() => b.composer.inputValue()).toBe('I will, the striped one and the towels')
+
+      await b.chat('Chores').click()
+      await a.composer.press('Enter')
+      await eventually(() => draftLine(b, 'Beach day').textContent()).toBe(
+        'You: I will, the striped one and the towels',
+      )
+      await b.chat('Beach day').click()
+      await b.message('I will, the striped one and the towels').waitFor()
+      expect(await b.composer.inputValue()).toBe('')
+      expect(await b.root.locator('.reply-bar').count()).toBe(0)
+
+      // Typed in the other tab's focused box: a later draft from here does not replace it; its next key writes it.
+      const key = `palaver:draft:/messages:alice:${beach.id}`
+      await b.composer.click()
+      await b.composer.pressSequentially('Mine')
+      await eventually(async () => (await stored(page))[key]?.text).toBe('Mine')
+      await a.composer.fill('Theirs')
+      await eventually(async () => (await stored(page))[key]?.text).toBe('Theirs')
+      await other.waitForTimeout(200)
+      expect(await b.composer.inputValue()).toBe('Mine')
+      expect((await focused(other)).tag).toBe('textarea')
+      await b.composer.press('!')
+      await eventually(async () => (await stored(page))[key]?.text).toBe('Mine!')
     } finally {
       await context.close()
     }

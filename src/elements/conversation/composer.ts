@@ -183,11 +183,16 @@ export class PalaverComposer extends LitElement {
     return this.current.tray
   }
 
-  /** Shows the draft's text and tray, and draws again as its uploads go on (they went on without us). */
+  /** Shows the draft's text and tray, and draws again as its uploads go on (they went on without us), or another tab writes it. */
   private follow(): void {
     const draft = this.current
     this.offDraft?.()
-    this.offDraft = draft.on('change', () => this.requestUpdate())
+    const off = draft.on('change', () => this.requestUpdate())
+    // Off screen, its text is under no cursor.
+    this.offDraft = () => {
+      off()
+      draft.leave(true)
+    }
     draft.tray.source = {
       limits: () => (this.disabled ? null : this.files),
       uploader: () => this.upload,
@@ -248,7 +253,8 @@ export class PalaverComposer extends LitElement {
           @keydown=${this.onKey}
           @keyup=${mentions.onCaret}
           @click=${mentions.onCaret}
-          @blur=${mentions.onBlur}
+          @focus=${() => (this.current.editing = true)}
+          @blur=${this.onBlur}
         ></textarea>
         <span id="hint" class="visually-hidden">${t.t('composerHint')}</span>
         <span id="counter" class="counter ${left < 0 ? 'over' : ''}" aria-live="polite" ?hidden=${!showCounter}>
@@ -285,6 +291,12 @@ export class PalaverComposer extends LitElement {
     this.value = (event.target as HTMLTextAreaElement).value
     this.mentions.onInput(event)
     if (this.value.trim()) this.dispatchEvent(new CustomEvent('palaver-typing', { bubbles: false }))
+  }
+
+  /** The focus went elsewhere on the page (kept text stays), or to another tab or window (see Draft.leave). */
+  private onBlur(): void {
+    this.mentions.onBlur()
+    this.current.leave(!document.hasFocus())
   }
 
   private onKey(event: KeyboardEvent): void {

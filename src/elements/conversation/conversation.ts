@@ -411,12 +411,19 @@ export class PalaverConversation extends LitElement implements MessageContext {
         blocks,
       })
       this.store = store
-      this.draft = config.viewer ? draftsFor(runtime.basePath, config.viewer.id).draft(chatId) : null
-      this.replyingTo = this.draft?.replyTo ?? null
-      void this.draft?.check(
-        (file) => store.keeps(file),
-        (file) => store.fileUrl(file),
-      )
+      const drafts = config.viewer ? draftsFor(runtime.basePath, config.viewer.id) : null
+      if (drafts) this.offs.push(drafts.follow())
+      const draft = drafts?.draft(chatId) ?? null
+      this.draft = draft
+      this.replyingTo = draft?.replyTo ?? null
+      if (draft) {
+        // Another tab answered another message (or sent it).
+        this.offs.push(draft.on('change', () => void (this.replyingTo = draft.replyTo)))
+        void draft.check(
+          (file) => store.keeps(file),
+          (file) => store.fileUrl(file),
+        )
+      }
       this.requestUpdate()
       this.stick = this.startAround === null
       this.pendingScroll = this.startAround === null ? 'bottom' : 'highlight'
@@ -633,7 +640,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!replyingTo || !this.store) return
     const current = this.store.messages.find((m) => m.id === replyingTo.id) ?? replyingTo
     if (current.deleted) this.answer(null)
-    else if (current !== replyingTo) this.answer(current)
+    // Not every new copy: two tabs showing the chat would write theirs back and forth.
+    else if (current.editedAt !== replyingTo.editedAt) this.answer(current)
     // Where I may no longer post the bar goes, and the draft keeps the reply for when I may again.
     if (this.store.chat && !this.store.canPost) this.replyingTo = null
   }

@@ -30,7 +30,14 @@ export class Draft extends Emitter<{ change: undefined }> {
   mentions: Mentionable[] = []
   replyTo: MessageView | null = null
   readonly tray = new UploadTray()
+  /** A composer showing it has the focus: what another tab writes waits, never replacing text under the cursor. */
+  editing = false
+  /** Another tab wrote it while it was being written here, and nothing was written here since. */
+  behind = false
   private checked = false
+  /** Taking what another tab wrote: a change to show, not to write back. */
+  private taking = false
+  private address: ((file: AttachmentView) => string) | null = null
 
   constructor(
     readonly chatId = 0,
@@ -38,12 +45,7 @@ export class Draft extends Emitter<{ change: undefined }> {
     saved: SavedDraft | null = null,
   ) {
     super()
-    if (saved) {
-      this.text = saved.text
-      this.mentions = saved.mentions
-      this.replyTo = saved.replyTo
-      this.tray.restore(saved.files)
-    }
+    if (saved) this.take(saved)
     this.tray.on('change', () => this.changed())
   }
 
@@ -77,15 +79,43 @@ export class Draft extends Emitter<{ change: undefined }> {
   }
 
   /**
+   * What storage holds (null: nothing), as another tab (or the last page) left it. Uploaded files stay as
+   * they are here when it holds them too; one that failed here stays (storage never had it).
+   */
+  take(saved: SavedDraft | null): void {
+    this.taking = true
+    this.text = saved?.text ?? ''
+    this.mentions = saved?.mentions ?? []
+    this.replyTo = saved?.replyTo ?? null
+    const files = saved?.files ?? []
+    const ids = files.map((f) => f.attachment.id)
+    for (const item of this.tray.items)
+      if (item.state === 'done' && !ids.includes(item.attachment!.id)) this.tray.remove(item.key)
+    const here = this.tray.ready.map((file) => file.id)
+    this.tray.restore(files.filter((f) => !here.includes(f.attachment.id)))
+    this.thumbnails()
+    this.changed()
+    this.taking = false
+    this.behind = false
+  }
+
+  /** The focus left the composer; `away`: the page too (another tab), so what another tab wrote meanwhile shows now. */
+  leave(away: boolean): void {
+    this.editing = false
+    if (away && this.behind) this.book?.reread(this.chatId)
+  }
+
+  /**
    * Once, for files put back after a reload: a picture's thumbnail from its `address`, and those the
    * server no longer `keeps` drop out without a word.
    */
   async check(keeps: (file: AttachmentView) => Promise<boolean>, address: (file: AttachmentView) => string) {
+    this.address = address
     if (this.checked) return
     this.checked = true
     const restored = this.tray.items.filter((item) => item.file === null && item.attachment)
     if (restored.length === 0) return
-    for (const item of restored) if (item.attachment!.width !== null) item.preview = address(item.attachment!)
+    this.thumbnails()
     this.changed()
     const kept = await Promise.all(restored.map((item) => keeps(item.attachment!)))
     restored.forEach((item, i) => {
@@ -104,17 +134,26 @@ export class Draft extends Emitter<{ change: undefined }> {
     return { text: this.text, mentions: this.mentions, replyTo: this.replyTo, files }
   }
 
+  /** A put-back picture shows the uploaded file (once the address is known). */
+  private thumbnails(): void {
+    for (const item of this.tray.items)
+      if (this.address && item.file === null && item.attachment?.width != null)
+        item.preview ??= this.address(item.attachment)
+  }
+
   private changed(): void {
     this.emit('change', undefined)
-    this.book?.changed(this)
+    if (!this.taking) this.behind = false
+    this.book?.changed(this, !this.taking)
   }
 }
 
 /**
  * One viewer's drafts under one base path, for the page's lifetime: each chat's is made on first use
- * (or read from storage at start) and written back a moment after it changes. `change` says that a chat's
- * line in the list (its text, its files) changed. Storage that is missing, refused or full only means
- * that the drafts live as long as the page.
+ * (or read from storage at start) and written back a moment after it changes; while a widget `follow`s
+ * it, the site's other tabs' changes come in too. `change` says that a chat's line in the list (its text,
+ * its files) changed. Storage that is missing, refused or full only means that the drafts live as long
+ * as the page.
  */
 export class DraftBook extends Emitter<{ change: { chatId: number } }> {
   private readonly drafts = new Map<number, Draft>()
@@ -122,10 +161,15 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
   private readonly lines = new Map<number, string>()
   private readonly unsaved = new Set<Draft>()
   private timer: ReturnType<typeof setTimeout> | undefined
+  private followers = 0
 
   constructor(
     readonly prefix: string,
     private readonly storage: () => Storage | null | undefined = () => globalThis.localStorage,
+    /** Where another tab's `storage` events come (the window). */
+    private readonly events:
+      | Pick<Window, 'addEventListener' | 'removeEventListener'>
+      | undefined = globalThis,
   ) {
     super()
     for (const key of this.keys()) {
@@ -155,12 +199,39 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
     return draft?.listed ? draft : null
   }
 
-  changed(draft: Draft): void {
+  /**
+   * Keeps the drafts current while a widget shows them (returns the release): what the site's other tabs
+   * write (all read again for the first widget: nobody listened before).
+   */
+  follow(): () => void {
+    if (this.followers++ === 0) {
+      this.events?.addEventListener?.('storage', this.heard)
+      this.rereadAll()
+    }
+    return () => {
+      if (--this.followers === 0) this.events?.removeEventListener?.('storage', this.heard)
+    }
+  }
+
+  /** Takes what storage holds for the chat, unless this tab's draft has changes not written yet or is being written. */
+  reread(chatId: number): void {
+    if (!Number.isInteger(chatId) || chatId <= 0) return
+    const value = this.read(this.prefix + chatId)
+    const draft = this.drafts.get(chatId)
+    const mine = draft?.saved()
+    if (value === (mine ? JSON.stringify(mine) : null)) return
+    if (draft && (draft.editing || draft.tray.busy || this.unsaved.has(draft))) draft.behind = true
+    else this.draft(chatId).take(parse(value))
+  }
+
+  /** `save`: false for what another tab wrote (the list shows it; storage has it). */
+  changed(draft: Draft, save = true): void {
     const line = draft.listed ? `${draft.text}\u0000${draft.tray.items.length}` : ''
     if ((this.lines.get(draft.chatId) ?? '') !== line) {
       this.lines.set(draft.chatId, line)
       this.emit('change', { chatId: draft.chatId })
     }
+    if (!save) return
     this.unsaved.add(draft)
     this.timer ??= setTimeout(() => this.flush(), SAVE_DELAY_MS)
   }
@@ -174,6 +245,17 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
       this.write(this.prefix + draft.chatId, saved && JSON.stringify(saved))
     }
     this.unsaved.clear()
+  }
+
+  /** Another tab changed a draft (or cleared the site's storage). */
+  private readonly heard = (event: StorageEvent) => {
+    if (event.key === null) this.rereadAll()
+    else if (event.key.startsWith(this.prefix)) this.reread(Number(event.key.slice(this.prefix.length)))
+  }
+
+  private rereadAll(): void {
+    const stored = this.keys().map((key) => Number(key.slice(this.prefix.length)))
+    for (const chatId of new Set([...this.drafts.keys(), ...stored])) this.reread(chatId)
   }
 
   private keys(): string[] {

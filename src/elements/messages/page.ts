@@ -163,6 +163,8 @@ export class PalaverMessages extends PalaverWidget {
       this.offs.push(
         () => document.removeEventListener('visibilitychange', onVisibility),
         list.on('change', () => this.requestUpdate()),
+        // Other tabs' drafts show in the list too.
+        drafts.follow(),
         // The open chat's draft is not in the list while its conversation is on screen.
         drafts.on('change', ({ chatId }) => {
           if (chatId !== this.selectedId || (this.narrow && this.tab === 'chats')) this.requestUpdate()
