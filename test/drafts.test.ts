@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import type { AttachmentView, MessageView } from '../src/client/index.js'
+import {
+  type AttachmentView,
+  type ConnectionEvents,
+  Emitter,
+  type MessageView,
+  type PalaverEvent,
+} from '../src/client/index.js'
 import { DraftBook } from '../src/elements/conversation/drafts.js'
 
 const PREFIX = 'palaver:draft:/messages:alice:'
@@ -61,6 +67,14 @@ function site() {
     },
   }
 }
+
+/** The live connection's events, as a widget's connection brings them. */
+class Live extends Emitter<ConnectionEvents> {
+  hear(event: PalaverEvent): void {
+    this.emit('event', event)
+  }
+}
+const connection = () => new Live()
 
 const file = (id: number, name = `file-${id}.txt`): AttachmentView => ({
   id,
@@ -186,7 +200,7 @@ describe('drafts', () => {
     const { map, tab } = site()
     const a = tab()
     const b = tab()
-    b.follow()
+    b.follow(connection())
     const heard: number[] = []
     b.on('change', ({ chatId }) => heard.push(chatId))
 
@@ -218,8 +232,8 @@ describe('drafts', () => {
     const { map, tab } = site()
     const a = tab()
     const b = tab()
-    a.follow()
-    b.follow()
+    a.follow(connection())
+    b.follow(connection())
     const mine = b.draft(7)
     mine.editing = true
     mine.write('Mine', [])
@@ -260,12 +274,38 @@ describe('drafts', () => {
     const { tab } = site()
     const a = tab()
     const b = tab()
-    const release = b.follow()
+    const release = b.follow(connection())
     release()
     a.draft(3).write('Written while no widget showed the book', [])
     a.flush()
     expect(b.listed(3)).toBeNull()
-    b.follow()
+    b.follow(connection())
     expect(b.listed(3)?.text).toBe('Written while no widget showed the book')
+  })
+
+  test('a reply whose message was deleted drops from the draft when the connection says so, in a chat not open', () => {
+    const { storage, map } = memoryStorage()
+    const book = new DraftBook(PREFIX, () => storage)
+    const live = connection()
+    book.follow(live)
+    const draft = book.draft(5)
+    draft.write('Lunch at noon?', [])
+    draft.answer(message)
+    vi.advanceTimersByTime(400)
+    const deleted = (messageId: number, chatId = 5) =>
+      live.hear({
+        cursor: 1,
+        type: 'message.deleted',
+        chatId,
+        data: { messageId, chatId, message: { ...message, id: messageId, deleted: true, body: null } },
+      })
+    deleted(40)
+    deleted(41, 6)
+    expect(draft.replyTo?.id).toBe(41)
+    deleted(41)
+    expect(draft.replyTo).toBeNull()
+    expect(draft.text).toBe('Lunch at noon?')
+    vi.advanceTimersByTime(400)
+    expect(JSON.parse(map.get(`${PREFIX}5`)!).replyTo).toBeNull()
   })
 })

@@ -258,4 +258,43 @@ describe.skipIf(!chromiumAvailable)('drafts', () => {
       await context.close()
     }
   })
+
+  test('a kept reply to a message deleted meanwhile drops at once: heard live while its chat is not open, asked for when it opens', async () => {
+    const thread = await group('bob', 'Long thread', ['alice'])
+    await group('bob', 'Side notes', ['alice'])
+    const plan = await say('bob', thread.id, 'The plan, early on')
+    const point = await say('bob', thread.id, 'Another point, early on')
+    // Both far above the newest page: they would load only on scrolling up.
+    await shared.host.seedMessages(thread.id, 80, ['bob'])
+    const key = `palaver:draft:/messages:alice:${thread.id}`
+    const keep = (replyTo: unknown) =>
+      JSON.stringify({ text: 'About that plan', mentions: [], replyTo, files: [] })
+    const { context, page } = await openAs(shared.browser, shared.host, 'alice', '/messages/')
+    try {
+      const m = messagesPage(page)
+      await page.evaluate(([key, value]) => localStorage.setItem(key!, value!), [key, keep(plan)])
+      await page.reload()
+      await m.chat('Side notes').click()
+      await eventually(() => draftLine(m, 'Long thread').textContent()).toBe('Draft: About that plan')
+      await shared.host.call('bob', 'DELETE', `/api/messages/${plan.id}/`)
+      await eventually(async () => (await stored(page))[key]?.replyTo).toBeNull()
+      expect((await stored(page))[key].text).toBe('About that plan')
+      await m.chat('Long thread').click()
+      await eventually(() => m.composer.inputValue()).toBe('About that plan')
+      expect(await m.root.locator('.reply-bar').count()).toBe(0)
+
+      // Deleted while no page was open: the chat asks for the message as it opens.
+      await page.evaluate(([key, value]) => localStorage.setItem(key!, value!), [key, keep(point)])
+      await page.close()
+      await shared.host.call('bob', 'DELETE', `/api/messages/${point.id}/`)
+      const next = await context.newPage()
+      await next.goto(`${shared.host.origin}/messages/#chat=${thread.id}`)
+      const n = messagesPage(next)
+      await eventually(() => n.composer.inputValue()).toBe('About that plan')
+      await eventually(async () => (await stored(next))[key]?.replyTo).toBeNull()
+      expect(await n.root.locator('.reply-bar').count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
 })

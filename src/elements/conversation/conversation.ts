@@ -412,17 +412,18 @@ export class PalaverConversation extends LitElement implements MessageContext {
       })
       this.store = store
       const drafts = config.viewer ? draftsFor(runtime.basePath, config.viewer.id) : null
-      if (drafts) this.offs.push(drafts.follow())
+      if (drafts) this.offs.push(drafts.follow(connection))
       const draft = drafts?.draft(chatId) ?? null
       this.draft = draft
       this.replyingTo = draft?.replyTo ?? null
       if (draft) {
-        // Another tab answered another message (or sent it).
+        // Another tab answered another message (or sent it), or the answered one was deleted.
         this.offs.push(draft.on('change', () => void (this.replyingTo = draft.replyTo)))
         void draft.check(
           (file) => store.keeps(file),
           (file) => store.fileUrl(file),
         )
+        void this.recheckReply(draft, store)
       }
       this.requestUpdate()
       this.stick = this.startAround === null
@@ -644,6 +645,13 @@ export class PalaverConversation extends LitElement implements MessageContext {
     else if (current.editedAt !== replyingTo.editedAt) this.answer(current)
     // Where I may no longer post the bar goes, and the draft keeps the reply for when I may again.
     if (this.store.chat && !this.store.canPost) this.replyingTo = null
+  }
+
+  /** A kept reply's message may have been deleted (or edited) while nobody here heard: asked now, not once it loads. */
+  private async recheckReply(draft: Draft, store: ConversationStore): Promise<void> {
+    const kept = draft.replyTo
+    const now = kept && (await store.current(kept))
+    if (kept && draft.replyTo === kept && now?.editedAt !== kept.editedAt) draft.answer(now)
   }
 
   private showNotice(text: string, expires = true): void {

@@ -1,5 +1,5 @@
 import { UNSENT_ATTACHMENT_TTL_MS } from '../../attachments/types.js'
-import { type AttachmentView, Emitter, type MessageView } from '../../client/index.js'
+import { type AttachmentView, type Connection, Emitter, type MessageView } from '../../client/index.js'
 import type { Mentionable } from '../text.js'
 import { UploadTray } from './uploads.js'
 
@@ -201,14 +201,20 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
 
   /**
    * Keeps the drafts current while a widget shows them (returns the release): what the site's other tabs
-   * write (all read again for the first widget: nobody listened before).
+   * write (all read again for the first widget: nobody listened before), and a reply whose message the
+   * `connection` says was deleted drops at once, not when that message loads.
    */
-  follow(): () => void {
+  follow(connection: Pick<Connection, 'on'>): () => void {
     if (this.followers++ === 0) {
       this.events?.addEventListener?.('storage', this.heard)
       this.rereadAll()
     }
+    const off = connection.on('event', (event) => {
+      const draft = event.type === 'message.deleted' && this.drafts.get(event.data.chatId)
+      if (draft && draft.replyTo?.id === event.data.messageId) draft.answer(null)
+    })
     return () => {
+      off()
       if (--this.followers === 0) this.events?.removeEventListener?.('storage', this.heard)
     }
   }

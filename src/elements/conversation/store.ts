@@ -329,6 +329,16 @@ export class ConversationStore extends Emitter<StoreEvents> {
     }
   }
 
+  /** A message as the server has it now: null once deleted (or no longer to be seen); the one given when that is not known. */
+  async current(message: MessageView): Promise<MessageView | null> {
+    try {
+      const now = await this.client.api.getMessage(message.id)
+      return now.deleted ? null : now
+    } catch (error) {
+      return asClientError(error).code === 'not_found' ? null : message
+    }
+  }
+
   /** Where this page loads a file from. */
   fileUrl(file: AttachmentView): string {
     return this.client.resolveUrl(file.url)

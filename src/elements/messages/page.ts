@@ -163,8 +163,8 @@ export class PalaverMessages extends PalaverWidget {
       this.offs.push(
         () => document.removeEventListener('visibilitychange', onVisibility),
         list.on('change', () => this.requestUpdate()),
-        // Other tabs' drafts show in the list too.
-        drafts.follow(),
+        // Other tabs' drafts show in the list too; a reply to a message deleted drops from its draft.
+        drafts.follow(hold.connection),
         // The open chat's draft is not in the list while its conversation is on screen.
         drafts.on('change', ({ chatId }) => {
           if (chatId !== this.selectedId || (this.narrow && this.tab === 'chats')) this.requestUpdate()
