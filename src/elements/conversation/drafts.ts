@@ -1,23 +1,10 @@
-import { UNSENT_ATTACHMENT_TTL_MS } from '../../attachments/types.js'
 import { type AttachmentView, type Connection, Emitter, type MessageView } from '../../client/index.js'
 import type { Mentionable } from '../text.js'
+import { parse, type SavedDraft, safely } from './saved-drafts.js'
 import { UploadTray } from './uploads.js'
 
 /** Changes are written to storage this long after the first of them, not on every key. */
 const SAVE_DELAY_MS = 300
-
-interface SavedFile {
-  attachment: AttachmentView
-  uploadedAt: number
-}
-
-/** What a draft keeps across reloads: finished uploads only (a File cannot be stored). */
-interface SavedDraft {
-  text: string
-  mentions: Mentionable[]
-  replyTo: MessageView | null
-  files: SavedFile[]
-}
 
 /**
  * What the viewer is writing in one chat: the text, the members picked from the @ list, the message it
@@ -286,34 +273,6 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
       if (value === null) storage?.removeItem(key)
       else storage?.setItem(key, value)
     })
-  }
-}
-
-/** Storage may throw on any use (blocked, Safari's private mode, full): the drafts then stay in memory. */
-function safely<T>(fallback: T, use: () => T): T {
-  try {
-    return use()
-  } catch {
-    return fallback
-  }
-}
-
-/** A stored draft, as far as it makes sense; files the server no longer keeps are left out. */
-function parse(text: string | null): SavedDraft | null {
-  const value = safely(null, () => JSON.parse(text ?? 'null') as Partial<SavedDraft> | null)
-  if (typeof value?.text !== 'string') return null
-  const list = <T>(items: unknown, ok: (item: T) => boolean) =>
-    Array.isArray(items) ? (items as T[]).filter((item) => item && ok(item)) : []
-  // The server keeps an upload no message took this long: an older one is not put back.
-  const since = Date.now() - UNSENT_ATTACHMENT_TTL_MS
-  return {
-    text: value.text,
-    mentions: list<Mentionable>(
-      value.mentions,
-      (m) => typeof m.id === 'string' && typeof m.displayName === 'string',
-    ),
-    replyTo: typeof value.replyTo?.id === 'number' ? value.replyTo : null,
-    files: list<SavedFile>(value.files, (f) => typeof f.attachment?.id === 'number' && f.uploadedAt > since),
   }
 }
 
