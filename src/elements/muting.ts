@@ -8,6 +8,14 @@ export function isMuted(chat: Mute, now = Date.now()): boolean {
   return chat.muted && (chat.mutedUntil === null || Date.parse(chat.mutedUntil) > now)
 }
 
+/** The unread messages that call for the viewer: of a muted chat only those that mention them. */
+export function unreadThatCounts(
+  chat: Mute & Pick<ChatView, 'unreadCount' | 'unreadMentionCount'>,
+  now = Date.now(),
+): number {
+  return isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount
+}
+
 /** The chat with the mute a view or a `chat.muted` event carries. */
 export function withMute<T extends Mute>(chat: T, mute: Mute): T {
   return { ...chat, muted: mute.muted, mutedUntil: mute.mutedUntil }

@@ -12,7 +12,7 @@ import {
 } from '../../client/index.js'
 import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
-import { isMuted, withMute } from '../muting.js'
+import { unreadThatCounts, withMute } from '../muting.js'
 
 /** Which chats the list shows: all the page may show, or one kind. */
 export type ListFilter = 'all' | ChatKind
@@ -104,8 +104,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   get unreadTotal(): number {
     const now = Date.now()
     let sum = 0
-    for (const chat of this.known.values())
-      sum += isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount
+    for (const chat of this.known.values()) sum += unreadThatCounts(chat, now)
     return sum
   }
 

@@ -1,6 +1,6 @@
 import type { ChatView } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
-import { isMuted } from '../muting.js'
+import { unreadThatCounts } from '../muting.js'
 
 /**
  * The tab's title while the messages page is on it: how many chats wait for the viewer, in front of
@@ -41,8 +41,7 @@ export class TabBadge {
     const now = Date.now()
     let count = 0
     for (const chat of chats) {
-      const unread = isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount
-      if (unread > 0 && chat.id !== reading) count++
+      if (unreadThatCounts(chat, now) > 0 && chat.id !== reading) count++
     }
     this.prefix = count ? `${t.t('tabBadge', { count })} ` : ''
     this.apply()
