@@ -1,7 +1,7 @@
-import type { Page, WebSocketRoute } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs } from './harness.js'
-import { focused, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
+import { focused, lossyWebSocket, messagesPage, seriousViolations, tabTo } from './messages-helpers.js'
 
 /** How many times `page` has asked for each chat (GET …/api/chats/{id}/) since this was called. */
 function chatFetches(page: Page): (chatId: number) => number {
@@ -307,16 +307,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/login')
     const page = alice.page
     // Alice's WebSocket goes through a proxy that keeps user.blocked events from her page and can say "resync".
-    let socket: WebSocketRoute | null = null
-    let cursor = 0
-    await page.routeWebSocket(/\/messages\/ws\b/, (ws) => {
-      socket = ws
-      ws.connectToServer().onMessage((message) => {
-        const frame = JSON.parse(String(message))
-        cursor = Math.max(cursor, frame.cursor ?? 0)
-        if (frame.type !== 'user.blocked') ws.send(message)
-      })
-    })
+    const proxy = await lossyWebSocket(page, (frame) => frame.type === 'user.blocked')
     const warnings: string[] = []
     page.on('console', (message) => {
       if (message.type() === 'warning') warnings.push(message.text())
@@ -335,7 +326,7 @@ describe.skipIf(!chromiumAvailable)('blocking someone', () => {
           body: '{"error":{"code":"unavailable"}}',
         }),
       )
-      socket!.send(JSON.stringify({ type: 'resync', cursor }))
+      proxy.resync()
       await eventually(() => warnings.join('\n')).toMatch(
         /the people the viewer blocked could not be fetched after a resync .*; trying again in 2 s/,
       )

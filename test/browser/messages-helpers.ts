@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
+import type { Page, WebSocketRoute } from 'playwright-core'
 import { expect } from 'vitest'
 
 /** The messages page's pieces, found through the shadow roots (Playwright's locators pierce open ones). */
@@ -147,4 +147,30 @@ export async function seedShowcase(host: Caller): Promise<{ hikeId: number }> {
   await say('dana', dana.id, 'No rush, tomorrow is fine 🙂')
   await say('erin', design.id, 'Feedback welcome before Thursday')
   return { hikeId: hike.id }
+}
+
+/**
+ * Routes the page's WebSocket through a proxy that keeps back the frames `drop` picks (counted in
+ * `dropped`); `resync()` then tells the page that it missed events, as the server does.
+ */
+export async function lossyWebSocket(
+  page: Page,
+  drop: (frame: { type: string; chatId?: number }) => boolean,
+) {
+  let socket: WebSocketRoute | null = null
+  let cursor = 0
+  const proxy = {
+    dropped: 0,
+    resync: () => socket!.send(JSON.stringify({ type: 'resync', cursor })),
+  }
+  await page.routeWebSocket(/\/messages\/ws\b/, (ws) => {
+    socket = ws
+    ws.connectToServer().onMessage((message) => {
+      const frame = JSON.parse(String(message))
+      cursor = Math.max(cursor, frame.cursor ?? 0)
+      if (drop(frame)) proxy.dropped++
+      else ws.send(message)
+    })
+  })
+  return proxy
 }

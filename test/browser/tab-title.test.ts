@@ -1,7 +1,6 @@
-import type { WebSocketRoute } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs } from './harness.js'
-import { chatCalls, messagesPage } from './messages-helpers.js'
+import { chatCalls, lossyWebSocket, messagesPage } from './messages-helpers.js'
 
 describe.skipIf(!chromiumAvailable)('the tab title while the list is filtered', () => {
   const shared = hostAndBrowser({ transport: 'websocket' })
@@ -68,18 +67,10 @@ describe.skipIf(!chromiumAvailable)('the tab title while the list is filtered', 
     const meadow = await group('charlie', 'Meadow', ['dana'])
     const { context, page } = await openAs(shared.browser, shared.host, 'charlie', '/login')
     // Charlie's WebSocket goes through a proxy that loses the Meadow's new messages and can say "resync".
-    let socket: WebSocketRoute | null = null
-    let cursor = 0
-    let lost = 0
-    await page.routeWebSocket(/\/messages\/ws\b/, (ws) => {
-      socket = ws
-      ws.connectToServer().onMessage((message) => {
-        const frame = JSON.parse(String(message))
-        cursor = Math.max(cursor, frame.cursor ?? 0)
-        if (frame.type === 'message.created' && frame.chatId === meadow.id) lost++
-        else ws.send(message)
-      })
-    })
+    const proxy = await lossyWebSocket(
+      page,
+      (frame) => frame.type === 'message.created' && frame.chatId === meadow.id,
+    )
     try {
       await page.goto(`${shared.host.origin}/messages/`)
       const m = messagesPage(page)
@@ -88,9 +79,9 @@ describe.skipIf(!chromiumAvailable)('the tab title while the list is filtered', 
       await eventually(() => m.chats.count()).toBe(1)
 
       await say('dana', meadow.id, 'Lost on the way')
-      await eventually(() => lost).toBe(1)
+      await eventually(() => proxy.dropped).toBe(1)
       expect(await page.title()).toBe('Messages')
-      socket!.send(JSON.stringify({ type: 'resync', cursor }))
+      proxy.resync()
       await eventually(() => page.title()).toBe('(1) Messages')
       expect(await m.chats.count()).toBe(1)
     } finally {
