@@ -297,8 +297,12 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   private onMessage(message: MessageView): void {
     const chat = this.find(message.chatId)
     if (!chat) {
-      // A chat beyond the pages loaded so far (or new to the viewer) comes to the top.
-      if (!this.skipped.has(message.chatId)) void this.refresh(message.chatId)
+      if (this.skipped.has(message.chatId)) return
+      // A chat beyond the pages loaded so far (or new to the viewer) comes to the top. Counted as a
+      // change: a fetch of it already on its way (it was just created) may have been answered before
+      // this message, and is made again.
+      this.changes.set(message.chatId, (this.changes.get(message.chatId) ?? 0) + 1)
+      void this.refresh(message.chatId)
       return
     }
     if (chat.lastMessage && chat.lastMessage.id >= message.id) return
