@@ -4,13 +4,27 @@
  */
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import type { InsideCounts } from './inside.js'
 import { mainThreadCpuTime } from './schedstat.js'
 import type { IpcReply, IpcRequest, ProcessStats, ServerCommand } from './shared.js'
 
 const delay = monitorEventLoopDelay({ resolution: 10 })
 delay.enable()
+
+/**
+ * The garbage collector's pauses of the main thread: how many and how long in all since start, and the
+ * longest since the previous snapshot. A tail made of a few short windows of slow receipts (see
+ * trace-summary.ts) that come as often as these pauses is the collector's, not the server's own work.
+ */
+const collector = { pauses: 0, pauseMs: 0, longestMs: 0 }
+new PerformanceObserver((list) => {
+  for (const pause of list.getEntries()) {
+    collector.pauses++
+    collector.pauseMs += pause.duration
+    collector.longestMs = Math.max(collector.longestMs, pause.duration)
+  }
+}).observe({ entryTypes: ['gc'] })
 
 /** Snapshot; the event-loop delay histogram restarts, so each call covers the time since the previous one. */
 export function processStats(options: { gc?: boolean } = {}): ProcessStats {
@@ -31,8 +45,12 @@ export function processStats(options: { gc?: boolean } = {}): ProcessStats {
     eldP50: delay.percentile(50) / 1e6,
     eldP99: delay.percentile(99) / 1e6,
     eldMax: delay.max / 1e6,
+    gcPauses: collector.pauses,
+    gcPauseMs: collector.pauseMs,
+    gcLongestMs: collector.longestMs,
   }
   delay.reset()
+  collector.longestMs = 0
   return stats
 }
 

@@ -234,6 +234,31 @@ function coreWaits(report: Report, systems: SystemName[]): string[] {
 }
 
 /**
+ * Scenario 1's garbage-collection pauses in each server over the window (medians of the runs): a stall
+ * that slows every receipt due meanwhile, however little work the server does per message. Nothing for
+ * reports from before they were measured.
+ */
+function collectorPauses(report: Report, systems: SystemName[]): string[] {
+  const pauses = systems
+    .map((s) => ({
+      s,
+      count: s1(report, s, (m) => m.gcPauses),
+      total: s1(report, s, (m) => m.gcPauseMs),
+      longest: s1(report, s, (m) => m.gcLongestMs),
+    }))
+    .filter(({ count }) => !Number.isNaN(count))
+    .map(
+      ({ s, count, total, longest }) =>
+        `${LABELS[s]} ${num(count)} pauses, ${ms(total)} ms in all, the longest ${ms(longest)} ms`,
+    )
+  if (pauses.length === 0) return []
+  return [
+    `The garbage collector's pauses in the server during the window (median of the runs): ${pauses.join('; ')}.`,
+    '',
+  ]
+}
+
+/**
  * What Palaver's own metrics saw of one system or deployment (medians of the runs): the time inside its
  * send handler, from a WebSocket frame read (or a REST body validated) to the answer, beside the
  * acknowledgement's p99 at the client; and its commits. The difference is the part outside the handler:
@@ -324,6 +349,10 @@ export function scenarioTables(report: Report): string {
       )
     out.push(
       ...coreWaits(
+        report,
+        systems.filter((s) => has(report, 's1', s)),
+      ),
+      ...collectorPauses(
         report,
         systems.filter((s) => has(report, 's1', s)),
       ),

@@ -165,6 +165,13 @@ export interface Measurement {
   redisCpuMs?: number
   serverEldP99: number
   serverEldMax: number
+  /**
+   * The servers' garbage-collection pauses over the same span: how many, ms in all, and the longest (older
+   * reports lack them).
+   */
+  gcPauses?: number
+  gcPauseMs?: number
+  gcLongestMs?: number
   loadgenEldP99: number
   /** Load-generator CPU, % of one core, averaged over its processes. */
   loadgenCpuPercent: number
@@ -386,6 +393,9 @@ export class Load {
       cpuPerDeliveryUs: received ? ((serverCpuMs + (options.redis ? redisCpuMs : 0)) * 1000) / received : 0,
       serverEldP99: Math.max(...after.map((a) => a.eldP99)),
       serverEldMax: Math.max(...after.map((a) => a.eldMax)),
+      gcPauses: after.reduce((s, a, i) => s + a.gcPauses - before[i]!.gcPauses, 0),
+      gcPauseMs: after.reduce((s, a, i) => s + a.gcPauseMs - before[i]!.gcPauseMs, 0),
+      gcLongestMs: Math.max(...after.map((a) => a.gcLongestMs)),
       loadgenEldP99: Math.max(...workerStats.map((s) => s.eldP99)),
       loadgenCpuPercent:
         (workerStats.reduce((s, a, i) => s + (a.cpuMicros - workerCpuBefore[i]!.cpuMicros), 0) /

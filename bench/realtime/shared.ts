@@ -138,6 +138,11 @@ export interface ProcessStats {
   eldP50: number
   eldP99: number
   eldMax: number
+  /** Garbage-collection pauses of the main thread since start: how many, and ms in all. */
+  gcPauses: number
+  gcPauseMs: number
+  /** The longest such pause since the previous stats call, ms. */
+  gcLongestMs: number
   connections?: number
   /** Palaver's servers: its own metrics (see inside.ts). */
   inside?: InsideCounts
