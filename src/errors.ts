@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'
+  | 'attachment_gone'
   | 'conflict'
   | 'too_large'
   | 'rate_limited'
@@ -14,6 +15,7 @@ export const statusOf: Record<ErrorCode, number> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  attachment_gone: 410,
   conflict: 409,
   too_large: 413,
   rate_limited: 429,

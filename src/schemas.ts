@@ -196,6 +196,7 @@ export const ErrorSchema = z
         'unauthenticated',
         'forbidden',
         'not_found',
+        'attachment_gone',
         'conflict',
         'too_large',
         'rate_limited',

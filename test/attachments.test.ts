@@ -8,6 +8,7 @@ import { type AttachmentStore, diskAttachmentStore, type Palaver } from '../src/
 import { databases, type TestDatabase } from './helpers/databases.js'
 import { type LiveServer, startLiveServer } from './helpers/live.js'
 import { type Options, startServer, type TestServer } from './helpers/server.js'
+import { uploadsSweptADayLater } from './helpers/uploads.js'
 
 /** A 1×1 PNG and a 1×1 GIF, as a browser would send them. */
 const PNG = Buffer.from(
@@ -206,9 +207,14 @@ describe.each(databases)('attachments on $name', (database) => {
     const elsewhere = await uploaded('alice', other)
     const used = await uploaded('alice', chat)
     expect((await send('alice', chat, { body: 'mine', attachmentIds: [used.id] })).status).toBe(201)
-    for (const ids of [[bobs.id], [elsewhere.id], [used.id], [999_999]]) {
+    for (const ids of [[elsewhere.id], [used.id]]) {
       const body = await refused(400, () => send('alice', chat, { body: 'x', attachmentIds: ids }))
       expect(body.error.message).toMatch(/attachmentIds/)
+    }
+    // Someone else's upload is answered as one that is not there: no one learns of another's files.
+    for (const id of [bobs.id, 999_999]) {
+      const body = await refused(410, () => send('alice', chat, { body: 'x', attachmentIds: [used.id, id] }))
+      expect(body.error).toMatchObject({ code: 'attachment_gone', details: { attachmentIds: [id] } })
     }
     const many = await Promise.all([1, 2, 3, 4].map(() => uploaded('alice', chat)))
     const tooMany = await refused(400, () =>
@@ -287,6 +293,31 @@ describe.each(databases)('attachments on $name', (database) => {
       .execute()
     expect(left).toEqual([])
     expect(await server.palaver.sweepAttachments()).toEqual({ deleted: 0, failed: 0 })
+  })
+
+  it('refuses a send whose uploads were swept with attachment_gone, naming them, and stores nothing', async () => {
+    const chat = await group()
+    const kept = await uploaded('alice', chat)
+    const stale = await Promise.all([1, 2].map(() => uploaded('alice', chat)))
+    const staleIds = stale.map((file) => file.id)
+    expect(await uploadsSweptADayLater(server.palaver, { ids: staleIds })).toBe(2)
+    const input = {
+      body: 'yesterday',
+      clientId: 'gone-files',
+      attachmentIds: [staleIds[0], kept.id, staleIds[1]],
+    }
+    const body = await refused(410, () => send('alice', chat, input))
+    expect(body.error).toEqual({
+      code: 'attachment_gone',
+      message: `Files ${staleIds.join(', ')} are no longer available to send: an upload that no message takes within 24 hours is deleted. Upload again, or send without them`,
+      details: { attachmentIds: staleIds },
+    })
+    // The same send without them goes, with the file that is still there.
+    const sent = await send('alice', chat, { ...input, attachmentIds: [kept.id] })
+    expect(sent.status).toBe(201)
+    expect(sent.body.attachments.map((file: { id: number }) => file.id)).toEqual([kept.id])
+    const openapi = (await server.as('alice').get('/api/openapi.json')).body
+    expect(openapi.paths['/messages/api/chats/{chatId}/messages/'].post.responses['410']).toBeDefined()
   })
 
   it('tells the widgets what files they may send', async () => {
@@ -537,7 +568,7 @@ describe.each(databases)('attachments in a store that fails, on $name', (databas
       const again = await server
         .as('alice')
         .post(`/api/chats/${chat}/messages/`, { body: 'again', attachmentIds: [file.id] })
-      expect(again.status).toBe(400)
+      expect(again.status).toBe(410)
       // The row is what remembers the bytes still to delete.
       expect(await rowsOf(server, [file.id])).toHaveLength(1)
       expect(files.size).toBe(1)

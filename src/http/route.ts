@@ -41,6 +41,8 @@ export interface RouteSpec<P, Q, B> {
   anonymous?: boolean
   /** The per-user limit this route counts against. */
   rateLimit?: RateLimitedAction
+  /** Refusals of this route alone, beyond those every route may answer: status → what it means. */
+  errors?: Record<number, string>
 }
 
 export interface RouteInput<P, Q, B> {
@@ -107,6 +109,9 @@ export function defineRoute<
         ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
         : { description: 'Done' },
       ...errorResponses,
+      ...Object.fromEntries(
+        Object.entries(spec.errors ?? {}).map(([status, what]) => [status, errorResponse(what)]),
+      ),
     },
   })
   // strict: false matches with or without the trailing slash only when the route is declared without it.

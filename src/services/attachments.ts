@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { cleanFileName, inspectPicture, isPicture, readAtMost, typeAccepted } from '../attachments/files.js'
 import type { AttachmentStore } from '../attachments/store.js'
+import { UNSENT_ATTACHMENT_TTL_MS } from '../attachments/types.js'
 import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
 import type { ResolvedAttachments } from '../options.js'
 import type { AttachmentView } from '../schemas.js'
@@ -143,7 +144,9 @@ export function checkAttachmentIds(ctx: Context, ids: readonly number[]): void {
 
 /**
  * The files a new message of the sender's carries, read in the transaction that stores it: each must
- * be the sender's own upload to this chat that no message has yet, and not doomed.
+ * be the sender's own upload to this chat that no message has yet. One that is not there (swept, doomed,
+ * or never the sender's: the same answer, so that no one learns of another's upload) is gone, a refusal
+ * of its own, as no retry of the same send can succeed.
  */
 export async function unsentAttachments(
   ctx: Context,
@@ -157,23 +160,34 @@ export async function unsentAttachments(
     .selectFrom('palaver_attachments')
     .select(attachmentColumns)
     .where('id', 'in', ids)
-    .where('chat_id', '=', chatId)
     .where('uploader_id', '=', senderId)
-    .where('message_id', 'is', null)
     .where('created_at', '!=', DOOMED)
     .execute()
   const byId = new Map(rows.map((row) => [row.id, row]))
-  if (byId.size !== ids.length) throw unusable()
+  const gone = ids.filter((id) => !byId.has(id))
+  if (gone.length > 0) throw attachmentsGone(gone)
+  if (rows.some((row) => row.chat_id !== chatId || row.message_id !== null)) throw unusable()
   return ids.map((id) => attachmentView(ctx, byId.get(id)!))
 }
 
 const unusable = () =>
   invalid('attachmentIds must name your own uploads to this chat that no message has yet')
 
+/** The refusal of a send whose files are no longer kept: which ones, and why. */
+function attachmentsGone(ids: readonly number[]): PalaverError {
+  const files = ids.length === 1 ? `File ${ids[0]} is` : `Files ${ids.join(', ')} are`
+  const hours = UNSENT_ATTACHMENT_TTL_MS / 3_600_000
+  return new PalaverError(
+    'attachment_gone',
+    `${files} no longer available to send: an upload that no message takes within ${hours} hours is deleted. Upload again, or send without ${ids.length === 1 ? 'it' : 'them'}`,
+    { attachmentIds: ids },
+  )
+}
+
 /**
  * Gives the files to the message just stored, in the order given. Where another send took one of them
- * first (two sends racing with the same upload), or the sweep doomed it, this one is refused and its
- * transaction rolled back.
+ * first (two sends racing with the same upload), or the sweep doomed it (gone), this one is refused and
+ * its transaction rolled back.
  */
 export async function attachToMessage(tx: Tx, messageId: number, ids: readonly number[]): Promise<void> {
   for (const [position, id] of ids.entries()) {
@@ -184,7 +198,13 @@ export async function attachToMessage(tx: Tx, messageId: number, ids: readonly n
       .where('message_id', 'is', null)
       .where('created_at', '!=', DOOMED)
       .executeTakeFirst()
-    if (taken.numUpdatedRows !== 1n) throw unusable()
+    if (taken.numUpdatedRows === 1n) continue
+    const row = await tx.db
+      .selectFrom('palaver_attachments')
+      .select('created_at')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    throw row && row.created_at !== DOOMED ? unusable() : attachmentsGone([id])
   }
 }
 

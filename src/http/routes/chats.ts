@@ -116,6 +116,9 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       path: '/api/chats/{chatId}/messages/',
       summary: 'Send a message',
       rateLimit: 'send',
+      errors: {
+        410: 'attachment_gone: a file it names is no longer kept (an upload no message took within a day)',
+      },
       tag,
       params: ChatParams,
       body: SendMessageInput,
