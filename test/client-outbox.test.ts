@@ -9,6 +9,7 @@ import {
 import { clientFor, Network, until } from './helpers/client.js'
 import { databases } from './helpers/databases.js'
 import { type LiveServer, startLiveServer } from './helpers/live.js'
+import { uploadsSweptADayLater } from './helpers/uploads.js'
 
 describe.each(databases)('palaver/client outbox on $name', (database) => {
   let live: LiveServer
@@ -173,6 +174,73 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
       }
     },
   )
+
+  /** A 1×1 PNG, as a test uploads it. */
+  const PNG = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+    'base64',
+  )
+  const uploadAs = (client: PalaverClient, chatId: number, name: string) =>
+    client.api.uploadAttachment(chatId, new Uint8Array(PNG), { name, type: 'image/png' })
+  const expire = (ids: number[]) => uploadsSweptADayLater(live.palaver, { ids })
+
+  it.each<TransportKind>(['websocket', 'polling'])(
+    'fails a send whose uploads the server deleted meanwhile with attachment_gone, and retries it without them (%s)',
+    async (transport) => {
+      const chatId = await newChat(`files gone over ${transport}`)
+      const { client, network } = open('bob', { transport })
+      client.connect()
+      await until('open', () => client.connection.state === 'open')
+      const kept = await uploadAs(client, chatId, 'kept.png')
+      const gone = await uploadAs(client, chatId, 'gone.png')
+      // Offline for a day: the send waits, and the server sweeps one of its uploads meanwhile.
+      network.goOffline()
+      await until('reconnecting', () => client.connection.state !== 'open')
+      const item = client.send(chatId, 'the photos from yesterday', { attachmentIds: [gone.id, kept.id] })
+      await until('an attempt', () => (client.outbox.get(item.clientId)?.attempts ?? 0) >= 1)
+      await expire([gone.id])
+      network.goOnline()
+
+      const failed = await client.outbox.settled(item.clientId)
+      expect(failed.state).toBe('failed')
+      expect(failed.error).toMatchObject({ code: 'attachment_gone', status: 410, attachmentIds: [gone.id] })
+      expect(failed.error!.message).toMatch(/no longer/)
+      // The item no longer names the file that is gone: no retry can send it again.
+      expect(failed.attachmentIds).toEqual([kept.id])
+      expect(await stored(chatId)).toEqual([])
+
+      expect(client.outbox.retry(item.clientId)).toBe(true)
+      const sent = await client.outbox.settled(item.clientId)
+      expect(sent.state).toBe('sent')
+      expect(sent.message?.attachments?.map((file) => file.id)).toEqual([kept.id])
+      const rows = await stored(chatId)
+      expect(rows.map((m) => [m.body, m.clientId])).toEqual([['the photos from yesterday', item.clientId]])
+    },
+  )
+
+  it('sends a failed item again with files uploaded anew, and will not send one left with nothing to carry', async () => {
+    const chatId = await newChat('files uploaded again')
+    const { client } = open('bob', { transport: 'polling' })
+    const first = await uploadAs(client, chatId, 'first.png')
+    const second = await uploadAs(client, chatId, 'second.png')
+    await expire([first.id, second.id])
+    const item = client.send(chatId, '', { attachmentIds: [first.id, second.id] })
+    const failed = await client.outbox.settled(item.clientId)
+    expect(failed).toMatchObject({
+      state: 'failed',
+      attachmentIds: [],
+      error: { code: 'attachment_gone', attachmentIds: [first.id, second.id] },
+    })
+    // No text and no files left: nothing to send, and the item stays as it was.
+    expect(client.outbox.retry(item.clientId)).toBe(false)
+    expect(client.outbox.get(item.clientId)).toBe(failed)
+
+    const again = await uploadAs(client, chatId, 'first.png')
+    expect(client.outbox.retry(item.clientId, { attachmentIds: [again.id] })).toBe(true)
+    const sent = await client.outbox.settled(item.clientId)
+    expect(sent.state).toBe('sent')
+    expect(sent.message?.attachments?.map((file) => file.name)).toEqual(['first.png'])
+  })
 
   it('reports a send refused over the WebSocket as the same typed error as over REST', async () => {
     const { client } = open('bob', { transport: 'websocket' })

@@ -18,6 +18,7 @@ const statusOfCode: Partial<Record<ClientErrorCode, number>> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  attachment_gone: 410,
   too_large: 413,
   rate_limited: 429,
   unavailable: 503,

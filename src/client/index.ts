@@ -22,6 +22,7 @@ export {
   type Deliver,
   localStorageOutbox,
   Outbox,
+  type OutboxError,
   type OutboxEvents,
   type OutboxItem,
   type OutboxOptions,

@@ -26,9 +26,21 @@ export interface OutboxItem {
   /** Attempts made so far. */
   attempts: number
   /** Why the last attempt failed: a refusal for 'failed', the network or the server for 'pending'. */
-  error: { code: string; status: number; message: string } | null
+  error: OutboxError | null
   /** The stored message, once 'sent'. */
   message: MessageView | null
+}
+
+/** Why an item's last attempt failed, as the server (or the network) said. */
+export interface OutboxError {
+  code: string
+  status: number
+  message: string
+  /**
+   * With `attachment_gone`: the files the server no longer keeps (an upload no message took within a day
+   * is deleted), taken out of the item's `attachmentIds` so that no retry sends them again.
+   */
+  attachmentIds?: number[]
 }
 
 /** Keeps unsent messages across page loads; `localStorageOutbox()` is one for browsers. */
@@ -144,12 +156,18 @@ export class Outbox extends Emitter<OutboxEvents> {
     })
   }
 
-  /** Sends a failed item again (same clientId). */
-  retry(clientId: string): void {
+  /**
+   * Sends a failed item again (same clientId), with `attachmentIds` instead of its files where given (the
+   * gone ones uploaded again). False, and nothing changes, when it is not failed or would carry nothing:
+   * no text and no files (all gone).
+   */
+  retry(clientId: string, options: { attachmentIds?: number[] } = {}): boolean {
     const item = this.get(clientId)
-    if (item?.state !== 'failed') return
-    this.replace(item, { state: 'pending', error: null })
+    const attachmentIds = options.attachmentIds ?? item?.attachmentIds ?? []
+    if (item?.state !== 'failed' || (!item.body && attachmentIds.length === 0)) return false
+    this.replace(item, { state: 'pending', error: null, attachmentIds })
     void this.flush()
+    return true
   }
 
   /** Forgets an item that is not being sent right now; returns whether it was there. */
@@ -214,13 +232,16 @@ export class Outbox extends Emitter<OutboxEvents> {
         cause instanceof PalaverClientError
           ? cause
           : new PalaverClientError('network', String((cause as Error)?.message ?? cause), { cause })
-      const summary = { code: error.code, status: error.status, message: error.message }
       if (error.retryable) {
+        const summary = { code: error.code, status: error.status, message: error.message }
         this.retryAfter = error.retryAfter
         this.replace(this.get(item.clientId) ?? attempting, { error: summary })
         return false
       }
-      const failed = this.replace(this.get(item.clientId) ?? attempting, { state: 'failed', error: summary })
+      const failed = this.replace(this.get(item.clientId) ?? attempting, {
+        state: 'failed',
+        ...refusal(attempting, error),
+      })
       this.emit('failed', failed)
       this.settle(failed)
       return true
@@ -297,6 +318,21 @@ export class Outbox extends Emitter<OutboxEvents> {
       })
       .catch(() => {})
     return this.saving
+  }
+}
+
+/** What a refusal changes in an item: its error, and without the files the server said are gone. */
+function refusal(item: OutboxItem, error: PalaverClientError): Pick<OutboxItem, 'error' | 'attachmentIds'> {
+  const summary = { code: error.code, status: error.status, message: error.message }
+  if (error.code !== 'attachment_gone') return { error: summary, attachmentIds: item.attachmentIds }
+  const named = (error.details as { attachmentIds?: unknown } | undefined)?.attachmentIds
+  // A server that did not say which: none of them can be trusted to be there.
+  const gone = Array.isArray(named)
+    ? item.attachmentIds.filter((id) => named.includes(id))
+    : item.attachmentIds
+  return {
+    error: { ...summary, attachmentIds: gone },
+    attachmentIds: item.attachmentIds.filter((id) => !gone.includes(id)),
   }
 }
 
