@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
+import { uploadsSweptADayLater } from '../helpers/uploads.js'
 import {
   chromiumAvailable,
   eventually,
@@ -574,3 +575,121 @@ describe.skipIf(!chromiumAvailable)('attachments with small limits', () => {
     }
   })
 })
+
+describe.skipIf(!chromiumAvailable)(
+  'attachments of a message that waited longer than its uploads are kept',
+  () => {
+    const shared = hostAndBrowser({ transport: 'polling' })
+    const sends = '**/api/chats/*/messages/'
+
+    /** A day passes: the server's sweep deletes `user`'s uploads that no message took. */
+    async function aDayLater(user: string) {
+      expect(await uploadsSweptADayLater(shared.host.palaver, { uploaderId: user })).toBeGreaterThan(0)
+    }
+
+    /** Sends from the composer while no send reaches the server (the line is down): the message waits, pending. */
+    async function sendOffline(
+      page: Page,
+      root: Locator,
+      files: Parameters<Locator['setInputFiles']>[0],
+      text: string,
+    ) {
+      const t = tray(root)
+      await t.input.setInputFiles(files)
+      await uploaded(root, Array.isArray(files) ? files.length : 1)
+      await page.route(sends, (route) =>
+        route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.fallback(),
+      )
+      if (text) await messagesPage(page).composer.fill(text)
+      await t.send.click()
+      await eventually(() => t.chips.count()).toBe(0)
+      // The first waiting message says it is stalled (with Retry); those behind it wait their turn.
+      await root.locator('.message.pending .failed-bar').first().waitFor()
+      return root.locator('.message.pending').last()
+    }
+
+    test('uploads the files again from the page that still holds them, and the message goes with them', async () => {
+      const { host, browser } = shared
+      const chat = await host.call('alice', 'POST', '/api/chats/', { title: 'Overnight', memberIds: ['bob'] })
+      const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+      const uploads: string[] = []
+      page.on('request', (request) => {
+        if (request.url().includes('/attachments/') && request.method() === 'POST')
+          uploads.push(request.url())
+      })
+      try {
+        const m = messagesPage(page)
+        await m.chat('Overnight').click()
+        const pending = await sendOffline(page, m.root, [photo('night.png', 60, 40)], 'From last night')
+        await aDayLater('alice')
+        await page.unroute(sends)
+        await pending.getByRole('button', { name: 'Retry' }).click()
+        const sent = m.root.locator('.message:not(.pending)', { hasText: 'From last night' })
+        await eventually(() => loadedWidths(sent)).toEqual([60])
+        expect(await m.root.locator('.message.pending').count()).toBe(0)
+        expect(uploads).toHaveLength(2)
+        const history = await host.call('bob', 'GET', `/api/chats/${chat.id}/messages/`)
+        expect(
+          history.messages.map((x: { body: string; attachments?: unknown[] }) => [
+            x.body,
+            x.attachments?.length,
+          ]),
+        ).toEqual([['From last night', 1]])
+      } finally {
+        await context.close()
+      }
+    })
+
+    test('opened again a day later it says the files expired, and sends the text without them or discards, by keyboard', async () => {
+      const { host, browser } = shared
+      const chat = await host.call('alice', 'POST', '/api/chats/', {
+        title: 'Left for a day',
+        memberIds: ['bob'],
+      })
+      const { context, page: first } = await openAs(browser, host, 'alice', '/messages/')
+      try {
+        const before = messagesPage(first)
+        await before.chat('Left for a day').click()
+        await sendOffline(first, before.root, [photo('gone.png', 30, 20)], 'Photos attached')
+        await sendOffline(first, before.root, [pdf('only-a-file.pdf')], '')
+        // The tab is closed with both waiting (the outbox keeps them); a day later the site is opened again.
+        await first.close()
+        await aDayLater('alice')
+        const page = await context.newPage()
+        page.setDefaultTimeout(8000)
+        await page.goto(`${host.origin}/messages/`)
+        const m = messagesPage(page)
+        await m.chat('Left for a day').click()
+
+        const withText = m.root.locator('.message.failed', { hasText: 'Photos attached' })
+        const alert = withText.getByRole('alert')
+        await alert
+          .getByText('Not sent: its files expired (the server keeps unsent files for a day).')
+          .waitFor()
+        expect(await withText.getByRole('button', { name: 'Retry' }).count()).toBe(0)
+        const fileOnly = m.root.locator('.message.failed').filter({ hasNotText: 'Photos attached' })
+        await fileOnly.getByText('Not sent: its files expired').waitFor()
+        // Nothing left to send there: only Discard.
+        expect(await fileOnly.getByRole('button').allTextContents()).toEqual(['Discard'])
+        expect(await seriousViolations(page)).toEqual([])
+
+        await withText.getByRole('button', { name: 'Send without the missing files' }).focus()
+        await page.keyboard.press('Enter')
+        await m.root.locator('.message:not(.pending)', { hasText: 'Photos attached' }).waitFor()
+        await fileOnly.getByRole('button', { name: 'Discard' }).focus()
+        await page.keyboard.press('Space')
+        await eventually(() => m.root.locator('.message.pending').count()).toBe(0)
+        const history = await host.call('bob', 'GET', `/api/chats/${chat.id}/messages/`)
+        expect(
+          history.messages.map((x: { body: string; attachments?: unknown[] }) => [x.body, x.attachments]),
+        ).toEqual([['Photos attached', undefined]])
+        await page.reload()
+        await m.chat('Left for a day').click()
+        await m.message('Photos attached').waitFor()
+        expect(await m.root.locator('.message.pending').count()).toBe(0)
+      } finally {
+        await context.close()
+      }
+    })
+  },
+)

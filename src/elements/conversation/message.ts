@@ -38,6 +38,8 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   quoteFor(item: OutboxItem): QuoteView | null
   /** The files a pending message carries, as far as they are known here. */
   filesFor(item: OutboxItem): AttachmentView[]
+  /** Whether the files the server no longer had can be uploaded again from here (Retry does). */
+  canUploadAgain(item: OutboxItem): boolean
   startReply(message: MessageView): void
   startEdit(message: MessageView): void
   saveEdit(message: MessageView, edit: EditDetail): void
@@ -221,13 +223,18 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
   </div>`
 }
 
-/** One of my messages still in the outbox: "Sending…", or refused with Retry and Discard. */
+/**
+ * One of my messages still in the outbox: "Sending…", or refused with Retry and Discard. Refused because
+ * its files were swept (not sent within a day), with no bytes here to upload again: Send without them.
+ */
 export function renderPending(item: OutboxItem, placement: Placement, ctx: MessageContext) {
   const t = ctx.i18n
   const failed = item.state === 'failed'
   // Still pending after a failed attempt: the server could not be reached (offline); it is retried by itself.
   const stalled = !failed && item.error !== null
   const reason = failed ? item.error?.message : null
+  const gone = failed && item.error?.code === 'attachment_gone'
+  const again = !gone || ctx.canUploadAgain(item)
   const quote = ctx.quoteFor(item)
   return html`<div class="message own pending ${failed ? 'failed' : ''} ${stalled ? 'stalled' : ''} ${placement.first ? 'first' : ''} ${placement.last ? 'last' : ''}"
     part="message own-message pending-message" data-key="p:${item.clientId}">
@@ -248,8 +255,12 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
       ${
         failed || stalled
           ? html`<div class="failed-bar" role=${failed ? 'alert' : 'status'}>
-              <span>${reason ? t.t('notSentReason', { reason }) : t.t('notSent')}</span>
-              <button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t('retry')}</button>
+              <span>${gone ? t.t('filesGone') : reason ? t.t('notSentReason', { reason }) : t.t('notSent')}</span>
+              ${
+                again || item.body || item.attachmentIds.length
+                  ? html`<button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t(again ? 'retry' : 'sendWithoutFiles')}</button>`
+                  : nothing
+              }
               <button type="button" class="button secondary small" @click=${() => ctx.discard(item)}>${t.t('discard')}</button>
             </div>`
           : nothing

@@ -19,7 +19,7 @@ import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
 import { asksForEveryone, type MemberSearch, type Named } from './mentions.js'
 import { ReceiptMarks } from './receipts.js'
-import type { Uploader } from './uploads.js'
+import { type Uploader, uploadedFile } from './uploads.js'
 
 export interface StoreEvents {
   /** Anything shown changed. */
@@ -77,6 +77,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private readonly quotes = new Map<number, QuoteView>()
   /** The files of my pending sends, by clientId (an item in the outbox keeps only their ids). */
   private readonly sentFiles = new Map<string, AttachmentView[]>()
+  /** My sends whose files the server no longer had, while this page uploads them again: still shown pending. */
+  private readonly uploadingAgain = new Set<string>()
   /** Members an @query found, by query (until someone joins or leaves). */
   private readonly found = new Map<string, Promise<UserView[]>>()
   /** Queries that found nobody: what extends one finds nobody either. */
@@ -140,9 +142,11 @@ export class ConversationStore extends Emitter<StoreEvents> {
   get pending(): OutboxItem[] {
     if (this.hasNewer) return []
     const shown = new Set(this.messages.map((m) => m.clientId).filter(Boolean))
-    return this.client.outbox.items.filter(
-      (item) => item.chatId === this.chatId && item.state !== 'sent' && !shown.has(item.clientId),
-    )
+    return this.client.outbox.items
+      .filter((item) => item.chatId === this.chatId && item.state !== 'sent' && !shown.has(item.clientId))
+      .map((item) =>
+        this.uploadingAgain.has(item.clientId) ? { ...item, state: 'pending', error: null } : item,
+      )
   }
 
   get typing(): TypingPerson[] {
@@ -312,7 +316,16 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   /** The files a pending send carries, as far as this page knows them (after a reload, only how many). */
   filesFor(item: OutboxItem): AttachmentView[] {
-    return this.sentFiles.get(item.clientId) ?? []
+    return (this.sentFiles.get(item.clientId) ?? []).filter((file) => item.attachmentIds.includes(file.id))
+  }
+
+  /** Whether this page still holds every file of a send that the server no longer had (the bytes, to upload again). */
+  canUploadAgain(item: OutboxItem): boolean {
+    const files = this.sentFiles.get(item.clientId) ?? []
+    const gone = item.error?.attachmentIds ?? []
+    return (
+      gone.length > 0 && gone.every((id) => files.some((file) => file.id === id && uploadedFile.has(file)))
+    )
   }
 
   /** Uploads a file to this chat for the next message, telling how much has gone. */
@@ -344,9 +357,41 @@ export class ConversationStore extends Emitter<StoreEvents> {
     return this.client.resolveUrl(file.url)
   }
 
+  /** Sends a failed item again: its files that the server no longer had uploaded again where this page holds them, else without them. */
   retry(clientId: string): void {
-    this.client.outbox.retry(clientId)
+    const item = this.client.outbox.get(clientId)
+    if (item && this.canUploadAgain(item)) void this.uploadAgain(item)
+    else this.client.outbox.retry(clientId)
     void this.client.outbox.flush()
+  }
+
+  /** Uploads the files the server swept before the send went, and sends it with them; failing, it stays failed (Retry tries again). */
+  private async uploadAgain(item: OutboxItem): Promise<void> {
+    const { clientId, attachmentIds } = item
+    const gone = item.error?.attachmentIds ?? []
+    if (this.uploadingAgain.has(clientId)) return
+    this.uploadingAgain.add(clientId)
+    this.changed()
+    try {
+      const files = await Promise.all(
+        (this.sentFiles.get(clientId) ?? [])
+          .filter((file) => attachmentIds.includes(file.id) || gone.includes(file.id))
+          .map(async (file) => {
+            if (!gone.includes(file.id)) return file
+            const bytes = uploadedFile.get(file)!
+            const uploaded = await this.client.api.uploadAttachment(this.chatId, bytes)
+            uploadedFile.set(uploaded, bytes)
+            return uploaded
+          }),
+      )
+      this.sentFiles.set(clientId, files)
+      this.client.outbox.retry(clientId, { attachmentIds: files.map((file) => file.id) })
+    } catch {
+      // Left failed, saying its files are gone: Retry tries again.
+    } finally {
+      this.uploadingAgain.delete(clientId)
+      this.changed()
+    }
   }
 
   discard(clientId: string): void {
@@ -472,6 +517,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
       this.client.outbox.on('change', ({ item }) => {
         if (item.chatId !== this.chatId) return
         if (item.state === 'sent') this.sentFiles.delete(item.clientId)
+        // Its uploads were swept while it waited (offline for a day): the files this page holds go again.
+        if (item.state === 'failed' && this.canUploadAgain(item)) void this.uploadAgain(item)
         if (item.state === 'sent' && item.message && !this.hasNewer) this.upsert(item.message)
         this.changed()
       }),

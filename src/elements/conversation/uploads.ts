@@ -60,6 +60,13 @@ const nowhere: TraySource = { limits: () => null, uploader: () => null, i18n: ()
 let keys = 0
 
 /**
+ * The file this page uploaded as an attachment, while the attachment is held (the tray's, then its pending
+ * send's): a send whose upload the server swept meanwhile uploads it again. Keyed by the attachment object,
+ * so nothing is shared between widgets and nothing outlives what holds it.
+ */
+export const uploadedFile = new WeakMap<AttachmentView, File>()
+
+/**
  * The files waiting to go with the next message: each uploads as soon as it is added (after a
  * check of its size and type against the site's limits), and can be retried or removed. It belongs
  * to a draft, not to an element: uploads go on while no composer shows it, and `change` tells the
@@ -173,7 +180,10 @@ export class UploadTray extends Emitter<{ change: undefined }> {
     Object.assign(item, { state: 'uploading', percent: null, error: null, retryable: false, abort })
     this.changed()
     upload(file, abort.signal, (loaded, total) => this.progress(item, abort, loaded, total)).then(
-      (attachment) => this.settle(item, abort, { state: 'done', attachment, uploadedAt: Date.now() }),
+      (attachment) => {
+        uploadedFile.set(attachment, file)
+        this.settle(item, abort, { state: 'done', attachment, uploadedAt: Date.now() })
+      },
       (error: PalaverClientError) => {
         const t = this.source.i18n()
         const refused = error.status === 400 || error.status === 413

@@ -66,6 +66,8 @@ export const ar: Catalog = {
   sending: 'جارٍ الإرسال…',
   notSent: 'لم تُرسل',
   notSentReason: 'لم تُرسل: {reason}',
+  filesGone: 'لم تُرسل: حُذفت ملفاتها من الخادم، إذ يحتفظ بالملفات غير المرسلة يومًا واحدًا.',
+  sendWithoutFiles: 'أرسل دون الملفات الناقصة',
   statusSent: 'أُرسلت',
   statusDelivered: 'وصلت',
   statusRead: 'قُرئت',

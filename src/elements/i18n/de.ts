@@ -52,6 +52,9 @@ export const de: Catalog = {
   sending: 'Wird gesendet…',
   notSent: 'Nicht gesendet',
   notSentReason: 'Nicht gesendet: {reason}',
+  filesGone:
+    'Nicht gesendet: Ihre Dateien wurden vom Server gelöscht, der nicht gesendete Dateien einen Tag lang aufbewahrt.',
+  sendWithoutFiles: 'Ohne die fehlenden Dateien senden',
   statusSent: 'Gesendet',
   statusDelivered: 'Zugestellt',
   statusRead: 'Gelesen',

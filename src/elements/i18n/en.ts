@@ -56,6 +56,8 @@ export const en = {
   sending: 'Sending…',
   notSent: 'Not sent',
   notSentReason: 'Not sent: {reason}',
+  filesGone: 'Not sent: its files expired (the server keeps unsent files for a day).',
+  sendWithoutFiles: 'Send without the missing files',
   statusSent: 'Sent',
   statusDelivered: 'Delivered',
   statusRead: 'Read',

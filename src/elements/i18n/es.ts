@@ -56,6 +56,8 @@ export const es: Catalog = {
   sending: 'Enviando…',
   notSent: 'No enviado',
   notSentReason: 'No enviado: {reason}',
+  filesGone: 'No enviado: sus archivos se borraron del servidor, que guarda un día los archivos sin enviar.',
+  sendWithoutFiles: 'Enviar sin los archivos que faltan',
   statusSent: 'Enviado',
   statusDelivered: 'Entregado',
   statusRead: 'Leído',

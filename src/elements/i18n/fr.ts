@@ -56,6 +56,9 @@ export const fr: Catalog = {
   sending: 'Envoi…',
   notSent: 'Non envoyé',
   notSentReason: 'Non envoyé : {reason}',
+  filesGone:
+    'Non envoyé : ses fichiers ont été supprimés du serveur, qui garde un jour les fichiers non envoyés.',
+  sendWithoutFiles: 'Envoyer sans les fichiers manquants',
   statusSent: 'Envoyé',
   statusDelivered: 'Distribué',
   statusRead: 'Lu',

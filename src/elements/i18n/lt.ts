@@ -62,6 +62,8 @@ export const lt: Catalog = {
   sending: 'Siunčiama…',
   notSent: 'Neišsiųsta',
   notSentReason: 'Neišsiųsta: {reason}',
+  filesGone: 'Neišsiųsta: jos failai ištrinti iš serverio, kuris neišsiųstus failus laiko parą.',
+  sendWithoutFiles: 'Siųsti be trūkstamų failų',
   statusSent: 'Išsiųsta',
   statusDelivered: 'Pristatyta',
   statusRead: 'Perskaityta',
