@@ -331,6 +331,8 @@ export const ChatListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 })
 
+export const UnreadQuery = z.object({ kind: ChatKind.optional() })
+
 export const SearchQuery = z.object({
   q: z.string().max(1000),
   chatId: Id.optional(),
@@ -364,6 +366,29 @@ export const ChatListSchema = z
   .object({ chats: z.array(ChatSchema), nextCursor: z.string().nullable() })
   .openapi('ChatList')
 export type ChatListView = z.infer<typeof ChatListSchema>
+
+/** A chat with unread messages, as the unread total counts it. */
+export const UnreadChatSchema = ChatSchema.pick({
+  id: true,
+  kind: true,
+  unreadCount: true,
+  unreadMentionCount: true,
+  muted: true,
+  mutedUntil: true,
+}).openapi('UnreadChat')
+export type UnreadChatView = z.infer<typeof UnreadChatSchema>
+
+export const UnreadSchema = z
+  .object({
+    /** The unread messages that call for the viewer: of a muted chat only those that mention them. */
+    unreadCount: z.number().int(),
+    /** How many chats have such messages. */
+    chatCount: z.number().int(),
+    /** Every chat with unread messages, muted or not (a mute that runs out makes all of its count), by id. */
+    chats: z.array(UnreadChatSchema),
+  })
+  .openapi('Unread')
+export type UnreadView = z.infer<typeof UnreadSchema>
 
 // ---- events ----
 

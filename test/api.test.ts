@@ -130,6 +130,7 @@ describe.each(databases)('the HTTP API on $name', (database) => {
     expect(routes).toEqual(
       expect.arrayContaining([
         'GET /api/chats/',
+        'GET /api/unread/',
         'POST /api/chats/',
         'GET /api/chats/{chatId}/',
         'PATCH /api/chats/{chatId}/',

@@ -33,6 +33,20 @@ describe.each(databases)('palaver/client REST calls on $name', (database) => {
     expect(list.nextCursor).toBeNull()
   })
 
+  it("asks for the unread total over all of one's chats", async () => {
+    const chat = await alice.createChat({ title: 'Unread', memberIds: ['charlie'] })
+    await alice.sendMessage(chat.id, { body: 'one' })
+    await alice.sendMessage(chat.id, { body: '@Charlie Chen two', mentionIds: ['charlie'] })
+    const entry = { id: chat.id, kind: 'group', unreadCount: 2, unreadMentionCount: 1, muted: false }
+    expect(await charlie.unread()).toMatchObject({ unreadCount: 2, chatCount: 1, chats: [entry] })
+    await charlie.muteChat(chat.id, { muted: true })
+    expect(await charlie.unread({ kind: 'group' })).toMatchObject({ unreadCount: 1, chatCount: 1 })
+    expect(await charlie.unread({ kind: 'dm' })).toEqual({ unreadCount: 0, chatCount: 0, chats: [] })
+    const refused = await charlie.unread({ kind: 'channel' as never }).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(PalaverClientError)
+    expect(refused).toMatchObject({ code: 'invalid_input', status: 400 })
+  })
+
   it('sends idempotently, pages history, edits, reacts, marks read and deletes', async () => {
     const chat = await alice.createChat({ title: 'Messages', memberIds: ['bob'] })
     const first = await alice.sendMessage(chat.id, { body: 'hello', clientId: 'rest-1' })

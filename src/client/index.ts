@@ -50,4 +50,5 @@ export {
   type WebSocketTransportOptions,
 } from './transports/websocket.js'
 export type * from './types.js'
+export { isMuted, unreadThatCounts } from './unread.js'
 export type { UploadProgress } from './upload-progress.js'

@@ -22,6 +22,8 @@ import type {
   RoomList,
   SendMessageInput,
   ToggleReactionResult,
+  UnreadQuery,
+  UnreadView,
   UserSearchResult,
 } from './types.js'
 import type { UploadProgress } from './upload-progress.js'
@@ -59,6 +61,14 @@ export class PalaverApi {
   /** My chats, most recently active first; `nextCursor` pages on. */
   listChats(query: ChatListQuery = {}, options: CallOptions = {}): Promise<ChatListView> {
     return this.http.request('GET', '/api/chats/', { query: { ...query }, ...options })
+  }
+
+  /**
+   * My unread total over all my chats, loaded or not (of a muted chat only the messages that mention me),
+   * how many chats it is in, and each chat with unread messages (muted ones too); `kind` narrows it.
+   */
+  unread(query: UnreadQuery = {}, options: CallOptions = {}): Promise<UnreadView> {
+    return this.http.request('GET', '/api/unread/', { query: { ...query }, ...options })
   }
 
   /** Creates a group chat with me as its admin. */

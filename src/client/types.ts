@@ -21,6 +21,8 @@ export type {
   ReceiptStatus,
   RoomAccess,
   SearchResultView,
+  UnreadChatView,
+  UnreadView,
   UserView,
 } from '../schemas.js'
 
@@ -42,6 +44,7 @@ export type ChatListQuery = z.output<typeof S.ChatListQuery>
 /** `before`/`after` page from a message id; `around` centres a page on one (a search result's jump target). */
 export type HistoryQuery = S.HistoryQuery
 export type MessageSearchQuery = z.output<typeof S.SearchQuery>
+export type UnreadQuery = z.output<typeof S.UnreadQuery>
 
 // ---- answers the schemas declare inline in the routes ----
 

@@ -3,18 +3,7 @@ import type { ChatView, MuteInput } from '../client/index.js'
 
 type Mute = Pick<ChatView, 'muted' | 'mutedUntil'>
 
-/** Whether a chat is muted now: a view keeps saying `muted` after its time ran out, which is no mute. */
-export function isMuted(chat: Mute, now = Date.now()): boolean {
-  return chat.muted && (chat.mutedUntil === null || Date.parse(chat.mutedUntil) > now)
-}
-
-/** The unread messages that call for the viewer: of a muted chat only those that mention them. */
-export function unreadThatCounts(
-  chat: Mute & Pick<ChatView, 'unreadCount' | 'unreadMentionCount'>,
-  now = Date.now(),
-): number {
-  return isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount
-}
+export { isMuted, unreadThatCounts } from '../client/unread.js'
 
 /** The chat with the mute a view or a `chat.muted` event carries. */
 export function withMute<T extends Mute>(chat: T, mute: Mute): T {

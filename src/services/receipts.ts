@@ -3,8 +3,8 @@ import { invalid } from '../errors.js'
 import { loadChat, memberWith } from './access.js'
 import { type Context, type Tx, transact } from './context.js'
 import { receiptEvent } from './events.js'
+import { unreadCounts } from './unread.js'
 import type { Viewer } from './users.js'
-import { unreadCounts } from './views.js'
 
 export type Mark = 'read' | 'delivered'
 

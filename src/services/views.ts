@@ -9,6 +9,7 @@ import type { Context } from './context.js'
 import { iso } from './events.js'
 import { mentionsOf, mentionView, type StoredMention } from './mentions.js'
 import type { RoomObject } from './rooms.js'
+import { unreadCounts } from './unread.js'
 import type { Viewer } from './users.js'
 
 /** Reactions of the given messages, one entry per emoji in the order it was first used. */
@@ -276,82 +277,6 @@ export const chatViewOf = async (ctx: Context, db: Db, viewer: Viewer, access: C
 function defaultTitle(chat: Chat): string {
   return chat.kind === 'dm' ? 'Direct message' : chat.kind === 'room' ? 'Room' : 'Group chat'
 }
-
-/** What a member has not read in a chat: messages, and of those, the ones that mention them. */
-export interface Unread {
-  messages: number
-  mentions: number
-}
-
-/**
- * The viewer's unread messages in chats they are a member of: those after their read mark, not their
- * own, not deleted, and not from someone they blocked; and how many of those mention them, by name or
- * as one of everyone.
- */
-export async function unreadCounts(
-  db: Db,
-  viewerId: string,
-  chatIds: readonly number[],
-): Promise<Map<number, Unread>> {
-  if (chatIds.length === 0) return new Map()
-  const rows = await db
-    .selectFrom('palaver_members as mb')
-    .innerJoin('palaver_messages as m', (j) =>
-      j.onRef('m.chat_id', '=', 'mb.chat_id').onRef('m.id', '>', 'mb.last_read_message_id'),
-    )
-    // Per unread message, one primary-key probe: does it mention the viewer?
-    .leftJoin('palaver_mentions as mn', (j) =>
-      j.onRef('mn.message_id', '=', 'm.id').on('mn.user_id', '=', viewerId),
-    )
-    .select([
-      'mb.chat_id',
-      (eb) => eb.fn.countAll<number>().as('unread'),
-      (eb) => eb.fn.count<number>('mn.message_id').as('mentions'),
-      // The messages to everyone that do not name the viewer too, through their own index (migration
-      // 016): a few entries per chat at most, where reading a flag off each unread message would read
-      // rows the count reads from its covering index now.
-      (eb) =>
-        eb
-          .selectFrom('palaver_messages as e')
-          .select((sub) => sub.fn.countAll<number>().as('n'))
-          .whereRef('e.chat_id', '=', 'mb.chat_id')
-          .whereRef('e.id', '>', 'mb.last_read_message_id')
-          .where('e.mentions_everyone', 'is not', null)
-          .where('e.sender_id', '!=', viewerId)
-          .where('e.deleted_at', 'is', null)
-          .where('e.sender_id', 'not in', blockedBy(db, viewerId))
-          .where((sub) =>
-            sub.not(
-              sub.exists(
-                sub
-                  .selectFrom('palaver_mentions as named')
-                  .select('named.message_id')
-                  .whereRef('named.message_id', '=', 'e.id')
-                  .where('named.user_id', '=', viewerId),
-              ),
-            ),
-          )
-          .as('everyone'),
-    ])
-    .where('mb.user_id', '=', viewerId)
-    .where('mb.chat_id', 'in', chatIds)
-    .where('m.sender_id', '!=', viewerId)
-    .where('m.deleted_at', 'is', null)
-    .where('m.sender_id', 'not in', blockedBy(db, viewerId))
-    // One member row per chat: its read mark is the chat's, for the subquery.
-    .groupBy(['mb.chat_id', 'mb.last_read_message_id'])
-    .execute()
-  return new Map(
-    rows.map((r) => [
-      r.chat_id,
-      { messages: Number(r.unread), mentions: Number(r.mentions) + Number(r.everyone ?? 0) },
-    ]),
-  )
-}
-
-/** Whom the viewer blocked, for `not in`. */
-const blockedBy = (db: Db, viewerId: string) =>
-  db.selectFrom('palaver_blocks').select('blocked_id').where('blocker_id', '=', viewerId)
 
 /**
  * The newest message of each chat. One backward index step per chat (a subquery per chat row),

@@ -16,6 +16,8 @@ import {
   RenameChatInput,
   SendMessageInput,
   TypingInput,
+  UnreadQuery,
+  UnreadSchema,
 } from '../../schemas.js'
 import { createGroup, deleteChat, getChat, listChats, renameChat } from '../../services/chats.js'
 import { addMembers, joinChat, leaveChat, removeMember, searchMembers } from '../../services/members.js'
@@ -23,6 +25,7 @@ import { history, sendMessage } from '../../services/messages.js'
 import { muteChat } from '../../services/muting.js'
 import { markAsRead } from '../../services/receipts.js'
 import { setTyping } from '../../services/typing.js'
+import { unreadSummary } from '../../services/unread-total.js'
 import type { ApiEnv } from '../env.js'
 import { ChatParams, defineRoute, MemberParams } from '../route.js'
 
@@ -41,6 +44,19 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       response: ChatListSchema,
     },
     ({ c, viewer, query }) => listChats(c.var.ctx, viewer, query),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/unread/',
+      summary: 'My unread total over all my chats, and each chat with unread messages',
+      tag,
+      query: UnreadQuery,
+      ok: 200,
+      response: UnreadSchema,
+    },
+    ({ c, viewer, query }) => unreadSummary(c.var.ctx, viewer, query),
   )
   defineRoute(
     app,
