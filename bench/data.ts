@@ -198,6 +198,11 @@ async function describe(palaver: Palaver, scenarios: readonly Scenario[]): Promi
       lines.push(
         `chat list: ${body.chats.length} chats on the first page, ${body.chats.filter((c) => c.unreadCount > 0).length} with unread messages (${body.chats.reduce((s, c) => s + c.unreadCount, 0)} in all)`,
       )
+    } else if (scenario.id === 'unread') {
+      const body = bodies[0] as { unreadCount: number; chatCount: number; chats: unknown[] }
+      lines.push(
+        `unread: ${body.unreadCount} unread messages that count in ${body.chatCount} chats; ${body.chats.length} chats with any`,
+      )
     } else {
       const counts = (bodies as Array<{ results: unknown[] }>).map((b) => b.results.length)
       lines.push(

@@ -3,7 +3,7 @@ import { USER_HEADER } from './databases.js'
 import { chatMessageCount, chatsPerUser, FLAG_DELETED, HEAVY_USER, type Plan } from './dataset.js'
 import { int, pick, rng, shuffle, WeightedSampler } from './random.js'
 
-export type ScenarioId = 'history' | 'chatList' | 'search'
+export type ScenarioId = 'history' | 'chatList' | 'unread' | 'search'
 
 /** One request of a scenario; `tag` groups requests for the detail table (chat kind, search word). */
 export interface Call {
@@ -99,6 +99,14 @@ export function buildScenarios(plan: Plan, iterations: number, warmup: number): 
     return plan.lastRead[c]![k]! < plan.messageIds[plan.offsets[c + 1]! - 1]!
   }).length
 
+  // (2b) The heavy user's unread total over all their chats, which the messages page asks for beside the
+  // chat list's first page (the title counts the chats not loaded yet).
+  const unread: Call[] = Array.from({ length: total }, () => ({
+    path: '/api/unread/',
+    user: HEAVY_USER,
+    tag: chatList[0]!.tag,
+  }))
+
   // (3) Search: words of varied frequency, by users in 50–500 chats (the heavy user among them).
   const searchers = shuffle(
     random,
@@ -138,6 +146,16 @@ export function buildScenarios(plan: Plan, iterations: number, warmup: number): 
       tags: [chatList[0]!.tag],
       notes: [
         `GET /messages/api/chats/ as ${HEAVY_USER}, member of ${perUser[heavyIndex]} chats, ${heavyUnread} of them with unread messages (first page: 30 chats)`,
+      ],
+    },
+    {
+      id: 'unread',
+      title: 'Unread total (heavy user)',
+      targetMs: 20,
+      ...split(unread),
+      tags: [unread[0]!.tag],
+      notes: [
+        `GET /messages/api/unread/ as ${HEAVY_USER}: the unread messages of all ${perUser[heavyIndex]} chats (${heavyUnread} with any), of each chat with any, and the total`,
       ],
     },
     {
