@@ -6,6 +6,7 @@ import {
   type MessageView,
   type PalaverClient,
   type PalaverEvent,
+  type UnreadView,
 } from '../src/client/index.js'
 import type { PalaverConfig } from '../src/elements/config.js'
 import { ChatListStore } from '../src/elements/messages/chat-list-store.js'
@@ -43,6 +44,7 @@ describe('the chat list store', () => {
     const client = {
       api: {
         listChats: async () => ({ chats: [], nextCursor: null }),
+        unread: async () => ({ unreadCount: 0, chatCount: 0, chats: [] }),
         getChat: () => new Promise<ChatDetailView>((resolve) => answers.push(resolve)),
       },
     } as unknown as PalaverClient
@@ -67,5 +69,89 @@ describe('the chat list store', () => {
     await new Promise((resolve) => setTimeout(resolve, 0))
     expect(store.find(9)?.unreadCount).toBe(1)
     expect(store.unreadTotal).toBe(1)
+  })
+
+  /** A store whose server has `loaded` on the list's first page and answers `GET /api/unread/` by hand. */
+  async function withUnread(loaded: ChatDetailView[]) {
+    const unread: Array<(answer: UnreadView) => void> = []
+    const client = {
+      api: {
+        listChats: async () => ({ chats: loaded, nextCursor: 'more' }),
+        unread: () => new Promise<UnreadView>((resolve) => unread.push(resolve)),
+      },
+    } as unknown as PalaverClient
+    const live = new Live()
+    const store = new ChatListStore(client, live as never, {} as PalaverConfig)
+    const started = store.start('alice')
+    return { store, live, unread, started }
+  }
+  const figure = (...chats: Array<[id: number, unreadCount: number]>): UnreadView => ({
+    unreadCount: chats.reduce((sum, [, n]) => sum + n, 0),
+    chatCount: chats.length,
+    chats: chats.map(([id, unreadCount]) => ({
+      id,
+      kind: 'group',
+      unreadCount,
+      unreadMentionCount: 0,
+      muted: false,
+      mutedUntil: null,
+    })),
+  })
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+  test("counts the server's figure for the chats not loaded, and a loaded chat as the list has it, once", async () => {
+    const { store, live, unread, started } = await withUnread([group(1, 2)])
+    // The first page waits for the figure: its first paint counts the chats beyond it.
+    await settle()
+    expect(store.chats).toHaveLength(0)
+    unread[0]!(figure([1, 2], [7, 4]))
+    await started
+    expect(store.chats).toHaveLength(1)
+    expect(store.unreadTotal).toBe(6)
+    // A message in the loaded chat counts there; the server's older figure of it counts no more.
+    live.hear({
+      type: 'message.created',
+      chatId: 1,
+      cursor: 1,
+      data: { message: message(9, 1) },
+    } as PalaverEvent)
+    expect(store.unreadTotal).toBe(7)
+    expect(unread).toHaveLength(1)
+  })
+
+  test('a chat not loaded that is left counts no more; one read is asked for again, also while the figure is on its way', async () => {
+    const { store, live, unread, started } = await withUnread([])
+    unread[0]!(figure([7, 4], [8, 1], [10, 2]))
+    await started
+    expect(store.unreadTotal).toBe(7)
+    // Removed from a chat the list has not loaded: it counts no more, at once.
+    live.hear({
+      type: 'member.removed',
+      chatId: 10,
+      cursor: 1,
+      data: { chatId: 10, userId: 'alice', promotedIds: [] },
+    } as unknown as PalaverEvent)
+    expect(store.unreadTotal).toBe(5)
+    expect(unread).toHaveLength(1)
+
+    const read = (cursor: number, chatId: number) =>
+      live.hear({
+        type: 'receipt.updated',
+        chatId,
+        cursor,
+        data: { chatId, marks: [{ userId: 'alice', lastReadMessageId: 50, lastDeliveredMessageId: 50 }] },
+      } as unknown as PalaverEvent)
+    read(2, 7)
+    expect(unread).toHaveLength(2)
+    // Read again while that request is on its way: its answer may be older than this read, and is asked again.
+    read(3, 8)
+    unread[1]!(figure([8, 1]))
+    await settle()
+    expect(unread).toHaveLength(3)
+    expect(store.unreadTotal).toBe(5)
+    unread[2]!(figure())
+    await settle()
+    expect(store.unreadTotal).toBe(0)
+    expect(unread).toHaveLength(3)
   })
 })

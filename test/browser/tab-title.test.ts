@@ -89,3 +89,61 @@ describe.skipIf(!chromiumAvailable)('the tab title while the list is filtered', 
     }
   })
 })
+
+describe.skipIf(!chromiumAvailable)('the tab title with chats beyond the pages loaded', () => {
+  const shared = hostAndBrowser({ transport: 'websocket', chatsPerPage: 10 })
+  const { group, say } = chatCalls(shared)
+  const erin = (method: string, path: string, body: unknown = {}) =>
+    shared.host.call('erin', method, `/api/${path}`, body)
+
+  test('counts the unread chats older than the first page from the first paint, and follows them live', async () => {
+    const attic = await group('bob', 'Attic', ['erin'])
+    await say('bob', attic.id, 'Boxes to sort')
+    await say('bob', attic.id, 'And a lamp')
+    const barn = await group('bob', 'Barn', ['erin'])
+    await say('bob', barn.id, 'Hay is in')
+    const cellar = await group('bob', 'Cellar', ['erin'])
+    for (const text of ['Wine', 'More wine', 'Cheese']) await say('bob', cellar.id, text)
+    await erin('POST', `chats/${cellar.id}/mute/`, { muted: true })
+    const den = await group('bob', 'Den', ['erin'])
+    await say('bob', den.id, '@Erin Evans the fire is lit', ['erin'])
+    await erin('POST', `chats/${den.id}/mute/`, { muted: true })
+    for (let i = 1; i <= 12; i++) await group('bob', `Quiet ${i}`, ['erin'])
+
+    const { context, page } = await openAs(shared.browser, shared.host, 'erin', '/messages/', {
+      width: 1000,
+      height: 520,
+    })
+    try {
+      const m = messagesPage(page)
+      await eventually(() => m.chats.count()).toBe(10)
+      // Attic, Barn and Den (a muted chat that mentions her) wait for her, none of them on the page yet.
+      expect(await page.title()).toBe('(3) Messages')
+      for (const title of ['Attic', 'Barn', 'Cellar', 'Den']) expect(await m.chat(title).count()).toBe(0)
+
+      // Read elsewhere, a chat not loaded no longer counts.
+      await erin('POST', `chats/${barn.id}/mark-as-read/`)
+      await eventually(() => page.title()).toBe('(2) Messages')
+      // A new message brings Attic onto the page: counted once, as the list has it now.
+      await say('bob', attic.id, 'Found the key')
+      await m.chat('Attic').waitFor()
+      await expect.poll(() => m.chat('Attic').locator('.badge').textContent()).toBe('3')
+      expect(await page.title()).toBe('(2) Messages')
+      // Unmuted elsewhere, Cellar counts; left, Den no longer does.
+      await erin('POST', `chats/${cellar.id}/mute/`, { muted: false })
+      await eventually(() => page.title()).toBe('(3) Messages')
+      await erin('POST', `chats/${den.id}/leave/`)
+      await eventually(() => page.title()).toBe('(2) Messages')
+
+      // The whole list loaded, each chat counts once.
+      for (let i = 0; i < 10 && (await m.chats.count()) < 15; i++) {
+        await m.root.locator('.scroll').evaluate((el) => el.scrollTo(0, el.scrollHeight))
+        await page.waitForTimeout(150)
+      }
+      expect(await m.chats.count()).toBe(15)
+      expect(await page.title()).toBe('(2) Messages')
+    } finally {
+      await context.close()
+    }
+  })
+})

@@ -9,6 +9,7 @@ import {
   type PalaverClient,
   PalaverClientError,
   type PalaverEvent,
+  type UnreadChatView,
 } from '../../client/index.js'
 import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
@@ -33,7 +34,8 @@ const MAX_ROUNDS = 5
  * appears; reading clears its count; renamed, muted, left and deleted chats follow; a message from
  * someone the viewer blocked is not unread in a group or room, and a block or unblock fetches the
  * chats whose count or permissions it changes). The chats a search or the kind filter hides are kept
- * current too (`allChats`), for the counts that speak of all of them (the tab's title).
+ * current too (`allChats`), for the counts that speak of all of them (the tab's title); those of the chats
+ * not loaded yet come from the server (`GET /api/unread/`), asked again when an event changes one (`counted`).
  */
 export class ChatListStore extends Emitter<ChatListEvents> {
   /** The chats the list shows. */
@@ -60,6 +62,11 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   private epoch = 0
   /** How often events changed each chat (a refresh they overtook is repeated). */
   private changes = new Map<number, number>()
+  /** The server's unread of each chat with any: it counts for the chats the store does not know. */
+  private unread: UnreadChatView[] = []
+  /** Its request on the way; `unreadAgain`: an event since may have changed what it answers. */
+  private unreadAsked: Promise<void> | null = null
+  private unreadAgain = false
 
   constructor(
     private readonly client: PalaverClient,
@@ -81,6 +88,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       this.connection.on('resync', () => void this.resync()),
       this.blocks?.on('change', ({ userId, blocked }) => this.onBlock(userId, blocked)) ?? (() => {}),
     )
+    void this.loadUnread()
     return this.reload()
   }
 
@@ -100,11 +108,22 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     return this.known.values()
   }
 
-  /** Unread messages over every chat, shown or not; of a muted one only those that mention the viewer. */
+  /**
+   * The chats the unread counts speak of: every one the store knows, as it has it, and the server's
+   * figure of those it has not loaded (older than the pages loaded), each once.
+   */
+  get counted(): Array<ChatView | UnreadChatView> {
+    return [
+      ...this.known.values(),
+      ...this.unread.filter((chat) => !this.known.has(chat.id) && this.kinds.includes(chat.kind)),
+    ]
+  }
+
+  /** Unread messages over every chat, loaded or not; of a muted one only those that mention the viewer. */
   get unreadTotal(): number {
     const now = Date.now()
     let sum = 0
-    for (const chat of this.known.values()) sum += unreadThatCounts(chat, now)
+    for (const chat of this.counted) sum += unreadThatCounts(chat, now)
     return sum
   }
 
@@ -136,6 +155,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   private async resync(): Promise<void> {
     const epoch = ++this.epoch
     this.known.clear()
+    void this.loadUnread()
     void this.reload()
     if (!this.search && this.filter === 'all') return
     const page = await this.client.api.listChats({}).catch(() => null)
@@ -169,6 +189,8 @@ export class ChatListStore extends Emitter<ChatListEvents> {
           ...(this.search ? { search: this.search } : {}),
           ...(this.filter !== 'all' ? { kind: this.filter } : {}),
         })
+        // The first paint counts the chats beyond the page too.
+        await this.unreadAsked
         if (generation !== this.generation) return
         const fresh = page.chats.filter((chat) => this.kinds.includes(chat.kind) && !this.listed(chat.id))
         for (const chat of fresh) this.known.set(chat.id, chat)
@@ -206,10 +228,12 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   }
 
   remove(chatId: number): void {
-    if (!this.known.delete(chatId)) return
+    this.unread = this.unread.filter((chat) => chat.id !== chatId)
+    const known = this.known.delete(chatId)
+    this.touched(chatId)
     this.chats = this.chats.filter((chat) => chat.id !== chatId)
     this.changed()
-    this.emit('removed', { chatId })
+    if (known) this.emit('removed', { chatId })
   }
 
   /**
@@ -251,6 +275,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         return
       case 'message.updated':
       case 'message.deleted':
+        this.touched(event.data.message.chatId)
         this.recountMentions(event.data.message)
         this.patch(event.data.message.chatId, (chat) =>
           chat.lastMessage?.id === event.data.message.id
@@ -262,6 +287,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         const { chatId, marks } = event.data
         const lastReadMessageId = marks.find((m) => m.userId === this.viewer)?.lastReadMessageId
         if (lastReadMessageId === undefined) return
+        this.touched(chatId)
         const chat = this.find(chatId)
         if (!chat) return
         // Delivered, not read further: nothing changes here.
@@ -290,6 +316,7 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         this.remove(event.data.chatId)
         return
       case 'chat.muted':
+        this.touched(event.data.chatId)
         this.patch(event.data.chatId, (chat) => withMute(chat, event.data))
     }
   }
@@ -336,12 +363,46 @@ export class ChatListStore extends Emitter<ChatListEvents> {
    * a block lowers a count above zero, an unblock raises one where anything is past the read mark.
    */
   private onBlock(userId: string, blocked: boolean): void {
+    void this.loadUnread()
     for (const chat of this.known.values()) {
       if (chat.kind === 'dm') {
         if (chat.peer?.id === userId) void this.refresh(chat.id, () => this.blocks!.fetchDm(chat.id))
       } else if (blocked ? chat.unreadCount > 0 : (chat.lastMessage?.id ?? 0) > chat.lastReadMessageId)
         void this.refresh(chat.id)
     }
+  }
+
+  /**
+   * The server's unread figure, one request at a time. An answer that an event may have overtaken (one
+   * that changed a chat the store does not know, a block, a resync) is dropped and asked for again.
+   */
+  private loadUnread(): Promise<void> {
+    if (this.unreadAsked) {
+      this.unreadAgain = true
+      return this.unreadAsked
+    }
+    return (this.unreadAsked = this.client.api
+      .unread()
+      .then(
+        ({ chats }) => {
+          if (!this.unreadAgain) this.unread = chats
+        },
+        () => {},
+      )
+      .finally(() => {
+        this.unreadAsked = null
+        if (this.unreadAgain) {
+          this.unreadAgain = false
+          void this.loadUnread()
+        }
+        this.changed()
+      }))
+  }
+
+  /** An event changed a chat: if the store counts it by the server's figure (or may soon), that is asked for again. */
+  private touched(chatId: number): void {
+    if (!this.known.has(chatId) && (this.unreadAsked || this.unread.some((chat) => chat.id === chatId)))
+      void this.loadUnread()
   }
 
   private patch(chatId: number, change: (chat: ChatView) => ChatView): void {

@@ -83,7 +83,7 @@ export class PalaverMessages extends PalaverWidget {
   /** The chat the viewer is leaving or deleting themself (its removal is no surprise). */
   private dropping: number | null = null
   /** The list shows a mute that runs out as none at that moment, and counts its unread again (the title too). */
-  protected readonly expiry = new MuteExpiry(this, () => this.list?.allChats ?? [])
+  protected readonly expiry = new MuteExpiry(this, () => this.list?.counted ?? [])
   private readonly resize = new ResizeObserver(([entry]) => {
     if (entry) this.narrow = entry.contentRect.width < NARROW_PX
   })
@@ -121,11 +121,7 @@ export class PalaverMessages extends PalaverWidget {
   protected override updated(): void {
     this.applyJump()
     if (this.list)
-      this.badge.update(
-        this.list.allChats,
-        this.onScreen(this.selectedId) ? this.selectedId : null,
-        this.i18n,
-      )
+      this.badge.update(this.list.counted, this.onScreen(this.selectedId) ? this.selectedId : null, this.i18n)
     fillList(this.renderRoot.querySelector<HTMLElement>('.scroll'), this.list)
   }
 

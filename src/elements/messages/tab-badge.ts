@@ -37,7 +37,11 @@ export class TabBadge {
    * Counts again over every chat of the viewer, not only those the list shows now (a search hides some);
    * `reading` is the chat whose conversation the viewer has on screen (it is being read).
    */
-  update(chats: Iterable<ChatView>, reading: number | null, t: Translator): void {
+  update(
+    chats: Iterable<Pick<ChatView, 'id' | 'muted' | 'mutedUntil' | 'unreadCount' | 'unreadMentionCount'>>,
+    reading: number | null,
+    t: Translator,
+  ): void {
     const now = Date.now()
     let count = 0
     for (const chat of chats) {
