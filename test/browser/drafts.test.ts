@@ -1,5 +1,6 @@
 import type { BrowserContext, Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
+import type { PalaverComposer } from '../../src/elements/index.js'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, slowUploads } from './harness.js'
 import { focused, messagesPage } from './messages-helpers.js'
 
@@ -253,6 +254,80 @@ describe.skipIf(!chromiumAvailable)('drafts', () => {
       expect(await b.composer.inputValue()).toBe('Mine')
       expect((await focused(other)).tag).toBe('textarea')
       await b.composer.press('!')
+      await eventually(async () => (await stored(page))[key]?.text).toBe('Mine!')
+    } finally {
+      await context.close()
+    }
+  })
+
+  /** Another tab of the site (a page of its own in `context`) writes the chat's draft. */
+  async function writeElsewhere(context: BrowserContext, key: string, text: string) {
+    const tab = await context.newPage()
+    await tab.goto(`${shared.host.origin}/login`)
+    const value = JSON.stringify({ text, mentions: [], replyTo: null, files: [] })
+    await tab.evaluate(([key, value]) => localStorage.setItem(key!, value!), [key, value])
+    await tab.close()
+  }
+  const hasFocus = (box: Locator) =>
+    box.evaluate((area) => (area.getRootNode() as ShadowRoot).activeElement === area)
+
+  test('two widgets of one chat on a page: one going away leaves what is typed in the other under the cursor', async () => {
+    const chat = await shared.host.call('charlie', 'POST', '/api/dms/', { userId: 'erin' })
+    const key = `palaver:draft:/messages:erin:${chat.id}`
+    const { context, page } = await openAs(shared.browser, shared.host, 'erin', '/host/dm/charlie')
+    try {
+      // The host shows the widget twice (in its page and in a sidebar, say); both panels open.
+      await page.locator('palaver-dm').evaluate((dm) => dm.after(dm.cloneNode()))
+      const first = page.locator('palaver-dm').first()
+      const second = page.locator('palaver-dm').nth(1)
+      const box = (dm: Locator) => dm.getByRole('textbox', { name: 'Write a message' })
+      for (const dm of [first, second]) {
+        await dm.locator('button.toggle').click()
+        await box(dm).waitFor()
+      }
+      await box(first).pressSequentially('Mine')
+      await eventually(async () => (await stored(page))[key]?.text).toBe('Mine')
+
+      // The host takes the other one away (its page changes); the focus stays in the first.
+      await second.evaluate((dm) => dm.remove())
+      await writeElsewhere(context, key, 'Theirs')
+      await page.waitForTimeout(200)
+      expect(await box(first).inputValue()).toBe('Mine')
+      expect(await hasFocus(box(first))).toBe(true)
+      await box(first).press('!')
+      await eventually(async () => (await stored(page))[key]?.text).toBe('Mine!')
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('a composer whose box keeps the focus as it is given another chat’s draft keeps that text under the cursor', async () => {
+    const chat = await shared.host.call('charlie', 'POST', '/api/dms/', { userId: 'dana' })
+    const key = `palaver:draft:/messages:dana:${chat.id}`
+    const { context, page } = await openAs(shared.browser, shared.host, 'dana', '/host/dm/charlie')
+    try {
+      const dm = await openDm(page)
+      await dm.composer.pressSequentially('Mine')
+      await eventually(async () => (await stored(page))[key]?.text).toBe('Mine')
+
+      // A composer of the page, its box focused, is given that chat's draft (as a conversation gives its own).
+      await page.evaluate(() =>
+        document.querySelector('main')!.append(document.createElement('palaver-composer')),
+      )
+      const composer = page.locator('main > palaver-composer')
+      const box = composer.getByRole('textbox', { name: 'Write a message' })
+      await box.focus()
+      const draft = await dm.root
+        .locator('palaver-composer')
+        .evaluateHandle((c) => (c as PalaverComposer).draft)
+      await composer.evaluate((c, draft) => Object.assign(c, { draft }), draft)
+      await eventually(() => box.inputValue()).toBe('Mine')
+      expect(await hasFocus(box)).toBe(true)
+
+      await writeElsewhere(context, key, 'Theirs')
+      await page.waitForTimeout(200)
+      expect(await box.inputValue()).toBe('Mine')
+      await box.press('!')
       await eventually(async () => (await stored(page))[key]?.text).toBe('Mine!')
     } finally {
       await context.close()

@@ -44,6 +44,8 @@ export class PalaverComposer extends LitElement {
 
   private readonly own = new Draft()
   private offDraft: (() => void) | null = null
+  /** Its text box has the focus (another composer may show the same draft). */
+  private focused = false
 
   private readonly mentions = new MentionSuggestions(this, () => (this.disabled ? null : this.members))
 
@@ -173,6 +175,7 @@ export class PalaverComposer extends LitElement {
     super.disconnectedCallback()
     this.offDraft?.()
     this.offDraft = null
+    this.focused = false
   }
 
   private get current(): Draft {
@@ -187,11 +190,13 @@ export class PalaverComposer extends LitElement {
   private follow(): void {
     const draft = this.current
     this.offDraft?.()
+    // The box kept the focus as it got another chat's draft.
+    draft.editing ||= this.focused
     const off = draft.on('change', () => this.requestUpdate())
-    // Off screen, its text is under no cursor.
+    // Off screen, its text is under no cursor, unless another composer's box has the focus there.
     this.offDraft = () => {
       off()
-      draft.leave(true)
+      if (this.focused || !draft.editing) draft.leave(true)
     }
     draft.tray.source = {
       limits: () => (this.disabled ? null : this.files),
@@ -253,7 +258,7 @@ export class PalaverComposer extends LitElement {
           @keydown=${this.onKey}
           @keyup=${mentions.onCaret}
           @click=${mentions.onCaret}
-          @focus=${() => (this.current.editing = true)}
+          @focus=${() => (this.current.editing = this.focused = true)}
           @blur=${this.onBlur}
         ></textarea>
         <span id="hint" class="visually-hidden">${t.t('composerHint')}</span>
@@ -296,6 +301,7 @@ export class PalaverComposer extends LitElement {
   /** The focus went elsewhere on the page (kept text stays), or to another tab or window (see Draft.leave). */
   private onBlur(): void {
     this.mentions.onBlur()
+    this.focused = false
     this.current.leave(!document.hasFocus())
   }
 
