@@ -146,4 +146,33 @@ describe.skipIf(!chromiumAvailable)('the tab title with chats beyond the pages l
       await context.close()
     }
   })
+
+  test('a muted chat older than the first page counts again once its mute runs out, without a word from the server', async () => {
+    const loft = await group('bob', 'Loft', ['dana'])
+    await say('bob', loft.id, 'Paint is dry')
+    const shed = await group('bob', 'Shed', ['dana'])
+    await say('bob', shed.id, 'Tools are back')
+    for (let i = 1; i <= 10; i++) await group('bob', `Calm ${i}`, ['dana'])
+    const { context, page } = await openAs(shared.browser, shared.host, 'dana', '/login', {
+      width: 1000,
+      height: 520,
+    })
+    try {
+      // Her page's clock goes on from now, and jumps when the test says.
+      await page.clock.install()
+      const until = new Date(Date.now() + 10 * 60_000).toISOString()
+      await shared.host.call('dana', 'POST', `/api/chats/${loft.id}/mute/`, { muted: true, until })
+      await page.goto(`${shared.host.origin}/messages/`)
+      const m = messagesPage(page)
+      await eventually(() => m.chats.count()).toBe(10)
+      expect(await page.title()).toBe('(1) Messages')
+      expect(await m.chat('Loft').count()).toBe(0)
+
+      await page.clock.fastForward(10 * 60_000 + 1000)
+      await eventually(() => page.title()).toBe('(2) Messages')
+      expect(await m.chat('Loft').count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
 })
