@@ -286,6 +286,18 @@ export async function send(composer: Locator, text: string): Promise<void> {
   await composer.press('Enter')
 }
 
+/**
+ * Resolves once every request `page` has asked for so far has been seen here (a counter of requests is then
+ * final): a request the page makes after a timer that fires after them is seen after them.
+ */
+export async function requestsSettled(page: Page): Promise<void> {
+  const barrier = page.waitForRequest((request) => request.url().endsWith('/after-the-requests'))
+  await page.evaluate(() =>
+    new Promise((resolve) => setTimeout(resolve, 250)).then(() => fetch('/after-the-requests')),
+  )
+  await barrier
+}
+
 /** expect.poll with room for a loaded machine (two browsers and servers per test file, files in parallel). */
 export function eventually<T>(fn: () => T | Promise<T>) {
   return expect.poll(fn, { timeout: 10_000, interval: 50 })

@@ -1,6 +1,14 @@
-import type { Locator } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, hostAndBrowser, openAs, roomWidget, send } from './harness.js'
+import {
+  chromiumAvailable,
+  eventually,
+  hostAndBrowser,
+  openAs,
+  requestsSettled,
+  roomWidget,
+  send,
+} from './harness.js'
 
 const transports = ['websocket', 'polling'] as const
 
@@ -9,6 +17,8 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
 
   const say = (user: string, chatId: number, body: string) =>
     shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+  const history = async (chatId: number): Promise<Array<{ body: string }>> =>
+    (await shared.host.call('charlie', 'GET', `/api/chats/${chatId}/messages/`)).messages
 
   test('members join and leave live; a non-member reads but cannot post; everything else is live', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/host/room/public-1')
@@ -70,48 +80,117 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
     }
   })
 
-  test('joining and leaving hand the conversation the chat they answered with instead of its being fetched again', async () => {
+  /** GET …/api/chats/{id}/ requests `page` makes from now on; `settled()` waits until every one asked for so far is counted. */
+  function chatFetches(page: Page, chatId: number) {
+    const fetches = { count: 0, settled: () => requestsSettled(page) }
+    page.on('request', (request) => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname === `/messages/api/chats/${chatId}/`)
+        fetches.count++
+    })
+    return fetches
+  }
+
+  /** Erin reading the room public-`n` (Charlie a member), the Join under the conversation showing; `prepare` her page first. */
+  async function reader(n: number, prepare = async (_page: Page) => {}) {
     const room = await shared.host.call('charlie', 'POST', '/api/rooms/', {
       contentType: 'video',
-      objectId: 'public-3',
+      objectId: `public-${n}`,
     })
     await shared.host.call('charlie', 'POST', `/api/chats/${room.id}/join/`)
-    const erin = await openAs(shared.browser, shared.host, 'erin', '/host/room/public-3')
-    const page = erin.page
-    try {
-      const r = roomWidget(page)
-      const joinBelow = r.root.locator('.readonly button', { hasText: 'Join' })
-      await joinBelow.waitFor()
-      const chatFetches: string[] = []
-      page.on('request', (request) => {
-        const path = new URL(request.url()).pathname
-        if (request.method() === 'GET' && path === `/messages/api/chats/${room.id}/`) chatFetches.push(path)
-      })
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/login')
+    await prepare(erin.page)
+    await erin.page.goto(`${shared.host.origin}/host/room/public-${n}`)
+    const r = roomWidget(erin.page)
+    const joinBelow = r.root.locator('.readonly button', { hasText: 'Join' })
+    await joinBelow.waitFor()
+    return { room, erin, r, joinBelow, fetches: chatFetches(erin.page, room.id) }
+  }
 
+  test('joining and leaving hand the conversation the chat they answered with: hearing of her own join fetches nothing', async () => {
+    const { room, erin, r, joinBelow, fetches } = await reader(3)
+    try {
       // The composer shows once the conversation knows Erin is a member, from the join's answer.
       await r.join.click()
       await r.composer.waitFor()
       await eventually(() => r.count.textContent()).toContain('2 members')
       // Charlie's message comes after the join on Erin's connection: by the time it shows, the
-      // conversation has heard of her joining and fetched the chat for that: the one fetch, as the
-      // widget fetches nothing after a join that answered with the chat.
+      // conversation has heard of her joining, and the join's answer told it everything that says.
       await say('charlie', room.id, 'Hello Erin')
       await r.message('Hello Erin').waitFor()
-      await eventually(() => chatFetches.length).toBe(1)
+      await fetches.settled()
+      expect(fetches.count).toBe(0)
 
-      // Leaving: the room's answer tells the conversation she reads without posting. Again one
-      // fetch on hearing of it, and a connection without WebSocket asks for the chat before it
-      // watches the room again.
+      // Leaving: the room's answer tells the conversation she reads without posting. One fetch on
+      // hearing of it, and a connection without WebSocket asks for the chat before it watches the room again.
       await r.leave.click()
       await joinBelow.waitFor()
       await r.join.waitFor()
       await say('charlie', room.id, 'Bye Erin')
       await r.message('Bye Erin').waitFor()
-      await eventually(() => chatFetches.length).toBe(transport === 'polling' ? 3 : 2)
+      await eventually(() => fetches.count).toBe(transport === 'polling' ? 2 : 1)
     } finally {
       await erin.context.close()
     }
   })
+
+  test('her join heard before its answer comes: nothing fetched, and the answer makes her a member who posts', async () => {
+    const { room, erin, r, fetches } = await reader(4)
+    const page = erin.page
+    try {
+      // The join's answer is held back until the page has heard of the join (the count says 2).
+      const joins = `**/messages/api/chats/${room.id}/join/`
+      let heard!: () => void
+      const hearing = new Promise<void>((resolve) => (heard = resolve))
+      await page.route(joins, async (route) => {
+        const response = await route.fetch()
+        await hearing
+        await route.fulfill({ response })
+      })
+      await r.join.click()
+      await eventually(() => r.count.textContent()).toContain('2 members')
+      expect(await r.composer.count()).toBe(0)
+      heard()
+      await send(r.composer, 'Glad to be in')
+      await eventually(async () => (await history(room.id)).map((m) => m.body)).toContain('Glad to be in')
+      await fetches.settled()
+      expect(fetches.count).toBe(0)
+      await page.unroute(joins)
+    } finally {
+      await erin.context.close()
+    }
+  })
+
+  test.skipIf(transport !== 'websocket')(
+    'her join heard after its answer was shown: nothing fetched, and she stays a member who posts',
+    async () => {
+      // Her WebSocket keeps back the news of her own join until the composer shows from the answer.
+      const held: Array<() => void> = []
+      const { room, erin, r, fetches } = await reader(5, (page) =>
+        page.routeWebSocket(/\/messages\/ws\b/, (ws) => {
+          ws.connectToServer().onMessage((message) => {
+            const frame = JSON.parse(String(message))
+            if (frame.type === 'member.added' && frame.data?.user?.id === 'erin')
+              held.push(() => ws.send(message))
+            else ws.send(message)
+          })
+        }),
+      )
+      try {
+        await r.join.click()
+        await r.composer.waitFor()
+        await eventually(() => held.length).toBe(1)
+        held[0]!()
+        await eventually(() => r.count.textContent()).toContain('2 members')
+        await send(r.composer, 'Here to stay')
+        await eventually(async () => (await history(room.id)).map((m) => m.body)).toContain('Here to stay')
+        await fetches.settled()
+        expect(fetches.count).toBe(0)
+        expect(await r.composer.count()).toBe(1)
+      } finally {
+        await erin.context.close()
+      }
+    },
+  )
 
   test('a members-only room shows no conversation to an outsider; an anonymous visitor gets a sign-in link', async () => {
     const visitor = await openAs(shared.browser, shared.host, null, '/host/room/public-2')

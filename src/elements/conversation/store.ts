@@ -89,6 +89,9 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private typingTimer: ReturnType<typeof setTimeout> | undefined
   private typingSentAt = 0
   private readRequested = 0
+  /** Answers with the chat on their way (fetches, joins), and how many of them are joins of mine. */
+  private asking = 0
+  private joining = 0
   private stopped = false
   private startAround: number | null = null
 
@@ -486,12 +489,32 @@ export class ConversationStore extends Emitter<StoreEvents> {
   /** Reloads the chat (after joining, leaving or a block, which change its permissions), with `fetch` when another fetches it too. */
   async refreshChat(fetch = () => this.client.api.getChat(this.chatId)): Promise<void> {
     try {
-      this.chat = await fetch()
+      await this.takeChat(fetch())
+    } catch (error) {
+      if (asClientError(error).code === 'not_found') this.emit('gone', undefined)
+    }
+  }
+
+  /** Joins the chat and shows it as the join answers: the member.added about me that the join brings fetches nothing. */
+  async join(): Promise<ChatDetailView> {
+    this.joining++
+    try {
+      return structuredClone(await this.takeChat(this.client.api.join(this.chatId)))
+    } finally {
+      this.joining--
+    }
+  }
+
+  private async takeChat(answer: Promise<ChatDetailView>): Promise<ChatDetailView> {
+    this.asking++
+    try {
+      this.chat = await answer
       this.learnChat(this.chat)
       this.emit('membership', { isMember: this.isMember })
       this.changed()
-    } catch (error) {
-      if (asClientError(error).code === 'not_found') this.emit('gone', undefined)
+      return this.chat
+    } finally {
+      this.asking--
     }
   }
 
@@ -578,7 +601,9 @@ export class ConversationStore extends Emitter<StoreEvents> {
           }
         }
         this.receipts.add(user.id)
-        if (user.id === this.viewerId) void this.refreshChat()
+        // A join of mine answers with the chat as this left it, unless an older answer may still overwrite it.
+        if (user.id === this.viewerId && (this.asking > this.joining || (!this.joining && !this.isMember)))
+          void this.refreshChat()
         return
       }
       case 'member.removed': {

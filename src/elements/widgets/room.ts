@@ -219,7 +219,9 @@ export class PalaverRoom extends PalaverWidget {
     this.busy = true
     try {
       const client = await this.runtime.client()
-      await this.show(await client.api.join(this.chat.id))
+      // Through the conversation where it shows: it takes the answer as the chat, fetching nothing on hearing of the join.
+      const store = this.conversation()?.store
+      await this.show(await (store ? store.join() : client.api.join(this.chat.id)))
       await this.updateComplete
       await this.conversation()?.focusComposer()
     } catch (error) {
