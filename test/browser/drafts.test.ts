@@ -1,7 +1,16 @@
-import type { BrowserContext, Locator, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import type { PalaverComposer } from '../../src/elements/index.js'
-import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, slowUploads } from './harness.js'
+import {
+  chromiumAvailable,
+  eventually,
+  type Host,
+  hostAndBrowser,
+  openAs,
+  openDm,
+  requestsSettled,
+  slowUploads,
+} from './harness.js'
 import { focused, messagesPage } from './messages-helpers.js'
 
 /** A 2×2 PNG (the server checks a picture's bytes). */
@@ -34,6 +43,42 @@ const fileInput = (root: Locator) => root.locator('palaver-composer input[type=f
 /** A chat's line in the list says "Draft:" (its own text, for screen readers too) and then the draft. */
 const draftLine = (m: ReturnType<typeof messagesPage>, title: string) =>
   m.chat(title).locator('.chat-preview')
+
+/** GET …/api/messages/{id}/ requests `page` makes from now on; `settled()` waits until every one asked for so far is counted. */
+function messageFetches(page: Page) {
+  const fetches = { count: 0, settled: () => requestsSettled(page) }
+  page.on('request', (request) => {
+    if (
+      request.method() === 'GET' &&
+      /^\/messages\/api\/messages\/\d+\/$/.test(new URL(request.url()).pathname)
+    )
+      fetches.count++
+  })
+  return fetches
+}
+
+/** Where Alice's draft of a chat is kept. */
+const keyOf = (chatId: number) => `palaver:draft:/messages:alice:${chatId}`
+
+/** Alice opens the chat on the messages page with a kept draft that answers `replyTo` (as the last page left it). */
+async function openWithKeptReply(shared: { host: Host; browser: Browser }, chatId: number, replyTo: unknown) {
+  const { context, page } = await openAs(shared.browser, shared.host, 'alice', '/login')
+  const draft = JSON.stringify({ text: 'About that', mentions: [], replyTo, files: [] })
+  await page.evaluate(([key, value]) => localStorage.setItem(key!, value!), [keyOf(chatId), draft])
+  const fetches = messageFetches(page)
+  await page.goto(`${shared.host.origin}/messages/#chat=${chatId}`)
+  const m = messagesPage(page)
+  await eventually(() => m.composer.inputValue()).toBe('About that')
+  return { context, page, m, fetches }
+}
+
+/** The kept reply drops from the draft and its bar goes, and no message was asked for. */
+async function droppedWithoutRequest(opened: Awaited<ReturnType<typeof openWithKeptReply>>, chatId: number) {
+  await eventually(async () => (await stored(opened.page))[keyOf(chatId)]?.replyTo).toBeNull()
+  expect(await opened.m.root.locator('.reply-bar').count()).toBe(0)
+  await opened.fetches.settled()
+  expect(opened.fetches.count).toBe(0)
+}
 
 async function signInAs(context: BrowserContext, origin: string, user: string) {
   await context.addCookies([{ name: 'test-user', value: user, url: origin }])
@@ -370,6 +415,81 @@ describe.skipIf(!chromiumAvailable)('drafts', () => {
       expect(await n.root.locator('.reply-bar').count()).toBe(0)
     } finally {
       await context.close()
+    }
+  })
+
+  test('a chat opening with a kept reply whose message its newest page holds asks for nothing more: edited meanwhile, the bar shows the edit; deleted, it drops', async () => {
+    const dinner = await group('bob', 'Dinner', ['alice'])
+    const date = await say('bob', dinner.id, 'Which evening suits you?')
+    await say('bob', dinner.id, 'Thursday or Friday')
+
+    const first = await openWithKeptReply(shared, dinner.id, date)
+    try {
+      await eventually(() => first.m.root.locator('.reply-bar').textContent()).toContain(
+        'Which evening suits you?',
+      )
+      await first.fetches.settled()
+      expect(first.fetches.count).toBe(0)
+    } finally {
+      await first.context.close()
+    }
+
+    await shared.host.call('bob', 'PATCH', `/api/messages/${date.id}/`, {
+      body: 'Which evening suits you best?',
+    })
+    const edited = await openWithKeptReply(shared, dinner.id, date)
+    try {
+      await eventually(() => edited.m.root.locator('.reply-bar').textContent()).toContain('suits you best?')
+      await edited.fetches.settled()
+      expect(edited.fetches.count).toBe(0)
+    } finally {
+      await edited.context.close()
+    }
+
+    // Deleted: the page holds its tombstone, which drops the reply.
+    await shared.host.call('bob', 'DELETE', `/api/messages/${date.id}/`)
+    const deleted = await openWithKeptReply(shared, dinner.id, date)
+    try {
+      await droppedWithoutRequest(deleted, dinner.id)
+    } finally {
+      await deleted.context.close()
+    }
+  })
+})
+
+describe.skipIf(!chromiumAvailable)('a kept reply where deleted messages leave no trace', () => {
+  const shared = hostAndBrowser({ transport: 'websocket', showDeletedMessageIndicators: false })
+  const say = (user: string, chatId: number, body: string) =>
+    shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
+
+  test('one whose message is gone from the span of the newest page drops without a request; one above that page is asked for, once, and stays', async () => {
+    const chat = await shared.host.call('bob', 'POST', '/api/chats/', {
+      title: 'Errands',
+      memberIds: ['alice'],
+    })
+    const early = await say('bob', chat.id, 'Early: the key is under the mat')
+    await shared.host.seedMessages(chat.id, 80, ['bob'])
+    const late = await say('bob', chat.id, 'Late: bread or rolls?')
+    await say('bob', chat.id, 'Either is fine')
+
+    await shared.host.call('bob', 'DELETE', `/api/messages/${late.id}/`)
+    const gone = await openWithKeptReply(shared, chat.id, late)
+    try {
+      await droppedWithoutRequest(gone, chat.id)
+    } finally {
+      await gone.context.close()
+    }
+
+    // Far above the newest page, its absence from that page says nothing: the server is asked.
+    const above = await openWithKeptReply(shared, chat.id, early)
+    try {
+      await eventually(() => above.fetches.count).toBe(1)
+      await above.fetches.settled()
+      expect(above.fetches.count).toBe(1)
+      expect(await above.m.root.locator('.reply-bar').textContent()).toContain('the key is under the mat')
+      expect((await stored(above.page))[keyOf(chat.id)]?.replyTo?.id).toBe(early.id)
+    } finally {
+      await above.context.close()
     }
   })
 })

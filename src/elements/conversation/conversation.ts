@@ -427,7 +427,6 @@ export class PalaverConversation extends LitElement implements MessageContext {
           (file) => store.keeps(file),
           (file) => store.fileUrl(file),
         )
-        void this.recheckReply(draft, store)
       }
       this.requestUpdate()
       this.stick = this.startAround === null
@@ -450,6 +449,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
       await whenOpen(connection)
       if (generation !== this.generation) return
       await store.start()
+      // Once the first page is in: it mostly holds the answered message, and then nothing is asked.
+      if (draft) void this.recheckReply(draft, store)
       this.maybeMarkRead()
     } catch (error) {
       if (generation === this.generation) this.showNotice((error as Error).message, false)
@@ -651,7 +652,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (this.store.chat && !this.store.canPost) this.replyingTo = null
   }
 
-  /** A kept reply's message may have been deleted (or edited) while nobody here heard: asked now, not once it loads. */
+  /** A kept reply's message may have been deleted (or edited) while nobody here heard: asked now (if the first page lacks it), not once it loads. */
   private async recheckReply(draft: Draft, store: ConversationStore): Promise<void> {
     const kept = draft.replyTo
     const now = kept && (await store.current(kept))

@@ -345,8 +345,18 @@ export class ConversationStore extends Emitter<StoreEvents> {
     }
   }
 
-  /** A message as the server has it now: null once deleted (or no longer to be seen); the one given when that is not known. */
+  /**
+   * A message as the server has it now: null once deleted (or no longer to be seen); the one given when that is
+   * not known. The window answers when it reaches the id (a page holds every message of its span), else the server.
+   */
   async current(message: MessageView): Promise<MessageView | null> {
+    const first = this.messages[0]?.id ?? 0
+    const last = this.messages.at(-1)?.id ?? 0
+    const reached = (!this.hasOlder || first <= message.id) && (!this.hasNewer || message.id <= last)
+    if (this.state === 'idle' && !this.error && reached) {
+      const shown = this.messages.find((m) => m.id === message.id)
+      return shown && !shown.deleted ? shown : null
+    }
     try {
       const now = await this.client.api.getMessage(message.id)
       return now.deleted ? null : now
