@@ -6,7 +6,16 @@ import { z } from '@hono/zod-openapi'
  * and services and the client take their types from them.
  */
 
-export const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+/**
+ * A whole number from `min` to `max`: a JSON number, or in a path or query string its decimal digits.
+ * Nothing else stands for one, though Number() reads true, [5], "", " 5", "1e3" and "0x10" as numbers.
+ */
+export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value),
+    z.number({ error: 'expected a whole number' }).int().min(min).max(max),
+  )
+export const Id = wholeNumber(1)
 const Time = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' })
 
 export const UserSchema = z
@@ -298,14 +307,14 @@ export const HistoryQuery = z.object({
   before: Id.optional(),
   after: Id.optional(),
   around: Id.optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
+  limit: wholeNumber(1, 200).optional(),
 })
 export type HistoryQuery = z.infer<typeof HistoryQuery>
 
 export const MemberSearchQuery = z.object({
   /** Matches name, username or e-mail; without it, the members who read the chat most recently come first. */
   q: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(50).optional(),
+  limit: wholeNumber(1, 50).optional(),
 })
 
 export const MemberSearchSchema = z.object({ members: z.array(MemberSchema) }).openapi('MemberSearch')
@@ -328,7 +337,7 @@ export const ChatListQuery = z.object({
   cursor: z.string().max(100).optional(),
   search: z.string().max(200).optional(),
   kind: ChatKind.optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
+  limit: wholeNumber(1, 200).optional(),
 })
 
 export const UnreadQuery = z.object({ kind: ChatKind.optional() })
@@ -336,7 +345,7 @@ export const UnreadQuery = z.object({ kind: ChatKind.optional() })
 export const SearchQuery = z.object({
   q: z.string().max(1000),
   chatId: Id.optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
+  limit: wholeNumber(1, 100).optional(),
 })
 
 export const ToggleReactionResult = z

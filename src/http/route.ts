@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context as HonoContext } from 'hono'
 import { invalid, PalaverError } from '../errors.js'
-import { ErrorSchema, UserId } from '../schemas.js'
+import { ErrorSchema, Id, UserId } from '../schemas.js'
 import type { Viewer } from '../services/users.js'
 import type { ApiEnv } from './env.js'
 import { enforceRateLimit, type RateLimitedAction } from './rate-limit.js'
@@ -133,8 +133,7 @@ export function defineRoute<
   })
 }
 
-const positiveId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
-export const ChatParams = z.object({ chatId: positiveId })
-export const MessageParams = z.object({ messageId: positiveId })
-export const AttachmentParams = z.object({ attachmentId: positiveId })
+export const ChatParams = z.object({ chatId: Id })
+export const MessageParams = z.object({ messageId: Id })
+export const AttachmentParams = z.object({ attachmentId: Id })
 export const MemberParams = ChatParams.extend({ userId: UserId })

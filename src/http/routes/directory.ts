@@ -8,6 +8,7 @@ import {
   SearchResultSchema,
   UserId,
   UserSchema,
+  wholeNumber,
 } from '../../schemas.js'
 import { blockedUsers, setBlocked } from '../../services/blocks.js'
 import { getChat, getOrCreateDm } from '../../services/chats.js'
@@ -33,7 +34,7 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
       summary: 'Find people by name, username or e-mail, within my contact list',
       rateLimit: 'search',
       tag: 'Users',
-      query: z.object({ q: z.string().max(200), limit: z.coerce.number().int().min(1).max(50).optional() }),
+      query: z.object({ q: z.string().max(200), limit: wholeNumber(1, 50).optional() }),
       ok: 200,
       response: z.object({ users: z.array(UserSchema) }),
     },
@@ -76,7 +77,7 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
       path: '/api/rooms/',
       summary: 'Public rooms to browse',
       tag: 'Rooms',
-      query: z.object({ limit: z.coerce.number().int().min(1).max(100).optional() }),
+      query: z.object({ limit: wholeNumber(1, 100).optional() }),
       ok: 200,
       response: RoomListSchema,
     },

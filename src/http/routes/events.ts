@@ -2,11 +2,12 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { invalid } from '../../errors.js'
 import { eventStream, longPoll } from '../../realtime/transports.js'
 import { checkWatchable } from '../../realtime/watch.js'
+import { wholeNumber } from '../../schemas.js'
 import { blocksWith } from '../../services/blocks.js'
 import type { ApiEnv } from '../env.js'
 import { defineRoute } from '../route.js'
 
-const Cursor = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+const Cursor = wholeNumber(0)
 const Watch = z
   .string()
   .regex(/^\d{1,15}(,\d{1,15}){0,49}$/, 'expected up to 50 comma-separated chat ids')
@@ -14,7 +15,7 @@ const Watch = z
 
 const EventsQuery = z.object({
   after: Cursor.optional(),
-  wait: z.coerce.number().int().min(0).max(60).optional(),
+  wait: wholeNumber(0, 60).optional(),
   watch: Watch.optional(),
 })
 

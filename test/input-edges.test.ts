@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databases } from './helpers/databases.js'
+import { startServer, type TestServer } from './helpers/server.js'
+
+/** Input at the edges of what the schemas say: number forms, repeated names, control characters, Object's own keys. */
+describe.each(databases)('input at the edges on $name', (database) => {
+  let server: TestServer
+  let chatId: number
+  let messageId: number
+  beforeAll(async () => {
+    server = await startServer(database, {
+      // Any object has a room here: whatever id a request names reaches the database.
+      rooms: { video: (id) => ({ title: `Video ${id}`, access: 'public' }) },
+    })
+    chatId = (await server.as('alice').post('/api/chats/', { title: 'Edges', memberIds: ['bob'] })).body.id
+    messageId = (await server.as('alice').post(`/api/chats/${chatId}/messages/`, { body: 'one' })).body.id
+    await server.as('alice').post(`/api/chats/${chatId}/messages/`, { body: 'two' })
+  })
+  afterAll(() => server.close())
+
+  async function refused(status: number, ...args: Parameters<TestServer['call']>) {
+    const before = await server.snapshot()
+    const reply = await server.call(...args)
+    expect(
+      reply.status,
+      `${args[1]} ${args[2]} ${JSON.stringify(args[3])}: ${JSON.stringify(reply.body)}`,
+    ).toBe(status)
+    expect(reply.body.error.code).toEqual(expect.any(String))
+    expect(await server.snapshot()).toEqual(before)
+    return reply
+  }
+
+  it('reads a number in a path or query only from decimal digits', async () => {
+    for (const form of ['1e0', '0x1', '+1', '%201', '1.0', '0b1', '1%20'])
+      await refused(400, 'alice', 'GET', `/api/chats/${form}/`)
+    for (const query of [
+      'before=1e3',
+      'before=0x10',
+      'before=%205',
+      'after=+1',
+      'limit=1.0',
+      'limit=',
+      'around=0o7',
+    ])
+      await refused(400, 'alice', 'GET', `/api/chats/${chatId}/messages/?${query}`)
+    // An empty or blank cursor is not "from the start".
+    for (const query of ['after=', 'after=%20', 'after=0x0', 'after=1e1'])
+      await refused(400, 'alice', 'GET', `/api/events/?${query}`)
+    await refused(400, 'alice', 'GET', '/api/search/?q=one&chatId=0x1')
+    expect((await server.call('alice', 'GET', `/api/chats/${chatId}/messages/?limit=01`)).status).toBe(200)
+    expect((await server.call('alice', 'GET', '/api/events/?after=0')).status).toBe(200)
+  })
+
+  it('takes no boolean, array or numeric-looking text for a number in a body', async () => {
+    const markRead = `/api/chats/${chatId}/mark-as-read/`
+    for (const messageId of [true, [1], '0x1', ' 1', '1e0', ''])
+      await refused(400, 'bob', 'POST', markRead, { messageId })
+    const send = `/api/chats/${chatId}/messages/`
+    for (const replyToId of [true, [messageId], `${messageId}.0`])
+      await refused(400, 'bob', 'POST', send, { body: 'a reply', replyToId })
+    await refused(400, 'bob', 'POST', send, { body: 'with a file', attachmentIds: [true] })
+    const read = await server.call('bob', 'POST', markRead, { messageId })
+    expect(read.status).toBe(200)
+    expect(read.body.lastReadMessageId).toBe(messageId)
+  })
+})
