@@ -63,4 +63,13 @@ describe.each(databases)('input at the edges on $name', (database) => {
     expect(read.status).toBe(200)
     expect(read.body.lastReadMessageId).toBe(messageId)
   })
+
+  it('refuses a name the route reads given twice, and ignores others', async () => {
+    const twice = await refused(400, 'alice', 'GET', `/api/chats/${chatId}/messages/?before=3&before=2`)
+    expect(twice.body.error.message).toBe('Invalid query.before: given more than once')
+    await refused(400, 'alice', 'GET', '/api/chats/?kind=dm&kind=group')
+    await refused(400, 'alice', 'GET', '/api/search/?q=one&q=two')
+    await refused(400, 'alice', 'GET', '/api/presence/?userIds=alice&userIds=bob')
+    expect((await server.call('alice', 'GET', `/api/chats/${chatId}/messages/?x=1&x=2`)).status).toBe(200)
+  })
 })

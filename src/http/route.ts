@@ -66,6 +66,19 @@ export function parse<S extends Schema>(schema: S, value: unknown, where: string
   return result.data
 }
 
+/**
+ * The query string as `schema` reads it, one value a name: a name it knows given twice is refused rather
+ * than one of them picked (a proxy that picks the other would see another request).
+ */
+function queryOf(c: HonoContext<ApiEnv>, schema: Schema): Record<string, string> {
+  const known = schema instanceof z.ZodObject ? schema.shape : {}
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    if (values.length > 1 && Object.hasOwn(known, name))
+      throw invalid(`Invalid query.${name}: given more than once`)
+  }
+  return c.req.query()
+}
+
 async function readJson(c: HonoContext<ApiEnv>): Promise<unknown> {
   // No body at all: the schema decides (optional bodies default, required ones refuse).
   if (!c.req.raw.body && !c.req.header('content-length')) return undefined
@@ -124,7 +137,7 @@ export function defineRoute<
       await enforceRateLimit(options.rateLimiter, options.rateLimits, spec.rateLimit, viewer.id)
     }
     const params = (spec.params ? parse(spec.params, c.req.param(), 'path') : undefined) as Out<P>
-    const query = (spec.query ? parse(spec.query, c.req.query(), 'query') : undefined) as Out<Q>
+    const query = (spec.query ? parse(spec.query, queryOf(c, spec.query), 'query') : undefined) as Out<Q>
     const body = (spec.body ? parse(spec.body, await readJson(c), 'body') : undefined) as Out<B>
     const result = await handler({ c, viewer: viewer!, params, query, body })
     if (result instanceof Response) return result
