@@ -72,4 +72,19 @@ describe.each(databases)('input at the edges on $name', (database) => {
     await refused(400, 'alice', 'GET', '/api/presence/?userIds=alice&userIds=bob')
     expect((await server.call('alice', 'GET', `/api/chats/${chatId}/messages/?x=1&x=2`)).status).toBe(200)
   })
+
+  it('stores a title as printable text, and refuses one that shows nothing', async () => {
+    const renamed = await server.as('alice').patch(`/api/chats/${chatId}/`, { title: 'Ed\u0000g\u0007es\r' })
+    expect(renamed.status).toBe(200)
+    expect(renamed.body.title).toBe('Edges')
+    const created = await server.as('alice').post('/api/chats/', { title: 'Half \ud800 pair' })
+    expect(created.status).toBe(201)
+    // The same on both databases (SQLite would keep the lone surrogate's bytes, PostgreSQL one U+FFFD).
+    expect(created.body.title).toBe('Half \ufffd pair')
+    expect((await server.as('alice').get(`/api/chats/${created.body.id}/`)).body.title).toBe(
+      'Half \ufffd pair',
+    )
+    for (const title of ['\u200b', ' \u2060\u200d ', '\u0000', '\u202e'])
+      await refused(400, 'alice', 'PATCH', `/api/chats/${chatId}/`, { title })
+  })
 })

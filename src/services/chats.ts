@@ -8,16 +8,19 @@ import { refuseBlocked } from './blocks.js'
 import { type Context, type Tx, transact } from './context.js'
 import { chatCreatedEvent, chatDeletedEvent, chatUpdatedEvent, iso, memberAddedEvent } from './events.js'
 import { type RoomObject, resolveRoom } from './rooms.js'
+import { invisible, storableText } from './text.js'
 import type { Viewer } from './users.js'
 import { chatViewOf, chatViews } from './views.js'
 
+/** A title as stored: printable (see storableText), trimmed; null when nothing of it would show. */
 export function cleanTitle(ctx: Context, title: string | undefined): string | null {
-  const trimmed = title?.trim() ?? ''
+  const trimmed = storableText(title ?? '').trim()
+  if (invisible.test(trimmed)) return null
   // Counted in characters as people see them, like message bodies: an emoji is one.
   if ([...trimmed].length > ctx.options.limits.titleLength) {
     throw new PalaverError('too_large', `A title has at most ${ctx.options.limits.titleLength} characters`)
   }
-  return trimmed === '' ? null : trimmed
+  return trimmed
 }
 
 /**
