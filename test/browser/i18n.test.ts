@@ -58,6 +58,19 @@ describe('the widgets’ languages', () => {
     ])
   })
 
+  test('a file of a few bytes says so with the plural ("16 bytes", not "16 byte"); larger ones in short units', async () => {
+    const english = new Translator('en')
+    expect([1, 16, 740, 3 * 1024, 2.5 * 1024 * 1024].map((n) => english.fileSize(n))).toEqual([
+      '1 byte',
+      '16 bytes',
+      '740 bytes',
+      '3 kB',
+      '2.5 MB',
+    ])
+    expect((await loadTranslator('fr')).fileSize(16)).toMatch(/^16\soctets$/)
+    expect((await loadTranslator('lt')).fileSize(16)).toBe('16 baitų')
+  })
+
   test('dates and relative times come from Intl; unknown languages fall back to English', async () => {
     const german = await loadTranslator('de-AT')
     expect(german.t('send')).toBe('Senden')

@@ -92,7 +92,7 @@ export class Translator {
     return this.percents.format(share)
   }
 
-  /** "740 byte", "12 kB", "3.4 MB" in the locale's own words (a kilobyte is 1024 bytes here). */
+  /** "740 bytes", "12 kB", "3.4 MB" in the locale's own words (a kilobyte is 1024 bytes here). */
   fileSize(bytes: number): string {
     const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const
     let unit = 0
@@ -105,7 +105,8 @@ export class Translator {
     const key = `${units[unit]}${digits}`
     let format = this.sizes.get(key)
     if (!format) {
-      const options = { style: 'unit', unit: units[unit], unitDisplay: 'short' } as const
+      // Bytes in words: the short form does not inflect ("16 byte" in English).
+      const options = { style: 'unit', unit: units[unit], unitDisplay: unit ? 'short' : 'long' } as const
       format = new Intl.NumberFormat(this.locale, { ...options, maximumFractionDigits: digits })
       this.sizes.set(key, format)
     }
