@@ -160,7 +160,11 @@ const optionsSchema = z
     contacts: fn<NonNullable<PalaverOptions['contacts']>>().default(() => () => 'everyone' as const),
     displayName: fn<NonNullable<PalaverOptions['displayName']>>().optional(),
     avatarUrl: fn<NonNullable<PalaverOptions['avatarUrl']>>().optional(),
-    rooms: z.record(z.string().regex(/^[a-z0-9_.-]+$/i), fn<RoomResolver>()).default({}),
+    rooms: z
+      .record(z.string().regex(/^[a-z0-9_.-]+$/i), fn<RoomResolver>())
+      .default({})
+      // Looked up by what a request names: "constructor" or "__proto__" must not find Object's own.
+      .transform((rooms): Record<string, RoomResolver> => Object.assign(Object.create(null), rooms)),
     loginUrl: z.string().min(1).default('/login'),
     transport: z.enum(['auto', 'websocket', 'sse', 'polling']).default('auto'),
     messagesPerPage: positive(200).default(50),

@@ -87,4 +87,11 @@ describe.each(databases)('input at the edges on $name', (database) => {
     for (const title of ['\u200b', ' \u2060\u200d ', '\u0000', '\u202e'])
       await refused(400, 'alice', 'PATCH', `/api/chats/${chatId}/`, { title })
   })
+
+  it('refuses a room for a content type named like one of Object’s own properties', async () => {
+    for (const contentType of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const reply = await refused(400, 'alice', 'POST', '/api/rooms/', { contentType, objectId: '1' })
+      expect(reply.body.error.message).toBe(`Content type "${contentType}" has no rooms`)
+    }
+  })
 })
