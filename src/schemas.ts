@@ -220,6 +220,9 @@ export const ErrorSchema = z
 // ---- inputs ----
 
 const trimmedText = z.string().transform((s) => s.trim())
+/** Text without control characters, which PostgreSQL cannot store (a NUL) or a page would not show. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const printable = /^[^\0-\x1f\x7f]*$/
 /** A user's id as the host gave it: printable text (PostgreSQL cannot even compare a NUL). */
 export const UserId = z
   .string()
@@ -298,7 +301,10 @@ export const MuteInput = z
   .openapi('MuteInput')
 export const TypingInput = z.object({ isTyping: z.boolean() }).strict().openapi('TypingInput')
 export const RoomInput = z
-  .object({ contentType: z.string().min(1).max(100), objectId: z.string().min(1).max(200) })
+  .object({
+    contentType: z.string().min(1).max(100).regex(printable, 'expected printable text'),
+    objectId: z.string().min(1).max(200).regex(printable, 'expected printable text'),
+  })
   .strict()
   .openapi('RoomInput')
 export const DmInput = z.object({ userId: UserId }).strict().openapi('DmInput')

@@ -94,4 +94,17 @@ describe.each(databases)('input at the edges on $name', (database) => {
       expect(reply.body.error.message).toBe(`Content type "${contentType}" has no rooms`)
     }
   })
+
+  it('refuses control characters in the ids of a room and of the users whose presence is asked', async () => {
+    for (const room of [
+      { contentType: 'video', objectId: '1\u0000' },
+      { contentType: 'video', objectId: '\u001b[31m' },
+      { contentType: 'vid\u0000eo', objectId: '1' },
+    ])
+      await refused(400, 'alice', 'POST', '/api/rooms/', room)
+    await refused(400, 'alice', 'GET', '/api/presence/?userIds=bob,a%00b')
+    expect(
+      (await server.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'ünï 1' })).status,
+    ).toBe(200)
+  })
 })

@@ -2,7 +2,7 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { invalid } from '../../errors.js'
 import { eventStream, longPoll } from '../../realtime/transports.js'
 import { checkWatchable } from '../../realtime/watch.js'
-import { wholeNumber } from '../../schemas.js'
+import { UserId, wholeNumber } from '../../schemas.js'
 import { blocksWith } from '../../services/blocks.js'
 import type { ApiEnv } from '../env.js'
 import { defineRoute } from '../route.js'
@@ -69,7 +69,7 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
           .string()
           .max(4000)
           .transform((s) => s.split(',').filter(Boolean))
-          .pipe(z.array(z.string().max(200)).max(100)),
+          .pipe(z.array(UserId).max(100)),
       }),
       ok: 200,
       response: z.object({ online: z.array(z.string()) }),
