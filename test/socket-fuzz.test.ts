@@ -85,6 +85,17 @@ describe.each(databases.slice(0, 1))('malformed WebSocket frames ($name)', (data
     await fuzzer.close()
   })
 
+  it('reads a chat id only from a number: true and [1] are refused, not taken for chat 1', async () => {
+    const alice = await connectSocket(live, 'alice')
+    for (const given of [true, [chatId], `${chatId}e0`, ` ${chatId}`]) {
+      const ack = await alice.request({ action: 'send', chatId: given, body: 'where does this go?' })
+      expect(ack, JSON.stringify(given)).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    }
+    const history = await live.call('alice', 'GET', `/api/chats/${chatId}/messages/`)
+    expect(history.body.messages.map((m: { body: string }) => m.body)).not.toContain('where does this go?')
+    await alice.close()
+  })
+
   it('closes the socket of an oversized frame with a reason, and only that socket', async () => {
     const ws = new WebSocket(`${live.origin.replace('http', 'ws')}/messages/ws`, {
       headers: { 'x-test-user': 'alice' },
