@@ -73,6 +73,43 @@ describe.each(databases)('the HTTP API on $name', (database) => {
     })
   })
 
+  it('refuses a body without a length at the limit, without reading the rest of it', async () => {
+    // 16 MB of spaces, made as they are read.
+    let pulled = 0
+    const huge = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled === 16 * 1024 * 1024) return controller.close()
+        pulled += 1024
+        controller.enqueue(new Uint8Array(1024).fill(0x20))
+      },
+    })
+    const before = await server.snapshot()
+    const reply = await server.palaver.fetch(
+      new Request(`http://palaver.test/messages/api/chats/${chatId}/messages/`, {
+        method: 'POST',
+        headers: { 'x-test-user': 'alice', 'content-type': 'application/json' },
+        body: huge,
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(reply.status).toBe(413)
+    expect((await reply.json()).error.code).toBe('too_large')
+    expect(pulled).toBeLessThan(64 * 1024)
+    expect(await server.snapshot()).toEqual(before)
+  })
+
+  it('takes an empty body for no body where the body is optional', async () => {
+    const markRead = `/api/chats/${chatId}/mark-as-read/`
+    // What fetch sends for a POST without a body: Content-Length 0, with or without a JSON type.
+    expect((await server.call('bob', 'POST', markRead, undefined, { 'content-length': '0' })).status).toBe(
+      200,
+    )
+    expect(
+      (await server.call('bob', 'POST', markRead, '', { 'content-type': 'application/json' })).status,
+    ).toBe(200)
+    await refused(400, 'invalid_input', 'alice', 'POST', `/api/chats/${chatId}/typing/`, '')
+  })
+
   it('accepts paths with and without the trailing slash', async () => {
     expect((await server.call('alice', 'GET', `/api/chats/${chatId}`)).status).toBe(200)
     expect((await server.call('alice', 'GET', `/api/chats/${chatId}/`)).status).toBe(200)

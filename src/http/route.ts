@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context as HonoContext } from 'hono'
+import { readAtMost } from '../attachments/files.js'
 import { invalid, PalaverError } from '../errors.js'
 import { ErrorSchema, Id, UserId } from '../schemas.js'
 import type { Viewer } from '../services/users.js'
@@ -80,13 +81,16 @@ function queryOf(c: HonoContext<ApiEnv>, schema: Schema): Record<string, string>
 }
 
 async function readJson(c: HonoContext<ApiEnv>): Promise<unknown> {
-  // No body at all: the schema decides (optional bodies default, required ones refuse).
-  if (!c.req.raw.body && !c.req.header('content-length')) return undefined
+  // Read only up to the limit, whatever Content-Length said or did not say (a chunked body).
+  const maxBytes = c.var.ctx.options.limits.bodyBytes
+  const bytes = await readAtMost(c.req.raw.body, maxBytes)
+  if (bytes === null) throw new PalaverError('too_large', `A request body has at most ${maxBytes} bytes`)
+  // No body, or an empty one (fetch's POST without a body): the schema decides (optional bodies default).
+  if (bytes.byteLength === 0) return undefined
   const type = c.req.header('content-type') ?? ''
   if (!/^application\/json\b/i.test(type)) throw invalid('Send the body as application/json')
-  const text = await c.req.text()
   try {
-    return JSON.parse(text)
+    return JSON.parse(new TextDecoder().decode(bytes))
   } catch {
     throw invalid('The body is not valid JSON')
   }
