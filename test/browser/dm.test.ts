@@ -65,6 +65,29 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
     }
   })
 
+  test('while the other types, the newest message stays in full view above the line that says so', async () => {
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/host/dm/bob')
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/host/dm/erin')
+    try {
+      const e = await openDm(erin.page)
+      const b = await openDm(bob.page)
+      await send(e.composer, 'Long day, tell you later')
+      await send(e.composer, 'The last one, read at the end of the list')
+      await b.message('The last one').waitFor()
+      await e.composer.pressSequentially('And anoth')
+      const typing = b.root.locator('.typing', { hasText: 'Erin Evans is typing…' })
+      await typing.waitFor()
+      const bubble = b.message('The last one').locator('.bubble')
+      await eventually(async () => {
+        const [last, line] = [await bubble.boundingBox(), await typing.boundingBox()]
+        return last!.y + last!.height <= line!.y
+      }).toBe(true)
+    } finally {
+      await erin.context.close()
+      await bob.context.close()
+    }
+  })
+
   test('closing the panel releases the live connection; reopening catches up', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/charlie')
     try {

@@ -21,6 +21,10 @@ export const conversationStyles = css`
     padding: 12px 12px 4px;
     scroll-padding-block: 40px;
   }
+  /* while someone types, the end of the list scrolls clear of the line that says so (it lies over the list) */
+  .log:has(~ .footer > .typing:not(:empty)) {
+    padding-bottom: 32px;
+  }
   .log > .spacer {
     flex: 1 0 0;
   }
