@@ -192,6 +192,47 @@ describe.each(databases)('the HTTP API on $name', (database) => {
       ]),
     )
   })
+
+  it('lists every status it answers in the OpenAPI document, errors with the Error schema', async () => {
+    const doc = (await server.call(undefined, 'GET', '/api/openapi.json')).body
+    const send = { body: 'once', clientId: 'documented-retry' }
+    const answers = [
+      [
+        'post',
+        '/api/chats/{chatId}/messages/',
+        await server.call('alice', 'POST', `/api/chats/${chatId}/messages/`, send),
+      ],
+      // The retry of a stored send: 200 with the message stored the first time.
+      [
+        'post',
+        '/api/chats/{chatId}/messages/',
+        await server.call('alice', 'POST', `/api/chats/${chatId}/messages/`, send),
+      ],
+      [
+        'get',
+        '/api/attachments/{attachmentId}/{name}',
+        await server.call('alice', 'GET', '/api/attachments/999/a.txt'),
+      ],
+      [
+        'get',
+        '/api/attachments/{attachmentId}/{name}',
+        await server.call(undefined, 'GET', '/api/attachments/1/a.txt'),
+      ],
+    ] as const
+    expect(answers.map(([, , reply]) => reply.status)).toEqual([201, 200, 404, 401])
+    for (const [method, path, reply] of answers) {
+      const documented = doc.paths[`/messages${path}`][method].responses[reply.status]
+      expect(documented, `${method} ${path} ${reply.status}`).toBeDefined()
+      if (reply.status >= 400)
+        expect(documented.content['application/json'].schema.$ref).toBe('#/components/schemas/Error')
+    }
+    // Any route that reads the database answers 503 while it is away.
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      if (!path.startsWith('/messages/api/') || path.endsWith('/openapi.json')) continue
+      for (const [method, operation] of Object.entries(operations))
+        expect(operation.responses['503'], `${method} ${path}`).toBeDefined()
+    }
+  })
 })
 
 describe.each(databases)('pages on another origin, on $name', (database) => {

@@ -7,7 +7,7 @@ import type { Viewer } from '../services/users.js'
 import type { ApiEnv } from './env.js'
 import { enforceRateLimit, type RateLimitedAction } from './rate-limit.js'
 
-const errorResponse = (description: string) => ({
+export const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: ErrorSchema } },
 })
@@ -21,6 +21,7 @@ const errorResponses = {
   409: errorResponse('Conflict'),
   413: errorResponse('Too large'),
   429: errorResponse('Rate limited'),
+  503: errorResponse('The database is unavailable: try again after Retry-After'),
 }
 
 type Schema = z.ZodType
@@ -44,6 +45,8 @@ export interface RouteSpec<P, Q, B> {
   rateLimit?: RateLimitedAction
   /** Refusals of this route alone, beyond those every route may answer: status → what it means. */
   errors?: Record<number, string>
+  /** Other successes, with the same body as `ok`'s: status → when. */
+  alsoOk?: Record<number, string>
 }
 
 export interface RouteInput<P, Q, B> {
@@ -122,9 +125,14 @@ export function defineRoute<
         : {}),
     },
     responses: {
-      [spec.ok]: spec.response
-        ? { description: 'Success', content: { 'application/json': { schema: spec.response } } }
-        : { description: 'Done' },
+      ...Object.fromEntries(
+        Object.entries({ [spec.ok]: 'Success', ...spec.alsoOk }).map(([status, description]) => [
+          status,
+          spec.response
+            ? { description, content: { 'application/json': { schema: spec.response } } }
+            : { description: 'Done' },
+        ]),
+      ),
       ...errorResponses,
       ...Object.fromEntries(
         Object.entries(spec.errors ?? {}).map(([status, what]) => [status, errorResponse(what)]),

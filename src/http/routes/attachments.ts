@@ -5,7 +5,7 @@ import { notFound, PalaverError } from '../../errors.js'
 import { AttachmentSchema, DownloadQuery, UploadQuery } from '../../schemas.js'
 import { openAttachment, uploadAttachment } from '../../services/attachments.js'
 import type { ApiEnv } from '../env.js'
-import { AttachmentParams, ChatParams, defineRoute, parse } from '../route.js'
+import { AttachmentParams, ChatParams, defineRoute, errorResponse, parse } from '../route.js'
 
 const tag = 'Attachments'
 
@@ -78,8 +78,10 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
           'The bytes, as their media type (pictures inline, other files and ?download as downloads)',
       },
       304: { description: 'Not modified (If-None-Match)' },
-      401: { description: 'Not signed in' },
-      404: { description: 'No such file, or not the viewer’s to see' },
+      400: errorResponse('Invalid ?download'),
+      401: errorResponse('Not signed in'),
+      404: errorResponse('No such file, or not the viewer’s to see'),
+      503: errorResponse('The database is unavailable: try again after Retry-After'),
     },
   })
   app.get('/api/attachments/:attachmentId/:name', download)

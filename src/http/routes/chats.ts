@@ -135,6 +135,7 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       errors: {
         410: 'attachment_gone: a file it names is no longer kept (an upload no message took within a day)',
       },
+      alsoOk: { 200: 'A retried send (a clientId already stored): the message its first attempt stored' },
       tag,
       params: ChatParams,
       body: SendMessageInput,
