@@ -185,7 +185,8 @@ export const conversationStyles = css`
     align-items: center;
     gap: 4px;
     float: inline-end;
-    margin: 6px 0 -2px 10px;
+    margin: 6px 0 -2px;
+    margin-inline-start: 10px;
     font-size: 0.72em;
     line-height: 1;
     white-space: nowrap;
