@@ -120,7 +120,10 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
       expect(await room.root.locator('.room').getAttribute('dir')).toBe('rtl')
       // The time sits at the line's end, on the left: its gap from the text is on its right.
       const thanks = room.message('Thanks Alice')
-      const [text, time] = [await thanks.locator('.body').boundingBox(), await thanks.locator('.meta').boundingBox()]
+      const [text, time] = [
+        await thanks.locator('.body').boundingBox(),
+        await thanks.locator('.meta').boundingBox(),
+      ]
       expect(text!.x - (time!.x + time!.width)).toBeGreaterThanOrEqual(8)
       await charlie.page.waitForTimeout(300)
       await charlie.page.screenshot({ path: join(screenshots, 'room-arabic.png') })
