@@ -13,7 +13,12 @@ import { z } from '@hono/zod-openapi'
 export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(
     (value) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value),
-    z.number({ error: 'expected a whole number' }).int().min(min).max(max),
+    z
+      // Only for what is not a number: a number out of range is told so by the checks.
+      .number({ error: (issue) => (issue.code === 'invalid_type' ? 'expected a whole number' : undefined) })
+      .int()
+      .min(min)
+      .max(max),
   )
 export const Id = wholeNumber(1)
 const Time = z.string().openapi({ format: 'date-time', example: '2026-11-25T10:00:00.000Z' })

@@ -47,6 +47,17 @@ describe.each(databases)('input at the edges on $name', (database) => {
     for (const query of ['after=', 'after=%20', 'after=0x0', 'after=1e1'])
       await refused(400, 'alice', 'GET', `/api/events/?${query}`)
     await refused(400, 'alice', 'GET', '/api/search/?q=one&chatId=0x1')
+    const reasons = async (path: string) => (await refused(400, 'alice', 'GET', path)).body.error.message
+    expect(await reasons(`/api/chats/${chatId}/messages/?limit=1e1`)).toBe(
+      'Invalid query.limit: expected a whole number',
+    )
+    // A whole number out of range is told so.
+    expect(await reasons(`/api/chats/${chatId}/messages/?limit=0`)).toMatch(
+      /^Invalid query\.limit: Too small/,
+    )
+    expect(await reasons(`/api/chats/${chatId}/messages/?limit=201`)).toMatch(
+      /^Invalid query\.limit: Too big/,
+    )
     expect((await server.call('alice', 'GET', `/api/chats/${chatId}/messages/?limit=01`)).status).toBe(200)
     expect((await server.call('alice', 'GET', '/api/events/?after=0')).status).toBe(200)
   })
