@@ -19,8 +19,11 @@ function navLink(ctx: PageContext, href: string, label: string): SafeHtml {
   return html`<li><a href="${href}"${current ? html` aria-current="${current}"` : ''}>${label}</a></li>`
 }
 
-/** The site's frame: navigation with the theme switch and the sign-in state, and the widget bundle. */
-export function layout(ctx: PageContext, title: string, main: SafeHtml): string {
+/**
+ * The site's frame: navigation with the theme switch and the sign-in state, and the widget bundle.
+ * `fill`: the main part takes the rest of the window and there is no footer (the messages page).
+ */
+export function layout(ctx: PageContext, title: string, main: SafeHtml, fill = false): string {
   const account = ctx.viewer
     ? html`<span class="who">${avatar(ctx.viewer, 24)}<span>${ctx.viewer.name}</span></span>
         <form method="post" action="/logout" class="inline"><button type="submit" class="link-button">Sign out</button></form>`
@@ -37,7 +40,7 @@ export function layout(ctx: PageContext, title: string, main: SafeHtml): string 
 <script src="/assets/theme.js"></script>
 <script type="module" src="/messages/static/palaver.js"></script>
 </head>
-<body>
+<body${fill && html` class="fill"`}>
 <a class="skip-link" href="#main">Skip to content</a>
 <header class="site-header">
   <nav aria-label="Main" class="nav">
@@ -59,7 +62,7 @@ export function layout(ctx: PageContext, title: string, main: SafeHtml): string 
 <main id="main" class="page">
 ${main}
 </main>
-<footer class="site-footer"><p>A demo of <a href="/messages/">Palaver</a>, drop-in messaging for Node.js sites.</p></footer>
+${!fill && html`<footer class="site-footer"><p>A demo of <a href="/messages/">Palaver</a>, drop-in messaging for Node.js sites.</p></footer>`}
 </body>
 </html>
 `.value
@@ -212,6 +215,11 @@ export function videoPage(ctx: PageContext, video: Video): string {
   <palaver-room content-type="video" object-id="${video.id}"></palaver-room>${widgetFallback}
 </section>`,
   )
+}
+
+/** Palaver's messages page inside the site's frame, so that the navigation and the theme the visitor chose stay. */
+export function messagesPage(ctx: PageContext): string {
+  return layout(ctx, 'Messages', html`<palaver-messages base-path="/messages"></palaver-messages>`, true)
 }
 
 export function notFoundPage(ctx: PageContext): string {

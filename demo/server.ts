@@ -167,6 +167,7 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     }
 
     if (path === '/') return onlyRead(() => pages.homePage(ctx))
+    if (path === '/messages/') return onlyRead(() => pages.messagesPage(ctx))
     if (path === '/login') return login(req, res, ctx)
     if (path === '/logout') {
       if (read) return send(res, 200, pages.logoutPage(ctx))
@@ -219,16 +220,19 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     redirect(res, next, { 'set-cookie': sessions.signIn(user.username) })
   }
 
-  const server = createServer((req, res) => {
-    messages(req, res, () => {
-      // The raw target, not `new URL(req.url, base)`: that would read `//host/x` as another host.
-      const ctx: pages.PageContext = { viewer: viewerOf(req.headers.cookie), path: req.url ?? '/' }
-      handle(req, res, ctx).catch((error: unknown) => {
-        console.error('[demo] request failed', error)
-        if (!res.headersSent) send(res, 500, pages.errorPage(ctx))
-        else res.destroy()
-      })
+  const site = (req: IncomingMessage, res: ServerResponse) => {
+    // The raw target, not `new URL(req.url, base)`: that would read `//host/x` as another host.
+    const ctx: pages.PageContext = { viewer: viewerOf(req.headers.cookie), path: req.url ?? '/' }
+    handle(req, res, ctx).catch((error: unknown) => {
+      console.error('[demo] request failed', error)
+      if (!res.headersSent) send(res, 500, pages.errorPage(ctx))
+      else res.destroy()
     })
+  }
+  const server = createServer((req, res) => {
+    // The messages page is the site's own (its frame needs the viewer); the rest of /messages is Palaver's.
+    if ((req.url ?? '/').split('?')[0] === '/messages/') return site(req, res)
+    messages(req, res, () => site(req, res))
   })
 
   const sockets = attachWebSocket(server, palaver)

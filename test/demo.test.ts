@@ -158,7 +158,7 @@ describe('the demo site', () => {
   })
 
   it('renders every page with the nav, the theme switch and a link to the messages page', async () => {
-    for (const path of ['/', '/login', '/people/', '/people/alice', '/videos/', '/logout']) {
+    for (const path of ['/', '/login', '/people/', '/people/alice', '/videos/', '/logout', '/messages/']) {
       const response = await fetch(`${origin}${path}`)
       expect(response.status, path).toBe(200)
       const page = await response.text()
@@ -167,6 +167,14 @@ describe('the demo site', () => {
         /<button type="button" class="theme-toggle" data-theme-toggle aria-pressed="false"/,
       )
     }
+    // The messages page keeps the site's frame (the theme chosen, the way back) with Palaver's page in it.
+    const messages = await (
+      await fetch(`${origin}/messages/`, { headers: { cookie: await cookieOf('alice') } })
+    ).text()
+    expect(messages).toContain('<body class="fill">')
+    expect(messages).toContain('<palaver-messages base-path="/messages"></palaver-messages>')
+    expect(messages).toContain('<script src="/assets/theme.js"></script>')
+    expect(messages).toContain('Sign out')
     const login = await (await fetch(`${origin}/login`)).text()
     for (const name of ['alice', 'bob', 'charlie', 'dana']) expect(login).toContain(name)
     expect(login).toContain('<code>demo</code>')
