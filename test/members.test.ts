@@ -257,6 +257,35 @@ describe.each(databases)('members on $name', (database) => {
       expect(after.body.memberCount).toBe(1)
     })
 
+    it('answers a request that races a leave or a deletion as one made after it, never with a 500', async () => {
+      const statuses = (replies: Reply[]) => replies.map((r) => `${r.status}`)
+      for (let round = 0; round < 8; round++) {
+        const chat = await group(['bob', 'charlie'])
+        const message = (await server.as('bob').post(`/api/chats/${chat.id}/messages/`, { body: 'hi' })).body
+        const [read, left] = await Promise.all([
+          server.as('bob').post(`/api/chats/${chat.id}/mark-as-read/`, {}),
+          leave(chat.id, 'bob'),
+        ])
+        expect(statuses([read, left])).toEqual([read.status === 200 ? '200' : '404', '204'])
+        const [renamed, reacted, deleted] = await Promise.all([
+          server.as('alice').patch(`/api/chats/${chat.id}/`, { title: `Round ${round}` }),
+          server.as('charlie').post(`/api/messages/${message.id}/reactions/`, { emoji: '👍' }),
+          server.as('alice').delete(`/api/chats/${chat.id}/`),
+        ])
+        expect([200, 404], JSON.stringify(renamed.body)).toContain(renamed.status)
+        expect([200, 404], JSON.stringify(reacted.body)).toContain(reacted.status)
+        expect(deleted.status).toBe(204)
+        // A message to a DM its other person left comes back with them, unless both left meanwhile.
+        const dm = (await server.as('charlie').post('/api/dms/', { userId: 'erin' })).body
+        await leave(dm.id, 'erin')
+        const [sent] = await Promise.all([
+          server.as('charlie').post(`/api/chats/${dm.id}/messages/`, { body: 'back?' }),
+          leave(dm.id, 'charlie'),
+        ])
+        expect([201, 404], JSON.stringify(sent.body)).toContain(sent.status)
+      }
+    })
+
     it('removes a DM when both people leave at once', async () => {
       const dm = await server.as('charlie').post('/api/dms/', { userId: 'dana' })
       await Promise.all([leave(dm.body.id, 'charlie'), leave(dm.body.id, 'dana')])

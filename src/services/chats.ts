@@ -1,4 +1,4 @@
-import { forbidden, invalid, PalaverError } from '../errors.js'
+import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
 import type { ChatDetailView, ChatListView, MemberView, UserView } from '../schemas.js'
 import type { Db } from '../storage/dialect.js'
 import { activityAt, type Chat, type ChatKind, type Member, type Role } from '../storage/schema.js'
@@ -54,7 +54,9 @@ export async function insertMembers(
     .set((eb) => ({ member_count: eb('member_count', '+', members.length), ...activityAt(tx.now) }))
     .where('id', '=', chat.id)
     .returningAll()
-    .executeTakeFirstOrThrow()
+    .executeTakeFirst()
+  // Deleted since it was loaded (the last two of a DM left while a message to it was on its way).
+  if (!updated) throw notFound('Chat')
   if (updated.member_count > ctx.options.limits.membersPerChat) {
     throw new PalaverError('too_large', `A chat has at most ${ctx.options.limits.membersPerChat} members`)
   }
@@ -233,7 +235,9 @@ export async function renameChat(
         .set({ title })
         .where('id', '=', chatId)
         .returningAll()
-        .executeTakeFirstOrThrow()
+        .executeTakeFirst()
+      // Deleted since the access check.
+      if (!chat) throw notFound('Chat')
       tx.emit(chatUpdatedEvent(chat))
     },
     { chatId },

@@ -61,6 +61,16 @@ export async function toggleReaction(
   return transact(
     ctx,
     async (tx) => {
+      // On PostgreSQL the row stays locked until this commits: a delete of the message (or of its chat)
+      // waits for the reaction, or the reaction finds it gone. (SQLite has one writer.)
+      const now = await tx.db
+        .selectFrom('palaver_messages')
+        .select('deleted_at')
+        .where('id', '=', messageId)
+        .$if(ctx.dialect.name === 'postgres', (q) => q.forShare())
+        .executeTakeFirst()
+      if (!now) throw notFound('Message')
+      if (now.deleted_at !== null) throw new PalaverError('conflict', 'This message was deleted')
       const removed = await tx.db
         .deleteFrom('palaver_reactions')
         .where('message_id', '=', messageId)

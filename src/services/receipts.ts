@@ -84,9 +84,15 @@ export async function markAsRead(
       .select('last_read_message_id')
       .where('chat_id', '=', chatId)
       .where('user_id', '=', viewer.id)
-      .executeTakeFirstOrThrow(),
+      .executeTakeFirst(),
     unreadCounts(ctx.db, viewer.id, [chatId]),
   ])
+  if (!after) {
+    // Left, removed, or the chat deleted since the check: answered as a request made after that (and
+    // should they be back in already, as one made now).
+    memberWith(await loadChat(ctx, ctx.db, chatId, viewer), 'leave')
+    return markAsRead(ctx, viewer, chatId, messageId)
+  }
   const left = unread.get(chatId)
   return {
     lastReadMessageId: after.last_read_message_id,
