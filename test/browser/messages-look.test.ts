@@ -175,6 +175,30 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
     }
   })
 
+  test('390 px wide: the members dialog still shows whom Block and Remove are for', async () => {
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
+      width: 390,
+      height: 844,
+    })
+    try {
+      const m = messagesPage(alice.page)
+      await m.chat('Weekend hike').click()
+      await m.members.click()
+      const rows = m.dialog.locator('li.row', { has: alice.page.locator('.remove') })
+      await rows.first().waitFor()
+      expect(await rows.count()).toBe(3)
+      // Each name keeps room to be read (it had none: the buttons took the whole row).
+      const widths = await rows
+        .locator('.who strong')
+        .evaluateAll((names) =>
+          names.map((name) => [name.textContent, Math.round(name.getBoundingClientRect().width)]),
+        )
+      for (const [name, width] of widths) expect(width, String(name)).toBeGreaterThan(70)
+    } finally {
+      await alice.context.close()
+    }
+  })
+
   test('Arabic: right to left, the list on the right', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
       width: 1280,

@@ -130,6 +130,9 @@ export const dialogStyles = css`
   }
   .row {
     display: flex;
+    /* where the name and the buttons do not fit side by side (a phone), the buttons go under the name */
+    flex-flow: wrap;
+    justify-content: end;
     align-items: center;
     gap: 12px;
     min-height: 56px;
@@ -147,7 +150,7 @@ export const dialogStyles = css`
     border-radius: 50%;
   }
   .who {
-    flex: 1;
+    flex: 1 1 6em;
     min-width: 0;
     display: flex;
     flex-direction: column;
