@@ -286,6 +286,23 @@ describe.each(databases)('members on $name', (database) => {
       }
     })
 
+    it('brings the other person of a DM back once, when messages to them and their own return come at once', () =>
+      withServer(database, {}, async (s) => {
+        for (let round = 0; round < 5; round++) {
+          const dm = (await s.as('alice').post('/api/dms/', { userId: 'bob' })).body
+          expect((await s.as('bob').post(`/api/chats/${dm.id}/leave/`)).status).toBe(204)
+          const replies = await Promise.all([
+            s.as('alice').post(`/api/chats/${dm.id}/messages/`, { body: `one ${round}` }),
+            s.as('alice').post(`/api/chats/${dm.id}/messages/`, { body: `two ${round}` }),
+            s.as('bob').post('/api/dms/', { userId: 'alice' }),
+          ])
+          expect(replies.map((r) => r.status)).toEqual([201, 201, 200])
+          const after = (await s.as('bob').get(`/api/chats/${dm.id}/`)).body
+          expect(after.members.map((m: any) => m.user.id).sort()).toEqual(['alice', 'bob'])
+          expect(after.memberCount).toBe(2)
+        }
+      }))
+
     it('removes a DM when both people leave at once', async () => {
       const dm = await server.as('charlie').post('/api/dms/', { userId: 'dana' })
       await Promise.all([leave(dm.body.id, 'charlie'), leave(dm.body.id, 'dana')])

@@ -38,6 +38,28 @@ export async function lockChat(tx: Tx, chatId: number): Promise<Chat | undefined
 }
 
 /**
+ * Brings someone who left a DM back into it, under the chat's lock: a message to them and their own
+ * return may come at once, and only the first adds them. Undefined when the DM is no longer there.
+ */
+export async function bringBackToDm(
+  ctx: Context,
+  tx: Tx,
+  chatId: number,
+  user: UserView,
+): Promise<Chat | undefined> {
+  const chat = await lockChat(tx, chatId)
+  if (!chat) return undefined
+  const member = await tx.db
+    .selectFrom('palaver_members')
+    .select('id')
+    .where('chat_id', '=', chatId)
+    .where('user_id', '=', user.id)
+    .executeTakeFirst()
+  if (!member) await insertMembers(ctx, tx, chat, [{ user, role: 'admin' }])
+  return chat
+}
+
+/**
  * Adds members inside a transaction, emitting member.added for each; returns the chat with its new count.
  * The callers make sure none of them is a member already (under `lockChat` for an existing chat).
  */
@@ -153,18 +175,9 @@ export async function getOrCreateDm(ctx: Context, viewer: Viewer, userId: string
         .select('id')
         .where('dm_key', '=', key)
         .executeTakeFirst()
-      const chat = existing && (await lockChat(tx, existing.id))
-      if (chat) {
-        // The viewer left this DM earlier: starting it again brings them back.
-        const member = await tx.db
-          .selectFrom('palaver_members')
-          .select('id')
-          .where('chat_id', '=', chat.id)
-          .where('user_id', '=', viewer.id)
-          .executeTakeFirst()
-        if (!member) await insertMembers(ctx, tx, chat, [{ user: viewer, role: 'admin' }])
-        return chat.id
-      }
+      // The viewer left this DM earlier: starting it again brings them back.
+      const chat = existing && (await bringBackToDm(ctx, tx, existing.id, viewer))
+      if (chat) return chat.id
       const created = await createChat(tx, { kind: 'dm', title: null, dm_key: key, created_by: viewer.id })
       const members = [{ user: viewer, role: 'admin' as const }]
       if (userId !== viewer.id) members.push({ user: peer, role: 'admin' as const })

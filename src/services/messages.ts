@@ -19,7 +19,7 @@ import {
   hasAttachments,
   unsentAttachments,
 } from './attachments.js'
-import { insertMembers } from './chats.js'
+import { bringBackToDm } from './chats.js'
 import { type Context, type NewEvent, type NewSend, type Tx, transact } from './context.js'
 import { type EventPayloads, messageDeletedEvent, messageEvent } from './events.js'
 import type { BulkAloneResult, BulkOutcome } from './group-commit.js'
@@ -151,7 +151,7 @@ export async function sendMessage(
     const { stored, extras } = await transact(
       ctx,
       async (tx) => {
-        if (absentPeer) await insertMembers(ctx, tx, access.chat, [{ user: absentPeer, role: 'admin' }])
+        if (absentPeer && !(await bringBackToDm(ctx, tx, chatId, absentPeer))) throw notFound('Chat')
         const quote =
           replyToId === null ? null : await quoteToAnswer(ctx, tx, chatId, replyToId, quotedSender)
         const mentions = writtenMentions(body, await mentionedMembers(tx, chatId, named))
