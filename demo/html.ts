@@ -1,4 +1,4 @@
-/** HTML that is already safe to emit: produced only by the `html` tag below. */
+/** HTML that is already safe to emit: produced by the `html` tag below (or by Palaver, see messagesPage). */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {

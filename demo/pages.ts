@@ -1,6 +1,6 @@
 import { initialsAvatar } from '../src/index.js'
 import { DEMO_PASSWORD, type DemoUser, findUser, USERS, VIDEOS, type Video } from './data.js'
-import { html, type SafeHtml } from './html.js'
+import { html, SafeHtml } from './html.js'
 
 /** What every page knows: who is looking, and at which path. */
 export interface PageContext {
@@ -217,9 +217,14 @@ export function videoPage(ctx: PageContext, video: Video): string {
   )
 }
 
-/** Palaver's messages page inside the site's frame, so that the navigation and the theme the visitor chose stay. */
-export function messagesPage(ctx: PageContext): string {
-  return layout(ctx, 'Messages', html`<palaver-messages base-path="/messages"></palaver-messages>`, true)
+/**
+ * Palaver's messages page inside the site's frame (its `pageLayout`), so that the navigation and the theme
+ * the visitor chose stay. `body` is Palaver's own markup, its attributes escaped by Palaver. Its `head`
+ * is left out: the frame already loads the widget bundle, and the same module at a second URL would
+ * define the elements twice.
+ */
+export function messagesPage(ctx: PageContext, body: string): string {
+  return layout(ctx, 'Messages', new SafeHtml(body), true)
 }
 
 export function notFoundPage(ctx: PageContext): string {

@@ -136,6 +136,13 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     },
     rooms: { video: videoRooms },
     loginUrl: '/login',
+    pageLayout: ({ body, request }) => {
+      const url = new URL(request.url)
+      return pages.messagesPage(
+        { viewer: viewerOf(request.headers.get('cookie')), path: url.pathname + url.search },
+        body,
+      )
+    },
     ...options.deployment,
   })
   try {
@@ -167,7 +174,6 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     }
 
     if (path === '/') return onlyRead(() => pages.homePage(ctx))
-    if (path === '/messages/') return onlyRead(() => pages.messagesPage(ctx))
     if (path === '/login') return login(req, res, ctx)
     if (path === '/logout') {
       if (read) return send(res, 200, pages.logoutPage(ctx))
@@ -220,19 +226,16 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     redirect(res, next, { 'set-cookie': sessions.signIn(user.username) })
   }
 
-  const site = (req: IncomingMessage, res: ServerResponse) => {
-    // The raw target, not `new URL(req.url, base)`: that would read `//host/x` as another host.
-    const ctx: pages.PageContext = { viewer: viewerOf(req.headers.cookie), path: req.url ?? '/' }
-    handle(req, res, ctx).catch((error: unknown) => {
-      console.error('[demo] request failed', error)
-      if (!res.headersSent) send(res, 500, pages.errorPage(ctx))
-      else res.destroy()
-    })
-  }
   const server = createServer((req, res) => {
-    // The messages page is the site's own (its frame needs the viewer); the rest of /messages is Palaver's.
-    if ((req.url ?? '/').split('?')[0] === '/messages/') return site(req, res)
-    messages(req, res, () => site(req, res))
+    messages(req, res, () => {
+      // The raw target, not `new URL(req.url, base)`: that would read `//host/x` as another host.
+      const ctx: pages.PageContext = { viewer: viewerOf(req.headers.cookie), path: req.url ?? '/' }
+      handle(req, res, ctx).catch((error: unknown) => {
+        console.error('[demo] request failed', error)
+        if (!res.headersSent) send(res, 500, pages.errorPage(ctx))
+        else res.destroy()
+      })
+    })
   })
 
   const sockets = attachWebSocket(server, palaver)

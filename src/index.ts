@@ -3,7 +3,14 @@ export { Embed, type EmbedOptions } from './embed.js'
 export { type ErrorCode, PalaverError } from './errors.js'
 export type { HookEvent, HookHandler } from './hooks.js'
 export type { ConnectionTransport, PalaverMetrics, SendOutcome, SendRoute } from './metrics.js'
-export type { AttachmentOptions, DatabaseOption, Limits, PalaverOptions, Transport } from './options.js'
+export type {
+  AttachmentOptions,
+  DatabaseOption,
+  Limits,
+  PageParts,
+  PalaverOptions,
+  Transport,
+} from './options.js'
 export { createPalaver, type Palaver } from './palaver.js'
 export { inProcessPubSub, type PubSub } from './realtime/pubsub.js'
 export type * from './schemas.js'

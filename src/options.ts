@@ -4,6 +4,7 @@ import { DEFAULT_ATTACHMENT_TYPES } from './attachments/files.js'
 import type { AttachmentStore } from './attachments/store.js'
 import { defaultRateLimits, memoryRateLimiter, type RateLimiter, type RateLimits } from './http/rate-limit.js'
 import type { PubSub } from './realtime/pubsub.js'
+import type { UserView } from './schemas.js'
 import type { RoomResolver } from './services/rooms.js'
 import type { DatabaseSchema } from './storage/schema.js'
 import type { User, UserDirectory, UserProfile } from './users/types.js'
@@ -67,8 +68,12 @@ export interface PalaverOptions {
   rateLimits?: Partial<RateLimits> | false
   /** Where limits are counted: in memory by default; `redisRateLimiter()` shares them across processes. */
   rateLimiter?: RateLimiter
-  /** Wraps the messages page in the host's own layout: gets the title, what goes in <head>, and the body. */
-  pageLayout?(page: { title: string; head: string; body: string }): string
+  /**
+   * Wraps the messages page in the host's own layout: gets the title, what goes in <head>, the body, and
+   * the request with the user `getUser` found in it (null when signed out), so that the layout can show
+   * the host's navigation and account as its other pages do.
+   */
+  pageLayout?(page: PageParts): string | Promise<string>
   /** How often each process checks the log even without a pub/sub notification (ms): the bound on delay when pub/sub fails. */
   logPollIntervalMs?: number
   /**
@@ -83,6 +88,18 @@ export interface PalaverOptions {
   webhooks?: WebhookOptions[]
   /** Files people send with messages; `false` turns them off. See the README's Attachments section. */
   attachments?: AttachmentOptions | false
+}
+
+/** What `pageLayout` wraps: the messages page's parts, and whom it is for. */
+export interface PageParts {
+  title: string
+  /** The widget bundle's script tag (and what else Palaver needs in <head>). */
+  head: string
+  /** The <palaver-messages> element. */
+  body: string
+  request: Request
+  /** The signed-in user as Palaver shows them, or null. */
+  viewer: UserView | null
 }
 
 export interface AttachmentOptions {

@@ -66,3 +66,49 @@ describe('the widget bundle and its chunks', () => {
     }
   })
 })
+
+describe('the messages page', () => {
+  const page = async (server: TestServer, user: string | null) => {
+    const headers: Record<string, string> = user ? { 'x-test-user': user } : {}
+    const response = await server.palaver.fetch(new Request('http://palaver.test/messages/?tab=chats', { headers }))
+    expect(response.status).toBe(200)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    return response.text()
+  }
+
+  it('is a bare page with the bundle and the element when the host gives no layout', async () => {
+    const server = await startServer(databases[0]!)
+    try {
+      const html = await page(server, 'alice')
+      expect(html).toContain(server.palaver.embed.script())
+      expect(html).toContain('<palaver-messages base-path="/messages"></palaver-messages>')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("goes through the host's pageLayout, which learns the request and whom it is for (and may wait)", async () => {
+    const seen: Array<{ url: string; viewer: string | null }> = []
+    const server = await startServer(databases[0]!, {
+      pageLayout: async ({ title, head, body, request, viewer }) => {
+        seen.push({ url: request.url, viewer: viewer?.id ?? null })
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return `<html><head><title>${title} · Site</title>${head}</head><body><nav>${viewer?.name ?? 'Sign in'}</nav>${body}</body></html>`
+      },
+    })
+    try {
+      const signedIn = await page(server, 'alice')
+      expect(signedIn).toBe(
+        `<html><head><title>Messages · Site</title>${server.palaver.embed.script()}</head>` +
+          '<body><nav>Alice Anderson</nav><palaver-messages base-path="/messages"></palaver-messages></body></html>',
+      )
+      expect(await page(server, null)).toContain('<nav>Sign in</nav>')
+      expect(seen).toEqual([
+        { url: 'http://palaver.test/messages/?tab=chats', viewer: 'alice' },
+        { url: 'http://palaver.test/messages/?tab=chats', viewer: null },
+      ])
+    } finally {
+      await server.close()
+    }
+  })
+})

@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Embed } from '../../embed.js'
+import type { PageParts } from '../../options.js'
 import { UserSchema } from '../../schemas.js'
 import { blockedIds } from '../../services/blocks.js'
 import type { ApiEnv } from '../env.js'
@@ -41,7 +42,7 @@ export const ConfigSchema = z
   })
   .openapi('Config')
 
-function defaultPage({ title, head, body }: { title: string; head: string; body: string }): string {
+function defaultPage({ title, head, body }: PageParts): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -74,12 +75,14 @@ export function pageRoutes(app: OpenAPIHono<ApiEnv>, assets: StaticAssets, embed
     })
   })
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const { options } = c.var.ctx
-    const html = (options.pageLayout ?? defaultPage)({
+    const html = await (options.pageLayout ?? defaultPage)({
       title: 'Messages',
       head: embed.script(),
       body: `<palaver-messages base-path="${options.basePath}"></palaver-messages>`,
+      request: c.req.raw,
+      viewer: c.var.viewer,
     })
     return c.html(html, 200, { 'cache-control': 'no-store' })
   })
