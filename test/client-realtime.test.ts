@@ -233,6 +233,27 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
     await until('typing', () => seen.some((t) => t.userId === 'alice' && t.isTyping))
   })
 
+  it('asks who is online (api.presence) and hears, typed, who comes and goes', async () => {
+    await live.call('alice', 'POST', '/api/chats/', { title: 'presence', memberIds: ['dana'] })
+    const { client: alice } = open('alice', { transport: 'websocket' })
+    const heard: Array<{ userId: string; online: boolean }> = []
+    alice.connection.on('presence', (frame) => heard.push(frame.data))
+    alice.connect()
+    await until('alice open', () => alice.connection.state === 'open')
+    expect(await alice.api.presence(['dana', 'charlie'])).toEqual({ online: [] })
+    const { client: dana } = open('dana', { transport: 'websocket' })
+    dana.connect()
+    await until('dana told online', () => heard.some((p) => p.userId === 'dana' && p.online))
+    expect(await alice.api.presence(['dana', 'charlie'])).toEqual({ online: ['dana'] })
+    dana.close()
+    await until('dana told offline', () => heard.some((p) => p.userId === 'dana' && !p.online))
+    expect(await alice.api.presence(['dana'])).toEqual({ online: [] })
+    expect(heard.filter((p) => p.userId === 'dana')).toEqual([
+      { userId: 'dana', online: true },
+      { userId: 'dana', online: false },
+    ])
+  })
+
   it('closes for good: no reconnect, state closed', async () => {
     const { client, recorder } = open('bob', { transport: 'websocket' })
     client.connect()

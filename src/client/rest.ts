@@ -18,6 +18,7 @@ import type {
   MessageSearchResult,
   MessageView,
   MuteInput,
+  PresenceResult,
   RoomInput,
   RoomList,
   SendMessageInput,
@@ -234,6 +235,15 @@ export class PalaverApi {
     options: CallOptions = {},
   ): Promise<UserSearchResult> {
     return this.http.request('GET', '/api/users/search/', { query: { q, ...query }, ...options })
+  }
+
+  /**
+   * Which of these people (at most 100) are online now: connected in some tab, over any transport. Only
+   * people in my contact list without a block either way can be; `presence` frames then tell who comes and goes
+   * among those I share a DM or a group with.
+   */
+  presence(userIds: readonly string[], options: CallOptions = {}): Promise<PresenceResult> {
+    return this.http.request('GET', '/api/presence/', { query: { userIds }, ...options })
   }
 
   /**

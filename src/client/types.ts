@@ -65,6 +65,11 @@ export interface RoomList {
   rooms: RoomListItem[]
 }
 
+/** Which of the people asked about are online now (those outside my contacts, or with a block either way, never are). */
+export interface PresenceResult {
+  online: string[]
+}
+
 export interface UserSearchResult {
   users: UserView[]
 }
@@ -102,11 +107,11 @@ export interface TypingFrame {
   data: { chatId: number; userId: string; displayName: string; isTyping: boolean; at: number }
 }
 
-/** Presence (ephemeral), as the server sends it. */
+/** Someone the viewer shares a DM or a group with came online or went (ephemeral: no cursor, never replayed). */
 export interface PresenceFrame {
   type: 'presence'
   chatId?: number | null
-  data: Record<string, unknown>
+  data: { userId: string; online: boolean }
 }
 
 /** The server replayed what the client missed: everything up to `cursor` has been sent. */
