@@ -220,6 +220,79 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
     }
   })
 
+  it.each(transports)(
+    'a watch asked while connecting rides the connection being opened over %s, losing and doubling nothing',
+    async (transport) => {
+      const rooms = await startLiveServer(database, {
+        rooms: { video: () => ({ title: 'Dogs', access: 'public' }) },
+      })
+      try {
+        const room = (
+          await rooms.call('alice', 'POST', '/api/rooms/', { contentType: 'video', objectId: 'dogs' })
+        ).body.id as number
+        await rooms.call('alice', 'POST', `/api/chats/${room}/join/`)
+        const group = (
+          await rooms.call('alice', 'POST', '/api/chats/', { title: 'Ours', memberIds: ['bob'] })
+        ).body.id as number
+        const say = async (chatId: number, body: string) =>
+          (await rooms.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body })).body.id as number
+        const network = new Network()
+        const asked: string[] = []
+        const { client } = clientFor(
+          rooms,
+          'bob',
+          {
+            transport,
+            waitSeconds: 5,
+            fetch: (input: string, init?: RequestInit) => {
+              asked.push(new URL(input).pathname)
+              return network.fetch(input, init)
+            },
+          },
+          network,
+        )
+        clients.push(client)
+        const rec = new Recorder(client)
+        // Messages of Bob's group go on while the watch takes effect: each arrives once, in order.
+        const burst = new Promise<number[]>((resolve) =>
+          client.connection.once('ready', async () => {
+            const ids: number[] = []
+            for (const n of [1, 2, 3, 4, 5, 6]) ids.push(await say(group, `during ${n}`))
+            resolve(ids)
+          }),
+        )
+        client.connect()
+        expect(client.connection.state).toBe('connecting')
+        await client.connection.watch(room)
+        expect(client.connection.watched).toEqual([room])
+        const during = await burst
+        const roomMessage = await say(room, 'woof')
+        const after = await say(group, 'after')
+        await until(
+          'the room message and the group',
+          () => rec.messageIds(group).length >= 7 && rec.messageIds(room).length >= 1,
+        )
+        expect(rec.messageIds(room)).toEqual([roomMessage])
+        expect(rec.messageIds(group)).toEqual([...during, after])
+        const cursors = rec.events.map((e) => e.cursor)
+        expect(new Set(cursors).size).toBe(cursors.length)
+        if (transport === 'websocket') {
+          // One socket, asked over once open: no second socket, and the room is not fetched again.
+          expect(network.sockets).toHaveLength(1)
+          expect(asked.filter((path) => path === `/messages/api/chats/${room}/`)).toEqual([])
+          expect(rec.readies).toHaveLength(1)
+        } else {
+          // The stream opened first, then once more with the room (checked first): never cut while opening.
+          expect(rec.states.slice(0, 2)).toEqual(['connecting', 'open'])
+          expect(asked.filter((path) => path === `/messages/api/chats/${room}/`)).toHaveLength(1)
+        }
+      } finally {
+        for (const client of clients.splice(0)) client.close()
+        await rooms.close()
+      }
+    },
+  )
+
   it('delivers typing over every transport, and sends it over the WebSocket', async () => {
     const chatId = await newChat('typing')
     const { client: alice } = open('alice', { transport: 'websocket' })

@@ -153,6 +153,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Receives a public room's events without joining it. Throws (and watches nothing) when the room may not be read. */
   async watch(chatId: number): Promise<void> {
+    await this.opened()
     if (this.watching.has(chatId)) return
     if (this.canRequest) {
       await this.request({ action: 'watch', chatId })
@@ -167,6 +168,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   async unwatch(chatId: number): Promise<void> {
     if (!this.watching.delete(chatId)) return
+    await this.opened()
     if (this.canRequest) {
       await this.request({ action: 'unwatch', chatId }).catch(() => this.restart())
       return
@@ -195,6 +197,12 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   // ---- internals ----
+
+  /** While connecting, waits for the connection being opened (its next state is open, or closed): a watch rides it instead of replacing it. */
+  private opened(): Promise<unknown> | false {
+    const state = this.currentState
+    return state !== 'open' && state !== 'closed' && new Promise((resolve) => this.once('state', resolve))
+  }
 
   private setState(state: ConnectionState): void {
     const previous = this.currentState

@@ -192,6 +192,29 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
     },
   )
 
+  test('a visitor reads the room over the connection the page opens: one WebSocket, none dropped while opening', async () => {
+    const sockets: string[] = []
+    const errors: string[] = []
+    const { room, erin, r } = await reader(6, async (page) => {
+      page.on('websocket', (socket) => sockets.push(socket.url()))
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text())
+      })
+    })
+    try {
+      await say('charlie', room.id, 'Hello reader')
+      await r.message('Hello reader').waitFor()
+      await say('charlie', room.id, 'Still here')
+      await r.message('Still here').waitFor()
+      expect(sockets).toHaveLength(transport === 'websocket' ? 1 : 0)
+      expect(errors.filter((error) => error.includes('closed before the connection is established'))).toEqual(
+        [],
+      )
+    } finally {
+      await erin.context.close()
+    }
+  })
+
   test('a members-only room shows no conversation to an outsider; an anonymous visitor gets a sign-in link', async () => {
     const visitor = await openAs(shared.browser, shared.host, null, '/host/room/public-2')
     try {
