@@ -357,6 +357,9 @@ export const SearchQuery = z.object({
   q: z.string().max(1000),
   chatId: Id.optional(),
   limit: wholeNumber(1, 100).optional(),
+  before: Id.optional().openapi({
+    description: 'Only matches older than this message id: the `nextBefore` of the page before',
+  }),
 })
 
 export const ToggleReactionResult = z
@@ -372,6 +375,16 @@ export const SearchResultSchema = z
   })
   .openapi('SearchResult')
 export type SearchResultView = z.infer<typeof SearchResultSchema>
+
+export const SearchResultsSchema = z
+  .object({
+    /** The `limit` newest matches (older than `before`), best first. */
+    results: z.array(SearchResultSchema),
+    nextBefore: z.number().int().nullable().openapi({
+      description: 'The `before` of the next page; null when no older match can exist',
+    }),
+  })
+  .openapi('SearchResults')
 
 export const HistorySchema = z
   .object({

@@ -200,6 +200,79 @@ describe.each(databases)('message search on $name', (database) => {
     expect(await search('alice', 'ocelot')).toEqual([])
   })
 
+  /** Every page of a search, following `nextBefore` until it is null. */
+  const allPages = async (user: string, q: string, extra = '') => {
+    const pages: Array<{ ids: number[]; nextBefore: number | null }> = []
+    let before: number | null = null
+    do {
+      const path = `/api/search/?q=${encodeURIComponent(q)}${extra}${before === null ? '' : `&before=${before}`}`
+      const reply = await server.as(user).get(path)
+      expect(reply.status, path).toBe(200)
+      const page = { ids: ids(reply.body.results), nextBefore: reply.body.nextBefore as number | null }
+      if (before !== null) for (const id of page.ids) expect(id).toBeLessThan(before)
+      pages.push(page)
+      before = page.nextBefore
+    } while (before !== null && pages.length < 50)
+    return pages
+  }
+
+  it('pages through every match with nextBefore, never repeating or skipping one, without what I blocked', async () => {
+    const chat = await group(['bob', 'erin'])
+    const theirs = (await server.as('dana').post('/api/chats/', { memberIds: ['erin'] })).body.id
+    const expected: number[] = []
+    const fromErin: number[] = []
+    for (let i = 0; i < 250; i++) {
+      expected.push((await send('alice', chat, i % 7 === 0 ? `walnut walnut ${i}` : `walnut number ${i}`)).id)
+      if (i % 6 === 0) fromErin.push((await send('erin', chat, `walnut from erin ${i}`)).id)
+      if (i % 10 === 0) await send('alice', chat, `almond ${i}`)
+      if (i % 25 === 0) await send('dana', theirs, `walnut elsewhere ${i}`)
+    }
+    expect((await server.as('bob').post('/api/users/erin/block/')).status).toBe(200)
+
+    const pages = await allPages('bob', 'walnut')
+    expect(pages.map((p) => p.ids.length)).toEqual([...Array(12).fill(20), 10])
+    expect(pages.at(-1)!.nextBefore).toBeNull()
+    const seen = pages.flatMap((p) => p.ids)
+    expect(new Set(seen).size).toBe(seen.length)
+    expect(seen.sort((a, b) => a - b)).toEqual(expected)
+
+    // The same in one chat, with bigger pages; erin, who blocked nobody, finds her own messages too.
+    const inChat = await allPages('bob', 'walnut', `&chatId=${chat}&limit=100`)
+    expect(inChat.map((p) => p.ids.length)).toEqual([100, 100, 50])
+    expect(inChat.flatMap((p) => p.ids).sort((a, b) => a - b)).toEqual(expected)
+    const erins = (await allPages('erin', 'walnut', `&chatId=${chat}&limit=100`)).flatMap((p) => p.ids)
+    expect(erins.sort((a, b) => a - b)).toEqual([...expected, ...fromErin].sort((a, b) => a - b))
+  })
+
+  it('pages on from the whole words to the words that only start with the term', async () => {
+    const chat = await group()
+    const whole = []
+    for (let i = 0; i < 3; i++) whole.push((await send('alice', chat, `hazel tree ${i}`)).id)
+    const longer = []
+    for (let i = 0; i < 45; i++) longer.push((await send('alice', chat, `hazelnuts ${i}`)).id)
+    const pages = await allPages('bob', 'hazel')
+    expect(pages.map((p) => p.ids.length)).toEqual([20, 20, 8])
+    expect(pages[0]!.ids.slice(0, 3).sort((a, b) => a - b)).toEqual(whole)
+    expect(pages.at(-1)!.nextBefore).toBeNull()
+    const seen = pages.flatMap((p) => p.ids)
+    expect(seen.sort((a, b) => a - b)).toEqual([...whole, ...longer])
+  })
+
+  it('refuses a bad before with 400 and changes nothing', async () => {
+    const chat = await group()
+    const sent = await send('alice', chat, 'chestnut season')
+    const before = await server.snapshot()
+    const values = ['abc', '0', '-1', '1.5', '1e3', '', '%205', '0x10', 'null', '99999999999999999999', '[5]']
+    for (const value of values) {
+      const reply = await server.as('bob').get(`/api/search/?q=chestnut&before=${value}`)
+      expect(reply.status, value).toBe(400)
+      expect(reply.body.error.code, value).toBe('invalid_input')
+    }
+    expect(await server.snapshot()).toEqual(before)
+    expect(ids(await search('bob', 'chestnut', '&limit=1&before=9007199254740991'))).toEqual([sent.id])
+    expect(await search('bob', 'chestnut', `&limit=1&before=${sent.id}`)).toEqual([])
+  })
+
   it('limits the number of results', async () => {
     const chat = await group()
     for (let i = 0; i < 5; i++) await send('alice', chat, `quokka number ${i}`)

@@ -10,18 +10,19 @@ import { relevance, searchTerms, snippet, type TermMatch, wordsOf } from './sear
 import type { Viewer } from './users.js'
 import { chatViews, messageViews } from './views.js'
 
-/**
- * Relevance is judged among this many of the newest matches, so that a word in every tenth message
- * answers as fast as a rare one; more words reach further back.
- */
-const CANDIDATES = 100
+/** A window grows this far (candidates read at once) when the viewer may not see most of what matches. */
+const MAX_READ = 1600
 
-/** Full-text search across the chats the viewer is a member of, best matches first. */
+/**
+ * Full-text search across the chats the viewer is a member of. A page is a window: the `limit` newest
+ * matches older than `before`, best first; `nextBefore` is where the next window starts (null when no
+ * older match can exist), so that paging neither repeats nor skips a match.
+ */
 export async function searchMessages(
   ctx: Context,
   viewer: Viewer,
-  query: { q: string; chatId?: number | undefined; limit?: number | undefined },
-): Promise<{ results: SearchResultView[] }> {
+  query: { q: string; chatId?: number | undefined; limit?: number | undefined; before?: number | undefined },
+): Promise<{ results: SearchResultView[]; nextBefore: number | null }> {
   if (query.q.length > ctx.options.limits.searchQueryLength) {
     throw new PalaverError(
       'too_large',
@@ -31,19 +32,24 @@ export async function searchMessages(
   const terms = searchTerms(query.q)
   if (terms.length === 0) throw invalid('Type at least one word to search for')
   const limit = query.limit ?? 20
-  // Whole words first: they answer from the index directly and rank higher. Words that only start with
-  // a term (what someone still typing means) are looked for when whole words found too few.
+  const { before } = query
+  // What the viewer blocked is hidden from them, in search too: left out of the window, which stays full.
+  const hidden = new Set(await blockedIds(ctx.db, viewer.id))
   const access = new Map<number, ChatAccess | null>()
-  const found = new Map<number, SearchCandidate>()
-  for (const match of ['exact', 'prefix'] as const) {
-    if (found.size >= limit) break
-    for (const hit of await visibleCandidates(ctx, viewer, terms, match, query.chatId, limit, access)) {
-      found.set(hit.messageId, hit)
-    }
-  }
-  if (found.size === 0) return { results: [] }
+  const look: Look = (match, from, size, seen) =>
+    searchWindow(
+      ctx,
+      viewer,
+      { terms, match, chatId: query.chatId, before: from },
+      size,
+      access,
+      (hit) => !hidden.has(hit.senderId) && !seen?.has(hit.messageId),
+    )
+  const page = await pageOf(look, before, limit)
+  const { nextBefore } = page
+  if (page.hits.length === 0) return { results: [], nextBefore }
 
-  const candidates = [...found.values()]
+  const candidates = page.hits
   const matches = await ctx.dialect.matchWords(ctx.db, wordsOf(candidates.map((c) => c.body)), terms)
   const scores = relevance(
     candidates.map((c) => c.body),
@@ -53,7 +59,6 @@ export async function searchMessages(
   const best = candidates
     .map((candidate, i) => ({ candidate, score: scores[i]! }))
     .sort((a, b) => b.score - a.score || b.candidate.messageId - a.candidate.messageId)
-    .slice(0, limit)
     .map((ranked) => ranked.candidate)
 
   const rows = ctx.db
@@ -65,56 +70,90 @@ export async function searchMessages(
       best.map((c) => c.messageId),
     )
     .execute()
-  const [chats, messages, blocked] = await Promise.all([
+  const [chats, messages] = await Promise.all([
     chatViews(ctx, ctx.db, viewer, [...new Set(best.map((c) => access.get(c.chatId)!))]),
     rows.then((found) => messageViews(ctx, ctx.db, found, viewer)),
-    blockedIds(ctx.db, viewer.id),
   ])
-  // What people the viewer blocked write is hidden from them, in search results too.
-  const hidden = new Set(blocked)
   const chatById = new Map(chats.map((c) => [c.id, c]))
   const views = new Map(messages.map((view) => [view.id, view]))
   const results: SearchResultView[] = []
   for (const { messageId, chatId, body } of best) {
     const message = views.get(messageId)
     const chat = chatById.get(chatId)
-    if (!message || !chat || hidden.has(message.senderId)) continue
+    if (!message || !chat) continue
     results.push({
       message,
       chat: { id: chat.id, kind: chat.kind, title: chat.title },
       snippet: snippet(body, matches),
     })
   }
-  return { results }
+  return { results, nextBefore }
+}
+
+interface Window {
+  hits: SearchCandidate[]
+  nextBefore: number | null
+}
+
+type Look = (
+  match: TermMatch,
+  before: number | undefined,
+  limit: number,
+  seen?: ReadonlySet<number>,
+) => Promise<Window>
+
+/**
+ * Whole words first: they answer from the index directly and rank higher. Words that only start with a
+ * term (what someone still typing means) count when whole words are too few for one page in all: then
+ * every whole-word match is on the first page, and the pages go on with the others. Whether they are too
+ * few is asked of the whole history on every page, so that a page never changes the rule midway.
+ */
+async function pageOf(look: Look, before: number | undefined, limit: number): Promise<Window> {
+  const page = await look('exact', before, limit)
+  if (page.hits.length === limit || page.nextBefore !== null) return page
+  const whole = before === undefined ? page : await look('exact', undefined, limit)
+  if (whole.hits.length === limit || whole.nextBefore !== null) return page
+  const seen = new Set(whole.hits.map((hit) => hit.messageId))
+  if (before !== undefined) return look('prefix', before, limit, seen)
+  const rest = await look('prefix', undefined, limit - seen.size, seen)
+  return { hits: [...whole.hits, ...rest.hits], nextBefore: rest.nextBefore }
 }
 
 /**
- * The newest matches in chats the viewer may still see. Membership is checked by the database; what the
- * host decides (a room it now hides, a kind of chat the site switched off) is checked here, asking for
- * more when some had to be left out. `access` remembers each chat's answer across calls.
+ * The `limit` newest matches older than `before` in chats the viewer may still see, and where the next
+ * window starts: just under the last match it took, or under everything it read when it stopped early.
+ * Membership is checked by the database; what the host decides (a room it now hides, a kind of chat the
+ * site switched off) and `keep` are checked here, reading further when some had to be left out. `access`
+ * remembers each chat's answer across calls.
  */
-async function visibleCandidates(
+async function searchWindow(
   ctx: Context,
   viewer: Viewer,
-  terms: string[],
-  match: TermMatch,
-  chatId: number | undefined,
+  request: { terms: string[]; match: TermMatch; chatId: number | undefined; before: number | undefined },
   limit: number,
   access: Map<number, ChatAccess | null>,
-): Promise<SearchCandidate[]> {
+  keep: (hit: SearchCandidate) => boolean,
+): Promise<Window> {
   await catchUpSearchIndex(ctx)
-  for (let size = Math.max(CANDIDATES, limit); ; size *= 4) {
+  const { chatId, before, ...rest } = request
+  // One more than needed tells whether an older match exists.
+  for (let size = limit + 1; ; size = Math.min(size * 4, MAX_READ)) {
     const hits = await ctx.dialect.searchCandidates(ctx.db, {
       viewerId: viewer.id,
-      terms,
-      match,
+      ...rest,
       ...(chatId === undefined ? {} : { chatId }),
+      ...(before === undefined ? {} : { before }),
       limit: size,
     })
     const unknown = [...new Set(hits.map((h) => h.chatId))].filter((id) => !access.has(id))
     const loaded = await loadChats(ctx, ctx.db, unknown, viewer)
     for (const id of unknown) access.set(id, loaded.get(id) ?? null)
-    const visible = hits.filter((h) => access.get(h.chatId))
-    if (visible.length >= limit || hits.length < size || size >= 1600) return visible
+    const visible = hits.filter((h) => access.get(h.chatId) && keep(h))
+    const complete = hits.length < size
+    if (visible.length > limit)
+      return { hits: visible.slice(0, limit), nextBefore: visible[limit - 1]!.messageId }
+    if (complete) return { hits: visible, nextBefore: null }
+    if (visible.length === limit || size >= MAX_READ)
+      return { hits: visible, nextBefore: hits.at(-1)!.messageId }
   }
 }

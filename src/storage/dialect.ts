@@ -9,6 +9,7 @@ export type Db = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>
 export interface SearchCandidate {
   messageId: number
   chatId: number
+  senderId: string
   body: string
 }
 
@@ -94,6 +95,8 @@ export interface SearchRequest {
   /** `exact`: each term is a whole word of the message; `prefix`: each starts a word. */
   match: TermMatch
   chatId?: number
+  /** Only messages older than this one (a message id). */
+  before?: number
   limit: number
 }
 

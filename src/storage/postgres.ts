@@ -200,10 +200,11 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       return [...receipts.values()]
     },
 
-    async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
+    async searchCandidates(db: Db, { viewerId, terms, match, chatId, before, limit }: SearchRequest) {
       const star = match === 'prefix' ? ':*' : ''
       const query = sql`to_tsquery(${language}, ${terms.map((t) => `${lexeme(t)}${star}`).join(' & ')})`
       const inChat = chatId === undefined ? sql`` : sql`and m.chat_id = ${chatId}`
+      const older = before === undefined ? sql`` : sql`and m.id < ${before}`
       const inViewersChats = sql`chat_id in (select chat_id from palaver_members where user_id = ${viewerId})`
       // GIN finds every match at once but in no order, and each one costs a read of its row; walking the
       // messages newest first stops at the limit but reads past everything that does not match. The
@@ -212,17 +213,17 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       const common = chatId !== undefined || (await matchEstimate(db, language, terms, match)) > FEW_MATCHES
       const hits = common
         ? await sql<SearchCandidate>`
-            select m.id as "messageId", m.chat_id as "chatId", m.body
+            select m.id as "messageId", m.chat_id as "chatId", m.sender_id as "senderId", m.body
             from palaver_messages m
-            where m.search_vector @@ ${query} and m.deleted_at is null ${inChat} and m.${inViewersChats}
+            where m.search_vector @@ ${query} and m.deleted_at is null ${inChat} ${older} and m.${inViewersChats}
             order by m.id desc
             limit ${limit}`.execute(db)
         : await sql<SearchCandidate>`
             with matches as materialized (
-              select m.id, m.chat_id, m.body from palaver_messages m
-              where m.search_vector @@ ${query} and m.deleted_at is null ${inChat}
+              select m.id, m.chat_id, m.sender_id, m.body from palaver_messages m
+              where m.search_vector @@ ${query} and m.deleted_at is null ${inChat} ${older}
             )
-            select id as "messageId", chat_id as "chatId", body from matches
+            select id as "messageId", chat_id as "chatId", sender_id as "senderId", body from matches
             where ${inViewersChats}
             order by id desc
             limit ${limit}`.execute(db)

@@ -251,19 +251,21 @@ export const sqliteDialect: SqlDialect = {
     return result.rows[0]!.waiting === 1
   },
 
-  async searchCandidates(db: Db, { viewerId, terms, match, chatId, limit }: SearchRequest) {
+  async searchCandidates(db: Db, { viewerId, terms, match, chatId, before, limit }: SearchRequest) {
     // Each word is quoted, so nothing the user types is FTS syntax. The index is walked newest first and
     // stops at the limit: a common word costs no more than a rare one. (A prefix query makes FTS5 gather
     // the term's whole list first, which is why whole words are asked for on their own.)
     const star = match === 'prefix' ? '*' : ''
     const query = terms.map((t) => `"${t.replaceAll('"', '""')}"${star}`).join(' ')
     const inChat = chatId === undefined ? sql`` : sql`and m.chat_id = ${chatId}`
+    // On the index's rowid, so that FTS5 starts its walk there.
+    const older = before === undefined ? sql`` : sql`and f.rowid < ${before}`
     const result = await sql<SearchCandidate>`
-      select m.id as "messageId", m.chat_id as "chatId", m.body
+      select m.id as "messageId", m.chat_id as "chatId", m.sender_id as "senderId", m.body
       from palaver_messages_fts f
       join palaver_messages m on m.id = f.rowid
       join palaver_members mb on mb.chat_id = m.chat_id and mb.user_id = ${viewerId}
-      where palaver_messages_fts match ${query} and m.deleted_at is null ${inChat}
+      where palaver_messages_fts match ${query} and m.deleted_at is null ${inChat} ${older}
       order by f.rowid desc
       limit ${limit}`.execute(db)
     return result.rows

@@ -5,7 +5,7 @@ import {
   DmInput,
   RoomInput,
   SearchQuery,
-  SearchResultSchema,
+  SearchResultsSchema,
   UserId,
   UserSchema,
   wholeNumber,
@@ -139,7 +139,7 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
       tag: 'Messages',
       query: SearchQuery,
       ok: 200,
-      response: z.object({ results: z.array(SearchResultSchema) }),
+      response: SearchResultsSchema,
     },
     ({ c, viewer, query }) => searchMessages(c.var.ctx, viewer, query),
   )
