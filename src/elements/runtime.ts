@@ -7,12 +7,13 @@ import {
 } from '../client/index.js'
 import { type BlockList, followBlocks } from './blocking.js'
 import { fetchConfig, type PalaverConfig } from './config.js'
+import { OnlineList } from './presence.js'
 import { notePalaverBase } from './urls.js'
 
 /**
  * What every widget on a page shares for one base path: the settings (fetched once), one client
- * with its outbox, one real-time connection that is open while at least one widget needs it, and
- * the people the viewer blocked.
+ * with its outbox, one real-time connection that is open while at least one widget needs it, the
+ * people the viewer blocked, and who of the people the widgets show is online.
  */
 export class Runtime {
   readonly basePath: string
@@ -20,6 +21,7 @@ export class Runtime {
   private configPromise: Promise<PalaverConfig> | null = null
   private clientInstance: PalaverClient | null = null
   private blockList: Promise<BlockList> | null = null
+  private onlineList: Promise<OnlineList> | null = null
   private users = 0
 
   /** 'include' for Palaver on another origin than the page's, so that the viewer's cookies go along. */
@@ -67,6 +69,18 @@ export class Runtime {
       },
     )
     return this.blockList
+  }
+
+  /** Who of the people the widgets show is online, kept current for every widget of this base path. */
+  presence(): Promise<OnlineList> {
+    this.onlineList ??= Promise.all([this.client(), this.blocks()]).then(
+      ([client, blocks]) => new OnlineList(client.api, client.connection, blocks),
+      (error: unknown) => {
+        this.onlineList = null
+        throw error
+      },
+    )
+    return this.onlineList
   }
 
   /** Takes a share of the live connection (opening it for the first one); call the returned function to give it back. */

@@ -210,6 +210,10 @@ export const ar: Catalog = {
   showBlockedMessage: 'إظهار رسالة من شخص محظور',
   blockFailed: 'تعذّر حظر {name}. حاول مجددًا.',
   unblockFailed: 'تعذّر إلغاء حظر {name}. حاول مجددًا.',
+
+  // presence
+  online: 'متصل الآن',
+
   mentionPeople: 'أشخاص للإشارة إليهم',
   mentionsFound: {
     zero: 'لا اقتراحات',

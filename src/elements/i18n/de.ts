@@ -162,6 +162,10 @@ export const de: Catalog = {
   showBlockedMessage: 'Nachricht von einer blockierten Person anzeigen',
   blockFailed: '{name} konnte nicht blockiert werden. Bitte versuch es noch einmal.',
   unblockFailed: 'Die Blockierung von {name} konnte nicht aufgehoben werden. Bitte versuch es noch einmal.',
+
+  // presence
+  online: 'Online',
+
   mentionPeople: 'Personen zum Erwähnen',
   mentionsFound: { one: '{count} Vorschlag', other: '{count} Vorschläge' },
   mentionsYou: 'Erwähnt dich',

@@ -176,6 +176,10 @@ export const en = {
   blockFailed: '{name} could not be blocked. Please try again.',
   unblockFailed: '{name} could not be unblocked. Please try again.',
 
+  // presence
+  /** A DM's other person is connected now (a green dot on their avatar, and these words). */
+  online: 'Online',
+
   // mentions
   mentionPeople: 'People to mention',
   mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },

@@ -173,6 +173,10 @@ export const es: Catalog = {
   showBlockedMessage: 'Mostrar el mensaje de una persona bloqueada',
   blockFailed: 'No se pudo bloquear a {name}. Inténtalo de nuevo.',
   unblockFailed: 'No se pudo desbloquear a {name}. Inténtalo de nuevo.',
+
+  // presence
+  online: 'En línea',
+
   mentionPeople: 'Personas para mencionar',
   mentionsFound: { one: '{count} sugerencia', other: '{count} sugerencias' },
   mentionsYou: 'Te menciona',

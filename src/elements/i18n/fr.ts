@@ -174,6 +174,10 @@ export const fr: Catalog = {
   showBlockedMessage: 'Afficher le message d’une personne bloquée',
   blockFailed: 'Impossible de bloquer {name}. Veuillez réessayer.',
   unblockFailed: 'Impossible de débloquer {name}. Veuillez réessayer.',
+
+  // presence
+  online: 'En ligne',
+
   mentionPeople: 'Personnes à mentionner',
   mentionsFound: { one: '{count} suggestion', other: '{count} suggestions' },
   mentionsYou: 'Vous mentionne',

@@ -196,6 +196,10 @@ export const lt: Catalog = {
   showBlockedMessage: 'Rodyti užblokuoto asmens žinutę',
   blockFailed: 'Nepavyko užblokuoti: {name}. Bandykite dar kartą.',
   unblockFailed: 'Nepavyko atblokuoti: {name}. Bandykite dar kartą.',
+
+  // presence
+  online: 'Dabar tinkle',
+
   mentionPeople: 'Ką paminėti',
   mentionsFound: {
     one: '{count} pasiūlymas',

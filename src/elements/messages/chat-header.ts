@@ -3,6 +3,7 @@ import type { ChatView } from '../../client/index.js'
 import { type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { isMuted, MuteExpiry } from '../muting.js'
+import { onlineStyles } from '../presence.js'
 import { base, controls } from '../theme.js'
 import { chatAvatar, chatTitle } from './chat-list.js'
 import { actionStyles, renderActions } from './header-actions.js'
@@ -10,7 +11,7 @@ import { pageIcons } from './icons.js'
 import { avatarStyles } from './styles.js'
 
 /**
- * The open chat's header: its avatar, title and who is in it, and its actions (Members, Mute, Block
+ * The open chat's header: its avatar, title and who is in it (a DM: whether they are online), and its actions (Members, Mute, Block
  * in a DM, Leave, Delete) as far as the viewer may; with `narrow`, the first of them and a menu of
  * the rest, so the title has room. Admins rename the chat by editing the title in place
  * (Enter saves, Escape cancels). Fires `palaver-rename` ({title}), `palaver-members`,
@@ -22,6 +23,7 @@ export class PalaverChatHeader extends LitElement {
     chat: { attribute: false },
     i18n: { attribute: false },
     viewerId: { attribute: false },
+    online: { type: Boolean },
     titleLength: { type: Number, attribute: 'title-length' },
     narrow: { type: Boolean },
     renaming: { state: true },
@@ -30,6 +32,8 @@ export class PalaverChatHeader extends LitElement {
   declare chat: ChatView | null
   declare i18n: Translator
   declare viewerId: string | null
+  /** A DM's other person is online: a dot on their avatar, and "Online" after their username. */
+  declare online: boolean
   declare titleLength: number
   declare narrow: boolean
   declare renaming: boolean
@@ -42,6 +46,7 @@ export class PalaverChatHeader extends LitElement {
     this.chat = null
     this.i18n = translator('en')
     this.viewerId = null
+    this.online = false
     this.titleLength = 200
     this.narrow = false
     this.renaming = false
@@ -51,6 +56,7 @@ export class PalaverChatHeader extends LitElement {
     base,
     controls,
     avatarStyles,
+    onlineStyles,
     actionStyles,
     css`
       :host {
@@ -180,7 +186,7 @@ export class PalaverChatHeader extends LitElement {
               @click=${() => this.emit('palaver-back')}>${pageIcons.back}</button>`
           : nothing
       }
-      ${chatAvatar(chat, title, 'large')}
+      ${chatAvatar(chat, title, 'large', this.online)}
       <div class="heading">
         <div class="title-line">
           ${
@@ -197,7 +203,7 @@ export class PalaverChatHeader extends LitElement {
                 }`
           }
         </div>
-        <span class="sub" part="subtitle"><bdi>${sub}</bdi>${this.renderMute(sub !== '')}</span>
+        <span class="sub" part="subtitle"><bdi>${sub}</bdi>${this.online ? ` · ${t.t('online')}` : nothing}${this.renderMute(sub !== '')}</span>
       </div>
       <div class="actions" role="group" aria-label=${t.t('chatActions')}>
         ${renderActions({ chat, i18n: t, viewerId: this.viewerId, narrow: this.narrow, header: this })}

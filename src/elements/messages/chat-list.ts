@@ -4,6 +4,7 @@ import type { Draft, DraftBook } from '../conversation/drafts.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { isMuted } from '../muting.js'
+import { withDot } from '../presence.js'
 import { palaverUrl } from '../urls.js'
 import { pageIcons } from './icons.js'
 
@@ -19,10 +20,10 @@ export function chatTitle(chat: Titled, t: Translator, viewerId: string | null):
 
 const TONES = 6
 
-/** A DM shows the partner's avatar; a room a hash; a group its initials on a colour of its own. */
-export function chatAvatar(chat: Titled, title: string, size: 'small' | 'large' = 'small') {
+/** A DM shows the partner's avatar (with a dot while they are online); a room a hash; a group its initials on a colour of its own. */
+export function chatAvatar(chat: Titled, title: string, size: 'small' | 'large', online: boolean) {
   if (chat.kind === 'dm' && chat.peer)
-    return html`<img class="avatar ${size}" src=${palaverUrl(chat.peer.avatarUrl)} alt="" />`
+    return withDot(html`<img class="avatar ${size}" src=${palaverUrl(chat.peer.avatarUrl)} alt="" />`, online)
   if (chat.kind === 'room')
     return html`<span class="avatar ${size} room" aria-hidden="true">${pageIcons.hash}</span>`
   const initials = title
@@ -84,6 +85,8 @@ export interface ChatListContext {
   blockedIds: ReadonlySet<string>
   /** What the viewer left unsent in each chat. */
   drafts: DraftBook | null
+  /** Whether a DM's other person is online now. */
+  online(chat: ChatView): boolean
   open(chat: ChatView, event: Event): void
 }
 
@@ -102,7 +105,8 @@ function mentionMark(count: number, t: Translator) {
 }
 
 /**
- * The list of chats: one button per chat, the open one marked with aria-current. A muted chat
+ * The list of chats: one button per chat, the open one marked with aria-current. A DM whose other person
+ * is online shows a dot on their avatar (and says "Online" after the name to a screen reader). A muted chat
  * shows a crossed-out bell and its unread count without the accent colour; unread mentions of the
  * viewer add an "@". A chat with a draft shows it instead of its last message, unless it is on screen.
  */
@@ -119,13 +123,15 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
       const mentions = current && ctx.reading ? 0 : chat.unreadMentionCount
       const muted = isMuted(chat, now)
       const draft = current && ctx.reading ? null : ctx.drafts?.listed(chat.id)
+      const online = ctx.online(chat)
       return html`<li>
         <button type="button" class="chat ${unread ? 'unread' : ''} ${muted ? 'muted' : ''}" part="chat" data-chat-id=${chat.id}
           aria-current=${current ? 'true' : nothing} tabindex=${chat.id === stop ? 0 : -1} @click=${(event: Event) => ctx.open(chat, event)}>
-          ${chatAvatar(chat, title)}
+          ${chatAvatar(chat, title, 'small', online)}
           <span class="chat-main">
             <span class="chat-line">
               <span class="chat-title">${title}</span>
+              ${online ? html`<span class="visually-hidden">${t.t('online')}</span>` : nothing}
               ${muted ? muteMark(chat, t) : nothing}
               <time class="chat-time" datetime=${chat.lastActivityAt}>${listTime(chat.lastActivityAt, t)}</time>
             </span>

@@ -2,6 +2,7 @@ import { html, nothing, type PropertyValues } from 'lit'
 import { keyed } from 'lit/directives/keyed.js'
 import type {
   ChatDetailView,
+  ChatView,
   MessageView,
   MuteInput,
   PalaverClient,
@@ -14,6 +15,7 @@ import type { PalaverConversation } from '../conversation/conversation.js'
 import { type DraftBook, draftsFor } from '../conversation/drafts.js'
 import { icons } from '../icons.js'
 import { MuteExpiry, withMute } from '../muting.js'
+import { type OnlineList, onlineStyles, peerOf } from '../presence.js'
 import { whenOpen } from '../runtime.js'
 import { base, controls, toast, tokens } from '../theme.js'
 import { PalaverWidget } from '../widgets/widget.js'
@@ -50,7 +52,7 @@ export class PalaverMessages extends PalaverWidget {
     blockedIds: { state: true },
   }
 
-  static override styles = [tokens, base, controls, toast, avatarStyles, pageStyles]
+  static override styles = [tokens, base, controls, toast, avatarStyles, onlineStyles, pageStyles]
 
   declare selectedId: number | null
   declare current: ChatDetailView | null
@@ -65,6 +67,7 @@ export class PalaverMessages extends PalaverWidget {
   private drafts: DraftBook | null = null
   private client: PalaverClient | null = null
   private blocks: BlockList | null = null
+  private presence: OnlineList | null = null
   private release: (() => void) | null = null
   private offs: Array<() => void> = []
   private generation = 0
@@ -116,6 +119,12 @@ export class PalaverMessages extends PalaverWidget {
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed)
     if (changed.has('config') && this.config?.viewer && !this.list) void this.start()
+    // The DMs' other people, in the list and the open chat: whether they are online shows on their avatars.
+    this.presence?.show([...(this.list?.chats ?? []), this.current].map((chat) => this.peer(chat)))
+  }
+
+  private peer(chat: ChatView | null): string | undefined {
+    return peerOf(chat, this.config?.viewer?.id)
   }
 
   protected override updated(): void {
@@ -131,15 +140,17 @@ export class PalaverMessages extends PalaverWidget {
     const config = this.config!
     const generation = ++this.generation
     try {
-      const [client, blocks, hold] = await Promise.all([
+      const [client, blocks, presence, hold] = await Promise.all([
         this.runtime.client(),
         this.runtime.blocks(),
+        this.runtime.presence(),
         this.runtime.retain(),
       ])
       if (generation !== this.generation) return hold.release()
       this.client = client
       this.blocks = blocks
       this.blockedIds = blocks.snapshot()
+      this.presence = presence
       this.release = hold.release
       const list = new ChatListStore(client, hold.connection, config, blocks)
       this.list = list
@@ -159,6 +170,7 @@ export class PalaverMessages extends PalaverWidget {
       this.offs.push(
         () => document.removeEventListener('visibilitychange', onVisibility),
         list.on('change', () => this.requestUpdate()),
+        presence.on('change', () => this.requestUpdate()),
         // Other tabs' drafts show in the list too; a reply to a message deleted drops from its draft.
         drafts.follow(hold.connection),
         // The open chat's draft is not in the list while its conversation is on screen.
@@ -439,6 +451,7 @@ export class PalaverMessages extends PalaverWidget {
           reading: showChat,
           blockedIds: this.blockedIds,
           drafts: this.drafts,
+          online: (chat) => this.presence?.has(this.peer(chat)) ?? false,
           notifications: this.notifications,
           toggleNotifications: async () => {
             await this.notifications?.toggle()
@@ -495,6 +508,7 @@ export class PalaverMessages extends PalaverWidget {
       </div>`
     }
     return html`<palaver-chat-header .chat=${chat} .i18n=${t} .viewerId=${this.config?.viewer?.id ?? null}
+        ?online=${this.presence?.has(this.peer(chat))}
         title-length=${this.config?.limits.titleLength ?? 200} ?narrow=${this.narrow}
         @palaver-back=${() => {
           this.tab = 'chats'

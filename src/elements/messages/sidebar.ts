@@ -20,6 +20,8 @@ export interface SidebarContext {
   /** The people the viewer blocked: a group's last message from one of them is not shown in the list. */
   blockedIds: ReadonlySet<string>
   drafts: DraftBook | null
+  /** Whether a DM's other person is online now. */
+  online(chat: ChatView): boolean
   /** Null where the browser cannot show them (no bell then). */
   notifications: DesktopNotifications | null
   toggleNotifications(): void
@@ -87,6 +89,7 @@ export function renderSidebar(ctx: SidebarContext) {
         reading: ctx.reading,
         blockedIds: ctx.blockedIds,
         drafts: ctx.drafts,
+        online: ctx.online,
         open: ctx.choose,
       })}
       ${

@@ -5,6 +5,7 @@ import type { BlockList } from '../blocking.js'
 import { CONVERSATION_PARTS } from '../conversation/conversation.js'
 import { icons } from '../icons.js'
 import { isMuted, MuteExpiry, withMute } from '../muting.js'
+import { type OnlineList, onlineStyles, peerOf, withDot } from '../presence.js'
 import { base, controls, toast, tokens } from '../theme.js'
 import { palaverUrl } from '../urls.js'
 import { PalaverWidget } from './widget.js'
@@ -13,7 +14,8 @@ import { PalaverWidget } from './widget.js'
  * The DM widget for a profile page: `<palaver-dm user-id="bob">`. A toggle button opens a panel of
  * about three quarters of the viewport with the conversation (created on first open); closing it
  * (the close button or Escape) releases the live connection and returns focus to the toggle. The
- * panel's header mutes and unmutes the DM, and blocks or unblocks its other person.
+ * panel's header shows whether the DM's other person is online, mutes and unmutes the DM, and blocks or
+ * unblocks its other person.
  * An anonymous visitor gets a sign-in link that comes back here.
  */
 export class PalaverDm extends PalaverWidget {
@@ -36,6 +38,8 @@ export class PalaverDm extends PalaverWidget {
   protected readonly expiry = new MuteExpiry(this, () => [this.chat])
   private offMuted: (() => void) | null = null
   private offBlocks: (() => void) | null = null
+  private presence: OnlineList | null = null
+  private offPresence: (() => void) | null = null
 
   constructor() {
     super()
@@ -51,6 +55,7 @@ export class PalaverDm extends PalaverWidget {
     base,
     controls,
     toast,
+    onlineStyles,
     css`
       :host {
         display: inline-block;
@@ -183,13 +188,16 @@ export class PalaverDm extends PalaverWidget {
   private renderPanel() {
     const t = this.i18n
     const chat = this.chat
+    const peer = peerOf(chat, this.config?.viewer?.id)
+    this.presence?.show([peer])
+    const online = !!this.presence?.has(peer)
     return html`<section id="panel" class="panel" part="panel" role="dialog" aria-modal="false"
       aria-labelledby="title" @keydown=${this.onKey}>
       <header part="header">
-        ${chat?.peer ? html`<img src=${palaverUrl(chat.peer.avatarUrl)} alt="" width="36" height="36" />` : nothing}
+        ${chat?.peer ? withDot(html`<img src=${palaverUrl(chat.peer.avatarUrl)} alt="" width="36" height="36" />`, online) : nothing}
         <div class="who">
           <h2 id="title">${chat?.title ?? t.t('message')}</h2>
-          ${chat?.peer ? html`<span class="sub"><bdi>@${chat.peer.username}</bdi></span>` : nothing}
+          ${chat?.peer ? html`<span class="sub"><bdi>@${chat.peer.username}</bdi>${online ? ` · ${t.t('online')}` : nothing}</span>` : nothing}
         </div>
         ${
           chat
@@ -232,6 +240,8 @@ export class PalaverDm extends PalaverWidget {
     this.offMuted = null
     this.offBlocks?.()
     this.offBlocks = null
+    this.offPresence?.()
+    this.offPresence = null
   }
 
   private async loadChat(): Promise<void> {
@@ -261,6 +271,13 @@ export class PalaverDm extends PalaverWidget {
     })
   }
 
+  /** Whether the DM's other person is online, kept current while the panel shows them. */
+  private async followPresence(): Promise<void> {
+    this.presence = await this.runtime.presence()
+    this.offPresence ??= this.presence.on('change', () => this.requestUpdate())
+    this.requestUpdate()
+  }
+
   /** The DM as the server sees it now (its permissions after a block); it stays as it was when that fails. */
   private async reloadChat(blocks: BlockList): Promise<void> {
     const chat = this.chat
@@ -288,6 +305,7 @@ export class PalaverDm extends PalaverWidget {
     this.open = true
     void this.followMutes()
     void this.followBlocks()
+    void this.followPresence()
     if (!this.chat) await this.loadChat()
     // The conversation puts the focus in its message box once it has one (autofocusComposer).
   }
