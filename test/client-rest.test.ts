@@ -115,6 +115,24 @@ describe.each(databases)('palaver/client REST calls on $name', (database) => {
     await expect(alice.getChat(chat.id)).rejects.toMatchObject({ code: 'not_found', status: 404 })
   })
 
+  it('pages through message search with before and nextBefore', async () => {
+    const chat = await alice.createChat({ title: 'Birds', memberIds: ['bob'] })
+    const sent: number[] = []
+    for (let i = 0; i < 5; i++) sent.push((await alice.sendMessage(chat.id, { body: `pelican ${i}` })).id)
+    const pages: number[][] = []
+    let before: number | undefined
+    do {
+      const page = await bob.searchMessages({ q: 'pelican', limit: 2, ...(before ? { before } : {}) })
+      pages.push(page.results.map((r) => r.message.id))
+      before = page.nextBefore ?? undefined
+    } while (before !== undefined)
+    expect(pages).toEqual([sent.slice(3).reverse(), sent.slice(1, 3).reverse(), [sent[0]]])
+    await expect(bob.searchMessages({ q: 'pelican', before: 0 })).rejects.toMatchObject({
+      code: 'invalid_input',
+      status: 400,
+    })
+  })
+
   it('mutes a chat for a while or until unmuted, and unmutes it', async () => {
     const chat = await alice.createChat({ title: 'Quiet', memberIds: ['bob'] })
     const until = new Date(Date.now() + 3_600_000).toISOString()

@@ -205,10 +205,10 @@ describe.each(databases)('message search on $name', (database) => {
     const pages: Array<{ ids: number[]; nextBefore: number | null }> = []
     let before: number | null = null
     do {
-      const path = `/api/search/?q=${encodeURIComponent(q)}${extra}${before === null ? '' : `&before=${before}`}`
+      const path: string = `/api/search/?q=${encodeURIComponent(q)}${extra}${before === null ? '' : `&before=${before}`}`
       const reply = await server.as(user).get(path)
       expect(reply.status, path).toBe(200)
-      const page = { ids: ids(reply.body.results), nextBefore: reply.body.nextBefore as number | null }
+      const page: (typeof pages)[number] = { ids: ids(reply.body.results), nextBefore: reply.body.nextBefore }
       if (before !== null) for (const id of page.ids) expect(id).toBeLessThan(before)
       pages.push(page)
       before = page.nextBefore

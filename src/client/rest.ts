@@ -278,7 +278,10 @@ export class PalaverApi {
     return this.http.request('POST', '/api/dms/', { body: { userId }, ...options })
   }
 
-  /** Message search across my chats; `snippet` is HTML with the matched words in `<mark>`. */
+  /**
+   * Message search across my chats; `snippet` is HTML with the matched words in `<mark>`. The next page:
+   * the same query with `before: nextBefore`, until `nextBefore` is null.
+   */
   searchMessages(query: MessageSearchQuery, options: CallOptions = {}): Promise<MessageSearchResult> {
     return this.http.request('GET', '/api/search/', { query: { ...query }, ...options })
   }

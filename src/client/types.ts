@@ -83,6 +83,8 @@ export interface BlockedUsers {
 
 export interface MessageSearchResult {
   results: S.SearchResultView[]
+  /** The `before` of the next page; null when no older match can exist. */
+  nextBefore: number | null
 }
 
 // ---- the event stream ----
