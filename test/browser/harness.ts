@@ -48,7 +48,7 @@ export async function launchBrowser(): Promise<{ browser: Browser; close(): Prom
 }
 
 /** Videos the host knows: `public-*` rooms anyone reads and joins, `private-*` members only, anything else does not exist. */
-const videoRooms: RoomResolver = (objectId) => {
+export const videoRooms: RoomResolver = (objectId) => {
   if (objectId.startsWith('public-')) return { title: `Video ${objectId.slice(7)}`, access: 'public' }
   if (objectId.startsWith('private-')) return { title: `Private ${objectId.slice(8)}`, access: 'members' }
   return null

@@ -8,12 +8,26 @@ import {
   requestsSettled,
   roomWidget,
   send,
+  videoRooms,
 } from './harness.js'
 
 const transports = ['websocket', 'polling'] as const
 
 describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (transport) => {
-  const shared = hostAndBrowser({ transport })
+  // Besides the harness's videos: `club-*` rooms only members read and anyone may join, and `members-*` ones only Charlie may join.
+  const shared = hostAndBrowser({
+    transport,
+    rooms: {
+      video: (objectId, viewer) =>
+        /^(club|members)-/.test(objectId)
+          ? {
+              title: objectId,
+              access: 'members',
+              canJoin: objectId.startsWith('club-') || viewer?.id === 'charlie',
+            }
+          : videoRooms(objectId, viewer),
+    },
+  })
 
   const say = (user: string, chatId: number, body: string) =>
     shared.host.call(user, 'POST', `/api/chats/${chatId}/messages/`, { body })
@@ -120,14 +134,15 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       await fetches.settled()
       expect(fetches.count).toBe(0)
 
-      // Leaving: the room's answer tells the conversation she reads without posting. One fetch on
-      // hearing of it, and a connection without WebSocket asks for the chat before it watches the room again.
+      // Leaving: the room's answer tells the conversation she reads without posting, and hearing of
+      // it fetches nothing; a connection without WebSocket asks for the chat before it watches the room again.
       await r.leave.click()
       await joinBelow.waitFor()
       await r.join.waitFor()
       await say('charlie', room.id, 'Bye Erin')
       await r.message('Bye Erin').waitFor()
-      await eventually(() => fetches.count).toBe(transport === 'polling' ? 2 : 1)
+      await fetches.settled()
+      expect(fetches.count).toBe(transport === 'polling' ? 1 : 0)
     } finally {
       await erin.context.close()
     }
@@ -210,6 +225,109 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       expect(errors.filter((error) => error.includes('closed before the connection is established'))).toEqual(
         [],
       )
+    } finally {
+      await erin.context.close()
+    }
+  })
+
+  test('her two pages follow each other: joined in one, the other shows Leave and the composer; left, Join again', async () => {
+    const { room, erin, r } = await reader(7)
+    const page = await erin.context.newPage()
+    page.setDefaultTimeout(8000)
+    await page.goto(`${shared.host.origin}/host/room/public-7`)
+    const other = roomWidget(page)
+    await other.root.locator('.readonly button', { hasText: 'Join' }).waitFor()
+    const fetches = chatFetches(page, room.id)
+    try {
+      await r.join.click()
+      await r.composer.waitFor()
+      await other.leave.waitFor()
+      await other.composer.waitFor()
+      expect(await other.join.count()).toBe(0)
+      await say('charlie', room.id, 'Hello both of you')
+      await other.message('Hello both of you').waitFor()
+      await send(other.composer, 'Posted from the other tab')
+      await r.message('Posted from the other tab').waitFor()
+      // The conversation's fetch on hearing of the join, which the widget follows: none of its own.
+      await fetches.settled()
+      expect(fetches.count).toBe(1)
+
+      await r.leave.click()
+      await r.join.waitFor()
+      await other.join.waitFor()
+      await eventually(() => other.composer.count()).toBe(0)
+      expect(await other.leave.count()).toBe(0)
+      // She reads on as a visitor: the room is watched again.
+      await say('charlie', room.id, 'Still reading?')
+      await other.message('Still reading?').waitFor()
+      await fetches.settled()
+      expect(fetches.count).toBe(transport === 'polling' ? 3 : 2)
+    } finally {
+      await erin.context.close()
+    }
+  })
+
+  test('an admin adds her and removes her: the widget follows, and she reads on after', async () => {
+    const { room, erin, r, joinBelow } = await reader(8)
+    try {
+      await shared.host.call('charlie', 'POST', `/api/chats/${room.id}/members/add/`, { userIds: ['erin'] })
+      await r.leave.waitFor()
+      await r.composer.waitFor()
+      await eventually(() => r.count.textContent()).toContain('2 members')
+      await send(r.composer, 'Thanks for adding me')
+      await eventually(async () => (await history(room.id)).map((m) => m.body)).toContain(
+        'Thanks for adding me',
+      )
+
+      await shared.host.call('charlie', 'DELETE', `/api/chats/${room.id}/members/erin/remove/`)
+      await r.join.waitFor()
+      await joinBelow.waitFor()
+      await eventually(() => r.composer.count()).toBe(0)
+      await eventually(() => r.count.textContent()).toContain('1 member')
+      await say('charlie', room.id, 'Come back any time')
+      await r.message('Come back any time').waitFor()
+    } finally {
+      await erin.context.close()
+    }
+  })
+
+  test('a room only members read: added, she reads and posts; removed, Join again, or "not available" where she may not join', async () => {
+    const add = (id: number) =>
+      shared.host.call('charlie', 'POST', `/api/chats/${id}/members/add/`, { userIds: ['erin'] })
+    const remove = (id: number) =>
+      shared.host.call('charlie', 'DELETE', `/api/chats/${id}/members/erin/remove/`)
+    const club = await shared.host.call('charlie', 'POST', '/api/rooms/', {
+      contentType: 'video',
+      objectId: 'club-1',
+    })
+    const closed = await shared.host.call('charlie', 'POST', '/api/rooms/', {
+      contentType: 'video',
+      objectId: 'members-1',
+    })
+    for (const room of [club, closed])
+      await shared.host.call('charlie', 'POST', `/api/chats/${room.id}/join/`)
+    await add(closed.id)
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/host/room/club-1')
+    try {
+      // No conversation shows before she is in: the widget asks for the room when she is added.
+      const r = roomWidget(erin.page)
+      await r.join.waitFor()
+      expect(await r.root.locator('palaver-conversation').count()).toBe(0)
+      await add(club.id)
+      await r.leave.waitFor()
+      await send(r.composer, 'In the club')
+      await eventually(async () => (await history(club.id)).map((m) => m.body)).toContain('In the club')
+      await remove(club.id)
+      await r.join.waitFor()
+      await eventually(() => r.root.locator('palaver-conversation').count()).toBe(0)
+
+      // Removed from a room she may not join: it is no longer available to her, as on a new visit.
+      await erin.page.goto(`${shared.host.origin}/host/room/members-1`)
+      await r.leave.waitFor()
+      await remove(closed.id)
+      await r.root.locator('.state[role=alert]').waitFor()
+      expect(await r.root.locator('palaver-conversation').count()).toBe(0)
+      expect(await r.leave.count()).toBe(0)
     } finally {
       await erin.context.close()
     }

@@ -89,9 +89,9 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private typingTimer: ReturnType<typeof setTimeout> | undefined
   private typingSentAt = 0
   private readRequested = 0
-  /** Answers with the chat on their way (fetches, joins), and how many of them are joins of mine. */
+  /** Answers with the chat on their way (fetches, joins, leaves), and how many of them are joins and leaves of mine. */
   private asking = 0
-  private joining = 0
+  private moving = 0
   private stopped = false
   private startAround: number | null = null
 
@@ -506,12 +506,21 @@ export class ConversationStore extends Emitter<StoreEvents> {
   }
 
   /** Joins the chat and shows it as the join answers: the member.added about me that the join brings fetches nothing. */
-  async join(): Promise<ChatDetailView> {
-    this.joining++
+  join(): Promise<ChatDetailView> {
+    return this.move(this.client.api.join(this.chatId))
+  }
+
+  /** Leaves the chat and shows it as `after` then answers (a room as a reader sees it): the member.removed about me fetches nothing. */
+  leave(after: () => Promise<ChatDetailView>): Promise<ChatDetailView> {
+    return this.move(this.client.api.leave(this.chatId).then(after))
+  }
+
+  private async move(answer: Promise<ChatDetailView>): Promise<ChatDetailView> {
+    this.moving++
     try {
-      return structuredClone(await this.takeChat(this.client.api.join(this.chatId)))
+      return structuredClone(await this.takeChat(answer))
     } finally {
-      this.joining--
+      this.moving--
     }
   }
 
@@ -611,9 +620,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
           }
         }
         this.receipts.add(user.id)
-        // A join of mine answers with the chat as this left it, unless an older answer may still overwrite it.
-        if (user.id === this.viewerId && (this.asking > this.joining || (!this.joining && !this.isMember)))
-          void this.refreshChat()
+        if (user.id === this.viewerId) this.moved(false)
         return
       }
       case 'member.removed': {
@@ -624,7 +631,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
           this.chat.members = this.chat.members.filter((m) => m.user.id !== userId)
         }
         this.receipts.remove(userId)
-        if (userId === this.viewerId) void this.refreshChat()
+        if (userId === this.viewerId) this.moved(true)
         return
       }
       case 'chat.updated':
@@ -637,6 +644,14 @@ export class ConversationStore extends Emitter<StoreEvents> {
         this.emit('gone', undefined)
         return
     }
+  }
+
+  /**
+   * News that I joined (or left: `wasMember`). The chat is fetched again, unless a join or leave of mine answers
+   * with it (as new as the news) or it shows me so already; but always while an older answer may overwrite it.
+   */
+  private moved(wasMember: boolean): void {
+    if (this.asking > this.moving || (!this.moving && this.isMember === wasMember)) void this.refreshChat()
   }
 
   /** A block or an unblock: a DM with that person changes who may write in it; elsewhere, what is hidden. */

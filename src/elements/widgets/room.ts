@@ -1,6 +1,7 @@
 import { css, html, nothing, type PropertyValues } from 'lit'
 import type { ChatDetailView, Connection, MuteInput, PalaverClientError } from '../../client/index.js'
 import { CONVERSATION_PARTS, type PalaverConversation } from '../conversation/conversation.js'
+import type { ConversationStore } from '../conversation/store.js'
 import { icons } from '../icons.js'
 import { isMuted, MuteExpiry, withMute } from '../muting.js'
 import { base, controls, toast, tokens } from '../theme.js'
@@ -33,6 +34,8 @@ export class PalaverRoom extends PalaverWidget {
   private release: (() => void) | null = null
   private offs: Array<() => void> = []
   private watching: number | null = null
+  /** The conversation's store whose chat this follows (it fetches the chat on hearing the viewer joined or left). */
+  private followed: ConversationStore | null = null
   private generation = 0
   protected readonly expiry = new MuteExpiry(this, () => [this.chat])
 
@@ -158,19 +161,18 @@ export class PalaverRoom extends PalaverWidget {
     if (!this.contentType || !this.objectId) return
     const generation = ++this.generation
     try {
-      const client = await this.runtime.client()
-      const chat = await client.api.room({ contentType: this.contentType, objectId: this.objectId })
+      const chat = await this.room()
       const hold = await this.runtime.retain()
       if (generation !== this.generation) return hold.release()
       this.release = hold.release
       this.connection = hold.connection
       this.offs.push(
-        hold.connection.on('member.added', (event) => {
-          if (event.data.chatId === this.chat?.id) this.memberCount = event.data.chat.memberCount
-        }),
-        hold.connection.on('member.removed', (event) => {
-          if (event.data.chatId === this.chat?.id) this.memberCount = event.data.chat.memberCount
-        }),
+        hold.connection.on('member.added', ({ data }) =>
+          this.heard(data.chatId, data.chat.memberCount, data.user.id, true),
+        ),
+        hold.connection.on('member.removed', ({ data }) =>
+          this.heard(data.chatId, data.chat.memberCount, data.userId, false),
+        ),
         // Muted or unmuted on another device of the viewer's.
         hold.connection.on('chat.muted', (event) => {
           if (event.data.chatId === this.chat?.id) this.chat = withMute(this.chat, event.data)
@@ -188,58 +190,81 @@ export class PalaverRoom extends PalaverWidget {
     for (const off of this.offs.splice(0)) off()
     if (this.watching !== null) void this.connection?.unwatch(this.watching).catch(() => {})
     this.watching = null
+    this.followed = null
     this.release?.()
     this.release = null
     this.connection = null
   }
 
+  /** The room as the viewer finds it now (after leaving: as a reader, or a members-only one to join again). */
+  private async room(): Promise<ChatDetailView> {
+    return (await this.runtime.client()).api.room({
+      contentType: this.contentType!,
+      objectId: this.objectId!,
+    })
+  }
+
   /** Shows the chat, and receives its events without being a member while it is public. */
   private async follow(chat: ChatDetailView): Promise<void> {
-    const readable = chat.role !== null || chat.room?.access === 'public'
-    if (chat.role === null && readable && this.watching !== chat.id) {
-      await this.connection?.watch(chat.id)
-      this.watching = chat.id
-    } else if (chat.role !== null && this.watching !== null) {
-      const watched = this.watching
-      this.watching = null
-      await this.connection?.unwatch(watched).catch(() => {})
-    }
+    const watched = this.watching
+    const watch = chat.role === null && chat.room?.access === 'public' ? chat.id : null
+    // Set first: a second follow on the way (a join's answer, and the conversation's copy of it) asks nothing again.
+    this.watching = watch
+    if (watched !== null && watched !== watch) await this.connection?.unwatch(watched).catch(() => {})
+    if (watch !== null && watch !== watched)
+      await this.connection?.watch(watch).catch((error: unknown) => {
+        this.watching = null
+        throw error
+      })
     this.chat = chat
     this.memberCount = chat.memberCount
   }
 
-  /** Shows the chat a join or a leave answered with, and hands the conversation a copy instead of its fetching it again. */
-  private async show(chat: ChatDetailView): Promise<void> {
-    await this.follow(chat)
-    await this.conversation()?.store?.refreshChat(async () => structuredClone(chat))
+  /**
+   * The member count changed. Where the viewer joined or left elsewhere (another tab, an admin), the chat follows
+   * the conversation's, which it fetches on hearing of that; where none shows (a members-only room), it is asked for.
+   */
+  private heard(chatId: number, count: number, userId: string, added: boolean): void {
+    const chat = this.chat
+    if (chatId !== chat?.id) return
+    this.memberCount = count
+    if (userId !== this.config?.viewer?.id) return
+    const store = this.conversation()?.store
+    if (store && store !== this.followed) {
+      this.followed = store
+      this.offs.push(store.on('membership', () => void this.follow(structuredClone(store.chat!))))
+    }
+    // A join or leave of the viewer's own on its way shows its answer; one shown already needs nothing.
+    if (!store && !this.busy && (chat.role !== null) !== added) void this.reload()
   }
 
-  private async join(): Promise<void> {
-    if (!this.chat) return
-    this.busy = true
+  /** Shows the room as the viewer finds it now; where it may no longer be read, as a new visit would. */
+  private async reload(): Promise<void> {
     try {
-      const client = await this.runtime.client()
-      // Through the conversation where it shows: it takes the answer as the chat, fetching nothing on hearing of the join.
-      const store = this.conversation()?.store
-      await this.show(await (store ? store.join() : client.api.join(this.chat.id)))
-      await this.updateComplete
-      await this.conversation()?.focusComposer()
+      await this.follow(await this.room())
     } catch (error) {
+      this.chat = null
       this.error = error as PalaverClientError
-    } finally {
-      this.busy = false
     }
   }
 
-  private async leave(): Promise<void> {
-    if (!this.chat || !this.contentType || !this.objectId) return
+  /** Joins or leaves, through the conversation where it shows: it takes the answer as the chat, fetching nothing on hearing of it. */
+  private async move(join: boolean): Promise<void> {
+    const chat = this.chat
+    if (!chat) return
     this.busy = true
     try {
       const client = await this.runtime.client()
-      await client.api.leave(this.chat.id)
-      await this.show(await client.api.room({ contentType: this.contentType, objectId: this.objectId }))
+      const store = this.conversation()?.store
+      const room = () => this.room()
+      await this.follow(
+        await (join
+          ? (store?.join() ?? client.api.join(chat.id))
+          : (store?.leave(room) ?? client.api.leave(chat.id).then(room))),
+      )
       await this.updateComplete
-      this.renderRoot.querySelector<HTMLElement>('.join')?.focus()
+      if (join) await this.conversation()?.focusComposer()
+      else this.renderRoot.querySelector<HTMLElement>('.join')?.focus()
     } catch (error) {
       this.error = error as PalaverClientError
     } finally {
@@ -287,12 +312,12 @@ export class PalaverRoom extends PalaverWidget {
       const mute = html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
         @palaver-mute=${this.mute}></palaver-mute-button>`
       if (!chat.permissions.leave) return mute
-      return html`${mute}<button type="button" class="button secondary leave" part="leave" ?disabled=${this.busy} @click=${this.leave}>
+      return html`${mute}<button type="button" class="button secondary leave" part="leave" ?disabled=${this.busy} @click=${() => this.move(false)}>
         ${t.t('leave')}
       </button>`
     }
     if (chat.permissions.join) {
-      return html`<button type="button" class="button join" part="join" ?disabled=${this.busy} @click=${this.join}>
+      return html`<button type="button" class="button join" part="join" ?disabled=${this.busy} @click=${() => this.move(true)}>
         ${t.t('join')}
       </button>`
     }
@@ -315,13 +340,13 @@ export class PalaverRoom extends PalaverWidget {
     if (!readable) {
       return html`<div class="closed">${icons.lock}<span>${t.t('joinToPost')}</span></div>`
     }
-    return html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath}
+    return html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath} @palaver-gone=${this.reload}
         locale=${t.locale} .chat=${chat} .i18n=${t}>
         ${
           chat.role === null
             ? html`<div slot="readonly" class="readonly">
                 <span>${t.t('joinToPost')}</span>
-                ${chat.permissions.join ? html`<button type="button" class="button" ?disabled=${this.busy} @click=${this.join}>${t.t('join')}</button>` : nothing}
+                ${chat.permissions.join ? html`<button type="button" class="button" ?disabled=${this.busy} @click=${() => this.move(true)}>${t.t('join')}</button>` : nothing}
               </div>`
             : nothing
         }
