@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, hostAndBrowser, openAs, send } from './harness.js'
-import { messagesPage } from './messages-helpers.js'
+import { focused, messagesPage, seriousViolations } from './messages-helpers.js'
 
 const transports = ['websocket', 'polling'] as const
 
@@ -197,6 +197,41 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
       await expect.poll(() => b.chats.count()).toBeGreaterThan(0)
     } finally {
       await bob.context.close()
+    }
+  })
+
+  test('"Show more results" appends the next page of message search, by keyboard, and the first new result takes the focus', async () => {
+    const chat = await shared.host.call('dana', 'POST', '/api/chats/', {
+      title: `Logbook ${transport}`,
+      memberIds: ['erin'],
+    })
+    await shared.host.seedMessages(chat.id, 45, ['dana', 'erin'])
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/messages/')
+    try {
+      const e = messagesPage(erin.page)
+      await e.chat(`Logbook ${transport}`).waitFor()
+      await e.search.fill('number')
+      await expect.poll(() => e.results.count()).toBe(20)
+      const more = e.button('Show more results')
+      await more.focus()
+      await erin.page.keyboard.press('Enter')
+      await expect.poll(() => e.results.count()).toBe(40)
+      const firstNew = (await e.results.nth(20).textContent())!.trim()
+      await expect.poll(async () => (await focused(erin.page)).className).toBe('result')
+      expect((await focused(erin.page)).text).toBe(firstNew)
+      expect(await seriousViolations(erin.page)).toEqual([])
+
+      // The last page: the button goes; every match is there once.
+      await more.focus()
+      await erin.page.keyboard.press('Space')
+      await expect.poll(() => e.results.count()).toBe(45)
+      await expect.poll(() => more.count()).toBe(0)
+      const ids = await e.results.evaluateAll((buttons) =>
+        buttons.map((b) => (b as HTMLElement).dataset.messageId),
+      )
+      expect(new Set(ids).size).toBe(45)
+    } finally {
+      await erin.context.close()
     }
   })
 })

@@ -118,6 +118,7 @@ export const ar: Catalog = {
   searchMessages: 'ابحث في الرسائل',
   searchPlaceholder: 'بحث…',
   searchResults: 'نتائج البحث',
+  moreResults: 'عرض المزيد من النتائج',
   noResults: 'لم يُعثر على شيء.',
   noChats: 'لا توجد محادثات بعد. ابدأ واحدة عبر «محادثة جديدة».',
   chooseChat: 'اختر محادثة للبدء.',

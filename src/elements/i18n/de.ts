@@ -91,6 +91,7 @@ export const de: Catalog = {
   searchMessages: 'Nachrichten durchsuchen',
   searchPlaceholder: 'Suchen…',
   searchResults: 'Suchergebnisse',
+  moreResults: 'Weitere Ergebnisse anzeigen',
   noResults: 'Nichts gefunden.',
   noChats: 'Noch keine Chats. Starte einen mit „Neuer Chat“.',
   chooseChat: 'Wähle einen Chat aus.',

@@ -102,6 +102,7 @@ export const en = {
   searchMessages: 'Search messages',
   searchPlaceholder: 'Search…',
   searchResults: 'Search results',
+  moreResults: 'Show more results',
   noResults: 'Nothing found.',
   noChats: 'No chats yet. Start one with “New chat”.',
   chooseChat: 'Choose a chat to start messaging.',

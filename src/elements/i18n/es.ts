@@ -94,6 +94,7 @@ export const es: Catalog = {
   searchMessages: 'Buscar mensajes',
   searchPlaceholder: 'Buscar…',
   searchResults: 'Resultados de la búsqueda',
+  moreResults: 'Mostrar más resultados',
   noResults: 'No se encontró nada.',
   noChats: 'Aún no hay chats. Empieza uno con «Nuevo chat».',
   chooseChat: 'Elige un chat para empezar.',

@@ -95,6 +95,7 @@ export const fr: Catalog = {
   searchMessages: 'Rechercher des messages',
   searchPlaceholder: 'Rechercher…',
   searchResults: 'Résultats de recherche',
+  moreResults: 'Afficher plus de résultats',
   noResults: 'Aucun résultat.',
   noChats: 'Aucune discussion. Commencez-en une avec « Nouvelle discussion ».',
   chooseChat: 'Choisissez une discussion.',

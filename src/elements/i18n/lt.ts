@@ -110,6 +110,7 @@ export const lt: Catalog = {
   searchMessages: 'Ieškoti žinučių',
   searchPlaceholder: 'Ieškoti…',
   searchResults: 'Paieškos rezultatai',
+  moreResults: 'Rodyti daugiau rezultatų',
   noResults: 'Nieko nerasta.',
   noChats: 'Pokalbių dar nėra. Pradėkite naują su „Naujas pokalbis“.',
   chooseChat: 'Pasirinkite pokalbį.',

@@ -73,7 +73,7 @@ export class PalaverMessages extends PalaverWidget {
   private generation = 0
   private opens = 0
   private readonly search = new MessageSearch({
-    search: async (q) => (await this.client!.api.searchMessages({ q, limit: 20 })).results,
+    search: (q, before) => this.client!.api.searchMessages({ q, limit: 20, ...(before ? { before } : {}) }),
     onQuery: (q) => void this.list?.setQuery(q),
     onChange: () => this.requestUpdate(),
     onError: (error) => this.say(error.message),

@@ -1,5 +1,5 @@
-import { html, nothing, type TemplateResult } from 'lit'
-import type { SearchResultView } from '../../client/index.js'
+import { html, nothing, type ReactiveElement, type TemplateResult } from 'lit'
+import type { MessageSearchResult, SearchResultView } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
 import { listTime } from './chat-list.js'
 
@@ -30,15 +30,19 @@ export interface SearchContext {
   openResult(result: SearchResultView): void
 }
 
-/** Message search results: each a button that opens its chat at the message. */
-export function renderResults(
-  results: readonly SearchResultView[] | null,
-  busy: boolean,
-  ctx: SearchContext,
-) {
+/** Message search results: each a button that opens its chat at the message; then "Show more results". */
+export function renderResults(search: MessageSearch, ctx: SearchContext) {
   const t = ctx.i18n
-  if (!results) return busy ? html`<p class="quiet">${t.t('loading')}</p>` : nothing
+  const { results } = search
+  if (!results) return search.busy ? html`<p class="quiet">${t.t('loading')}</p>` : nothing
   if (results.length === 0) return html`<p class="quiet">${t.t('noResults')}</p>`
+  // The first new result takes the focus (the button stays where it was when none came).
+  const more = async (event: Event) => {
+    const root = (event.currentTarget as Element).getRootNode() as ShadowRoot
+    await search.more()
+    await (root.host as ReactiveElement).updateComplete
+    root.querySelectorAll<HTMLElement>('.result')[results.length]?.focus()
+  }
   return html`<ul class="results" part="search-results" aria-label=${t.t('searchResults')}>
     ${results.map((result) => {
       const sender =
@@ -54,7 +58,12 @@ export function renderResults(
         </button>
       </li>`
     })}
-  </ul>`
+  </ul>
+  ${
+    search.nextBefore === null
+      ? nothing
+      : html`<div class="more"><button type="button" class="button secondary" @click=${more}>${t.t('moreResults')}</button></div>`
+  }`
 }
 
 const SEARCH_DELAY_MS = 250
@@ -66,13 +75,15 @@ const SEARCH_DELAY_MS = 250
 export class MessageSearch {
   query = ''
   results: SearchResultView[] | null = null
+  /** Where the next page of results starts; null when there is none. */
+  nextBefore: number | null = null
   busy = false
   private timer: ReturnType<typeof setTimeout> | undefined
   private searches = 0
 
   constructor(
     private readonly options: {
-      search(q: string): Promise<SearchResultView[]>
+      search(q: string, before?: number): Promise<MessageSearchResult>
       onQuery(q: string): void
       onChange(): void
       onError(error: Error): void
@@ -96,27 +107,40 @@ export class MessageSearch {
     this.run()
   }
 
+  /** Appends the next page of results. */
+  async more(): Promise<void> {
+    if (!this.busy && this.nextBefore !== null) await this.load(this.nextBefore)
+  }
+
   private run(): void {
     const q = this.query.trim()
     this.options.onQuery(q)
-    const search = ++this.searches
-    this.busy = q.length >= 2
-    if (!this.busy) this.results = null
+    if (q.length >= 2) {
+      void this.load()
+      return
+    }
+    this.searches++
+    this.busy = false
+    this.results = null
     this.options.onChange()
-    if (!this.busy) return
-    this.options.search(q).then(
-      (results) => {
-        if (search !== this.searches) return
-        this.results = results
+  }
+
+  private async load(before?: number): Promise<void> {
+    const search = ++this.searches
+    this.busy = true
+    this.options.onChange()
+    try {
+      const page = await this.options.search(this.query.trim(), before)
+      if (search !== this.searches) return
+      this.results = before ? [...this.results!, ...page.results] : page.results
+      this.nextBefore = page.nextBefore
+    } catch (error) {
+      if (search === this.searches) this.options.onError(error as Error)
+    } finally {
+      if (search === this.searches) {
         this.busy = false
         this.options.onChange()
-      },
-      (error: Error) => {
-        if (search !== this.searches) return
-        this.busy = false
-        this.options.onChange()
-        this.options.onError(error)
-      },
-    )
+      }
+    }
   }
 }

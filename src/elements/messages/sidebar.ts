@@ -106,7 +106,7 @@ export function renderSidebar(ctx: SidebarContext) {
       ${
         search.query.trim().length >= 2
           ? html`<h2 class="section">${t.t('messages')}</h2>
-            ${renderResults(search.results, search.busy, { i18n: t, viewerId, openResult: ctx.openResult })}`
+            ${renderResults(search, { i18n: t, viewerId, openResult: ctx.openResult })}`
           : nothing
       }
     </div>
