@@ -214,6 +214,28 @@ describe.each(databases)('presence on $name', (database) => {
     await Promise.all([dana.close(), charlie.close(), erin.close()])
   })
 
+  it('tells both, while online, that the other went with a block, and came back with the unblock', async () => {
+    await live.call('charlie', 'POST', '/api/chats/', { title: 'Block live', memberIds: ['bob'] })
+    const told = (inbox: { other: any[] }, userId: string): boolean[] =>
+      inbox.other.filter((f) => f.type === 'presence' && f.data.userId === userId).map((f) => f.data.online)
+    const bob = await connectSocket(live, 'bob')
+    const charlie = await connectSocket(live, 'charlie')
+    await bob.inbox.until('charlie online', () => told(bob.inbox, 'charlie').length === 1)
+    // Bob, who is blocked, sees Charlie go as if Charlie had left; Charlie's devices see Bob go.
+    await live.call('charlie', 'POST', '/api/users/bob/block/')
+    await bob.inbox.until('charlie gone for bob', () => told(bob.inbox, 'charlie').length === 2)
+    await charlie.inbox.until('bob gone for charlie', () => told(charlie.inbox, 'bob').length === 1)
+    // Bob blocks back: Charlie's unblock shows nothing while Bob's block stands; Bob's unblock shows both.
+    await live.call('bob', 'POST', '/api/users/charlie/block/')
+    await live.call('charlie', 'POST', '/api/users/bob/unblock/')
+    await live.call('bob', 'POST', '/api/users/charlie/unblock/')
+    await bob.inbox.until('charlie back for bob', () => told(bob.inbox, 'charlie').length === 5)
+    await charlie.inbox.until('bob back for charlie', () => told(charlie.inbox, 'bob').length === 4)
+    expect(told(bob.inbox, 'charlie')).toEqual([true, false, false, false, true])
+    expect(told(charlie.inbox, 'bob')).toEqual([false, false, false, true])
+    await Promise.all([bob.close(), charlie.close()])
+  })
+
   it('carries typing to the other members, and expires it', async () => {
     const bob = await connectSocket(live, 'bob')
     const chats = await live.call('alice', 'GET', '/api/chats/')

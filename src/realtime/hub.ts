@@ -367,6 +367,7 @@ export class Hub {
     const recipients = new Set(frame.chatId === null ? [] : this.byChat.get(frame.chatId))
     for (const sub of aboutUser ?? []) recipients.add(sub)
     for (const sub of recipients) sub.deliver(frame)
+    if (frame.type === 'user.blocked' && frame.userId) void this.presenceAcrossBlock(frame.userId, frame.json)
     // Someone removed stops following the chat from the very next event.
     if (aboutUser && (frame.type === 'member.removed' || frame.type === 'chat.deleted')) {
       const chatId = frame.chatId ?? (JSON.parse(frame.json) as { data: { chatId: number } }).data.chatId
@@ -401,6 +402,48 @@ export class Hub {
     } catch {
       // Presence is best-effort: a client asks again with GET /api/presence/ when it reconnects.
     }
+  }
+
+  /**
+   * A block hides each one's presence from the other from now on, and an unblock shows it again: both are
+   * told where they share a DM or a group, as routePresence would have told them. The blocked person
+   * only sees the blocker go offline, as they would after reconnecting; they are not told of the block.
+   */
+  private async presenceAcrossBlock(blockerId: string, json: string): Promise<void> {
+    const { userId: blockedId, blocked } = (
+      JSON.parse(json) as { data: { userId: string; blocked: boolean } }
+    ).data
+    const pairs = [
+      { to: blockedId, about: blockerId },
+      { to: blockerId, about: blockedId },
+    ].filter(({ to }) => this.byUser.has(to))
+    if (pairs.length === 0) return
+    try {
+      if (!(await this.shareChat(blockerId, blockedId))) return
+      // An unblock shows nothing while the other still blocks the one who unblocked.
+      const hidden = blocked || (await blockedEitherWay(this.ctx.db, blockerId)).has(blockedId)
+      for (const { to, about } of pairs) {
+        const online = !hidden && this.presence.isOnline(about)
+        const json = `{"type":"presence","data":${JSON.stringify({ userId: about, online })}}`
+        for (const sub of this.byUser.get(to) ?? []) if (!sub.closed) sub.sink.ephemeral(json)
+      }
+    } catch {
+      // Presence is best-effort: a client asks again with GET /api/presence/ when it reconnects.
+    }
+  }
+
+  /** Whether two people are both members of a DM or a group (the chats whose members see each other's presence). */
+  private async shareChat(a: string, b: string): Promise<boolean> {
+    const row = await this.ctx.db
+      .selectFrom('palaver_members as mine')
+      .innerJoin('palaver_members as theirs', 'theirs.chat_id', 'mine.chat_id')
+      .innerJoin('palaver_chats', 'palaver_chats.id', 'mine.chat_id')
+      .select('mine.chat_id')
+      .where('mine.user_id', '=', a)
+      .where('theirs.user_id', '=', b)
+      .where('palaver_chats.kind', '!=', 'room')
+      .executeTakeFirst()
+    return row !== undefined
   }
 
   private routeTyping(message: string): void {
