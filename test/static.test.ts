@@ -70,7 +70,9 @@ describe('the widget bundle and its chunks', () => {
 describe('the messages page', () => {
   const page = async (server: TestServer, user: string | null) => {
     const headers: Record<string, string> = user ? { 'x-test-user': user } : {}
-    const response = await server.palaver.fetch(new Request('http://palaver.test/messages/?tab=chats', { headers }))
+    const response = await server.palaver.fetch(
+      new Request('http://palaver.test/messages/?tab=chats', { headers }),
+    )
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-store')
     return response.text()
