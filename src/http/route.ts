@@ -13,7 +13,7 @@ export const errorResponse = (description: string) => ({
 })
 
 /** Every route may answer these; listing them once keeps the OpenAPI document honest. */
-const errorResponses = {
+export const errorResponses = {
   400: errorResponse('Invalid input'),
   401: errorResponse('Not signed in'),
   403: errorResponse('Not allowed'),

@@ -1,5 +1,5 @@
 import { type ConnectionTransport, type RealtimeTallies, type RouteSource, TRANSPORTS } from '../metrics.js'
-import { blockedEitherWay } from '../services/blocks.js'
+import { blockedEitherWay, blocksWith } from '../services/blocks.js'
 import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
@@ -421,7 +421,7 @@ export class Hub {
     try {
       if (!(await this.shareChat(blockerId, blockedId))) return
       // An unblock shows nothing while the other still blocks the one who unblocked.
-      const hidden = blocked || (await blockedEitherWay(this.ctx.db, blockerId)).has(blockedId)
+      const hidden = blocked || (await blocksWith(this.ctx.db, blockerId, [blockedId])).has(blockedId)
       for (const { to, about } of pairs) {
         const online = !hidden && this.presence.isOnline(about)
         const json = `{"type":"presence","data":${JSON.stringify({ userId: about, online })}}`

@@ -188,9 +188,7 @@ export class PalaverDm extends PalaverWidget {
   private renderPanel() {
     const t = this.i18n
     const chat = this.chat
-    const peer = peerOf(chat, this.config?.viewer?.id)
-    this.presence?.show([peer])
-    const online = !!this.presence?.has(peer)
+    const online = !!this.presence?.has(peerOf(chat, this.config?.viewer?.id))
     return html`<section id="panel" class="panel" part="panel" role="dialog" aria-modal="false"
       aria-labelledby="title" @keydown=${this.onKey}>
       <header part="header">
@@ -232,6 +230,8 @@ export class PalaverDm extends PalaverWidget {
       this.chat = null
       this.error = null
     }
+    // The other person, once known: whether they are online shows in the panel's header.
+    this.presence?.show([peerOf(this.chat, this.config?.viewer?.id)])
   }
 
   override disconnectedCallback(): void {

@@ -5,7 +5,7 @@ import { notFound, PalaverError } from '../../errors.js'
 import { AttachmentSchema, DownloadQuery, UploadQuery } from '../../schemas.js'
 import { openAttachment, uploadAttachment } from '../../services/attachments.js'
 import type { ApiEnv } from '../env.js'
-import { AttachmentParams, ChatParams, defineRoute, errorResponse, parse } from '../route.js'
+import { AttachmentParams, ChatParams, defineRoute, errorResponse, errorResponses, parse } from '../route.js'
 
 const tag = 'Attachments'
 
@@ -81,7 +81,7 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
       400: errorResponse('Invalid ?download'),
       401: errorResponse('Not signed in'),
       404: errorResponse('No such file, or not the viewer’s to see'),
-      503: errorResponse('The database is unavailable: try again after Retry-After'),
+      503: errorResponses[503],
     },
   })
   app.get('/api/attachments/:attachmentId/:name', download)
