@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPalaver, type Palaver } from '../src/index.js'
 import { openSqlite } from '../src/storage/sqlite.js'
 import { checkpointInBackground } from '../src/storage/sqlite-checkpoints.js'
+import { databases } from './helpers/databases.js'
+import { connectSocket, startLiveServer } from './helpers/live.js'
 import { DEMO_USERS } from './helpers/server.js'
 
 async function eventually(what: string, check: () => boolean, ms = 10_000): Promise<void> {
@@ -85,6 +87,49 @@ describe('a SQLite file', () => {
       .executeTakeFirstOrThrow()
     expect(Number(count.n)).toBe(50 + sent)
   }, 60_000)
+})
+
+describe('a send over a WebSocket on SQLite', () => {
+  it('stays out of a transaction of Kysely’s that is open on the connection', async () => {
+    const live = await startLiveServer(databases[0]!)
+    const alice = await connectSocket(live, 'alice')
+    try {
+      const chat = await live.call('alice', 'POST', '/api/chats/', { title: 'Open', memberIds: ['bob'] })
+      const count = async () => {
+        const row = await live.palaver.db
+          .selectFrom('palaver_messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+        return Number(row.n)
+      }
+      const before = await count()
+      let ack: Promise<any> | undefined
+      // A transaction that spans awaits and is rolled back in the end, as pruning the event log runs one
+      // (or a host on palaver.db). A send over a socket asks the database nothing before it stores, so it
+      // takes the short way (one synchronous transaction on the raw connection) while this one is open:
+      // joined to it, it would be acknowledged and then rolled back with it.
+      await live.palaver.db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`update palaver_chats set title = 'rolled back' where id = ${chat.body.id}`.execute(trx)
+          ack = alice.request({ action: 'send', chatId: chat.body.id, body: 'sent while it was open' })
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          throw new Error('roll back')
+        })
+        .catch(() => {})
+      expect(await ack).toMatchObject({ ok: true })
+      expect(await count()).toBe(before + 1)
+      const { title } = await live.palaver.db
+        .selectFrom('palaver_chats')
+        .select('title')
+        .where('id', '=', chat.body.id)
+        .executeTakeFirstOrThrow()
+      expect(title).toBe('Open')
+    } finally {
+      await alice.close()
+      await live.close()
+    }
+  })
 })
 
 describe('the SQLite checkpoint worker', () => {

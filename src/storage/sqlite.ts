@@ -350,24 +350,31 @@ type Raw = <Name extends string, Row>(query: Prepared<Name, Row>) => RawStatemen
 /**
  * A change as one synchronous transaction on the raw connection: its statements back to back, with none
  * of Kysely's building, promises and turns of the event loop between them (on SQLite those cost more than
- * the statements: a send ran eight of them). It holds Kysely's connection meanwhile, so no query or
- * transaction of Kysely's runs in between. `change` prepares its statements with `raw`, once.
+ * the statements: a send ran eight of them). `change` prepares its statements with `raw`, once.
+ *
+ * Nothing can run between its first statement and its COMMIT, since it never yields. What must not be
+ * cut in two is a transaction of Kysely's, which spans awaits: while one is open on the connection, this
+ * waits for Kysely's connection, as a query would (its statements would otherwise join that transaction).
+ * Otherwise it runs at once: taking the connection is a few promises and turns of the event loop that
+ * cost about as much as the sends' statements, for a lock nothing else holds across an await.
  */
 function inOneTransaction<Args extends unknown[], T>(
   database: SQLite.Database,
   change: (raw: Raw) => (...args: Args) => T,
 ): (db: Kysely<DatabaseSchema>, ...args: Args) => Promise<T> {
   let run: ((...args: Args) => T) | undefined
-  return (db, ...args) => {
+  return async (db, ...args) => {
     const transaction = (run ??= compileTransaction(database, db, change))
-    return db.connection().execute(async () => {
+    const attempt = () => {
       try {
         return transaction(...args)
       } catch (error) {
         // better-sqlite3 rolled the transaction back: nothing of it was stored.
         throw new RolledBack(error)
       }
-    })
+    }
+    if (!database.inTransaction) return attempt()
+    return db.connection().execute(async () => attempt())
   }
 }
 
