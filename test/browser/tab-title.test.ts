@@ -176,3 +176,60 @@ describe.skipIf(!chromiumAvailable)('the tab title with chats beyond the pages l
     }
   })
 })
+
+describe.skipIf(!chromiumAvailable)('the unread figures of the page', () => {
+  const shared = hostAndBrowser({ transport: 'websocket' })
+  const { group, say } = chatCalls(shared)
+
+  test('the title and the Chats tab count the chats that wait (a muted one only for a mention), each chat its own messages', async () => {
+    const yard = await group('bob', 'Yard', ['erin'])
+    const pantry = await group('bob', 'Pantry', ['erin'])
+    const porch = await group('bob', 'Porch', ['erin'])
+    await shared.host.call('erin', 'POST', `/api/chats/${porch.id}/mute/`, { muted: true })
+    await say('bob', pantry.id, 'Out of flour')
+    await say('bob', pantry.id, 'And of sugar')
+    for (const text of ['Paint', 'Brushes', 'Tape']) await say('bob', porch.id, text)
+    // A phone, with the Yard's conversation on screen: the Chats tab shows the figure.
+    const { context, page } = await openAs(
+      shared.browser,
+      shared.host,
+      'erin',
+      `/messages/#chat=${yard.id}`,
+      {
+        width: 600,
+        height: 800,
+      },
+    )
+    try {
+      const m = messagesPage(page)
+      const chatsTab = m.root.getByRole('tab', { name: /^Chats/ })
+      const badge = chatsTab.locator('.badge')
+      await m.title.filter({ hasText: 'Yard' }).waitFor()
+      // Pantry waits (two messages), the muted Porch does not: one chat, in the title and on the tab alike.
+      await eventually(() => page.title()).toBe('(1) Messages')
+      await eventually(() => badge.textContent()).toBe('1')
+      expect(await chatsTab.getAttribute('aria-selected')).toBe('false')
+      expect(await chatsTab.textContent()).toContain('1 chat with unread messages')
+
+      // A mention in the muted chat: it waits too.
+      await say('bob', porch.id, '@Erin Evans which colour?', ['erin'])
+      await eventually(() => page.title()).toBe('(2) Messages')
+      await eventually(() => badge.textContent()).toBe('2')
+      expect(await chatsTab.textContent()).toContain('2 chats with unread messages')
+
+      // A message in the chat on screen is read there: it waits in neither.
+      await say('bob', yard.id, 'Gate is fixed')
+      await m.message('Gate is fixed').waitFor()
+      expect(await page.title()).toBe('(2) Messages')
+      expect(await badge.textContent()).toBe('2')
+
+      // Each chat of the list counts its own messages.
+      await chatsTab.click()
+      await eventually(() => m.chat('Pantry').locator('.badge').textContent()).toBe('2')
+      expect(await m.chat('Porch').locator('[part="unread"]').textContent()).toBe('4')
+      expect(await badge.count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
+})

@@ -96,6 +96,10 @@ export const de: Catalog = {
   noChats: 'Noch keine Chats. Starte einen mit „Neuer Chat“.',
   chooseChat: 'Wähle einen Chat aus.',
   unreadCount: { one: '{count} ungelesene Nachricht', other: '{count} ungelesene Nachrichten' },
+  unreadChats: {
+    one: '{count} Chat mit ungelesenen Nachrichten',
+    other: '{count} Chats mit ungelesenen Nachrichten',
+  },
   filterAll: 'Alle',
   filterDms: 'Direktnachrichten',
   filterGroups: 'Gruppen',

@@ -107,6 +107,7 @@ export const en = {
   noChats: 'No chats yet. Start one with “New chat”.',
   chooseChat: 'Choose a chat to start messaging.',
   unreadCount: { one: '{count} unread message', other: '{count} unread messages' },
+  unreadChats: { one: '{count} chat with unread messages', other: '{count} chats with unread messages' },
   filterAll: 'All',
   filterDms: 'Direct messages',
   filterGroups: 'Groups',

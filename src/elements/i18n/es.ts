@@ -99,6 +99,7 @@ export const es: Catalog = {
   noChats: 'Aún no hay chats. Empieza uno con «Nuevo chat».',
   chooseChat: 'Elige un chat para empezar.',
   unreadCount: { one: '{count} mensaje sin leer', other: '{count} mensajes sin leer' },
+  unreadChats: { one: '{count} chat con mensajes sin leer', other: '{count} chats con mensajes sin leer' },
   filterAll: 'Todos',
   filterDms: 'Mensajes directos',
   filterGroups: 'Grupos',

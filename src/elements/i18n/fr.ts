@@ -100,6 +100,10 @@ export const fr: Catalog = {
   noChats: 'Aucune discussion. Commencez-en une avec « Nouvelle discussion ».',
   chooseChat: 'Choisissez une discussion.',
   unreadCount: { one: '{count} message non lu', other: '{count} messages non lus' },
+  unreadChats: {
+    one: '{count} discussion avec des messages non lus',
+    other: '{count} discussions avec des messages non lus',
+  },
   filterAll: 'Toutes',
   filterDms: 'Messages privés',
   filterGroups: 'Groupes',

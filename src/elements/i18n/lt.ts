@@ -120,6 +120,12 @@ export const lt: Catalog = {
     many: '{count} neperskaitytos žinutės',
     other: '{count} neperskaitytų žinučių',
   },
+  unreadChats: {
+    one: '{count} pokalbis su neperskaitytomis žinutėmis',
+    few: '{count} pokalbiai su neperskaitytomis žinutėmis',
+    many: '{count} pokalbio su neperskaitytomis žinutėmis',
+    other: '{count} pokalbių su neperskaitytomis žinutėmis',
+  },
   filterAll: 'Visi',
   filterDms: 'Asmeninės žinutės',
   filterGroups: 'Grupės',

@@ -34,8 +34,9 @@ const MAX_ROUNDS = 5
  * appears; reading clears its count; renamed, muted, left and deleted chats follow; a message from
  * someone the viewer blocked is not unread in a group or room, and a block or unblock fetches the
  * chats whose count or permissions it changes). The chats a search or the kind filter hides are kept
- * current too (`allChats`), for the counts that speak of all of them (the tab's title); those of the chats
- * not loaded yet come from the server (`GET /api/unread/`), asked again when an event changes one (`counted`).
+ * current too (`allChats`), for the counts that speak of all of them (the tab's title and the Chats tab);
+ * those of the chats not loaded yet come from the server (`GET /api/unread/`), asked again when an event
+ * changes one (`counted`).
  */
 export class ChatListStore extends Emitter<ChatListEvents> {
   /** The chats the list shows. */
@@ -119,12 +120,13 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     ]
   }
 
-  /** Unread messages over every chat, loaded or not; of a muted one only those that mention the viewer. */
-  get unreadTotal(): number {
+  /**
+   * The chats that wait for the viewer, loaded or not: those with unread messages, a muted one only while
+   * they mention the viewer, and not `reading`, the chat on screen (what it gets is being read).
+   */
+  unreadChatCount(reading: number | null = null): number {
     const now = Date.now()
-    let sum = 0
-    for (const chat of this.counted) sum += unreadThatCounts(chat, now)
-    return sum
+    return this.counted.filter((chat) => chat.id !== reading && unreadThatCounts(chat, now) > 0).length
   }
 
   /** Whether the list, as filtered now, has a place for this chat. */

@@ -129,8 +129,7 @@ export class PalaverMessages extends PalaverWidget {
 
   protected override updated(): void {
     this.applyJump()
-    if (this.list)
-      this.badge.update(this.list.counted, this.onScreen(this.selectedId) ? this.selectedId : null, this.i18n)
+    if (this.list) this.badge.update(this.unreadChatCount(), this.i18n)
     fillList(this.renderRoot.querySelector<HTMLElement>('.scroll'), this.list)
   }
 
@@ -291,6 +290,11 @@ export class PalaverMessages extends PalaverWidget {
       chatId === this.selectedId &&
       (!this.narrow || this.tab === 'conversation')
     )
+  }
+
+  /** The chats that wait for the viewer, the one on screen aside: the tab's title and the Chats tab show this figure. */
+  private unreadChatCount(): number {
+    return this.list?.unreadChatCount(this.onScreen(this.selectedId) ? this.selectedId : null) ?? 0
   }
 
   /** A desktop notification of a new message, when the viewer turned them on (a chat beyond the list's pages is fetched). */
@@ -476,7 +480,7 @@ export class PalaverMessages extends PalaverWidget {
 
   private renderTabs() {
     const t = this.i18n
-    const unread = this.list?.unreadTotal ?? 0
+    const unread = this.unreadChatCount()
     const tab = (id: Tab, label: string, extra: unknown = nothing) =>
       html`<button type="button" role="tab" id="tab-${id}" aria-controls="panel-${id}"
         aria-selected=${this.tab === id ? 'true' : 'false'} tabindex=${this.tab === id ? 0 : -1}
@@ -491,7 +495,7 @@ export class PalaverMessages extends PalaverWidget {
         'chats',
         t.t('chats'),
         unread && this.tab !== 'chats'
-          ? html`<span class="badge" aria-hidden="true">${t.number(unread)}</span><span class="visually-hidden">${t.plural('unreadCount', unread)}</span>`
+          ? html`<span class="badge" aria-hidden="true">${t.number(unread)}</span><span class="visually-hidden">${t.plural('unreadChats', unread)}</span>`
           : nothing,
       )}
       ${tab('conversation', t.t('conversation'))}

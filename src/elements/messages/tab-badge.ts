@@ -1,11 +1,9 @@
-import type { ChatView } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
-import { unreadThatCounts } from '../muting.js'
 
 /**
  * The tab's title while the messages page is on it: how many chats wait for the viewer, in front of
- * the host's own title ("(3) Messages"). A muted chat counts only when it mentions the viewer. The
- * host's title stays the host's: one it sets meanwhile becomes the rest of the title, and it is put
+ * the host's own title ("(3) Messages"), as the Chats tab of a small screen shows it. The host's
+ * title stays the host's: one it sets meanwhile becomes the rest of the title, and it is put
  * back as it is when the page goes.
  */
 export class TabBadge {
@@ -33,20 +31,8 @@ export class TabBadge {
     this.prefix = ''
   }
 
-  /**
-   * Counts again over every chat of the viewer, not only those the list shows now (a search hides some);
-   * `reading` is the chat whose conversation the viewer has on screen (it is being read).
-   */
-  update(
-    chats: Iterable<Pick<ChatView, 'id' | 'muted' | 'mutedUntil' | 'unreadCount' | 'unreadMentionCount'>>,
-    reading: number | null,
-    t: Translator,
-  ): void {
-    const now = Date.now()
-    let count = 0
-    for (const chat of chats) {
-      if (unreadThatCounts(chat, now) > 0 && chat.id !== reading) count++
-    }
+  /** `count`: the chats that wait for the viewer (ChatListStore.unreadChatCount). */
+  update(count: number, t: Translator): void {
     this.prefix = count ? `${t.t('tabBadge', { count })} ` : ''
     this.apply()
   }
