@@ -192,7 +192,12 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
 
   it.each(transports)('watches a public room without joining it over %s', async (transport) => {
     const rooms = await startLiveServer(database, {
-      rooms: { video: () => ({ title: 'Cats', access: 'public' }) },
+      rooms: {
+        video: (objectId) =>
+          objectId === 'club'
+            ? { title: 'Club', access: 'members', canJoin: true }
+            : { title: 'Cats', access: 'public' },
+      },
     })
     try {
       const room = await rooms.call('alice', 'POST', '/api/rooms/', {
@@ -212,7 +217,18 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
       expect(rec.messageIds(room.body.id)).toEqual([sent.body.id])
       const group = await rooms.call('alice', 'POST', '/api/chats/', { title: 'Not yours' })
       await expect(client.connection.watch(group.body.id)).rejects.toMatchObject({ code: 'not_found' })
+      // A room she may join but only members read (GET …/chats/:id/ shows it to her) is refused as the stream would refuse it.
+      const club = await rooms.call('alice', 'POST', '/api/rooms/', {
+        contentType: 'video',
+        objectId: 'club',
+      })
+      await expect(client.connection.watch(club.body.id)).rejects.toMatchObject({ code: 'not_found' })
       expect(client.connection.watched).toEqual([room.body.id])
+      const after = await rooms.call('alice', 'POST', `/api/chats/${room.body.id}/messages/`, {
+        body: 'purr',
+      })
+      await until('the next room message', () => rec.messageIds(room.body.id).length === 2)
+      expect(rec.messageIds(room.body.id)).toEqual([sent.body.id, after.body.id])
     } finally {
       // The clients go first, so that no request of theirs reaches a server shutting down.
       for (const client of clients.splice(0)) client.close()

@@ -160,8 +160,10 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.watching.add(chatId)
       return
     }
-    // Checked first, so that a reconnect never carries a watch the server refuses.
-    await this.api.getChat(chatId)
+    // Checked first as the stream checks it (a room one may join but not read shows), so no reconnect carries a refused watch.
+    const chat = await this.api.getChat(chatId)
+    if (chat.role === null && chat.room?.access !== 'public')
+      throw new PalaverClientError('not_found', 'Chat not found')
     this.watching.add(chatId)
     this.restart()
   }
