@@ -14,18 +14,26 @@ import {
 const transports = ['websocket', 'polling'] as const
 
 describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (transport) => {
+  // `closing-*` rooms are public until a test closes them: gone (the host no longer knows the object), or only members read them and anyone may join.
+  const closed = new Map<string, 'gone' | 'members'>()
   // Besides the harness's videos: `club-*` rooms only members read and anyone may join, and `members-*` ones only Charlie may join.
   const shared = hostAndBrowser({
     transport,
     rooms: {
-      video: (objectId, viewer) =>
-        /^(club|members)-/.test(objectId)
+      video: (objectId, viewer) => {
+        if (objectId.startsWith('closing-')) {
+          const closing = closed.get(objectId)
+          if (closing === 'gone') return null
+          return { title: objectId, access: closing ?? 'public', canJoin: true }
+        }
+        return /^(club|members)-/.test(objectId)
           ? {
               title: objectId,
               access: 'members',
               canJoin: objectId.startsWith('club-') || viewer?.id === 'charlie',
             }
-          : videoRooms(objectId, viewer),
+          : videoRooms(objectId, viewer)
+      },
     },
   })
 
@@ -332,6 +340,47 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       await erin.context.close()
     }
   })
+
+  test.each(['gone', 'members'] as const)(
+    'removed while the room closes (%s) before she watches it again: shown as a new visit shows it, nothing thrown',
+    async (closing) => {
+      const objectId = `closing-${closing}`
+      const room = await shared.host.call('charlie', 'POST', '/api/rooms/', {
+        contentType: 'video',
+        objectId,
+      })
+      await shared.host.call('charlie', 'POST', `/api/chats/${room.id}/join/`)
+      await shared.host.call('charlie', 'POST', `/api/chats/${room.id}/members/add/`, { userIds: ['erin'] })
+      const erin = await openAs(shared.browser, shared.host, 'erin', `/host/room/${objectId}`)
+      const thrown: string[] = []
+      erin.page.on('pageerror', (error) => thrown.push(error.message))
+      const r = roomWidget(erin.page)
+      try {
+        await r.composer.waitFor()
+        // The conversation's fetch on hearing she was removed finds the room public; it closes before the widget watches it.
+        await erin.page.route(`**/messages/api/chats/${room.id}/`, async (route) => {
+          const response = await route.fetch()
+          closed.set(objectId, closing)
+          await route.fulfill({ response })
+        })
+        await shared.host.call('charlie', 'DELETE', `/api/chats/${room.id}/members/erin/remove/`)
+        if (closing === 'gone') {
+          await r.root
+            .locator('.state[role=alert]', { hasText: 'This conversation is not available.' })
+            .waitFor()
+          expect(await r.join.count()).toBe(0)
+        } else {
+          await r.root.locator('.closed', { hasText: 'Join this room to take part' }).waitFor()
+          await r.join.waitFor()
+        }
+        expect(await r.root.locator('palaver-conversation').count()).toBe(0)
+        expect(await r.leave.count()).toBe(0)
+        expect(thrown).toEqual([])
+      } finally {
+        await erin.context.close()
+      }
+    },
+  )
 
   test('a members-only room shows no conversation to an outsider; an anonymous visitor gets a sign-in link', async () => {
     const visitor = await openAs(shared.browser, shared.host, null, '/host/room/public-2')

@@ -232,7 +232,13 @@ export class PalaverRoom extends PalaverWidget {
     const store = this.conversation()?.store
     if (store && store !== this.followed) {
       this.followed = store
-      this.offs.push(store.on('membership', () => void this.follow(structuredClone(store.chat!))))
+      // A watch refused meanwhile (the room closed or gone): shown as a new visit shows it.
+      this.offs.push(
+        store.on(
+          'membership',
+          () => void this.follow(structuredClone(store.chat!)).catch(() => this.reload()),
+        ),
+      )
     }
     // A join or leave of the viewer's own on its way shows its answer; one shown already needs nothing.
     if (!store && !this.busy && (chat.role !== null) !== added) void this.reload()
