@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
-import { messagesPage } from './messages-helpers.js'
+import { messagesPage, shootLightAndDark } from './messages-helpers.js'
 
 // Over WebSockets: a polling client counts as online until its next poll is overdue, half a minute after it left.
 describe.skipIf(!chromiumAvailable)('who is online', () => {
@@ -91,6 +91,59 @@ describe.skipIf(!chromiumAvailable)('who is online', () => {
       expect(await d.chat('Charlie Chen').locator('[part="online"]').count()).toBe(1)
     } finally {
       await Promise.all([dana.context.close(), erin.context.close(), charlie.context.close()])
+    }
+  })
+
+  test('the members dialog: a dot on each member online, in words for a screen reader, live; the Add tab’s results too', async () => {
+    const choir = await shared.host.call('alice', 'POST', '/api/chats/', {
+      title: 'Choir',
+      memberIds: ['bob', 'dana'],
+    })
+    // Dana shares no DM with Alice: only the group tells of her.
+    let dana = await openAs(shared.browser, shared.host, 'dana', '/messages/')
+    const alice = await openAs(shared.browser, shared.host, 'alice', `/messages/#chat=${choir.id}`, {
+      width: 1000,
+      height: 720,
+    })
+    let bob: Awaited<ReturnType<typeof openAs>> | null = null
+    try {
+      const a = messagesPage(alice.page)
+      await a.title.filter({ hasText: 'Choir' }).waitFor()
+      await a.members.click()
+      const row = (id: string) => a.dialog.locator(`.row[data-user-id="${id}"]`)
+      const dot = (id: string) => row(id).locator('[part="online"]')
+      await dot('dana').waitFor()
+      expect(await a.dialog.getByRole('listitem').filter({ hasText: 'Dana Díaz' }).textContent()).toMatch(
+        /Dana Díaz\s*Online\s*@dana/,
+      )
+      expect(await dot('bob').count()).toBe(0)
+      expect(await row('bob').textContent()).not.toContain('Online')
+      // The viewer is no news to themself.
+      expect(await dot('alice').count()).toBe(0)
+      // Every control keeps its name.
+      await a.dialog.getByRole('button', { name: 'Remove Dana Díaz' }).waitFor()
+      await a.dialog.getByRole('button', { name: 'Block Dana Díaz' }).waitFor()
+
+      // Bob comes, Dana goes: the dialog follows.
+      bob = await openAs(shared.browser, shared.host, 'bob', '/messages/')
+      await dot('bob').waitFor()
+      await alice.page.mouse.move(0, 0)
+      await shootLightAndDark(alice.page, '/tmp', 'palaver-members-presence')
+      await dana.context.close()
+      await dot('dana').waitFor({ state: 'detached' })
+      expect(await row('dana').textContent()).not.toContain('Online')
+      dana = await openAs(shared.browser, shared.host, 'dana', '/messages/')
+      await dot('dana').waitFor()
+
+      // The Add tab's results show whom the page knows to be online.
+      await a.dialog.getByRole('tab', { name: 'Add' }).click()
+      await a.dialog.getByRole('searchbox', { name: 'Search people' }).fill('b')
+      const result = a.dialog.getByRole('listitem').filter({ hasText: 'Bob Brown' })
+      await result.locator('[part="online"]').waitFor()
+      expect(await result.textContent()).toContain('Online')
+      await shootLightAndDark(alice.page, '/tmp', 'palaver-members-add-presence')
+    } finally {
+      await Promise.all([alice.context.close(), dana.context.close(), bob?.context.close()])
     }
   })
 })

@@ -1,6 +1,7 @@
-import { css, html, nothing } from 'lit'
+import { css, html, nothing, type PropertyValues } from 'lit'
 import type { ChatDetailView, MemberView, PalaverClient, UserView } from '../../client/index.js'
 import { forwardBlock } from '../block-button.js'
+import { type OnlineList, onlineStyles, withDot } from '../presence.js'
 import { palaverUrl } from '../urls.js'
 import { PalaverDialog } from './dialog.js'
 import { pageIcons } from './icons.js'
@@ -9,7 +10,8 @@ type Tab = 'add' | 'manage'
 
 /**
  * The "Members" dialog: an Add tab (search people, add them; admins) and a Manage tab (everyone with
- * their role; admins remove; anyone blocks or unblocks another). Fires `palaver-chat` with the chat as
+ * their role; admins remove; anyone blocks or unblocks another). Whoever of them is online has a dot on
+ * their avatar (and "Online" after the name for a screen reader). Fires `palaver-chat` with the chat as
  * it is after a change, and `palaver-block` (a BlockRequest).
  */
 export class PalaverMembersDialog extends PalaverDialog {
@@ -19,6 +21,7 @@ export class PalaverMembersDialog extends PalaverDialog {
     client: { attribute: false },
     viewerId: { attribute: false },
     blockedIds: { attribute: false },
+    presence: { attribute: false },
     tab: {},
     found: { state: true },
     searching: { state: true },
@@ -28,6 +31,7 @@ export class PalaverMembersDialog extends PalaverDialog {
 
   static override styles = [
     ...PalaverDialog.styles,
+    onlineStyles,
     css`
       .tabs {
         display: flex;
@@ -64,6 +68,8 @@ export class PalaverMembersDialog extends PalaverDialog {
   declare viewerId: string | null
   /** The people the viewer blocked. */
   declare blockedIds: ReadonlySet<string>
+  /** The page's list of who is online. */
+  declare presence: OnlineList | null
   declare tab: Tab
   declare found: UserView[] | null
   declare searching: boolean
@@ -71,6 +77,7 @@ export class PalaverMembersDialog extends PalaverDialog {
   declare status: string
   private searchTimer: ReturnType<typeof setTimeout> | undefined
   private searches = 0
+  private offPresence: (() => void) | undefined
 
   constructor() {
     super()
@@ -78,11 +85,27 @@ export class PalaverMembersDialog extends PalaverDialog {
     this.client = null
     this.viewerId = null
     this.blockedIds = new Set()
+    this.presence = null
     this.tab = 'manage'
     this.found = null
     this.searching = false
     this.error = null
     this.status = ''
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed)
+    this.offPresence ??= this.presence?.on('change', () => this.requestUpdate())
+    // A group's members share it with the viewer, so the server tells of their comings and goings. Not a
+    // room's: there, as in the search's results, only people the list follows for another view show.
+    if (this.chat?.kind === 'group')
+      this.presence?.show(this.chat.members.map((m) => m.user.id).filter((id) => id !== this.viewerId))
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.offPresence?.()
+    this.offPresence = undefined
   }
 
   private get canManage(): boolean {
@@ -132,8 +155,7 @@ export class PalaverMembersDialog extends PalaverDialog {
             : html`<ul class="rows" aria-label=${t.t('searchResults')}>
                 ${this.found.map(
                   (user) => html`<li class="row">
-                    <img src=${palaverUrl(user.avatarUrl)} alt="" />
-                    <span class="who"><strong>${user.displayName}</strong><span><bdi>@${user.username}</bdi></span></span>
+                    ${this.person(user, user.displayName)}
                     ${
                       members.has(user.id)
                         ? html`<span class="tag">${t.t('member')}</span>`
@@ -154,10 +176,7 @@ export class PalaverMembersDialog extends PalaverDialog {
         const you = member.user.id === this.viewerId
         const name = member.user.displayName
         return html`<li class="row" data-user-id=${member.user.id}>
-          <img src=${palaverUrl(member.user.avatarUrl)} alt="" />
-          <span class="who">
-            <strong>${you ? t.t('youSuffix', { name }) : name}</strong><span><bdi>@${member.user.username}</bdi></span>
-          </span>
+          ${this.person(member.user, you ? t.t('youSuffix', { name }) : name)}
           <span class="tag ${member.role}">${member.role === 'admin' ? t.t('admin') : t.t('member')}</span>
           ${
             you
@@ -174,6 +193,16 @@ export class PalaverMembersDialog extends PalaverDialog {
         </li>`
       })}
     </ul>`
+  }
+
+  /** A person's avatar, with a dot while they are online, and their name over their username. */
+  private person(user: UserView, name: string) {
+    const online = !!this.presence?.has(user.id)
+    return html`${withDot(html`<img src=${palaverUrl(user.avatarUrl)} alt="" />`, online)}
+      <span class="who">
+        <strong>${name}</strong>${online ? html`<span class="visually-hidden">${this.i18n.t('online')}</span>` : nothing}
+        <span><bdi>@${user.username}</bdi></span>
+      </span>`
   }
 
   private async select(tab: Tab): Promise<void> {

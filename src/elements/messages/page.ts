@@ -541,7 +541,7 @@ export class PalaverMessages extends PalaverWidget {
       case 'members':
         return html`<palaver-members-dialog label=${t.t('members')} .i18n=${t} .chat=${this.current}
           .client=${this.client} .viewerId=${this.config?.viewer?.id ?? null} tab=${this.membersTab}
-          .blockedIds=${this.blockedIds} @palaver-block=${this.block}
+          .blockedIds=${this.blockedIds} .presence=${this.presence} @palaver-block=${this.block}
           @palaver-chat=${this.onMembersChanged} @palaver-close=${close}></palaver-members-dialog>`
       case 'rooms':
         return html`<palaver-rooms-dialog label=${t.t('browseRooms')} .i18n=${t} .client=${this.client}
