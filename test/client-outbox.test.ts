@@ -242,6 +242,87 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
     expect(sent.message?.attachments?.map((file) => file.name)).toEqual(['first.png'])
   })
 
+  it.each<TransportKind>(['websocket', 'polling'])(
+    'uploads again the files it holds of a send whose uploads were swept while it waited, and sends it before the next (%s)',
+    async (transport) => {
+      const chatId = await newChat(`files held over ${transport}`)
+      const { client, network } = open('bob', { transport })
+      client.connect()
+      await until('open', () => client.connection.state === 'open')
+      const files = ['first.png', 'second.png'].map((name) => new File([PNG], name, { type: 'image/png' }))
+      const [first, second] = await Promise.all(
+        files.map((file) => client.api.uploadAttachment(chatId, file)),
+      )
+      // Offline for a day: both wait, and the server sweeps the first one's first upload meanwhile.
+      network.goOffline()
+      await until('reconnecting', () => client.connection.state !== 'open')
+      const withFiles = client.send(chatId, 'the photos from yesterday', {
+        attachmentIds: [first!.id, second!.id],
+        files: new Map([
+          [first!.id, files[0]!],
+          [second!.id, files[1]!],
+        ]),
+      })
+      const after = client.send(chatId, 'and what I wrote after them')
+      await until('an attempt', () => (client.outbox.get(withFiles.clientId)?.attempts ?? 0) >= 1)
+      await expire([first!.id])
+      network.goOnline()
+
+      const sent = await Promise.all([withFiles, after].map((item) => client.outbox.settled(item.clientId)))
+      expect(sent.map((item) => item.state)).toEqual(['sent', 'sent'])
+      // The swept one uploaded anew, in its place; the other as it was.
+      const carried = sent[0]!.message!.attachments!
+      expect(carried.map((file) => file.name)).toEqual(['first.png', 'second.png'])
+      expect(carried[0]!.id).not.toBe(first!.id)
+      expect(carried[1]!.id).toBe(second!.id)
+      const rows = await stored(chatId)
+      expect(rows.map((m) => [m.body, m.clientId])).toEqual([
+        ['the photos from yesterday', withFiles.clientId],
+        ['and what I wrote after them', after.clientId],
+      ])
+      expect(sent[0]!.message!.id).toBe(rows[0]!.id)
+    },
+  )
+
+  it('after a reload it no longer holds the files: the send fails as gone, and its stored names say which', async () => {
+    const chatId = await newChat('files not held')
+    let saved: OutboxItem[] = []
+    const storage: OutboxStorage = {
+      load: () => JSON.parse(JSON.stringify(saved)),
+      save: (items) => {
+        saved = JSON.parse(JSON.stringify(items))
+      },
+    }
+    const offline = new Network()
+    const first = open('bob', { transport: 'polling', outbox: { storage } }, offline).client
+    const files = ['kept.png', 'gone.png'].map((name) => new File([PNG], name, { type: 'image/png' }))
+    const [kept, gone] = await Promise.all(files.map((file) => first.api.uploadAttachment(chatId, file)))
+    offline.goOffline()
+    const item = first.send(chatId, 'from the train', {
+      attachmentIds: [kept!.id, gone!.id],
+      files: new Map([
+        [kept!.id, files[0]!],
+        [gone!.id, files[1]!],
+      ]),
+    })
+    await until('an attempt', () => (first.outbox.get(item.clientId)?.attempts ?? 0) >= 1)
+    first.close()
+    await expire([gone!.id])
+
+    // Loaded again a day later: the item is there, the bytes are not.
+    const second = open('bob', { transport: 'polling', outbox: { storage } }).client
+    await second.outbox.loaded
+    void second.outbox.flush()
+    const failed = await second.outbox.settled(item.clientId)
+    expect(failed).toMatchObject({
+      state: 'failed',
+      attachmentIds: [kept!.id],
+      error: { code: 'attachment_gone', attachmentIds: [gone!.id] },
+    })
+    expect(failed.error!.attachmentIds!.map((id) => failed.fileNames?.[id])).toEqual(['gone.png'])
+    expect(await stored(chatId)).toEqual([])
+  })
+
   it('reports a send refused over the WebSocket as the same typed error as over REST', async () => {
     const { client } = open('bob', { transport: 'websocket' })
     client.connect()

@@ -21,7 +21,11 @@ export class PalaverClient {
   constructor(options: PalaverClientOptions = {}) {
     this.api = new PalaverApi(options)
     this.connection = new Connection(this.api, options)
-    this.outbox = new Outbox((item) => this.deliver(item), options.outbox)
+    this.outbox = new Outbox(
+      (item) => this.deliver(item),
+      options.outbox,
+      (chatId, file) => this.api.uploadAttachment(chatId, file),
+    )
     // A connection that comes back means the server is reachable: send what waited.
     this.offReady = this.connection.on('ready', () => void this.outbox.flush())
   }

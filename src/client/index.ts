@@ -29,6 +29,7 @@ export {
   type OutboxState,
   type OutboxStorage,
   type SendOptions,
+  type UploadAgain,
 } from './outbox.js'
 export { excerptOf, quoteOf } from './quotes.js'
 export { type CallOptions, type EventsQuery, PalaverApi } from './rest.js'

@@ -20,6 +20,8 @@ export interface OutboxItem {
   mentionsEveryone: boolean
   /** The files it carries, uploaded before it was sent (`api.uploadAttachment`). */
   attachmentIds: number[]
+  /** Their names, by id, where `SendOptions.files` gave Files: stored with it, so that after a reload it can still say which files were lost. */
+  fileNames?: Record<number, string>
   state: OutboxState
   /** When it was written (ms since the epoch). */
   createdAt: number
@@ -66,6 +68,9 @@ export interface OutboxOptions {
 
 export type Deliver = (item: OutboxItem) => Promise<MessageView>
 
+/** Uploads a file to a chat again (`api.uploadAttachment`). */
+export type UploadAgain = (chatId: number, file: Blob) => Promise<{ id: number }>
+
 export interface SendOptions {
   /** Chosen by the caller to recognise the item; a random one by default. */
   clientId?: string
@@ -80,6 +85,12 @@ export interface SendOptions {
   mentionsEveryone?: boolean
   /** Files uploaded to the chat for it (`api.uploadAttachment`); with any, the text may be empty. */
   attachmentIds?: number[]
+  /**
+   * The bytes of those files (the File or Blob each upload took), by id, where the caller holds them: an upload
+   * swept before the message went (it waited over a day) is uploaded again and the message sent with it, before
+   * anything written after it. Held in memory until the item is sent or discarded, not stored.
+   */
+  files?: ReadonlyMap<number, Blob>
 }
 
 const MAX_BODY_FOR_STORAGE = 100_000
@@ -88,7 +99,8 @@ const MAX_BODY_FOR_STORAGE = 100_000
  * Messages that are sent in the order they were written, each with its clientId: an attempt that
  * fails for want of a connection stays `pending` and is retried (with the same clientId, so it
  * lands once) after a backoff or as soon as `flush()` is called; one the server refuses becomes
- * `failed` until `retry(clientId)`.
+ * `failed` until `retry(clientId)`. One refused because its uploads were swept goes again at once with
+ * them uploaded anew (through `upload`), where `SendOptions.files` holds their bytes.
  */
 export class Outbox extends Emitter<OutboxEvents> {
   private list: OutboxItem[] = []
@@ -99,12 +111,15 @@ export class Outbox extends Emitter<OutboxEvents> {
   private closed = false
   private saving: Promise<void> = Promise.resolve()
   private readonly settleWaiters = new Map<string, Array<(item: OutboxItem) => void>>()
+  /** SendOptions.files of the items not yet sent, by clientId. */
+  private readonly files = new Map<string, Map<number, Blob>>()
   /** Resolves once stored items are loaded (at once without storage). */
   readonly loaded: Promise<void>
 
   constructor(
     private readonly deliver: Deliver,
     private readonly options: OutboxOptions = {},
+    private readonly upload?: UploadAgain,
   ) {
     super()
     this.loaded = this.load()
@@ -132,6 +147,9 @@ export class Outbox extends Emitter<OutboxEvents> {
       mentionIds: options.mentionIds ?? [],
       mentionsEveryone: options.mentionsEveryone === true,
       attachmentIds: options.attachmentIds ?? [],
+      fileNames:
+        options.files &&
+        Object.fromEntries([...options.files].map(([id, file]) => [id, (file as File).name])),
       state: 'pending',
       createdAt: Date.now(),
       attempts: 0,
@@ -139,6 +157,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       message: null,
     }
     this.list.push(item)
+    if (options.files) this.files.set(clientId, new Map(options.files))
     this.changed(item)
     void this.flush()
     return item
@@ -175,6 +194,7 @@ export class Outbox extends Emitter<OutboxEvents> {
     const item = this.get(clientId)
     if (!item) return false
     this.list = this.list.filter((i) => i !== item)
+    this.files.delete(clientId)
     this.changed({ ...item })
     return true
   }
@@ -217,35 +237,59 @@ export class Outbox extends Emitter<OutboxEvents> {
   private retryAfter: number | undefined
 
   /** One attempt; false when the server could not be reached (the item stays pending). */
-  private async attempt(item: OutboxItem): Promise<boolean> {
+  private async attempt(item: OutboxItem, uploadedAgain = false): Promise<boolean> {
     const attempting = this.replace(item, { attempts: item.attempts + 1 })
     try {
       const message = await this.deliver(attempting)
       this.failures = 0
       const sent = this.replace(attempting, { state: 'sent', error: null, message })
+      this.files.delete(sent.clientId)
       this.emit('sent', sent)
       this.settle(sent)
       this.trimSent()
       return true
     } catch (cause) {
-      const error =
-        cause instanceof PalaverClientError
-          ? cause
-          : new PalaverClientError('network', String((cause as Error)?.message ?? cause), { cause })
+      let error = clientError(cause)
+      if (error.code === 'attachment_gone' && !uploadedAgain) {
+        try {
+          const again = await this.uploadAgain(attempting, goneIds(attempting, error))
+          // Discarded meanwhile: nothing more to send.
+          if (again) return !this.get(again.clientId) || this.attempt(again, true)
+        } catch (cause) {
+          // An upload that could not reach the server leaves the item pending; one refused, failed as gone.
+          if (clientError(cause).retryable) error = clientError(cause)
+        }
+      }
       if (error.retryable) {
         const summary = { code: error.code, status: error.status, message: error.message }
         this.retryAfter = error.retryAfter
         this.replace(this.get(item.clientId) ?? attempting, { error: summary })
         return false
       }
-      const failed = this.replace(this.get(item.clientId) ?? attempting, {
-        state: 'failed',
-        ...refusal(attempting, error),
-      })
+      const current = this.get(item.clientId) ?? attempting
+      const failed = this.replace(current, { state: 'failed', ...refusal(current, error) })
       this.emit('failed', failed)
       this.settle(failed)
       return true
     }
+  }
+
+  /**
+   * Uploads again the files the server swept before `item` went, where they are all held: the item with the new
+   * uploads in their places (kept as each is made, so a retry does not make it twice), or null.
+   */
+  private async uploadAgain(item: OutboxItem, gone: number[]): Promise<OutboxItem | null> {
+    const files = this.files.get(item.clientId)
+    if (!this.upload || !files || !gone.every((id) => files.has(id))) return null
+    for (const id of gone) {
+      const file = files.get(id)!
+      const fresh = (await this.upload(item.chatId, file)).id
+      files.set(fresh, file)
+      item = this.replace(item, {
+        attachmentIds: item.attachmentIds.map((old) => (old === id ? fresh : old)),
+      })
+    }
+    return item
   }
 
   private scheduleRetry(): void {
@@ -321,15 +365,24 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 }
 
+function clientError(cause: unknown): PalaverClientError {
+  return cause instanceof PalaverClientError
+    ? cause
+    : new PalaverClientError('network', String((cause as Error)?.message ?? cause), { cause })
+}
+
+/** The files of `item` an attachment_gone refusal says are gone. */
+function goneIds(item: OutboxItem, error: PalaverClientError): number[] {
+  const named = (error.details as { attachmentIds?: unknown } | undefined)?.attachmentIds
+  // A server that did not say which: none of them can be trusted to be there.
+  return Array.isArray(named) ? item.attachmentIds.filter((id) => named.includes(id)) : item.attachmentIds
+}
+
 /** What a refusal changes in an item: its error, and without the files the server said are gone. */
 function refusal(item: OutboxItem, error: PalaverClientError): Pick<OutboxItem, 'error' | 'attachmentIds'> {
   const summary = { code: error.code, status: error.status, message: error.message }
   if (error.code !== 'attachment_gone') return { error: summary, attachmentIds: item.attachmentIds }
-  const named = (error.details as { attachmentIds?: unknown } | undefined)?.attachmentIds
-  // A server that did not say which: none of them can be trusted to be there.
-  const gone = Array.isArray(named)
-    ? item.attachmentIds.filter((id) => named.includes(id))
-    : item.attachmentIds
+  const gone = goneIds(item, error)
   return {
     error: { ...summary, attachmentIds: gone },
     attachmentIds: item.attachmentIds.filter((id) => !gone.includes(id)),
