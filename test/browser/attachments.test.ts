@@ -645,6 +645,51 @@ describe.skipIf(!chromiumAvailable)(
       }
     })
 
+    test('two messages written offline go in that order, the first with its swept picture uploaded again, though another chat was opened meanwhile', async () => {
+      const { host, browser } = shared
+      const chat = await host.call('alice', 'POST', '/api/chats/', { title: 'In order', memberIds: ['bob'] })
+      await host.call('alice', 'POST', '/api/chats/', { title: 'Meanwhile', memberIds: ['bob'] })
+      const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+      try {
+        const m = messagesPage(page)
+        await m.chat('In order').click()
+        await sendOffline(page, m.root, [photo('first.png', 50, 30)], 'First, with a picture')
+        await m.composer.fill('Then this')
+        await m.composer.press('Enter')
+        await m.root.locator('.message.pending', { hasText: 'Then this' }).waitFor()
+        // Another chat is opened, then this one again: the conversation that sent them is no longer shown.
+        await m.chat('Meanwhile').click()
+        await eventually(() => m.title.textContent()).toBe('Meanwhile')
+        await aDayLater('alice')
+        await page.unroute(sends)
+        await m.chat('In order').click()
+        // As in the test above: Retry, unless the outbox's own attempt came first.
+        await m.root
+          .locator('.message.pending')
+          .first()
+          .getByRole('button', { name: 'Retry' })
+          .click({ timeout: 2000 })
+          .catch(() => {})
+        const history = async () =>
+          (await host.call('bob', 'GET', `/api/chats/${chat.id}/messages/`)).messages.map(
+            (x: { body: string; attachments?: Array<{ name: string }> }) => [
+              x.body,
+              x.attachments?.map((file) => file.name),
+            ],
+          )
+        await eventually(history).toHaveLength(2)
+        expect(await history()).toEqual([
+          ['First, with a picture', ['first.png']],
+          ['Then this', undefined],
+        ])
+        const sent = m.root.locator('.message:not(.pending)', { hasText: 'First, with a picture' })
+        await eventually(() => loadedWidths(sent)).toEqual([50])
+        expect(await m.root.locator('.message.pending').count()).toBe(0)
+      } finally {
+        await context.close()
+      }
+    })
+
     test('opened again a day later it says the files expired, and sends the text without them or discards, by keyboard', async () => {
       const { host, browser } = shared
       const chat = await host.call('alice', 'POST', '/api/chats/', {
@@ -671,9 +716,14 @@ describe.skipIf(!chromiumAvailable)(
         await alert
           .getByText('Not sent: its files expired (the server keeps unsent files for a day).')
           .waitFor()
+        // Which ones, by name (the page that sent them is gone, and their bytes with it).
+        expect(await alert.textContent()).toContain('Choose them again: gone.png')
         expect(await withText.getByRole('button', { name: 'Retry' }).count()).toBe(0)
         const fileOnly = m.root.locator('.message.failed').filter({ hasNotText: 'Photos attached' })
         await fileOnly.getByText('Not sent: its files expired').waitFor()
+        expect(await fileOnly.getByRole('alert').textContent()).toContain(
+          'Choose them again: only-a-file.pdf',
+        )
         // Nothing left to send there: only Discard.
         expect(await fileOnly.getByRole('button').allTextContents()).toEqual(['Discard'])
         expect(await seriousViolations(page)).toEqual([])

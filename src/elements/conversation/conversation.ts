@@ -198,10 +198,6 @@ export class PalaverConversation extends LitElement implements MessageContext {
     return this.store?.filesFor(item) ?? []
   }
 
-  canUploadAgain(item: OutboxItem): boolean {
-    return this.store?.canUploadAgain(item) === true
-  }
-
   fileUrl(file: AttachmentView): string {
     return this.store?.fileUrl(file) ?? file.url
   }

@@ -38,8 +38,6 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   quoteFor(item: OutboxItem): QuoteView | null
   /** The files a pending message carries, as far as they are known here. */
   filesFor(item: OutboxItem): AttachmentView[]
-  /** Whether the files the server no longer had can be uploaded again from here (Retry does). */
-  canUploadAgain(item: OutboxItem): boolean
   startReply(message: MessageView): void
   startEdit(message: MessageView): void
   saveEdit(message: MessageView, edit: EditDetail): void
@@ -225,7 +223,8 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
 
 /**
  * One of my messages still in the outbox: "Sending…", or refused with Retry and Discard. Refused because
- * its files were swept (not sent within a day), with no bytes here to upload again: Send without them.
+ * its files were swept (not sent within a day) and no bytes were held to upload again: names them where known
+ * (choose them again), and Send without them.
  */
 export function renderPending(item: OutboxItem, placement: Placement, ctx: MessageContext) {
   const t = ctx.i18n
@@ -234,7 +233,8 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
   const stalled = !failed && item.error !== null
   const reason = failed ? item.error?.message : null
   const gone = failed && item.error?.code === 'attachment_gone'
-  const again = !gone || ctx.canUploadAgain(item)
+  const again = !gone
+  const lost = gone ? item.error!.attachmentIds!.map((id) => item.fileNames?.[id]).filter(Boolean) : []
   const quote = ctx.quoteFor(item)
   return html`<div class="message own pending ${failed ? 'failed' : ''} ${stalled ? 'stalled' : ''} ${placement.first ? 'first' : ''} ${placement.last ? 'last' : ''}"
     part="message own-message pending-message" data-key="p:${item.clientId}">
@@ -255,7 +255,8 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
       ${
         failed || stalled
           ? html`<div class="failed-bar" role=${failed ? 'alert' : 'status'}>
-              <span>${gone ? t.t('filesGone') : reason ? t.t('notSentReason', { reason }) : t.t('notSent')}</span>
+              <span>${gone ? t.t('filesGone') : reason ? t.t('notSentReason', { reason }) : t.t('notSent')}
+                ${lost.length ? t.t('chooseAgain', { files: lost.join(', ') }) : nothing}</span>
               ${
                 again || item.body || item.attachmentIds.length
                   ? html`<button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t(again ? 'retry' : 'sendWithoutFiles')}</button>`

@@ -77,8 +77,6 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private readonly quotes = new Map<number, QuoteView>()
   /** The files of my pending sends, by clientId (an item in the outbox keeps only their ids). */
   private readonly sentFiles = new Map<string, AttachmentView[]>()
-  /** My sends whose files the server no longer had, while this page uploads them again: still shown pending. */
-  private readonly uploadingAgain = new Set<string>()
   /** Members an @query found, by query (until someone joins or leaves). */
   private readonly found = new Map<string, Promise<UserView[]>>()
   /** Queries that found nobody: what extends one finds nobody either. */
@@ -145,11 +143,9 @@ export class ConversationStore extends Emitter<StoreEvents> {
   get pending(): OutboxItem[] {
     if (this.hasNewer) return []
     const shown = new Set(this.messages.map((m) => m.clientId).filter(Boolean))
-    return this.client.outbox.items
-      .filter((item) => item.chatId === this.chatId && item.state !== 'sent' && !shown.has(item.clientId))
-      .map((item) =>
-        this.uploadingAgain.has(item.clientId) ? { ...item, state: 'pending', error: null } : item,
-      )
+    return this.client.outbox.items.filter(
+      (item) => item.chatId === this.chatId && item.state !== 'sent' && !shown.has(item.clientId),
+    )
   }
 
   get typing(): TypingPerson[] {
@@ -306,11 +302,14 @@ export class ConversationStore extends Emitter<StoreEvents> {
     if (this.hasNewer) void this.loadLatest()
     this.stopTyping()
     if (replyTo) this.quotes.set(replyTo.id, quoteOf(replyTo))
-    const attachmentIds = files.map((file) => file.id)
     const item = this.client.send(this.chatId, text.trim() ? text : '', {
       replyToId: replyTo?.id,
       ...named,
-      attachmentIds,
+      attachmentIds: files.map((file) => file.id),
+      // The bytes this page holds: an upload swept while the send waits goes again.
+      files: new Map(
+        files.flatMap((file) => (uploadedFile.has(file) ? [[file.id, uploadedFile.get(file)!]] : [])),
+      ),
     })
     if (files.length) this.sentFiles.set(item.clientId, files)
     this.changed()
@@ -319,16 +318,11 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   /** The files a pending send carries, as far as this page knows them (after a reload, only how many). */
   filesFor(item: OutboxItem): AttachmentView[] {
-    return (this.sentFiles.get(item.clientId) ?? []).filter((file) => item.attachmentIds.includes(file.id))
-  }
-
-  /** Whether this page still holds every file of a send that the server no longer had (the bytes, to upload again). */
-  canUploadAgain(item: OutboxItem): boolean {
     const files = this.sentFiles.get(item.clientId) ?? []
-    const gone = item.error?.attachmentIds ?? []
-    return (
-      gone.length > 0 && gone.every((id) => files.some((file) => file.id === id && uploadedFile.has(file)))
-    )
+    // As many: the same files, some uploaded again by the outbox (in their places); fewer: the gone ones left out.
+    return files.length === item.attachmentIds.length
+      ? files
+      : files.filter((file) => item.attachmentIds.includes(file.id))
   }
 
   /** Uploads a file to this chat for the next message, telling how much has gone. */
@@ -370,41 +364,10 @@ export class ConversationStore extends Emitter<StoreEvents> {
     return this.client.resolveUrl(file.url)
   }
 
-  /** Sends a failed item again: its files that the server no longer had uploaded again where this page holds them, else without them. */
+  /** Sends a failed item again (without the files the server no longer had), or a waiting one now. */
   retry(clientId: string): void {
-    const item = this.client.outbox.get(clientId)
-    if (item && this.canUploadAgain(item)) void this.uploadAgain(item)
-    else this.client.outbox.retry(clientId)
+    this.client.outbox.retry(clientId)
     void this.client.outbox.flush()
-  }
-
-  /** Uploads the files the server swept before the send went, and sends it with them; failing, it stays failed (Retry tries again). */
-  private async uploadAgain(item: OutboxItem): Promise<void> {
-    const { clientId, attachmentIds } = item
-    const gone = item.error?.attachmentIds ?? []
-    if (this.uploadingAgain.has(clientId)) return
-    this.uploadingAgain.add(clientId)
-    this.changed()
-    try {
-      const files = await Promise.all(
-        (this.sentFiles.get(clientId) ?? [])
-          .filter((file) => attachmentIds.includes(file.id) || gone.includes(file.id))
-          .map(async (file) => {
-            if (!gone.includes(file.id)) return file
-            const bytes = uploadedFile.get(file)!
-            const uploaded = await this.client.api.uploadAttachment(this.chatId, bytes)
-            uploadedFile.set(uploaded, bytes)
-            return uploaded
-          }),
-      )
-      this.sentFiles.set(clientId, files)
-      this.client.outbox.retry(clientId, { attachmentIds: files.map((file) => file.id) })
-    } catch {
-      // Left failed, saying its files are gone: Retry tries again.
-    } finally {
-      this.uploadingAgain.delete(clientId)
-      this.changed()
-    }
   }
 
   discard(clientId: string): void {
@@ -559,8 +522,6 @@ export class ConversationStore extends Emitter<StoreEvents> {
       this.client.outbox.on('change', ({ item }) => {
         if (item.chatId !== this.chatId) return
         if (item.state === 'sent') this.sentFiles.delete(item.clientId)
-        // Its uploads were swept while it waited (offline for a day): the files this page holds go again.
-        if (item.state === 'failed' && this.canUploadAgain(item)) void this.uploadAgain(item)
         if (item.state === 'sent' && item.message && !this.hasNewer) this.upsert(item.message)
         this.changed()
       }),

@@ -67,6 +67,7 @@ export const ar: Catalog = {
   notSent: 'لم تُرسل',
   notSentReason: 'لم تُرسل: {reason}',
   filesGone: 'لم تُرسل: حُذفت ملفاتها من الخادم، إذ يحتفظ بالملفات غير المرسلة يومًا واحدًا.',
+  chooseAgain: 'اخترها من جديد: {files}',
   sendWithoutFiles: 'أرسل دون الملفات الناقصة',
   statusSent: 'أُرسلت',
   statusDelivered: 'وصلت',

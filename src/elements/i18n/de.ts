@@ -54,6 +54,7 @@ export const de: Catalog = {
   notSentReason: 'Nicht gesendet: {reason}',
   filesGone:
     'Nicht gesendet: Ihre Dateien wurden vom Server gelöscht, der nicht gesendete Dateien einen Tag lang aufbewahrt.',
+  chooseAgain: 'Wähle sie erneut aus: {files}',
   sendWithoutFiles: 'Ohne die fehlenden Dateien senden',
   statusSent: 'Gesendet',
   statusDelivered: 'Zugestellt',

@@ -57,6 +57,7 @@ export const en = {
   notSent: 'Not sent',
   notSentReason: 'Not sent: {reason}',
   filesGone: 'Not sent: its files expired (the server keeps unsent files for a day).',
+  chooseAgain: 'Choose them again: {files}',
   sendWithoutFiles: 'Send without the missing files',
   statusSent: 'Sent',
   statusDelivered: 'Delivered',

@@ -57,6 +57,7 @@ export const es: Catalog = {
   notSent: 'No enviado',
   notSentReason: 'No enviado: {reason}',
   filesGone: 'No enviado: sus archivos se borraron del servidor, que guarda un día los archivos sin enviar.',
+  chooseAgain: 'Vuelve a elegirlos: {files}',
   sendWithoutFiles: 'Enviar sin los archivos que faltan',
   statusSent: 'Enviado',
   statusDelivered: 'Entregado',

@@ -58,6 +58,7 @@ export const fr: Catalog = {
   notSentReason: 'Non envoyé : {reason}',
   filesGone:
     'Non envoyé : ses fichiers ont été supprimés du serveur, qui garde un jour les fichiers non envoyés.',
+  chooseAgain: 'Choisissez-les à nouveau : {files}',
   sendWithoutFiles: 'Envoyer sans les fichiers manquants',
   statusSent: 'Envoyé',
   statusDelivered: 'Distribué',

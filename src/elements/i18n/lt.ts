@@ -63,6 +63,7 @@ export const lt: Catalog = {
   notSent: 'Neišsiųsta',
   notSentReason: 'Neišsiųsta: {reason}',
   filesGone: 'Neišsiųsta: jos failai ištrinti iš serverio, kuris neišsiųstus failus laiko parą.',
+  chooseAgain: 'Pasirinkite juos iš naujo: {files}',
   sendWithoutFiles: 'Siųsti be trūkstamų failų',
   statusSent: 'Išsiųsta',
   statusDelivered: 'Pristatyta',
