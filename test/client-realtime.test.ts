@@ -237,6 +237,52 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
   })
 
   it.each(transports)(
+    'a watched room that closes meanwhile leaves the connection working over %s: it reconnects, and other chats go on',
+    async (transport) => {
+      let closed = false
+      const rooms = await startLiveServer(database, {
+        rooms: { video: () => (closed ? null : { title: 'Cats', access: 'public' }) },
+      })
+      try {
+        const say = async (chatId: number, body: string) =>
+          (await rooms.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body })).body.id as number
+        const room = (
+          await rooms.call('alice', 'POST', '/api/rooms/', { contentType: 'video', objectId: 'cats' })
+        ).body.id as number
+        await rooms.call('alice', 'POST', `/api/chats/${room}/join/`)
+        const group = (
+          await rooms.call('alice', 'POST', '/api/chats/', { title: 'Ours', memberIds: ['bob'] })
+        ).body.id as number
+        const network = new Network()
+        const { client } = clientFor(rooms, 'bob', { transport, waitSeconds: 5 }, network)
+        clients.push(client)
+        const rec = new Recorder(client)
+        client.connect()
+        await until('open', () => client.connection.state === 'open')
+        await client.connection.watch(room)
+        await until('open again', () => client.connection.state === 'open')
+        const read = await say(room, 'meow')
+        await until('the room message', () => rec.messageIds(room).length === 1)
+        // The host no longer knows the room's object; then the line drops, and the reconnect still carries the watch.
+        closed = true
+        const states: string[] = []
+        client.connection.on('state', ({ state }) => states.push(state))
+        network.drop()
+        await until('open after the drop', () => states.at(-1) === 'open')
+        const first = await say(group, 'still there?')
+        const second = await say(group, 'yes')
+        await until('the group messages', () => rec.messageIds(group).length === 2)
+        expect(rec.messageIds(group)).toEqual([first, second])
+        expect(rec.messageIds(room)).toEqual([read])
+      } finally {
+        // The clients go first, so that no request of theirs reaches a server shutting down.
+        for (const client of clients.splice(0)) client.close()
+        await rooms.close()
+      }
+    },
+  )
+
+  it.each(transports)(
     'a watch asked while connecting rides the connection being opened over %s, losing and doubling nothing',
     async (transport) => {
       const rooms = await startLiveServer(database, {

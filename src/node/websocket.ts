@@ -14,7 +14,7 @@ import {
   parseClientMessage,
   requestIdOf,
 } from '../realtime/protocol.js'
-import { checkWatchable } from '../realtime/watch.js'
+import { checkWatchable, stillWatchable } from '../realtime/watch.js'
 import { sendMessage } from '../services/messages.js'
 import { setTyping } from '../services/typing.js'
 import type { Viewer } from '../services/users.js'
@@ -119,7 +119,7 @@ export function attachWebSocket(
       const viewer = await viewerOfRequest(ctx, request)
       if (!viewer) return refuse(socket, 401, 'Unauthorized')
       const after = cursorParam(url.searchParams.get('after'))
-      const watching = await checkWatchable(ctx, viewer, watchParam(url.searchParams.get('watch')))
+      const watching = await stillWatchable(ctx, viewer, watchParam(url.searchParams.get('watch')))
       wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, viewer, after, watching))
     } catch (error) {
       if (error instanceof PalaverError) return refuse(socket, error.status, error.code)

@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { invalid } from '../../errors.js'
 import { eventStream, longPoll } from '../../realtime/transports.js'
-import { checkWatchable } from '../../realtime/watch.js'
+import { stillWatchable } from '../../realtime/watch.js'
 import { UserId, wholeNumber } from '../../schemas.js'
 import { blocksWith } from '../../services/blocks.js'
 import type { ApiEnv } from '../env.js'
@@ -47,7 +47,7 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
       }),
     },
     async ({ c, viewer, query }) => {
-      const watching = await checkWatchable(c.var.ctx, viewer, query.watch ?? [])
+      const watching = await stillWatchable(c.var.ctx, viewer, query.watch ?? [])
       const body = await longPoll(c.var.hub, viewer, {
         after: query.after ?? null,
         waitSeconds: query.wait ?? 0,
@@ -104,7 +104,7 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
         if (!parsed.success) throw invalid('Last-Event-ID is not a cursor')
         after = parsed.data
       }
-      const watching = await checkWatchable(c.var.ctx, viewer, query.watch ?? [])
+      const watching = await stillWatchable(c.var.ctx, viewer, query.watch ?? [])
       const stream = eventStream(c.var.hub, viewer, { after, watching, signal: c.req.raw.signal })
       return new Response(stream, {
         headers: {
