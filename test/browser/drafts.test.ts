@@ -142,8 +142,9 @@ describe.skipIf(!chromiumAvailable)('drafts', () => {
       await eventually(() => m.root.locator('.chip.done').count()).toBe(3)
       await m.composer.fill('Map and route attached')
       const key = `palaver:draft:/messages:bob:${trip.id}`
-      await eventually(async () => (await stored(bob.page))[key]?.files.length).toBe(3)
-      expect((await stored(bob.page))[key].text).toBe('Map and route attached')
+      // Saved as it is written: the files were in the draft before the text, so wait for the text.
+      await eventually(async () => (await stored(bob.page))[key]?.text).toBe('Map and route attached')
+      expect((await stored(bob.page))[key].files.length).toBe(3)
 
       // The server no longer has one of them (swept): after the reload it is quietly gone.
       const lost = (await stored(bob.page))[key].files[2].attachment.id
