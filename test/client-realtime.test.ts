@@ -282,6 +282,55 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
     },
   )
 
+  it.each(['websocket', 'sse'] as const)(
+    'a watched room that closes while its reader stays connected over %s stops coming, and the client is told',
+    async (transport) => {
+      let closed = false
+      const rooms = await startLiveServer(database, {
+        rooms: { video: () => ({ title: 'Cats', access: closed ? 'members' : 'public' }) },
+      })
+      try {
+        const say = async (chatId: number, body: string) =>
+          (await rooms.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body })).body.id as number
+        const room = (
+          await rooms.call('alice', 'POST', '/api/rooms/', { contentType: 'video', objectId: 'cats' })
+        ).body.id as number
+        await rooms.call('alice', 'POST', `/api/chats/${room}/join/`)
+        const group = (
+          await rooms.call('alice', 'POST', '/api/chats/', { title: 'Ours', memberIds: ['bob'] })
+        ).body.id as number
+        const { client } = clientFor(rooms, 'bob', { transport }, new Network())
+        clients.push(client)
+        const rec = new Recorder(client)
+        const unwatched: number[] = []
+        client.connection.on('unwatched', ({ chatId }) => unwatched.push(chatId))
+        client.connect()
+        await until('open', () => client.connection.state === 'open')
+        await client.connection.watch(room)
+        await until('open again', () => client.connection.state === 'open')
+        const read = await say(room, 'meow')
+        await until('the room message', () => rec.messageIds(room).length === 1)
+        // The host makes the room members-only, and the server asks again (as it does every minute).
+        await rooms.palaver.hub.recheckWatches()
+        expect(unwatched).toEqual([])
+        closed = true
+        await rooms.palaver.hub.recheckWatches()
+        await until('told', () => unwatched.length === 1)
+        expect(unwatched).toEqual([room])
+        await say(room, 'members only now')
+        const next = await say(group, 'after it')
+        // Events come in cursor order: had the room's message been sent, it would be here by now.
+        await until('the group message', () => rec.messageIds(group).length === 1)
+        expect(rec.messageIds(group)).toEqual([next])
+        expect(rec.messageIds(room)).toEqual([read])
+        expect(client.connection.state).toBe('open')
+      } finally {
+        for (const client of clients.splice(0)) client.close()
+        await rooms.close()
+      }
+    },
+  )
+
   it.each(transports)(
     'a watch asked while connecting rides the connection being opened over %s, losing and doubling nothing',
     async (transport) => {

@@ -22,6 +22,7 @@ import type {
   SendMessageInput,
   ServerFrame,
   TypingFrame,
+  UnwatchedFrame,
 } from './types.js'
 
 export type { TransportKind }
@@ -50,6 +51,8 @@ export type ConnectionEvents = { [K in PersistedEventType]: EventFrame<K, EventP
   event: PalaverEvent
   typing: TypingFrame
   presence: PresenceFrame
+  /** A watched chat is no longer sent (the viewer may no longer read it); a reconnect does not ask for it again. */
+  unwatched: UnwatchedFrame
   /** Any other ephemeral frame the server sends. */
   ephemeral: { type: string; [key: string]: unknown }
   /** Caught up: the server has replayed everything missed up to `cursor`. */
@@ -324,7 +327,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     if (frame.type === 'typing') this.emit('typing', frame as TypingFrame)
     else if (frame.type === 'presence') this.emit('presence', frame as PresenceFrame)
-    else this.emit('ephemeral', frame as ConnectionEvents['ephemeral'])
+    else if (frame.type === 'unwatched') {
+      this.watching.delete((frame as UnwatchedFrame).chatId)
+      this.emit('unwatched', frame as UnwatchedFrame)
+    } else this.emit('ephemeral', frame as ConnectionEvents['ephemeral'])
   }
 
   /** In a browser, going back online retries at once instead of waiting out the backoff. */

@@ -116,6 +116,12 @@ export interface PresenceFrame {
   data: { userId: string; online: boolean }
 }
 
+/** A chat watched without being a member is no longer sent: the viewer may no longer read it (a room closed or gone). */
+export interface UnwatchedFrame {
+  type: 'unwatched'
+  chatId: number
+}
+
 /** The server replayed what the client missed: everything up to `cursor` has been sent. */
 export interface ReadyFrame {
   type: 'ready'
@@ -133,6 +139,7 @@ export type ServerFrame =
   | EventFrame
   | TypingFrame
   | PresenceFrame
+  | UnwatchedFrame
   | ReadyFrame
   | ResyncFrame
   | { type: string; [key: string]: unknown }

@@ -172,7 +172,7 @@ export function attachWebSocket(
       })
     }
     const sub = new Subscriber(
-      viewer.id,
+      viewer,
       {
         event: (frame) => send(frameBytes(frame)),
         ephemeral: send,

@@ -3,9 +3,11 @@ import { blockedEitherWay, blocksWith } from '../services/blocks.js'
 import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
+import type { Viewer } from '../services/users.js'
 import { DeliveryMarks } from './delivered.js'
 import { type Frame, headCursor, prunedThrough, readAll, readVisible } from './log.js'
 import { Presence } from './presence.js'
+import { stillWatchable } from './watch.js'
 
 /** How a transport hands frames to its client. */
 export interface Sink {
@@ -39,10 +41,15 @@ export class Subscriber {
   onMessage: ((frame: Frame) => void) | undefined
 
   constructor(
-    readonly userId: string,
+    /** Whose connection it is, as the host's getUser answered when it opened (room rules are asked about them). */
+    readonly viewer: Viewer,
     readonly sink: Sink,
     readonly transport: ConnectionTransport,
   ) {}
+
+  get userId(): string {
+    return this.viewer.id
+  }
 
   /** Live connections (WebSocket, SSE) make their user "online"; a long-poll is only a visit. */
   get streaming(): boolean {
@@ -78,6 +85,11 @@ const CATCH_UP_PAGE = 500
 const MAX_CATCH_UP_QUEUE = 5000
 const TAIL_PAGE = 1000
 const TYPING_EXPIRES_MS = 6000
+/**
+ * How often the rooms watched without being a member are asked about again: a host's rule may close one
+ * (a video made private) while a connection reads it, and a watch is otherwise checked only as it begins.
+ */
+const WATCH_RECHECK_MS = 60_000
 /** How long frames that arrived ahead of a gap wait for it to fill before the log is read. */
 const GAP_WAIT_MS = 25
 /** More frames than this waiting behind a gap: forget them and read the log instead. */
@@ -96,6 +108,7 @@ export class Hub {
   private readonly typingTimers = new Map<string, NodeJS.Timeout>()
   private unsubscribe: Array<() => void> = []
   private timer: NodeJS.Timeout | undefined
+  private recheckTimer: NodeJS.Timeout | undefined
   private tailing = false
   private tailAgain = false
   /**
@@ -131,12 +144,15 @@ export class Hub {
     this.ctx.committed.add(this.routeCommitted)
     this.timer = setInterval(() => void this.tail(), this.pollIntervalMs)
     this.timer.unref()
+    this.recheckTimer = setInterval(() => void this.recheckWatches(), WATCH_RECHECK_MS)
+    this.recheckTimer.unref()
     this.presence.start()
     this.deliveries.start()
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer)
+    clearInterval(this.recheckTimer)
     clearTimeout(this.gapTimer)
     this.ctx.committed.delete(this.routeCommitted)
     this.presence.stop()
@@ -231,6 +247,33 @@ export class Hub {
   unwatch(sub: Subscriber, chatId: number): void {
     sub.watching.delete(chatId)
     if (!sub.chats.has(chatId)) removeFrom(this.byChat, chatId, sub)
+  }
+
+  /**
+   * Asks again whether each subscriber may still read the rooms it watches without being a member (done
+   * every minute). One it may not (its room closed or gone) is no longer sent, and the client is told so with
+   * `{"type":"unwatched","chatId":…}`. A subscriber whose check fails (the database is away) keeps its watches
+   * until the next round.
+   */
+  async recheckWatches(): Promise<void> {
+    const watchers = [...this.byUser.values()]
+      .flatMap((set) => [...set])
+      .filter((sub) => sub.watching.size > 0)
+    for (const sub of watchers) {
+      const watched = [...sub.watching].filter((chatId) => !sub.chats.has(chatId))
+      let readable: Set<number>
+      try {
+        readable = new Set(await stillWatchable(this.ctx, sub.viewer, watched))
+      } catch {
+        continue
+      }
+      for (const chatId of watched) {
+        // Unwatched, or a member now, while it was asked about: nothing to take back.
+        if (readable.has(chatId) || sub.closed || !sub.watching.has(chatId) || sub.chats.has(chatId)) continue
+        this.unwatch(sub, chatId)
+        sub.sink.ephemeral(`{"type":"unwatched","chatId":${chatId}}`)
+      }
+    }
   }
 
   /** Reads whatever the log has beyond the head and routes it; concurrent calls coalesce into one more pass. */

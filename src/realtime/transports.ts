@@ -22,7 +22,7 @@ export async function longPoll(
     wake = resolve
   })
   const sub = new Subscriber(
-    viewer.id,
+    viewer,
     {
       event(frame) {
         frames.push(frame)
@@ -97,7 +97,7 @@ export function eventStream(
           controller.enqueue(encoder.encode(text))
         }
         sub = new Subscriber(
-          viewer.id,
+          viewer,
           {
             event: (frame) => write(`id: ${frame.cursor}\ndata: ${frame.json}\n\n`),
             ephemeral: (json) => write(`data: ${json}\n\n`),

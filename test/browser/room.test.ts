@@ -382,6 +382,48 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
     },
   )
 
+  test('a visitor reading a room that becomes members-only meanwhile sees it as a new visit does', async () => {
+    const objectId = 'closing-read'
+    const room = await shared.host.call('charlie', 'POST', '/api/rooms/', { contentType: 'video', objectId })
+    await shared.host.call('charlie', 'POST', `/api/chats/${room.id}/join/`)
+    const dana = await openAs(shared.browser, shared.host, 'dana', `/host/room/${objectId}`)
+    const r = roomWidget(dana.page)
+    try {
+      await say('charlie', room.id, 'Open to all')
+      await r.message('Open to all').waitFor()
+      // The host makes the room members-only; the server asks again about its readers (every minute).
+      closed.set(objectId, 'members')
+      await shared.host.palaver.hub.recheckWatches()
+      await r.root.locator('.closed', { hasText: 'Join this room to take part' }).waitFor()
+      await r.join.waitFor()
+      expect(await r.root.locator('palaver-conversation').count()).toBe(0)
+    } finally {
+      await dana.context.close()
+    }
+  })
+
+  test('leaving a room that is gone meanwhile shows it as a new visit does, nothing thrown', async () => {
+    const objectId = 'closing-while-in'
+    await shared.host.call('erin', 'POST', '/api/rooms/', { contentType: 'video', objectId })
+    const erin = await openAs(shared.browser, shared.host, 'erin', `/host/room/${objectId}`)
+    const thrown: string[] = []
+    erin.page.on('pageerror', (error) => thrown.push(error.message))
+    const r = roomWidget(erin.page)
+    try {
+      await r.join.click()
+      await r.composer.waitFor()
+      // The host no longer knows the object: the room is not there to leave (404), for her as for anyone.
+      closed.set(objectId, 'gone')
+      await r.leave.click()
+      await r.root.locator('.state[role=alert]', { hasText: 'This conversation is not available.' }).waitFor()
+      expect(await r.root.locator('palaver-conversation').count()).toBe(0)
+      expect(await r.leave.count()).toBe(0)
+      expect(thrown).toEqual([])
+    } finally {
+      await erin.context.close()
+    }
+  })
+
   test('a members-only room shows no conversation to an outsider; an anonymous visitor gets a sign-in link', async () => {
     const visitor = await openAs(shared.browser, shared.host, null, '/host/room/public-2')
     try {

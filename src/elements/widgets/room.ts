@@ -173,6 +173,13 @@ export class PalaverRoom extends PalaverWidget {
         hold.connection.on('member.removed', ({ data }) =>
           this.heard(data.chatId, data.chat.memberCount, data.userId, false),
         ),
+        // The room closed while she read it (the server asks again every minute): as a new visit shows it.
+        hold.connection.on('unwatched', ({ chatId }) => {
+          if (chatId === this.watching) {
+            this.watching = null
+            void this.reload()
+          }
+        }),
         // Muted or unmuted on another device of the viewer's.
         hold.connection.on('chat.muted', (event) => {
           if (event.data.chatId === this.chat?.id) this.chat = withMute(this.chat, event.data)
@@ -273,6 +280,8 @@ export class PalaverRoom extends PalaverWidget {
       else this.renderRoot.querySelector<HTMLElement>('.join')?.focus()
     } catch (error) {
       this.error = error as PalaverClientError
+      // The room went or closed meanwhile (refused, or its watch after leaving was): as a new visit shows it.
+      if (['not_found', 'forbidden'].includes(this.error.code)) await this.reload()
     } finally {
       this.busy = false
     }
