@@ -236,6 +236,19 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
     }
   })
 
+  /** Alice's public room `cats`, which she joined, and her group with Bob; `say` posts as Alice. */
+  async function roomAndGroup(server: LiveServer) {
+    const say = async (chatId: number, body: string) =>
+      (await server.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body })).body.id as number
+    const room = (
+      await server.call('alice', 'POST', '/api/rooms/', { contentType: 'video', objectId: 'cats' })
+    ).body.id as number
+    await server.call('alice', 'POST', `/api/chats/${room}/join/`)
+    const group = (await server.call('alice', 'POST', '/api/chats/', { title: 'Ours', memberIds: ['bob'] }))
+      .body.id as number
+    return { say, room, group }
+  }
+
   it.each(transports)(
     'a watched room that closes meanwhile leaves the connection working over %s: it reconnects, and other chats go on',
     async (transport) => {
@@ -244,15 +257,7 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
         rooms: { video: () => (closed ? null : { title: 'Cats', access: 'public' }) },
       })
       try {
-        const say = async (chatId: number, body: string) =>
-          (await rooms.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body })).body.id as number
-        const room = (
-          await rooms.call('alice', 'POST', '/api/rooms/', { contentType: 'video', objectId: 'cats' })
-        ).body.id as number
-        await rooms.call('alice', 'POST', `/api/chats/${room}/join/`)
-        const group = (
-          await rooms.call('alice', 'POST', '/api/chats/', { title: 'Ours', memberIds: ['bob'] })
-        ).body.id as number
+        const { say, room, group } = await roomAndGroup(rooms)
         const network = new Network()
         const { client } = clientFor(rooms, 'bob', { transport, waitSeconds: 5 }, network)
         clients.push(client)
@@ -290,15 +295,7 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
         rooms: { video: () => ({ title: 'Cats', access: closed ? 'members' : 'public' }) },
       })
       try {
-        const say = async (chatId: number, body: string) =>
-          (await rooms.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body })).body.id as number
-        const room = (
-          await rooms.call('alice', 'POST', '/api/rooms/', { contentType: 'video', objectId: 'cats' })
-        ).body.id as number
-        await rooms.call('alice', 'POST', `/api/chats/${room}/join/`)
-        const group = (
-          await rooms.call('alice', 'POST', '/api/chats/', { title: 'Ours', memberIds: ['bob'] })
-        ).body.id as number
+        const { say, room, group } = await roomAndGroup(rooms)
         const { client } = clientFor(rooms, 'bob', { transport }, new Network())
         clients.push(client)
         const rec = new Recorder(client)
