@@ -4,12 +4,17 @@ import type { BlockList } from './blocking.js'
 
 /** At most this many people per GET /api/presence/. */
 const PER_REQUEST = 100
+/**
+ * How often everyone shown is asked about again. Presence events reach only people who share a DM or a
+ * group, and a page shows others too: a room's members, search results, the people of a group left since.
+ */
+const REFRESH_MS = 60_000
 
 /**
  * Who among the people the widgets show is online, for every widget of one runtime. A view names the
  * people it shows (`show`); they are asked about in one request per task, everyone shown again each
- * time the connection is ready (nobody told it who came and went while it was down), and `presence`
- * frames keep it current in between.
+ * time the connection is ready (nobody told it who came and went while it was down) and every minute
+ * (see REFRESH_MS), and `presence` frames keep it current in between.
  */
 export class OnlineList extends Emitter<{ change: undefined }> {
   private readonly online = new Set<string>()
@@ -32,6 +37,9 @@ export class OnlineList extends Emitter<{ change: undefined }> {
       this.set(data.userId, data.online)
     })
     connection.on('ready', () => this.ask(this.shown))
+    setInterval(() => {
+      if (connection.state === 'open' && this.shown.size > 0) this.ask(this.shown)
+    }, REFRESH_MS)
     // The server tells nothing of someone blocked; after an unblock it answers again.
     blocks.on('change', ({ userId, blocked }) => (blocked ? this.set(userId, false) : this.ask([userId])))
   }

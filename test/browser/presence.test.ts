@@ -146,4 +146,47 @@ describe.skipIf(!chromiumAvailable)('who is online', () => {
       await Promise.all([alice.context.close(), dana.context.close(), bob?.context.close()])
     }
   })
+
+  test('someone the viewer no longer shares a chat with is asked about again every minute', async () => {
+    const quartet = await shared.host.call('alice', 'POST', '/api/chats/', {
+      title: 'Quartet',
+      memberIds: ['erin'],
+    })
+    await shared.host.call('alice', 'POST', '/api/chats/', { title: 'Solo', memberIds: ['bob'] })
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/messages/')
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/login', { width: 1000, height: 720 })
+    try {
+      // Her page's clock goes on from now, and jumps when the test says.
+      await alice.page.clock.install()
+      await alice.page.goto(`${shared.host.origin}/messages/#chat=${quartet.id}`)
+      const a = messagesPage(alice.page)
+      await a.title.filter({ hasText: 'Quartet' }).waitFor()
+      await a.members.click()
+      await a.dialog.locator('.row[data-user-id="erin"] [part="online"]').waitFor()
+      await alice.page.keyboard.press('Escape')
+
+      // Alice leaves the group: no presence event tells her of Erin any more. Erin then goes.
+      await shared.host.call('alice', 'POST', `/api/chats/${quartet.id}/leave/`)
+      await a.chat('Quartet').waitFor({ state: 'detached' })
+      await a.chat('Solo').click()
+      await a.title.filter({ hasText: 'Solo' }).waitFor()
+      await a.members.click()
+      await a.dialog.getByRole('tab', { name: 'Add' }).click()
+      await a.dialog.getByRole('searchbox', { name: 'Search people' }).fill('erin')
+      const result = a.dialog.getByRole('listitem').filter({ hasText: 'Erin' })
+      await result.locator('[part="online"]').waitFor()
+      await erin.context.close()
+      await eventually(
+        async () => (await shared.host.call('alice', 'GET', '/api/presence/?userIds=erin')).online,
+      ).toEqual([])
+      expect(await result.locator('[part="online"]').count()).toBe(1)
+
+      // A minute on, the page asks again.
+      await alice.page.clock.fastForward(61_000)
+      await result.locator('[part="online"]').waitFor({ state: 'detached' })
+      expect(await result.textContent()).not.toContain('Online')
+    } finally {
+      await Promise.all([alice.context.close(), erin.context.close()])
+    }
+  })
 })
