@@ -250,7 +250,7 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
   }
 
   it.each(transports)(
-    'a watched room that closes meanwhile leaves the connection working over %s: it reconnects, and other chats go on',
+    'a watched room that closes meanwhile leaves the connection working over %s: it reconnects, is told, and other chats go on',
     async (transport) => {
       let closed = false
       const rooms = await startLiveServer(database, {
@@ -262,6 +262,8 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
         const { client } = clientFor(rooms, 'bob', { transport, waitSeconds: 5 }, network)
         clients.push(client)
         const rec = new Recorder(client)
+        const unwatched: number[] = []
+        client.connection.on('unwatched', ({ chatId }) => unwatched.push(chatId))
         client.connect()
         await until('open', () => client.connection.state === 'open')
         await client.connection.watch(room)
@@ -274,6 +276,9 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
         client.connection.on('state', ({ state }) => states.push(state))
         network.drop()
         await until('open after the drop', () => states.at(-1) === 'open')
+        // Told, so that the next reconnect (or poll) no longer asks for it.
+        await until('told', () => unwatched.length === 1)
+        expect(unwatched).toEqual([room])
         const first = await say(group, 'still there?')
         const second = await say(group, 'yes')
         await until('the group messages', () => rec.messageIds(group).length === 2)

@@ -14,7 +14,7 @@ import {
   parseClientMessage,
   requestIdOf,
 } from '../realtime/protocol.js'
-import { checkWatchable, stillWatchable } from '../realtime/watch.js'
+import { checkWatchable, stillWatchable, type Watches } from '../realtime/watch.js'
 import { sendMessage } from '../services/messages.js'
 import { setTyping } from '../services/typing.js'
 import type { Viewer } from '../services/users.js'
@@ -119,8 +119,8 @@ export function attachWebSocket(
       const viewer = await viewerOfRequest(ctx, request)
       if (!viewer) return refuse(socket, 401, 'Unauthorized')
       const after = cursorParam(url.searchParams.get('after'))
-      const watching = await stillWatchable(ctx, viewer, watchParam(url.searchParams.get('watch')))
-      wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, viewer, after, watching))
+      const watches = await stillWatchable(ctx, viewer, watchParam(url.searchParams.get('watch')))
+      wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, viewer, after, watches))
     } catch (error) {
       if (error instanceof PalaverError) return refuse(socket, error.status, error.code)
       console.error('[palaver] WebSocket upgrade failed', error)
@@ -128,12 +128,7 @@ export function attachWebSocket(
     }
   }
 
-  async function serve(
-    ws: WebSocket,
-    viewer: Viewer,
-    after: number | null,
-    watching: number[],
-  ): Promise<void> {
+  async function serve(ws: WebSocket, viewer: Viewer, after: number | null, watches: Watches): Promise<void> {
     // Frames sent in one turn of the event loop (a batch's events, a reply and its event) leave in one
     // write: the socket is corked until the turn ends. ws keeps the net.Socket as `_socket`.
     const socket = (ws as unknown as { _socket?: Duplex })._socket
@@ -180,7 +175,7 @@ export function attachWebSocket(
       },
       'websocket',
     )
-    for (const chatId of watching) hub.watch(sub, chatId)
+    hub.watchAll(sub, watches)
     // An oversized or malformed frame makes ws close the socket with a reason (1009, 1002…);
     // without a listener its 'error' event would take the whole process down.
     ws.on('error', ignore)

@@ -7,7 +7,7 @@ import type { Viewer } from '../services/users.js'
 import { DeliveryMarks } from './delivered.js'
 import { type Frame, headCursor, prunedThrough, readAll, readVisible } from './log.js'
 import { Presence } from './presence.js'
-import { stillWatchable } from './watch.js'
+import { stillWatchable, unwatchedFrame, type Watches } from './watch.js'
 
 /** How a transport hands frames to its client. */
 export interface Sink {
@@ -244,6 +244,12 @@ export class Hub {
     addTo(this.byChat, chatId, sub)
   }
 
+  /** Watches what a stream was opened with, and tells the client of those it no longer may (see stillWatchable). */
+  watchAll(sub: Subscriber, { watching, unwatched }: Watches): void {
+    for (const chatId of watching) this.watch(sub, chatId)
+    for (const chatId of unwatched) sub.sink.ephemeral(unwatchedFrame(chatId))
+  }
+
   unwatch(sub: Subscriber, chatId: number): void {
     sub.watching.delete(chatId)
     if (!sub.chats.has(chatId)) removeFrom(this.byChat, chatId, sub)
@@ -263,7 +269,7 @@ export class Hub {
       const watched = [...sub.watching].filter((chatId) => !sub.chats.has(chatId))
       let readable: Set<number>
       try {
-        readable = new Set(await stillWatchable(this.ctx, sub.viewer, watched))
+        readable = new Set((await stillWatchable(this.ctx, sub.viewer, watched)).watching)
       } catch {
         continue
       }
@@ -271,7 +277,7 @@ export class Hub {
         // Unwatched, or a member now, while it was asked about: nothing to take back.
         if (readable.has(chatId) || sub.closed || !sub.watching.has(chatId) || sub.chats.has(chatId)) continue
         this.unwatch(sub, chatId)
-        sub.sink.ephemeral(`{"type":"unwatched","chatId":${chatId}}`)
+        sub.sink.ephemeral(unwatchedFrame(chatId))
       }
     }
   }

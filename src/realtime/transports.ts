@@ -1,6 +1,7 @@
 import type { Viewer } from '../services/users.js'
 import { type Hub, Subscriber } from './hub.js'
 import type { Frame } from './log.js'
+import type { Watches } from './watch.js'
 
 /** About a megabyte of events per long-poll answer. */
 const MAX_ANSWER_CHARS = 1024 * 1024
@@ -12,7 +13,7 @@ const MAX_ANSWER_CHARS = 1024 * 1024
 export async function longPoll(
   hub: Hub,
   viewer: Viewer,
-  options: { after: number | null; waitSeconds: number; watching: readonly number[]; signal: AbortSignal },
+  options: { after: number | null; waitSeconds: number; watches: Watches; signal: AbortSignal },
 ): Promise<string> {
   const frames: Frame[] = []
   let bytes = 0
@@ -40,9 +41,9 @@ export async function longPoll(
   )
   // Online until the next poll is overdue: the wait, plus time to come back.
   hub.presence.polled(viewer.id, (options.waitSeconds + 10) * 1000)
-  for (const chatId of options.watching) sub.watching.add(chatId)
+  for (const chatId of options.watches.watching) sub.watching.add(chatId)
   try {
-    for (const chatId of options.watching) hub.watch(sub, chatId)
+    hub.watchAll(sub, options.watches)
     await hub.connect(sub, options.after)
     if (frames.length === 0 && ephemeral.length === 0 && options.waitSeconds > 0) {
       let timer: NodeJS.Timeout | undefined
@@ -73,7 +74,7 @@ const MAX_QUEUED_BYTES = 4 * 1024 * 1024
 export function eventStream(
   hub: Hub,
   viewer: Viewer,
-  options: { after: number | null; watching: readonly number[]; signal: AbortSignal },
+  options: { after: number | null; watches: Watches; signal: AbortSignal },
 ): ReadableStream<Uint8Array> {
   let sub: Subscriber | undefined
   let heartbeat: NodeJS.Timeout | undefined
@@ -110,7 +111,7 @@ export function eventStream(
           },
           'sse',
         )
-        for (const chatId of options.watching) hub.watch(sub, chatId)
+        hub.watchAll(sub, options.watches)
         write('retry: 2000\n\n')
         heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS)
         heartbeat.unref()

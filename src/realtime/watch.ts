@@ -14,24 +14,35 @@ export async function checkWatchable(
   return unique
 }
 
+/** The chats a stream is opened with, split: those it watches, and those it tells the client it no longer does. */
+export interface Watches {
+  watching: readonly number[]
+  unwatched: readonly number[]
+}
+
+/** What tells a client that a chat it watched is no longer sent (see Hub.recheckWatches). */
+export const unwatchedFrame = (chatId: number) => `{"type":"unwatched","chatId":${chatId}}`
+
 /**
  * The chats a stream is opened with (a reconnect's watch list) that the viewer may still watch. One no longer
- * readable (its room closed or gone since the watch began) is left out: refusing the stream for it would take
- * every other chat's events with it, on every reconnect.
+ * readable (its room closed or gone since the watch began) is left out, and the client told so: refusing the
+ * stream for it would take every other chat's events with it, on every reconnect.
  */
 export async function stillWatchable(
   ctx: Context,
   viewer: Viewer,
   chatIds: readonly number[],
-): Promise<number[]> {
-  const watchable: number[] = []
+): Promise<Watches> {
+  const watching: number[] = []
+  const unwatched: number[] = []
   for (const chatId of new Set(chatIds)) {
     try {
       await loadChat(ctx, ctx.db, chatId, viewer)
-      watchable.push(chatId)
+      watching.push(chatId)
     } catch (error) {
       if (!(error instanceof PalaverError && error.code === 'not_found')) throw error
+      unwatched.push(chatId)
     }
   }
-  return watchable
+  return { watching, unwatched }
 }

@@ -47,11 +47,11 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
       }),
     },
     async ({ c, viewer, query }) => {
-      const watching = await stillWatchable(c.var.ctx, viewer, query.watch ?? [])
+      const watches = await stillWatchable(c.var.ctx, viewer, query.watch ?? [])
       const body = await longPoll(c.var.hub, viewer, {
         after: query.after ?? null,
         waitSeconds: query.wait ?? 0,
-        watching,
+        watches,
         signal: c.req.raw.signal,
       })
       return c.body(body, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
@@ -104,8 +104,8 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
         if (!parsed.success) throw invalid('Last-Event-ID is not a cursor')
         after = parsed.data
       }
-      const watching = await stillWatchable(c.var.ctx, viewer, query.watch ?? [])
-      const stream = eventStream(c.var.hub, viewer, { after, watching, signal: c.req.raw.signal })
+      const watches = await stillWatchable(c.var.ctx, viewer, query.watch ?? [])
+      const stream = eventStream(c.var.hub, viewer, { after, watches, signal: c.req.raw.signal })
       return new Response(stream, {
         headers: {
           'content-type': 'text/event-stream; charset=utf-8',
