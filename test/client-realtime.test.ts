@@ -249,6 +249,30 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
     return { say, room, group }
   }
 
+  /**
+   * roomAndGroup, then Bob's client reading the room as a visitor over `transport`: it has watched it and
+   * received Alice's `read` there; `unwatched` collects the chats it is told it no longer watches.
+   */
+  async function readingBob(
+    server: LiveServer,
+    transport: TransportKind,
+    { waitSeconds, network = new Network() }: { waitSeconds?: number; network?: Network } = {},
+  ) {
+    const { say, room, group } = await roomAndGroup(server)
+    const { client } = clientFor(server, 'bob', { transport, waitSeconds }, network)
+    clients.push(client)
+    const rec = new Recorder(client)
+    const unwatched: number[] = []
+    client.connection.on('unwatched', ({ chatId }) => unwatched.push(chatId))
+    client.connect()
+    await until('open', () => client.connection.state === 'open')
+    await client.connection.watch(room)
+    await until('open again', () => client.connection.state === 'open')
+    const read = await say(room, 'meow')
+    await until('the room message', () => rec.messageIds(room).length === 1)
+    return { say, room, group, client, rec, unwatched, read }
+  }
+
   it.each(transports)(
     'a watched room that closes meanwhile leaves the connection working over %s: it reconnects, is told, and other chats go on',
     async (transport) => {
@@ -257,19 +281,11 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
         rooms: { video: () => (closed ? null : { title: 'Cats', access: 'public' }) },
       })
       try {
-        const { say, room, group } = await roomAndGroup(rooms)
         const network = new Network()
-        const { client } = clientFor(rooms, 'bob', { transport, waitSeconds: 5 }, network)
-        clients.push(client)
-        const rec = new Recorder(client)
-        const unwatched: number[] = []
-        client.connection.on('unwatched', ({ chatId }) => unwatched.push(chatId))
-        client.connect()
-        await until('open', () => client.connection.state === 'open')
-        await client.connection.watch(room)
-        await until('open again', () => client.connection.state === 'open')
-        const read = await say(room, 'meow')
-        await until('the room message', () => rec.messageIds(room).length === 1)
+        const { say, room, group, client, rec, unwatched, read } = await readingBob(rooms, transport, {
+          waitSeconds: 5,
+          network,
+        })
         // The host no longer knows the room's object; then the line drops, and the reconnect still carries the watch.
         closed = true
         const states: string[] = []
@@ -300,18 +316,7 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
         rooms: { video: () => ({ title: 'Cats', access: closed ? 'members' : 'public' }) },
       })
       try {
-        const { say, room, group } = await roomAndGroup(rooms)
-        const { client } = clientFor(rooms, 'bob', { transport }, new Network())
-        clients.push(client)
-        const rec = new Recorder(client)
-        const unwatched: number[] = []
-        client.connection.on('unwatched', ({ chatId }) => unwatched.push(chatId))
-        client.connect()
-        await until('open', () => client.connection.state === 'open')
-        await client.connection.watch(room)
-        await until('open again', () => client.connection.state === 'open')
-        const read = await say(room, 'meow')
-        await until('the room message', () => rec.messageIds(room).length === 1)
+        const { say, room, group, client, rec, unwatched, read } = await readingBob(rooms, transport)
         // The host makes the room members-only, and the server asks again (as it does every minute).
         await rooms.palaver.hub.recheckWatches()
         expect(unwatched).toEqual([])

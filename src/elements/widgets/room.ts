@@ -173,7 +173,7 @@ export class PalaverRoom extends PalaverWidget {
         hold.connection.on('member.removed', ({ data }) =>
           this.heard(data.chatId, data.chat.memberCount, data.userId, false),
         ),
-        // The room closed while she read it (the server asks again every minute): as a new visit shows it.
+        // The room closed while she read it (told on a reconnect, or by the server's check every minute): as a new visit shows it.
         hold.connection.on('unwatched', ({ chatId }) => {
           if (chatId === this.watching) {
             this.watching = null
