@@ -77,11 +77,19 @@ export function serveStats(
       await session.post('Profiler.enable')
       await session.post('Profiler.setSamplingInterval', { interval: 250 })
       await session.post('Profiler.start')
+      // And what the window allocates, garbage included: what the collector's pauses are paid for.
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 16_384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      })
       return null
     }
     if (message.cmd === 'profile-stop' && session) {
       const { profile } = await session.post('Profiler.stop')
       writeFileSync(message.file, JSON.stringify(profile))
+      const { profile: allocations } = await session.post('HeapProfiler.stopSampling')
+      writeFileSync(message.file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(allocations))
       session.disconnect()
       session = undefined
     }
