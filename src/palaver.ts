@@ -14,6 +14,7 @@ import { ChatKinds } from './services/chat-kinds.js'
 import { type Context, EVENTS_CHANNEL, type EventType, eventCommits } from './services/context.js'
 import { sendRefusals, storeSends, storeSendsAlone } from './services/messages.js'
 import { RefusedKeys } from './services/refused-keys.js'
+import { roomChanged } from './services/rooms.js'
 import { indexSearchInBackground } from './services/search-index.js'
 import { SendForwarding } from './services/send-forwarding.js'
 import { UserService } from './services/users.js'
@@ -42,6 +43,14 @@ export interface Palaver {
    * muted the chat now: what a notification should skip.
    */
   memberIds(chatId: number, filter?: { muted?: boolean }): Promise<string[]>
+  /**
+   * Tells Palaver that the `rooms` resolver may answer differently for this object now (it was made
+   * members-only, hidden or deleted): every process asks again at once about the readers watching its
+   * room without being members, and stops sending it to those who may no longer read it, instead of at
+   * its next minute's round. Resolves once told; a room nobody opened does nothing. An unknown content
+   * type is refused.
+   */
+  roomChanged(contentType: string, objectId: string): Promise<void>
   /** HTML snippets that embed the widgets in any template engine. */
   readonly embed: Embed
   /** Connections, events sent, sends and commits, for Prometheus (see also the `metricsToken` option). */
@@ -179,6 +188,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
     metrics,
     on: (type, handler) => context.hooks.on(type, handler),
     isOnline: (userId) => hub.presence.isOnline(userId),
+    roomChanged: (contentType, objectId) => roomChanged(context, contentType, objectId),
     memberIds: async (chatId, filter = {}) => {
       const members = await storage.db
         .selectFrom('palaver_members')

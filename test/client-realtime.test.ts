@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createClient, type PalaverClient, type TransportKind } from '../src/client/index.js'
+import { inProcessPubSub } from '../src/index.js'
 import { clientFor, Network, Recorder, until } from './helpers/client.js'
-import { databases } from './helpers/databases.js'
+import { databases, type TestDatabase } from './helpers/databases.js'
 import { type LiveServer, startLiveServer } from './helpers/live.js'
 
 const transports: TransportKind[] = ['websocket', 'sse', 'polling']
@@ -337,6 +341,71 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
       }
     },
   )
+
+  it.each(['websocket', 'sse'] as const)(
+    'a room the host says changed is asked about at once over %s: a reader who may no longer read it is told',
+    async (transport) => {
+      let closed = false
+      const rooms = await startLiveServer(database, {
+        rooms: { video: () => ({ title: 'Cats', access: closed ? 'members' : 'public' }), song: () => null },
+      })
+      try {
+        const { say, room, group, rec, unwatched, read } = await readingBob(rooms, transport)
+        closed = true
+        // No minute's round here: only the host's word makes the server ask again.
+        await rooms.palaver.roomChanged('video', 'cats')
+        await until('told', () => unwatched.length === 1)
+        expect(unwatched).toEqual([room])
+        await say(room, 'members only now')
+        const next = await say(group, 'after it')
+        await until('the group message', () => rec.messageIds(group).length === 1)
+        expect(rec.messageIds(room)).toEqual([read])
+        // A room nobody opened has no readers; a type without rooms is refused.
+        await rooms.palaver.roomChanged('song', 'unheard')
+        await expect(rooms.palaver.roomChanged('poem', 'x')).rejects.toMatchObject({ code: 'invalid_input' })
+        expect(rec.messageIds(group)).toEqual([next])
+      } finally {
+        for (const client of clients.splice(0)) client.close()
+        await rooms.close()
+      }
+    },
+  )
+
+  it('a room the host says changed in one process is asked about by every process', async () => {
+    let closed = false
+    const shared = await sharedDatabase(database)
+    const options = {
+      pubsub: inProcessPubSub(),
+      rooms: {
+        video: () => ({ title: 'Cats', access: closed ? ('members' as const) : ('public' as const) }),
+      },
+    }
+    const one = await startLiveServer(database, options, {}, shared)
+    const two = await startLiveServer(database, options, {}, shared)
+    try {
+      // Bob reads the room through the second process; the host tells the first.
+      const { room, unwatched } = await readingBob(two, 'websocket')
+      closed = true
+      await one.palaver.roomChanged('video', 'cats')
+      await until('told', () => unwatched.length === 1)
+      expect(unwatched).toEqual([room])
+    } finally {
+      for (const client of clients.splice(0)) client.close()
+      await one.close()
+      await two.close()
+      await shared.drop()
+    }
+  })
+
+  /** A database two instances share: a file for SQLite (each connection to :memory: is a database of its own). */
+  async function sharedDatabase(database: TestDatabase) {
+    if (database.name !== 'sqlite') return database.create()
+    const dir = mkdtempSync(join(tmpdir(), 'palaver-rooms-'))
+    return {
+      option: { sqlite: join(dir, 'shared.sqlite') },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    }
+  }
 
   it.each(transports)(
     'a watch asked while connecting rides the connection being opened over %s, losing and doubling nothing',

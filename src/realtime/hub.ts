@@ -2,6 +2,7 @@ import { type ConnectionTransport, type RealtimeTallies, type RouteSource, TRANS
 import { blockedEitherWay, blocksWith } from '../services/blocks.js'
 import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
+import { ROOM_CHANGED_CHANNEL } from '../services/rooms.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
 import type { Viewer } from '../services/users.js'
 import { DeliveryMarks } from './delivered.js'
@@ -140,6 +141,10 @@ export class Hub {
     this.unsubscribe = [
       this.ctx.pubsub.subscribe(EVENTS_CHANNEL, (message) => this.receiveEvents(message)),
       this.ctx.pubsub.subscribe(TYPING_CHANNEL, (message) => this.routeTyping(message)),
+      this.ctx.pubsub.subscribe(ROOM_CHANGED_CHANNEL, (message) => {
+        const chatId = Number(message)
+        if (Number.isSafeInteger(chatId)) void this.recheckWatches(chatId)
+      }),
     ]
     this.ctx.committed.add(this.routeCommitted)
     this.timer = setInterval(() => void this.tail(), this.pollIntervalMs)
@@ -259,14 +264,18 @@ export class Hub {
    * Asks again whether each subscriber may still read the rooms it watches without being a member (done
    * every minute). One it may not (its room closed or gone) is no longer sent, and the client is told so with
    * `{"type":"unwatched","chatId":…}`. A subscriber whose check fails (the database is away) keeps its watches
-   * until the next round.
+   * until the next round. With `only`, just that room, at once: the host said its object changed.
    */
-  async recheckWatches(): Promise<void> {
-    const watchers = [...this.byUser.values()]
-      .flatMap((set) => [...set])
-      .filter((sub) => sub.watching.size > 0)
-    for (const sub of watchers) {
-      const watched = [...sub.watching].filter((chatId) => !sub.chats.has(chatId))
+  async recheckWatches(only?: number): Promise<void> {
+    const subscribers =
+      only === undefined
+        ? [...this.byUser.values()].flatMap((set) => [...set])
+        : [...(this.byChat.get(only) ?? [])]
+    for (const sub of subscribers) {
+      const watched = (only === undefined ? [...sub.watching] : [only]).filter(
+        (chatId) => sub.watching.has(chatId) && !sub.chats.has(chatId),
+      )
+      if (watched.length === 0) continue
       let readable: Set<number>
       try {
         readable = new Set((await stillWatchable(this.ctx, sub.viewer, watched)).watching)

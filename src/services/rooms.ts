@@ -39,6 +39,31 @@ export async function resolveRoom(
   return room
 }
 
+/** The room of a content object, when anyone opened it. */
+const roomChat = (ctx: Context, contentType: string, objectId: string) =>
+  ctx.db
+    .selectFrom('palaver_chats')
+    .selectAll()
+    .where('content_type', '=', contentType)
+    .where('object_id', '=', objectId)
+    .executeTakeFirst()
+
+/** Where a room's object changed (see Palaver.roomChanged): the chat id of its room, published. */
+export const ROOM_CHANGED_CHANNEL = 'palaver:room-changed'
+
+/**
+ * Tells every process that the host's resolver may answer differently for this object now, so that
+ * each asks again at once about the readers watching its room without being members. A room never
+ * opened has no readers: nothing to tell.
+ */
+export async function roomChanged(ctx: Context, contentType: string, objectId: string): Promise<void> {
+  if (typeof contentType !== 'string' || !Object.hasOwn(ctx.options.rooms, contentType))
+    throw invalid(`Content type "${String(contentType)}" has no rooms`)
+  if (typeof objectId !== 'string') throw invalid('objectId must be a string')
+  const chat = await roomChat(ctx, contentType, objectId)
+  if (chat) await ctx.pubsub.publish(ROOM_CHANGED_CHANNEL, String(chat.id))
+}
+
 export const canJoinRoom = (room: RoomObject) => room.canJoin ?? room.access === 'public'
 
 /**
@@ -53,13 +78,7 @@ export async function getOrCreateRoom(
 ): Promise<{ chat: Chat; room: RoomObject }> {
   requireRoomsEnabled(ctx)
   const room = await resolveRoom(ctx, contentType, objectId, viewer)
-  const find = () =>
-    ctx.db
-      .selectFrom('palaver_chats')
-      .selectAll()
-      .where('content_type', '=', contentType)
-      .where('object_id', '=', objectId)
-      .executeTakeFirst()
+  const find = () => roomChat(ctx, contentType, objectId)
   const existing = await find()
   if (room.access !== 'public' && !canJoinRoom(room)) {
     // A members-only room: refused before anything is written, unless the viewer is in it already.
