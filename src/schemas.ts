@@ -225,9 +225,12 @@ export const ErrorSchema = z
 // ---- inputs ----
 
 const trimmedText = z.string().transform((s) => s.trim())
-/** Text without control characters, which PostgreSQL cannot store (a NUL) or a page would not show. */
+/**
+ * Text without control characters, which PostgreSQL cannot store (a NUL) or a page would not show, nor
+ * lone surrogates, which are no UTF-8 (SQLite would keep their bytes, PostgreSQL a U+FFFD).
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-const printable = /^[^\0-\x1f\x7f]*$/
+const printable = /^[^\0-\x1f\x7f\p{Cs}]*$/u
 /** A user's id as the host gave it: printable text (PostgreSQL cannot even compare a NUL). */
 export const UserId = z
   .string()

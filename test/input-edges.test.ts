@@ -118,4 +118,55 @@ describe.each(databases)('input at the edges on $name', (database) => {
       (await server.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'ünï 1' })).status,
     ).toBe(200)
   })
+
+  it('refuses a room id with a lone surrogate, which is no text either database stores as given', async () => {
+    for (const room of [
+      { contentType: 'video', objectId: 'a\ud800' },
+      { contentType: 'video', objectId: '\udfff1' },
+      { contentType: 'vid\ud800eo', objectId: '1' },
+    ]) {
+      const reply = await refused(400, 'alice', 'POST', '/api/rooms/', room)
+      expect(reply.body.error.message).toMatch(/expected printable text/)
+    }
+    // A whole pair is a character like any other.
+    const emoji = await server
+      .as('alice')
+      .post('/api/rooms/', { contentType: 'video', objectId: '\ud83d\ude00' })
+    expect(emoji.status).toBe(200)
+    expect(emoji.body.room.objectId).toBe('😀')
+  })
+
+  it('moves no chat when a send is refused for a clientId used elsewhere, or answered as a retry', async () => {
+    const second = (await server.as('alice').post('/api/chats/', { title: 'Second', memberIds: ['bob'] }))
+      .body.id
+    const room = (await server.as('alice').post('/api/rooms/', { contentType: 'video', objectId: 'retry' }))
+      .body.id
+    await server.as('alice').post(`/api/chats/${room}/join/`)
+    const first = await server
+      .as('alice')
+      .post(`/api/chats/${chatId}/messages/`, { body: 'hi', clientId: 'k1' })
+    expect(first.status).toBe(201)
+    for (const id of [second, room])
+      await server.as('alice').post(`/api/chats/${id}/messages/`, { body: 'later' })
+    const activity = async () => {
+      const { chats } = (await server.as('alice').get('/api/chats/?limit=200')).body
+      return chats.map((c: { id: number; lastActivityAt: string }) => `${c.id} ${c.lastActivityAt}`)
+    }
+    const before = await activity()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    // A group (whose sends the store checks itself) and a room (checked before it is stored).
+    for (const id of [second, room]) {
+      const reply = await refused(409, 'alice', 'POST', `/api/chats/${id}/messages/`, {
+        body: 'hi',
+        clientId: 'k1',
+      })
+      expect(reply.body.error.message).toBe('This clientId was already used in another chat')
+    }
+    const retry = await server
+      .as('alice')
+      .post(`/api/chats/${chatId}/messages/`, { body: 'hi', clientId: 'k1' })
+    expect(retry.status).toBe(200)
+    expect(retry.body.id).toBe(first.body.id)
+    expect(await activity()).toEqual(before)
+  })
 })

@@ -290,11 +290,16 @@ const raiseMarks = (marks: readonly DeliveredMark[]) => sql`wanted as (
  * locks them (another process raising the delivered marks of the same members would otherwise deadlock
  * with the send, and both wait out PostgreSQL's deadlock_timeout, a second).
  */
-const storeInput = (now: number) => sql`allowed as (
-    select i.* from input i where not i.member_only
+const storeInput = (now: number) => sql`fresh as (
+    -- A clientId the sender stored before makes the send its retry, which touches no chat.
+    select i.* from input i
+    where i.client_id is null or not exists (
+      select 1 from palaver_messages p where p.sender_id = i.sender_id and p.client_id = i.client_id)
+  ), allowed as (
+    select i.* from fresh i where not i.member_only
     union all
     -- A join, not 'or exists': for that the planner hashes every member of every chat, on every send.
-    select i.* from input i
+    select i.* from fresh i
     join palaver_members m on m.chat_id = i.chat_id and m.user_id = i.sender_id
     join palaver_chats c on c.id = i.chat_id
     where i.member_only and (c.kind = 'group' or c.kind = 'dm' and c.member_count >= 2 and not exists (

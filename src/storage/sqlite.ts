@@ -94,6 +94,15 @@ const insertMessage = prepared<'chatId' | 'senderId' | 'body' | 'clientId' | 're
       .returning(messageColumns),
 )
 
+/** A message the sender stored before with this clientId: a send naming it again is its retry, which touches nothing. */
+const clientIdUsed = prepared<'senderId' | 'clientId', { id: number }>((db, slot) =>
+  db
+    .selectFrom('palaver_messages')
+    .select('id')
+    .where('sender_id', '=', slot('senderId'))
+    .where('client_id', '=', slot('clientId')),
+)
+
 const raiseSenderMarks = prepared<'chatId' | 'senderId' | 'messageId', never>((db, slot) =>
   db
     .updateTable('palaver_members')
@@ -180,6 +189,10 @@ export const sqliteDialect: SqlDialect = {
     // SQLite runs in this process: a statement costs no round trip, so each message simply takes its own.
     const outcomes: AppendOutcome[] = []
     for (const { chatId, senderId, body, clientId, replyToId, memberOnly } of messages) {
+      if (clientId !== null && (await clientIdUsed(db, { senderId, clientId })).length > 0) {
+        outcomes.push('duplicate')
+        continue
+      }
       const [chat] = await touchChat(db, { chatId, now, senderId, memberOnly: memberOnly ? 1 : 0 })
       if (!chat) {
         outcomes.push(memberOnly ? 'unchecked' : 'chat_gone')
@@ -398,6 +411,7 @@ function compileTransaction<Args extends unknown[], T>(
 
 /** appendMessagesAlone: appendMessages and appendEvents' statements for a batch of sends. */
 function storeSends(raw: Raw) {
+  const used = raw(clientIdUsed)
   const touch = raw(touchChat)
   const insert = raw(insertMessage)
   const marks = raw(raiseSenderMarks)
@@ -408,6 +422,10 @@ function storeSends(raw: Raw) {
     const appended: Array<{ outcome: Extract<AppendedWithEvent, object>; message: NewMessageWithEvent }> = []
     for (const message of messages) {
       const { chatId, senderId, body, clientId, replyToId, memberOnly } = message
+      if (clientId !== null && used.get({ senderId, clientId })) {
+        outcomes.push('duplicate')
+        continue
+      }
       const chat = touch.get({ chatId, now, senderId, memberOnly: memberOnly ? 1 : 0 })
       if (!chat) {
         outcomes.push(memberOnly ? 'unchecked' : 'chat_gone')
