@@ -96,6 +96,35 @@ describe.each(databases.slice(0, 1))('malformed WebSocket frames ($name)', (data
     await alice.close()
   })
 
+  it('names the field of a refused frame, or none when the frame as a whole is refused', async () => {
+    const alice = await connectSocket(live, 'alice')
+    const unknown = await alice.request({ action: 'ping', extra: 1 })
+    expect(unknown.error.message).toBe('Invalid frame: Unrecognized key: "extra"')
+    const field = await alice.request({ action: 'typing', chatId, isTyping: 'yes' })
+    expect(field.error.message).toBe(
+      'Invalid frame isTyping: Invalid input: expected boolean, received string',
+    )
+    await alice.close()
+  })
+
+  it('refuses an upgrade that gives after or watch twice, rather than picking one', async () => {
+    const upgrade = (query: string) =>
+      new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`${live.origin.replace('http', 'ws')}/messages/ws?${query}`, {
+          headers: { 'x-test-user': 'alice' },
+        })
+        ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0))
+        ws.on('open', () => {
+          ws.close()
+          resolve(101)
+        })
+        ws.on('error', reject)
+      })
+    for (const query of ['after=0&after=1', `watch=${chatId}&watch=${chatId}`, 'after=&after=0'])
+      expect(await upgrade(query), query).toBe(400)
+    expect(await upgrade(`after=0&watch=${chatId}&x=1&x=2`)).toBe(101)
+  })
+
   it('closes the socket of an oversized frame with a reason, and only that socket', async () => {
     const ws = new WebSocket(`${live.origin.replace('http', 'ws')}/messages/ws`, {
       headers: { 'x-test-user': 'alice' },

@@ -54,6 +54,13 @@ function originAllowed(request: Request, allowed: readonly string[]): boolean {
   return origin === new URL(request.url).origin || allowed.includes(origin)
 }
 
+/** The one value of a query parameter: given twice it is refused, as the REST routes refuse it, not one picked. */
+function onceParam(params: URLSearchParams, name: string): string | null {
+  const values = params.getAll(name)
+  if (values.length > 1) throw new PalaverError('invalid_input', `${name} is given more than once`)
+  return values[0] ?? null
+}
+
 const cursorParam = (value: string | null): number | null => {
   if (value === null || value === '') return null
   if (!/^\d{1,15}$/.test(value)) throw new PalaverError('invalid_input', 'after is not a cursor')
@@ -118,8 +125,8 @@ export function attachWebSocket(
       if (!originAllowed(request, palaver.options.allowedOrigins)) return refuse(socket, 403, 'Forbidden')
       const viewer = await viewerOfRequest(ctx, request)
       if (!viewer) return refuse(socket, 401, 'Unauthorized')
-      const after = cursorParam(url.searchParams.get('after'))
-      const watches = await stillWatchable(ctx, viewer, watchParam(url.searchParams.get('watch')))
+      const after = cursorParam(onceParam(url.searchParams, 'after'))
+      const watches = await stillWatchable(ctx, viewer, watchParam(onceParam(url.searchParams, 'watch')))
       wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, viewer, after, watches))
     } catch (error) {
       if (error instanceof PalaverError) return refuse(socket, error.status, error.code)

@@ -37,10 +37,8 @@ export function parseClientMessage(text: string): ClientMessage {
   const result = ClientMessage.safeParse(value)
   if (!result.success) {
     const issue = result.error.issues[0]!
-    throw new PalaverError(
-      'invalid_input',
-      `Invalid frame ${issue.path.join('.') || ''}: ${issue.message}`.trim(),
-    )
+    const field = issue.path.length > 0 ? ` ${issue.path.join('.')}` : ''
+    throw new PalaverError('invalid_input', `Invalid frame${field}: ${issue.message}`)
   }
   return result.data
 }
