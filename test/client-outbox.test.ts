@@ -184,6 +184,44 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
     client.api.uploadAttachment(chatId, new Uint8Array(PNG), { name, type: 'image/png' })
   const expire = (ids: number[]) => uploadsSweptADayLater(live.palaver, { ids })
 
+  /** Where an outbox keeps its items across a reload, kept as JSON as localStorage keeps them. */
+  const memoryStorage = (): OutboxStorage => {
+    let saved: OutboxItem[] = []
+    return {
+      load: () => JSON.parse(JSON.stringify(saved)),
+      save: (items) => {
+        saved = JSON.parse(JSON.stringify(items))
+      },
+    }
+  }
+
+  /** The item as an outbox loaded again from `storage` (a reload: no bytes held) settles it. */
+  async function settledAfterReload(storage: OutboxStorage, clientId: string) {
+    const { client } = open('bob', { transport: 'polling', outbox: { storage } })
+    await client.outbox.loaded
+    void client.outbox.flush()
+    return client.outbox.settled(clientId)
+  }
+
+  /** Uploads Files of these names and sends them with `body`, holding their bytes, while the line is down. */
+  async function sendFilesOffline(
+    client: PalaverClient,
+    network: Network,
+    chatId: number,
+    names: string[],
+    body: string,
+  ) {
+    const files = names.map((name) => new File([PNG], name, { type: 'image/png' }))
+    const uploads = await Promise.all(files.map((file) => client.api.uploadAttachment(chatId, file)))
+    network.goOffline()
+    const item = client.send(chatId, body, {
+      attachmentIds: uploads.map((upload) => upload.id),
+      files: new Map(uploads.map((upload, index) => [upload.id, files[index]!])),
+    })
+    await until('an attempt', () => (client.outbox.get(item.clientId)?.attempts ?? 0) >= 1)
+    return { item, uploads }
+  }
+
   it.each<TransportKind>(['websocket', 'polling'])(
     'fails a send whose uploads the server deleted meanwhile with attachment_gone, and retries it without them (%s)',
     async (transport) => {
@@ -286,34 +324,22 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
 
   it('after a reload it no longer holds the files: the send fails as gone, and its stored names say which', async () => {
     const chatId = await newChat('files not held')
-    let saved: OutboxItem[] = []
-    const storage: OutboxStorage = {
-      load: () => JSON.parse(JSON.stringify(saved)),
-      save: (items) => {
-        saved = JSON.parse(JSON.stringify(items))
-      },
-    }
+    const storage = memoryStorage()
     const offline = new Network()
     const first = open('bob', { transport: 'polling', outbox: { storage } }, offline).client
-    const files = ['kept.png', 'gone.png'].map((name) => new File([PNG], name, { type: 'image/png' }))
-    const [kept, gone] = await Promise.all(files.map((file) => first.api.uploadAttachment(chatId, file)))
-    offline.goOffline()
-    const item = first.send(chatId, 'from the train', {
-      attachmentIds: [kept!.id, gone!.id],
-      files: new Map([
-        [kept!.id, files[0]!],
-        [gone!.id, files[1]!],
-      ]),
-    })
-    await until('an attempt', () => (first.outbox.get(item.clientId)?.attempts ?? 0) >= 1)
+    const { item, uploads } = await sendFilesOffline(
+      first,
+      offline,
+      chatId,
+      ['kept.png', 'gone.png'],
+      'from the train',
+    )
+    const [kept, gone] = uploads
     first.close()
     await expire([gone!.id])
 
     // Loaded again a day later: the item is there, the bytes are not.
-    const second = open('bob', { transport: 'polling', outbox: { storage } }).client
-    await second.outbox.loaded
-    void second.outbox.flush()
-    const failed = await second.outbox.settled(item.clientId)
+    const failed = await settledAfterReload(storage, item.clientId)
     expect(failed).toMatchObject({
       state: 'failed',
       attachmentIds: [kept!.id],
@@ -321,6 +347,71 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
     })
     expect(failed.error!.attachmentIds!.map((id) => failed.fileNames?.[id])).toEqual(['gone.png'])
     expect(await stored(chatId)).toEqual([])
+  })
+
+  it('uploads a Blob again under the name its first upload had (fileNames), and keeps the name stored', async () => {
+    const chatId = await newChat('a blob held')
+    const { client, network } = open('bob', { transport: 'polling' })
+    const blob = new Blob([PNG], { type: 'image/png' })
+    const scan = await client.api.uploadAttachment(chatId, blob, { name: 'scan.png' })
+    network.goOffline()
+    const item = client.send(chatId, 'the scan', {
+      attachmentIds: [scan.id],
+      files: new Map([[scan.id, blob]]),
+      fileNames: { [scan.id]: scan.name },
+    })
+    expect(item.fileNames).toEqual({ [scan.id]: 'scan.png' })
+    await until('an attempt', () => (client.outbox.get(item.clientId)?.attempts ?? 0) >= 1)
+    await expire([scan.id])
+    network.goOnline()
+    const sent = await client.outbox.settled(item.clientId)
+    expect(sent.state).toBe('sent')
+    expect(sent.message!.attachments!.map((file) => file.name)).toEqual(['scan.png'])
+  })
+
+  it('after a reload it names a file it had uploaded again once and that was swept again', async () => {
+    const chatId = await newChat('uploaded again, then lost')
+    const storage = memoryStorage()
+    const network = new Network()
+    let uploadsAgain = false
+    // The line goes down again as soon as the upload made again is answered: the send waits with it.
+    const fetch = async (input: string, init?: RequestInit) => {
+      const response = await network.fetch(input, init)
+      if (uploadsAgain && init?.method === 'POST' && input.includes('/attachments/')) network.online = false
+      return response
+    }
+    const first = open('bob', { transport: 'polling', outbox: { storage }, fetch }, network).client
+    const { item, uploads } = await sendFilesOffline(
+      first,
+      network,
+      chatId,
+      ['kept.png', 'gone.png'],
+      'from the ferry',
+    )
+    const [kept, gone] = uploads
+    await expire([gone!.id])
+    uploadsAgain = true
+    network.goOnline()
+    void first.outbox.flush()
+    await until('uploaded again', () => !first.outbox.get(item.clientId)!.attachmentIds.includes(gone!.id))
+    await until('an attempt with it', () => (first.outbox.get(item.clientId)?.attempts ?? 0) >= 3)
+    const again = first.outbox.get(item.clientId)!
+    expect(again.state).toBe('pending')
+    const fresh = again.attachmentIds[1]!
+    // Which file the new id is: the one first sent as gone.id.
+    expect(again.uploadedAgain).toEqual({ [fresh]: gone!.id })
+    first.close()
+    await expire([fresh])
+
+    // Loaded again a day later, without the bytes: the file uploaded again is gone too, and named.
+    network.goOnline()
+    const failed = await settledAfterReload(storage, item.clientId)
+    expect(failed).toMatchObject({
+      state: 'failed',
+      attachmentIds: [kept!.id],
+      error: { code: 'attachment_gone', attachmentIds: [fresh] },
+    })
+    expect(failed.error!.attachmentIds!.map((id) => failed.fileNames?.[id])).toEqual(['gone.png'])
   })
 
   it('reports a send refused over the WebSocket as the same typed error as over REST', async () => {

@@ -24,7 +24,7 @@ export class PalaverClient {
     this.outbox = new Outbox(
       (item) => this.deliver(item),
       options.outbox,
-      (chatId, file) => this.api.uploadAttachment(chatId, file),
+      (chatId, file, name) => this.api.uploadAttachment(chatId, file, { name }),
     )
     // A connection that comes back means the server is reachable: send what waited.
     this.offReady = this.connection.on('ready', () => void this.outbox.flush())

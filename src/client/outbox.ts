@@ -20,8 +20,13 @@ export interface OutboxItem {
   mentionsEveryone: boolean
   /** The files it carries, uploaded before it was sent (`api.uploadAttachment`). */
   attachmentIds: number[]
-  /** Their names, by id, where `SendOptions.files` gave Files: stored with it, so that after a reload it can still say which files were lost. */
+  /**
+   * Their names, by id (`SendOptions.fileNames`, or the Files given): stored with it, so that after a reload it can
+   * still say which files were lost; a file uploaded again keeps its name under its new id too.
+   */
   fileNames?: Record<number, string>
+  /** The files uploaded again while it waited (their uploads swept): each new id to the id it was sent with. */
+  uploadedAgain?: Record<number, number>
   state: OutboxState
   /** When it was written (ms since the epoch). */
   createdAt: number
@@ -69,7 +74,7 @@ export interface OutboxOptions {
 export type Deliver = (item: OutboxItem) => Promise<MessageView>
 
 /** Uploads a file to a chat again (`api.uploadAttachment`). */
-export type UploadAgain = (chatId: number, file: Blob) => Promise<{ id: number }>
+export type UploadAgain = (chatId: number, file: Blob, name?: string) => Promise<{ id: number }>
 
 export interface SendOptions {
   /** Chosen by the caller to recognise the item; a random one by default. */
@@ -91,6 +96,11 @@ export interface SendOptions {
    * anything written after it. Held in memory until the item is sent or discarded, not stored.
    */
   files?: ReadonlyMap<number, Blob>
+  /**
+   * The names those uploads were given (each upload's `name`), by id: an upload made again takes the same name,
+   * and after a reload a send whose files were lost says which. A File's own name where not given.
+   */
+  fileNames?: Readonly<Record<number, string>>
 }
 
 const MAX_BODY_FOR_STORAGE = 100_000
@@ -139,6 +149,10 @@ export class Outbox extends Emitter<OutboxEvents> {
     const clientId = options.clientId ?? randomId()
     const existing = this.get(clientId)
     if (existing) return existing
+    const fileNames: Record<number, string> = { ...options.fileNames }
+    // A File's own name where none was given (a Blob has none).
+    for (const [id, file] of options.files ?? [])
+      if ((file as File).name) fileNames[id] ??= (file as File).name
     const item: OutboxItem = {
       clientId,
       chatId,
@@ -147,9 +161,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       mentionIds: options.mentionIds ?? [],
       mentionsEveryone: options.mentionsEveryone === true,
       attachmentIds: options.attachmentIds ?? [],
-      fileNames:
-        options.files &&
-        Object.fromEntries([...options.files].map(([id, file]) => [id, (file as File).name])),
+      fileNames,
       state: 'pending',
       createdAt: Date.now(),
       attempts: 0,
@@ -283,10 +295,13 @@ export class Outbox extends Emitter<OutboxEvents> {
     if (!this.upload || !files || !gone.every((id) => files.has(id))) return null
     for (const id of gone) {
       const file = files.get(id)!
-      const fresh = (await this.upload(item.chatId, file)).id
+      const name = item.fileNames?.[id]
+      const fresh = (await this.upload(item.chatId, file, name)).id
       files.set(fresh, file)
       item = this.replace(item, {
         attachmentIds: item.attachmentIds.map((old) => (old === id ? fresh : old)),
+        fileNames: name ? { ...item.fileNames, [fresh]: name } : item.fileNames,
+        uploadedAgain: { ...item.uploadedAgain, [fresh]: item.uploadedAgain?.[id] ?? id },
       })
     }
     return item
