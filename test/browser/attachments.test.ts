@@ -587,16 +587,21 @@ describe.skipIf(!chromiumAvailable)(
       expect(await uploadsSweptADayLater(shared.host.palaver, { uploaderId: user })).toBeGreaterThan(0)
     }
 
-    /** Sends from the composer while no send reaches the server (the line is down): the message waits, pending. */
+    /**
+     * Sends from the composer while no send reaches the server (the line is down): the message waits, pending.
+     * `files` are chosen first (null: those the tray holds).
+     */
     async function sendOffline(
       page: Page,
       root: Locator,
-      files: Parameters<Locator['setInputFiles']>[0],
+      files: Parameters<Locator['setInputFiles']>[0] | null,
       text: string,
     ) {
       const t = tray(root)
-      await t.input.setInputFiles(files)
-      await uploaded(root, Array.isArray(files) ? files.length : 1)
+      if (files) {
+        await t.input.setInputFiles(files)
+        await uploaded(root, Array.isArray(files) ? files.length : 1)
+      }
       await page.route(sends, (route) =>
         route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.fallback(),
       )
@@ -606,6 +611,19 @@ describe.skipIf(!chromiumAvailable)(
       // The first waiting message says it is stalled (with Retry); those behind it wait their turn.
       await root.locator('.message.pending .failed-bar').first().waitFor()
       return root.locator('.message.pending').last()
+    }
+
+    /**
+     * A day later the line is back. The outbox tries again by itself too, and the page then uploads the files
+     * again unasked: where its attempt comes first, no Retry is left to press; else Retry is pressed.
+     */
+    async function backADayLater(page: Page, pending: Locator) {
+      await aDayLater('alice')
+      await page.unroute(sends)
+      await pending
+        .getByRole('button', { name: 'Retry' })
+        .click({ timeout: 2000 })
+        .catch(() => {})
     }
 
     test('uploads the files again from the page that still holds them, and the message goes with them', async () => {
@@ -621,14 +639,8 @@ describe.skipIf(!chromiumAvailable)(
         const m = messagesPage(page)
         await m.chat('Overnight').click()
         const pending = await sendOffline(page, m.root, [photo('night.png', 60, 40)], 'From last night')
-        await aDayLater('alice')
-        await page.unroute(sends)
-        // The outbox tries again by itself too, and the page then uploads the files again unasked: where
-        // its attempt comes first, no Retry is left to press. Either way the message must go with them.
-        await pending
-          .getByRole('button', { name: 'Retry' })
-          .click({ timeout: 2000 })
-          .catch(() => {})
+        // Either way the message must go with its files.
+        await backADayLater(page, pending)
         const sent = m.root.locator('.message:not(.pending)', { hasText: 'From last night' })
         await eventually(() => loadedWidths(sent)).toEqual([60])
         expect(await m.root.locator('.message.pending').count()).toBe(0)
@@ -685,6 +697,82 @@ describe.skipIf(!chromiumAvailable)(
         const sent = m.root.locator('.message:not(.pending)', { hasText: 'First, with a picture' })
         await eventually(() => loadedWidths(sent)).toEqual([50])
         expect(await m.root.locator('.message.pending').count()).toBe(0)
+      } finally {
+        await context.close()
+      }
+    })
+
+    test('of two swept pictures the server takes one again and refuses the other: the message keeps the picture taken and names the one refused', async () => {
+      const { host, browser } = shared
+      const chat = await host.call('alice', 'POST', '/api/chats/', {
+        title: 'Half again',
+        memberIds: ['bob'],
+      })
+      const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+      try {
+        const m = messagesPage(page)
+        await m.chat('Half again').click()
+        const pending = await sendOffline(
+          page,
+          m.root,
+          [photo('taken.png', 40, 30), photo('refused.png', 20, 10)],
+          'Two pictures',
+        )
+        // Uploaded again, the second is refused (say the site no longer takes it); the first is taken.
+        await page.route('**/api/chats/*/attachments/**', (route) =>
+          route.request().url().includes('refused.png')
+            ? route.fulfill({
+                status: 413,
+                contentType: 'application/json',
+                body: JSON.stringify({ error: { code: 'too_large', message: 'The file is too large.' } }),
+              })
+            : route.fallback(),
+        )
+        await backADayLater(page, pending)
+        const failed = m.root.locator('.message.failed', { hasText: 'Two pictures' })
+        await failed.getByRole('alert').getByText('Choose them again: refused.png').waitFor()
+        const pictures = () =>
+          failed.locator('.picture img').evaluateAll((all) => all.map((img) => img.getAttribute('alt')))
+        expect(await pictures()).toEqual(['taken.png'])
+
+        await failed.getByRole('button', { name: 'Send without the missing files' }).click()
+        await m.root.locator('.message:not(.pending)', { hasText: 'Two pictures' }).waitFor()
+        const history = await host.call('bob', 'GET', `/api/chats/${chat.id}/messages/`)
+        expect(
+          history.messages.map((x: { body: string; attachments?: Array<{ name: string }> }) => [
+            x.body,
+            x.attachments?.map((file) => file.name),
+          ]),
+        ).toEqual([['Two pictures', ['taken.png']]])
+      } finally {
+        await context.close()
+      }
+    })
+
+    test('a file kept in a draft across a reload (its bytes gone with the page), then swept while its message waited, is named to be chosen again', async () => {
+      const { host, browser } = shared
+      await host.call('alice', 'POST', '/api/chats/', { title: 'Drafted', memberIds: ['bob'] })
+      const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+      try {
+        const m = messagesPage(page)
+        await m.chat('Drafted').click()
+        const t = tray(m.root)
+        await t.input.setInputFiles([pdf('drafted-notes.pdf')])
+        await uploaded(m.root, 1)
+        const draftFiles = () =>
+          page.evaluate(() =>
+            Object.keys(localStorage)
+              .filter((key) => key.startsWith('palaver:draft:'))
+              .map((key) => JSON.parse(localStorage.getItem(key)!).files.length),
+          )
+        await eventually(draftFiles).toEqual([1])
+        await page.reload()
+        await m.chat('Drafted').click()
+        await uploaded(m.root, 1)
+        await backADayLater(page, await sendOffline(page, m.root, null, ''))
+        const alert = m.root.locator('.message.failed').getByRole('alert')
+        await alert.getByText('Not sent: its files expired').waitFor()
+        expect(await alert.textContent()).toContain('Choose them again: drafted-notes.pdf')
       } finally {
         await context.close()
       }

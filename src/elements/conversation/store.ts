@@ -310,6 +310,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
       files: new Map(
         files.flatMap((file) => (uploadedFile.has(file) ? [[file.id, uploadedFile.get(file)!]] : [])),
       ),
+      // The server's names: uploaded again, a file keeps it; lost after a reload, it is named.
+      fileNames: Object.fromEntries(files.map((file) => [file.id, file.name])),
     })
     if (files.length) this.sentFiles.set(item.clientId, files)
     this.changed()
@@ -319,10 +321,10 @@ export class ConversationStore extends Emitter<StoreEvents> {
   /** The files a pending send carries, as far as this page knows them (after a reload, only how many). */
   filesFor(item: OutboxItem): AttachmentView[] {
     const files = this.sentFiles.get(item.clientId) ?? []
-    // As many: the same files, some uploaded again by the outbox (in their places); fewer: the gone ones left out.
-    return files.length === item.attachmentIds.length
-      ? files
-      : files.filter((file) => item.attachmentIds.includes(file.id))
+    // Each by the id it was sent with: one uploaded again by the outbox has a new id; the gone ones are left out.
+    return files.filter((file) =>
+      item.attachmentIds.some((id) => (item.uploadedAgain?.[id] ?? id) === file.id),
+    )
   }
 
   /** Uploads a file to this chat for the next message, telling how much has gone. */
