@@ -260,6 +260,9 @@ export async function renameChat(
 
 /** Removes a chat with everything in it; its members each get chat.deleted. */
 export async function removeChat(tx: Tx, chatId: number): Promise<void> {
+  // Locked first: a send or a join of another process that got the lock before commits before the
+  // members are read and the texts cleared, and one after finds the chat gone.
+  if (!(await lockChat(tx, chatId))) throw notFound('Chat')
   const members = await tx.db
     .selectFrom('palaver_members')
     .select('user_id')

@@ -86,7 +86,7 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
         ), ${storeInput(now)},
         numbered_input as (
           select i.*, row_number() over (partition by i.chat_id, i.sender_id, i.client_id is null order by i.ord) as k
-          from allowed i
+          from taken i
         ), numbered_message as (
           select m.id, m.chat_id, m.sender_id, m.client_id,
             row_number() over (partition by m.chat_id, m.sender_id, m.client_id is null order by m.id) as k
@@ -284,7 +284,8 @@ const raiseMarks = (marks: readonly DeliveredMark[]) => sql`wanted as (
 /**
  * The statements of appendMessages after its `input`: a memberOnly message is `allowed` only from a
  * member of a group, or of a DM both people are in (read before any lock, as the access check it stands
- * for would have been); the chats are locked in id order, as every batch locks them, so two
+ * for would have been), and is stored only if that still holds once its chat is locked (a removal that
+ * held the lock first committed meanwhile); the chats are locked in id order, as every batch locks them, so two
  * processes' batches cannot deadlock; ids follow the messages' order (inserted sorted by it); the
  * senders' marks rise to their newest message, their rows locked in (chat, user) order as raiseMarks
  * locks them (another process raising the delivered marks of the same members would otherwise deadlock
@@ -316,12 +317,24 @@ const storeInput = (now: number) => sql`fresh as (
     update palaver_chats c
     set last_activity_at = ${now}, room_activity_at = ${activityAt(now).room_activity_at}
     from locked where c.id = locked.id
-    returning c.id, c.member_count
+    returning c.id, c.kind, c.member_count
+  ), member_now as (
+    -- The memberOnly senders still members now that their chats are locked: 'allowed' read the rows as the
+    -- statement began, before a removal (or a DM's other person leaving) that held the lock committed.
+    select m.chat_id, m.user_id from palaver_members m
+    where (m.chat_id, m.user_id) in (select chat_id, sender_id from allowed where member_only)
+      and m.chat_id in (select id from chat)
+    order by m.chat_id, m.user_id
+    for update of m
+  ), taken as (
+    select i.* from allowed i join chat on chat.id = i.chat_id
+    where not i.member_only or (chat.kind = 'group' or chat.member_count >= 2)
+      and (i.chat_id, i.sender_id) in (select chat_id, user_id from member_now)
   ), message as (
     insert into palaver_messages (chat_id, sender_id, body, client_id, reply_to_id, created_at, edited_at,
       deleted_at)
     select i.chat_id, i.sender_id, i.body, i.client_id, i.reply_to_id, ${now}, null, null
-    from allowed i where i.chat_id in (select id from chat)
+    from taken i
     order by i.ord
     on conflict (sender_id, client_id) do nothing
     returning ${sql.raw(messageColumns.join(', '))}
@@ -434,6 +447,13 @@ class QuietClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config)
     this.on('error', () => {})
+    // A FATAL error (the backend terminated, the server shutting down) ends the session: the pool must not
+    // hand the client out again before its socket closes, or the next query (a batch run again because
+    // this one was rolled back) fails too. pg marks a client whose socket broke the same way.
+    this.connection.on('errorMessage', (message: { severity?: string }) => {
+      if (message.severity === 'FATAL' || message.severity === 'PANIC')
+        (this as unknown as { _queryable: boolean })._queryable = false
+    })
   }
 
   /** A statement marked PREPARE is sent as a named one: parsed and planned once on this connection. */
