@@ -292,10 +292,14 @@ const raiseMarks = (marks: readonly DeliveredMark[]) => sql`wanted as (
  * with the send, and both wait out PostgreSQL's deadlock_timeout, a second).
  */
 const storeInput = (now: number) => sql`fresh as (
-    -- A clientId the sender stored before makes the send its retry, which touches no chat.
+    -- A clientId the sender stored before makes the send its retry, which touches no chat. Looked up send by
+    -- send (lateral, limit 1): as 'not exists', a plan made while the table was small hashes every message
+    -- and keeps doing so, one scan of the whole table per batch.
     select i.* from input i
-    where i.client_id is null or not exists (
-      select 1 from palaver_messages p where p.sender_id = i.sender_id and p.client_id = i.client_id)
+    left join lateral (
+      select 1 as used from palaver_messages p
+      where p.sender_id = i.sender_id and p.client_id = i.client_id limit 1) u on true
+    where u.used is null
   ), allowed as (
     select i.* from fresh i where not i.member_only
     union all
