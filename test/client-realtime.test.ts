@@ -277,6 +277,29 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
     return { say, room, group, client, rec, unwatched, read }
   }
 
+  /**
+   * Bob, reading as readingBob left him, is told the room no longer comes: Alice's next message there does
+   * not reach him, and her next in the group (answered) does.
+   */
+  async function toldAndCutOff({
+    say,
+    room,
+    group,
+    rec,
+    unwatched,
+    read,
+  }: Awaited<ReturnType<typeof readingBob>>) {
+    await until('told', () => unwatched.length === 1)
+    expect(unwatched).toEqual([room])
+    await say(room, 'members only now')
+    const next = await say(group, 'after it')
+    // Events come in cursor order: had the room's message been sent, it would be here by now.
+    await until('the group message', () => rec.messageIds(group).length === 1)
+    expect(rec.messageIds(group)).toEqual([next])
+    expect(rec.messageIds(room)).toEqual([read])
+    return next
+  }
+
   it.each(transports)(
     'a watched room that closes meanwhile leaves the connection working over %s: it reconnects, is told, and other chats go on',
     async (transport) => {
@@ -320,20 +343,14 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
         rooms: { video: () => ({ title: 'Cats', access: closed ? 'members' : 'public' }) },
       })
       try {
-        const { say, room, group, client, rec, unwatched, read } = await readingBob(rooms, transport)
+        const reading = await readingBob(rooms, transport)
+        const { client, unwatched } = reading
         // The host makes the room members-only, and the server asks again (as it does every minute).
         await rooms.palaver.hub.recheckWatches()
         expect(unwatched).toEqual([])
         closed = true
         await rooms.palaver.hub.recheckWatches()
-        await until('told', () => unwatched.length === 1)
-        expect(unwatched).toEqual([room])
-        await say(room, 'members only now')
-        const next = await say(group, 'after it')
-        // Events come in cursor order: had the room's message been sent, it would be here by now.
-        await until('the group message', () => rec.messageIds(group).length === 1)
-        expect(rec.messageIds(group)).toEqual([next])
-        expect(rec.messageIds(room)).toEqual([read])
+        await toldAndCutOff(reading)
         expect(client.connection.state).toBe('open')
       } finally {
         for (const client of clients.splice(0)) client.close()
@@ -350,16 +367,12 @@ describe.each(databases)('palaver/client real-time on $name', (database) => {
         rooms: { video: () => ({ title: 'Cats', access: closed ? 'members' : 'public' }), song: () => null },
       })
       try {
-        const { say, room, group, rec, unwatched, read } = await readingBob(rooms, transport)
+        const reading = await readingBob(rooms, transport)
+        const { group, rec } = reading
         closed = true
         // No minute's round here: only the host's word makes the server ask again.
         await rooms.palaver.roomChanged('video', 'cats')
-        await until('told', () => unwatched.length === 1)
-        expect(unwatched).toEqual([room])
-        await say(room, 'members only now')
-        const next = await say(group, 'after it')
-        await until('the group message', () => rec.messageIds(group).length === 1)
-        expect(rec.messageIds(room)).toEqual([read])
+        const next = await toldAndCutOff(reading)
         // A room nobody opened has no readers; a type without rooms is refused.
         await rooms.palaver.roomChanged('song', 'unheard')
         await expect(rooms.palaver.roomChanged('poem', 'x')).rejects.toMatchObject({ code: 'invalid_input' })

@@ -322,18 +322,20 @@ const storeInput = (now: number) => sql`fresh as (
     set last_activity_at = ${now}, room_activity_at = ${activityAt(now).room_activity_at}
     from locked where c.id = locked.id
     returning c.id, c.kind, c.member_count
-  ), member_now as (
-    -- The memberOnly senders still members now that their chats are locked: 'allowed' read the rows as the
-    -- statement began, before a removal (or a DM's other person leaving) that held the lock committed.
-    select m.chat_id, m.user_id from palaver_members m
-    where (m.chat_id, m.user_id) in (select chat_id, sender_id from allowed where member_only)
+  ), sender_rows as (
+    -- The senders' member rows, locked once their chats are, in one pass in (chat, user) order as raiseMarks
+    -- locks them: their marks rise below, and a memberOnly send is taken only from a member still. 'allowed'
+    -- read the rows as the statement began, before a removal (or a DM's other person leaving) that held the
+    -- chat's lock committed.
+    select m.id, m.chat_id, m.user_id from palaver_members m
+    where (m.chat_id, m.user_id) in (select chat_id, sender_id from allowed)
       and m.chat_id in (select id from chat)
     order by m.chat_id, m.user_id
     for update of m
   ), taken as (
     select i.* from allowed i join chat on chat.id = i.chat_id
     where not i.member_only or (chat.kind = 'group' or chat.member_count >= 2)
-      and (i.chat_id, i.sender_id) in (select chat_id, user_id from member_now)
+      and (i.chat_id, i.sender_id) in (select chat_id, user_id from sender_rows)
   ), message as (
     insert into palaver_messages (chat_id, sender_id, body, client_id, reply_to_id, created_at, edited_at,
       deleted_at)
@@ -342,11 +344,6 @@ const storeInput = (now: number) => sql`fresh as (
     order by i.ord
     on conflict (sender_id, client_id) do nothing
     returning ${sql.raw(messageColumns.join(', '))}
-  ), sender_rows as (
-    select m.id from palaver_members m
-    where (m.chat_id, m.user_id) in (select chat_id, sender_id from message)
-    order by m.chat_id, m.user_id
-    for update of m
   ), marks as (
     update palaver_members m set
       last_read_message_id = greatest(m.last_read_message_id, newest.id),
