@@ -3,19 +3,17 @@ import { Kysely, PostgresDialect, type RawBuilder, sql } from 'kysely'
 import pg from 'pg'
 import type { TermMatch } from '../services/search-text.js'
 import {
-  type AppendedWithEvent,
-  type AppendOutcome,
   type Db,
   type DeliveredMark,
   type LoggedReceipt,
   type MovedMarks,
   type NewMessage,
   type NewMessageWithEvent,
+  type NotStored,
   RolledBack,
   type SearchCandidate,
   type SearchRequest,
   type SqlDialect,
-  type StoredMessage,
   withCursors,
 } from './dialect.js'
 import { PREPARE } from './prepared.js'
@@ -53,7 +51,7 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       // One round trip for every message of a batch (data-modifying CTEs all run, each seeing the rows
       // the ones before it returned).
       const column = <K extends keyof NewMessage>(key: K) => messages.map((m) => m[key])
-      const result = await sql<Message & { member_count: number }>`${sql.raw(PREPARE)}
+      const result = await sql<Message & { member_count: number; ord: number }>`${sql.raw(PREPARE)}
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
             ${column('body')}::text[], ${column('clientId')}::text[], ${column('replyToId')}::bigint[],
@@ -61,16 +59,19 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
             with ordinality as i(chat_id, sender_id, body, client_id, reply_to_id, member_only, ord)
           ${batchOf(messages.length)}
         ), ${storeInput(now)}
-        select message.*, chat.member_count from message join chat on chat.id = message.chat_id
-        order by message.id`.execute(db)
-      return matchAppended(messages, result.rows)
+        select message.*, chat.member_count, numbered.ord
+        from message join numbered on numbered.id = message.id join chat on chat.id = message.chat_id
+        order by numbered.ord`.execute(db)
+      return outcomesByOrd(messages, result.rows, ({ member_count, ord: _ord, ...row }) => ({
+        row,
+        memberCount: member_count,
+      }))
     },
 
     async appendMessagesAlone(db, messages, now) {
       // appendMessages, then appendEvents' counter and rows, in one statement. Each stored message is told
-      // from its input by its clientId, or else as the n-th one without of its sender in its chat (those
-      // are never refused, and their ids follow their order). The counter is raised only once every
-      // other row is locked: its condition reads the senders' marks, which reads the messages and chats.
+      // from its input by the id it was given (numbered). The counter is raised only once every other row
+      // is locked: its condition reads the senders' marks, which reads the messages and chats.
       const column = <K extends keyof NewMessageWithEvent>(key: K) => messages.map((m) => m[key])
       const result = await refusedByServer(
         sql<Message & { member_count: number; ord: number; cursor: number }>`${sql.raw(PREPARE)}
@@ -84,19 +85,8 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
             with ordinality as i(chat_id, sender_id, body, client_id, member_only, head, tail, ord)
           ${batchOf(messages.length)}
         ), ${storeInput(now)},
-        numbered_input as (
-          select i.*, row_number() over (partition by i.chat_id, i.sender_id, i.client_id is null order by i.ord) as k
-          from taken i
-        ), numbered_message as (
-          select m.id, m.chat_id, m.sender_id, m.client_id,
-            row_number() over (partition by m.chat_id, m.sender_id, m.client_id is null order by m.id) as k
-          from message m
-        ), stored as (
-          select distinct on (m.id) m.id, m.chat_id, i.ord, i.head, i.tail
-          from numbered_message m join numbered_input i on i.chat_id = m.chat_id and i.sender_id = m.sender_id
-            and case when m.client_id is null then i.client_id is null and i.k = m.k
-              else i.client_id = m.client_id end
-          order by m.id, i.ord
+        stored as (
+          select m.id, m.chat_id, n.ord, n.head, n.tail from message m join numbered n on n.id = m.id
         ), counter as (
           update palaver_counters set value = value + (select count(*) from stored)
           where name = 'event_cursor' and (select count(*) from stored) > 0 and (select count(*) from marks) >= 0
@@ -113,15 +103,10 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
           join appended on appended.message_id = stored.id
         order by stored.ord`.execute(db),
       )
-      const byOrd = new Map(result.rows.map((r) => [r.ord, r]))
-      const chats = new Set(result.rows.map((r) => r.chat_id))
-      return messages.map((m, i): AppendedWithEvent => {
-        const found = byOrd.get(i + 1)
-        // As in matchAppended: a chat none of whose sends was stored counts as gone (a retry is looked up).
-        if (!found) return m.memberOnly ? 'unchecked' : chats.has(m.chatId) ? 'duplicate' : 'chat_gone'
-        const { member_count, ord: _ord, cursor, ...row } = found
-        return { stored: { row, memberCount: member_count }, cursor }
-      })
+      return outcomesByOrd(messages, result.rows, ({ member_count, ord: _ord, cursor, ...row }) => ({
+        stored: { row, memberCount: member_count },
+        cursor,
+      }))
     },
 
     async appendEvents(db, events) {
@@ -286,7 +271,7 @@ const raiseMarks = (marks: readonly DeliveredMark[]) => sql`wanted as (
  * member of a group, or of a DM both people are in (read before any lock, as the access check it stands
  * for would have been), and is stored only if that still holds once its chat is locked (a removal that
  * held the lock first committed meanwhile); the chats are locked in id order, as every batch locks them, so two
- * processes' batches cannot deadlock; ids follow the messages' order (inserted sorted by it); the
+ * processes' batches cannot deadlock; ids follow the messages' order (taken in it, see numbered); the
  * senders' marks rise to their newest message, their rows locked in (chat, user) order as raiseMarks
  * locks them (another process raising the delivered marks of the same members would otherwise deadlock
  * with the send, and both wait out PostgreSQL's deadlock_timeout, a second).
@@ -336,12 +321,17 @@ const storeInput = (now: number) => sql`fresh as (
     select i.* from allowed i join chat on chat.id = i.chat_id
     where not i.member_only or (chat.kind = 'group' or chat.member_count >= 2)
       and (i.chat_id, i.sender_id) in (select chat_id, user_id from sender_rows)
+  ), numbered as materialized (
+    -- Each message's id taken before its row goes in, in the messages' order (the sorted subquery is not
+    -- flattened, so nextval runs on its rows in turn) and once its chat is locked (a chat's ids follow its
+    -- commits): a stored row is told from its input by its id alone, however many the conflict left out.
+    select nextval('palaver_messages_id_seq') as id, i.* from (select * from taken order by ord) i
   ), message as (
-    insert into palaver_messages (chat_id, sender_id, body, client_id, reply_to_id, created_at, edited_at,
+    insert into palaver_messages (id, chat_id, sender_id, body, client_id, reply_to_id, created_at, edited_at,
       deleted_at)
-    select i.chat_id, i.sender_id, i.body, i.client_id, i.reply_to_id, ${now}, null, null
-    from taken i
-    order by i.ord
+    select i.id, i.chat_id, i.sender_id, i.body, i.client_id, i.reply_to_id, ${now}, null, null
+    from numbered i
+    order by i.id
     on conflict (sender_id, client_id) do nothing
     returning ${sql.raw(messageColumns.join(', '))}
   ), marks as (
@@ -354,35 +344,22 @@ const storeInput = (now: number) => sql`fresh as (
   )`
 
 /**
- * Which stored row is which message: a row with a clientId is found by it (none: the sender used it
- * before); rows without one come back in id order, which is the messages' order, sender by sender.
+ * Each message's outcome from the stored rows, found by their `ord` (the message's place, from 1). A
+ * memberOnly message not stored was refused by the access check, which the caller runs again to say why;
+ * any other was a retry of a clientId its sender used before, unless none of its chat's messages was
+ * stored: its chat is gone (a retry is looked up).
  */
-function matchAppended(
+function outcomesByOrd<Row extends { chat_id: number; ord: number }, T>(
   messages: readonly NewMessage[],
-  rows: ReadonlyArray<Message & { member_count: number }>,
-): AppendOutcome[] {
-  const stored = rows.map(({ member_count, ...row }) => ({ row, memberCount: member_count }))
-  const chats = new Set(stored.map((s) => s.row.chat_id))
-  const byClientId = new Map<string, StoredMessage>()
-  const unnamed = new Map<string, StoredMessage[]>()
-  for (const s of stored) {
-    if (s.row.client_id !== null) byClientId.set(`${s.row.sender_id}\n${s.row.client_id}`, s)
-    else {
-      const key = `${s.row.chat_id}\n${s.row.sender_id}`
-      let list = unnamed.get(key)
-      if (!list) unnamed.set(key, (list = []))
-      list.push(s)
-    }
-  }
-  return messages.map((m): AppendOutcome => {
-    if (m.clientId !== null) {
-      const key = `${m.senderId}\n${m.clientId}`
-      const found = byClientId.get(key)
-      // The same clientId twice in one batch: the second is the retry.
-      byClientId.delete(key)
-      return found ?? (m.memberOnly ? 'unchecked' : chats.has(m.chatId) ? 'duplicate' : 'chat_gone')
-    }
-    return unnamed.get(`${m.chatId}\n${m.senderId}`)?.shift() ?? (m.memberOnly ? 'unchecked' : 'chat_gone')
+  rows: readonly Row[],
+  stored: (row: Row) => T,
+): Array<T | NotStored> {
+  const byOrd = new Map(rows.map((row) => [row.ord, row]))
+  const chats = new Set(rows.map((row) => row.chat_id))
+  return messages.map((m, i) => {
+    const found = byOrd.get(i + 1)
+    if (found) return stored(found)
+    return m.memberOnly ? 'unchecked' : chats.has(m.chatId) ? 'duplicate' : 'chat_gone'
   })
 }
 
