@@ -136,21 +136,41 @@ describe.each(databases)('write races on $name', (database) => {
     expect((await messageRows(chatId)).map((m) => m.body)).toEqual(['hello'])
   })
 
-  it('a DM whose other person leaves while a send waits for it brings them back to read it', async () => {
-    const dmId = (await first.as('alice').post('/api/dms/', { userId: 'charlie' })).body.id as number
-    expect((await send(first, 'alice', dmId, { body: 'hi' })).status).toBe(201)
-    const [left, sent] = await inTurn(
-      dmId,
-      () => second.as('charlie').post(`/api/chats/${dmId}/leave/`),
-      () => send(first, 'alice', dmId, { body: 'are you there?' }),
+  it('a member removed while their send waits is refused too by a process that had not loaded the chat', async () => {
+    const chatId = await group(['bob', 'charlie'])
+    // Only the first process has seen the chat: the second checks bob's access before the send waits.
+    const [removed, sent] = await inTurn(
+      chatId,
+      () => first.as('alice').delete(`/api/chats/${chatId}/members/bob/remove/`),
+      () => send(second, 'bob', chatId, { body: 'still in?' }),
     )
-    expect(left.status).toBe(204)
-    expect(sent.status).toBe(201)
-    expect(sent.body.receipt.recipientCount).toBe(1)
-    const history = await first.as('charlie').get(`/api/chats/${dmId}/messages/`)
-    expect(history.status).toBe(200)
-    expect(history.body.messages.map((m: any) => m.body)).toEqual(['hi', 'are you there?'])
+    expect(removed.status).toBe(204)
+    expect(sent.status).toBe(404)
+    expect(await messageRows(chatId)).toEqual([])
   })
+
+  // Only the first process has seen the DM: the second checks access before the send waits.
+  it.each([
+    { sender: 'one that knows it', peer: 'charlie', sending: () => first, leaving: () => second },
+    { sender: 'one that had not loaded it', peer: 'dana', sending: () => second, leaving: () => first },
+  ])(
+    'a DM whose other person leaves while a send waits for it in $sender brings them back to read it',
+    async ({ peer, sending, leaving }) => {
+      const dmId = (await first.as('alice').post('/api/dms/', { userId: peer })).body.id as number
+      expect((await send(first, 'alice', dmId, { body: 'hi' })).status).toBe(201)
+      const [left, sent] = await inTurn(
+        dmId,
+        () => leaving().as(peer).post(`/api/chats/${dmId}/leave/`),
+        () => send(sending(), 'alice', dmId, { body: 'are you there?' }),
+      )
+      expect(left.status).toBe(204)
+      expect(sent.status).toBe(201)
+      expect(sent.body.receipt.recipientCount).toBe(1)
+      const history = await first.as(peer).get(`/api/chats/${dmId}/messages/`)
+      expect(history.status).toBe(200)
+      expect(history.body.messages.map((m: any) => m.body)).toEqual(['hi', 'are you there?'])
+    },
+  )
 
   /** Six sends of Alice's, half of them with a clientId, which make one batch. */
   const sixSends = (chatId: number, tag: string) =>

@@ -134,43 +134,63 @@ export async function sendMessage(
       if (!(error instanceof AccessUnchecked)) return retriedOr(error)
     }
   }
-  const access = await loadChat(ctx, ctx.db, chatId, viewer)
-  const member = memberWith(access, 'post')
-  const mentionsEveryone = everyoneMentioned(everyoneAsked, body, access.chat, member)
-  const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
   try {
-    // A DM is between two people: writing to someone who left it brings them back; a reply quotes a
-    // message that must still be there when it is stored, as the members a message mentions and the files
-    // it carries must be. Each is a change of its own; every other send goes through the bulk lane, where
-    // a batch stores all its sends at once.
-    if (absentPeer === null && plain) return sent(await ctx.storeSend(send, { chatId }), viewer)
-    const [quotedSender, named] = await Promise.all([
-      replyToId === null ? null : senderOf(ctx, replyToId),
-      namedUsers(ctx, mentionIds),
-    ])
-    const { stored, extras } = await transact(
-      ctx,
-      async (tx) => {
-        if (absentPeer && !(await bringBackToDm(ctx, tx, chatId, absentPeer))) throw notFound('Chat')
-        const quote =
-          replyToId === null ? null : await quoteToAnswer(ctx, tx, chatId, replyToId, quotedSender)
-        const mentions = writtenMentions(body, await mentionedMembers(tx, chatId, named))
-        const attachments = await unsentAttachments(ctx, tx, chatId, viewer.id, attachmentIds)
-        const full = { ...send, replyToId, quote, mentions, attachments, mentionsEveryone }
-        const outcome = (await storeSends(tx.db, tx.now, [full], ctx.dialect))[0]!
-        if ('error' in outcome) throw outcome.error
-        const messageId = outcome.value.row.id
-        await storeMentions(tx, messageId, mentions)
-        if (mentionsEveryone) await storeMentionsEveryone(tx, messageId)
-        await attachToMessage(tx, messageId, attachmentIds)
-        for (const event of outcome.record) tx.emit(event)
-        return { stored: outcome.value, extras: { replyTo: quote, mentions, attachments } }
-      },
-      { chatId },
-    )
-    return sent(stored, viewer, extras)
+    return await checkedSend(true)
   } catch (error) {
-    return retriedOr(error)
+    if (!(error instanceof AccessUnchecked)) throw error
+  }
+  // The access checked was lost while the send waited for its chat (a removal, or a DM's other person
+  // leaving, committed in between): checked once more, which says why, or takes the way that now fits.
+  return checkedSend(false)
+
+  /**
+   * The send with its access checked first. A plain one where membership decides is checked again by the
+   * store once the chat is locked (`recheck`), as the first way does: the kind of a chat this process had
+   * not loaded is known from here on.
+   */
+  async function checkedSend(recheck: boolean): Promise<{ message: MessageView; created: boolean }> {
+    const access = await loadChat(ctx, ctx.db, chatId, viewer)
+    const member = memberWith(access, 'post')
+    const mentionsEveryone = everyoneMentioned(everyoneAsked, body, access.chat, member)
+    const absentPeer = await absentDmPeer(ctx, access.chat, viewer)
+    try {
+      // A DM is between two people: writing to someone who left it brings them back; a reply quotes a
+      // message that must still be there when it is stored, as the members a message mentions and the files
+      // it carries must be. Each is a change of its own; every other send goes through the bulk lane, where
+      // a batch stores all its sends at once.
+      if (absentPeer === null && plain) {
+        const memberOnly = recheck && membershipDecides(ctx, chatId)
+        return sent(await ctx.storeSend({ ...send, memberOnly }, { chatId }), viewer)
+      }
+      const [quotedSender, named] = await Promise.all([
+        replyToId === null ? null : senderOf(ctx, replyToId),
+        namedUsers(ctx, mentionIds),
+      ])
+      const { stored, extras } = await transact(
+        ctx,
+        async (tx) => {
+          if (absentPeer && !(await bringBackToDm(ctx, tx, chatId, absentPeer))) throw notFound('Chat')
+          const quote =
+            replyToId === null ? null : await quoteToAnswer(ctx, tx, chatId, replyToId, quotedSender)
+          const mentions = writtenMentions(body, await mentionedMembers(tx, chatId, named))
+          const attachments = await unsentAttachments(ctx, tx, chatId, viewer.id, attachmentIds)
+          const full = { ...send, replyToId, quote, mentions, attachments, mentionsEveryone }
+          const outcome = (await storeSends(tx.db, tx.now, [full], ctx.dialect))[0]!
+          if ('error' in outcome) throw outcome.error
+          const messageId = outcome.value.row.id
+          await storeMentions(tx, messageId, mentions)
+          if (mentionsEveryone) await storeMentionsEveryone(tx, messageId)
+          await attachToMessage(tx, messageId, attachmentIds)
+          for (const event of outcome.record) tx.emit(event)
+          return { stored: outcome.value, extras: { replyTo: quote, mentions, attachments } }
+        },
+        { chatId },
+      )
+      return sent(stored, viewer, extras)
+    } catch (error) {
+      if (error instanceof AccessUnchecked) throw error
+      return retriedOr(error)
+    }
   }
 }
 
