@@ -112,6 +112,45 @@ describe.each(databases)('group commit on $name', (database) => {
     expect(log).toEqual(['stored 1', 'told 1', 'answered 1 with 10'])
   })
 
+  it('tells a change that failed in its savepoint only once the rerun after a deadlock commits the rest', async () => {
+    const log: string[] = []
+    let deadlocks = 1
+    const commits = new GroupCommit<number, void>(storage.db, {
+      bulk: async () => [],
+      // Inside the transaction, after every change's savepoint: PostgreSQL broke a lock cycle here once.
+      before: async (_db, _now, records) => {
+        if (records.length === 1 && deadlocks-- > 0)
+          throw Object.assign(new Error('deadlock detected'), { code: '40P01' })
+      },
+      after: (records) => log.push(`told ${records.join(',')}`),
+    })
+    const change = (n: number, fails: boolean) =>
+      commits
+        .run(async ({ db }) => {
+          log.push(`changed ${n}`)
+          await sql`select 1`.execute(db)
+          if (fails) throw new Error(`refused ${n}`)
+          return { value: n, record: n }
+        })
+        .then(
+          () => log.push(`answered ${n}`),
+          (error: Error) => log.push(error.message),
+        )
+    await Promise.all([change(1, false), change(2, true)])
+    // Together, then each in a savepoint (a deadlock), then so again: 2's refusal comes with 1's commit.
+    expect(log).toEqual([
+      'changed 1',
+      'changed 2',
+      'changed 1',
+      'changed 2',
+      'changed 1',
+      'changed 2',
+      'told 1',
+      'answered 1',
+      'refused 2',
+    ])
+  })
+
   it('with bulkApart, stores a batch’s bulk items alone after its other changes commit', async () => {
     const { log, send, change } = queue(false, true)
     await Promise.all([send(1), change(7), send(2)])

@@ -314,15 +314,11 @@ export class GroupCommit<R, A, I = never, O = never> {
         .catch(() => {})
       this.heldMs += performance.now() - started
       if (!isolated && batch.length > 1) return this.commit(batch, attempt, true)
-      const failed = batch.flatMap((item) => (item.failure ? [{ item, ...item.failure }] : []))
+      // Another process's batch took the same rows in another order: the whole batch runs again. What
+      // failed in its savepoint is told with the rerun's commit: it failed against changes rolled back.
+      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) return this.commit(batch, attempt + 1, isolated)
       this.tell(() => {
-        for (const { item, error } of failed) item.reject(error)
-      })
-      const open = batch.filter((item) => !item.failure)
-      // Another process's batch took the same rows in another order: run again what is still open.
-      if (isDeadlock(error) && attempt < DEADLOCK_RETRIES) return this.commit(open, attempt + 1, isolated)
-      this.tell(() => {
-        for (const item of open) item.reject(error)
+        for (const item of batch) item.reject(item.failure?.error ?? error)
       })
       return
     }
