@@ -619,6 +619,11 @@ describe.skipIf(!chromiumAvailable)(
      */
     async function backADayLater(page: Page, pending: Locator) {
       await aDayLater('alice')
+      await lineBack(page, pending)
+    }
+
+    /** The line is back: the outbox tries by itself, or Retry is pressed. */
+    async function lineBack(page: Page, pending: Locator) {
       await page.unroute(sends)
       await pending
         .getByRole('button', { name: 'Retry' })
@@ -652,6 +657,44 @@ describe.skipIf(!chromiumAvailable)(
             x.attachments?.length,
           ]),
         ).toEqual([['From last night', 1]])
+      } finally {
+        await context.close()
+      }
+    })
+
+    test('a waiting message shows its picture from the bytes the page holds, though the upload was swept before the picture loaded; that address is freed once it is sent', async () => {
+      const { host, browser } = shared
+      await host.call('alice', 'POST', '/api/chats/', { title: 'Unseen', memberIds: ['bob'] })
+      const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+      try {
+        const m = messagesPage(page)
+        await m.chat('Unseen').click()
+        // The line is down for the files too: the waiting message's picture cannot come from the server.
+        const files = '**/api/attachments/**'
+        await page.route(files, (route) => route.abort('internetdisconnected'))
+        const pending = await sendOffline(page, m.root, [photo('unseen.png', 60, 40)], 'Not seen yet')
+        await aDayLater('alice')
+        await page.unroute(files)
+        const picture = pending.locator('.picture img')
+        await eventually(() => loadedWidths(pending)).toEqual([60])
+        const held = (await picture.getAttribute('src'))!
+        // What it shows does not depend on the swept upload.
+        const answers = (url: string) =>
+          page.evaluate(
+            (u) =>
+              fetch(u).then(
+                (r) => r.status,
+                () => 'failed',
+              ),
+            url,
+          )
+        expect(await answers(held)).toBe(200)
+
+        await lineBack(page, pending)
+        const sent = m.root.locator('.message:not(.pending)', { hasText: 'Not seen yet' })
+        await eventually(() => loadedWidths(sent)).toEqual([60])
+        expect(held).toMatch(/^blob:/)
+        expect(await answers(held)).toBe('failed')
       } finally {
         await context.close()
       }

@@ -17,6 +17,7 @@ import {
 import { EVERYONE } from '../../client/mentions.js'
 import type { BlockList } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
+import { isPicture } from './attachments.js'
 import { asksForEveryone, type MemberSearch, type Named } from './mentions.js'
 import { ReceiptMarks } from './receipts.js'
 import { type Uploader, uploadedFile } from './uploads.js'
@@ -75,7 +76,10 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private readonly names = new Map<string, string>()
   /** Quotes of the messages answered by my pending replies (for a reply whose original left the window). */
   private readonly quotes = new Map<number, QuoteView>()
-  /** The files of my pending sends, by clientId (an item in the outbox keeps only their ids). */
+  /**
+   * The files of my pending sends, by clientId (an item in the outbox keeps only their ids); a picture whose bytes this
+   * page holds shows from them (an object URL): its upload may be swept while the send waits.
+   */
   private readonly sentFiles = new Map<string, AttachmentView[]>()
   /** Members an @query found, by query (until someone joins or leaves). */
   private readonly found = new Map<string, Promise<UserView[]>>()
@@ -189,6 +193,13 @@ export class ConversationStore extends Emitter<StoreEvents> {
     for (const off of this.offs.splice(0)) off()
     clearTimeout(this.typingTimer)
     this.stopTyping()
+    for (const clientId of this.sentFiles.keys()) this.forget(clientId)
+  }
+
+  /** A pending send's bubble went (sent, discarded, or the conversation closed): the object URLs of its pictures are freed. */
+  private forget(clientId: string): void {
+    for (const file of this.sentFiles.get(clientId) ?? []) URL.revokeObjectURL(file.url)
+    this.sentFiles.delete(clientId)
   }
 
   // ---- history ----
@@ -313,7 +324,13 @@ export class ConversationStore extends Emitter<StoreEvents> {
       // The server's names: uploaded again, a file keeps it; lost after a reload, it is named.
       fileNames: Object.fromEntries(files.map((file) => [file.id, file.name])),
     })
-    if (files.length) this.sentFiles.set(item.clientId, files)
+    this.sentFiles.set(
+      item.clientId,
+      files.map((file) => {
+        const bytes = isPicture(file) && uploadedFile.get(file)
+        return bytes ? { ...file, url: URL.createObjectURL(bytes) } : file
+      }),
+    )
     this.changed()
     return item
   }
@@ -374,7 +391,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   discard(clientId: string): void {
     this.client.outbox.discard(clientId)
-    this.sentFiles.delete(clientId)
+    this.forget(clientId)
     this.changed()
   }
 
@@ -523,7 +540,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
       this.blocks?.on('change', ({ userId }) => this.onBlock(userId)) ?? (() => {}),
       this.client.outbox.on('change', ({ item }) => {
         if (item.chatId !== this.chatId) return
-        if (item.state === 'sent') this.sentFiles.delete(item.clientId)
+        if (item.state === 'sent') this.forget(item.clientId)
         if (item.state === 'sent' && item.message && !this.hasNewer) this.upsert(item.message)
         this.changed()
       }),
