@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { databases } from './helpers/databases.js'
 import { connectSocket, type LiveServer, startLiveServer } from './helpers/live.js'
@@ -313,6 +314,35 @@ describe.each(databases)('mentions on $name', (database) => {
       expect((await send('bob', chat, { body: 'ok' })).body).not.toHaveProperty('mentionsEveryone')
       // Charlie read up to his own message: Bob's plain one is all he has not.
       expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 0 })
+    })
+
+    it('is written with the message: its row goes in once, never updated after', async () => {
+      const chat = await group()
+      // A trigger that refuses every update of a message: a send that updates its row after the insert fails.
+      const refuse =
+        database.name === 'sqlite'
+          ? [
+              `create trigger refuse_update before update on palaver_messages
+                begin select raise(abort, 'updated'); end`,
+            ]
+          : [
+              `create function refuse_update() returns trigger language plpgsql as $$
+                begin raise exception 'updated'; end $$`,
+              `create trigger refuse_update before update on palaver_messages
+                for each row execute function refuse_update()`,
+            ]
+      for (const statement of refuse) await sql.raw(statement).execute(server.palaver.db)
+      try {
+        const sent = await everyone('alice', chat, '@everyone and @Bob Brown: cake', { mentionIds: ['bob'] })
+        expect(sent.status).toBe(201)
+        expect(sent.body).toMatchObject({ mentionsEveryone: true, mentions: [{ id: 'bob' }] })
+        expect(await flagOf(sent.body.id)).toBe(1)
+        expect(await unread('charlie', chat)).toEqual({ messages: 1, mentions: 1 })
+      } finally {
+        await sql
+          .raw(`drop trigger refuse_update${database.name === 'sqlite' ? '' : ' on palaver_messages'}`)
+          .execute(server.palaver.db)
+      }
     })
 
     it('is dropped where the text does not write "@everyone"', async () => {

@@ -50,8 +50,6 @@ export interface NewSend extends NewMessage {
   mentions: StoredMention[]
   /** The files it carries, read in the same transaction; none for every send of the bulk lane. */
   attachments: AttachmentView[]
-  /** Whether it mentions everyone (stored by the caller, as its mentions are); absent: it does not. */
-  mentionsEveryone?: boolean
 }
 
 /** The commit queue of an instance: changes with their events, and the bulk lane of sends. */

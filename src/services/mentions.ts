@@ -158,12 +158,3 @@ export function everyoneMentioned(
     throw invalid('mentionsEveryone: a direct message has one other person: mention them')
   throw forbidden(everyoneRefused)
 }
-
-/** Marks a message as mentioning everyone (after its row was stored, in the same transaction). */
-export async function storeMentionsEveryone(tx: Tx, messageId: number): Promise<void> {
-  await tx.db
-    .updateTable('palaver_messages')
-    .set({ mentions_everyone: 1 })
-    .where('id', '=', messageId)
-    .execute()
-}

@@ -30,7 +30,6 @@ import {
   namedIds,
   namedUsers,
   storeMentions,
-  storeMentionsEveryone,
   writtenMentions,
 } from './mentions.js'
 import { advanceMarks } from './receipts.js'
@@ -179,7 +178,6 @@ export async function sendMessage(
           if ('error' in outcome) throw outcome.error
           const messageId = outcome.value.row.id
           await storeMentions(tx, messageId, mentions)
-          if (mentionsEveryone) await storeMentionsEveryone(tx, messageId)
           await attachToMessage(tx, messageId, attachmentIds)
           for (const event of outcome.record) tx.emit(event)
           return { stored: outcome.value, extras: { replyTo: quote, mentions, attachments } }
@@ -280,12 +278,10 @@ export async function storeSends(
   const outcomes = await dialect.appendMessages(db, sends, now)
   return outcomes.map((outcome, i) => {
     if (typeof outcome === 'string') return refusal(outcome)
-    const { sender, quote, mentions, attachments, mentionsEveryone } = sends[i]!
-    // As the caller stores it, in the same transaction (as it stores the mentions).
-    const stored = mentionsEveryone ? { ...outcome, row: { ...outcome.row, mentions_everyone: 1 } } : outcome
+    const { sender, quote, mentions, attachments } = sends[i]!
     return {
-      value: stored,
-      record: [createdEvent(stored.row, sender, { replyTo: quote, mentions, attachments })],
+      value: outcome,
+      record: [createdEvent(outcome.row, sender, { replyTo: quote, mentions, attachments })],
     }
   })
 }
@@ -309,7 +305,7 @@ export async function storeSendsAlone(
       send.mentionsEveryone
     )
       throw new Error('a reply, a mention or a file is stored in a change of its own, not in a batch')
-    return { ...send, replyToId: null, ...payloadAroundId(send, now) }
+    return { ...send, replyToId: null, mentionsEveryone: false as const, ...payloadAroundId(send, now) }
   })
   const appended = await appendAlone(db, withEvents, now)
   const events: EventRow[] = []

@@ -27,6 +27,8 @@ export interface NewMessage {
    * stores nothing, touches nothing, and answers 'unchecked': the caller checks access the usual way.
    */
   memberOnly: boolean
+  /** Whether it mentions everyone, checked by the caller; absent: it does not. Written with the row. */
+  mentionsEveryone?: boolean
 }
 
 /** A stored message and its chat's member count. */
@@ -47,6 +49,8 @@ export type AppendOutcome = StoredMessage | NotStored
 export interface NewMessageWithEvent extends NewMessage {
   /** None: a reply is stored in a change of its own (it quotes a message it must find first). */
   replyToId: null
+  /** None: a message to everyone is a change of its own too (see sendMessage). */
+  mentionsEveryone?: false
   payloadHead: string
   payloadTail: string
 }

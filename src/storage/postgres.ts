@@ -55,8 +55,9 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
         with input as (
           select * from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
             ${column('body')}::text[], ${column('clientId')}::text[], ${column('replyToId')}::bigint[],
-            ${column('memberOnly')}::boolean[])
-            with ordinality as i(chat_id, sender_id, body, client_id, reply_to_id, member_only, ord)
+            ${column('memberOnly')}::boolean[], ${messages.map((m) => (m.mentionsEveryone ? 1 : null))}::integer[])
+            with ordinality as i(chat_id, sender_id, body, client_id, reply_to_id, member_only, mentions_everyone,
+              ord)
           ${batchOf(messages.length)}
         ), ${storeInput(now)}
         select message.*, chat.member_count, numbered.ord
@@ -76,9 +77,9 @@ export function postgresDialect(searchLanguage: string): SqlDialect {
       const result = await refusedByServer(
         sql<Message & { member_count: number; ord: number; cursor: number }>`${sql.raw(PREPARE)}
         with input as (
-          -- No replies here (see NewMessageWithEvent): one array fewer to send with every batch.
-          select i.chat_id, i.sender_id, i.body, i.client_id, null::bigint as reply_to_id, i.member_only, i.head,
-            i.tail, i.ord
+          -- No replies nor @everyone here (see NewMessageWithEvent): two arrays fewer to send with every batch.
+          select i.chat_id, i.sender_id, i.body, i.client_id, null::bigint as reply_to_id, i.member_only,
+            null::integer as mentions_everyone, i.head, i.tail, i.ord
           from unnest(${column('chatId')}::bigint[], ${column('senderId')}::text[],
             ${column('body')}::text[], ${column('clientId')}::text[],
             ${column('memberOnly')}::boolean[], ${column('payloadHead')}::text[], ${column('payloadTail')}::text[])
@@ -327,9 +328,10 @@ const storeInput = (now: number) => sql`fresh as (
     -- commits): a stored row is told from its input by its id alone, however many the conflict left out.
     select nextval('palaver_messages_id_seq') as id, i.* from (select * from taken order by ord) i
   ), message as (
-    insert into palaver_messages (id, chat_id, sender_id, body, client_id, reply_to_id, created_at, edited_at,
-      deleted_at)
-    select i.id, i.chat_id, i.sender_id, i.body, i.client_id, i.reply_to_id, ${now}, null, null
+    insert into palaver_messages (id, chat_id, sender_id, body, client_id, reply_to_id, mentions_everyone,
+      created_at, edited_at, deleted_at)
+    select i.id, i.chat_id, i.sender_id, i.body, i.client_id, i.reply_to_id, i.mentions_everyone, ${now}, null,
+      null
     from numbered i
     order by i.id
     on conflict (sender_id, client_id) do nothing

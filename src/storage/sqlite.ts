@@ -76,22 +76,25 @@ const touchChat = prepared<'chatId' | 'now' | 'senderId' | 'memberOnly', { membe
       .returning('member_count'),
 )
 
-const insertMessage = prepared<'chatId' | 'senderId' | 'body' | 'clientId' | 'replyToId' | 'now', Message>(
-  (db, slot) =>
-    db
-      .insertInto('palaver_messages')
-      .values({
-        chat_id: slot('chatId'),
-        sender_id: slot('senderId'),
-        body: slot('body'),
-        client_id: slot('clientId'),
-        reply_to_id: slot('replyToId'),
-        created_at: slot('now'),
-        edited_at: null,
-        deleted_at: null,
-      })
-      .onConflict((oc) => oc.columns(['sender_id', 'client_id']).doNothing())
-      .returning(messageColumns),
+const insertMessage = prepared<
+  'chatId' | 'senderId' | 'body' | 'clientId' | 'replyToId' | 'mentionsEveryone' | 'now',
+  Message
+>((db, slot) =>
+  db
+    .insertInto('palaver_messages')
+    .values({
+      chat_id: slot('chatId'),
+      sender_id: slot('senderId'),
+      body: slot('body'),
+      client_id: slot('clientId'),
+      reply_to_id: slot('replyToId'),
+      mentions_everyone: slot('mentionsEveryone'),
+      created_at: slot('now'),
+      edited_at: null,
+      deleted_at: null,
+    })
+    .onConflict((oc) => oc.columns(['sender_id', 'client_id']).doNothing())
+    .returning(messageColumns),
 )
 
 /** A message the sender stored before with this clientId: a send naming it again is its retry, which touches nothing. */
@@ -188,7 +191,8 @@ export const sqliteDialect: SqlDialect = {
   async appendMessages(db, messages, now) {
     // SQLite runs in this process: a statement costs no round trip, so each message simply takes its own.
     const outcomes: AppendOutcome[] = []
-    for (const { chatId, senderId, body, clientId, replyToId, memberOnly } of messages) {
+    for (const message of messages) {
+      const { chatId, senderId, body, clientId, replyToId, memberOnly } = message
       if (clientId !== null && (await clientIdUsed(db, { senderId, clientId })).length > 0) {
         outcomes.push('duplicate')
         continue
@@ -198,7 +202,16 @@ export const sqliteDialect: SqlDialect = {
         outcomes.push(memberOnly ? 'unchecked' : 'chat_gone')
         continue
       }
-      const [row] = await insertMessage(db, { chatId, senderId, body, clientId, replyToId, now })
+      const mentionsEveryone = message.mentionsEveryone ? 1 : null
+      const [row] = await insertMessage(db, {
+        chatId,
+        senderId,
+        body,
+        clientId,
+        replyToId,
+        mentionsEveryone,
+        now,
+      })
       if (!row) {
         outcomes.push('duplicate')
         continue
@@ -431,7 +444,7 @@ function storeSends(raw: Raw) {
         outcomes.push(memberOnly ? 'unchecked' : 'chat_gone')
         continue
       }
-      const row = insert.get({ chatId, senderId, body, clientId, replyToId, now })
+      const row = insert.get({ chatId, senderId, body, clientId, replyToId, mentionsEveryone: null, now })
       if (!row) {
         outcomes.push('duplicate')
         continue
