@@ -99,11 +99,6 @@ export class Runtime {
       },
     }
   }
-
-  /** How many widgets hold the connection now. */
-  get holders(): number {
-    return this.users
-  }
 }
 
 /** A `base-path` such as `https://chat.example.com/messages`, on another origin than the page. */

@@ -97,7 +97,8 @@ export const controls = css`
     color: inherit;
     cursor: pointer;
   }
-  button:disabled {
+  button:disabled,
+  [aria-disabled='true'] {
     cursor: default;
     opacity: 0.55;
   }

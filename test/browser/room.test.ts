@@ -424,6 +424,35 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
     }
   })
 
+  test('by keyboard: Join puts the focus in the message box, Leave on Join again; a join that fails says why', async () => {
+    const dana = await openAs(shared.browser, shared.host, 'dana', '/host/room/public-keys')
+    const { page } = dana
+    const r = roomWidget(page)
+    const focusedLabel = () =>
+      page.evaluate(() => {
+        let element = document.activeElement
+        while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement
+        return element?.getAttribute('aria-label') ?? element?.textContent?.trim() ?? null
+      })
+    try {
+      await r.join.focus()
+      await page.keyboard.press('Enter')
+      await eventually(focusedLabel).toBe('Write a message')
+      await r.leave.focus()
+      await page.keyboard.press('Enter')
+      await eventually(focusedLabel).toBe('Join')
+
+      // The line is down: the join does not happen, and the notice says so.
+      await page.route('**/join/', (route) => route.abort('internetdisconnected'))
+      await page.keyboard.press('Enter')
+      await r.root.locator('[role=status] .toast', { hasText: 'The server could not be reached' }).waitFor()
+      expect(await r.leave.count()).toBe(0)
+      expect(await focusedLabel()).toBe('Join')
+    } finally {
+      await dana.context.close()
+    }
+  })
+
   test('a members-only room shows no conversation to an outsider; an anonymous visitor gets a sign-in link', async () => {
     const visitor = await openAs(shared.browser, shared.host, null, '/host/room/public-2')
     try {

@@ -138,10 +138,6 @@ export const pageStyles = css`
     background: var(--palaver-accent-soft);
     color: var(--palaver-accent);
   }
-  .bell[aria-disabled='true'] {
-    opacity: 0.55;
-    cursor: default;
-  }
   .search {
     display: flex;
     align-items: center;

@@ -264,7 +264,8 @@ export class PalaverRoom extends PalaverWidget {
   /** Joins or leaves, through the conversation where it shows: it takes the answer as the chat, fetching nothing on hearing of it. */
   private async move(join: boolean): Promise<void> {
     const chat = this.chat
-    if (!chat) return
+    // Busy, the buttons are aria-disabled, not disabled: a disabled button would drop the focus it has.
+    if (!chat || this.busy) return
     this.busy = true
     try {
       const client = await this.runtime.client()
@@ -282,6 +283,7 @@ export class PalaverRoom extends PalaverWidget {
       this.error = error as PalaverClientError
       // The room went or closed meanwhile (refused, or its watch after leaving was): as a new visit shows it.
       if (['not_found', 'forbidden'].includes(this.error.code)) await this.reload()
+      else this.say(this.error.message)
     } finally {
       this.busy = false
     }
@@ -327,12 +329,12 @@ export class PalaverRoom extends PalaverWidget {
       const mute = html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
         @palaver-mute=${this.mute}></palaver-mute-button>`
       if (!chat.permissions.leave) return mute
-      return html`${mute}<button type="button" class="button secondary leave" part="leave" ?disabled=${this.busy} @click=${() => this.move(false)}>
+      return html`${mute}<button type="button" class="button secondary leave" part="leave" aria-disabled=${this.busy} @click=${() => this.move(false)}>
         ${t.t('leave')}
       </button>`
     }
     if (chat.permissions.join) {
-      return html`<button type="button" class="button join" part="join" ?disabled=${this.busy} @click=${() => this.move(true)}>
+      return html`<button type="button" class="button join" part="join" aria-disabled=${this.busy} @click=${() => this.move(true)}>
         ${t.t('join')}
       </button>`
     }
@@ -361,7 +363,7 @@ export class PalaverRoom extends PalaverWidget {
           chat.role === null
             ? html`<div slot="readonly" class="readonly">
                 <span>${t.t('joinToPost')}</span>
-                ${chat.permissions.join ? html`<button type="button" class="button" ?disabled=${this.busy} @click=${() => this.move(true)}>${t.t('join')}</button>` : nothing}
+                ${chat.permissions.join ? html`<button type="button" class="button" aria-disabled=${this.busy} @click=${() => this.move(true)}>${t.t('join')}</button>` : nothing}
               </div>`
             : nothing
         }
