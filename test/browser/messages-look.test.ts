@@ -175,6 +175,25 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
     }
   })
 
+  test('390 px wide, by keyboard: New chat opens the members dialog over the new chat; Escape leaves the focus on its title', async () => {
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/messages/', { width: 390, height: 844 })
+    const page = bob.page
+    try {
+      const m = messagesPage(page)
+      await m.chats.first().waitFor()
+      await tabTo(page, (f) => f.label === 'New chat')
+      await page.keyboard.press('Enter')
+      await expect.poll(async () => (await focused(page)).label).toContain('Search people')
+      await page.keyboard.press('Escape')
+      await m.dialog.waitFor({ state: 'detached' })
+      // "New chat" is on the list's tab, hidden now: the focus stays with the chat that opened.
+      await expect.poll(async () => (await focused(page)).tag).toBe('h2')
+      expect((await focused(page)).text).toBe('Untitled group')
+    } finally {
+      await bob.context.close()
+    }
+  })
+
   test('390 px wide: the members dialog still shows whom Block and Remove are for', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
       width: 390,

@@ -220,7 +220,8 @@ export abstract class PalaverDialog extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    if (this.returnTo?.isConnected) this.returnTo.focus()
+    // Gone or hidden meanwhile, it takes no focus.
+    this.returnTo?.focus()
   }
 
   protected override firstUpdated(): void {

@@ -329,7 +329,8 @@ export class PalaverMessages extends PalaverWidget {
     try {
       const chat = await this.client!.api.createChat({ kind: 'group' })
       this.list?.upsert(chat)
-      await this.openChat(chat.id, { chat })
+      // On a narrow screen "New chat" hides with the list: the dialog gives the focus back to the chat's title.
+      await this.openChat(chat.id, { chat, focus: true })
       this.membersTab = 'add'
       this.dialog = 'members'
     } catch (error) {
