@@ -97,6 +97,27 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
     })
   }
 
+  test('on a phone (375 px wide) the toggle of a person with a long name stays within the page, its name cut', async () => {
+    const name = 'Maximilian Alexander Wolfeschlegelsteinhausenbergerdorff'
+    await shared.host.palaver.users.upsert({ id: 'max', username: 'max', name, email: 'max@example.com' })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/max', {
+      width: 375,
+      height: 700,
+    })
+    try {
+      // Its name shows once the DM is loaded (opened).
+      const toggle = (await openDm(alice.page)).toggle
+      await eventually(() => toggle.textContent()).toContain(name)
+      const box = (await toggle.boundingBox())!
+      expect(box.x + box.width).toBeLessThanOrEqual(375)
+      expect(await alice.page.evaluate(() => document.documentElement.scrollWidth)).toBe(375)
+      // Cut on screen only: the button's name is whole.
+      await alice.page.getByRole('button', { name: `Message ${name}` }).waitFor()
+    } finally {
+      await alice.context.close()
+    }
+  })
+
   test('on a phone (390 px wide) the DM panel takes the width; Arabic reads right to left', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob', {
       width: 390,

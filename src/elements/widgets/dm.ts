@@ -59,13 +59,21 @@ export class PalaverDm extends PalaverWidget {
     css`
       :host {
         display: inline-block;
+        max-width: 100%;
       }
+      /* A long name is cut on screen (the button's name stays whole), not pushed past the page's edge. */
       .toggle {
         gap: 0.5em;
+        max-width: 100%;
         min-height: 40px;
         padding-inline: 1.1em;
       }
+      .toggle span {
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
       .toggle svg {
+        flex: none;
         width: 18px;
         height: 18px;
       }
