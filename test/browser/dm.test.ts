@@ -166,6 +166,46 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
     },
   )
 
+  test('by keyboard, a DM that cannot be loaded says so, and Escape on the toggle (which keeps the focus) closes the panel', async () => {
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/charlie')
+    const { page } = alice
+    try {
+      await page.route('**/api/dms/', (route) => route.abort('internetdisconnected'))
+      const toggle = page.locator('palaver-dm button.toggle')
+      await toggle.focus()
+      await page.keyboard.press('Enter')
+      await page.locator('palaver-dm .panel [role=alert]', { hasText: 'could not be loaded' }).waitFor()
+      expect(
+        await toggle.evaluate(
+          (button) =>
+            button.getRootNode() instanceof ShadowRoot &&
+            (button.getRootNode() as ShadowRoot).activeElement === button,
+        ),
+      ).toBe(true)
+      await page.keyboard.press('Escape')
+      await page.locator('palaver-dm .panel').waitFor({ state: 'detached' })
+      expect(await toggle.getAttribute('aria-expanded')).toBe('false')
+      // Closed, Escape on the toggle is the page's own: the widget does not take it.
+      const taken = await toggle.evaluate((button) => {
+        const event = new KeyboardEvent('keydown', {
+          key: 'Escape',
+          bubbles: true,
+          composed: true,
+          cancelable: true,
+        })
+        button.dispatchEvent(event)
+        return event.defaultPrevented
+      })
+      expect(taken).toBe(false)
+      // Open again once the line is back: the DM loads.
+      await page.unroute('**/api/dms/')
+      await page.keyboard.press('Enter')
+      await page.getByRole('textbox', { name: 'Write a message' }).waitFor()
+    } finally {
+      await alice.context.close()
+    }
+  })
+
   test('an anonymous visitor gets a sign-in link back to the page', async () => {
     const visitor = await openAs(shared.browser, shared.host, null, '/host/dm/bob?from=profile')
     try {

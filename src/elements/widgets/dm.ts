@@ -180,7 +180,7 @@ export class PalaverDm extends PalaverWidget {
       return html`<div class="signin" part="signin" dir=${t.dir}>${this.loginLink(text)}</div>`
     }
     const name = this.peerName
-    return html`<div dir=${t.dir}>
+    return html`<div dir=${t.dir} @keydown=${this.onKey}>
       <button type="button" class="button toggle" part="toggle" aria-expanded=${this.open ? 'true' : 'false'}
         aria-controls="panel" @click=${this.toggle}>
         ${icons.chat}<span>${name ? t.t('messageUser', { name }) : t.t('message')}</span>
@@ -198,7 +198,7 @@ export class PalaverDm extends PalaverWidget {
     const chat = this.chat
     const online = !!this.presence?.has(peerOf(chat, this.config?.viewer?.id))
     return html`<section id="panel" class="panel" part="panel" role="dialog" aria-modal="false"
-      aria-labelledby="title" @keydown=${this.onKey}>
+      aria-labelledby="title">
       <header part="header">
         ${chat?.peer ? withDot(html`<img src=${palaverUrl(chat.peer.avatarUrl)} alt="" width="36" height="36" />`, online) : nothing}
         <div class="who">
@@ -330,8 +330,9 @@ export class PalaverDm extends PalaverWidget {
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.toggle')?.focus())
   }
 
+  /** Escape in the panel, or on the toggle while the panel is open (it keeps the focus while the DM loads or fails to). */
   private onKey(event: KeyboardEvent): void {
-    if (event.key !== 'Escape') return
+    if (event.key !== 'Escape' || !this.open) return
     event.preventDefault()
     this.close()
   }
