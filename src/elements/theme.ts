@@ -98,7 +98,7 @@ export const controls = css`
     cursor: pointer;
   }
   button:disabled,
-  [aria-disabled='true'] {
+  [aria-disabled=true] {
     cursor: default;
     opacity: 0.55;
   }

@@ -141,6 +141,25 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
     }
   })
 
+  test('the focus ring of a chat filter shows whole: the scrolling row of chips does not cut it', async () => {
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/')
+    const page = alice.page
+    try {
+      const m = messagesPage(page)
+      await m.chats.first().waitFor()
+      await tabTo(page, (f) => f.text === 'Groups')
+      const [ring, row] = await m.root.locator('.filters').evaluate((filters) => {
+        const chip = [...filters.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Groups')!
+        const style = getComputedStyle(chip)
+        const reach = Number.parseFloat(style.outlineWidth) + Number.parseFloat(style.outlineOffset)
+        return [chip.getBoundingClientRect().top - reach, filters.getBoundingClientRect().top]
+      })
+      expect(ring).toBeGreaterThanOrEqual(row!)
+    } finally {
+      await alice.context.close()
+    }
+  })
+
   test('390 px wide: two tabs; choosing a chat shows the conversation, Back returns to the list', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
       width: 390,

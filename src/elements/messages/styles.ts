@@ -174,10 +174,12 @@ export const pageStyles = css`
     color: var(--palaver-muted);
     opacity: 1;
   }
+  /* Room above the chips for their focus ring, which the scrolling row would cut. */
   .filters {
     display: flex;
     gap: 6px;
-    padding: 0 14px 10px;
+    margin-top: -4px;
+    padding: 4px 14px 10px;
     overflow-x: auto;
     scrollbar-width: none;
   }
