@@ -8,6 +8,7 @@ import { uploadsSweptADayLater } from '../helpers/uploads.js'
 import {
   chromiumAvailable,
   eventually,
+  type Host,
   hostAndBrowser,
   openAs,
   openDm,
@@ -98,6 +99,15 @@ const fetchLink = (link: Locator) =>
 
 /** axe in light and dark mode, and a screenshot of each. */
 const shoot = (page: Page, name: string) => shootLightAndDark(page, screenshots, name)
+
+/** What Bob reads in a chat: each message's text and its files' names (undefined: it has none). */
+async function bobReads(host: Host, chatId: number) {
+  const history = await host.call('bob', 'GET', `/api/chats/${chatId}/messages/`)
+  return history.messages.map((x: { body: string; attachments?: Array<{ name: string }> }) => [
+    x.body,
+    x.attachments?.map((file) => file.name),
+  ])
+}
 
 describe.skipIf(!chromiumAvailable)('attachments', () => {
   const shared = hostAndBrowser({ transport: 'websocket' })
@@ -650,13 +660,7 @@ describe.skipIf(!chromiumAvailable)(
         await eventually(() => loadedWidths(sent)).toEqual([60])
         expect(await m.root.locator('.message.pending').count()).toBe(0)
         expect(uploads).toHaveLength(2)
-        const history = await host.call('bob', 'GET', `/api/chats/${chat.id}/messages/`)
-        expect(
-          history.messages.map((x: { body: string; attachments?: unknown[] }) => [
-            x.body,
-            x.attachments?.length,
-          ]),
-        ).toEqual([['From last night', 1]])
+        expect(await bobReads(host, chat.id)).toEqual([['From last night', ['night.png']]])
       } finally {
         await context.close()
       }
@@ -780,13 +784,7 @@ describe.skipIf(!chromiumAvailable)(
 
         await failed.getByRole('button', { name: 'Send without the missing files' }).click()
         await m.root.locator('.message:not(.pending)', { hasText: 'Two pictures' }).waitFor()
-        const history = await host.call('bob', 'GET', `/api/chats/${chat.id}/messages/`)
-        expect(
-          history.messages.map((x: { body: string; attachments?: Array<{ name: string }> }) => [
-            x.body,
-            x.attachments?.map((file) => file.name),
-          ]),
-        ).toEqual([['Two pictures', ['taken.png']]])
+        expect(await bobReads(host, chat.id)).toEqual([['Two pictures', ['taken.png']]])
       } finally {
         await context.close()
       }
@@ -865,10 +863,7 @@ describe.skipIf(!chromiumAvailable)(
         await fileOnly.getByRole('button', { name: 'Discard' }).focus()
         await page.keyboard.press('Space')
         await eventually(() => m.root.locator('.message.pending').count()).toBe(0)
-        const history = await host.call('bob', 'GET', `/api/chats/${chat.id}/messages/`)
-        expect(
-          history.messages.map((x: { body: string; attachments?: unknown[] }) => [x.body, x.attachments]),
-        ).toEqual([['Photos attached', undefined]])
+        expect(await bobReads(host, chat.id)).toEqual([['Photos attached', undefined]])
         await page.reload()
         await m.chat('Left for a day').click()
         await m.message('Photos attached').waitFor()
