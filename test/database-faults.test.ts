@@ -1,6 +1,9 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GroupCommit } from '../src/services/group-commit.js'
+import { openStorage } from '../src/storage/open.js'
 import { databases, POSTGRES_URL } from './helpers/databases.js'
-import { TcpProxy } from './helpers/proxy.js'
+import { type AnswerFault, TcpProxy } from './helpers/proxy.js'
 import { startServer, type TestServer } from './helpers/server.js'
 
 const postgres = databases.find((d) => d.name === 'postgres')
@@ -72,5 +75,55 @@ describe.runIf(postgres)('when PostgreSQL goes away and comes back', () => {
       .execute()
     // Every message has its event and every event its message: nothing half-written.
     expect(events.map((e) => e.message_id)).toEqual(messages.map((m) => m.id))
+  })
+
+  const faults: AnswerFault[] = ['fatal', 'drop']
+
+  it.each(faults)(
+    'stores a send once when the answer to its committed statement is lost (%s), and answers 503',
+    async (fault) => {
+      const body = `answer lost: ${fault}`
+      // The statement that stores a batch of sends with their events, which commits by itself.
+      const sprung = proxy.loseAnswer((text) => text.includes("'message.created'"), fault)
+      const reply = await send(body)
+      await sprung
+      // Whether it was stored is not known here: not a 201, and not stored a second time by a rerun.
+      expect(reply.status).toBe(503)
+      const history = await server.as('bob').get(`/api/chats/${chatId}/messages/?limit=100`)
+      expect(history.body.messages.filter((m: { body: string }) => m.body === body)).toHaveLength(1)
+    },
+  )
+
+  it.each(faults)('does not run a batch again when the answer to its COMMIT is lost (%s)', async (fault) => {
+    const viaProxy = new URL(POSTGRES_URL)
+    viaProxy.port = String(proxy.port)
+    const created = await postgres!.create()
+    const storage = await openStorage(
+      { ...created.option, postgres: viaProxy.toString() } as typeof created.option,
+      'english',
+    )
+    try {
+      await sql`create table lost_commit (n integer)`.execute(storage.db)
+      const commits = new GroupCommit<number, void>(storage.db, {
+        bulk: async () => [],
+        before: async () => {},
+        after: () => {},
+      })
+      const change = (n: number) =>
+        commits.run(async ({ db }) => {
+          await sql`insert into lost_commit values (${n})`.execute(db)
+          return { value: n, record: n }
+        })
+      const sprung = proxy.loseAnswer((text) => text.trim().toLowerCase() === 'commit', fault)
+      // Queued in one turn: one batch, one transaction, two changes.
+      const outcomes = await Promise.allSettled([change(1), change(2)])
+      await sprung
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected'])
+      const rows = await sql<{ n: number }>`select n from lost_commit order by n`.execute(storage.db)
+      expect(rows.rows.map((r) => r.n)).toEqual([1, 2])
+    } finally {
+      await storage.db.destroy()
+      await created.drop()
+    }
   })
 })

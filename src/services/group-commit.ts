@@ -1,5 +1,5 @@
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely'
-import { hasSqlState, RolledBack } from '../storage/dialect.js'
+import { hasSqlState, mayHaveCommitted, RolledBack } from '../storage/dialect.js'
 import type { DatabaseSchema } from '../storage/schema.js'
 
 /** What one change gets: the batch's transaction and the time the batch started. */
@@ -291,6 +291,7 @@ export class GroupCommit<R, A, I = never, O = never> {
     const done: Array<Pending<R>> = []
     let trx: Trx | undefined
     let answer: A
+    let committing = false
     const started = performance.now()
     try {
       trx = await this.db.startTransaction().execute()
@@ -306,6 +307,7 @@ export class GroupCommit<R, A, I = never, O = never> {
       if (!isolated) await this.applyBulk(trx, bulk, now, done)
       else for (const item of bulk) if (await this.inSavepoint(trx, item, now)) done.push(item)
       answer = await this.steps.before(trx, now, records(done))
+      committing = true
       await trx.commit().execute()
     } catch (error) {
       await trx
@@ -313,6 +315,14 @@ export class GroupCommit<R, A, I = never, O = never> {
         .execute()
         .catch(() => {})
       this.heldMs += performance.now() - started
+      // The COMMIT went out and its answer was lost: the batch may be stored, and running it again could
+      // store it twice. Each change is told the error; a send with a clientId then finds what it stored.
+      if (committing && mayHaveCommitted(error)) {
+        this.tell(() => {
+          for (const item of batch) item.reject(error)
+        })
+        return
+      }
       if (!isolated && batch.length > 1) return this.commit(batch, attempt, true)
       // Another process's batch took the same rows in another order: the whole batch runs again. What
       // failed in its savepoint is told with the rerun's commit: it failed against changes rolled back.

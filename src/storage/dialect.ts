@@ -66,6 +66,22 @@ export class RolledBack extends Error {
   }
 }
 
+/**
+ * Whether a COMMIT that failed with this error may have committed all the same: its connection was lost, or
+ * its session ended (PostgreSQL's FATAL, as when a backend is terminated just after committing) before the
+ * answer came. A refusal the database reported (PostgreSQL's ERROR; any SQLite error, as SQLite runs in
+ * this process) means it was rolled back. Running a transaction that may have committed again could store
+ * its changes twice.
+ */
+export function mayHaveCommitted(error: unknown): boolean {
+  const { severity, code } = (typeof error === 'object' && error !== null ? error : {}) as {
+    severity?: unknown
+    code?: unknown
+  }
+  if (severity !== undefined) return severity !== 'ERROR'
+  return !(typeof code === 'string' && code.startsWith('SQLITE_'))
+}
+
 /** Whether a database error carries this SQLSTATE (PostgreSQL's code, as node-postgres reports it). */
 export const hasSqlState = (error: unknown, state: string): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === state

@@ -404,15 +404,25 @@ async function matchEstimate(
 
 /**
  * A statement that commits by itself and that the server refused (an error it reported: a constraint, a
- * deadlock) was rolled back. A connection lost on the way is another matter: it may have committed.
+ * deadlock, its backend terminated while it ran) was rolled back. A connection lost on the way is another
+ * matter, as is a session ended after the statement completed: either may have committed.
  */
 async function refusedByServer<T>(statement: Promise<T>): Promise<T> {
   try {
     return await statement
   } catch (error) {
-    throw error instanceof pg.DatabaseError ? new RolledBack(error) : error
+    throw error instanceof pg.DatabaseError && !endedAfterCompletion.has(error)
+      ? new RolledBack(error)
+      : error
   }
 }
+
+/**
+ * FATAL errors that ended a session after its statement completed: a statement that commits by itself
+ * commits after its CommandComplete (at Sync), so it may have committed before the session ended. Before
+ * CommandComplete it cannot have: the statement was cut short.
+ */
+const endedAfterCompletion = new WeakSet<object>()
 
 /** A term as a quoted tsquery lexeme, so nothing the user types is tsquery syntax. */
 const lexeme = (term: string) => `'${term.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`
@@ -427,12 +437,22 @@ class QuietClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config)
     this.on('error', () => {})
+    // Whether the query in progress has completed: its commit (if it makes one by itself) may follow.
+    let completed = false
+    this.connection.on('commandComplete', () => {
+      completed = true
+    })
+    this.connection.on('readyForQuery', () => {
+      completed = false
+    })
     // A FATAL error (the backend terminated, the server shutting down) ends the session: the pool must not
     // hand the client out again before its socket closes, or the next query (a batch run again because
     // this one was rolled back) fails too. pg marks a client whose socket broke the same way.
-    this.connection.on('errorMessage', (message: { severity?: string }) => {
-      if (message.severity === 'FATAL' || message.severity === 'PANIC')
-        (this as unknown as { _queryable: boolean })._queryable = false
+    // (These listeners run before pg's own, which hand the error to the query: they are added first.)
+    this.connection.on('errorMessage', (message: pg.DatabaseError) => {
+      if (message.severity !== 'FATAL' && message.severity !== 'PANIC') return
+      ;(this as unknown as { _queryable: boolean })._queryable = false
+      if (completed) endedAfterCompletion.add(message)
     })
   }
 
