@@ -94,6 +94,23 @@ describe.runIf(postgres)('when PostgreSQL goes away and comes back', () => {
     },
   )
 
+  it.each(faults)(
+    'answers a send with a clientId whose statement’s answer is lost (%s) with what it stored',
+    async (fault) => {
+      const body = `answer lost, clientId: ${fault}`
+      const sprung = proxy.loseAnswer((text) => text.includes("'message.created'"), fault)
+      const reply = await server
+        .as('alice')
+        .post(`/api/chats/${chatId}/messages/`, { body, clientId: `lost-${fault}` })
+      await sprung
+      // Looked up by its clientId once the store failed: found, as a retry of it would be.
+      expect(reply.status).toBe(200)
+      expect(reply.body).toMatchObject({ body, clientId: `lost-${fault}` })
+      const history = await server.as('bob').get(`/api/chats/${chatId}/messages/?limit=100`)
+      expect(history.body.messages.filter((m: { body: string }) => m.body === body)).toHaveLength(1)
+    },
+  )
+
   it.each(faults)('does not run a batch again when the answer to its COMMIT is lost (%s)', async (fault) => {
     const viaProxy = new URL(POSTGRES_URL)
     viaProxy.port = String(proxy.port)
