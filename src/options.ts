@@ -12,7 +12,14 @@ import { persistedEventTypes, type WebhookOptions } from './webhooks.js'
 
 /** How Palaver reaches its database: a SQLite file, a PostgreSQL URL, or a Kysely instance the host owns. */
 export type DatabaseOption =
-  | { sqlite: string }
+  | {
+      sqlite: string
+      /**
+       * 'normal' (the default): a commit does not wait for the disk; what was acknowledged survives the
+       * process dying, not a power cut. 'full': every commit waits for the disk (an fsync on the event loop).
+       */
+      synchronous?: 'normal' | 'full'
+    }
   | { postgres: string; schema?: string; poolSize?: number; applicationName?: string }
   | { kysely: Kysely<DatabaseSchema>; dialect: 'sqlite' | 'postgres' }
 
@@ -143,7 +150,7 @@ export type ResolvedOptions = Required<
 const fn = <T>() => z.custom<T>((value) => typeof value === 'function', { message: 'expected a function' })
 
 const databaseSchema = z.union([
-  z.object({ sqlite: z.string().min(1) }).strict(),
+  z.object({ sqlite: z.string().min(1), synchronous: z.enum(['normal', 'full']).optional() }).strict(),
   z
     .object({
       postgres: z.string().startsWith('postgres'),

@@ -239,3 +239,33 @@ describe('a transaction on SQLite', () => {
     }
   })
 })
+
+describe('a SQLite file’s commits', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'palaver-sync-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const getUser = () => null
+
+  // SQLite's own numbers: NORMAL is 1, FULL is 2.
+  it.each([
+    [undefined, 1],
+    ['normal', 1],
+    ['full', 2],
+  ] as const)('with synchronous %s, wait for the disk as SQLite’s level %i', async (synchronous, level) => {
+    const file = join(dir, `${synchronous}.db`)
+    const palaver = await createPalaver({
+      database: synchronous ? { sqlite: file, synchronous } : { sqlite: file },
+      getUser,
+    })
+    try {
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(palaver.db)
+      expect(rows[0]?.synchronous).toBe(level)
+    } finally {
+      await palaver.close()
+    }
+  })
+
+  it('refuses a synchronous setting it does not know, by name', async () => {
+    const database = { sqlite: join(dir, 'off.db'), synchronous: 'off' } as unknown as { sqlite: string }
+    await expect(createPalaver({ database, getUser })).rejects.toThrow('Invalid Palaver option `database`')
+  })
+})

@@ -15,7 +15,7 @@ export interface Storage {
 /** Opens the database the options name; the one place that knows which dialects exist. */
 export async function openStorage(option: DatabaseOption, searchLanguage: string): Promise<Storage> {
   if ('sqlite' in option) {
-    const db = openSqlite(option.sqlite)
+    const db = openSqlite(option.sqlite, option.synchronous)
     return { db, dialect: sqliteDialectOf(db), owned: true }
   }
   if ('postgres' in option) {

@@ -506,11 +506,12 @@ function raiseMarksWithReceipts(raw: Raw) {
   }
 }
 
-export function openSqlite(file: string): Kysely<DatabaseSchema> {
+export function openSqlite(file: string, synchronous: 'normal' | 'full' = 'normal'): Kysely<DatabaseSchema> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const database = new SQLite(file)
   database.pragma('journal_mode = WAL')
-  database.pragma('synchronous = NORMAL')
+  // NORMAL: in WAL mode a commit is safe from the process dying without waiting for the disk (see README).
+  database.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
   database.pragma('foreign_keys = ON')
   // Deleted and edited text is overwritten in the file, not just unlinked.
   database.pragma('secure_delete = ON')
