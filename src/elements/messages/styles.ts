@@ -174,19 +174,17 @@ export const pageStyles = css`
     color: var(--palaver-muted);
     opacity: 1;
   }
-  /* Room above the chips for their focus ring, which the scrolling row would cut. */
+  /* The chips wrap rather than scroll: a row cut at the sidebar's edge hid the last one from a mouse. */
   .filters {
     display: flex;
+    flex-wrap: wrap;
     gap: 6px;
-    margin-top: -4px;
-    padding: 4px 14px 10px;
-    overflow-x: auto;
-    scrollbar-width: none;
+    padding: 0 14px 10px;
   }
   .filters button {
     flex: none;
     min-height: 30px;
-    padding: 0 11px;
+    padding: 0 8px;
     border: 1px solid var(--palaver-border);
     border-radius: 999px;
     background: var(--palaver-bg);
