@@ -21,7 +21,14 @@ export type DatabaseOption =
       synchronous?: 'normal' | 'full'
     }
   | { postgres: string; schema?: string; poolSize?: number; applicationName?: string }
-  | { kysely: Kysely<DatabaseSchema>; dialect: 'sqlite' | 'postgres' }
+  | {
+      /**
+       * The host's own instance, whatever tables it was typed with: Palaver adds its own (`palaver_…`).
+       */
+      // biome-ignore lint/suspicious/noExplicitAny: a Kysely typed with the host's tables is not one typed with Palaver's.
+      kysely: Kysely<any>
+      dialect: 'sqlite' | 'postgres'
+    }
 
 export type Transport = 'auto' | 'websocket' | 'sse' | 'polling'
 

@@ -1,5 +1,7 @@
-import { sql } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPalaver, postgresTypes } from '../src/index.js'
 import { GroupCommit } from '../src/services/group-commit.js'
 import { openStorage } from '../src/storage/open.js'
 import { databases, POSTGRES_URL } from './helpers/databases.js'
@@ -141,6 +143,78 @@ describe.runIf(postgres)('when PostgreSQL goes away and comes back', () => {
     } finally {
       await storage.db.destroy()
       await created.drop()
+    }
+  })
+})
+
+describe.runIf(postgres)('a connection pool of the host’s, when an answer is lost', () => {
+  const url = new URL(POSTGRES_URL)
+  const proxy = new TcpProxy(url.hostname, Number(url.port || 5432))
+  const schema = `palaver_test_host_${process.pid}`
+  let db: Kysely<any>
+  let server: TestServer
+  beforeAll(async () => {
+    const viaProxy = new URL(POSTGRES_URL)
+    viaProxy.port = String(await proxy.start())
+    const admin = new pg.Client({ connectionString: POSTGRES_URL })
+    await admin.connect()
+    await admin.query(`create schema if not exists "${schema}"`)
+    await admin.end()
+    const pool = new pg.Pool({
+      connectionString: viaProxy.toString(),
+      options: `-c search_path=${schema}`,
+      types: postgresTypes,
+      // A connection that ends while it is checked out is an 'error' event of its client's, and one that
+      // ends while idle, of the pool's: a process without listeners for both dies of it.
+      Client: class extends pg.Client {
+        constructor(config?: pg.ClientConfig) {
+          super(config)
+          this.on('error', () => {})
+        }
+      },
+    })
+    pool.on('error', () => {})
+    db = new Kysely({ dialect: new PostgresDialect({ pool }) })
+    server = await startServer(postgres!, {}, { option: { kysely: db, dialect: 'postgres' } })
+  })
+  afterAll(async () => {
+    await server.close()
+    await db.destroy()
+    await proxy.stop()
+    const admin = new pg.Client({ connectionString: POSTGRES_URL })
+    await admin.connect()
+    await admin.query(`drop schema if exists "${schema}" cascade`)
+    await admin.end()
+  })
+
+  // Palaver does not see which of its messages a connection it did not open had answered: a session that
+  // ended is taken for one that may have committed, and the send is not stored again.
+  it.each(['fatal', 'drop'] as const)('stores a send once and answers 503 (%s)', async (fault) => {
+    const chatId = (await server.as('alice').post('/api/chats/', { title: 'Host', memberIds: ['bob'] })).body
+      .id
+    const body = `host pool: ${fault}`
+    const sprung = proxy.loseAnswer((text) => text.includes("'message.created'"), fault)
+    const reply = await server.as('alice').post(`/api/chats/${chatId}/messages/`, { body })
+    await sprung
+    expect(reply.status).toBe(503)
+    // The host's pool may hand out the connection that ended once more before it hears that it closed.
+    let history = await server.as('bob').get(`/api/chats/${chatId}/messages/`)
+    for (let attempt = 0; history.status === 503 && attempt < 20; attempt++)
+      history = await server.as('bob').get(`/api/chats/${chatId}/messages/`)
+    expect(history.body.messages.map((m: { body: string }) => m.body)).toEqual([body])
+  })
+})
+
+describe.runIf(postgres)('a PostgreSQL Kysely of the host’s', () => {
+  it('is refused at start when it reads 64-bit integers as strings, saying what to give its pool', async () => {
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL })
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+    try {
+      await expect(
+        createPalaver({ database: { kysely: db, dialect: 'postgres' }, getUser: () => null }),
+      ).rejects.toThrow(/Invalid Palaver option `database`: .*types: postgresTypes/)
+    } finally {
+      await db.destroy()
     }
   })
 })

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { DatabaseOption } from '../options.js'
 import type { SqlDialect } from './dialect.js'
-import { ensureSchema, openPostgres, postgresDialect } from './postgres.js'
+import { assertNumericTypes, ensureSchema, openPostgres, postgresDialect } from './postgres.js'
 import type { DatabaseSchema } from './schema.js'
 import { openSqlite, sqliteDialect, sqliteDialectOf } from './sqlite.js'
 
@@ -31,6 +31,7 @@ export async function openStorage(option: DatabaseOption, searchLanguage: string
       owned: true,
     }
   }
-  const dialect = option.dialect === 'sqlite' ? sqliteDialect : postgresDialect(searchLanguage)
-  return { db: option.kysely, dialect, owned: false }
+  if (option.dialect === 'sqlite') return { db: option.kysely, dialect: sqliteDialect, owned: false }
+  await assertNumericTypes(option.kysely)
+  return { db: option.kysely, dialect: postgresDialect(searchLanguage), owned: false }
 }

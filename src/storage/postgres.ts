@@ -404,25 +404,25 @@ async function matchEstimate(
 
 /**
  * A statement that commits by itself and that the server refused (an error it reported: a constraint, a
- * deadlock, its backend terminated while it ran) was rolled back. A connection lost on the way is another
- * matter, as is a session ended after the statement completed: either may have committed.
+ * deadlock) was rolled back, as was one whose session ended while it ran. A connection lost on the way is
+ * another matter, as is a session ended after the statement completed (or on a connection of the host's,
+ * where nobody watched): it may have committed.
  */
 async function refusedByServer<T>(statement: Promise<T>): Promise<T> {
   try {
     return await statement
   } catch (error) {
-    throw error instanceof pg.DatabaseError && !endedAfterCompletion.has(error)
-      ? new RolledBack(error)
-      : error
+    const rolledBack =
+      error instanceof pg.DatabaseError && (error.severity === 'ERROR' || cutShort.has(error))
+    throw rolledBack ? new RolledBack(error) : error
   }
 }
 
 /**
- * FATAL errors that ended a session after its statement completed: a statement that commits by itself
- * commits after its CommandComplete (at Sync), so it may have committed before the session ended. Before
- * CommandComplete it cannot have: the statement was cut short.
+ * FATAL errors that ended a session before its statement completed. A statement that commits by itself
+ * commits after its CommandComplete (at Sync): one cut short before it cannot have committed.
  */
-const endedAfterCompletion = new WeakSet<object>()
+const cutShort = new WeakSet<object>()
 
 /** A term as a quoted tsquery lexeme, so nothing the user types is tsquery syntax. */
 const lexeme = (term: string) => `'${term.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`
@@ -452,7 +452,7 @@ class QuietClient extends pg.Client {
     this.connection.on('errorMessage', (message: pg.DatabaseError) => {
       if (message.severity !== 'FATAL' && message.severity !== 'PANIC') return
       ;(this as unknown as { _queryable: boolean })._queryable = false
-      if (completed) endedAfterCompletion.add(message)
+      if (!completed) cutShort.add(message)
     })
   }
 
@@ -474,6 +474,33 @@ const statementName = (text: string) =>
 const int8 = 20
 const numeric = 1700
 
+/**
+ * node-postgres type parsers that read 64-bit integers and numerics as numbers (Palaver's ids, times and
+ * counts stay below 2^53), for a pool of one's own: `new pg.Pool({ …, types: postgresTypes })`. Given to
+ * one pool, they change nothing else in the process, as pg.types.setTypeParser would.
+ */
+export const postgresTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === int8 || oid === numeric
+      ? Number
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+}
+
+/**
+ * Fails at start when a PostgreSQL Kysely of the host's reads 64-bit integers as strings (node-postgres'
+ * default): every id and time would be text, and the first message's date an internal error.
+ */
+export async function assertNumericTypes(db: Kysely<DatabaseSchema>): Promise<void> {
+  const { rows } = await sql<{
+    count: unknown
+    share: unknown
+  }>`select 1::int8 as count, 1::numeric as share`.execute(db)
+  if (typeof rows[0]?.count === 'number' && typeof rows[0]?.share === 'number') return
+  throw new Error(
+    "Invalid Palaver option `database`: this PostgreSQL Kysely reads int8 and numeric as strings; give its pg.Pool `types: postgresTypes` (import { postgresTypes } from 'palaver')",
+  )
+}
+
 /** A pool whose 64-bit integers come back as numbers (Palaver's ids and times stay below 2^53). */
 export function openPostgres(
   url: string,
@@ -489,12 +516,7 @@ export function openPostgres(
     // Fail fast while the database is away (503), instead of holding requests until it returns.
     connectionTimeoutMillis: 3000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === int8 || oid === numeric
-          ? Number
-          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
+    types: postgresTypes,
   })
   // An idle connection the server closed (a restart, an administrator) is only replaced, never a crash.
   pool.on('error', (error) => console.warn(`[palaver] PostgreSQL connection lost: ${error.message}`))
