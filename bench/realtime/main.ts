@@ -15,7 +15,8 @@
  * Every PostgreSQL measurement reports the WAL it wrote and flushed per message; `--pg-waits` also
  * samples what Palaver's statements wait on (the disk's flush, a lock, a CPU), at a few % of a core.
  * PALAVER_BENCH_POSTGRES names the PostgreSQL to use; PALAVER_BENCH_NODE_ARGS adds flags to every server's
- * node (say `--trace-gc-nvp`, or `--perf-basic-prof` for `perf record`).
+ * node (say `--trace-gc-nvp`, or `--perf-basic-prof` for `perf record`); PALAVER_BENCH_SURVIVORS=1 makes
+ * `--profile`'s allocation profile leave out what a scavenge collected.
  * It measures and reports; it asserts nothing about time.
  */
 import { mkdirSync } from 'node:fs'

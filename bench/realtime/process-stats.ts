@@ -77,11 +77,12 @@ export function serveStats(
       await session.post('Profiler.enable')
       await session.post('Profiler.setSamplingInterval', { interval: 250 })
       await session.post('Profiler.start')
-      // And what the window allocates, garbage included: what the collector's pauses are paid for.
+      // And what the window allocates, garbage included: what the collector's pauses are paid for. With
+      // PALAVER_BENCH_SURVIVORS=1, only what outlived a scavenge: what each scavenge copies (its pause).
       await session.post('HeapProfiler.startSampling', {
         samplingInterval: 16_384,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMinorGC: process.env.PALAVER_BENCH_SURVIVORS !== '1',
       })
       return null
     }
