@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Locator } from 'playwright-core'
 import { beforeAll, describe, expect, test } from 'vitest'
 import {
   chromiumAvailable,
@@ -12,7 +13,7 @@ import {
   openDm,
   roomWidget,
 } from './harness.js'
-import { seriousViolations } from './messages-helpers.js'
+import { focused, seriousViolations } from './messages-helpers.js'
 
 // PALAVER_SCREENSHOTS=1 writes them to docs/screenshots (committed); otherwise to a temporary folder.
 const screenshots = process.env.PALAVER_SCREENSHOTS
@@ -113,6 +114,70 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
       expect(await alice.page.evaluate(() => document.documentElement.scrollWidth)).toBe(375)
       // Cut on screen only: the button's name is whole.
       await alice.page.getByRole('button', { name: `Message ${name}` }).waitFor()
+    } finally {
+      await alice.context.close()
+    }
+  })
+
+  test("on a phone (375 px wide) a wide bubble's toolbar, by mouse or keyboard, hides none of its text", async () => {
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob', {
+      width: 375,
+      height: 700,
+    })
+    const page = alice.page
+    /** The lines of the message's text that its toolbar lies over, once the toolbar shows. */
+    const covered = async (message: Locator) => {
+      await eventually(() =>
+        message.locator('.actions').evaluate((bar) => getComputedStyle(bar).opacity),
+      ).toBe('1')
+      return message.evaluate((row) => {
+        const bar = row.querySelector('.actions')!.getBoundingClientRect()
+        const text = document.createRange()
+        text.selectNodeContents(row.querySelector('.body')!)
+        return [...text.getClientRects()]
+          .filter(
+            (line) =>
+              line.right > bar.left &&
+              line.left < bar.right &&
+              line.bottom > bar.top &&
+              line.top < bar.bottom,
+          )
+          .map(
+            (line) =>
+              `${Math.round(line.left)},${Math.round(line.top)} under ${Math.round(bar.left)},${Math.round(bar.bottom)}`,
+          )
+      })
+    }
+    try {
+      const dm = await openDm(page)
+      // Both fill the bubble's width at 375 px: Alice's own (toolbar with Edit and Delete) and Bob's.
+      const own = dm.message('Just looked.')
+      const other = dm.message('Sure: https://example.com/designs/v2')
+      await own.waitFor()
+      for (const message of [own, other]) {
+        await message.scrollIntoViewIfNeeded()
+        const body = (await message.locator('.body').boundingBox())!
+        await page.mouse.move(body.x + 4, body.y + body.height / 2)
+        expect(await covered(message)).toEqual([])
+      }
+      // The mouse gets from the start of the text to the toolbar (the message stays hovered on the way) and replies.
+      const start = (await own.locator('.body').boundingBox())!
+      await page.mouse.move(start.x + 4, start.y + 8)
+      const reply = (await own.locator('[data-action="reply"]').boundingBox())!
+      await page.mouse.move(reply.x + reply.width / 2, reply.y + reply.height / 2, { steps: 20 })
+      await page.mouse.down()
+      await page.mouse.up()
+      await dm.root.locator('[part="reply-bar"]').waitFor()
+      // By keyboard, back from the message box: the focus on Reply shows the toolbar, over no text either.
+      await page.mouse.move(0, 0)
+      const ownId = Number(await own.getAttribute('data-id'))
+      for (let i = 0; i < 30; i++) {
+        const now = await focused(page)
+        if (now.messageId === ownId && now.action === 'reply') break
+        await page.keyboard.press('Shift+Tab')
+      }
+      expect(await focused(page)).toMatchObject({ messageId: ownId, action: 'reply' })
+      expect(await covered(own)).toEqual([])
     } finally {
       await alice.context.close()
     }

@@ -267,10 +267,14 @@ export const conversationStyles = css`
     padding: 6px;
   }
 
-  /* actions: shown on hover and when anything in the message has focus */
+  /*
+   * actions: shown on hover and when anything in the message has focus; above the bubble at the row's end, into it
+   * only by its top padding (over none of its text), and hit for 200 ms after the pointer leaves the message, which
+   * crosses the row's top edge on its way to them
+   */
   .actions {
     position: absolute;
-    inset-block-start: -14px;
+    top: -30px;
     inset-inline-end: 28px;
     display: flex;
     gap: 2px;
@@ -281,11 +285,8 @@ export const conversationStyles = css`
     box-shadow: 0 2px 8px rgb(0 0 0 / 0.12);
     opacity: 0;
     pointer-events: none;
-    transition: opacity 100ms ease;
+    transition: opacity 100ms ease, pointer-events 0s 200ms allow-discrete;
     z-index: 2;
-  }
-  .own .actions {
-    inset-inline: 28px auto;
   }
   .message:hover .actions,
   .message:focus-within .actions {
