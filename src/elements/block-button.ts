@@ -50,11 +50,6 @@ export class PalaverBlockButton extends LitElement {
       .icon-button.blocked {
         color: var(--palaver-danger);
       }
-      .button.small {
-        min-height: 32px;
-        padding: 0.3em 0.9em;
-        font-size: 0.9em;
-      }
       .confirm .button.small {
         min-height: 30px;
         padding: 0.25em 0.85em;

@@ -130,6 +130,12 @@ export const controls = css`
     background: var(--palaver-surface);
     filter: none;
   }
+  /* One size for every component's small buttons (a message's Retry, the editor's Save, a dialog's Add). */
+  .button.small {
+    min-height: 32px;
+    padding: 0.3em 0.9em;
+    font-size: 0.9em;
+  }
   .button.danger {
     background: var(--palaver-danger);
     /* The danger colour reads on the background, so the background reads on it (white did not on dark's light red). */

@@ -615,7 +615,7 @@ describe.skipIf(!chromiumAvailable)(
       await page.route(sends, (route) =>
         route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.fallback(),
       )
-      if (text) await messagesPage(page).composer.fill(text)
+      if (text) await root.getByRole('textbox', { name: 'Write a message' }).fill(text)
       await t.send.click()
       await eventually(() => t.chips.count()).toBe(0)
       // The first waiting message says it is stalled (with Retry); those behind it wait their turn.
@@ -699,6 +699,43 @@ describe.skipIf(!chromiumAvailable)(
         await eventually(() => loadedWidths(sent)).toEqual([60])
         expect(held).toMatch(/^blob:/)
         expect(await answers(held)).toBe('failed')
+      } finally {
+        await context.close()
+      }
+    })
+
+    test('in the DM widget, closed and opened again, a waiting message still shows its picture from the bytes the page holds', async () => {
+      const { host, browser } = shared
+      const { context, page } = await openAs(browser, host, 'alice', '/host/dm/erin')
+      try {
+        const dm = await openDm(page)
+        const pending = await sendOffline(page, dm.root, [photo('waiting.png', 60, 40)], 'Still on its way')
+        await eventually(() => loadedWidths(pending)).toEqual([60])
+        // By keyboard: Escape closes the panel (its conversation goes), Enter on the toggle opens a new one.
+        await dm.composer.press('Escape')
+        await dm.panel.waitFor({ state: 'detached' })
+        await dm.toggle.press('Enter')
+        await dm.composer.waitFor()
+        await eventually(() => loadedWidths(pending)).toEqual([60])
+        expect(await pending.locator('.body').allTextContents()).toEqual(['Still on its way'])
+        expect(await pending.locator('.picture').getAttribute('aria-haspopup')).toBe('dialog')
+        const held = (await pending.locator('.picture img').getAttribute('src'))!
+        expect(held).toMatch(/^blob:/)
+
+        await lineBack(page, pending)
+        const sent = dm.root.locator('.message:not(.pending)', { hasText: 'Still on its way' })
+        await eventually(() => loadedWidths(sent)).toEqual([60])
+        // Sent: the page's copy is freed.
+        expect(
+          await page.evaluate(
+            (url) =>
+              fetch(url).then(
+                () => 'answered',
+                () => 'freed',
+              ),
+            held,
+          ),
+        ).toBe('freed')
       } finally {
         await context.close()
       }

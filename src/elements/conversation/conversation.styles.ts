@@ -237,11 +237,6 @@ export const conversationStyles = css`
     font-size: 0.85em;
     color: var(--palaver-fg);
   }
-  .button.small {
-    min-height: 30px;
-    padding: 0.25em 0.85em;
-    font-size: 0.9em;
-  }
   .message.highlight .bubble {
     animation: flash 2.4s ease-out;
   }

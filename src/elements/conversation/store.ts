@@ -5,6 +5,7 @@ import {
   Emitter,
   type HistoryQuery,
   type MessageView,
+  type Outbox,
   type OutboxItem,
   type PalaverClient,
   PalaverClientError,
@@ -53,6 +54,27 @@ const TYPING_SHOWN_MS = 6000
 const TYPING_RESEND_MS = 3000
 
 /**
+ * The files of my pending sends, by clientId, for every conversation of one outbox (an item keeps only their ids): a
+ * chat opened again shows them as before. A picture whose bytes this page holds shows from them (an object URL), as
+ * its upload may be swept while the send waits; the URL is freed once the item is sent or discarded, shown or not.
+ */
+const filesOfSends = new WeakMap<Outbox, Map<string, AttachmentView[]>>()
+
+function sentFilesOf(outbox: Outbox): Map<string, AttachmentView[]> {
+  let sent = filesOfSends.get(outbox)
+  if (!sent) {
+    const files = (sent = new Map<string, AttachmentView[]>())
+    filesOfSends.set(outbox, files)
+    outbox.on('change', ({ item }) => {
+      if (item.state !== 'sent' && outbox.get(item.clientId)) return
+      for (const file of files.get(item.clientId) ?? []) URL.revokeObjectURL(file.url)
+      files.delete(item.clientId)
+    })
+  }
+  return sent
+}
+
+/**
  * One conversation's state, without any UI: a window of its history (the newest page first, older
  * and newer pages on demand, never more than `maxMessages`), kept current by the live connection,
  * with the viewer's pending sends from the outbox, typing people and read receipts.
@@ -76,11 +98,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
   private readonly names = new Map<string, string>()
   /** Quotes of the messages answered by my pending replies (for a reply whose original left the window). */
   private readonly quotes = new Map<number, QuoteView>()
-  /**
-   * The files of my pending sends, by clientId (an item in the outbox keeps only their ids); a picture whose bytes this
-   * page holds shows from them (an object URL): its upload may be swept while the send waits.
-   */
-  private readonly sentFiles = new Map<string, AttachmentView[]>()
+  private readonly sentFiles: Map<string, AttachmentView[]>
   /** Members an @query found, by query (until someone joins or leaves). */
   private readonly found = new Map<string, Promise<UserView[]>>()
   /** Queries that found nobody: what extends one finds nobody either. */
@@ -111,6 +129,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.maxMessages = Math.max(options.maxMessages ?? 200, config.messagesPerPage * 3)
     this.blocks = options.blocks ?? null
     this.receipts = new ReceiptMarks(this.viewerId)
+    this.sentFiles = sentFilesOf(client.outbox)
     if (config.viewer) this.names.set(config.viewer.id, config.viewer.displayName)
   }
 
@@ -193,13 +212,6 @@ export class ConversationStore extends Emitter<StoreEvents> {
     for (const off of this.offs.splice(0)) off()
     clearTimeout(this.typingTimer)
     this.stopTyping()
-    for (const clientId of this.sentFiles.keys()) this.forget(clientId)
-  }
-
-  /** A pending send's bubble went (sent, discarded, or the conversation closed): the object URLs of its pictures are freed. */
-  private forget(clientId: string): void {
-    for (const file of this.sentFiles.get(clientId) ?? []) URL.revokeObjectURL(file.url)
-    this.sentFiles.delete(clientId)
   }
 
   // ---- history ----
@@ -391,7 +403,6 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   discard(clientId: string): void {
     this.client.outbox.discard(clientId)
-    this.forget(clientId)
     this.changed()
   }
 
@@ -540,7 +551,6 @@ export class ConversationStore extends Emitter<StoreEvents> {
       this.blocks?.on('change', ({ userId }) => this.onBlock(userId)) ?? (() => {}),
       this.client.outbox.on('change', ({ item }) => {
         if (item.chatId !== this.chatId) return
-        if (item.state === 'sent') this.forget(item.clientId)
         if (item.state === 'sent' && item.message && !this.hasNewer) this.upsert(item.message)
         this.changed()
       }),

@@ -181,11 +181,6 @@ export const dialogStyles = css`
     background: var(--palaver-accent-soft);
     color: var(--palaver-fg);
   }
-  .button.small {
-    min-height: 32px;
-    padding: 0.3em 0.9em;
-    font-size: 0.9em;
-  }
   .error {
     color: var(--palaver-danger);
   }
