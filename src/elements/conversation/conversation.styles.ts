@@ -264,8 +264,8 @@ export const conversationStyles = css`
 
   /*
    * actions: shown on hover and when anything in the message has focus; above the bubble at the row's end, into it
-   * only by its top padding (over none of its text), and hit for 200 ms after the pointer leaves the message, which
-   * crosses the row's top edge on its way to them
+   * only by its top padding (over none of its text); hit as soon as the message is hovered, and for 200 ms after the
+   * pointer leaves it, which crosses the row's top edge on its way to them
    */
   .actions {
     position: absolute;
@@ -287,6 +287,7 @@ export const conversationStyles = css`
   .message:focus-within .actions {
     opacity: 1;
     pointer-events: auto;
+    transition-delay: 0s;
   }
   .actions .icon-button {
     width: 30px;
