@@ -58,6 +58,10 @@ export const conversationStyles = css`
     .message.highlight .bubble {
       animation: none;
     }
+    /* the typing dots fade without rising */
+    .dots {
+      --lift: 0;
+    }
   }
   .center {
     margin: auto;
@@ -430,11 +434,11 @@ export const conversationStyles = css`
     60%,
     100% {
       opacity: 0.35;
-      transform: none;
+      translate: 0;
     }
     30% {
       opacity: 1;
-      transform: translateY(-2px);
+      translate: 0 var(--lift, -2px);
     }
   }
   .jump {
