@@ -236,6 +236,25 @@ describe.each(databases)('presence on $name', (database) => {
     await Promise.all([bob.close(), charlie.close()])
   })
 
+  it('tells a poller typing that began between two of its polls, at the next one and only there', async () => {
+    const chats = await live.call('alice', 'GET', '/api/chats/')
+    const chatId = chats.body.chats.find((chat: { kind: string }) => chat.kind === 'group').id
+    const alicesTyping = (answer: { body: { ephemeral: any[] } }) =>
+      answer.body.ephemeral.filter(
+        (f) => f.type === 'typing' && f.chatId === chatId && f.data.userId === 'alice',
+      )
+    const first = await live.call('bob', 'GET', '/api/events/?wait=0')
+    // Bob has no poll waiting now: his client is about to ask again, as it does after every answer.
+    await live.call('alice', 'POST', `/api/chats/${chatId}/typing/`, { isTyping: true })
+    const next = await live.call('bob', 'GET', `/api/events/?after=${first.body.cursor}&wait=0`)
+    expect(alicesTyping(next)).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ isTyping: true }) }),
+    ])
+    const again = await live.call('bob', 'GET', `/api/events/?after=${next.body.cursor}&wait=0`)
+    expect(alicesTyping(again)).toEqual([])
+    await live.call('alice', 'POST', `/api/chats/${chatId}/typing/`, { isTyping: false })
+  })
+
   it('carries typing to the other members, and expires it', async () => {
     const bob = await connectSocket(live, 'bob')
     const chats = await live.call('alice', 'GET', '/api/chats/')

@@ -106,7 +106,16 @@ export class Hub {
   head = 0
   private readonly byChat = new Map<number, Set<Subscriber>>()
   private readonly byUser = new Map<string, Set<Subscriber>>()
-  private readonly typingTimers = new Map<string, NodeJS.Timeout>()
+  /** Who types where now (by `chatId:userId`): the signal, when it was heard, and the timer that expires it. */
+  private readonly typing = new Map<
+    string,
+    { signal: TypingSignal; heardAt: number; timer: NodeJS.Timeout }
+  >()
+  /**
+   * When each user's last long-poll ended, for the last few seconds: typing heard after it was not told to
+   * that user, who had no poll waiting (see typingSincePoll). Oldest first.
+   */
+  private readonly pollEnded = new Map<string, number>()
   private unsubscribe: Array<() => void> = []
   private timer: NodeJS.Timeout | undefined
   private recheckTimer: NodeJS.Timeout | undefined
@@ -162,8 +171,8 @@ export class Hub {
     this.ctx.committed.delete(this.routeCommitted)
     this.presence.stop()
     for (const off of this.unsubscribe) off()
-    for (const t of this.typingTimers.values()) clearTimeout(t)
-    this.typingTimers.clear()
+    for (const { timer } of this.typing.values()) clearTimeout(timer)
+    this.typing.clear()
     // Let a tail in progress finish before the database goes away.
     while (this.tailing) await new Promise((resolve) => setTimeout(resolve, 5))
     await this.deliveries.stop()
@@ -226,6 +235,7 @@ export class Hub {
         const queued = sub.queue ?? []
         sub.queue = null
         for (const frame of queued) sub.deliver(frame)
+        if (!sub.streaming) this.typingSincePoll(sub)
       }
     } catch (error) {
       this.disconnect(sub)
@@ -236,6 +246,7 @@ export class Hub {
   disconnect(sub: Subscriber): void {
     if (sub.closed) return
     if (sub.streaming) this.presence.disconnected(sub.userId)
+    else this.pollHasEnded(sub.userId)
     sub.closed = true
     this.sentByGone[sub.transport] += sub.sent
     removeFrom(this.byUser, sub.userId, sub)
@@ -512,16 +523,16 @@ export class Hub {
       return
     }
     const key = `${signal.chatId}:${signal.userId}`
-    clearTimeout(this.typingTimers.get(key))
-    this.typingTimers.delete(key)
+    clearTimeout(this.typing.get(key)?.timer)
+    this.typing.delete(key)
     if (signal.isTyping) {
       // Typing expires by itself a few seconds after the last signal, even if "stopped" never comes.
       const timer = setTimeout(() => {
-        this.typingTimers.delete(key)
+        this.typing.delete(key)
         this.sendTyping({ ...signal, isTyping: false, at: Date.now() })
       }, TYPING_EXPIRES_MS)
       timer.unref()
-      this.typingTimers.set(key, timer)
+      this.typing.set(key, { signal, heardAt: performance.now(), timer })
     }
     this.sendTyping(signal)
   }
@@ -529,10 +540,39 @@ export class Hub {
   private sendTyping(signal: TypingSignal): void {
     const subs = this.byChat.get(signal.chatId)
     if (!subs) return
-    const json = `{"type":"typing","chatId":${signal.chatId},"data":${JSON.stringify(signal)}}`
+    const json = typingFrame(signal)
     for (const sub of subs) if (sub.userId !== signal.userId && !sub.closed) sub.sink.ephemeral(json)
   }
+
+  /**
+   * A poller hears nothing between two polls, and its client polls again at once after every answer, so
+   * typing that began meanwhile is told at its next poll; else a poller would see the dots only when
+   * someone started typing while it waited. Told once: only what was heard since that user's last poll
+   * ended (all that is current, when it polled last longer ago than typing lasts).
+   */
+  private typingSincePoll(sub: Subscriber): void {
+    const ended = this.pollEnded.get(sub.userId) ?? Number.NEGATIVE_INFINITY
+    for (const { signal, heardAt } of this.typing.values()) {
+      if (heardAt <= ended || signal.userId === sub.userId) continue
+      if (sub.chats.has(signal.chatId) || sub.watching.has(signal.chatId))
+        sub.sink.ephemeral(typingFrame(signal))
+    }
+  }
+
+  private pollHasEnded(userId: string): void {
+    const now = performance.now()
+    // Moved to the end, so that the oldest stay first; those older than any typing now are let go.
+    this.pollEnded.delete(userId)
+    this.pollEnded.set(userId, now)
+    for (const [user, at] of this.pollEnded) {
+      if (at > now - TYPING_EXPIRES_MS) break
+      this.pollEnded.delete(user)
+    }
+  }
 }
+
+const typingFrame = (signal: TypingSignal) =>
+  `{"type":"typing","chatId":${signal.chatId},"data":${JSON.stringify(signal)}}`
 
 /** Where a frame that did not come from reading the log came from. */
 type LiveSource = Exclude<RouteSource, 'log'>
