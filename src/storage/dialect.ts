@@ -67,9 +67,9 @@ export class RolledBack extends Error {
 }
 
 /**
- * Whether a COMMIT that failed with this error may have committed all the same: its connection was lost, or
- * its session ended (PostgreSQL's FATAL, as when a backend is terminated just after committing) before the
- * answer came. A refusal the database reported (PostgreSQL's ERROR; any SQLite error, as SQLite runs in
+ * Whether a COMMIT (or a statement that commits by itself) that failed with this error may have committed
+ * all the same: its connection was lost, or its session ended (PostgreSQL's FATAL, as when a backend is
+ * terminated just after committing) before the answer came. A refusal the database reported (PostgreSQL's ERROR; any SQLite error, as SQLite runs in
  * this process) means it was rolled back. Running a transaction that may have committed again could store
  * its changes twice.
  */

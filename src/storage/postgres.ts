@@ -7,6 +7,7 @@ import {
   type DeliveredMark,
   type LoggedReceipt,
   type MovedMarks,
+  mayHaveCommitted,
   type NewMessage,
   type NewMessageWithEvent,
   type NotStored,
@@ -412,9 +413,7 @@ async function refusedByServer<T>(statement: Promise<T>): Promise<T> {
   try {
     return await statement
   } catch (error) {
-    const rolledBack =
-      error instanceof pg.DatabaseError && (error.severity === 'ERROR' || cutShort.has(error))
-    throw rolledBack ? new RolledBack(error) : error
+    throw mayHaveCommitted(error) && !cutShort.has(error as WeakKey) ? error : new RolledBack(error)
   }
 }
 
@@ -422,7 +421,7 @@ async function refusedByServer<T>(statement: Promise<T>): Promise<T> {
  * FATAL errors that ended a session before its statement completed. A statement that commits by itself
  * commits after its CommandComplete (at Sync): one cut short before it cannot have committed.
  */
-const cutShort = new WeakSet<object>()
+const cutShort = new WeakSet<WeakKey>()
 
 /** A term as a quoted tsquery lexeme, so nothing the user types is tsquery syntax. */
 const lexeme = (term: string) => `'${term.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`
