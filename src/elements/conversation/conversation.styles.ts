@@ -287,6 +287,11 @@ export const conversationStyles = css`
     transition: opacity 100ms ease, pointer-events 0s 200ms allow-discrete;
     z-index: 2;
   }
+  /* the row at the top of what the list shows (placeActions): as far below it */
+  [data-below] .actions {
+    top: auto;
+    bottom: -30px;
+  }
   .message:hover .actions,
   .message:focus-within .actions {
     opacity: 1;

@@ -173,6 +173,19 @@ function confirmDelete(message: MessageView, ctx: MessageContext) {
   </div>`
 }
 
+/**
+ * Its toolbar goes below the row where the list's top edge would cut it off above (the row is at the top of what the
+ * list shows). Decided as the row is hovered or focused, before the toolbar shows, so it never moves while shown.
+ */
+function placeActions(event: Event) {
+  const row = event.currentTarget as HTMLElement
+  const bar = row.querySelector('.actions')
+  const list = row.closest('.log')
+  if (!bar || !list) return
+  row.removeAttribute('data-below')
+  row.toggleAttribute('data-below', bar.getBoundingClientRect().top < list.getBoundingClientRect().top)
+}
+
 /** One stored message: avatar, name, bubble (text, or the editor, or the deleted indicator), meta, reactions, actions. */
 export function renderMessage(message: MessageView, placement: Placement, own: boolean, ctx: MessageContext) {
   const t = ctx.i18n
@@ -190,7 +203,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
     mentionsMe ? 'mentions-me' : '',
   ].join(' ')
   return html`<div class=${classes} part="message ${own ? 'own-message' : 'other-message'}" data-key="m:${message.id}"
-    data-id=${message.id}>
+    data-id=${message.id} @pointerenter=${placeActions} @focusin=${placeActions}>
     ${own ? nothing : avatar(message, placement)}
     <div class="content">
       ${
