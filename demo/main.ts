@@ -47,12 +47,13 @@ const demo = await createDemo({
   database: db.option,
   sessionSecret: loadSecret(dataDir, process.env.SESSION_SECRET),
   deployment: { ...redis(), metricsToken: process.env.METRICS_TOKEN || undefined },
+  seed: true,
 })
 demo.server.listen(port())
 demo.server.once('listening', () => {
   const { port } = demo.server.address() as AddressInfo
   console.log(`Palaver demo running at http://localhost:${port}/  (${Date.now() - started} ms)`)
-  console.log(`Data: ${db.label}`)
+  console.log(`Data: ${db.label}${demo.seeded ? ' (new: seeded with a few conversations)' : ''}`)
   if (process.env.REDIS_URL) console.log(`Redis pub/sub: ${process.env.REDIS_URL}`)
   if (process.env.METRICS_TOKEN)
     console.log(`Metrics: http://localhost:${port}/messages/metrics (Bearer METRICS_TOKEN)`)

@@ -12,6 +12,7 @@ import {
 import { attachWebSocket, toNodeHandler } from '../src/node/index.js'
 import { DEMO_PASSWORD, type DemoUser, findUser, findVideo, USERS } from './data.js'
 import * as pages from './pages.js'
+import { seedConversations } from './seed.js'
 import { createSessions } from './sessions.js'
 
 export interface DemoOptions {
@@ -20,11 +21,15 @@ export interface DemoOptions {
   sessionSecret: string
   /** Several demo processes: Palaver's pub/sub and rate limiter (Redis), and a metrics token. */
   deployment?: Pick<PalaverOptions, 'pubsub' | 'rateLimiter' | 'metricsToken'>
+  /** Starts a database where nobody has a chat yet with a few conversations (see seed.ts). */
+  seed?: boolean
 }
 
 export interface Demo {
   server: Server
   palaver: Palaver
+  /** Whether this start seeded the conversations. */
+  seeded: boolean
   /** Stops the HTTP server and closes Palaver. */
   close(): Promise<void>
 }
@@ -145,8 +150,14 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     },
     ...options.deployment,
   })
+  let seeded = false
   try {
     for (const user of USERS) await palaver.users.upsert(profileOf(user))
+    if (options.seed)
+      seeded = await seedConversations({
+        palaver,
+        cookieOf: (username) => sessions.signIn(username).split(';')[0]!,
+      })
   } catch (error) {
     await palaver.close()
     throw error
@@ -243,6 +254,7 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
   return {
     server,
     palaver,
+    seeded,
     async close() {
       sockets.close()
       await new Promise<void>((resolve) => {

@@ -217,3 +217,50 @@ describe('the session secret', () => {
     expect(loadSecret(dir, 'from-env')).toBe('from-env')
   })
 })
+
+describe('a fresh demo database', () => {
+  it('starts with a few conversations, once: a group with a reply, a mention and reactions, a DM and a video’s room', async () => {
+    const seededFile = join(mkdtempSync(join(tmpdir(), 'palaver-demo-seed-')), 'demo.sqlite')
+    const first = await createDemo({ database: { sqlite: seededFile }, sessionSecret: secret, seed: true })
+    try {
+      expect(first.seeded).toBe(true)
+      const sessions = createSessions(secret)
+      const as = async (username: string, path: string) => {
+        const response = await first.palaver.fetch(
+          new Request(`http://demo.invalid/messages/api${path}`, {
+            headers: { cookie: sessions.signIn(username).split(';')[0]! },
+          }),
+        )
+        expect(response.status).toBe(200)
+        return (await response.json()) as any
+      }
+      const chatsOf = async (username: string) =>
+        (await as(username, '/chats/')).chats.map((c: any) => [c.kind, c.title, c.unreadCount])
+      // Alice wrote last in neither chat: one unread in each (Bob's DM, Charlie's mention of Bob).
+      expect(await chatsOf('alice')).toEqual([
+        ['dm', 'Bob Brown', 1],
+        ['group', 'Saturday ride', 1],
+      ])
+      expect(await chatsOf('dana')).toEqual([])
+      const group = (await as('bob', '/chats/')).chats.find((c: any) => c.title === 'Saturday ride')
+      const history = (await as('bob', `/chats/${group.id}/messages/`)).messages
+      expect(history).toHaveLength(5)
+      expect(history[0].reactions).toEqual([expect.objectContaining({ emoji: '👍', count: 2 })])
+      expect(history[3].replyTo).toMatchObject({ id: history[2].id, senderId: 'charlie' })
+      expect(history[4].mentions.map((m: any) => m.id)).toEqual(['bob'])
+      const { chat: room } = (await as('dana', '/rooms/')).rooms.find(
+        (r: any) => r.chat.title === 'Sourdough from scratch',
+      )
+      expect(room.memberCount).toBe(2)
+    } finally {
+      await first.close()
+    }
+    // Started again on the same database, it leaves what is there alone.
+    const again = await createDemo({ database: { sqlite: seededFile }, sessionSecret: secret, seed: true })
+    try {
+      expect(again.seeded).toBe(false)
+    } finally {
+      await again.close()
+    }
+  })
+})
