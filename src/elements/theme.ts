@@ -288,9 +288,15 @@ export const spinner = css`
       transform: rotate(360deg);
     }
   }
+  /* a turn is motion, however slow: it fades instead (its name still says what loads) */
   @media (prefers-reduced-motion: reduce) {
     .spinner {
-      animation-duration: 2.4s;
+      animation: fade 1.2s ease-in-out infinite alternate;
+    }
+  }
+  @keyframes fade {
+    to {
+      opacity: 0.4;
     }
   }
 `

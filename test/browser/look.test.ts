@@ -6,6 +6,7 @@ import type { Locator } from 'playwright-core'
 import { beforeAll, describe, expect, test } from 'vitest'
 import {
   chromiumAvailable,
+  dmWidget,
   eventually,
   type Host,
   hostAndBrowser,
@@ -187,6 +188,44 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
       await page.mouse.click(target.x + target.width / 2, target.y + target.height / 2)
       await eventually(() => react.getAttribute('aria-expanded')).toBe('true')
     } finally {
+      await alice.context.close()
+    }
+  })
+
+  test('under reduced motion the loading spinner does not turn, and still says what loads', async () => {
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
+    const page = alice.page
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    await page.route(/\/api\/chats\/\d+\/messages\//, async (route) => {
+      await held
+      await route.continue()
+    })
+    try {
+      await dmWidget(page).toggle.click()
+      const spinner = dmWidget(page).root.getByRole('img', { name: 'Loading…' })
+      await spinner.waitFor()
+      /** The spinner's transforms over ten frames. */
+      const turns = () =>
+        spinner.evaluate(
+          (element) =>
+            new Promise<string[]>((resolve) => {
+              const seen = new Set<string>()
+              const frame = (count: number) => {
+                seen.add(getComputedStyle(element).transform)
+                if (count < 10) requestAnimationFrame(() => frame(count + 1))
+                else resolve([...seen])
+              }
+              frame(0)
+            }),
+        )
+      expect(await turns()).toEqual(['none'])
+      await page.emulateMedia({ reducedMotion: 'no-preference' })
+      expect((await turns()).length).toBeGreaterThan(1)
+    } finally {
+      release()
       await alice.context.close()
     }
   })
