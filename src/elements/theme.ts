@@ -276,6 +276,8 @@ export const toast = css`
 /** Something is on its way (a page of messages, an upload). */
 export const spinner = css`
   .spinner {
+    /* a span: inline, it had no width where it is not a flex item (the first load's, alone in the list) */
+    display: inline-block;
     width: 18px;
     height: 18px;
     border: 2px solid var(--palaver-border);

@@ -192,7 +192,7 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
     }
   })
 
-  test('under reduced motion the loading spinner does not turn, and still says what loads', async () => {
+  test('the loading spinner is a ring that under reduced motion does not turn, and says what loads', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
     const page = alice.page
     let release = () => {}
@@ -207,6 +207,9 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
       await dmWidget(page).toggle.click()
       const spinner = dmWidget(page).root.getByRole('img', { name: 'Loading…' })
       await spinner.waitFor()
+      // A ring, also where it stands alone in the middle of the list (the first load).
+      const box = (await spinner.boundingBox())!
+      expect([box.width, box.height]).toEqual([18, 18])
       /** The spinner's transforms over ten frames. */
       const turns = () =>
         spinner.evaluate(
