@@ -1,6 +1,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
+import { seriousViolations } from './messages-helpers.js'
 
 /** Once the message's toolbar shows: how far it lies inside the list's visible box at each edge (negative: cut off). */
 async function toolbarRoom(row: Locator) {
@@ -32,6 +33,7 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
   beforeAll(async () => {
     const dm = await shared.host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
     await shared.host.seedMessages(dm.id, 30, ['alice', 'bob'])
+    await shared.host.call('alice', 'POST', `/api/chats/${dm.id}/messages/`, { body: 'Ok' })
   })
 
   for (const width of [375, 1100]) {
@@ -70,6 +72,39 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
         await rowAtTop(message(16), 2)
         await message(16).locator('[data-action="reply"]').focus()
         expect(Math.min(...Object.values(await toolbarRoom(message(16))))).toBeGreaterThanOrEqual(0)
+      } finally {
+        await alice.context.close()
+      }
+    })
+  }
+
+  for (const theme of ['light', 'dark'] as const) {
+    test(`at 375 px in ${theme} mode, deleting a short message asks with Cancel and Delete side by side`, async () => {
+      const alice = await openAs(shared.browser, shared.host, 'alice', `/host/dm/bob?theme=${theme}`, {
+        width: 375,
+        height: 700,
+      })
+      const page = alice.page
+      try {
+        const dm = await openDm(page)
+        const ok = dm.message('Ok')
+        await ok.hover()
+        await ok.locator('[data-action="delete"]').click()
+        const confirm = ok.getByRole('group', { name: 'Delete this message?' })
+        const [question, cancel, remove] = await Promise.all([
+          confirm.getByText('Delete this message?').boundingBox(),
+          confirm.getByRole('button', { name: 'Cancel', exact: true }).boundingBox(),
+          confirm.getByRole('button', { name: 'Delete', exact: true }).boundingBox(),
+        ])
+        expect(remove!.y).toBe(cancel!.y)
+        const panel = (await dm.panel.boundingBox())!
+        for (const box of [question!, cancel!, remove!]) {
+          expect(box.x).toBeGreaterThanOrEqual(panel.x)
+          expect(box.x + box.width).toBeLessThanOrEqual(panel.x + panel.width)
+        }
+        expect(await seriousViolations(page)).toEqual([])
+        await page.keyboard.press('Escape')
+        await confirm.waitFor({ state: 'detached' })
       } finally {
         await alice.context.close()
       }

@@ -241,6 +241,11 @@ export const conversationStyles = css`
     font-size: 0.85em;
     color: var(--palaver-fg);
   }
+  /* where the question and both buttons do not fit one line (a short message at 375 px), the buttons go together */
+  .choices {
+    display: flex;
+    gap: 6px;
+  }
   .message.highlight .bubble {
     animation: flash 2.4s ease-out;
   }

@@ -164,12 +164,14 @@ function confirmDelete(message: MessageView, ctx: MessageContext) {
   }
   return html`<div class="confirm" role="group" aria-label=${ctx.i18n.t('deleteConfirm')} @keydown=${onKey}>
     <span>${ctx.i18n.t('deleteConfirm')}</span>
-    <button type="button" class="button secondary small" data-action="cancel-delete" @click=${() => ctx.cancelDelete(message)}>
-      ${ctx.i18n.t('cancel')}
-    </button>
-    <button type="button" class="button danger small" data-action="confirm-delete" @click=${() => ctx.confirmDelete(message)}>
-      ${ctx.i18n.t('delete')}
-    </button>
+    <span class="choices">
+      <button type="button" class="button secondary small" data-action="cancel-delete" @click=${() => ctx.cancelDelete(message)}>
+        ${ctx.i18n.t('cancel')}
+      </button>
+      <button type="button" class="button danger small" data-action="confirm-delete" @click=${() => ctx.confirmDelete(message)}>
+        ${ctx.i18n.t('delete')}
+      </button>
+    </span>
   </div>`
 }
 
