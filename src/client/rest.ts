@@ -273,6 +273,11 @@ export class PalaverApi {
     return this.http.request('POST', '/api/rooms/', { body: input, ...options })
   }
 
+  /** The DM with a user if I am in one; never creates it (a 404 `not_found` error when there is none). */
+  findDm(userId: string, options: CallOptions = {}): Promise<ChatDetailView> {
+    return this.http.request('GET', '/api/dms/', { query: { userId }, ...options })
+  }
+
   /** The DM with a user, created on first use (my own id gives the self-chat). */
   dm(userId: string, options: CallOptions = {}): Promise<ChatDetailView> {
     return this.http.request('POST', '/api/dms/', { body: { userId }, ...options })

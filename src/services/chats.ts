@@ -149,21 +149,39 @@ export async function createGroup(
 
 const dmKey = (a: string, b: string) => JSON.stringify([a, b].sort())
 
-/** The one DM between the viewer and another user (or themselves), created on first use. */
-export async function getOrCreateDm(ctx: Context, viewer: Viewer, userId: string): Promise<ChatDetailView> {
-  if (!ctx.options.enableDms) throw forbidden('Direct messages are disabled on this site')
-  const refused = await ctx.users.refusedContacts(viewer, [userId])
-  if (refused.length > 0) throw forbidden('You may not message this user')
-  const key = dmKey(viewer.id, userId)
+/** The id of the DM between the viewer and `userId` that the viewer is in, if there is one. */
+async function myDmWith(ctx: Context, viewer: Viewer, userId: string): Promise<number | undefined> {
   const mine = await ctx.db
     .selectFrom('palaver_chats as c')
     .innerJoin('palaver_members as m', (j) =>
       j.onRef('m.chat_id', '=', 'c.id').on('m.user_id', '=', viewer.id),
     )
     .select('c.id')
-    .where('c.dm_key', '=', key)
+    .where('c.dm_key', '=', dmKey(viewer.id, userId))
     .executeTakeFirst()
-  if (mine) return getChat(ctx, viewer, mine.id)
+  return mine?.id
+}
+
+/**
+ * The DM between the viewer and another user if the viewer is in one, never creating it: what a DM
+ * widget shows on its toggle (who, how many unread) before anyone opens it. Reading one's own chat asks
+ * nothing of the contact list.
+ */
+export async function findDm(ctx: Context, viewer: Viewer, userId: string): Promise<ChatDetailView> {
+  if (!ctx.options.enableDms) throw forbidden('Direct messages are disabled on this site')
+  const mine = await myDmWith(ctx, viewer, userId)
+  if (mine === undefined) throw notFound('DM')
+  return getChat(ctx, viewer, mine)
+}
+
+/** The one DM between the viewer and another user (or themselves), created on first use. */
+export async function getOrCreateDm(ctx: Context, viewer: Viewer, userId: string): Promise<ChatDetailView> {
+  if (!ctx.options.enableDms) throw forbidden('Direct messages are disabled on this site')
+  const refused = await ctx.users.refusedContacts(viewer, [userId])
+  if (refused.length > 0) throw forbidden('You may not message this user')
+  const key = dmKey(viewer.id, userId)
+  const mine = await myDmWith(ctx, viewer, userId)
+  if (mine !== undefined) return getChat(ctx, viewer, mine)
   // A DM the viewer is in stays theirs to read; a new one (or coming back to one) needs no block between.
   await refuseBlocked(ctx, viewer, [userId])
   // Looked up before the transaction: on SQLite it holds the one connection the directory also uses.

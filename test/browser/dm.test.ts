@@ -1,6 +1,15 @@
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, send } from './harness.js'
+import {
+  chromiumAvailable,
+  dmWidget,
+  eventually,
+  hostAndBrowser,
+  openAs,
+  openDm,
+  requestsSettled,
+  send,
+} from './harness.js'
 
 const transports = ['websocket', 'polling'] as const
 
@@ -122,6 +131,40 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
     }
   })
 
+  test('before it is opened, the toggle counts the unread messages of the DM there is, without a live connection; looking creates no DM', async () => {
+    const chat = await shared.host.call('erin', 'POST', '/api/dms/', { userId: 'dana' })
+    for (const body of ['Hi Dana', 'Are you free on Friday?'])
+      await shared.host.call('erin', 'POST', `/api/chats/${chat.id}/messages/`, { body })
+    const dana = await openAs(shared.browser, shared.host, 'dana', '/host/dm/erin')
+    const charlie = await openAs(shared.browser, shared.host, 'charlie', '/host/dm/erin')
+    try {
+      const d = dmWidget(dana.page)
+      const unread = d.root.locator('[part=unread]')
+      await d.root.getByRole('button', { name: 'Message Erin Evans, 2 unread messages' }).waitFor()
+      expect(await unread.textContent()).toBe('2')
+      expect(await connectionState(dana.page)).not.toBe('open')
+
+      await d.toggle.press('Enter')
+      await d.message('Are you free on Friday?').waitFor()
+      await d.composer.press('Escape')
+      await d.panel.waitFor({ state: 'detached' })
+      // Read in the panel: the toggle counts nothing any more.
+      await d.root.getByRole('button', { name: 'Message Erin Evans', exact: true }).waitFor()
+      expect(await unread.count()).toBe(0)
+
+      // Charlie has no DM with Erin: the toggle has no count, and showing it created none.
+      const c = dmWidget(charlie.page)
+      await c.toggle.waitFor()
+      await requestsSettled(charlie.page)
+      expect(await c.root.locator('[part=unread]').count()).toBe(0)
+      const dms = await shared.host.call('charlie', 'GET', '/api/chats/?kind=dm')
+      expect(dms.chats.map((x: { peer: { id: string } }) => x.peer.id)).not.toContain('erin')
+    } finally {
+      await dana.context.close()
+      await charlie.context.close()
+    }
+  })
+
   test.runIf(transport === 'polling')(
     'a message that cannot reach the server waits as pending; a refused one offers Retry',
     async () => {
@@ -177,7 +220,8 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
   )
 
   test('by keyboard, a DM that cannot be loaded says so, and Escape on the toggle (which keeps the focus) closes the panel', async () => {
-    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/charlie')
+    // Alice has no DM with Erin: the panel has to start one, and cannot.
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/erin')
     const { page } = alice
     try {
       await page.route('**/api/dms/', (route) => route.abort('internetdisconnected'))

@@ -77,6 +77,21 @@ export class PalaverDm extends PalaverWidget {
         width: 18px;
         height: 18px;
       }
+      /* Unread messages in the DM before it is opened: the toggle's colours, swapped. */
+      .badge {
+        flex: none;
+        min-width: 20px;
+        padding: 0 6px;
+        border-radius: 10px;
+        background: var(--palaver-accent-fg);
+        color: var(--palaver-accent);
+        font-size: 0.75em;
+        font-weight: 700;
+        line-height: 20px;
+      }
+      .badge.muted {
+        opacity: 0.7;
+      }
       .panel {
         position: fixed;
         z-index: 2147483000;
@@ -180,10 +195,18 @@ export class PalaverDm extends PalaverWidget {
       return html`<div class="signin" part="signin" dir=${t.dir}>${this.loginLink(text)}</div>`
     }
     const name = this.peerName
+    const label = name ? t.t('messageUser', { name }) : t.t('message')
+    const unread = this.open ? 0 : (this.chat?.unreadCount ?? 0)
     return html`<div dir=${t.dir} @keydown=${this.onKey}>
       <button type="button" class="button toggle" part="toggle" aria-expanded=${this.open ? 'true' : 'false'}
-        aria-controls="panel" @click=${this.toggle}>
-        ${icons.chat}<span>${name ? t.t('messageUser', { name }) : t.t('message')}</span>
+        aria-controls="panel" aria-label=${unread > 0 ? `${label}, ${t.plural('unreadCount', unread)}` : nothing}
+        @click=${this.toggle}>
+        ${icons.chat}<span>${label}</span>
+        ${
+          unread > 0
+            ? html`<span class="badge ${isMuted(this.chat!) ? 'muted' : ''}" part="unread">${t.number(unread)}</span>`
+            : nothing
+        }
       </button>
       ${this.open ? this.renderPanel() : nothing}
     </div>`
@@ -238,6 +261,8 @@ export class PalaverDm extends PalaverWidget {
       this.chat = null
       this.error = null
     }
+    if ((changed.has('userId') || changed.has('config')) && this.config?.viewer && this.config.enableDms)
+      void this.peek()
     // The other person, once known: whether they are online shows in the panel's header.
     this.presence?.show([peerOf(this.chat, this.config?.viewer?.id)])
   }
@@ -250,6 +275,23 @@ export class PalaverDm extends PalaverWidget {
     this.offBlocks = null
     this.offPresence?.()
     this.offPresence = null
+  }
+
+  /**
+   * The DM as it stands, if there is one, before the panel is opened: its other person's name and its
+   * unread messages show on the toggle. Nothing is created and no live connection opens; a DM opened or
+   * looked up meanwhile wins.
+   */
+  private async peek(): Promise<void> {
+    const userId = this.userId
+    if (!userId) return
+    try {
+      const client = await this.runtime.client()
+      const found = await client.api.findDm(userId)
+      if (userId === this.userId && !this.chat && !this.open) this.chat = found
+    } catch {
+      // None yet (404), or the server could not say: the toggle stays as it is.
+    }
   }
 
   private async loadChat(): Promise<void> {
@@ -327,6 +369,8 @@ export class PalaverDm extends PalaverWidget {
   close(): void {
     if (!this.open) return
     this.open = false
+    // What the panel showed was read there: the toggle has no unread messages to count.
+    if (this.chat) this.chat = { ...this.chat, unreadCount: 0, unreadMentionCount: 0 }
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.toggle')?.focus())
   }
 

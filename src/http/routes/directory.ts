@@ -11,7 +11,7 @@ import {
   wholeNumber,
 } from '../../schemas.js'
 import { blockedUsers, setBlocked } from '../../services/blocks.js'
-import { getChat, getOrCreateDm } from '../../services/chats.js'
+import { findDm, getChat, getOrCreateDm } from '../../services/chats.js'
 import { browseRooms, getOrCreateRoom } from '../../services/rooms.js'
 import { searchMessages } from '../../services/search.js'
 import { chatViews } from '../../services/views.js'
@@ -114,6 +114,19 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
         throw error
       })
     },
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/dms/',
+      summary: 'The DM with a user, if I am in one (never created here: 404 when there is none)',
+      tag: 'Chats',
+      query: z.object({ userId: UserId }),
+      ok: 200,
+      response: ChatDetailSchema,
+    },
+    ({ c, viewer, query }) => findDm(c.var.ctx, viewer, query.userId),
   )
   defineRoute(
     app,
