@@ -25,7 +25,7 @@ function navLink(ctx: PageContext, href: string, label: string): SafeHtml {
  */
 export function layout(ctx: PageContext, title: string, main: SafeHtml, fill = false): string {
   const account = ctx.viewer
-    ? html`<span class="who">${avatar(ctx.viewer, 24)}<span>${ctx.viewer.name}</span></span>
+    ? html`<span class="who">${avatar(ctx.viewer, 24)}<span class="narrow-hidden">${ctx.viewer.name}</span></span>
         <form method="post" action="/logout" class="inline"><button type="submit" class="link-button">Sign out</button></form>`
     : html`<a href="${/^\/log(in|out)\b/.test(ctx.path) ? '/login' : loginHref(ctx.path)}">Sign in</a>`
   return html`<!doctype html>
@@ -53,7 +53,7 @@ export function layout(ctx: PageContext, title: string, main: SafeHtml, fill = f
     </ul>
     <div class="nav-end">
       <button type="button" class="theme-toggle" data-theme-toggle aria-pressed="false" title="Switch between light and dark">
-        <span aria-hidden="true" class="theme-icon"></span><span>Dark mode</span>
+        <span aria-hidden="true" class="theme-icon"></span><span class="narrow-hidden">Dark mode</span>
       </button>
       ${account}
     </div>
