@@ -36,9 +36,10 @@ export async function seedConversations({ palaver, cookieOf }: SeedOptions): Pro
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
     )
-    const answer = await response.json()
-    if (!response.ok) throw new Error(`Seeding the demo: ${method} ${path} answered ${response.status}`)
-    return answer
+    const text = await response.text()
+    if (!response.ok)
+      throw new Error(`Seeding the demo: ${method} ${path} answered ${response.status}: ${text}`)
+    return text ? JSON.parse(text) : null
   }
 
   for (const { username } of USERS) {
