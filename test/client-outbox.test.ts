@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
+  localStorageOutbox,
+  Outbox,
+  type OutboxFileStorage,
   type OutboxItem,
   type OutboxStorage,
   type PalaverClient,
@@ -185,13 +188,14 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
   const expire = (ids: number[]) => uploadsSweptADayLater(live.palaver, { ids })
 
   /** Where an outbox keeps its items across a reload, kept as JSON as localStorage keeps them. */
-  const memoryStorage = (): OutboxStorage => {
+  const memoryStorage = (files?: OutboxFileStorage): OutboxStorage => {
     let saved: OutboxItem[] = []
     return {
       load: () => JSON.parse(JSON.stringify(saved)),
       save: (items) => {
         saved = JSON.parse(JSON.stringify(items))
       },
+      files,
     }
   }
 
@@ -217,6 +221,7 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
     const item = client.send(chatId, body, {
       attachmentIds: uploads.map((upload) => upload.id),
       files: new Map(uploads.map((upload, index) => [upload.id, files[index]!])),
+      attachments: uploads,
     })
     await until('an attempt', () => (client.outbox.get(item.clientId)?.attempts ?? 0) >= 1)
     return { item, uploads }
@@ -322,18 +327,18 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
     },
   )
 
-  it('after a reload it no longer holds the files: the send fails as gone, and its stored names say which', async () => {
-    const chatId = await newChat('files not held')
-    const storage = memoryStorage()
+  /** A page (`first`) that sent kept.png and gone.png offline, in a new chat, its outbox in `storage`. */
+  async function firstPageSent(title: string, body: string, files?: OutboxFileStorage) {
+    const chatId = await newChat(title)
+    const storage = memoryStorage(files)
     const offline = new Network()
     const first = open('bob', { transport: 'polling', outbox: { storage } }, offline).client
-    const { item, uploads } = await sendFilesOffline(
-      first,
-      offline,
-      chatId,
-      ['kept.png', 'gone.png'],
-      'from the train',
-    )
+    const sent = await sendFilesOffline(first, offline, chatId, ['kept.png', 'gone.png'], body)
+    return { chatId, storage, first, ...sent }
+  }
+
+  it('after a reload it no longer holds the files: the send fails as gone, and its stored names say which', async () => {
+    const { chatId, storage, first, item, uploads } = await firstPageSent('files not held', 'from the train')
     const [kept, gone] = uploads
     first.close()
     await expire([gone!.id])
@@ -347,6 +352,30 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
     })
     expect(failed.error!.attachmentIds!.map((id) => failed.fileNames?.[id])).toEqual(['gone.png'])
     expect(await stored(chatId)).toEqual([])
+  })
+
+  it('after a reload it uploads a swept file again from the bytes its storage kept, and deletes them once sent', async () => {
+    const files = memoryFiles()
+    const { storage, first, item, uploads } = await firstPageSent('files kept', 'from the plane', files)
+    const [kept, gone] = uploads
+    // Its attempt failed: the bytes of both are kept, by the ids they were sent with.
+    await until('kept', () => files.records.has(item.clientId))
+    expect([...files.records.get(item.clientId)!.keys()]).toEqual([kept!.id, gone!.id])
+    first.close()
+    await expire([gone!.id])
+
+    // Loaded again a day later: the item shows its files as uploaded, and goes with the swept one uploaded again.
+    const { client } = open('bob', { transport: 'polling', outbox: { storage } })
+    await client.outbox.loaded
+    expect(client.outbox.get(item.clientId)!.attachments).toEqual(uploads)
+    expect([...client.outbox.held(item.clientId)!.keys()]).toEqual([kept!.id, gone!.id])
+    void client.outbox.flush()
+    const sent = await client.outbox.settled(item.clientId)
+    expect(sent.state).toBe('sent')
+    expect(sent.message!.attachments!.map((file) => file.name)).toEqual(['kept.png', 'gone.png'])
+    expect(sent.message!.attachments![1]!.id).not.toBe(gone!.id)
+    await until('deleted', () => files.records.size === 0)
+    expect(client.outbox.held(item.clientId)).toBeUndefined()
   })
 
   it('uploads a Blob again under the name its first upload had (fileNames), and keeps the name stored', async () => {
@@ -421,5 +450,117 @@ describe.each(databases)('palaver/client outbox on $name', (database) => {
     const error = await client.connection.sendMessage(999_999, { body: 'nowhere' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(PalaverClientError)
     expect(error).toMatchObject({ code: 'not_found', status: 404, retryable: false })
+  })
+})
+
+/** Where an outbox keeps the bytes of its files across a reload, as an IndexedDB database would. */
+function memoryFiles(): OutboxFileStorage & { records: Map<string, Map<number, Blob>> } {
+  const records = new Map<string, Map<number, Blob>>()
+  return {
+    records,
+    load: async () => new Map([...records].map(([clientId, files]) => [clientId, new Map(files)])),
+    save: async (clientId, files) => {
+      records.set(clientId, new Map(files))
+    },
+    delete: async (clientId) => {
+      records.delete(clientId)
+    },
+  }
+}
+
+describe('palaver/client outbox: the bytes it keeps of its files', () => {
+  const blob = (size: number) => new Blob([new Uint8Array(size)])
+  const refused = async (): Promise<never> => {
+    throw new PalaverClientError('forbidden', 'not now')
+  }
+  const settle = (outbox: Outbox, item: OutboxItem) => outbox.settled(item.clientId)
+
+  it('keeps those of a send that did not go within maxFileBytes and maxTotalBytes, and lets go of them when it is discarded', async () => {
+    const files = memoryFiles()
+    const storage: OutboxStorage = { load: () => [], save: () => {}, files }
+    const options = { storage, heldFiles: { maxFileBytes: 100, maxTotalBytes: 150 } }
+    const outbox = new Outbox(refused, options)
+    const first = outbox.send(1, 'three files', {
+      attachmentIds: [1, 2, 3],
+      files: new Map([
+        [1, blob(80)],
+        [2, blob(101)],
+        [3, blob(80)],
+      ]),
+    })
+    await settle(outbox, first)
+    // 2 is over maxFileBytes; 3 would take the total over maxTotalBytes.
+    await until('kept', () => files.records.has(first.clientId))
+    expect([...files.records.get(first.clientId)!.keys()]).toEqual([1])
+    // What is left of the total: 70 bytes.
+    const second = outbox.send(1, 'two more', {
+      attachmentIds: [4, 5],
+      files: new Map([
+        [4, blob(71)],
+        [5, blob(70)],
+      ]),
+    })
+    await settle(outbox, second)
+    await until('kept', () => files.records.has(second.clientId))
+    expect([...files.records.get(second.clientId)!.keys()]).toEqual([5])
+    // Every file is still held in memory.
+    expect([...outbox.held(first.clientId)!.keys()]).toEqual([1, 2, 3])
+
+    outbox.discard(first.clientId)
+    await until('deleted', () => !files.records.has(first.clientId))
+    expect(outbox.held(first.clientId)).toBeUndefined()
+    // Room again: the next send keeps up to 80 more bytes.
+    const third = outbox.send(1, 'after', { attachmentIds: [6], files: new Map([[6, blob(80)]]) })
+    await settle(outbox, third)
+    await until('kept', () => files.records.has(third.clientId))
+  })
+
+  it('loaded again, holds the bytes kept of its items (under the ids of files uploaded again too) and deletes those of items no longer there', async () => {
+    const files = memoryFiles()
+    files.records.set('waiting', new Map([[7, blob(10)]]))
+    files.records.set('gone-by', new Map([[8, blob(10)]]))
+    const waiting: OutboxItem = {
+      clientId: 'waiting',
+      chatId: 1,
+      body: 'still here',
+      replyToId: null,
+      mentionIds: [],
+      mentionsEveryone: false,
+      attachmentIds: [9],
+      uploadedAgain: { 9: 7 },
+      state: 'failed',
+      createdAt: Date.now(),
+      attempts: 1,
+      error: null,
+      message: null,
+    }
+    const outbox = new Outbox(refused, { storage: { load: () => [waiting], save: () => {}, files } })
+    await outbox.loaded
+    expect([...outbox.held('waiting')!.keys()].sort()).toEqual([7, 9])
+    await until('deleted', () => !files.records.has('gone-by'))
+    expect([...files.records.keys()]).toEqual(['waiting'])
+  })
+
+  it('where there is no IndexedDB (Node), localStorageOutbox holds them in memory only, quietly', async () => {
+    const outbox = new Outbox(refused, { storage: localStorageOutbox('palaver:outbox:node') })
+    const started = Date.now()
+    await outbox.loaded
+    expect(Date.now() - started).toBeLessThan(1000)
+    const item = outbox.send(1, 'in Node', { attachmentIds: [1], files: new Map([[1, blob(10)]]) })
+    expect((await settle(outbox, item)).state).toBe('failed')
+    expect([...outbox.held(item.clientId)!.keys()]).toEqual([1])
+    expect(outbox.discard(item.clientId)).toBe(true)
+  })
+
+  it('loads without the bytes when its file storage does not answer within 3 s', async () => {
+    const never: OutboxFileStorage = {
+      load: () => new Promise(() => {}),
+      save: async () => {},
+      delete: async () => {},
+    }
+    const outbox = new Outbox(refused, { storage: { load: () => [], save: () => {}, files: never } })
+    const started = Date.now()
+    await outbox.loaded
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900)
   })
 })

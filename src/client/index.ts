@@ -15,6 +15,7 @@ export {
 } from './connection.js'
 export { Emitter } from './emitter.js'
 export { type ClientErrorCode, PalaverClientError } from './errors.js'
+export { indexedDbFiles, type OutboxFileStorage } from './held-files.js'
 export { type FetchLike, type HeadersOption, Http, type HttpOptions } from './http.js'
 export { randomId } from './ids.js'
 export { mentionsUser, writesEveryone } from './mentions.js'

@@ -1,8 +1,9 @@
 import { type BackoffOptions, backoffDelay } from './backoff.js'
 import { Emitter } from './emitter.js'
 import { PalaverClientError } from './errors.js'
+import { indexedDbFiles, type OutboxFileStorage } from './held-files.js'
 import { randomId } from './ids.js'
-import type { MessageView } from './types.js'
+import type { AttachmentView, MessageView } from './types.js'
 
 export type OutboxState = 'pending' | 'sent' | 'failed'
 
@@ -20,6 +21,11 @@ export interface OutboxItem {
   mentionsEveryone: boolean
   /** The files it carries, uploaded before it was sent (`api.uploadAttachment`). */
   attachmentIds: number[]
+  /**
+   * Those files as their uploads answered (`SendOptions.attachments`), each under the id it was sent with: stored
+   * with it, so that after a reload a page shows them as before (a file uploaded again is in `uploadedAgain`).
+   */
+  attachments?: AttachmentView[]
   /**
    * Their names, by id (`SendOptions.fileNames`, or the Files given): stored with it, so that after a reload it can
    * still say which files were lost; a file uploaded again keeps its name under its new id too.
@@ -54,6 +60,8 @@ export interface OutboxError {
 export interface OutboxStorage {
   load(): OutboxItem[] | null | undefined | Promise<OutboxItem[] | null | undefined>
   save(items: OutboxItem[]): void | Promise<void>
+  /** Keeps the bytes of the files of sends that did not go at once (`SendOptions.files`); without it, memory only. */
+  files?: OutboxFileStorage
 }
 
 export interface OutboxEvents {
@@ -69,6 +77,11 @@ export interface OutboxOptions {
   retry?: BackoffOptions
   /** How many sent items stay listed (so a UI can swap its pending bubble for the real message). Default 50. */
   keepSent?: number
+  /**
+   * What `storage.files` may keep: no file over `maxFileBytes` (default 10 MiB, the server's default largest
+   * upload), and no more than `maxTotalBytes` in all (default 50 MiB); a file left out is held in memory only.
+   */
+  heldFiles?: { maxFileBytes?: number; maxTotalBytes?: number }
 }
 
 export type Deliver = (item: OutboxItem) => Promise<MessageView>
@@ -93,7 +106,8 @@ export interface SendOptions {
   /**
    * The bytes of those files (the File or Blob each upload took), by id, where the caller holds them: an upload
    * swept before the message went (it waited over a day) is uploaded again and the message sent with it, before
-   * anything written after it. Held in memory until the item is sent or discarded, not stored.
+   * anything written after it. Held in memory until the item is sent or discarded; once an attempt fails, also
+   * kept in `storage.files` (within `OutboxOptions.heldFiles`), so that a page loaded again still has them.
    */
   files?: ReadonlyMap<number, Blob>
   /**
@@ -101,9 +115,12 @@ export interface SendOptions {
    * and after a reload a send whose files were lost says which. A File's own name where not given.
    */
   fileNames?: Readonly<Record<number, string>>
+  /** The uploads as the server answered them, stored with the item (`OutboxItem.attachments`). */
+  attachments?: readonly AttachmentView[]
 }
 
 const MAX_BODY_FOR_STORAGE = 100_000
+const MIB = 1024 * 1024
 
 /**
  * Messages that are sent in the order they were written, each with its clientId: an attempt that
@@ -123,6 +140,10 @@ export class Outbox extends Emitter<OutboxEvents> {
   private readonly settleWaiters = new Map<string, Array<(item: OutboxItem) => void>>()
   /** SendOptions.files of the items not yet sent, by clientId. */
   private readonly files = new Map<string, Map<number, Blob>>()
+  /** The items whose files storage.files keeps, and how many bytes of them. */
+  private readonly stored = new Map<string, number>()
+  /** Writes to storage.files, one after another. */
+  private filing: Promise<void> = Promise.resolve()
   /** Resolves once stored items are loaded (at once without storage). */
   readonly loaded: Promise<void>
 
@@ -161,6 +182,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       mentionIds: options.mentionIds ?? [],
       mentionsEveryone: options.mentionsEveryone === true,
       attachmentIds: options.attachmentIds ?? [],
+      ...(options.attachments && { attachments: [...options.attachments] }),
       fileNames,
       state: 'pending',
       createdAt: Date.now(),
@@ -173,6 +195,11 @@ export class Outbox extends Emitter<OutboxEvents> {
     this.changed(item)
     void this.flush()
     return item
+  }
+
+  /** The bytes held of an item's files, by id (a file uploaded again under both ids): given, or loaded from storage. */
+  held(clientId: string): ReadonlyMap<number, Blob> | undefined {
+    return this.files.get(clientId)
   }
 
   /** Resolves when the item is sent or failed (at once if it already is). */
@@ -206,7 +233,7 @@ export class Outbox extends Emitter<OutboxEvents> {
     const item = this.get(clientId)
     if (!item) return false
     this.list = this.list.filter((i) => i !== item)
-    this.files.delete(clientId)
+    this.forget(clientId)
     this.changed({ ...item })
     return true
   }
@@ -255,12 +282,13 @@ export class Outbox extends Emitter<OutboxEvents> {
       const message = await this.deliver(attempting)
       this.failures = 0
       const sent = this.replace(attempting, { state: 'sent', error: null, message })
-      this.files.delete(sent.clientId)
+      this.forget(sent.clientId)
       this.emit('sent', sent)
       this.settle(sent)
       this.trimSent()
       return true
     } catch (cause) {
+      this.hold(attempting)
       let error = clientError(cause)
       if (error.code === 'attachment_gone' && !uploadedAgain) {
         try {
@@ -307,6 +335,37 @@ export class Outbox extends Emitter<OutboxEvents> {
     return item
   }
 
+  /** Keeps the bytes of an item that did not go at once in storage.files (once), within the caps. */
+  private hold(item: OutboxItem): void {
+    const files = this.files.get(item.clientId)
+    if (!files || this.stored.has(item.clientId)) return
+    const { maxFileBytes = 10 * MIB, maxTotalBytes = 50 * MIB } = this.options.heldFiles ?? {}
+    const room = maxTotalBytes - [...this.stored.values()].reduce((sum, size) => sum + size, 0)
+    const kept = new Map<number, Blob>()
+    let size = 0
+    for (const id of item.attachmentIds) {
+      const file = files.get(id)
+      if (file && file.size <= maxFileBytes && size + file.size <= room) {
+        kept.set(id, file)
+        size += file.size
+      }
+    }
+    if (kept.size === 0) return
+    this.stored.set(item.clientId, size)
+    this.file((store) => store.save(item.clientId, kept))
+  }
+
+  /** Lets go of the bytes of an item sent or discarded. */
+  private forget(clientId: string): void {
+    this.files.delete(clientId)
+    if (this.stored.delete(clientId)) this.file((store) => store.delete(clientId))
+  }
+
+  private file(write: (store: OutboxFileStorage) => Promise<void>): void {
+    const store = this.options.storage?.files
+    if (store) this.filing = this.filing.then(() => write(store)).catch(() => {})
+  }
+
   private scheduleRetry(): void {
     if (this.closed) return
     clearTimeout(this.timer)
@@ -345,24 +404,44 @@ export class Outbox extends Emitter<OutboxEvents> {
   private async load(): Promise<void> {
     const storage = this.options.storage
     if (!storage) return
+    const kept = loadFiles(storage.files)
     let stored: OutboxItem[] | null | undefined
     try {
       stored = await storage.load()
-    } catch {
-      return
-    }
+    } catch {}
     const valid = (stored ?? []).filter(isItem).map((i) => ({
       ...i,
       replyToId: i.replyToId ?? null,
       mentionIds: i.mentionIds ?? [],
       mentionsEveryone: i.mentionsEveryone === true,
       attachmentIds: i.attachmentIds ?? [],
+      attachments: Array.isArray(i.attachments) ? i.attachments : undefined,
     }))
     const known = new Set(this.list.map((i) => i.clientId))
     const restored = valid.filter((i) => !known.has(i.clientId) && i.state !== 'sent')
+    for (const [clientId, files] of await kept) {
+      const item = restored.find((i) => i.clientId === clientId)
+      if (item) this.restoreFiles(item, files)
+      // Its item was sent or discarded by a page that could not delete them.
+      else this.file((store) => store.delete(clientId))
+    }
     if (restored.length === 0) return
     this.list = [...restored, ...this.list]
     for (const item of restored) this.emit('change', { item, items: this.items })
+  }
+
+  /** The bytes storage.files kept of a restored item, under its ids now and those it was first sent with. */
+  private restoreFiles(item: OutboxItem, kept: Map<number, Blob>): void {
+    const files = new Map(kept)
+    for (const [fresh, first] of Object.entries(item.uploadedAgain ?? {})) {
+      const file = kept.get(Number(fresh)) ?? kept.get(first)
+      if (file) files.set(Number(fresh), file).set(first, file)
+    }
+    this.files.set(item.clientId, files)
+    this.stored.set(
+      item.clientId,
+      [...kept.values()].reduce((sum, file) => sum + file.size, 0),
+    )
   }
 
   /** Saves run one after another, so the last state written is the last state. */
@@ -377,6 +456,21 @@ export class Outbox extends Emitter<OutboxEvents> {
       })
       .catch(() => {})
     return this.saving
+  }
+}
+
+/** What storage.files kept, or nothing where it refuses or does not answer within 3 s (it must not hold up the outbox). */
+async function loadFiles(store: OutboxFileStorage | undefined): Promise<Map<string, Map<number, Blob>>> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(reject, 3000)
+    })
+    return (await Promise.race([store?.load(), late])) ?? new Map()
+  } catch {
+    return new Map()
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -430,10 +524,14 @@ function isItem(value: unknown): value is Omit<
   )
 }
 
-/** Keeps the outbox in `localStorage` under `key` (nothing is kept where there is none). */
+/**
+ * Keeps the outbox in `localStorage` under `key`, and the bytes of its waiting sends' files in the IndexedDB
+ * database of that name (nothing is kept where there is none).
+ */
 export function localStorageOutbox(key = 'palaver:outbox'): OutboxStorage {
   const storage = () => (globalThis as { localStorage?: Storage }).localStorage
   return {
+    files: indexedDbFiles(key),
     load() {
       const text = storage()?.getItem(key)
       if (!text) return []

@@ -641,15 +641,40 @@ describe.skipIf(!chromiumAvailable)(
         .catch(() => {})
     }
 
-    test('uploads the files again from the page that still holds them, and the message goes with them', async () => {
-      const { host, browser } = shared
-      const chat = await host.call('alice', 'POST', '/api/chats/', { title: 'Overnight', memberIds: ['bob'] })
-      const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+    /** The uploads the page makes from now on (their addresses), as they go. */
+    function uploadsOf(page: Page): string[] {
       const uploads: string[] = []
       page.on('request', (request) => {
         if (request.url().includes('/attachments/') && request.method() === 'POST')
           uploads.push(request.url())
       })
+      return uploads
+    }
+
+    /** How many files the outbox keeps in IndexedDB for each waiting send, in every outbox database of the page. */
+    const heldInIndexedDb = (page: Page) =>
+      page.evaluate(async () => {
+        const answer = <T>(request: IDBRequest<T>) =>
+          new Promise<T>((resolve, reject) => {
+            request.onsuccess = () => resolve(request.result)
+            request.onerror = () => reject(request.error)
+          })
+        const counts: number[] = []
+        for (const { name } of await indexedDB.databases()) {
+          if (!name?.startsWith('palaver:outbox:')) continue
+          const db = await answer(indexedDB.open(name))
+          const records = await answer(db.transaction('files').objectStore('files').getAll())
+          db.close()
+          counts.push(...records.map(([, files]: [string, Map<number, Blob>]) => files.size))
+        }
+        return counts
+      })
+
+    test('uploads the files again from the page that still holds them, and the message goes with them', async () => {
+      const { host, browser } = shared
+      const chat = await host.call('alice', 'POST', '/api/chats/', { title: 'Overnight', memberIds: ['bob'] })
+      const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+      const uploads = uploadsOf(page)
       try {
         const m = messagesPage(page)
         await m.chat('Overnight').click()
@@ -827,6 +852,56 @@ describe.skipIf(!chromiumAvailable)(
       }
     })
 
+    test('a waiting message shows its picture and its file after a reload, and goes with them uploaded again from the bytes kept in IndexedDB, which are then deleted', async () => {
+      const { host, browser } = shared
+      const chat = await host.call('alice', 'POST', '/api/chats/', { title: 'Reloaded', memberIds: ['bob'] })
+      const { context, page } = await openAs(browser, host, 'alice', '/messages/')
+      const uploads = uploadsOf(page)
+      try {
+        const m = messagesPage(page)
+        await m.chat('Reloaded').click()
+        const before = await sendOffline(
+          page,
+          m.root,
+          [photo('kept.png', 60, 40), pdf('kept-notes.pdf')],
+          'Waited through a reload',
+        )
+        await eventually(() => loadedWidths(before)).toEqual([60])
+        // Its first attempt failed: the bytes of both are kept.
+        await eventually(() => heldInIndexedDb(page)).toEqual([2])
+
+        await page.reload()
+        await m.chat('Reloaded').click()
+        const pending = m.root.locator('.message.pending', { hasText: 'Waited through a reload' })
+        await eventually(() => loadedWidths(pending)).toEqual([60])
+        expect(await pending.locator('.picture img').getAttribute('src')).toMatch(/^blob:/)
+        expect(await pending.locator('.file-name').allTextContents()).toEqual(['kept-notes.pdf'])
+        expect(await pending.locator('.file-size').textContent()).toBe('3 kB')
+        // To look at, light and dark (without axe: a waiting bubble is faded below AA contrast, reload or not).
+        for (const theme of ['light', 'dark']) {
+          await page.evaluate(
+            (dark) => document.documentElement.classList.toggle('dark', dark),
+            theme === 'dark',
+          )
+          await page.waitForTimeout(300)
+          await page.screenshot({ path: join(screenshots, `attachments-waiting-after-reload-${theme}.png`) })
+        }
+        await page.evaluate(() => document.documentElement.classList.remove('dark'))
+
+        // A day later both uploads are swept: the page loaded again uploads them from the bytes kept.
+        await backADayLater(page, pending)
+        const sent = m.root.locator('.message:not(.pending)', { hasText: 'Waited through a reload' })
+        await eventually(() => loadedWidths(sent)).toEqual([60])
+        expect(await bobReads(host, chat.id)).toEqual([
+          ['Waited through a reload', ['kept.png', 'kept-notes.pdf']],
+        ])
+        expect(uploads).toHaveLength(4)
+        await eventually(() => heldInIndexedDb(page)).toEqual([])
+      } finally {
+        await context.close()
+      }
+    })
+
     test('a file kept in a draft across a reload (its bytes gone with the page), then swept while its message waited, is named to be chosen again', async () => {
       const { host, browser } = shared
       await host.call('alice', 'POST', '/api/chats/', { title: 'Drafted', memberIds: ['bob'] })
@@ -856,7 +931,7 @@ describe.skipIf(!chromiumAvailable)(
       }
     })
 
-    test('opened again a day later it says the files expired, and sends the text without them or discards, by keyboard', async () => {
+    test('where the browser refuses IndexedDB, opened again a day later it says the files expired, and sends the text without them or discards, by keyboard', async () => {
       const { host, browser } = shared
       const chat = await host.call('alice', 'POST', '/api/chats/', {
         title: 'Left for a day',
@@ -864,6 +939,13 @@ describe.skipIf(!chromiumAvailable)(
       })
       const { context, page: first } = await openAs(browser, host, 'alice', '/messages/')
       try {
+        // This browser refuses IndexedDB (say a private window): the bytes go with the page, quietly.
+        await context.addInitScript(() => {
+          IDBFactory.prototype.open = () => {
+            throw new DOMException('The operation is insecure.', 'SecurityError')
+          }
+        })
+        await first.reload()
         const before = messagesPage(first)
         await before.chat('Left for a day').click()
         await sendOffline(first, before.root, [photo('gone.png', 30, 20)], 'Photos attached')

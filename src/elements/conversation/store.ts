@@ -54,11 +54,20 @@ const TYPING_SHOWN_MS = 6000
 const TYPING_RESEND_MS = 3000
 
 /**
- * The files of my pending sends, by clientId, for every conversation of one outbox (an item keeps only their ids): a
- * chat opened again shows them as before. A picture whose bytes this page holds shows from them (an object URL), as
- * its upload may be swept while the send waits; the URL is freed once the item is sent or discarded, shown or not.
+ * The files of my pending sends, by clientId, for every conversation of one outbox: a chat opened again shows them as
+ * before, and after a reload they come from the item (`attachments`). A picture whose bytes the page holds (given, or
+ * kept by the outbox across the reload) shows from them (an object URL), as its upload may be swept while the send
+ * waits; the URL is freed once the item is sent or discarded, shown or not.
  */
 const filesOfSends = new WeakMap<Outbox, Map<string, AttachmentView[]>>()
+
+/** Files as a pending send shows them: a picture from the bytes held of it, where there are any. */
+function shownFrom(files: readonly AttachmentView[], bytesOf: (file: AttachmentView) => Blob | undefined) {
+  return files.map((file) => {
+    const bytes = isPicture(file) && bytesOf(file)
+    return bytes ? { ...file, url: URL.createObjectURL(bytes) } : file
+  })
+}
 
 function sentFilesOf(outbox: Outbox): Map<string, AttachmentView[]> {
   let sent = filesOfSends.get(outbox)
@@ -335,21 +344,26 @@ export class ConversationStore extends Emitter<StoreEvents> {
       ),
       // The server's names: uploaded again, a file keeps it; lost after a reload, it is named.
       fileNames: Object.fromEntries(files.map((file) => [file.id, file.name])),
+      // As they show: after a reload too.
+      attachments: files,
     })
     this.sentFiles.set(
       item.clientId,
-      files.map((file) => {
-        const bytes = isPicture(file) && uploadedFile.get(file)
-        return bytes ? { ...file, url: URL.createObjectURL(bytes) } : file
-      }),
+      shownFrom(files, (file) => uploadedFile.get(file)),
     )
     this.changed()
     return item
   }
 
-  /** The files a pending send carries, as far as this page knows them (after a reload, only how many). */
+  /** The files a pending send carries (after a reload from one stored before they were kept, only how many). */
   filesFor(item: OutboxItem): AttachmentView[] {
-    const files = this.sentFiles.get(item.clientId) ?? []
+    let files = this.sentFiles.get(item.clientId)
+    if (!files && item.attachments) {
+      const held = this.client.outbox.held(item.clientId)
+      files = shownFrom(item.attachments, (file) => held?.get(file.id))
+      this.sentFiles.set(item.clientId, files)
+    }
+    files ??= []
     // Each by the id it was sent with: one uploaded again by the outbox has a new id; the gone ones are left out.
     return files.filter((file) =>
       item.attachmentIds.some((id) => (item.uploadedAgain?.[id] ?? id) === file.id),
