@@ -22,6 +22,40 @@ function rowAtTop(row: Locator, below: number) {
   }, below)
 }
 
+/** The boxes of a row's bubble, toolbar and picker, relative to the list's top, and whether the picker overlaps either. */
+function pickerLayout(row: Locator) {
+  return row.evaluate((element) => {
+    const list = element.closest('.log')!.getBoundingClientRect()
+    const box = (selector: string) => {
+      const rect = element.querySelector(selector)!.getBoundingClientRect()
+      return { top: rect.top - list.top, bottom: rect.bottom - list.top, left: rect.left, right: rect.right }
+    }
+    const bubble = box('.bubble')
+    const bar = box('.actions')
+    const picker = box('.picker')
+    const overlap = (a: typeof bar, b: typeof bar) =>
+      a.top < b.bottom - 1 && b.top < a.bottom - 1 && a.left < b.right - 1 && b.left < a.right - 1
+    return {
+      bar,
+      picker,
+      overBubble: overlap(picker, bubble),
+      overBar: overlap(picker, bar),
+      inList: picker.top >= 0 && picker.bottom <= list.height,
+    }
+  })
+}
+
+/** Opens the DM panel; the row of the seeded message number n. */
+async function seededDm(page: Page) {
+  const dm = await openDm(page)
+  const message = (n: number) =>
+    dm.root.locator('.message', {
+      has: page.locator('.body', { hasText: new RegExp(`^Message number ${n}$`) }),
+    })
+  await message(30).waitFor()
+  return message
+}
+
 async function hoverText(page: Page, row: Locator) {
   const text = (await row.locator('.body').boundingBox())!
   await page.mouse.move(text.x + 4, text.y + text.height / 2)
@@ -33,6 +67,9 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
   beforeAll(async () => {
     const dm = await shared.host.call('alice', 'POST', '/api/dms/', { userId: 'bob' })
     await shared.host.seedMessages(dm.id, 30, ['alice', 'bob'])
+    const { messages } = await shared.host.call('alice', 'GET', `/api/chats/${dm.id}/messages/`)
+    const twelfth = messages.find((m: { body: string }) => m.body === 'Message number 12')
+    await shared.host.call('bob', 'POST', `/api/messages/${twelfth.id}/reactions/`, { emoji: '👍' })
     await shared.host.call('alice', 'POST', `/api/chats/${dm.id}/messages/`, { body: 'Ok' })
   })
 
@@ -41,12 +78,7 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
       const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob', { width, height: 700 })
       const page = alice.page
       try {
-        const dm = await openDm(page)
-        const message = (n: number) =>
-          dm.root.locator('.message', {
-            has: page.locator('.body', { hasText: new RegExp(`^Message number ${n}$`) }),
-          })
-        await message(30).waitFor()
+        const message = await seededDm(page)
 
         // The first message, the list scrolled to its start.
         await rowAtTop(message(1), 200)
@@ -105,6 +137,71 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
         expect(await seriousViolations(page)).toEqual([])
         await page.keyboard.press('Escape')
         await confirm.waitFor({ state: 'detached' })
+      } finally {
+        await alice.context.close()
+      }
+    })
+  }
+
+  for (const width of [375, 1100]) {
+    test(`at ${width} px the picker opens clear of the toolbar, which keeps its place, above or below the row`, async () => {
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob', { width, height: 700 })
+      const page = alice.page
+      try {
+        const message = await seededDm(page)
+        const check = async (row: Locator, below: boolean, open: () => Promise<void>) => {
+          await toolbarRoom(row)
+          expect(await row.evaluate((element) => element.hasAttribute('data-below'))).toBe(below)
+          const bar = await row.locator('.actions').boundingBox()
+          await open()
+          await eventually(() => row.locator('[data-action="react"]').getAttribute('aria-expanded')).toBe(
+            'true',
+          )
+          const layout = await pickerLayout(row)
+          expect(await row.locator('.actions').boundingBox()).toEqual(bar)
+          expect(layout).toMatchObject({ overBubble: false, overBar: false, inList: true })
+          // Below the row the picker lies under the toolbar; above it, under the bubble (between the two).
+          if (below) expect(layout.picker.top).toBeGreaterThanOrEqual(layout.bar.bottom)
+        }
+
+        // By mouse: a row 4 px under the list's edge (toolbar below), then one in the middle (toolbar above).
+        for (const [n, offset, below] of [
+          [20, 4, true],
+          [24, 200, false],
+        ] as const) {
+          await rowAtTop(message(n), offset)
+          await hoverText(page, message(n))
+          // The mouse clicks where React shows (a locator's click would first scroll it clear of the list's scroll padding).
+          await check(message(n), below, async () => {
+            const react = (await message(n).locator('[data-action="react"]').boundingBox())!
+            await page.mouse.click(react.x + react.width / 2, react.y + react.height / 2)
+          })
+          await page.keyboard.press('Escape')
+          await eventually(() => message(n).locator('.picker').count()).toBe(0)
+        }
+
+        // By keyboard: Tab to React and Enter, from the reaction of a row 2 px under the list's edge (the focus
+        // on Reply there would scroll its row to the middle of the list, its toolbar above), and from Reply of one
+        // in the middle.
+        await page.mouse.move(0, 0)
+        for (const [n, offset, below, start] of [
+          [12, 2, true, '.reaction'],
+          [22, 200, false, '[data-action="reply"]'],
+        ] as const) {
+          await rowAtTop(message(n), offset)
+          await message(n).locator(start).focus()
+          await check(message(n), below, async () => {
+            if (start === '.reaction') await page.keyboard.press('Tab')
+            await page.keyboard.press('Tab')
+            await page.keyboard.press('Enter')
+          })
+          const first = message(n).locator('.picker-emoji').first()
+          await eventually(() =>
+            first.evaluate((e) => (e.getRootNode() as ShadowRoot).activeElement === e),
+          ).toBe(true)
+          await page.keyboard.press('Escape')
+          await eventually(() => message(n).locator('.picker').count()).toBe(0)
+        }
       } finally {
         await alice.context.close()
       }

@@ -391,6 +391,15 @@ export const conversationStyles = css`
     background: var(--palaver-bg);
     box-shadow: var(--palaver-shadow);
   }
+  /* under a toolbar below the row, over the messages after it: the toolbar keeps its place */
+  @media (hover: hover) {
+    [data-below] .picker {
+      position: absolute;
+      top: calc(100% + 30px);
+      width: max-content;
+      z-index: 2;
+    }
+  }
   .picker-emoji {
     width: 34px;
     height: 34px;
