@@ -18,7 +18,8 @@ const BUDGET_GZIP = 68 * 1024
 /**
  * Lit's templates keep their whitespace (and css`` its comments) through minifying: squeeze them
  * here. In html`` and svg`` a run of whitespace becomes one space, which renders the same outside
- * preformatted text (no template here writes text into a <pre>, a <textarea> or a pre-wrap element).
+ * preformatted text (no template here has text of its own inside a <pre>, a <textarea> or a pre-wrap element:
+ * a message's code block is <pre><code>${code}</code></pre>, its text a value, which is never squeezed).
  */
 const minifyTemplates: Plugin = {
   name: 'minify-lit-templates',

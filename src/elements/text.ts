@@ -1,4 +1,4 @@
-import { html, nothing, type TemplateResult } from 'lit'
+import { css, html, nothing, type TemplateResult } from 'lit'
 import type { UserView } from '../client/index.js'
 import { EVERYONE, findMentions, type Mentionable, writtenName } from '../client/mentions.js'
 
@@ -68,10 +68,49 @@ function withMentions(
 }
 
 /**
- * A message body as text with its http(s) addresses made links and the members it mentions made chips,
- * each found by the name it was written with (`writtenAs`; a plain user: by their display name), and
- * `@everyone` where `mentions` holds EVERYONE, the reader's (`viewerId`; null for the sender). Lit puts
- * every piece in as text (never as HTML), so markup in a message shows as typed.
+ * `*bold*`, `_italic_` and `~struck~` as chat apps write them: a marker opens after the start, a space or an
+ * opening bracket or quote, before a non-space, and closes after a non-space, before the end, a space or
+ * punctuation, on the same line. So snake_case_names, 2*3*4 and a lone * stay as typed.
+ */
+const EMPHASIS = /(^|[\s([{"'“‘«])([*_~])(?=\S)([^\n]*?\S)\2(?=$|[\s)\]}"'”’».,;:!?])/g
+const EMPHASIS_TAGS = {
+  '*': (inner: Piece[]) => html`<strong>${inner}</strong>`,
+  _: (inner: Piece[]) => html`<em>${inner}</em>`,
+  '~': (inner: Piece[]) => html`<s>${inner}</s>`,
+} as const
+
+function withEmphasis(text: string): Piece[] {
+  const parts: Piece[] = []
+  let last = 0
+  for (const match of text.matchAll(EMPHASIS)) {
+    const [whole, before, marker, inner] = match as unknown as [
+      string,
+      string,
+      keyof typeof EMPHASIS_TAGS,
+      string,
+    ]
+    const start = (match.index ?? 0) + before.length
+    if (start > last) parts.push(text.slice(last, start))
+    parts.push(EMPHASIS_TAGS[marker](withEmphasis(inner)))
+    last = (match.index ?? 0) + whole.length
+  }
+  if (last < text.length) parts.push(text.slice(last))
+  return parts
+}
+
+/**
+ * A code block (between lines of three backticks, the first one perhaps naming its language, or three
+ * backticks on one line) or a `code span`: shown as typed, in a monospace face, with no links, mentions or
+ * emphasis found in it. A block takes the line breaks around it: it is a block of its own.
+ */
+const CODE = /\n?```(?:[\w+#.-]*[^\S\n]*\n)?([\s\S]*?[^\n`][\s\S]*?)\n?```\n?|`([^`\n]+)`/g
+
+/**
+ * A message body as text with its code set apart, its http(s) addresses made links, the members it
+ * mentions made chips, each found by the name it was written with (`writtenAs`; a plain user: by their
+ * display name), `@everyone` where `mentions` holds EVERYONE, the reader's (`viewerId`; null for the
+ * sender), and its emphasis. Lit puts every piece in as text (never as HTML), so markup in a message shows
+ * as typed; the stored body keeps its markers (a preview, a quote and the editor show them).
  */
 export function renderBody(
   body: string,
@@ -81,8 +120,32 @@ export function renderBody(
 ): Piece[] {
   const parts: Piece[] = []
   let last = 0
+  for (const match of body.matchAll(CODE)) {
+    const start = match.index ?? 0
+    parts.push(...linksAndMentions(body.slice(last, start), mentions, viewerId, nowCalled))
+    parts.push(
+      match[1] !== undefined
+        ? html`<pre class="code-block"><code>${match[1]}</code></pre>`
+        : html`<code>${match[2]}</code>`,
+    )
+    last = start + match[0].length
+  }
+  parts.push(...linksAndMentions(body.slice(last), mentions, viewerId, nowCalled))
+  return parts
+}
+
+function linksAndMentions(
+  body: string,
+  mentions: readonly MentionedUser[],
+  viewerId: string | null,
+  nowCalled: NowCalled | undefined,
+): Piece[] {
+  const parts: Piece[] = []
+  let last = 0
   const text = (end: number) => {
-    if (end > last) parts.push(...withMentions(body.slice(last, end), mentions, viewerId, nowCalled))
+    if (end <= last) return
+    for (const piece of withMentions(body.slice(last, end), mentions, viewerId, nowCalled))
+      parts.push(...(typeof piece === 'string' ? withEmphasis(piece) : [piece]))
   }
   for (const match of body.matchAll(URL_PATTERN)) {
     let link = match[0]
@@ -98,3 +161,28 @@ export function renderBody(
   text(body.length)
   return parts
 }
+
+/** How renderBody's code and emphasis look inside a bubble (in either bubble's colours). */
+export const formattingStyles = css`
+  .body code {
+    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+    font-size: 0.9em;
+    padding: 0.1em 0.3em;
+    border-radius: 4px;
+    background: color-mix(in srgb, currentColor 12%, transparent);
+  }
+  .body .code-block {
+    display: block;
+    margin: 4px 0;
+    padding: 6px 8px;
+    border-radius: 6px;
+    background: color-mix(in srgb, currentColor 12%, transparent);
+    overflow-x: auto;
+    white-space: pre;
+    font: inherit;
+  }
+  .body .code-block code {
+    padding: 0;
+    background: none;
+  }
+`

@@ -14,6 +14,7 @@ import { sendBlock } from '../blocking.js'
 import { loadTranslator, resolveLocale, type Translator, translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { runtimeFor, whenOpen } from '../runtime.js'
+import { formattingStyles } from '../text.js'
 import { base, controls, spinner } from '../theme.js'
 import { attachmentStyles, fileNameStyles } from './attachments.js'
 import { blockedStyles, renderDmNotice, renderHidden } from './blocked.js'
@@ -73,6 +74,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     controls,
     spinner,
     conversationStyles,
+    formattingStyles,
     replyStyles,
     blockedStyles,
     fileNameStyles,

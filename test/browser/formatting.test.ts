@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
+
+describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
+  const shared = hostAndBrowser({ transport: 'websocket' })
+
+  test('shows *bold*, _italic_, ~struck~, `code` and code blocks; code keeps its text as typed, and words with markers inside stay as they are', async () => {
+    const chat = await shared.host.call('bob', 'POST', '/api/dms/', { userId: 'alice' })
+    const bodies = [
+      'This is *important*, _really_ and ~wrong~ (see *this*).',
+      'Run `npm test` then `open https://example.com/*not*` please',
+      'Here is the fix:\n```ts\nconst x = a_b_c * 2 * 3\nif (*p) go()\n```\nThanks!',
+      'snake_case_name, 2*3*4, a * b * c and `` stay as typed',
+      '<b> *still text* </b>',
+      `\`\`\`\n${'long_line_'.repeat(40)}\n\`\`\``,
+    ]
+    for (const body of bodies)
+      await shared.host.call('bob', 'POST', `/api/chats/${chat.id}/messages/`, { body })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
+    try {
+      const dm = await openDm(alice.page)
+      await eventually(() => dm.messages.count()).toBe(bodies.length)
+      const body = (i: number) => dm.root.locator('.message .body').nth(i)
+      const texts = (i: number, selector: string) => body(i).locator(selector).allTextContents()
+
+      expect(await body(0).textContent()).toBe('This is important, really and wrong (see this).')
+      expect(await texts(0, 'strong')).toEqual(['important', 'this'])
+      expect(await texts(0, 'em')).toEqual(['really'])
+      expect(await texts(0, 's')).toEqual(['wrong'])
+
+      // Nothing inside code is a link or emphasis.
+      expect(await texts(1, 'code')).toEqual(['npm test', 'open https://example.com/*not*'])
+      expect(await body(1).locator('a, strong').count()).toBe(0)
+
+      const block = body(2).locator('pre.code-block code')
+      expect(await block.textContent()).toBe('const x = a_b_c * 2 * 3\nif (*p) go()')
+      expect(await body(2).textContent()).toBe(
+        `Here is the fix:${'const x = a_b_c * 2 * 3\nif (*p) go()'}Thanks!`,
+      )
+      expect(await block.evaluate((code) => getComputedStyle(code).fontFamily)).toMatch(/mono/i)
+
+      expect(await body(3).textContent()).toBe('snake_case_name, 2*3*4, a * b * c and `` stay as typed')
+      expect(await body(3).locator('strong, em, code').count()).toBe(0)
+      expect(await body(4).textContent()).toBe('<b> still text </b>')
+      expect(await body(4).locator('b').count()).toBe(0)
+      expect(await texts(4, 'strong')).toEqual(['still text'])
+
+      // A long line scrolls in its block instead of widening the bubble past the list.
+      const overflow = await body(5).evaluate((b) => {
+        const pre = b.querySelector('pre')!
+        const bubble = b.closest('.bubble')!.getBoundingClientRect()
+        return {
+          scrolls: pre.scrollWidth > pre.clientWidth,
+          inside: bubble.right <= b.closest('.log')!.getBoundingClientRect().right + 0.5,
+        }
+      })
+      expect(overflow).toEqual({ scrolls: true, inside: true })
+    } finally {
+      await alice.context.close()
+    }
+  })
+})
