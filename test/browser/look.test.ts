@@ -99,6 +99,47 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
     })
   }
 
+  for (const theme of ['light', 'dark'] as const) {
+    test(`in ${theme} mode the focus ring on a link in my own bubble stands out from the bubble (3:1)`, async () => {
+      const alice = await openAs(shared.browser, shared.host, 'alice', `/host/room/public-7?theme=${theme}`)
+      const page = alice.page
+      try {
+        const room = roomWidget(page)
+        const own = room.message('They are linked in the description')
+        await own.waitFor()
+        await eventually(() => room.root.getAttribute('data-palaver-mode')).toBe(theme)
+        // Back from the message box by keyboard to the link in Alice's message.
+        await room.composer.focus()
+        for (let i = 0; i < 12 && (await focused(page)).tag !== 'a'; i++)
+          await page.keyboard.press('Shift+Tab')
+        expect(await focused(page)).toMatchObject({ tag: 'a', text: 'https://example.com/talks/caching' })
+        const contrast = await own.evaluate((row) => {
+          const link = row.querySelector('a')!
+          const canvas = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!
+          const luminance = (color: string) => {
+            canvas.fillStyle = '#000'
+            canvas.fillStyle = color
+            canvas.fillRect(0, 0, 1, 1)
+            const [r, g, b] = [...canvas.getImageData(0, 0, 1, 1).data].map((v) => {
+              const c = v / 255
+              return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+            })
+            return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+          }
+          const ring = getComputedStyle(link)
+          const bubble = luminance(getComputedStyle(row.querySelector('.bubble')!).backgroundColor)
+          const outline = luminance(ring.outlineColor)
+          const ratio = (Math.max(bubble, outline) + 0.05) / (Math.min(bubble, outline) + 0.05)
+          return { visible: link.matches(':focus-visible') && ring.outlineStyle !== 'none', ratio }
+        })
+        expect(contrast.visible).toBe(true)
+        expect(contrast.ratio).toBeGreaterThanOrEqual(3)
+      } finally {
+        await alice.context.close()
+      }
+    })
+  }
+
   test('on a phone (375 px wide) the toggle of a person with a long name stays within the page, its name cut', async () => {
     const name = 'Maximilian Alexander Wolfeschlegelsteinhausenbergerdorff'
     await shared.host.palaver.users.upsert({ id: 'max', username: 'max', name, email: 'max@example.com' })

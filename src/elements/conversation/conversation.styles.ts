@@ -149,6 +149,10 @@ export const conversationStyles = css`
     background: var(--palaver-bubble-own);
     color: var(--palaver-bubble-own-fg);
   }
+  /* the focus colour is near the accent my bubble is filled with: a ring of the text's colour shows on it */
+  .own .bubble :focus-visible {
+    outline-color: currentColor;
+  }
   .own.first .bubble {
     border-start-end-radius: 6px;
   }
