@@ -103,23 +103,26 @@ describe.each(databases)('chats on $name', (database) => {
   })
 
   describe('looking up a DM without starting one', () => {
-    it('finds the DM I am in, with its unread count, and says 404 for one that does not exist, creating nothing', async () => {
-      const none = await refused(server, 404, () => server.as('charlie').get('/api/dms/?userId=dana'))
-      expect(none.body.error.code).toBe('not_found')
+    it('finds the DM I am in, with its unread count, and null where there is none, creating nothing', async () => {
+      const before = await server.snapshot()
+      const none = await server.as('charlie').get('/api/dms/?userId=dana')
+      expect(none.status).toBe(200)
+      expect(none.body).toEqual({ chat: null })
+      expect(await server.snapshot()).toEqual(before)
       const dm = await server.as('dana').post('/api/dms/', { userId: 'charlie' })
       await server.as('dana').post(`/api/chats/${dm.body.id}/messages/`, { body: 'Hi Charlie' })
       const found = await server.as('charlie').get('/api/dms/?userId=dana')
       expect(found.status).toBe(200)
-      expect(found.body).toMatchObject({ id: dm.body.id, kind: 'dm', unreadCount: 1 })
-      expect(found.body.peer.id).toBe('dana')
-      expect((await server.as('dana').get('/api/dms/?userId=charlie')).body.unreadCount).toBe(0)
+      expect(found.body.chat).toMatchObject({ id: dm.body.id, kind: 'dm', unreadCount: 1 })
+      expect(found.body.chat.peer.id).toBe('dana')
+      expect((await server.as('dana').get('/api/dms/?userId=charlie')).body.chat.unreadCount).toBe(0)
     })
 
-    it('says 404 once I left the DM, and 400 without a userId', async () => {
+    it('finds none once I left the DM, and says 400 without a userId', async () => {
       const dm = await server.as('dana').post('/api/dms/', { userId: 'bob' })
       expect((await server.as('bob').post(`/api/chats/${dm.body.id}/leave/`)).status).toBe(204)
-      await refused(server, 404, () => server.as('bob').get('/api/dms/?userId=dana'))
-      expect((await server.as('dana').get('/api/dms/?userId=bob')).status).toBe(200)
+      expect((await server.as('bob').get('/api/dms/?userId=dana')).body).toEqual({ chat: null })
+      expect((await server.as('dana').get('/api/dms/?userId=bob')).body.chat.id).toBe(dm.body.id)
       await refused(server, 400, () => server.as('dana').get('/api/dms/'))
     })
 

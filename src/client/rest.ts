@@ -273,9 +273,13 @@ export class PalaverApi {
     return this.http.request('POST', '/api/rooms/', { body: input, ...options })
   }
 
-  /** The DM with a user if I am in one; never creates it (a 404 `not_found` error when there is none). */
-  findDm(userId: string, options: CallOptions = {}): Promise<ChatDetailView> {
-    return this.http.request('GET', '/api/dms/', { query: { userId }, ...options })
+  /** The DM with a user if I am in one, else null; never creates it. */
+  async findDm(userId: string, options: CallOptions = {}): Promise<ChatDetailView | null> {
+    const { chat } = await this.http.request<{ chat: ChatDetailView | null }>('GET', '/api/dms/', {
+      query: { userId },
+      ...options,
+    })
+    return chat
   }
 
   /** The DM with a user, created on first use (my own id gives the self-chat). */

@@ -163,15 +163,14 @@ async function myDmWith(ctx: Context, viewer: Viewer, userId: string): Promise<n
 }
 
 /**
- * The DM between the viewer and another user if the viewer is in one, never creating it: what a DM
- * widget shows on its toggle (who, how many unread) before anyone opens it. Reading one's own chat asks
- * nothing of the contact list.
+ * The DM between the viewer and another user if the viewer is in one (else null), never creating it: what
+ * a DM widget shows on its toggle (who, how many unread) before anyone opens it. Reading one's own chat
+ * asks nothing of the contact list.
  */
-export async function findDm(ctx: Context, viewer: Viewer, userId: string): Promise<ChatDetailView> {
+export async function findDm(ctx: Context, viewer: Viewer, userId: string): Promise<ChatDetailView | null> {
   if (!ctx.options.enableDms) throw forbidden('Direct messages are disabled on this site')
   const mine = await myDmWith(ctx, viewer, userId)
-  if (mine === undefined) throw notFound('DM')
-  return getChat(ctx, viewer, mine)
+  return mine === undefined ? null : getChat(ctx, viewer, mine)
 }
 
 /** The one DM between the viewer and another user (or themselves), created on first use. */

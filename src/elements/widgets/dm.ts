@@ -288,9 +288,9 @@ export class PalaverDm extends PalaverWidget {
     try {
       const client = await this.runtime.client()
       const found = await client.api.findDm(userId)
-      if (userId === this.userId && !this.chat && !this.open) this.chat = found
+      if (found && userId === this.userId && !this.chat && !this.open) this.chat = found
     } catch {
-      // None yet (404), or the server could not say: the toggle stays as it is.
+      // The server could not say: the toggle stays as it is.
     }
   }
 

@@ -120,13 +120,13 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
     {
       method: 'get',
       path: '/api/dms/',
-      summary: 'The DM with a user, if I am in one (never created here: 404 when there is none)',
+      summary: 'The DM with a user, if I am in one (never created here: chat is null when there is none)',
       tag: 'Chats',
       query: z.object({ userId: UserId }),
       ok: 200,
-      response: ChatDetailSchema,
+      response: z.object({ chat: ChatDetailSchema.nullable() }),
     },
-    ({ c, viewer, query }) => findDm(c.var.ctx, viewer, query.userId),
+    async ({ c, viewer, query }) => ({ chat: await findDm(c.var.ctx, viewer, query.userId) }),
   )
   defineRoute(
     app,
