@@ -69,7 +69,9 @@ export const conversationStyles = css`
     text-align: center;
     color: var(--palaver-muted);
   }
-  .day {
+  /* a separator: its words between rules (the day), or after one (where the new messages begin) */
+  .day,
+  .unread-line {
     display: flex;
     align-items: center;
     gap: 10px;
@@ -80,10 +82,19 @@ export const conversationStyles = css`
     letter-spacing: 0.02em;
   }
   .day::before,
-  .day::after {
+  .day::after,
+  .unread-line::before {
     content: '';
     flex: 1;
     border-top: 1px solid var(--palaver-border);
+  }
+  /* where the messages the reader had not read begin (as the chat opened) */
+  .unread-line {
+    margin: 10px 0 6px;
+    color: var(--palaver-danger);
+  }
+  .unread-line::before {
+    border-color: currentColor;
   }
 
   /* messages */

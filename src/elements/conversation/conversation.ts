@@ -36,11 +36,13 @@ type Item =
 
 /** The parts a widget re-exports so that `palaver-dm::part(message)` reaches inside the conversation. */
 export const CONVERSATION_PARTS =
-  'list, message, own-message, other-message, pending-message, bubble, body, mention, attachments, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, mention-list, attach, attachment-tray, attachment-notice, send, lightbox, dropzone'
+  'list, unread-line, message, own-message, other-message, pending-message, bubble, body, mention, attachments, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, mention-list, attach, attachment-tray, attachment-notice, send, lightbox, dropzone'
 
 const GROUP_GAP_MS = 5 * 60_000
 const PREFETCH_PX = 600
 const BOTTOM_PX = 48
+/** Room above the new-messages line when a chat opens at it: the message before it shows a little. */
+const LINE_MARGIN_PX = 24
 
 /**
  * A whole conversation: its history as a log (newest first, older pages on scrolling up with the
@@ -118,6 +120,13 @@ export class PalaverConversation extends LitElement implements MessageContext {
   private newBelow = 0
   private pendingScroll: 'bottom' | 'highlight' | null = null
   private startAround: number | null = null
+  /**
+   * The newest message the reader had read when the chat opened: a line marks where the new ones begin.
+   * Undefined until the chat is known; null once there is no line (the reader wrote since).
+   */
+  private readUpTo: number | null | undefined = undefined
+  /** The first page opens at that line, where the end would put it out of view, instead of at the end. */
+  private openAtLine = false
   private readonly onVisibility = () => this.maybeMarkRead()
   /** Messages from blocked people the reader chose to see (for as long as the conversation is open). */
   private readonly revealed = new Set<number>()
@@ -429,11 +438,16 @@ export class PalaverConversation extends LitElement implements MessageContext {
       this.requestUpdate()
       this.stick = this.startAround === null
       this.pendingScroll = this.startAround === null ? 'bottom' : 'highlight'
+      this.openAtLine = this.startAround === null
+      this.noteReadUpTo(store)
       if (this.startAround !== null) void store.jumpTo(this.startAround)
       this.startAround = null
       this.connectionState = connection.state
       this.offs.push(
-        store.on('change', () => this.requestUpdate()),
+        store.on('change', () => {
+          this.noteReadUpTo(store)
+          this.requestUpdate()
+        }),
         store.on('incoming', (message) => this.onIncoming(message)),
         store.on('gone', () =>
           this.dispatchEvent(new CustomEvent('palaver-gone', { bubbles: true, composed: true })),
@@ -461,6 +475,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.draft = null
     this.replyingTo = null
     this.revealed.clear()
+    this.readUpTo = undefined
+    this.openAtLine = false
     for (const off of this.offs.splice(0)) off()
     this.store?.stop()
     this.store = null
@@ -474,6 +490,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!this.store) return
     this.stick = true
     this.pendingScroll = 'bottom'
+    // Writing answers what was new: the line has done its work.
+    this.readUpTo = null
     const { body, attachments, ...named } = event.detail
     // Refused: the composer keeps the draft.
     if (this.store.send(body, this.replyingTo, named, attachments)) this.answer(null)
@@ -531,6 +549,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!log) return
     this.atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < BOTTOM_PX
     this.stick = this.atBottom && !this.store?.hasNewer
+    // The first page was placed by now, or the reader scrolled before it was (then where they are counts).
+    if (this.store?.state === 'idle') this.openAtLine = false
     if (this.stick) this.newBelow = 0
     this.checkEdges()
     this.maybeMarkRead()
@@ -585,8 +605,12 @@ export class PalaverConversation extends LitElement implements MessageContext {
       return
     }
     if (this.stick && !this.store.hasNewer) {
+      const opening = this.store.state === 'idle' && this.openAtLine
+      if (opening && this.scrollToLine(log)) return
       log.scrollTop = log.scrollHeight
       if (this.store.state === 'idle') this.pendingScroll = null
+      // Held back until the first page was placed (see maybeMarkRead): at its end, it is read now.
+      if (opening) this.maybeMarkRead()
       return
     }
     const anchor = this.anchor
@@ -595,6 +619,24 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!element) return
     const moved = element.getBoundingClientRect().top - log.getBoundingClientRect().top - anchor.top
     if (Math.abs(moved) >= 1) log.scrollTop += moved
+  }
+
+  /**
+   * Once the first page is in: where the end would leave the line above the view (more new messages than fit),
+   * the line goes to the top of the view instead, and the chat is read as the reader scrolls down to its end.
+   */
+  private scrollToLine(log: HTMLElement): boolean {
+    this.openAtLine = false
+    const line = log.querySelector<HTMLElement>('.unread-line')
+    if (!line) return false
+    const top =
+      line.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - LINE_MARGIN_PX
+    if (top >= log.scrollHeight - log.clientHeight) return false
+    log.scrollTop = top
+    this.stick = false
+    this.atBottom = false
+    this.pendingScroll = null
+    return true
   }
 
   /** Near the top: the previous page; near the bottom of a window that is not the newest: the next page. */
@@ -627,7 +669,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   private maybeMarkRead(): void {
     if (!this.store || !this.visible || document.visibilityState !== 'visible') return
-    if (!this.atBottom || this.store.hasNewer) return
+    // The first page may yet open at the new-messages line, away from the end (scrollToLine).
+    if (this.openAtLine || !this.atBottom || this.store.hasNewer) return
     this.store.markRead()
   }
 
@@ -665,6 +708,26 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   // ---- rendering ----
 
+  /** Where the line goes: from the chat as the store first knows it, before anything here marks it read. */
+  private noteReadUpTo(store: ConversationStore): void {
+    if (this.readUpTo === undefined && store.chat) this.readUpTo = store.chat.lastReadMessageId
+  }
+
+  /**
+   * The item the line goes before: the first message of someone else newer than what the reader had read.
+   * None where that is the first one shown and older ones are still to load: the line may be among those.
+   */
+  private unreadLineKey(store: ConversationStore, items: Item[]): string | null {
+    const readUpTo = this.readUpTo
+    if (readUpTo == null || !store.isMember) return null
+    const index = items.findIndex(
+      (item) =>
+        item.kind === 'message' && item.message.id > readUpTo && item.message.senderId !== this.viewerId,
+    )
+    if (index < 0 || (index === 0 && store.hasOlder)) return null
+    return items[index]!.key
+  }
+
   private items(store: ConversationStore): Item[] {
     const items: Item[] = store.messages.map((message) => ({
       key: `m:${message.id}`,
@@ -692,6 +755,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!store)
       return html`<div class="log" role="log" aria-label=${t.t('messages')} tabindex="0">${this.renderCenter()}</div>`
     const items = this.items(store)
+    const lineKey = this.unreadLineKey(store, items)
     const typing = store.typing
     const unseen = store.unseen + this.newBelow
     return html`
@@ -703,7 +767,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
         ${repeat(
           items,
           (item) => item.key,
-          (item, index) => this.renderItem(item, items[index - 1], items[index + 1]),
+          (item, index) => this.renderItem(item, items[index - 1], items[index + 1], item.key === lineKey),
         )}
         ${store.state === 'newer' ? html`<div class="edge"><span class="spinner" role="img" aria-label=${t.t('loadingNewer')}></span></div>` : nothing}
       </div>
@@ -788,18 +852,27 @@ export class PalaverConversation extends LitElement implements MessageContext {
     return nothing
   }
 
-  private renderItem(item: Item, previous: Item | undefined, next: Item | undefined) {
+  private renderItem(item: Item, previous: Item | undefined, next: Item | undefined, line: boolean) {
     const newDay = !previous || previous.at.toDateString() !== item.at.toDateString()
-    const placement: Placement = { first: startsRun(previous, item), last: !next || startsRun(item, next) }
-    const day = newDay
-      ? html`<div class="day" role="separator" aria-label=${this.i18n.dayLabel(item.at)}><span aria-hidden="true">${this.i18n.dayLabel(item.at)}</span></div>`
-      : nothing
+    const placement: Placement = {
+      first: line || startsRun(previous, item),
+      last: !next || startsRun(item, next),
+    }
+    const separators = html`${
+      newDay
+        ? html`<div class="day" role="separator" aria-label=${this.i18n.dayLabel(item.at)}><span aria-hidden="true">${this.i18n.dayLabel(item.at)}</span></div>`
+        : nothing
+    }${
+      line
+        ? html`<div class="unread-line" part="unread-line" role="separator" aria-label=${this.i18n.t('newMessagesLine')}><span aria-hidden="true">${this.i18n.t('newMessagesLine')}</span></div>`
+        : nothing
+    }`
     const own = item.senderId === this.viewerId
-    if (item.kind === 'pending') return html`${day}${renderPending(item.item, placement, this)}`
+    if (item.kind === 'pending') return html`${separators}${renderPending(item.item, placement, this)}`
     const message = item.message
     if (this.isHidden(message))
-      return html`${day}${renderHidden(message, this.i18n, () => void this.reveal(message))}`
-    return html`${day}${renderMessage(message, placement, own, this)}`
+      return html`${separators}${renderHidden(message, this.i18n, () => void this.reveal(message))}`
+    return html`${separators}${renderMessage(message, placement, own, this)}`
   }
 
   private renderTyping(names: string[]) {

@@ -34,6 +34,7 @@ export const ar: Catalog = {
   empty: 'لا توجد رسائل بعد. ألقِ التحية!',
   beginning: 'هذه بداية المحادثة.',
   jumpToLatest: 'الانتقال إلى أحدث الرسائل',
+  newMessagesLine: 'رسائل جديدة',
   newMessages: {
     zero: 'لا رسائل جديدة',
     one: 'رسالة جديدة واحدة',

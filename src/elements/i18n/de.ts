@@ -27,6 +27,7 @@ export const de: Catalog = {
   empty: 'Noch keine Nachrichten. Sag hallo!',
   beginning: 'Hier beginnt die Unterhaltung.',
   jumpToLatest: 'Zu den neuesten Nachrichten',
+  newMessagesLine: 'Neue Nachrichten',
   newMessages: { one: '{count} neue Nachricht', other: '{count} neue Nachrichten' },
   announceMessage: '{name}: {text}',
   today: 'Heute',

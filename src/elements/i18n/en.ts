@@ -29,6 +29,7 @@ export const en = {
   empty: 'No messages yet. Say hello!',
   beginning: 'This is the beginning of the conversation.',
   jumpToLatest: 'Jump to the latest messages',
+  newMessagesLine: 'New messages',
   newMessages: { one: '{count} new message', other: '{count} new messages' },
   announceMessage: '{name}: {text}',
   today: 'Today',

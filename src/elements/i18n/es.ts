@@ -27,6 +27,7 @@ export const es: Catalog = {
   empty: 'Todavía no hay mensajes. ¡Saluda!',
   beginning: 'Este es el comienzo de la conversación.',
   jumpToLatest: 'Ir a los últimos mensajes',
+  newMessagesLine: 'Mensajes nuevos',
   newMessages: {
     one: '{count} mensaje nuevo',
     many: '{count} de mensajes nuevos',

@@ -27,6 +27,7 @@ export const fr: Catalog = {
   empty: 'Aucun message pour l’instant. Dites bonjour !',
   beginning: 'C’est le début de la discussion.',
   jumpToLatest: 'Aller aux derniers messages',
+  newMessagesLine: 'Nouveaux messages',
   newMessages: {
     one: '{count} nouveau message',
     many: '{count} de nouveaux messages',

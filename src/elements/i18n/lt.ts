@@ -32,6 +32,7 @@ export const lt: Catalog = {
   empty: 'Žinučių dar nėra. Pasisveikinkite!',
   beginning: 'Čia prasideda pokalbis.',
   jumpToLatest: 'Pereiti prie naujausių žinučių',
+  newMessagesLine: 'Nauji pranešimai',
   newMessages: {
     one: '{count} nauja žinutė',
     few: '{count} naujos žinutės',
