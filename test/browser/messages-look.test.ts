@@ -260,6 +260,35 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
     }
   })
 
+  for (const [width, height] of [
+    [1100, 800],
+    [390, 844],
+  ] as const) {
+    test(`${width} px wide: the members dialog shows every member's name whole, Block and Remove under it where need be`, async () => {
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', { width, height })
+      try {
+        const m = messagesPage(alice.page)
+        await m.chat('Weekend hike').click()
+        await m.members.click()
+        const names = m.dialog.locator('li.row .who strong')
+        await m.dialog.locator('li.row .remove').first().waitFor()
+        expect(await names.count()).toBe(4)
+        // Cut: its text is wider than its box (it was at 1100 px: 'Charlie C…' beside the tag and both buttons).
+        const cut = await names.evaluateAll((all) =>
+          all.filter((name) => name.scrollWidth > name.clientWidth).map((name) => name.textContent),
+        )
+        expect(cut).toEqual([])
+        // The buttons stay within the row.
+        const overflow = await m.dialog
+          .locator('li.row')
+          .evaluateAll((rows) => rows.filter((row) => row.scrollWidth > row.clientWidth).length)
+        expect(overflow).toBe(0)
+      } finally {
+        await alice.context.close()
+      }
+    })
+  }
+
   test('Arabic: right to left, the list on the right', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', {
       width: 1280,

@@ -149,9 +149,11 @@ export const dialogStyles = css`
     height: 40px;
     border-radius: 50%;
   }
+  /* its name whole where it fits beside the avatar (the row's tag and buttons then go under it, together), else cut */
   .who {
-    flex: 1 1 6em;
+    flex: 1 1 auto;
     min-width: 0;
+    max-width: calc(100% - 52px);
     display: flex;
     flex-direction: column;
   }
@@ -167,6 +169,11 @@ export const dialogStyles = css`
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+  }
+  .row-end {
+    display: flex;
+    align-items: center;
+    gap: 12px;
   }
   .tag {
     flex: none;

@@ -177,7 +177,7 @@ export class PalaverMembersDialog extends PalaverDialog {
         const name = member.user.displayName
         return html`<li class="row" data-user-id=${member.user.id}>
           ${this.person(member.user, you ? t.t('youSuffix', { name }) : name)}
-          <span class="tag ${member.role}">${member.role === 'admin' ? t.t('admin') : t.t('member')}</span>
+          <span class="row-end"><span class="tag ${member.role}">${member.role === 'admin' ? t.t('admin') : t.t('member')}</span>
           ${
             you
               ? nothing
@@ -189,7 +189,7 @@ export class PalaverMembersDialog extends PalaverDialog {
               ? html`<button type="button" class="button secondary small remove" aria-label=${t.t('removeMember', { name })}
                   @click=${() => this.removeMember(member)}>${t.t('remove')}</button>`
               : nothing
-          }
+          }</span>
         </li>`
       })}
     </ul>`
