@@ -232,11 +232,9 @@ export const conversationStyles = css`
   .own .status-read {
     color: var(--palaver-read);
   }
-  .pending .bubble {
-    opacity: 0.75;
-  }
+  /* A waiting message is told by its clock (and, stalled, by the bar under it), not faded: faded, its text
+     fell under AA contrast (3.8:1 on the light own bubble). */
   .failed .bubble {
-    opacity: 1;
     background: color-mix(in srgb, var(--palaver-danger) 14%, var(--palaver-bg));
     color: var(--palaver-fg);
     border: 1px solid var(--palaver-danger);

@@ -273,9 +273,14 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
               <span>${gone ? t.t('filesGone') : reason ? t.t('notSentReason', { reason }) : t.t('notSent')}
                 ${lost.length ? t.t('chooseAgain', { files: lost.join(', ') }) : nothing}</span>
               ${
-                again || item.body || item.attachmentIds.length
-                  ? html`<button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t(again ? 'retry' : 'sendWithoutFiles')}</button>`
-                  : nothing
+                // Two templates, not one button with two labels: where what it does changes (the outbox found the
+                // files gone just then), it is another button, so a press begun on Retry never lands as "Send
+                // without the missing files".
+                again
+                  ? html`<button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t('retry')}</button>`
+                  : item.body || item.attachmentIds.length
+                    ? html`<button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t('sendWithoutFiles')}</button>`
+                    : nothing
               }
               <button type="button" class="button secondary small" @click=${() => ctx.discard(item)}>${t.t('discard')}</button>
             </div>`
