@@ -134,6 +134,27 @@ export function renderBody(
   return parts
 }
 
+/**
+ * A body as one line of plain text, as a chat's preview and a notification show it: its formatting markers
+ * dropped (code keeps its text, markers and all), its line breaks spaces.
+ */
+export function oneLine(body: string): string {
+  let text = ''
+  let last = 0
+  for (const match of body.matchAll(CODE)) {
+    const start = match.index ?? 0
+    // A block stands apart from the text around it; a span is part of it.
+    text += unemphasized(body.slice(last, start)) + (match[1] === undefined ? match[2] : ` ${match[1]} `)
+    last = start + match[0].length
+  }
+  return `${text}${unemphasized(body.slice(last))}`.replace(/\s+/g, ' ').trim()
+}
+
+const unemphasized = (text: string): string => {
+  const plain = text.replace(EMPHASIS, '$1$3')
+  return plain === text ? text : unemphasized(plain)
+}
+
 function linksAndMentions(
   body: string,
   mentions: readonly MentionedUser[],

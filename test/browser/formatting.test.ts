@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
+import { messagesPage } from './messages-helpers.js'
 
 describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
   const shared = hostAndBrowser({ transport: 'websocket' })
@@ -57,6 +58,25 @@ describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
       expect(overflow).toEqual({ scrolls: true, inside: true })
     } finally {
       await alice.context.close()
+    }
+  })
+
+  test('a chat’s preview in the list shows the text without its markers, code keeping its own', async () => {
+    const chat = await shared.host.call('bob', 'POST', '/api/chats/', {
+      title: 'Deploys',
+      memberIds: ['charlie'],
+    })
+    await shared.host.call('bob', 'POST', `/api/chats/${chat.id}/messages/`, {
+      body: '*Ship it* _today_ with `npm run *ship*`:\n```\nmake all\n```',
+    })
+    const charlie = await openAs(shared.browser, shared.host, 'charlie', '/messages/')
+    try {
+      const m = messagesPage(charlie.page)
+      await eventually(() => m.chat('Deploys').locator('.chat-preview').textContent()).toBe(
+        'Bob Brown: Ship it today with npm run *ship*: make all',
+      )
+    } finally {
+      await charlie.context.close()
     }
   })
 })

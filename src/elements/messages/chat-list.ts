@@ -5,6 +5,7 @@ import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
 import { isMuted } from '../muting.js'
 import { withDot } from '../presence.js'
+import { oneLine } from '../text.js'
 import { palaverUrl } from '../urls.js'
 import { pageIcons } from './icons.js'
 
@@ -60,7 +61,7 @@ function preview(chat: ChatView, t: Translator, ctx: ChatListContext): string {
   const viewerId = ctx.viewerId
   if (!message) return t.t('noMessages')
   if (chat.kind !== 'dm' && ctx.blockedIds.has(message.senderId)) return t.t('blockedMessage')
-  const body = (message.body ?? '').replace(/\s+/g, ' ').trim()
+  const body = oneLine(message.body ?? '')
   // An empty text is a message of files alone (a list's preview does not carry them).
   const text = message.deleted ? t.t('deletedMessage') : body || t.t('attachmentPreview')
   if (message.senderId === viewerId) return t.t('lastMessageYou', { text })

@@ -3,6 +3,7 @@ import type { ChatView, MessageView } from '../../client/index.js'
 import { mentionsUser } from '../../client/mentions.js'
 import type { Translator } from '../i18n/index.js'
 import { isMuted } from '../muting.js'
+import { oneLine } from '../text.js'
 import { palaverUrl } from '../urls.js'
 import { chatTitle } from './chat-list.js'
 import { pageIcons } from './icons.js'
@@ -82,7 +83,7 @@ export class DesktopNotifications {
 
 /** The text as written (mentions too), on one line and clipped; a message of files alone names them. */
 function preview(message: MessageView): string {
-  const text = [...(message.body ?? '').replace(/\s+/g, ' ').trim()]
+  const text = [...oneLine(message.body ?? '')]
   if (text.length > PREVIEW_CHARS) return `${text.slice(0, PREVIEW_CHARS - 1).join('')}…`
   return text.join('') || (message.attachments ?? []).map((file) => `📎 ${file.name}`).join(', ')
 }
