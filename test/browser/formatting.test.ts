@@ -15,12 +15,21 @@ describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
       '<b> *still text* </b>',
       `\`\`\`\n${'long_line_'.repeat(40)}\n\`\`\``,
     ]
+    const sent = []
     for (const body of bodies)
-      await shared.host.call('bob', 'POST', `/api/chats/${chat.id}/messages/`, { body })
+      sent.push(await shared.host.call('bob', 'POST', `/api/chats/${chat.id}/messages/`, { body }))
+    // A reply quotes the first: its quote reads as the text, markers dropped.
+    await shared.host.call('bob', 'POST', `/api/chats/${chat.id}/messages/`, {
+      body: 'Said so',
+      replyToId: sent[0].id,
+    })
     const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob')
     try {
       const dm = await openDm(alice.page)
-      await eventually(() => dm.messages.count()).toBe(bodies.length)
+      await eventually(() => dm.messages.count()).toBe(bodies.length + 1)
+      expect(await dm.message('Said so').locator('.quote-text').textContent()).toBe(
+        'This is important, really and wrong (see this).',
+      )
       const body = (i: number) => dm.root.locator('.message .body').nth(i)
       const texts = (i: number, selector: string) => body(i).locator(selector).allTextContents()
 

@@ -2,6 +2,7 @@ import { css, html } from 'lit'
 import { excerptOf, type MessageView, type QuoteView } from '../../client/index.js'
 import type { Translator } from '../i18n/index.js'
 import { icons } from '../icons.js'
+import { oneLine } from '../text.js'
 
 export interface QuoteContext {
   i18n: Translator
@@ -27,7 +28,7 @@ export function renderQuote(quote: QuoteView, ctx: QuoteContext) {
     data-quote=${quote.id} title=${t.t('showOriginal')} @click=${() => ctx.showOriginal(quote)}>
     <span class="visually-hidden">${t.t('quote')}</span>
     <span class="quote-name">${senderName(quote, ctx)}</span>
-    <span class="quote-text" dir="auto">${quote.excerpt === null ? t.t('originalDeleted') : quote.excerpt || t.t('attachmentPreview')}</span>
+    <span class="quote-text" dir="auto">${quote.excerpt === null ? t.t('originalDeleted') : oneLine(quote.excerpt) || t.t('attachmentPreview')}</span>
   </button>`
 }
 
@@ -44,7 +45,7 @@ export function renderReplyBar(message: MessageView, ctx: QuoteContext, cancel: 
     ${icons.reply}
     <div class="reply-bar-text">
       <span class="reply-bar-title">${replyingToText(message, ctx)}</span>
-      <span class="reply-bar-excerpt" dir="auto">${excerptOf(message.body ?? '') || t.t('attachmentPreview')}</span>
+      <span class="reply-bar-excerpt" dir="auto">${oneLine(excerptOf(message.body ?? '')) || t.t('attachmentPreview')}</span>
     </div>
     <button type="button" class="icon-button" data-action="cancel-reply" aria-label=${t.t('cancelReply')}
       title=${t.t('cancelReply')} @click=${cancel}>${icons.close}</button>
