@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, hostAndBrowser, openAs } from './harness.js'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs } from './harness.js'
 import { focused, messagesPage, seedShowcase, seriousViolations } from './messages-helpers.js'
 
 const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname
@@ -283,6 +283,34 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
           .locator('li.row')
           .evaluateAll((rows) => rows.filter((row) => row.scrollWidth > row.clientWidth).length)
         expect(overflow).toBe(0)
+      } finally {
+        await alice.context.close()
+      }
+    })
+  }
+
+  for (const [width, height, how] of [
+    [1100, 800, 'deletes'],
+    [390, 844, 'removes Alice from'],
+  ] as const) {
+    test(`${width} px wide: when someone else ${how} the chat Alice is in, her focus goes to the chat list`, async () => {
+      const chat = await shared.host.call('erin', 'POST', '/api/chats/', {
+        title: `Short-lived ${width}`,
+        memberIds: ['alice'],
+      })
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/', { width, height })
+      const page = alice.page
+      try {
+        const m = messagesPage(page)
+        await m.chat(`Short-lived ${width}`).click()
+        await m.composer.focus()
+        await page.keyboard.type('Half a thought')
+        if (how === 'deletes') await shared.host.call('erin', 'DELETE', `/api/chats/${chat.id}/`)
+        else await shared.host.call('erin', 'DELETE', `/api/chats/${chat.id}/members/alice/remove/`)
+        await m.toast.filter({ hasText: 'This conversation is not available.' }).waitFor()
+        // Not lost to the page's body: on the list's focus stop, which the keyboard goes on from.
+        await eventually(async () => (await focused(page)).className).toContain('chat')
+        expect(await m.chat(`Short-lived ${width}`).count()).toBe(0)
       } finally {
         await alice.context.close()
       }

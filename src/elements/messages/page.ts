@@ -311,16 +311,22 @@ export class PalaverMessages extends PalaverWidget {
     this.drafts?.forget(chatId)
     if (chatId !== this.selectedId) return
     // Removed by someone else (or deleted): say why the conversation closed.
-    const expected = this.dropping === chatId
-    this.closeChat()
-    if (!expected) this.say(this.i18n.t('notAvailable'))
+    if (this.dropping === chatId) this.closeChat()
+    else this.closeGone()
   }
 
   private onGone(): void {
     if (this.selectedId === null || this.dropping === this.selectedId) return
     this.list?.remove(this.selectedId)
+    this.closeGone()
+  }
+
+  /** The chat on screen went under the viewer: say so, and a focus in it goes to the list instead of the page's body. */
+  private closeGone(): void {
+    const inChat = this.renderRoot.querySelector('.main')?.contains(this.shadowRoot?.activeElement ?? null)
     this.closeChat()
     this.say(this.i18n.t('notAvailable'))
+    if (inChat) void this.updateComplete.then(() => this.focusList())
   }
 
   // ---- actions ----
