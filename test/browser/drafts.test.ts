@@ -213,7 +213,11 @@ describe.skipIf(!chromiumAvailable)('drafts', () => {
       await eventually(() => dm.root.locator('.chip.done').count()).toBe(1)
 
       await dm.composer.press('Enter')
-      await dm.message('The minutes, as promised').locator('.file').waitFor()
+      // Sent, not only waiting (a waiting message shows its file too).
+      await dm.root
+        .locator('.message:not(.pending)', { hasText: 'The minutes, as promised' })
+        .locator('.file')
+        .waitFor()
       const chat = await shared.host.call('charlie', 'POST', '/api/dms/', { userId: 'dana' })
       const history = await shared.host.call('charlie', 'GET', `/api/chats/${chat.id}/messages/`)
       const last = history.messages.at(-1)
