@@ -70,6 +70,34 @@ describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
     }
   })
 
+  test('in the message box, Ctrl+B and Ctrl+I put the selection, or the caret, between * or _', async () => {
+    await shared.host.call('erin', 'POST', '/api/dms/', { userId: 'alice' })
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/erin')
+    try {
+      const dm = await openDm(alice.page)
+      const keys = alice.page.keyboard
+      await dm.composer.fill('make it bold')
+      await dm.composer.press('ControlOrMeta+a')
+      await dm.composer.press('ControlOrMeta+b')
+      expect(await dm.composer.inputValue()).toBe('*make it bold*')
+      // The same text stays selected.
+      expect(
+        await dm.composer.evaluate((area: HTMLTextAreaElement) => [area.selectionStart, area.selectionEnd]),
+      ).toEqual([1, 13])
+      await dm.composer.press('End')
+      await keys.type(' and ')
+      await dm.composer.press('ControlOrMeta+i')
+      await keys.type('this')
+      expect(await dm.composer.inputValue()).toBe('*make it bold* and _this_')
+      await dm.composer.press('Enter')
+      const sent = dm.message('make it bold')
+      await sent.locator('strong').waitFor()
+      expect(await sent.locator('em').textContent()).toBe('this')
+    } finally {
+      await alice.context.close()
+    }
+  })
+
   test('a chat’s preview in the list shows the text without its markers, code keeping its own', async () => {
     const chat = await shared.host.call('bob', 'POST', '/api/chats/', {
       title: 'Deploys',

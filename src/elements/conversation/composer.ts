@@ -7,8 +7,12 @@ import { Draft } from './drafts.js'
 import { type MemberSearch, MentionSuggestions, mentionListStyles, renderMentionList } from './mentions.js'
 import { type FileLimits, renderTray, trayStyles, type Uploader, type UploadTray } from './uploads.js'
 
+/** The markers Ctrl or ⌘ with a key puts around the selection (see renderBody's emphasis). */
+const WRAP_MARKERS: Record<string, string | undefined> = { b: '*', i: '_' }
+
 /**
- * The message box: Enter sends, Shift+Enter starts a new line; it grows with its text up to a few
+ * The message box: Enter sends, Shift+Enter starts a new line, Ctrl or ⌘ with B or I wraps the selection
+ * in * or _; it grows with its text up to a few
  * lines, counts characters near the limit, and fires `palaver-send` ({body, mentionIds, mentionsEveryone,
  * attachments})
  * and `palaver-typing`. With `members`, an `@` opens a list of the members to mention (a listbox the
@@ -306,11 +310,32 @@ export class PalaverComposer extends LitElement {
   }
 
   private onKey(event: KeyboardEvent): void {
-    if (this.mentions.key(event)) return
+    if (this.mentions.key(event) || this.wrap(event)) return
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault()
       this.submit()
     }
+  }
+
+  /**
+   * Ctrl or ⌘ with B or I: the selection (or nothing, the caret left between) goes between * or _, which the
+   * conversation shows bold or italic; the selection stays on the same text.
+   */
+  private wrap(event: KeyboardEvent): boolean {
+    const plain = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey
+    const marker = plain ? WRAP_MARKERS[event.key.toLowerCase()] : undefined
+    const area = this.textarea
+    if (!marker || !area) return false
+    event.preventDefault()
+    const { selectionStart: start, selectionEnd: end } = area
+    const wrapped = `${marker}${area.value.slice(start, end)}${marker}`
+    // As typing would: the browser's undo takes it back, and the input event tells mentions and the draft.
+    if (!document.execCommand('insertText', false, wrapped)) {
+      area.setRangeText(wrapped, start, end)
+      area.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }))
+    }
+    area.setSelectionRange(start + 1, end + 1)
+    return true
   }
 
   private readonly pickFiles = () =>
