@@ -140,6 +140,35 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
     })
   }
 
+  test('on a phone (375 px wide) editing a message of several lines shows all of them, and Save', async () => {
+    const dm = await shared.host.call('alice', 'POST', '/api/dms/', { userId: 'charlie' })
+    const body =
+      'Packing list for Saturday:\n- two spare tubes\n- a pump\n- the big thermos\n- rain jackets, just in case'
+    await shared.host.call('alice', 'POST', `/api/chats/${dm.id}/messages/`, { body })
+    const phone = { width: 375, height: 700 }
+    const { page, context } = await openAs(shared.browser, shared.host, 'alice', '/host/dm/charlie', phone)
+    try {
+      const panel = await openDm(page)
+      const own = panel.message('Packing list for Saturday')
+      // By mouse: over its text, then Edit in its toolbar.
+      await own.locator('.body').hover({ position: { x: 4, y: 8 } })
+      await own.locator('[data-action="edit"]').click()
+      const box = panel.root.getByRole('textbox', { name: 'Edit your message' })
+      await eventually(async () => (await focused(page)).label).toBe('Edit your message')
+      expect(await box.inputValue()).toBe(body)
+      // The box is as tall as its text: nothing of it is scrolled out of sight (it showed two of its five lines).
+      const fits = await box.evaluate((area) => [area.scrollHeight, area.clientHeight])
+      expect(fits[0]).toBeLessThanOrEqual(fits[1]! + 1)
+      // Save shows within the list.
+      const save = (await panel.root.getByRole('button', { name: 'Save' }).boundingBox())!
+      const list = (await panel.root.locator('.log').boundingBox())!
+      expect(save.y).toBeGreaterThanOrEqual(list.y)
+      expect(save.y + save.height).toBeLessThanOrEqual(list.y + list.height)
+    } finally {
+      await context.close()
+    }
+  })
+
   test('on a phone (375 px wide) the toggle of a person with a long name stays within the page, its name cut', async () => {
     const name = 'Maximilian Alexander Wolfeschlegelsteinhausenbergerdorff'
     await shared.host.palaver.users.upsert({ id: 'max', username: 'max', name, email: 'max@example.com' })

@@ -144,8 +144,13 @@ export class PalaverMessageEditor extends LitElement {
       </span>`
   }
 
-  /** The list opens above the box, or below where the conversation has no room for it above. */
+  /** The box is as tall as its text (up to 160 px, as the composer's); the list opens above it, or below where the conversation has no room above. */
   override updated(): void {
+    const area = this.area
+    if (area) {
+      area.style.height = 'auto'
+      area.style.height = `${Math.min(area.scrollHeight, 160)}px`
+    }
     const list = this.renderRoot.querySelector<HTMLElement>('.mention-list')
     const field = this.renderRoot.querySelector('.field')
     if (!list || !field) return
