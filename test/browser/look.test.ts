@@ -140,6 +140,34 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
     })
   }
 
+  test('on a phone (375 px wide) who reacted shows within the list, which never scrolls sideways', async () => {
+    const own = await shared.host.call('alice', 'GET', '/api/search/?q=description')
+    const linked = own.results[0].message.id
+    for (const user of ['bob', 'charlie'])
+      await shared.host.call(user, 'POST', `/api/messages/${linked}/reactions/`, { emoji: '🙌' })
+    const phone = { width: 375, height: 700 }
+    const { page, context } = await openAs(shared.browser, shared.host, 'alice', '/host/room/public-7', phone)
+    try {
+      const room = roomWidget(page)
+      const reactions = room.root.locator('.reaction')
+      await room.message('They are linked').locator('.reaction').waitFor()
+      const list = room.root.locator('.log')
+      // The names wait hidden over the list: they widened it (scrollWidth 432 against 375 in the demo).
+      expect(await list.evaluate((log) => log.scrollWidth - log.clientWidth)).toBe(0)
+      const edges = (await list.boundingBox())!
+      for (let i = 0; i < (await reactions.count()); i++) {
+        await reactions.nth(i).hover()
+        const tip = reactions.nth(i).locator('xpath=..').locator('.tooltip')
+        await eventually(() => tip.evaluate((element) => getComputedStyle(element).opacity)).toBe('1')
+        const [box, names] = [(await tip.boundingBox())!, String(await tip.textContent())]
+        expect(box.x, names).toBeGreaterThanOrEqual(edges.x)
+        expect(box.x + box.width, names).toBeLessThanOrEqual(edges.x + edges.width)
+      }
+    } finally {
+      await context.close()
+    }
+  })
+
   test('on a phone (375 px wide) editing a message of several lines shows all of them, and Save', async () => {
     const dm = await shared.host.call('alice', 'POST', '/api/dms/', { userId: 'charlie' })
     const body =

@@ -333,14 +333,13 @@ export const conversationStyles = css`
   }
 
   /* reactions */
+  /* who reacted shows over the row of reactions, from its start (mine: its end), so within the list */
   .reactions {
+    position: relative;
     display: flex;
     flex-wrap: wrap;
     gap: 4px;
     margin-top: 4px;
-  }
-  .reaction-wrap {
-    position: relative;
   }
   .reaction {
     display: inline-flex;
@@ -371,8 +370,7 @@ export const conversationStyles = css`
   .tooltip {
     position: absolute;
     inset-block-end: calc(100% + 6px);
-    inset-inline-start: 50%;
-    translate: -50% 0;
+    inset-inline-start: 0;
     width: max-content;
     max-width: 220px;
     padding: 5px 9px;
@@ -387,6 +385,10 @@ export const conversationStyles = css`
     pointer-events: none;
     transition: opacity 100ms ease;
     z-index: 3;
+  }
+  .own .tooltip {
+    inset-inline-start: auto;
+    inset-inline-end: 0;
   }
   .reaction-wrap:hover .tooltip,
   .reaction:focus-visible + .tooltip {
