@@ -191,6 +191,29 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
     }
   })
 
+  test('on a phone (375 px wide) the header says until when the chat is muted, whole', async () => {
+    const chat = await shared.host.call('alice', 'POST', '/api/chats/', {
+      title: 'Quiet please',
+      memberIds: ['bob', 'charlie'],
+    })
+    const until = new Date(Date.now() + 3600_000).toISOString()
+    await shared.host.call('alice', 'POST', `/api/chats/${chat.id}/mute/`, { muted: true, until })
+    const phone = { width: 375, height: 700 }
+    const { page, context } = await openAs(shared.browser, shared.host, 'alice', '/messages/', phone)
+    try {
+      const m = messagesPage(page)
+      await m.chat('Quiet please').click()
+      await m.subtitle.locator('[part="muted-until"]').waitFor()
+      // Cut at the screen's edge before: '3 members · Muted unti…' (the subtitle 223 px wide in 179).
+      const sub = await m.subtitle.evaluate((element) => element.scrollWidth - element.clientWidth)
+      expect(sub).toBeLessThanOrEqual(0)
+      const when = (await m.subtitle.locator('[part="muted-until"]').boundingBox())!
+      expect(when.x + when.width).toBeLessThanOrEqual(375)
+    } finally {
+      await context.close()
+    }
+  })
+
   test('the DM and room widgets mute from their headers; Escape closes the menu, not the panel; another device’s mute shows live', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/erin')
     try {

@@ -147,11 +147,14 @@ export class PalaverChatHeader extends LitElement {
       input:focus {
         outline: none;
       }
+      /* where it does not fit one line (a phone), "Muted until 15:30" goes whole to a second */
       .sub {
         color: var(--palaver-muted);
         font-size: 0.82em;
         overflow: hidden;
         text-overflow: ellipsis;
+      }
+      .muted-until {
         white-space: nowrap;
       }
       .muted-until svg {
