@@ -68,31 +68,37 @@ function withMentions(
 }
 
 /**
- * `*bold*`, `_italic_` and `~struck~` as chat apps write them: a marker opens after the start, a space or an
- * opening bracket or quote, before a non-space, and closes after a non-space, before the end, a space or
- * punctuation, on the same line. So snake_case_names, 2*3*4 and a lone * stay as typed.
+ * `*bold*` (or `**bold**`), `_italic_` and `~struck~` as chat apps write them: a marker opens after the start,
+ * a space or an opening bracket or quote, before a non-space, and closes after a non-space, before the end, a
+ * space or punctuation, on the same line, with no marker of its kind between. So snake_case_names, 2*3*4 and
+ * a lone * stay as typed. (Not a backreference with "anything" between: each opening would look to the end of
+ * its line, and a line of " *a" repeated would take quadratic time in every reader's tab.)
  */
-const EMPHASIS = /(^|[\s([{"'“‘«])([*_~])(?=\S)([^\n]*?\S)\2(?=$|[\s)\]}"'”’».,;:!?])/g
-const EMPHASIS_TAGS = {
-  '*': (inner: Piece[]) => html`<strong>${inner}</strong>`,
-  _: (inner: Piece[]) => html`<em>${inner}</em>`,
-  '~': (inner: Piece[]) => html`<s>${inner}</s>`,
-} as const
+const EMPHASIS =
+  /(^|[\s([{"'“‘«])(?:\*\*(?=\S)([^\n*]*?[^\s*])\*\*|\*(?=\S)([^\n*]*?[^\s*])\*|_(?=\S)([^\n_]*?[^\s_])_|~(?=\S)([^\n~]*?[^\s~])~)(?=$|[\s)\]}"'”’».,;:!?])/g
+/** By the group that matched: `**` and `*` bold, `_` italic, `~` struck. */
+const EMPHASIS_TAGS = [
+  (inner: Piece[]) => html`<strong>${inner}</strong>`,
+  (inner: Piece[]) => html`<strong>${inner}</strong>`,
+  (inner: Piece[]) => html`<em>${inner}</em>`,
+  (inner: Piece[]) => html`<s>${inner}</s>`,
+]
+
+/** What an emphasis match is: the text before its marker, which of EMPHASIS_TAGS, and what it holds. */
+function emphasisOf(match: RegExpMatchArray): { before: string; tag: number; inner: string } {
+  const tag = match.slice(2).findIndex((group) => group !== undefined)
+  return { before: match[1]!, tag, inner: match[tag + 2]! }
+}
 
 function withEmphasis(text: string): Piece[] {
   const parts: Piece[] = []
   let last = 0
   for (const match of text.matchAll(EMPHASIS)) {
-    const [whole, before, marker, inner] = match as unknown as [
-      string,
-      string,
-      keyof typeof EMPHASIS_TAGS,
-      string,
-    ]
+    const { before, tag, inner } = emphasisOf(match)
     const start = (match.index ?? 0) + before.length
     if (start > last) parts.push(text.slice(last, start))
-    parts.push(EMPHASIS_TAGS[marker](withEmphasis(inner)))
-    last = (match.index ?? 0) + whole.length
+    parts.push(EMPHASIS_TAGS[tag]!(withEmphasis(inner)))
+    last = (match.index ?? 0) + match[0].length
   }
   if (last < text.length) parts.push(text.slice(last))
   return parts
@@ -101,16 +107,24 @@ function withEmphasis(text: string): Piece[] {
 /**
  * A code block (between lines of three backticks, the first one perhaps naming its language, or three
  * backticks on one line) or a `code span`: shown as typed, in a monospace face, with no links, mentions or
- * emphasis found in it. A block takes the line breaks around it: it is a block of its own.
+ * emphasis found in it. A block takes the line breaks around it: it is a block of its own. One lazy run per
+ * block, so the search stays linear (an empty block is left as typed by codeOf, not by the pattern).
  */
-const CODE = /\n?```(?:[\w+#.-]*[^\S\n]*\n)?([\s\S]*?[^\n`][\s\S]*?)\n?```\n?|`([^`\n]+)`/g
+const CODE = /\n?```(?:[\w+#.-]*[^\S\n]*\n)?([\s\S]*?)\n?```\n?|`([^`\n]+)`/g
+
+/** A CODE match as a block's text or a span's, or null for a block with nothing in it (left as typed). */
+function codeOf(match: RegExpMatchArray): { block: string } | { span: string } | null {
+  if (match[1] === undefined) return { span: match[2]! }
+  return /[^\s`]/.test(match[1]) ? { block: match[1] } : null
+}
 
 /**
  * A message body as text with its code set apart, its http(s) addresses made links, the members it
  * mentions made chips, each found by the name it was written with (`writtenAs`; a plain user: by their
  * display name), `@everyone` where `mentions` holds EVERYONE, the reader's (`viewerId`; null for the
  * sender), and its emphasis. Lit puts every piece in as text (never as HTML), so markup in a message shows
- * as typed; the stored body keeps its markers (a preview, a quote and the editor show them).
+ * as typed; the stored body keeps its markers (the editor shows them; a preview or a quote, see oneLine,
+ * drops them).
  */
 export function renderBody(
   body: string,
@@ -121,12 +135,14 @@ export function renderBody(
   const parts: Piece[] = []
   let last = 0
   for (const match of body.matchAll(CODE)) {
+    const code = codeOf(match)
+    if (!code) continue
     const start = match.index ?? 0
     parts.push(...linksAndMentions(body.slice(last, start), mentions, viewerId, nowCalled))
     parts.push(
-      match[1] !== undefined
-        ? html`<pre class="code-block"><code>${match[1]}</code></pre>`
-        : html`<code>${match[2]}</code>`,
+      'block' in code
+        ? html`<pre class="code-block"><code>${code.block}</code></pre>`
+        : html`<code>${code.span}</code>`,
     )
     last = start + match[0].length
   }
@@ -142,16 +158,23 @@ export function oneLine(body: string): string {
   let text = ''
   let last = 0
   for (const match of body.matchAll(CODE)) {
+    const code = codeOf(match)
+    if (!code) continue
     const start = match.index ?? 0
     // A block stands apart from the text around it; a span is part of it.
-    text += unemphasized(body.slice(last, start)) + (match[1] === undefined ? match[2] : ` ${match[1]} `)
+    text += unemphasized(body.slice(last, start)) + ('block' in code ? ` ${code.block} ` : code.span)
     last = start + match[0].length
   }
   return `${text}${unemphasized(body.slice(last))}`.replace(/\s+/g, ' ').trim()
 }
 
 const unemphasized = (text: string): string => {
-  const plain = text.replace(EMPHASIS, '$1$3')
+  // The text before the marker, then what the one group that matched holds.
+  const plain = text.replace(
+    EMPHASIS,
+    (_whole, before: string, ...groups: Array<string | undefined>) =>
+      before + groups.slice(0, EMPHASIS_TAGS.length).find((group) => group !== undefined),
+  )
   return plain === text ? text : unemphasized(plain)
 }
 

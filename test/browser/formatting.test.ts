@@ -14,6 +14,7 @@ describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
       'snake_case_name, 2*3*4, a * b * c and `` stay as typed',
       '<b> *still text* </b>',
       `\`\`\`\n${'long_line_'.repeat(40)}\n\`\`\``,
+      '**Doubled** too, while `````` and ``` ``` stay as typed',
     ]
     const sent = []
     for (const body of bodies)
@@ -65,6 +66,10 @@ describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
         }
       })
       expect(overflow).toEqual({ scrolls: true, inside: true })
+
+      expect(await body(6).textContent()).toBe('Doubled too, while `````` and ``` ``` stay as typed')
+      expect(await texts(6, 'strong')).toEqual(['Doubled'])
+      expect(await body(6).locator('code').count()).toBe(0)
     } finally {
       await alice.context.close()
     }
