@@ -1,6 +1,6 @@
 import type { Locator } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, send } from './harness.js'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, roomWidget, send } from './harness.js'
 
 /** Where `element` lies in the conversation's list, as fractions of the list's visible height (0 the top, 1 the bottom). */
 const placeInList = (element: Locator) =>
@@ -65,6 +65,28 @@ describe.skipIf(!chromiumAvailable)('the new-messages line', () => {
       expect(await line.count()).toBe(0)
     } finally {
       await charlie.context.close()
+    }
+  })
+
+  test('none for someone who joins a room they were reading', async () => {
+    const room = await shared.host.call('bob', 'POST', '/api/rooms/', {
+      contentType: 'video',
+      objectId: 'public-line',
+    })
+    await shared.host.call('bob', 'POST', `/api/chats/${room.id}/join/`)
+    for (const body of ['First take', 'Second take'])
+      await shared.host.call('bob', 'POST', `/api/chats/${room.id}/messages/`, { body })
+    const dana = await openAs(shared.browser, shared.host, 'dana', '/host/room/public-line')
+    try {
+      const r = roomWidget(dana.page)
+      await r.message('Second take').waitFor()
+      await r.join.click()
+      await r.composer.waitFor()
+      await shared.host.call('bob', 'POST', `/api/chats/${room.id}/messages/`, { body: 'Welcome' })
+      await r.message('Welcome').waitFor()
+      expect(await r.root.locator('.unread-line').count()).toBe(0)
+    } finally {
+      await dana.context.close()
     }
   })
 

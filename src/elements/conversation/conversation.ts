@@ -708,9 +708,13 @@ export class PalaverConversation extends LitElement implements MessageContext {
 
   // ---- rendering ----
 
-  /** Where the line goes: from the chat as the store first knows it, before anything here marks it read. */
+  /**
+   * Where the line goes: from the chat as the store first knows it, before anything here marks it read. None
+   * for someone not in the chat then (a room read before joining): joining here, they read along from there.
+   */
   private noteReadUpTo(store: ConversationStore): void {
-    if (this.readUpTo === undefined && store.chat) this.readUpTo = store.chat.lastReadMessageId
+    if (this.readUpTo === undefined && store.chat)
+      this.readUpTo = store.isMember ? store.chat.lastReadMessageId : null
   }
 
   /**
