@@ -655,7 +655,11 @@ export class ConversationStore extends Emitter<StoreEvents> {
    * with it (as new as the news) or it shows me so already; but always while an older answer may overwrite it.
    */
   private moved(wasMember: boolean): void {
-    if (this.asking > this.moving || (!this.moving && this.isMember === wasMember)) void this.refreshChat()
+    // Out of a group or a DM, nothing is left to read: gone, without asking for it (a 404 in the console).
+    // A room may still be read by whoever left it: it is asked for again.
+    if (wasMember && !this.moving && this.chat && this.chat.kind !== 'room') this.emit('gone', undefined)
+    else if (this.asking > this.moving || (!this.moving && this.isMember === wasMember))
+      void this.refreshChat()
   }
 
   /** A block or an unblock: a DM with that person changes who may write in it; elsewhere, what is hidden. */
