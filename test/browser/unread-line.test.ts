@@ -68,6 +68,29 @@ describe.skipIf(!chromiumAvailable)('the new-messages line', () => {
     }
   })
 
+  test('more than a page: it opens on the page around the last message read, at the line, with newer pages below', async () => {
+    const chat = await unreadDm('erin', 'charlie', 70)
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/host/dm/charlie')
+    try {
+      const dm = await openDm(erin.page)
+      const line = dm.root.locator('.unread-line')
+      await line.waitFor()
+      await eventually(async () => (await placeInList(line)).top).toBeLessThan(0.2)
+      // What was read is just above it; the newest is not loaded yet.
+      expect(await line.evaluate((el) => el.nextElementSibling?.querySelector('.body')?.textContent)).toBe(
+        'New number 1.',
+      )
+      expect(await dm.message('New number 70.').count()).toBe(0)
+      expect(await unreadCount('erin', chat.id)).toBe(70)
+
+      await dm.root.locator('button.jump').click()
+      await dm.message('New number 70.').waitFor()
+      await eventually(() => unreadCount('erin', chat.id)).toBe(0)
+    } finally {
+      await erin.context.close()
+    }
+  })
+
   test('none for someone who joins a room they were reading', async () => {
     const room = await shared.host.call('bob', 'POST', '/api/rooms/', {
       contentType: 'video',

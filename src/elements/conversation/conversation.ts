@@ -441,6 +441,10 @@ export class PalaverConversation extends LitElement implements MessageContext {
       this.openAtLine = this.startAround === null
       this.noteReadUpTo(store)
       if (this.startAround !== null) void store.jumpTo(this.startAround)
+      // More new messages than a page: the newest page would hold none of what was read, and no line; the
+      // first page is the one around the last message read instead, and the line in it.
+      else if (this.readUpTo && (store.chat?.unreadCount ?? 0) >= config.messagesPerPage)
+        void store.jumpTo(this.readUpTo)
       this.startAround = null
       this.connectionState = connection.state
       this.offs.push(
@@ -604,9 +608,9 @@ export class PalaverConversation extends LitElement implements MessageContext {
       log.querySelector(`[data-id="${this.highlightId}"]`)?.scrollIntoView({ block: 'center' })
       return
     }
+    const opening = this.store.state === 'idle' && this.openAtLine
+    if (opening && this.scrollToLine(log)) return
     if (this.stick && !this.store.hasNewer) {
-      const opening = this.store.state === 'idle' && this.openAtLine
-      if (opening && this.scrollToLine(log)) return
       log.scrollTop = log.scrollHeight
       if (this.store.state === 'idle') this.pendingScroll = null
       // Held back until the first page was placed (see maybeMarkRead): at its end, it is read now.
