@@ -212,7 +212,7 @@ export function videoPage(ctx: PageContext, video: Video): string {
 </article>
 <section aria-labelledby="room-heading" class="widget">
   <h2 id="room-heading">Chat about this video</h2>
-  <palaver-room content-type="video" object-id="${video.id}"></palaver-room>${widgetFallback}
+  <palaver-room content-type="video" object-id="${video.id}" room-title="${video.title}"></palaver-room>${widgetFallback}
 </section>`,
   )
 }

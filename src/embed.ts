@@ -39,11 +39,12 @@ export class Embed {
     return `${this.script()}<palaver-dm ${attributes}></palaver-dm>`
   }
 
-  /** The room widget of a content object. */
-  room(contentType: string, objectId: string, options: EmbedOptions = {}): string {
+  /** The room widget of a content object; `title` (the object's) names it at once, and to a visitor not signed in. */
+  room(contentType: string, objectId: string, options: EmbedOptions & { title?: string } = {}): string {
     const attributes = this.attributes({
       'content-type': contentType,
       'object-id': objectId,
+      'room-title': options.title,
       ...this.common(options),
     })
     return `${this.script()}<palaver-room ${attributes}></palaver-room>`

@@ -137,7 +137,12 @@ export async function startHost(
       const id = decodeURIComponent(room[1]!)
       return send(
         200,
-        hostPage(`Video ${id}`, palaver.embed.room('video', id, embedOptions), url.searchParams),
+        hostPage(
+          `Video ${id}`,
+          // The title the host knows its object by, as a site's template would pass it.
+          palaver.embed.room('video', id, { ...embedOptions, title: `Video ${id.replace(/^\w+-/, '')}` }),
+          url.searchParams,
+        ),
       )
     }
     if (url.pathname === '/login')

@@ -459,6 +459,8 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       const link = visitor.page.locator('palaver-room a.login')
       await link.waitFor()
       expect(await link.getAttribute('href')).toBe(`/login?next=${encodeURIComponent('/host/room/public-2')}`)
+      // Named by the title the page gave it, not "Chat room": the visitor cannot load the room itself.
+      expect(await visitor.page.locator('palaver-room h2').textContent()).toBe('Video 2')
     } finally {
       await visitor.context.close()
     }

@@ -17,6 +17,7 @@ export class PalaverRoom extends PalaverWidget {
     ...PalaverWidget.properties,
     contentType: { attribute: 'content-type' },
     objectId: { attribute: 'object-id' },
+    roomTitle: { attribute: 'room-title' },
     chat: { state: true },
     memberCount: { state: true },
     error: { state: true },
@@ -25,6 +26,8 @@ export class PalaverRoom extends PalaverWidget {
 
   declare contentType: string | null
   declare objectId: string | null
+  /** The room's title before the room is loaded, and for a visitor who cannot load it (else "Chat room"). */
+  declare roomTitle: string | null
   declare chat: ChatDetailView | null
   declare memberCount: number
   declare error: PalaverClientError | null
@@ -43,6 +46,7 @@ export class PalaverRoom extends PalaverWidget {
     super()
     this.contentType = null
     this.objectId = null
+    this.roomTitle = null
     this.chat = null
     this.memberCount = 0
     this.error = null
@@ -307,7 +311,7 @@ export class PalaverRoom extends PalaverWidget {
     return html`<section class="room" part="panel" dir=${t.dir} aria-labelledby="title">
       <header part="header">
         <div class="title">
-          <h2 id="title">${chat?.title ?? t.t('room')}</h2>
+          <h2 id="title">${chat?.title ?? this.roomTitle ?? t.t('room')}</h2>
           ${
             chat
               ? html`<span class="count" part="member-count">${icons.users}<span aria-live="polite">${t.plural('memberCount', this.memberCount)}</span></span>`
