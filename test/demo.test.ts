@@ -153,7 +153,9 @@ describe('the demo site', () => {
     expect(missing.status).toBe(404)
 
     const page = await (await fetch(`${origin}/videos/sourdough-101`)).text()
-    expect(page).toContain('<palaver-room content-type="video" object-id="sourdough-101" room-title="Sourdough from scratch">')
+    expect(page).toContain(
+      '<palaver-room content-type="video" object-id="sourdough-101" room-title="Sourdough from scratch">',
+    )
     expect((await fetch(`${origin}/videos/no-such-video`)).status).toBe(404)
   })
 
