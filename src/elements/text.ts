@@ -77,9 +77,10 @@ function withMentions(
 const EMPHASIS =
   /(^|[\s([{"'“‘«])(?:\*\*(?=\S)([^\n*]*?[^\s*])\*\*|\*(?=\S)([^\n*]*?[^\s*])\*|_(?=\S)([^\n_]*?[^\s_])_|~(?=\S)([^\n~]*?[^\s~])~)(?=$|[\s)\]}"'”’».,;:!?])/g
 /** By the group that matched: `**` and `*` bold, `_` italic, `~` struck. */
+const bold = (inner: Piece[]) => html`<strong>${inner}</strong>`
 const EMPHASIS_TAGS = [
-  (inner: Piece[]) => html`<strong>${inner}</strong>`,
-  (inner: Piece[]) => html`<strong>${inner}</strong>`,
+  bold,
+  bold,
   (inner: Piece[]) => html`<em>${inner}</em>`,
   (inner: Piece[]) => html`<s>${inner}</s>`,
 ]
@@ -90,19 +91,30 @@ function emphasisOf(match: RegExpMatchArray): { before: string; tag: number; inn
   return { before: match[1]!, tag, inner: match[tag + 2]! }
 }
 
-function withEmphasis(text: string): Piece[] {
-  const parts: Piece[] = []
+/**
+ * `text` in pieces, its emphasis found: plain runs as they are, each emphasis as `wrap` makes it of the pieces
+ * inside (which may hold emphasis of another kind). One walk for the view and for the plain line.
+ */
+function emphasized<T>(text: string, wrap: (tag: number, inner: Array<string | T>) => T): Array<string | T> {
+  const parts: Array<string | T> = []
   let last = 0
   for (const match of text.matchAll(EMPHASIS)) {
     const { before, tag, inner } = emphasisOf(match)
     const start = (match.index ?? 0) + before.length
     if (start > last) parts.push(text.slice(last, start))
-    parts.push(EMPHASIS_TAGS[tag]!(withEmphasis(inner)))
+    parts.push(wrap(tag, emphasized(inner, wrap)))
     last = (match.index ?? 0) + match[0].length
   }
   if (last < text.length) parts.push(text.slice(last))
   return parts
 }
+
+const withEmphasis = (text: string): Piece[] =>
+  emphasized<TemplateResult>(text, (tag, inner) => EMPHASIS_TAGS[tag]!(inner))
+
+/** The text with its emphasis markers dropped. */
+const unemphasized = (text: string): string =>
+  emphasized<string>(text, (_tag, inner) => inner.join('')).join('')
 
 /**
  * A code block (between lines of three backticks, the first one perhaps naming its language, or three
@@ -166,16 +178,6 @@ export function oneLine(body: string): string {
     last = start + match[0].length
   }
   return `${text}${unemphasized(body.slice(last))}`.replace(/\s+/g, ' ').trim()
-}
-
-const unemphasized = (text: string): string => {
-  // The text before the marker, then what the one group that matched holds.
-  const plain = text.replace(
-    EMPHASIS,
-    (_whole, before: string, ...groups: Array<string | undefined>) =>
-      before + groups.slice(0, EMPHASIS_TAGS.length).find((group) => group !== undefined),
-  )
-  return plain === text ? text : unemphasized(plain)
 }
 
 function linksAndMentions(
