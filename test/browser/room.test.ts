@@ -445,7 +445,21 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       // The line is down: the join does not happen, and the notice says so.
       await page.route('**/join/', (route) => route.abort('internetdisconnected'))
       await page.keyboard.press('Enter')
-      await r.root.locator('[role=status] .toast', { hasText: 'The server could not be reached' }).waitFor()
+      // Polled as the whole state, so that a failure shows where it stood (focus, busy, role), not only the missing notice.
+      const widgetState = () =>
+        page.evaluate(() => {
+          const widget = document.querySelector('palaver-room') as HTMLElement & {
+            busy: boolean
+            chat: { role: string | null } | null
+          }
+          const toast = widget.shadowRoot?.querySelector('[role=status] .toast')?.textContent?.trim() ?? null
+          return { toast: toast?.slice(0, 31) ?? null, busy: widget.busy, role: widget.chat?.role ?? null }
+        })
+      await eventually(widgetState).toEqual({
+        toast: 'The server could not be reached',
+        busy: false,
+        role: null,
+      })
       expect(await r.leave.count()).toBe(0)
       expect(await focusedLabel()).toBe('Join')
     } finally {
