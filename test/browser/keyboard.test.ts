@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs } from './harness.js'
+import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs, openDm, send } from './harness.js'
 import { focused } from './messages-helpers.js'
 
 describe.skipIf(!chromiumAvailable)('keyboard only', () => {
@@ -85,6 +85,56 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
       expect((await focused(page)).className).toContain('toggle')
     } finally {
       await alice.context.close()
+    }
+  })
+
+  test('the Up arrow in an empty message box edits my last message; the focus comes back to the box', async () => {
+    const charlie = await openAs(shared.browser, shared.host, 'charlie', '/host/dm/dana')
+    const page = charlie.page
+    const keys = page.keyboard
+    try {
+      const dm = await openDm(page)
+      await send(dm.composer, 'First of mine')
+      await send(dm.composer, 'Second of mine')
+      await dm.message('Second of mine').locator('[data-status]').waitFor()
+      // Dana writes last: the arrow still finds Charlie's own newest message, not hers.
+      await shared.host.call(
+        'dana',
+        'POST',
+        `/api/chats/${await dm.root.locator('palaver-conversation').getAttribute('chat-id')}/messages/`,
+        {
+          body: 'Dana answers',
+        },
+      )
+      await dm.message('Dana answers').waitFor()
+
+      // Something written: the arrow is the caret's, nothing opens.
+      await dm.composer.focus()
+      await keys.type('draft')
+      await keys.press('ArrowUp')
+      expect(await dm.root.locator('palaver-message-editor').count()).toBe(0)
+      await dm.composer.fill('')
+
+      // Empty: the arrow edits 'Second of mine'; Enter saves and the box has the focus again.
+      await keys.press('ArrowUp')
+      await eventually(async () => (await focused(page)).label).toBe('Edit your message')
+      expect(await dm.root.getByRole('textbox', { name: 'Edit your message' }).inputValue()).toBe(
+        'Second of mine',
+      )
+      await keys.type(', edited')
+      await keys.press('Enter')
+      await dm.message('Second of mine, edited').locator('.edited').waitFor()
+      await eventually(async () => (await focused(page)).label).toBe('Write a message')
+
+      // Escape cancels an edit begun so, and gives the box the focus back too.
+      await keys.press('ArrowUp')
+      await eventually(async () => (await focused(page)).label).toBe('Edit your message')
+      await keys.press('Escape')
+      await eventually(async () => (await focused(page)).label).toBe('Write a message')
+      expect(await dm.root.locator('palaver-message-editor').count()).toBe(0)
+      await eventually(() => dm.panel.isVisible()).toBe(true)
+    } finally {
+      await charlie.context.close()
     }
   })
 })

@@ -309,6 +309,11 @@ export class PalaverComposer extends LitElement {
     this.current.leave(!document.hasFocus())
   }
 
+  /** Nothing written and no file in the tray: the Up arrow may edit the last message instead of moving the caret. */
+  get empty(): boolean {
+    return this.value === '' && this.tray.items.length === 0
+  }
+
   private onKey(event: KeyboardEvent): void {
     if (this.mentions.key(event) || this.wrap(event)) return
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {

@@ -90,6 +90,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   declare chat: ChatDetailView | null
   declare i18n: Translator
   declare editingId: number | null
+  /** The message whose edit the Up arrow began in the message box, where the focus goes back to. */
+  private editingFromComposer: number | null = null
   declare confirmingId: number | null
   declare pickerId: number | null
   declare highlightId: number | null
@@ -251,6 +253,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
   }
 
   startEdit(message: MessageView): void {
+    if (this.editingFromComposer !== message.id) this.editingFromComposer = null
     this.editingId = message.id
     this.confirmingId = null
     this.pickerId = null
@@ -265,17 +268,21 @@ export class PalaverConversation extends LitElement implements MessageContext {
       return
     }
     this.store?.edit(message.id, text, named).then(
-      () => {
-        this.editingId = null
-        void this.focusLater(message.id, '[data-action="edit"]')
-      },
+      () => this.endEdit(message),
       (error: PalaverClientError) => this.showNotice(error.message),
     )
   }
 
   cancelEdit(message: MessageView): void {
+    this.endEdit(message)
+  }
+
+  /** The edit box closes: the focus goes back where the edit began (the message's Edit button, or the message box). */
+  private endEdit(message: MessageView): void {
     this.editingId = null
-    void this.focusLater(message.id, '[data-action="edit"]')
+    if (this.editingFromComposer === message.id) void this.focusComposer()
+    else void this.focusLater(message.id, '[data-action="edit"]')
+    this.editingFromComposer = null
   }
 
   askDelete(message: MessageView): void {
@@ -525,11 +532,35 @@ export class PalaverConversation extends LitElement implements MessageContext {
   }
 
   private onComposerKey(event: KeyboardEvent): void {
+    if (event.key === 'ArrowUp') this.editLast(event)
     if (event.key !== 'Escape' || event.isComposing || !this.replyingTo) return
     // Only the reply is cancelled: the panel around stays open.
     event.preventDefault()
     event.stopPropagation()
     this.cancelReply()
+  }
+
+  /**
+   * The Up arrow in an empty message box edits the viewer's newest message that may be edited (as Slack and
+   * Discord do); saving or cancelling gives the focus back to the box. Elsewhere the arrow moves the caret.
+   */
+  private editLast(event: KeyboardEvent): void {
+    const composer = event.currentTarget as PalaverComposer
+    if (
+      event.isComposing ||
+      event.shiftKey ||
+      event.altKey ||
+      event.ctrlKey ||
+      event.metaKey ||
+      !composer.empty
+    )
+      return
+    const store = this.store
+    const last = store?.messages.findLast((message) => store.canEdit(message))
+    if (!last) return
+    event.preventDefault()
+    this.editingFromComposer = last.id
+    this.startEdit(last)
   }
 
   private onIncoming(message: MessageView): void {
