@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { chromiumAvailable, hostAndBrowser, openAs, send } from './harness.js'
+import { chromiumAvailable, eventually, hostAndBrowser, openAs, send } from './harness.js'
 import { focused, messagesPage, seriousViolations } from './messages-helpers.js'
 
 const transports = ['websocket', 'polling'] as const
@@ -197,6 +197,46 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
       await expect.poll(() => b.chats.count()).toBeGreaterThan(0)
     } finally {
       await bob.context.close()
+    }
+  })
+
+  test('a link to a message opens its chat around it, highlighted, on load and when the address changes', async () => {
+    const chat = await shared.host.call('charlie', 'POST', '/api/chats/', {
+      title: `Minutes ${transport}`,
+      memberIds: ['dana'],
+    })
+    await shared.host.seedMessages(chat.id, 300, ['charlie', 'dana'])
+    const idOf = async (n: number): Promise<number> => {
+      const { results } = await shared.host.call(
+        'dana',
+        'GET',
+        `/api/search/?q=${encodeURIComponent(`number ${n}`)}`,
+      )
+      return results.find((r: { message: { body: string } }) => r.message.body === `Message number ${n}`)
+        .message.id
+    }
+    const [early, middle] = [await idOf(20), await idOf(150)]
+    const dana = await openAs(
+      shared.browser,
+      shared.host,
+      'dana',
+      `/messages/#chat=${chat.id}&message=${early}`,
+    )
+    try {
+      const d = messagesPage(dana.page)
+      await d.title.filter({ hasText: `Minutes ${transport}` }).waitFor()
+      const highlighted = d.root.locator('palaver-conversation .message.highlight')
+      await eventually(() => highlighted.locator('.body').textContent()).toBe('Message number 20')
+      await eventually(() => highlighted.isVisible()).toBe(true)
+      // Opened around it: the newest page is not loaded.
+      expect(await d.message('Message number 300').count()).toBe(0)
+
+      // A link followed on the page (only the hash changes) jumps within the open chat.
+      await dana.page.evaluate((hash) => (location.hash = hash), `#chat=${chat.id}&message=${middle}`)
+      await eventually(() => highlighted.locator('.body').textContent()).toBe('Message number 150')
+      await eventually(() => highlighted.isVisible()).toBe(true)
+    } finally {
+      await dana.context.close()
     }
   })
 

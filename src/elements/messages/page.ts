@@ -166,8 +166,12 @@ export class PalaverMessages extends PalaverWidget {
         })
       const onVisibility = () => this.requestUpdate()
       document.addEventListener('visibilitychange', onVisibility)
+      // A link to a chat or a message followed on this page (in a message, say) changes only the hash.
+      const onHash = () => void this.openLinked()
+      window.addEventListener('hashchange', onHash)
       this.offs.push(
         () => document.removeEventListener('visibilitychange', onVisibility),
+        () => window.removeEventListener('hashchange', onHash),
         list.on('change', () => this.requestUpdate()),
         presence.on('change', () => this.requestUpdate()),
         // Other tabs' drafts show in the list too; a reply to a message deleted drops from its draft.
@@ -183,8 +187,7 @@ export class PalaverMessages extends PalaverWidget {
       await whenOpen(hold.connection)
       if (generation !== this.generation) return
       await list.start(config.viewer!.id)
-      const linked = /^#chat=(\d+)$/.exec(location.hash)?.[1]
-      if (linked && this.selectedId === null) void this.openChat(Number(linked))
+      if (this.selectedId === null) void this.openLinked()
     } catch (error) {
       if (generation === this.generation) this.failure = (error as Error).message
     }
@@ -202,6 +205,17 @@ export class PalaverMessages extends PalaverWidget {
   }
 
   // ---- opening chats ----
+
+  /** Opens what the address links to: `#chat=12` a chat, `#chat=12&message=345` a message in it (highlighted). */
+  private async openLinked(): Promise<void> {
+    const linked = /^#chat=(\d{1,15})(?:&message=(\d{1,15}))?$/.exec(location.hash)
+    if (!linked || !this.list) return
+    const [, chatId, messageId] = linked
+    await this.openChat(Number(chatId), messageId ? { jump: Number(messageId) } : {})
+    // The address names the open chat again, so that following the same link once more jumps once more.
+    if (messageId && this.selectedId === Number(chatId))
+      history.replaceState(history.state, '', `#chat=${chatId}`)
+  }
 
   /** Opens a chat (with its detail when the caller has it), optionally at a message. */
   async openChat(chatId: number, options: { chat?: ChatDetailView; jump?: number; focus?: boolean } = {}) {
