@@ -166,12 +166,18 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
   })
 
   test.runIf(transport === 'polling')(
-    'a message that cannot reach the server waits as pending; a refused one offers Retry',
+    'a message that cannot reach the server waits as pending with Retry; one refused for good says why, with Discard only',
     async () => {
       const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/dana')
       const page = alice.page
       try {
         const a = await openDm(page)
+        const retry = (message: Locator) => message.locator('.failed-bar button', { hasText: 'Retry' })
+        // Retry sends at once (the outbox may have tried again by itself meanwhile, leaving none to press).
+        const retryNow = (message: Locator) =>
+          retry(message)
+            .click({ timeout: 2000 })
+            .catch(() => {})
         // The server cannot be reached: the message shows at once, pending, with Retry.
         await page.route('**/api/chats/*/messages/', (route) =>
           route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.fallback(),
@@ -179,38 +185,58 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
         await send(a.composer, 'Sent while offline')
         const pending = a.root.locator('.message.pending', { hasText: 'Sent while offline' })
         await pending.waitFor()
-        await pending.locator('.failed-bar button', { hasText: 'Retry' }).waitFor()
+        await retry(pending).waitFor()
         // It is kept in localStorage, so a reload does not lose it.
         expect(await page.evaluate(() => Object.keys(localStorage).join())).toContain('palaver:outbox')
         await page.unroute('**/api/chats/*/messages/')
-        // Retry sends at once (the outbox would also have tried again by itself after a while).
-        await pending
-          .locator('.failed-bar button', { hasText: 'Retry' })
-          .click({ timeout: 2000 })
-          .catch(() => {})
+        await retryNow(pending)
         await a.root.locator('.message:not(.pending)', { hasText: 'Sent while offline' }).waitFor()
         await pending.waitFor({ state: 'detached' })
 
-        // The server refuses it: not sent, with Retry and Discard.
-        await page.route('**/api/chats/*/messages/', (route) =>
-          route.request().method() === 'POST'
-            ? route.fulfill({
-                status: 403,
-                contentType: 'application/json',
-                body: JSON.stringify({ error: { code: 'forbidden', message: 'Not now' } }),
-              })
-            : route.fallback(),
-        )
-        await send(a.composer, 'Refused once')
-        const failed = a.root.locator('.message.failed', { hasText: 'Refused once' })
-        await failed.locator('[role=alert]', { hasText: 'Not sent: Not now' }).waitFor()
+        // The server fails (503): it waits, with Retry, like a message sent offline.
+        const answer = (status: number, code: string, message: string) =>
+          page.route('**/api/chats/*/messages/', (route) =>
+            route.request().method() === 'POST'
+              ? route.fulfill({
+                  status,
+                  contentType: 'application/json',
+                  body: JSON.stringify({ error: { code, message } }),
+                })
+              : route.fallback(),
+          )
+        await answer(503, 'unavailable', 'Down for a moment')
+        await send(a.composer, 'Sent while down')
+        const stalled = a.root.locator('.message.pending.stalled', { hasText: 'Sent while down' })
+        await retry(stalled).waitFor()
         await page.unroute('**/api/chats/*/messages/')
-        await failed.getByRole('button', { name: 'Retry' }).click()
+        await retryNow(stalled)
+        await a.root.locator('.message:not(.pending)', { hasText: 'Sent while down' }).waitFor()
+
+        // Refused as not signed in: Retry, which goes through once signed in again.
+        await answer(401, 'unauthenticated', 'Sign in first')
+        await send(a.composer, 'Refused once')
+        const signedOut = a.root.locator('.message.failed', { hasText: 'Refused once' })
+        await signedOut.locator('[role=alert]', { hasText: 'Not sent: Sign in first' }).waitFor()
+        await page.unroute('**/api/chats/*/messages/')
+        await signedOut.getByRole('button', { name: 'Retry' }).click()
         await a.root.locator('.message:not(.pending)', { hasText: 'Refused once' }).waitFor()
+
+        // Refused for good (Dana blocked Alice): it says why and offers only Discard, which takes it away.
+        await answer(403, 'forbidden', 'You may not write to this person')
+        await send(a.composer, 'Refused for good')
+        const refused = a.root.locator('.message.failed', { hasText: 'Refused for good' })
+        const alert = refused.locator('[role=alert]')
+        await alert.filter({ hasText: 'Not sent: You may not write to this person' }).waitFor()
+        expect(await alert.getByRole('button').allTextContents()).toEqual(['Discard'])
+        await page.unroute('**/api/chats/*/messages/')
+        await alert.getByRole('button', { name: 'Discard' }).click()
+        await refused.waitFor({ state: 'detached' })
+
         const dm = await shared.host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
         const history = await shared.host.call('dana', 'GET', `/api/chats/${dm.id}/messages/`)
         expect(history.messages.map((m: { body: string }) => m.body)).toEqual([
           'Sent while offline',
+          'Sent while down',
           'Refused once',
         ])
       } finally {

@@ -237,9 +237,10 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
 }
 
 /**
- * One of my messages still in the outbox: "Sending…", or refused with Retry and Discard. Refused because
- * its files were swept (not sent within a day) and no bytes were held to upload again: names them where known
- * (choose them again), and Send without them.
+ * One of my messages still in the outbox: "Sending…", with Retry once an attempt could not reach the server, or
+ * refused with the server's reason and Discard (and Retry only where signing in again may let it through). Refused
+ * because its files were swept (not sent within a day) and no bytes were held to upload again: names them where
+ * known (choose them again), and Send without them.
  */
 export function renderPending(item: OutboxItem, placement: Placement, ctx: MessageContext) {
   const t = ctx.i18n
@@ -248,7 +249,8 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
   const stalled = !failed && item.error !== null
   const reason = failed ? item.error?.message : null
   const gone = failed && item.error?.code === 'attachment_gone'
-  const again = !gone
+  // Failed is refused (400, 403, 404...): sent again, it would be refused again, unless for a lapsed sign-in.
+  const again = !failed || item.error?.code === 'unauthenticated'
   const lost = gone ? item.error!.attachmentIds!.map((id) => item.fileNames?.[id]).filter(Boolean) : []
   const quote = ctx.quoteFor(item)
   return html`<div class="message own pending ${failed ? 'failed' : ''} ${stalled ? 'stalled' : ''} ${placement.first ? 'first' : ''} ${placement.last ? 'last' : ''}"
@@ -278,7 +280,7 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
                 // without the missing files".
                 again
                   ? html`<button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t('retry')}</button>`
-                  : item.body || item.attachmentIds.length
+                  : gone && (item.body || item.attachmentIds.length)
                     ? html`<button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t('sendWithoutFiles')}</button>`
                     : nothing
               }
