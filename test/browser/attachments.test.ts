@@ -438,6 +438,48 @@ describe.skipIf(!chromiumAvailable)('attachments', () => {
     }
   })
 
+  test('in the DM widget on a 375 px phone, every chip and its Remove show whole; past three rows the tray scrolls to the one focused', async () => {
+    const { host, browser } = shared
+    const { context, page } = await openAs(browser, host, 'charlie', '/host/dm/dana', {
+      width: 375,
+      height: 760,
+    })
+    try {
+      const dm = await openDm(page)
+      const t = tray(dm.root)
+      const boxOf = (locator: Locator) => locator.evaluate((e) => e.getBoundingClientRect().toJSON())
+      const inside = (inner: DOMRect, outer: DOMRect) =>
+        inner.left >= outer.left - 0.5 &&
+        inner.right <= outer.right + 0.5 &&
+        inner.top >= outer.top - 0.5 &&
+        inner.bottom <= outer.bottom + 0.5
+      const wholeChips = async () => {
+        const area = await boxOf(dm.root.locator('.tray'))
+        const parts = [...(await t.chips.all()), ...(await dm.root.locator('.chip-remove').all())]
+        const boxes = await Promise.all(parts.map(boxOf))
+        return boxes.every((box) => inside(box, area) && box.right <= 375)
+      }
+      await t.input.setInputFiles([pdf(), photo('beach.png', 60, 40), pdf('notes.pdf')])
+      await uploaded(dm.root, 3)
+      // Nothing to scroll sideways (the row that scrolled cut the second chip at 375 px).
+      expect(await dm.root.locator('.tray').evaluate((e) => e.scrollWidth - e.clientWidth)).toBe(0)
+      expect(await wholeChips()).toBe(true)
+
+      // Ten files: the tray keeps the conversation in view and scrolls; the focused Remove is shown whole.
+      await t.input.setInputFiles(Array.from({ length: 7 }, (_, i) => pdf(`page-${i + 1}.pdf`)))
+      await uploaded(dm.root, 10)
+      const area = await boxOf(dm.root.locator('.tray'))
+      const chip = await boxOf(t.chips.first())
+      expect(area.height).toBeGreaterThan(3 * chip.height)
+      expect(area.height).toBeLessThan(4 * chip.height)
+      const last = dm.root.getByRole('button', { name: 'Remove page-7.pdf' })
+      await last.focus()
+      await eventually(async () => inside(await boxOf(last), area)).toBe(true)
+    } finally {
+      await context.close()
+    }
+  })
+
   test('in a room: a member sends a file, a reader who has not joined sees and downloads it', async () => {
     const { host, browser } = shared
     const erin = await openAs(browser, host, 'erin', '/host/room/public-files')

@@ -267,22 +267,23 @@ function renderProgress(item: Upload, t: Translator) {
   </span>`
 }
 
+/** The chips wrap into even columns (one on a phone), each shown whole with its Remove; past three rows the tray scrolls, the fourth peeking out. */
 export const trayStyles = css`
   .tray {
-    display: flex;
+    display: grid;
+    grid-template-columns: repeat(auto-fill, minmax(min(12.5em, 100%), 1fr));
     gap: 6px;
+    max-height: 13em;
     margin: 0;
-    padding: 0 0 2px;
+    padding: 0;
     list-style: none;
-    overflow-x: auto;
+    overflow-y: auto;
   }
   .chip {
-    flex: none;
     display: flex;
     align-items: center;
     gap: 8px;
-    width: 16em;
-    max-width: 100%;
+    min-width: 0;
     padding: 5px;
     border: 1px solid var(--palaver-border);
     border-radius: 12px;
