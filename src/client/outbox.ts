@@ -526,23 +526,37 @@ function isItem(value: unknown): value is Omit<
 
 /**
  * Keeps the outbox in `localStorage` under `key`, and the bytes of its waiting sends' files in the IndexedDB
- * database of that name (nothing is kept where there is none).
+ * database of that name (nothing is kept where there is none). The tabs of a site share the key: each replaces
+ * only the items it holds (those it loaded and those it wrote), so that one tab's save never drops what another
+ * tab is still sending, or left unsent when it closed.
  */
 export function localStorageOutbox(key = 'palaver:outbox'): OutboxStorage {
   const storage = () => (globalThis as { localStorage?: Storage }).localStorage
+  const held = new Set<string>()
+  const read = (store: Storage | undefined): OutboxItem[] => {
+    const text = store?.getItem(key)
+    const value: unknown = text ? JSON.parse(text) : []
+    return Array.isArray(value) ? value.filter((item) => typeof item?.clientId === 'string') : []
+  }
   return {
     files: indexedDbFiles(key),
     load() {
-      const text = storage()?.getItem(key)
-      if (!text) return []
-      const value = JSON.parse(text) as unknown
-      return Array.isArray(value) ? (value as OutboxItem[]) : []
+      const items = read(storage())
+      for (const item of items) held.add(item.clientId)
+      return items
     },
     save(items) {
       const store = storage()
       if (!store) return
-      if (items.length === 0) store.removeItem(key)
-      else store.setItem(key, JSON.stringify(items))
+      let others: OutboxItem[] = []
+      try {
+        others = read(store).filter((item) => !held.has(item.clientId))
+      } catch {}
+      for (const item of items) held.add(item.clientId)
+      // In the order they were written, whichever tab wrote them: a page loaded later sends them so.
+      const all = [...others, ...items].sort((a, b) => a.createdAt - b.createdAt)
+      if (all.length === 0) store.removeItem(key)
+      else store.setItem(key, JSON.stringify(all))
     },
   }
 }
