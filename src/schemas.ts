@@ -356,6 +356,18 @@ export const ChatListQuery = z.object({
 
 export const UnreadQuery = z.object({ kind: ChatKind.optional() })
 
+export const UserSearchQuery = z.object({
+  q: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ description: 'Empty or absent: suggestions instead of matches' }),
+  limit: wholeNumber(1, 50).optional(),
+  chatId: Id.optional().openapi({
+    description: 'Suggestions for adding to this chat (one I may see): its members are left out',
+  }),
+})
+
 export const SearchQuery = z.object({
   q: z.string().max(1000),
   chatId: Id.optional(),

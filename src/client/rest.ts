@@ -228,10 +228,13 @@ export class PalaverApi {
 
   // ---- directory ----
 
-  /** People by name, username or e-mail, within my contact list. */
+  /**
+   * People by name, username or e-mail, within my contact list. With an empty `q`: suggestions, the people I
+   * share the most recently active DMs and groups with (given `chatId`, not its members).
+   */
   searchUsers(
     q: string,
-    query: { limit?: number } = {},
+    query: { limit?: number; chatId?: number } = {},
     options: CallOptions = {},
   ): Promise<UserSearchResult> {
     return this.http.request('GET', '/api/users/search/', { query: { q, ...query }, ...options })

@@ -8,12 +8,14 @@ import {
   SearchResultsSchema,
   UserId,
   UserSchema,
+  UserSearchQuery,
   wholeNumber,
 } from '../../schemas.js'
 import { blockedUsers, setBlocked } from '../../services/blocks.js'
 import { findDm, getChat, getOrCreateDm } from '../../services/chats.js'
 import { browseRooms, getOrCreateRoom } from '../../services/rooms.js'
 import { searchMessages } from '../../services/search.js'
+import { suggestPeople } from '../../services/suggestions.js'
 import { chatViews } from '../../services/views.js'
 import type { ApiEnv } from '../env.js'
 import { defineRoute } from '../route.js'
@@ -31,17 +33,19 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
     {
       method: 'get',
       path: '/api/users/search/',
-      summary: 'Find people by name, username or e-mail, within my contact list',
+      summary:
+        'Find people by name, username or e-mail, within my contact list; without q, suggest the people I share the most recent DMs and groups with',
       rateLimit: 'search',
       tag: 'Users',
-      query: z.object({ q: z.string().max(200), limit: wholeNumber(1, 50).optional() }),
+      query: UserSearchQuery,
       ok: 200,
       response: z.object({ users: z.array(UserSchema) }),
     },
     async ({ c, viewer, query }) => {
-      const q = query.q.trim()
-      if (q === '') return { users: [] }
-      return { users: await c.var.ctx.users.search(viewer, q, query.limit ?? 20) }
+      const q = query.q?.trim() ?? ''
+      const limit = query.limit ?? 20
+      if (q === '') return { users: await suggestPeople(c.var.ctx, viewer, { chatId: query.chatId, limit }) }
+      return { users: await c.var.ctx.users.search(viewer, q, limit) }
     },
   )
   defineRoute(
