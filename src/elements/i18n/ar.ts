@@ -158,6 +158,7 @@ export const ar: Catalog = {
   addTab: 'إضافة',
   manageTab: 'إدارة',
   searchPeople: 'ابحث عن الأشخاص بالاسم أو اسم المستخدم أو البريد الإلكتروني',
+  suggested: 'مقترحات',
   add: 'إضافة',
   remove: 'إزالة',
   removeMember: 'إزالة {name}',

@@ -120,6 +120,7 @@ export const de: Catalog = {
   addTab: 'Hinzufügen',
   manageTab: 'Verwalten',
   searchPeople: 'Personen nach Name, Benutzername oder E-Mail suchen',
+  suggested: 'Vorschläge',
   add: 'Hinzufügen',
   remove: 'Entfernen',
   removeMember: '{name} entfernen',

@@ -128,6 +128,7 @@ export const en = {
   addTab: 'Add',
   manageTab: 'Manage',
   searchPeople: 'Search people by name, username or e-mail',
+  suggested: 'Suggested',
   add: 'Add',
   remove: 'Remove',
   removeMember: 'Remove {name}',

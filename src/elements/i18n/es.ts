@@ -120,6 +120,7 @@ export const es: Catalog = {
   addTab: 'Añadir',
   manageTab: 'Gestionar',
   searchPeople: 'Buscar personas por nombre, usuario o correo',
+  suggested: 'Sugerencias',
   add: 'Añadir',
   remove: 'Quitar',
   removeMember: 'Quitar a {name}',

@@ -124,6 +124,7 @@ export const fr: Catalog = {
   addTab: 'Ajouter',
   manageTab: 'Gérer',
   searchPeople: 'Chercher par nom, nom d’utilisateur ou e-mail',
+  suggested: 'Suggestions',
   add: 'Ajouter',
   remove: 'Retirer',
   removeMember: 'Retirer {name}',

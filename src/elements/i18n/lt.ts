@@ -146,6 +146,7 @@ export const lt: Catalog = {
   addTab: 'Pridėti',
   manageTab: 'Tvarkyti',
   searchPeople: 'Ieškoti žmonių pagal vardą, naudotojo vardą ar el. paštą',
+  suggested: 'Pasiūlymai',
   add: 'Pridėti',
   remove: 'Pašalinti',
   removeMember: 'Pašalinti: {name}',

@@ -9,7 +9,8 @@ import { pageIcons } from './icons.js'
 type Tab = 'add' | 'manage'
 
 /**
- * The "Members" dialog: an Add tab (search people, add them; admins) and a Manage tab (everyone with
+ * The "Members" dialog: an Add tab (search people, add them; admins; before anything is typed, the
+ * people the viewer talks with most recently are suggested) and a Manage tab (everyone with
  * their role; admins remove; anyone blocks or unblocks another). Whoever of them is online has a dot on
  * their avatar (and "Online" after the name for a screen reader). Fires `palaver-chat` with the chat as
  * it is after a change, and `palaver-block` (a BlockRequest).
@@ -24,6 +25,7 @@ export class PalaverMembersDialog extends PalaverDialog {
     presence: { attribute: false },
     tab: {},
     found: { state: true },
+    suggested: { state: true },
     searching: { state: true },
     error: { state: true },
     status: { state: true },
@@ -54,6 +56,12 @@ export class PalaverMembersDialog extends PalaverDialog {
         color: var(--palaver-fg);
         box-shadow: 0 1px 3px rgb(0 0 0 / 0.12);
       }
+      h3 {
+        margin: 0;
+        color: var(--palaver-muted);
+        font-size: 0.85em;
+        font-weight: 600;
+      }
       [role='tabpanel'] {
         display: flex;
         flex-direction: column;
@@ -72,11 +80,14 @@ export class PalaverMembersDialog extends PalaverDialog {
   declare presence: OnlineList | null
   declare tab: Tab
   declare found: UserView[] | null
+  /** Whom the server suggests adding (the answer to an empty search), asked once the Add tab shows. */
+  declare suggested: UserView[] | null
   declare searching: boolean
   declare error: string | null
   declare status: string
   private searchTimer: ReturnType<typeof setTimeout> | undefined
   private searches = 0
+  private suggestionsAsked = false
   private offPresence: (() => void) | undefined
 
   constructor() {
@@ -88,6 +99,7 @@ export class PalaverMembersDialog extends PalaverDialog {
     this.presence = null
     this.tab = 'manage'
     this.found = null
+    this.suggested = null
     this.searching = false
     this.error = null
     this.status = ''
@@ -100,6 +112,16 @@ export class PalaverMembersDialog extends PalaverDialog {
     // room's: there, as in the search's results, only people the list follows for another view show.
     if (this.chat?.kind === 'group')
       this.presence?.show(this.chat.members.map((m) => m.user.id).filter((id) => id !== this.viewerId))
+    if (this.tab === 'add' && this.canManage && !this.suggestionsAsked) void this.suggest()
+  }
+
+  private async suggest(): Promise<void> {
+    this.suggestionsAsked = true
+    try {
+      this.suggested = (await this.client!.api.searchUsers('', { chatId: this.chat!.id, limit: 8 })).users
+    } catch {
+      // Suggestions only save typing: without them the search works as ever.
+    }
   }
 
   override disconnectedCallback(): void {
@@ -140,6 +162,7 @@ export class PalaverMembersDialog extends PalaverDialog {
   private renderAdd() {
     const t = this.i18n
     const members = new Set(this.chat?.members.map((m) => m.user.id))
+    const suggested = this.suggested?.filter((user) => !members.has(user.id)) ?? []
     return html`<label class="field">
         ${pageIcons.search}
         <input type="search" class="people-search" aria-label=${t.t('searchPeople')} placeholder=${t.t('searchPeople')}
@@ -149,23 +172,30 @@ export class PalaverMembersDialog extends PalaverDialog {
         this.found === null
           ? this.searching
             ? html`<p>${t.t('loading')}</p>`
-            : nothing
+            : suggested.length > 0
+              ? html`<h3 id="suggested">${t.t('suggested')}</h3>
+                  <ul class="rows suggested" aria-labelledby="suggested">${this.addable(suggested, members, true)}</ul>`
+              : nothing
           : this.found.length === 0
             ? html`<p>${t.t('noResults')}</p>`
-            : html`<ul class="rows" aria-label=${t.t('searchResults')}>
-                ${this.found.map(
-                  (user) => html`<li class="row">
-                    ${this.person(user, user.displayName)}
-                    ${
-                      members.has(user.id)
-                        ? html`<span class="tag">${t.t('member')}</span>`
-                        : html`<button type="button" class="button small" aria-label=${t.t('addMember', { name: user.displayName })}
-                            @click=${() => this.add(user)}>${t.t('add')}</button>`
-                    }
-                  </li>`,
-                )}
-              </ul>`
+            : html`<ul class="rows" aria-label=${t.t('searchResults')}>${this.addable(this.found, members)}</ul>`
       }`
+  }
+
+  /** Rows of people with Add, or "Member" for those in the chat already. */
+  private addable(users: UserView[], members: Set<string>, suggested = false) {
+    const t = this.i18n
+    return users.map(
+      (user, i) => html`<li class="row">
+        ${this.person(user, user.displayName)}
+        ${
+          members.has(user.id)
+            ? html`<span class="tag">${t.t('member')}</span>`
+            : html`<button type="button" class="button small" aria-label=${t.t('addMember', { name: user.displayName })}
+                @click=${() => this.add(user, suggested ? i : -1)}>${t.t('add')}</button>`
+        }
+      </li>`,
+    )
   }
 
   private renderManage() {
@@ -242,14 +272,20 @@ export class PalaverMembersDialog extends PalaverDialog {
     }, 200)
   }
 
-  private async add(user: UserView): Promise<void> {
+  /** Adds someone; the focus goes back to the search, or from the suggestion at `suggestion` to the next one. */
+  private async add(user: UserView, suggestion: number): Promise<void> {
     if (!this.chat || !this.client) return
     try {
       this.changed(await this.client.api.addMembers(this.chat.id, [user.id]))
       this.status = this.i18n.t('memberAdded', { name: user.displayName })
       this.error = null
       await this.updateComplete
-      this.renderRoot.querySelector<HTMLElement>('.people-search')?.focus()
+      const next =
+        suggestion < 0 ? [] : [...this.renderRoot.querySelectorAll<HTMLElement>('.suggested button')]
+      ;(
+        next[Math.min(suggestion, next.length - 1)] ??
+        this.renderRoot.querySelector<HTMLElement>('.people-search')
+      )?.focus()
     } catch (error) {
       this.error = (error as Error).message
     }
