@@ -480,6 +480,51 @@ describe.skipIf(!chromiumAvailable)('attachments', () => {
     }
   })
 
+  test('at 320 px a file card takes the bubble across the row: a short name shows whole, a long one keeps its extension and is named in full', async () => {
+    const { host, browser } = shared
+    const dm = await host.call('dana', 'POST', '/api/dms/', { userId: 'erin' })
+    const attachmentIds = []
+    for (const name of ['notes.txt', 'minutes-of-the-spring-meeting-2026.pdf']) {
+      const response = await fetch(
+        `${host.origin}/messages/api/chats/${dm.id}/attachments/?name=${encodeURIComponent(name)}`,
+        {
+          method: 'POST',
+          headers: { cookie: 'test-user=dana', 'content-type': 'text/plain' },
+          body: 'notes',
+        },
+      )
+      attachmentIds.push(((await response.json()) as { id: number }).id)
+    }
+    await host.call('dana', 'POST', `/api/chats/${dm.id}/messages/`, { body: 'Both files', attachmentIds })
+    const { context, page } = await openAs(browser, host, 'erin', '/host/dm/dana', {
+      width: 320,
+      height: 700,
+    })
+    try {
+      const message = (await openDm(page)).message('Both files')
+      const short = message.locator('.file', { hasText: 'notes.txt' })
+      const long = message.locator('.file', { hasText: '.pdf' })
+      await long.waitFor()
+      const cut = (file: Locator) =>
+        file.locator('.file-start').evaluate((e) => e.scrollWidth > e.clientWidth)
+      expect(await cut(short)).toBe(false)
+      // The bubble reaches the row's end but for the 36 px that tell the other person's side (it stopped at 78%).
+      const [row, bubble, card] = await Promise.all(
+        [message, message.locator('.bubble'), long].map((one) => one.boundingBox()),
+      )
+      expect(bubble!.x + bubble!.width).toBeGreaterThan(row!.x + row!.width - 37)
+      expect(card!.x + card!.width).toBeLessThanOrEqual(320)
+      expect(await cut(long)).toBe(true)
+      expect(await long.locator('.file-end').textContent()).toBe('.pdf')
+      expect(await long.locator('.file-name').getAttribute('title')).toBe(
+        'minutes-of-the-spring-meeting-2026.pdf',
+      )
+      await long.getByRole('link', { name: 'Download minutes-of-the-spring-meeting-2026.pdf' }).waitFor()
+    } finally {
+      await context.close()
+    }
+  })
+
   test('in a room: a member sends a file, a reader who has not joined sees and downloads it', async () => {
     const { host, browser } = shared
     const erin = await openAs(browser, host, 'erin', '/host/room/public-files')
