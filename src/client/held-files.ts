@@ -32,9 +32,15 @@ export function indexedDbFiles(name: string): OutboxFileStorage {
       transaction.onerror = transaction.onabort = () => reject(transaction.error)
     })
   }
+  /** Whether the database is there to read: a page that never held a file does not create it only to find it empty. */
+  const exists = async () => {
+    const factory = (globalThis as { indexedDB: IDBFactory }).indexedDB
+    if (opened || typeof factory.databases !== 'function') return true
+    return (await factory.databases()).some((database) => database.name === name)
+  }
   return {
     // Each record is [clientId, files], under its clientId.
-    load: async () => new Map(await run('readonly', (store) => store.getAll())),
+    load: async () => new Map((await exists()) ? await run('readonly', (store) => store.getAll()) : []),
     save: (clientId, files) =>
       run('readwrite', (store) => store.put([clientId, new Map(files)], clientId)).then(() => {}),
     delete: (clientId) => run('readwrite', (store) => store.delete(clientId)),

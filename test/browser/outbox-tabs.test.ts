@@ -1,6 +1,14 @@
 import type { Route } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm, send } from './harness.js'
+import {
+  chromiumAvailable,
+  eventually,
+  hostAndBrowser,
+  openAs,
+  openDm,
+  requestsSettled,
+  send,
+} from './harness.js'
 
 describe.skipIf(!chromiumAvailable)('the outbox across tabs', () => {
   // Over polling a send is a POST, which the browser context can refuse for every tab at once.
@@ -57,6 +65,21 @@ describe.skipIf(!chromiumAvailable)('the outbox across tabs', () => {
       await eventually(() => kept(third)).toEqual([])
     } finally {
       await context.close()
+    }
+  })
+
+  test('a page that holds no file creates no IndexedDB database for the outbox', async () => {
+    const erin = await openAs(shared.browser, shared.host, 'erin', '/host/dm/charlie')
+    try {
+      const dm = await openDm(erin.page)
+      await send(dm.composer, 'Nothing to hold')
+      await dm.root.locator('.message:not(.pending)', { hasText: 'Nothing to hold' }).waitFor()
+      await requestsSettled(erin.page)
+      expect(await erin.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toEqual(
+        [],
+      )
+    } finally {
+      await erin.context.close()
     }
   })
 })
