@@ -114,6 +114,27 @@ describe.each(databases)('message search on $name', (database) => {
     expect(hit!.snippet.split(' ').length).toBeLessThan(40)
   })
 
+  it('shows the text without its formatting markers, and cuts it with no marker left unpaired', async () => {
+    const chat = await group()
+    await send(
+      'alice',
+      chat,
+      'Meet *tomorrow* at the _old_ ~mill~ with `git log` and **cake**:\n```\nfeed okapi\n```',
+    )
+    const [formatted] = await search('bob', 'okapi')
+    expect(formatted!.snippet).toBe(
+      'Meet tomorrow at the old mill with git log and cake: feed <mark>okapi</mark>',
+    )
+
+    // Forty words, the match the 15th: the snippet starts at the 12th and ends at the 35th, each inside emphasis.
+    const words = Array.from({ length: 40 }, (_, i) => (i === 14 ? 'axolotl' : `w${i}`))
+    const text = words.join(' ').replace('w10 w11', '*w10 w11*').replace('w34 w35', '_w34 w35_')
+    await send('alice', chat, text)
+    const [long] = await search('bob', 'axolotl')
+    const shown = words.slice(11, 35).map((word) => (word === 'axolotl' ? '<mark>axolotl</mark>' : word))
+    expect(long!.snippet).toBe(`…${shown.join(' ')}…`)
+  })
+
   it('treats search syntax in the query as plain text, never failing', async () => {
     const chat = await group()
     const sent = await send('alice', chat, 'syntax torture: kumquat AND papaya OR NOT NEAR lime')

@@ -1,3 +1,5 @@
+import { oneLine } from '../client/formatting.js'
+
 /**
  * The text side of message search, the same on every database: which words a query has, how well a
  * message matches them, and the snippet that shows why. The database only finds candidates and says
@@ -65,11 +67,13 @@ const escapeHtml = (text: string) =>
 const snippetWords = 24
 
 /**
- * The text around the best match as HTML: everything escaped, matched words in `<mark>`. The whole
- * body when it is short, otherwise the window of words holding the most matches, with an ellipsis
- * where it was cut.
+ * The text around the best match as HTML: the body as a chat's preview reads it (on one line, without
+ * formatting markers), everything escaped, matched words in `<mark>`. The whole text when it is short,
+ * otherwise the window of words holding the most matches, with an ellipsis where it was cut.
  */
-export function snippet(body: string, matches: WordMatches): string {
+export function snippet(message: string, matches: WordMatches): string {
+  // Markers dropped before the window is cut, so that none is left without its pair at an edge.
+  const body = oneLine(message)
   const words = [...body.matchAll(wordPattern)].map((m) => ({
     start: m.index,
     end: m.index + m[0].length,
