@@ -72,7 +72,7 @@ describe.each(databases)('user search on $name', (database) => {
     expect(await ids('alice', '\\')).toEqual([])
   })
 
-  it('finds nobody for an empty query and survives odd characters', async () => {
+  it('an empty query suggests nobody to someone who shares no chat, and odd characters are survived', async () => {
     expect(await ids('dana', '')).toEqual([])
     expect(await ids('dana', '   ')).toEqual([])
     for (const q of ['\u0000', 'bob\u0000', "'; drop table palaver_users; --", '"', '\u0301', '🙂'])
