@@ -5,6 +5,7 @@ import type { AttachmentStore } from './attachments/store.js'
 import { defaultRateLimits, memoryRateLimiter, type RateLimiter, type RateLimits } from './http/rate-limit.js'
 import type { PubSub } from './realtime/pubsub.js'
 import type { UserView } from './schemas.js'
+import type { MessageModerator } from './services/moderation.js'
 import type { RoomResolver } from './services/rooms.js'
 import type { DatabaseSchema } from './storage/schema.js'
 import type { User, UserDirectory, UserProfile } from './users/types.js'
@@ -102,6 +103,11 @@ export interface PalaverOptions {
   webhooks?: WebhookOptions[]
   /** Files people send with messages; `false` turns them off. See the README's Attachments section. */
   attachments?: AttachmentOptions | false
+  /**
+   * Asked before each new message and each edit is stored: lets it through, stores another text instead, or
+   * refuses it with a reason the sender is told. See the README's Moderation section.
+   */
+  moderateMessage?: MessageModerator
 }
 
 /** What `pageLayout` wraps: the messages page's parts, and whom it is for. */
@@ -143,8 +149,12 @@ export interface Limits {
 }
 
 export type ResolvedOptions = Required<
-  Omit<PalaverOptions, 'users' | 'pubsub' | 'limits' | 'layout' | 'rooms' | 'metricsToken' | 'attachments'>
+  Omit<
+    PalaverOptions,
+    'users' | 'pubsub' | 'limits' | 'layout' | 'rooms' | 'metricsToken' | 'attachments' | 'moderateMessage'
+  >
 > & {
+  moderateMessage: MessageModerator | undefined
   attachments: ResolvedAttachments | false
   metricsToken: string | undefined
   users: UserDirectory | undefined
@@ -267,6 +277,7 @@ const optionsSchema = z
       .string()
       .regex(/^[\x21-\x7e]{16,200}$/, 'expected 16 to 200 printable characters without spaces')
       .optional(),
+    moderateMessage: fn<MessageModerator>().optional(),
     webhooks: z
       .array(
         z

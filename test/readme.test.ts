@@ -81,7 +81,15 @@ describe('the README', () => {
       readme.indexOf('\n### ', readme.indexOf('## Configuration')),
     )
     const table = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1])
-    const unset = ['users', 'displayName', 'avatarUrl', 'pubsub', 'pageLayout', 'metricsToken']
+    const unset = [
+      'users',
+      'displayName',
+      'avatarUrl',
+      'pubsub',
+      'pageLayout',
+      'metricsToken',
+      'moderateMessage',
+    ]
     const options = [...new Set([...Object.keys(defaults), ...unset])]
     expect([...table].sort()).toEqual(options.sort())
   })

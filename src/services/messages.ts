@@ -32,6 +32,7 @@ import {
   storeMentions,
   writtenMentions,
 } from './mentions.js'
+import { type MessageToModerate, moderate } from './moderation.js'
 import { advanceMarks } from './receipts.js'
 import type { RefusalCodec } from './send-forwarding.js'
 import { invisible, storableText } from './text.js'
@@ -53,6 +54,12 @@ function cleanBody(ctx: Context, body: string, withFiles = false): string {
   if (trimmed.length > max && [...trimmed].length > max)
     throw new PalaverError('too_large', `A message has at most ${max} characters`)
   return trimmed
+}
+
+/** The text the host's moderator lets through; a text it stores instead is checked as a written one is. */
+async function moderated(ctx: Context, message: MessageToModerate, withFiles: boolean): Promise<string> {
+  const { body, replaced } = await moderate(ctx.options.moderateMessage!, message)
+  return replaced ? cleanBody(ctx, body, withFiles) : body
 }
 
 /** A client-chosen id is opaque, but it must be printable text the databases can store. */
@@ -90,8 +97,31 @@ export async function sendMessage(
 ): Promise<{ message: MessageView; created: boolean }> {
   const attachmentIds = [...new Set(input.attachmentIds ?? [])]
   checkAttachmentIds(ctx, attachmentIds)
-  const body = cleanBody(ctx, input.body, attachmentIds.length > 0)
+  let body = cleanBody(ctx, input.body, attachmentIds.length > 0)
   const clientId = cleanClientId(input.clientId)
+  /** A failed send may be the retry of one that was stored: that one is the answer. */
+  const retriedOr = async (error: unknown) => {
+    const retried =
+      clientId === null
+        ? undefined
+        : await ctx.db
+            .selectFrom('palaver_messages')
+            .select(messageColumns)
+            .where('sender_id', '=', viewer.id)
+            .where('client_id', '=', clientId)
+            .executeTakeFirst()
+    if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
+    throw error
+  }
+  // Only where the host moderates: every other send goes on in the same turn.
+  if (ctx.options.moderateMessage) {
+    try {
+      const message = { chatId, sender: viewer, body, attachmentIds, editOf: null }
+      body = await moderated(ctx, message, attachmentIds.length > 0)
+    } catch (error) {
+      return retriedOr(error)
+    }
+  }
   const replyToId = input.replyToId ?? null
   const mentionIds = namedIds(viewer.id, input.mentionIds)
   // Asked for where the text writes it: who may is known once the chat is loaded.
@@ -111,20 +141,6 @@ export async function sendMessage(
     mentions: [],
     attachments: [],
     memberOnly: false,
-  }
-  /** A failed send may be the retry of one that was stored: that one is the answer. */
-  const retriedOr = async (error: unknown) => {
-    const retried =
-      clientId === null
-        ? undefined
-        : await ctx.db
-            .selectFrom('palaver_messages')
-            .select(messageColumns)
-            .where('sender_id', '=', viewer.id)
-            .where('client_id', '=', clientId)
-            .executeTakeFirst()
-    if (retried) return { message: await sameChatRetry(ctx, retried, chatId, viewer), created: false }
-    throw error
   }
   if (plain && membershipDecides(ctx, chatId)) {
     try {
@@ -464,7 +480,14 @@ export async function editMessage(
   const { row, access } = await loadMessage(ctx, viewer, messageId)
   const member = memberWith(access, 'post')
   requireOwnLiveMessage(row, viewer, 'edit')
-  const body = cleanBody(ctx, input.body, await hasAttachments(ctx.db, messageId))
+  const withFiles = await hasAttachments(ctx.db, messageId)
+  let body = cleanBody(ctx, input.body, withFiles)
+  if (ctx.options.moderateMessage && body !== row.body)
+    body = await moderated(
+      ctx,
+      { chatId: row.chat_id, sender: viewer, body, attachmentIds: [], editOf: messageId },
+      withFiles,
+    )
   // Kept as it was without a say (no check: the sender was allowed), unless the text lost "@everyone".
   const mentionsEveryone =
     input.mentionsEveryone === undefined
