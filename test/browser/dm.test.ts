@@ -10,6 +10,7 @@ import {
   requestsSettled,
   send,
 } from './harness.js'
+import { focused } from './messages-helpers.js'
 
 const transports = ['websocket', 'polling'] as const
 
@@ -166,7 +167,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
   })
 
   test.runIf(transport === 'polling')(
-    'a message that cannot reach the server waits as pending with Retry; one refused for good says why, with Discard only',
+    'a message that cannot reach the server waits as pending with Retry; one refused for good says why, with Edit (the text back in the box) and Discard, not Retry',
     async () => {
       const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/dana')
       const page = alice.page
@@ -221,16 +222,28 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
         await signedOut.getByRole('button', { name: 'Retry' }).click()
         await a.root.locator('.message:not(.pending)', { hasText: 'Refused once' }).waitFor()
 
-        // Refused for good (Dana blocked Alice): it says why and offers only Discard, which takes it away.
+        // Refused for good (Dana blocked Alice): it says why and offers no Retry: Discard takes it away.
         await answer(403, 'forbidden', 'You may not write to this person')
         await send(a.composer, 'Refused for good')
         const refused = a.root.locator('.message.failed', { hasText: 'Refused for good' })
         const alert = refused.locator('[role=alert]')
         await alert.filter({ hasText: 'Not sent: You may not write to this person' }).waitFor()
-        expect(await alert.getByRole('button').allTextContents()).toEqual(['Discard'])
-        await page.unroute('**/api/chats/*/messages/')
+        expect(await alert.getByRole('button').allTextContents()).toEqual(['Edit', 'Discard'])
         await alert.getByRole('button', { name: 'Discard' }).click()
         await refused.waitFor({ state: 'detached' })
+
+        // Refused for what it says (a site's moderator): Edit puts its text back in the box, to change and send.
+        await answer(403, 'forbidden', 'Links to that site are not allowed here')
+        await send(a.composer, 'See spam.example')
+        const moderated = a.root.locator('.message.failed', { hasText: 'See spam.example' })
+        await moderated.getByRole('button', { name: 'Edit' }).click()
+        await moderated.waitFor({ state: 'detached' })
+        expect(await a.composer.inputValue()).toBe('See spam.example')
+        await eventually(async () => (await focused(page)).label).toBe('Write a message')
+        await page.unroute('**/api/chats/*/messages/')
+        await a.composer.fill('See the notes')
+        await a.composer.press('Enter')
+        await a.root.locator('.message:not(.pending)', { hasText: 'See the notes' }).waitFor()
 
         const dm = await shared.host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
         const history = await shared.host.call('dana', 'GET', `/api/chats/${dm.id}/messages/`)
@@ -238,6 +251,7 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
           'Sent while offline',
           'Sent while down',
           'Refused once',
+          'See the notes',
         ])
       } finally {
         await alice.context.close()

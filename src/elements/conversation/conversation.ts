@@ -336,6 +336,18 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.store?.discard(item.clientId)
   }
 
+  restore(item: OutboxItem): void {
+    const store = this.store
+    if (!store || !this.draft) return
+    const written = this.draft.text.trim()
+    const mentions = item.mentionIds.map((id) => ({ id, displayName: store.nameOf(id) }))
+    this.draft.write(written ? `${item.body}\n${written}` : item.body, [...mentions, ...this.draft.mentions])
+    const answered = store.messages.find((message) => message.id === item.replyToId)
+    if (answered && !this.replyingTo) this.answer(answered)
+    store.discard(item.clientId)
+    void this.focusComposer()
+  }
+
   // ---- public ----
 
   /** Shows a message in its context (loads the page around it), e.g. a search result. */

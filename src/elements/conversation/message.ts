@@ -48,6 +48,8 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   openPicker(message: MessageView): void
   retry(item: OutboxItem): void
   discard(item: OutboxItem): void
+  /** Puts a refused message's text back in the message box, to be changed and sent again. */
+  restore(item: OutboxItem): void
 }
 
 /** Where a message sits in its run of messages from one sender. */
@@ -283,6 +285,12 @@ export function renderPending(item: OutboxItem, placement: Placement, ctx: Messa
                   : gone && (item.body || item.attachmentIds.length)
                     ? html`<button type="button" class="button small" @click=${() => ctx.retry(item)}>${t.t('sendWithoutFiles')}</button>`
                     : nothing
+              }
+              ${
+                // Refused for what it says (a moderator, a block): its text is not lost with it.
+                !again && !gone && item.body && !item.attachmentIds.length && ctx.canReply
+                  ? html`<button type="button" class="button small" @click=${() => ctx.restore(item)}>${t.t('edit')}</button>`
+                  : nothing
               }
               <button type="button" class="button secondary small" @click=${() => ctx.discard(item)}>${t.t('discard')}</button>
             </div>`
