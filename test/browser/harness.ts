@@ -221,15 +221,21 @@ export function hostAndBrowser(options: Parameters<typeof startHost>[0] = {}): {
   return shared
 }
 
-/** A browser context signed in as `user` (null: anonymous), with one page open at `path`. */
+/** A browser context signed in as `user` (null: anonymous), with one page open at `path`; `touch`: a phone's (no hover). */
 export async function openAs(
   browser: Browser,
   host: Host,
   user: string | null,
   path: string,
   viewport = { width: 1100, height: 900 },
+  touch = false,
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, reducedMotion: 'reduce' })
+  const context = await browser.newContext({
+    viewport,
+    reducedMotion: 'reduce',
+    hasTouch: touch,
+    isMobile: touch,
+  })
   if (user) await context.addCookies([{ name: 'test-user', value: user, url: host.origin }])
   const page = await context.newPage()
   // Fail at the step that waits too long, well inside the test's own timeout.

@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
+import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
 import { seriousViolations } from './messages-helpers.js'
 
 /** Once the message's toolbar shows: how far it lies inside the list's visible box at each edge (negative: cut off). */
@@ -137,6 +137,64 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
         expect(await seriousViolations(page)).toEqual([])
         await page.keyboard.press('Escape')
         await confirm.waitFor({ state: 'detached' })
+      } finally {
+        await alice.context.close()
+      }
+    })
+  }
+
+  for (const [width, touch] of [
+    [320, false],
+    [375, false],
+    [375, true],
+  ] as const) {
+    test(`at ${width} px ${touch ? 'by touch' : 'by mouse'} the picker of a short message, mine or the other's, keeps one row in the list, clear of the toolbar`, async () => {
+      const viewport = { width, height: 700 }
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob', viewport, touch)
+      const page = alice.page
+      try {
+        const message = await seededDm(page)
+        // Bob's last message and my 'Ok' after it.
+        for (const row of [message(30), dmWidget(page).message('Ok')]) {
+          await row.scrollIntoViewIfNeeded()
+          const react = row.locator('[data-action="react"]')
+          if (touch) await react.tap()
+          else {
+            // Hovered first, as a mouse reaches the toolbar (shown above the row).
+            await hoverText(page, row)
+            await toolbarRoom(row)
+            const box = (await react.boundingBox())!
+            await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
+          }
+          const picker = row.getByRole('group', { name: 'Choose a reaction' })
+          await picker.waitFor()
+          const {
+            rows,
+            narrowest,
+            picker: at,
+            bar,
+            list,
+          } = await picker.evaluate((element) => {
+            const box = (one: Element) => one.getBoundingClientRect().toJSON() as DOMRect
+            const buttons = [...element.querySelectorAll('button')].map(box)
+            return {
+              rows: new Set(buttons.map((b) => Math.round(b.top))).size,
+              narrowest: Math.min(...buttons.map((b) => b.width)),
+              picker: box(element),
+              bar: box(element.closest('.message')!.querySelector('.actions')!),
+              list: box(element.closest('.log')!),
+            }
+          })
+          expect(rows).toBe(1)
+          // Each emoji stays a button one can hit.
+          expect(narrowest).toBeGreaterThanOrEqual(28)
+          expect(at.left).toBeGreaterThanOrEqual(list.left)
+          expect(at.right).toBeLessThanOrEqual(Math.min(list.right, width))
+          const apart = at.top >= bar.bottom - 1 || bar.top >= at.bottom - 1
+          expect(apart || at.left >= bar.right - 1 || bar.left >= at.right - 1).toBe(true)
+          await page.keyboard.press('Escape')
+          await picker.waitFor({ state: 'detached' })
+        }
       } finally {
         await alice.context.close()
       }

@@ -1,7 +1,9 @@
 import { css } from 'lit'
 
 export const conversationStyles = css`
+  /* a container: the emoji picker measures itself against the list's width (cqi), not its bubble's */
   :host {
+    container-type: inline-size;
     display: flex;
     flex-direction: column;
     min-height: 0;
@@ -320,12 +322,13 @@ export const conversationStyles = css`
     width: 30px;
     height: 30px;
   }
+  /* beside the bubble's top: the picker, wider than a short bubble, opens under it */
   @media (hover: none) {
     .actions {
       opacity: 1;
       pointer-events: auto;
       position: static;
-      align-self: center;
+      align-self: flex-start;
       box-shadow: none;
       border: 0;
       background: transparent;
@@ -395,9 +398,11 @@ export const conversationStyles = css`
     opacity: 1;
     visibility: visible;
   }
+  /* one row: past a narrow bubble, within the list (its 12 px padding each side, and the avatar of the other's, off); the emoji narrow to 28 px first */
   .picker {
     display: flex;
-    flex-wrap: wrap;
+    width: max-content;
+    max-width: calc(100cqi - 24px);
     gap: 2px;
     margin-top: 6px;
     padding: 4px;
@@ -411,12 +416,15 @@ export const conversationStyles = css`
     [data-below] .picker {
       position: absolute;
       top: calc(100% + 30px);
-      width: max-content;
       z-index: 2;
     }
   }
+  .other .picker {
+    max-width: calc(100cqi - 64px);
+  }
   .picker-emoji {
     width: 34px;
+    min-width: 28px;
     height: 34px;
     padding: 0;
     border: 0;
