@@ -104,7 +104,8 @@ export function renderBody(
     parts.push(...linksAndMentions(body.slice(last, start), mentions, viewerId, nowCalled))
     parts.push(
       'block' in code
-        ? html`<pre class="code-block"><code>${code.block}</code></pre>`
+        ? // A long line scrolls sideways: the keyboard reaches the block to scroll it (Chromium alone focuses any scroller).
+          html`<pre class="code-block" tabindex="0"><code>${code.block}</code></pre>`
         : html`<code>${code.span}</code>`,
     )
     last = start + match[0].length

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { chromiumAvailable, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
-import { messagesPage } from './messages-helpers.js'
+import { messagesPage, seriousViolations } from './messages-helpers.js'
 
 describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
   const shared = hostAndBrowser({ transport: 'websocket' })
@@ -66,6 +66,9 @@ describe.skipIf(!chromiumAvailable)('formatting in a message', () => {
         }
       })
       expect(overflow).toEqual({ scrolls: true, inside: true })
+      // The keyboard reaches a block to scroll it, in every browser (Chromium alone focuses any scroller); axe agrees.
+      expect((await seriousViolations(alice.page)).map((v) => v.id)).toEqual([])
+      expect(await body(5).locator('pre').getAttribute('tabindex')).toBe('0')
 
       expect(await body(6).textContent()).toBe('Doubled too, while `````` and ``` ``` stay as typed')
       expect(await texts(6, 'strong')).toEqual(['Doubled'])
