@@ -3,6 +3,7 @@ import type { Context as HonoContext } from 'hono'
 import { readAtMost } from '../attachments/files.js'
 import { invalid, PalaverError } from '../errors.js'
 import { ErrorSchema, Id, UserId } from '../schemas.js'
+import { GUEST, isGuest } from '../services/guests.js'
 import type { Viewer } from '../services/users.js'
 import type { ApiEnv } from './env.js'
 import { enforceRateLimit, type RateLimitedAction } from './rate-limit.js'
@@ -41,6 +42,11 @@ export interface RouteSpec<P, Q, B> {
   response?: Schema
   /** Routes anyone may call; all others answer 401 to anonymous visitors. */
   anonymous?: boolean
+  /**
+   * Routes a visitor who is not signed in calls as the guest (services/guests.ts), who may read the rooms
+   * their hosts open to guests and nothing else: every check the route makes for a viewer refuses the rest.
+   */
+  guests?: boolean
   /** The per-user limit this route counts against. */
   rateLimit?: RateLimitedAction
   /** Refusals of this route alone, beyond those every route may answer: status → what it means. */
@@ -142,16 +148,27 @@ export function defineRoute<
   // strict: false matches with or without the trailing slash only when the route is declared without it.
   const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1').replace(/\/$/, '')
   app.on(spec.method.toUpperCase(), honoPath, async (c) => {
-    const viewer = c.get('viewer')
+    const viewer = c.get('viewer') ?? (spec.guests ? GUEST : null)
     if (!viewer && !spec.anonymous) throw new PalaverError('unauthenticated', 'Sign in to use messages')
-    if (spec.rateLimit && viewer) {
+    // Guests only read (no route they may call is rate limited): a count keyed by no one would be everyone's.
+    if (spec.rateLimit && viewer && !isGuest(viewer)) {
       const { options } = c.var.ctx
       await enforceRateLimit(options.rateLimiter, options.rateLimits, spec.rateLimit, viewer.id)
     }
     const params = (spec.params ? parse(spec.params, c.req.param(), 'path') : undefined) as Out<P>
     const query = (spec.query ? parse(spec.query, queryOf(c, spec.query), 'query') : undefined) as Out<Q>
     const body = (spec.body ? parse(spec.body, await readJson(c), 'body') : undefined) as Out<B>
-    const result = await handler({ c, viewer: viewer!, params, query, body })
+    const result = await handler({ c, viewer: viewer!, params, query, body }).catch((error: unknown) => {
+      // What a guest may not read, signing in may open: asked to sign in, as before there were guests.
+      if (
+        viewer &&
+        isGuest(viewer) &&
+        error instanceof PalaverError &&
+        ['not_found', 'forbidden'].includes(error.code)
+      )
+        throw new PalaverError('unauthenticated', 'Sign in to use messages')
+      throw error
+    })
     if (result instanceof Response) return result
     if (spec.ok === 204) return c.body(null, 204)
     return c.json(result as object, spec.ok)

@@ -14,7 +14,8 @@ import {
   parseClientMessage,
   requestIdOf,
 } from '../realtime/protocol.js'
-import { checkWatchable, stillWatchable, type Watches } from '../realtime/watch.js'
+import { checkWatchable, openingWatches, type Watches } from '../realtime/watch.js'
+import { GUEST, isGuest } from '../services/guests.js'
 import { sendMessage } from '../services/messages.js'
 import { setTyping } from '../services/typing.js'
 import type { Viewer } from '../services/users.js'
@@ -123,10 +124,10 @@ export function attachWebSocket(
     if (url.pathname !== path && url.pathname !== `${path}/`) return
     try {
       if (!originAllowed(request, palaver.options.allowedOrigins)) return refuse(socket, 403, 'Forbidden')
-      const viewer = await viewerOfRequest(ctx, request)
-      if (!viewer) return refuse(socket, 401, 'Unauthorized')
+      // Not signed in: a guest, who may only watch the rooms their hosts open to guests.
+      const viewer = (await viewerOfRequest(ctx, request)) ?? GUEST
       const after = cursorParam(onceParam(url.searchParams, 'after'))
-      const watches = await stillWatchable(ctx, viewer, watchParam(onceParam(url.searchParams, 'watch')))
+      const watches = await openingWatches(ctx, viewer, watchParam(onceParam(url.searchParams, 'watch')))
       wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, viewer, after, watches))
     } catch (error) {
       if (error instanceof PalaverError) return refuse(socket, error.status, error.code)
@@ -211,6 +212,8 @@ export function attachWebSocket(
     }
 
     async function perform(message: ClientMessage, receivedAt: number): Promise<unknown> {
+      if (isGuest(viewer) && (message.action === 'send' || message.action === 'typing'))
+        throw new PalaverError('unauthenticated', 'Sign in to use messages')
       if (message.action === 'send' || message.action === 'typing') {
         const { rateLimiter, rateLimits } = ctx.options
         await enforceRateLimit(rateLimiter, rateLimits, message.action, viewer.id)

@@ -2,6 +2,7 @@ import { type ConnectionTransport, type RealtimeTallies, type RouteSource, TRANS
 import { blockedEitherWay, blocksWith } from '../services/blocks.js'
 import type { Context } from '../services/context.js'
 import { EVENTS_CHANNEL } from '../services/context.js'
+import { isGuest } from '../services/guests.js'
 import { ROOM_CHANGED_CHANNEL } from '../services/rooms.js'
 import { TYPING_CHANNEL, type TypingSignal } from '../services/typing.js'
 import type { Viewer } from '../services/users.js'
@@ -217,7 +218,9 @@ export class Hub {
         this.deliveries.note(frame.chatId, sub.userId, frame.messageId)
       }
     }
-    if (sub.streaming) this.presence.connected(sub.userId)
+    // A guest is no one: never online, and no one's polls to remember.
+    const guest = isGuest(sub.viewer)
+    if (sub.streaming && !guest) this.presence.connected(sub.userId)
     try {
       const chats = await this.ctx.db
         .selectFrom('palaver_members')
@@ -235,7 +238,7 @@ export class Hub {
         const queued = sub.queue ?? []
         sub.queue = null
         for (const frame of queued) sub.deliver(frame)
-        if (!sub.streaming) this.typingSincePoll(sub)
+        if (!sub.streaming && !guest) this.typingSincePoll(sub)
       }
     } catch (error) {
       this.disconnect(sub)
@@ -245,7 +248,9 @@ export class Hub {
 
   disconnect(sub: Subscriber): void {
     if (sub.closed) return
-    if (sub.streaming) this.presence.disconnected(sub.userId)
+    if (isGuest(sub.viewer)) {
+      // Nothing of theirs to forget.
+    } else if (sub.streaming) this.presence.disconnected(sub.userId)
     else this.pollHasEnded(sub.userId)
     sub.closed = true
     this.sentByGone[sub.transport] += sub.sent

@@ -1,3 +1,4 @@
+import { isGuest } from '../services/guests.js'
 import type { Viewer } from '../services/users.js'
 import { type Hub, Subscriber } from './hub.js'
 import type { Frame } from './log.js'
@@ -40,7 +41,7 @@ export async function longPoll(
     'long-polling',
   )
   // Online until the next poll is overdue: the wait, plus time to come back.
-  hub.presence.polled(viewer.id, (options.waitSeconds + 10) * 1000)
+  if (!isGuest(viewer)) hub.presence.polled(viewer.id, (options.waitSeconds + 10) * 1000)
   for (const chatId of options.watches.watching) sub.watching.add(chatId)
   try {
     hub.watchAll(sub, options.watches)

@@ -1,6 +1,7 @@
 import { PalaverError } from '../errors.js'
 import { loadChat } from '../services/access.js'
 import type { Context } from '../services/context.js'
+import { isGuest } from '../services/guests.js'
 import type { Viewer } from '../services/users.js'
 
 /** The chats a viewer asks to watch, each checked readable (a public room, or one of their chats); else 404. */
@@ -45,4 +46,19 @@ export async function stillWatchable(
     }
   }
   return { watching, unwatched }
+}
+
+/**
+ * The watches a stream opens with (see stillWatchable). A guest's stream is only for the rooms it reads:
+ * without one it may still read, it is refused as any request of someone not signed in is (401).
+ */
+export async function openingWatches(
+  ctx: Context,
+  viewer: Viewer,
+  chatIds: readonly number[],
+): Promise<Watches> {
+  const watches = await stillWatchable(ctx, viewer, chatIds)
+  if (isGuest(viewer) && watches.watching.length === 0)
+    throw new PalaverError('unauthenticated', 'Sign in to use messages')
+  return watches
 }

@@ -5,6 +5,7 @@ import { prepared } from '../storage/prepared.js'
 import type { Chat, Member } from '../storage/schema.js'
 import { type BlockSide, blockedDm, blocksWith } from './blocks.js'
 import type { Context } from './context.js'
+import { isGuest } from './guests.js'
 import { everyoneRefused, mayMentionEveryone } from './mentions.js'
 import { canJoinRoom, type RoomObject } from './rooms.js'
 import type { Viewer } from './users.js'
@@ -33,6 +34,7 @@ export function permissionsOf(
   member: Member | null,
   room: RoomObject | null,
   dmBlock: BlockSide | null,
+  guest = false,
 ) {
   const { options } = ctx
   const isMember = member !== null
@@ -47,7 +49,7 @@ export function permissionsOf(
     manageMembers: isAdmin && chat.kind !== 'dm',
     // A room belongs to its content object: its history is the host's to remove, not a visitor's.
     delete: isAdmin && chat.kind !== 'room',
-    join: !isMember && chat.kind === 'room' && room !== null && canJoinRoom(room),
+    join: !isMember && !guest && chat.kind === 'room' && room !== null && canJoinRoom(room),
     leave: isMember,
     mentionEveryone: mayWrite && mayMentionEveryone(chat, member),
   }
@@ -131,11 +133,12 @@ async function accessOf(
         }
   let room: RoomObject | null = null
   let canRead = member !== null
+  const guest = isGuest(viewer)
   if (chat.kind === 'room') {
-    room = await roomFor(ctx, chat, viewer)
+    room = await roomFor(ctx, chat, guest ? null : viewer)
     if (!room) return null
-    canRead ||= room.access === 'public'
-    if (!canRead && !(options.joinable && canJoinRoom(room))) return null
+    canRead ||= room.access === 'public' && (!guest || room.guestsRead === true)
+    if (!canRead && (guest || !(options.joinable && canJoinRoom(room)))) return null
   } else if (!member) {
     return null
   }
@@ -146,7 +149,7 @@ async function accessOf(
     room,
     canRead,
     dmBlock,
-    permissions: permissionsOf(ctx, chat, member, room, dmBlock),
+    permissions: permissionsOf(ctx, chat, member, room, dmBlock, guest),
   }
 }
 
@@ -165,7 +168,8 @@ async function dmBlockOf(db: Db, chat: Chat, viewerId: string): Promise<BlockSid
 
 /**
  * Loads a chat the viewer may see, or answers 404: chats they may not see do not exist for them.
- * Members see their chats; anyone signed in sees a public room; a hidden room is hidden from members too.
+ * Members see their chats; anyone signed in sees a public room (a guest, one whose host lets guests read
+ * it); a hidden room is hidden from members too.
  */
 export async function loadChat(
   ctx: Context,

@@ -1,9 +1,10 @@
 import { sql } from 'kysely'
-import { forbidden, invalid, notFound } from '../errors.js'
+import { forbidden, invalid, notFound, PalaverError } from '../errors.js'
 import type { RoomAccess } from '../schemas.js'
 import type { Chat, Member } from '../storage/schema.js'
 import { type Context, transact } from './context.js'
 import { chatCreatedEvent } from './events.js'
+import { isGuest } from './guests.js'
 import type { Viewer } from './users.js'
 
 /** What the host says about a content object, for one viewer. */
@@ -13,6 +14,11 @@ export interface RoomObject {
   access: RoomAccess
   /** Whether a non-member may join; defaults to true for public rooms and false otherwise. */
   canJoin?: boolean
+  /**
+   * Whether visitors who are not signed in may read a public room too (asked with `viewer` null); default
+   * false. They read its history and its live events, and need to sign in to join or write.
+   */
+  guestsRead?: boolean
 }
 
 /** The host's answer for one content type: null when the object does not exist. */
@@ -77,7 +83,13 @@ export async function getOrCreateRoom(
   objectId: string,
 ): Promise<{ chat: Chat; room: RoomObject }> {
   requireRoomsEnabled(ctx)
-  const room = await resolveRoom(ctx, contentType, objectId, viewer)
+  const guest = isGuest(viewer)
+  const signIn = () => new PalaverError('unauthenticated', 'Sign in to use messages')
+  // Where there are no rooms of the kind, there is none for a guest to read either.
+  if (guest && !Object.hasOwn(ctx.options.rooms, contentType)) throw signIn()
+  const room = await resolveRoom(ctx, contentType, objectId, guest ? null : viewer)
+  // A room its host does not open to guests is the sign-in's business, as every other route is.
+  if (guest && !(room.access === 'public' && room.guestsRead === true)) throw signIn()
   const find = () => roomChat(ctx, contentType, objectId)
   const existing = await find()
   if (room.access !== 'public' && !canJoinRoom(room)) {

@@ -7,6 +7,7 @@ import { attachmentsOf } from './attachments.js'
 import { blocksWith } from './blocks.js'
 import type { Context } from './context.js'
 import { iso } from './events.js'
+import { isGuest } from './guests.js'
 import { mentionsOf, mentionView, type StoredMention } from './mentions.js'
 import type { RoomObject } from './rooms.js'
 import { unreadCounts } from './unread.js'
@@ -260,7 +261,7 @@ export async function chatViews(
       lastMessage,
       createdAt: iso(chat.created_at),
       lastActivityAt: iso(chat.last_activity_at),
-      permissions: permissionsOf(ctx, chat, member, room, dmBlock),
+      permissions: permissionsOf(ctx, chat, member, room, dmBlock, isGuest(viewer)),
     }
   })
 }

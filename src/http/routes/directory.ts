@@ -103,6 +103,7 @@ export function directoryRoutes(app: OpenAPIHono<ApiEnv>): void {
       method: 'post',
       path: '/api/rooms/',
       summary: 'The room of a content object (created on first use)',
+      guests: true,
       tag: 'Rooms',
       body: RoomInput,
       ok: 200,

@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi'
 import { invalid } from '../../errors.js'
 import { eventStream, longPoll } from '../../realtime/transports.js'
-import { stillWatchable } from '../../realtime/watch.js'
+import { openingWatches } from '../../realtime/watch.js'
 import { UserId, wholeNumber } from '../../schemas.js'
 import { blocksWith } from '../../services/blocks.js'
 import type { ApiEnv } from '../env.js'
@@ -37,6 +37,7 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
       method: 'get',
       path: '/api/events/',
       summary: 'Events after a cursor (polling; `wait` long-polls for up to that many seconds)',
+      guests: true,
       tag,
       query: EventsQuery,
       ok: 200,
@@ -47,7 +48,7 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
       }),
     },
     async ({ c, viewer, query }) => {
-      const watches = await stillWatchable(c.var.ctx, viewer, query.watch ?? [])
+      const watches = await openingWatches(c.var.ctx, viewer, query.watch ?? [])
       const body = await longPoll(c.var.hub, viewer, {
         after: query.after ?? null,
         waitSeconds: query.wait ?? 0,
@@ -92,6 +93,7 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
       method: 'get',
       path: '/api/events/stream/',
       summary: 'The same events as Server-Sent Events (resumes from Last-Event-ID)',
+      guests: true,
       tag,
       query: EventsQuery.omit({ wait: true }),
       ok: 200,
@@ -104,7 +106,7 @@ export function eventRoutes(app: OpenAPIHono<ApiEnv>): void {
         if (!parsed.success) throw invalid('Last-Event-ID is not a cursor')
         after = parsed.data
       }
-      const watches = await stillWatchable(c.var.ctx, viewer, query.watch ?? [])
+      const watches = await openingWatches(c.var.ctx, viewer, query.watch ?? [])
       const stream = eventStream(c.var.hub, viewer, { after, watches, signal: c.req.raw.signal })
       return new Response(stream, {
         headers: {

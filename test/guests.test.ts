@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RoomObject } from '../src/index.js'
+import { databases } from './helpers/databases.js'
+import { connectSocket, Inbox, type LiveServer, serverSentEvents, startLiveServer } from './helpers/live.js'
+
+/** Rooms whose host closed them to guests since (see Palaver.roomChanged). */
+const closedToGuests = new Set<string>()
+
+/** `open-*` rooms guests may read; `signed-*` ones are public to people signed in only; `club-*` members only. */
+const rooms = {
+  video: (objectId: string, viewer: { id: string } | null): RoomObject | null => {
+    if (objectId.startsWith('open-'))
+      return { title: `Open ${objectId}`, access: 'public', guestsRead: !closedToGuests.has(objectId) }
+    if (objectId.startsWith('signed-')) return { title: 'Signed', access: 'public' }
+    if (objectId.startsWith('club-')) return { title: 'Club', access: 'members', canJoin: viewer !== null }
+    return null
+  },
+}
+
+describe.each(databases)('guests (visitors not signed in) on $name', (database) => {
+  let live: LiveServer
+  beforeAll(async () => {
+    live = await startLiveServer(database, { rooms })
+  })
+  afterAll(() => live.close())
+
+  const guest = (method: string, path: string, body?: unknown) => live.call('', method, path, body)
+  const room = (user: string, objectId: string) =>
+    live.call(user, 'POST', '/api/rooms/', { contentType: 'video', objectId })
+  const rowCount = async () =>
+    Number(
+      (
+        await live.palaver.db
+          .selectFrom('palaver_messages')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
+
+  it('read a room its host opens to guests, and nothing else; they may do nothing but read', async () => {
+    const open = await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'open-1' })
+    expect(open.status).toBe(200)
+    expect(open.body).toMatchObject({ kind: 'room', title: 'Open open-1', role: null, unreadCount: 0 })
+    expect(Object.values(open.body.permissions).some(Boolean)).toBe(false)
+    const chatId = open.body.id as number
+
+    await live.call('alice', 'POST', `/api/chats/${chatId}/join/`)
+    await live.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body: 'hello, guests' })
+    const history = await guest('GET', `/api/chats/${chatId}/messages/`)
+    expect(history.status).toBe(200)
+    expect(history.body.messages.map((m: { body: string }) => m.body)).toEqual(['hello, guests'])
+    expect((await guest('GET', `/api/chats/${chatId}/`)).body).toMatchObject({ id: chatId, memberCount: 1 })
+
+    // A room public to people signed in only, a members-only one, and a chat of people: not for guests.
+    expect((await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'signed-1' })).status).toBe(
+      401,
+    )
+    expect((await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'club-1' })).status).toBe(
+      401,
+    )
+    const signed = (await room('alice', 'signed-1')).body.id
+    await live.call('alice', 'POST', `/api/chats/${signed}/join/`)
+    await live.call('alice', 'POST', `/api/chats/${signed}/messages/`, { body: 'for members of the site' })
+    expect((await guest('GET', `/api/chats/${signed}/messages/`)).status).toBe(401)
+    expect((await guest('GET', `/api/chats/${signed}/`)).status).toBe(401)
+    const group = (await live.call('alice', 'POST', '/api/chats/', { title: 'Private', memberIds: ['bob'] }))
+      .body
+    expect((await guest('GET', `/api/chats/${group.id}/messages/`)).status).toBe(401)
+
+    // Nothing else: no chat list, no posting, joining, reacting, typing or searching, and nothing stored.
+    const before = await rowCount()
+    const message = history.body.messages[0].id
+    for (const [method, path, body] of [
+      ['GET', '/api/chats/', undefined],
+      ['POST', `/api/chats/${chatId}/messages/`, { body: 'as a guest' }],
+      ['POST', `/api/chats/${chatId}/join/`, undefined],
+      ['POST', `/api/messages/${message}/reactions/`, { emoji: '👍' }],
+      ['POST', `/api/chats/${chatId}/typing/`, { isTyping: true }],
+      ['POST', `/api/chats/${chatId}/mark-as-read/`, {}],
+      ['GET', '/api/search/?q=hello', undefined],
+      ['GET', '/api/rooms/', undefined],
+    ] as const)
+      expect((await guest(method, path, body)).status, `${method} ${path}`).toBe(401)
+    expect(await rowCount()).toBe(before)
+  })
+
+  it('receive a guest room live over long-polling, Server-Sent Events and the WebSocket; a stream for nothing else is refused', async () => {
+    const chatId = (await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'open-2' })).body.id
+    const signed = (await room('alice', 'signed-2')).body.id
+    await live.call('alice', 'POST', `/api/chats/${chatId}/join/`)
+
+    // Without a room, or with one guests may not read, a stream is refused as a request of no one (401).
+    expect((await guest('GET', '/api/events/')).status).toBe(401)
+    expect((await guest('GET', `/api/events/?watch=${signed}`)).status).toBe(401)
+    await expect(connectSocket(live, '')).rejects.toThrow(/401/)
+    await expect(connectSocket(live, '', { watch: signed })).rejects.toThrow(/401/)
+
+    const polled = await guest('GET', `/api/events/?watch=${chatId}`)
+    expect(polled.status).toBe(200)
+    const cursor = polled.body.cursor as number
+
+    const socket = await connectSocket(live, '', { watch: chatId })
+    const sse = new Inbox()
+    const controller = new AbortController()
+    const stream = await fetch(`${live.origin}/messages/api/events/stream/?watch=${chatId}`, {
+      signal: controller.signal,
+    })
+    expect(stream.status).toBe(200)
+    void (async () => {
+      try {
+        for await (const event of serverSentEvents(stream.body!)) sse.push(event)
+      } catch {}
+    })()
+    try {
+      await sse.until('ready', () => sse.other.some((f) => f.type === 'ready'))
+      await live.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body: 'live for guests' })
+      await live.call('alice', 'POST', `/api/chats/${signed}/messages/`, { body: 'not for guests' })
+      const said = (events: Array<{ type: string; data: { message?: { body: string } } }>) =>
+        events.filter((e) => e.type === 'message.created').map((e) => e.data.message!.body)
+      await socket.inbox.until('the message over the socket', () => said(socket.inbox.events).length > 0)
+      await sse.until('the message over SSE', () => said(sse.events).length > 0)
+      const later = await guest('GET', `/api/events/?after=${cursor}&watch=${chatId}&wait=5`)
+      expect(said(later.body.events)).toEqual(['live for guests'])
+      expect(said(socket.inbox.events)).toEqual(['live for guests'])
+      expect(said(sse.events)).toEqual(['live for guests'])
+
+      // Over the socket a guest may watch and ping, not write: sending and typing ask to sign in.
+      expect(await socket.request({ action: 'send', chatId, body: 'hi' })).toMatchObject({
+        ok: false,
+        error: { code: 'unauthenticated' },
+      })
+      expect(await socket.request({ action: 'typing', chatId, isTyping: true })).toMatchObject({
+        ok: false,
+        error: { code: 'unauthenticated' },
+      })
+      expect(await socket.request({ action: 'watch', chatId: signed })).toMatchObject({
+        ok: false,
+        error: { code: 'not_found' },
+      })
+      // A guest is no one: never counted online.
+      expect(live.palaver.isOnline('')).toBe(false)
+    } finally {
+      controller.abort()
+      await socket.close()
+    }
+  })
+
+  it("lose a room's events once its host closes it to guests", async () => {
+    closedToGuests.clear()
+    const chatId = (await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'open-3' })).body.id
+    const socket = await connectSocket(live, '', { watch: chatId })
+    try {
+      closedToGuests.add('open-3')
+      await live.palaver.roomChanged('video', 'open-3')
+      await socket.inbox.until('unwatched', () => socket.inbox.other.some((f) => f.type === 'unwatched'))
+      expect(socket.inbox.other.find((f) => f.type === 'unwatched')).toEqual({ type: 'unwatched', chatId })
+      expect((await guest('GET', `/api/chats/${chatId}/messages/`)).status).toBe(401)
+    } finally {
+      await socket.close()
+    }
+  })
+})
