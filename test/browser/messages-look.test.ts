@@ -141,6 +141,31 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
     }
   })
 
+  test('the chat list by keyboard: where the arrows left the focus, Tab and Shift+Tab leave the list', async () => {
+    const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/')
+    const { page } = alice
+    const press = (key: string) => page.keyboard.press(key)
+    try {
+      const m = messagesPage(page)
+      await m.chats.nth(2).waitFor()
+      await tabTo(page, (f) => f.className.startsWith('chat ') && f.tag === 'button')
+      const third = (await m.chats.nth(2).locator('.chat-title').textContent())!
+      await press('ArrowDown')
+      await press('ArrowDown')
+      expect((await focused(page)).text).toContain(third)
+      // Back out of the list to the last filter, and in again to the chat where the focus was.
+      await press('Shift+Tab')
+      expect((await focused(page)).text).toBe('Rooms')
+      await press('Tab')
+      expect((await focused(page)).text).toContain(third)
+      // Forward out of the list: no chat is open, so past the page's last control (not back to its first).
+      await press('Tab')
+      expect((await focused(page)).tag).toBe('body')
+    } finally {
+      await alice.context.close()
+    }
+  })
+
   test('at the default desktop width the chat filters show whole: no chip is cut at the sidebar’s edge, nor a focused one’s ring', async () => {
     const alice = await openAs(shared.browser, shared.host, 'alice', '/messages/')
     const page = alice.page

@@ -116,7 +116,7 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
   const now = Date.now()
   // One stop for Tab (the open chat, else the first); the arrows move within the list.
   const stop = chats.some((chat) => chat.id === ctx.selectedId) ? ctx.selectedId : chats[0]?.id
-  return html`<ul class="chats" part="chat-list" aria-label=${t.t('chatList')} @keydown=${moveFocus}>
+  return html`<ul class="chats" part="chat-list" aria-label=${t.t('chatList')} @keydown=${moveFocus} @focusin=${rove}>
     ${chats.map((chat) => {
       const title = chatTitle(chat, t, ctx.viewerId)
       const current = chat.id === ctx.selectedId
@@ -151,6 +151,14 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
       </li>`
     })}
   </ul>`
+}
+
+/** The chat with the focus is the list's one Tab stop: Tab and Shift+Tab leave the list from it, and come back to it. */
+function rove(event: FocusEvent): void {
+  const target = event.target as HTMLElement
+  if (!target.matches('button.chat')) return
+  for (const button of (event.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('button.chat'))
+    button.tabIndex = button === target ? 0 : -1
 }
 
 /** Up and Down (Home, End) move between the chats, as in a listbox; Tab leaves the list. */
