@@ -130,7 +130,8 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
 
   const videoRooms: RoomResolver = (objectId) => {
     const video = findVideo(objectId)
-    return video ? { title: video.title, access: 'public' } : null
+    // Visitors read a video's chat before signing in, as they watch the video.
+    return video ? { title: video.title, access: 'public', guestsRead: true } : null
   }
 
   const palaver = await createPalaver({

@@ -26,6 +26,8 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
           if (closing === 'gone') return null
           return { title: objectId, access: closing ?? 'public', canJoin: true }
         }
+        // `guest-*` rooms visitors read before signing in.
+        if (objectId.startsWith('guest-')) return { title: objectId, access: 'public', guestsRead: true }
         return /^(club|members)-/.test(objectId)
           ? {
               title: objectId,
@@ -464,6 +466,39 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       expect(await focusedLabel()).toBe('Join')
     } finally {
       await dana.context.close()
+    }
+  })
+
+  test('a visitor not signed in reads a room its host opens to guests, live, with a sign-in link where Join would be', async () => {
+    const room = await shared.host.call('charlie', 'POST', '/api/rooms/', {
+      contentType: 'video',
+      objectId: 'guest-1',
+    })
+    await shared.host.call('charlie', 'POST', `/api/chats/${room.id}/join/`)
+    await say('charlie', room.id, 'Welcome, whoever reads this')
+    const visitor = await openAs(shared.browser, shared.host, null, '/host/room/guest-1')
+    const errors: string[] = []
+    visitor.page.on('console', (message) => {
+      // The host's page has no icon; Palaver's requests must all succeed.
+      if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico'))
+        errors.push(`${message.text()} ${message.location().url}`)
+    })
+    try {
+      const r = roomWidget(visitor.page)
+      await r.message('Welcome, whoever reads this').waitFor()
+      await eventually(() => r.count.textContent()).toContain('1 member')
+      // Live: a message said now arrives without a reload.
+      await say('charlie', room.id, 'Said while you read')
+      await r.message('Said while you read').waitFor()
+      // Reading only: no message box, no Join, no actions on messages; a sign-in link back to the page instead.
+      expect(await r.composer.count()).toBe(0)
+      expect(await r.join.count()).toBe(0)
+      const link = r.root.locator('[slot=readonly] a.login')
+      expect(await link.getAttribute('href')).toBe(`/login?next=${encodeURIComponent('/host/room/guest-1')}`)
+      expect(await r.root.locator('[data-action="react"], [data-action="reply"]').count()).toBe(0)
+      expect(errors.join('\n')).toBe('')
+    } finally {
+      await visitor.context.close()
     }
   })
 

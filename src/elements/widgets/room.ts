@@ -150,14 +150,15 @@ export class PalaverRoom extends PalaverWidget {
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed)
     const target = changed.has('contentType') || changed.has('objectId')
-    if ((target || changed.has('config')) && this.config?.viewer && this.config.enableRooms) {
+    // Signed out too: a room its host opens to guests is read as anyone reads it; any other says to sign in.
+    if ((target || changed.has('config')) && this.config?.enableRooms) {
       if (target || !this.chat) void this.start()
     }
   }
 
   override connectedCallback(): void {
     super.connectedCallback()
-    if (this.config?.viewer && !this.release) void this.start()
+    if (this.config && !this.release) void this.start()
   }
 
   private async start(): Promise<void> {
@@ -166,6 +167,11 @@ export class PalaverRoom extends PalaverWidget {
     const generation = ++this.generation
     try {
       const chat = await this.room()
+      if (!this.config?.viewer) {
+        // A guest's stream opens with the room it reads (one for nothing is refused): watched before it opens.
+        await (await this.runtime.client()).connection.watch(chat.id)
+        this.watching = chat.id
+      }
       const hold = await this.runtime.retain()
       if (generation !== this.generation) return hold.release()
       this.release = hold.release
@@ -348,7 +354,7 @@ export class PalaverRoom extends PalaverWidget {
   private renderBody() {
     const t = this.i18n
     const config = this.config!
-    if (!config.viewer) {
+    if (!config.viewer && !this.chat) {
       return html`<div class="closed">${icons.chat}<span>${t.t('signInToJoin')}</span>${this.loginLink(t.t('signIn'))}</div>`
     }
     if (this.error && !this.chat) {
@@ -366,8 +372,14 @@ export class PalaverRoom extends PalaverWidget {
         ${
           chat.role === null
             ? html`<div slot="readonly" class="readonly">
-                <span>${t.t('joinToPost')}</span>
-                ${chat.permissions.join ? html`<button type="button" class="button" aria-disabled=${this.busy} @click=${() => this.move(true)}>${t.t('join')}</button>` : nothing}
+                <span>${config.viewer ? t.t('joinToPost') : t.t('signInToJoin')}</span>
+                ${
+                  !config.viewer
+                    ? this.loginLink(t.t('signIn'))
+                    : chat.permissions.join
+                      ? html`<button type="button" class="button" aria-disabled=${this.busy} @click=${() => this.move(true)}>${t.t('join')}</button>`
+                      : nothing
+                }
               </div>`
             : nothing
         }
