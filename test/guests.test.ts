@@ -159,4 +159,34 @@ describe.each(databases)('guests (visitors not signed in) on $name', (database) 
       await socket.close()
     }
   })
+
+  it('have the files of a room open to guests, and of no other chat', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGNgYPj/n4GBgYGRgQEKAC/4Af9fTbqEAAAAAElFTkSuQmCC',
+      'base64',
+    )
+    const upload = async (chatId: number) => {
+      const response = await fetch(`${live.origin}/messages/api/chats/${chatId}/attachments/?name=dot.png`, {
+        method: 'POST',
+        headers: { 'x-test-user': 'alice', 'content-type': 'image/png' },
+        body: png,
+      })
+      const file = await response.json()
+      const sent = await live.call('alice', 'POST', `/api/chats/${chatId}/messages/`, {
+        body: '',
+        attachmentIds: [file.id],
+      })
+      return sent.body.attachments[0].url as string
+    }
+    const fetchAsGuest = (url: string) => fetch(`${live.origin}${url}`)
+    const open = (await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'open-4' })).body.id
+    await live.call('alice', 'POST', `/api/chats/${open}/join/`)
+    const group = (await live.call('alice', 'POST', '/api/chats/', { title: 'Files', memberIds: ['bob'] }))
+      .body.id
+    const inRoom = await fetchAsGuest(await upload(open))
+    expect(inRoom.status).toBe(200)
+    expect(Buffer.from(await inRoom.arrayBuffer())).toEqual(png)
+    expect((await fetchAsGuest(await upload(group))).status).toBe(401)
+    expect((await fetchAsGuest('/messages/api/attachments/999999/x.png')).status).toBe(401)
+  })
 })

@@ -4,6 +4,7 @@ import { isPicture, mediaTypeOf } from '../../attachments/files.js'
 import { notFound, PalaverError } from '../../errors.js'
 import { AttachmentSchema, DownloadQuery, UploadQuery } from '../../schemas.js'
 import { openAttachment, uploadAttachment } from '../../services/attachments.js'
+import { GUEST, isGuest } from '../../services/guests.js'
 import type { ApiEnv } from '../env.js'
 import { AttachmentParams, ChatParams, defineRoute, errorResponse, errorResponses, parse } from '../route.js'
 
@@ -42,12 +43,19 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
   )
 
   const download = async (c: HonoContext<ApiEnv>) => {
-    const viewer = c.get('viewer')
-    if (!viewer) throw new PalaverError('unauthenticated', 'Sign in to use messages')
+    // Signed out: a guest, who may have the files of the rooms their hosts open to guests, and no other.
+    const viewer = c.get('viewer') ?? GUEST
+    const signIn = () => new PalaverError('unauthenticated', 'Sign in to use messages')
     const params = AttachmentParams.safeParse(c.req.param())
-    if (!params.success) throw notFound('Attachment')
+    if (!params.success) throw isGuest(viewer) ? signIn() : notFound('Attachment')
     const query = parse(DownloadQuery, c.req.query(), 'query')
-    const { attachment, data } = await openAttachment(c.var.ctx, viewer, params.data.attachmentId)
+    const { attachment, data } = await openAttachment(c.var.ctx, viewer, params.data.attachmentId).catch(
+      (error: unknown) => {
+        throw isGuest(viewer) && error instanceof PalaverError && error.code === 'not_found'
+          ? signIn()
+          : error
+      },
+    )
     const asDownload = query.download !== undefined || !isPicture(attachment.type)
     const etag = `"palaver-attachment-${attachment.id}"`
     const headers = {
