@@ -71,6 +71,26 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
     const twelfth = messages.find((m: { body: string }) => m.body === 'Message number 12')
     await shared.host.call('bob', 'POST', `/api/messages/${twelfth.id}/reactions/`, { emoji: '👍' })
     await shared.host.call('alice', 'POST', `/api/chats/${dm.id}/messages/`, { body: 'Ok' })
+
+    // Dana's DM with Alice: a page of messages, then a link, two files and short ones at the end.
+    const withDana = await shared.host.call('dana', 'POST', '/api/dms/', { userId: 'alice' })
+    await shared.host.seedMessages(withDana.id, 20, ['dana', 'alice'])
+    const say = (user: string, body: string, attachmentIds: number[] = []) =>
+      shared.host.call(user, 'POST', `/api/chats/${withDana.id}/messages/`, { body, attachmentIds })
+    await say('dana', 'The agenda is on https://example.com/agenda')
+    const files = []
+    for (const name of ['notes.txt', 'minutes-of-the-spring-meeting-2026.pdf']) {
+      const path = `/messages/api/chats/${withDana.id}/attachments/?name=${encodeURIComponent(name)}`
+      const response = await fetch(`${shared.host.origin}${path}`, {
+        method: 'POST',
+        headers: { cookie: 'test-user=dana', 'content-type': 'text/plain' },
+        body: 'notes',
+      })
+      files.push(((await response.json()) as { id: number }).id)
+    }
+    await say('dana', 'Both files', files)
+    await say('alice', 'Fine by me')
+    await say('dana', 'See you')
   })
 
   for (const width of [375, 1100]) {
@@ -158,8 +178,12 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
         for (const row of [message(30), dmWidget(page).message('Ok')]) {
           await row.scrollIntoViewIfNeeded()
           const react = row.locator('[data-action="react"]')
-          if (touch) await react.tap()
-          else {
+          if (touch) {
+            // A tap on the bubble shows the toolbar.
+            await row.locator('.bubble').tap()
+            await toolbarRoom(row)
+            await react.tap()
+          } else {
             // Hovered first, as a mouse reaches the toolbar (shown above the row).
             await hoverText(page, row)
             await toolbarRoom(row)
@@ -260,6 +284,116 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
           await page.keyboard.press('Escape')
           await eventually(() => message(n).locator('.picker').count()).toBe(0)
         }
+      } finally {
+        await alice.context.close()
+      }
+    })
+  }
+
+  for (const width of [320, 375]) {
+    test(`at ${width} px by touch no toolbar shows until a tap on a bubble chooses its message, until another tap, Escape or a tap elsewhere`, async () => {
+      const viewport = { width, height: 700 }
+      const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/dana', viewport, true)
+      const page = alice.page
+      try {
+        const dm = await openDm(page)
+        const link = dm.message('The agenda is on')
+        const files = dm.message('Both files')
+        const mine = dm.message('Fine by me')
+        const last = dm.message('See you')
+        await last.waitFor()
+        // The text of each message whose toolbar shows.
+        const shown = () =>
+          dm.messages.evaluateAll((rows) =>
+            rows
+              .filter((row) => {
+                const bar = row.querySelector('.actions')
+                return bar && getComputedStyle(bar).opacity !== '0'
+              })
+              .map((row) => row.querySelector('.body')?.textContent),
+          )
+        const tapBubble = (row: Locator) => row.locator('.bubble').tap()
+        await eventually(shown).toEqual([])
+
+        // The file card has the bubble's width: the short name whole, its size on one line.
+        const card = files.locator('.file', { hasText: 'notes.txt' })
+        expect(await card.locator('.file-start').evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(false)
+        const sizeLines = await card.locator('.file-size').evaluate((element) => {
+          const range = document.createRange()
+          range.selectNodeContents(element)
+          return new Set([...range.getClientRects()].map((line) => Math.round(line.top))).size
+        })
+        expect(sizeLines).toBe(1)
+
+        // A tap on Dana's last bubble: its toolbar, in the list and the viewport, over no other message.
+        await tapBubble(last)
+        await eventually(shown).toEqual(['See you'])
+        const place = await last.evaluate((row, width) => {
+          const bar = row.querySelector('.actions')!.getBoundingClientRect()
+          const list = row.closest('.log')!.getBoundingClientRect()
+          const bubbles = [...row.closest('.log')!.querySelectorAll('.bubble')].filter(
+            (b) => !row.contains(b),
+          )
+          return {
+            inside: bar.left >= 0 && bar.right <= width && bar.top >= list.top && bar.bottom <= list.bottom,
+            overOthers: bubbles.some((bubble) => {
+              const b = bubble.getBoundingClientRect()
+              return bar.top < b.bottom && b.top < bar.bottom && bar.left < b.right && b.left < bar.right
+            }),
+          }
+        }, width)
+        expect(place).toEqual({ inside: true, overOthers: false })
+        // Its buttons work: React opens the picker, an emoji reacts; Reply answers it and lets go.
+        await last.locator('[data-action="react"]').tap()
+        const emoji = width === 320 ? '🎉' : '🔥'
+        await last.getByRole('button', { name: `React with ${emoji}` }).tap()
+        await last.locator('.reaction.mine', { hasText: emoji }).waitFor()
+        expect(await shown()).toEqual(['See you'])
+        await last.locator('[data-action="reply"]').tap()
+        await eventually(() => dm.root.locator('.reply-bar-title').textContent()).toBe(
+          'Replying to Dana Díaz',
+        )
+        await eventually(shown).toEqual([])
+
+        // Another message's tap moves it; the same tapped again lets go.
+        await tapBubble(mine)
+        await eventually(shown).toEqual(['Fine by me'])
+        await tapBubble(last)
+        await eventually(shown).toEqual(['See you'])
+        await tapBubble(last)
+        await eventually(shown).toEqual([])
+
+        // A tap elsewhere (the list's padding), and Escape, let go; the panel stays open.
+        await tapBubble(mine)
+        await eventually(shown).toEqual(['Fine by me'])
+        await dm.root.locator('.log').tap({ position: { x: 4, y: 4 } })
+        await eventually(shown).toEqual([])
+        await tapBubble(mine)
+        await eventually(shown).toEqual(['Fine by me'])
+        await page.keyboard.press('Escape')
+        await eventually(shown).toEqual([])
+        expect(await dm.panel.isVisible()).toBe(true)
+        // A long press (its contextmenu) chooses too.
+        await mine.locator('.body').dispatchEvent('contextmenu')
+        await eventually(shown).toEqual(['Fine by me'])
+
+        // A link in a message opens, and does not choose its message.
+        await alice.context.route('https://example.com/**', (route) => route.fulfill({ body: 'The agenda' }))
+        const opened = alice.context.waitForEvent('page')
+        await link.getByRole('link').tap()
+        expect((await opened).url()).toBe('https://example.com/agenda')
+        await eventually(shown).toEqual([])
+
+        // A message 4 px under the list's edge: its toolbar below it, whole; React opens the picker clear of it.
+        const top = dm.root.locator('.message', {
+          has: page.locator('.body', { hasText: /^Message number 18$/ }),
+        })
+        await rowAtTop(top, 4)
+        await tapBubble(top)
+        expect(Math.min(...Object.values(await toolbarRoom(top)))).toBeGreaterThanOrEqual(0)
+        await top.locator('[data-action="react"]').tap()
+        await top.locator('.picker').waitFor()
+        expect(await pickerLayout(top)).toMatchObject({ overBubble: false, overBar: false, inList: true })
       } finally {
         await alice.context.close()
       }

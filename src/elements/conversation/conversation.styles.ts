@@ -287,9 +287,9 @@ export const conversationStyles = css`
   }
 
   /*
-   * actions: shown on hover and when anything in the message has focus; above the bubble at the row's end, into it
-   * only by its top padding (over none of its text); hit as soon as the message is hovered, and for 200 ms after the
-   * pointer leaves it, which crosses the row's top edge on its way to them
+   * actions: shown on hover, when anything in the message has focus, and on a touch screen once chosen; above the
+   * bubble at the row's end, into it only by its top padding (over none of its text); hit as soon as the message is
+   * hovered, and for 200 ms after the pointer leaves it, which crosses the row's top edge on its way to them
    */
   .actions {
     position: absolute;
@@ -313,7 +313,8 @@ export const conversationStyles = css`
     bottom: -30px;
   }
   .message:hover .actions,
-  .message:focus-within .actions {
+  .message:focus-within .actions,
+  .chosen .actions {
     opacity: 1;
     pointer-events: auto;
     transition-delay: 0s;
@@ -322,16 +323,20 @@ export const conversationStyles = css`
     width: 30px;
     height: 30px;
   }
-  /* beside the bubble's top: the picker, wider than a short bubble, opens under it */
+  /*
+   * on a touch screen (no hover, and a tap leaves the focus on what it hit): only the chosen message's (a tap on
+   * its bubble), or where the keyboard is; the chosen one has room of its own, over no other message
+   */
   @media (hover: none) {
-    .actions {
-      opacity: 1;
-      pointer-events: auto;
-      position: static;
-      align-self: flex-start;
-      box-shadow: none;
-      border: 0;
-      background: transparent;
+    .message:not(.chosen, :has(:focus-visible)) .actions {
+      opacity: 0;
+      pointer-events: none;
+    }
+    .chosen:not([data-below]) {
+      margin-top: 32px;
+    }
+    .chosen[data-below] {
+      margin-bottom: 30px;
     }
   }
 
@@ -412,12 +417,10 @@ export const conversationStyles = css`
     box-shadow: var(--palaver-shadow);
   }
   /* under a toolbar below the row, over the messages after it: the toolbar keeps its place */
-  @media (hover: hover) {
-    [data-below] .picker {
-      position: absolute;
-      top: calc(100% + 30px);
-      z-index: 2;
-    }
+  [data-below] .picker {
+    position: absolute;
+    top: calc(100% + 30px);
+    z-index: 2;
   }
   .other .picker {
     max-width: calc(100cqi - 64px);

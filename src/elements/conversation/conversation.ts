@@ -41,6 +41,8 @@ export const CONVERSATION_PARTS =
 const GROUP_GAP_MS = 5 * 60_000
 const PREFETCH_PX = 600
 const BOTTOM_PX = 48
+/** A tap and a long press: they choose a message on a touch screen, or let it go (see onTap). */
+const CHOOSING = ['click', 'contextmenu'] as const
 /** Room above the new-messages line when a chat opens at it: the message before it shows a little. */
 const LINE_MARGIN_PX = 24
 
@@ -64,6 +66,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     confirmingId: { state: true },
     pickerId: { state: true },
     highlightId: { state: true },
+    chosenId: { state: true },
     replyingTo: { state: true },
     notice: { state: true },
     announcement: { state: true },
@@ -95,6 +98,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
   declare confirmingId: number | null
   declare pickerId: number | null
   declare highlightId: number | null
+  declare chosenId: number | null
   /** The message the composer's text will answer. */
   declare replyingTo: MessageView | null
   declare notice: string | null
@@ -156,6 +160,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.confirmingId = null
     this.pickerId = null
     this.highlightId = null
+    this.chosenId = null
     this.replyingTo = null
     this.notice = null
     this.announcement = ''
@@ -163,6 +168,12 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.dragging = false
     for (const type of ['dragenter', 'dragover', 'dragleave', 'drop'] as const)
       this.addEventListener(type, (event) => this.onDrag(event))
+    // Escape lets go of the message a tap chose; the panel around stays open.
+    this.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || this.chosenId === null) return
+      event.stopPropagation()
+      this.chosenId = null
+    })
   }
 
   // ---- MessageContext ----
@@ -223,6 +234,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.answer(message)
     this.confirmingId = null
     this.pickerId = null
+    this.chosenId = null
     this.announce(replyingToText(message, this))
     void this.focusComposer()
   }
@@ -381,6 +393,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     })
     this.observer.observe(this)
     document.addEventListener('visibilitychange', this.onVisibility)
+    for (const type of CHOOSING) document.addEventListener(type, this.onTap, true)
     void this.start()
   }
 
@@ -398,6 +411,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.observer?.disconnect()
     this.resized.disconnect()
     document.removeEventListener('visibilitychange', this.onVisibility)
+    for (const type of CHOOSING) document.removeEventListener(type, this.onTap, true)
     this.stop()
   }
 
@@ -407,7 +421,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
       void this.start()
     }
     this.followReplyingTo()
-    this.anchor = this.captureAnchor()
+    this.anchor = this.captureAnchor(changed.has('chosenId'))
   }
 
   protected override updated(): void {
@@ -543,6 +557,23 @@ export class PalaverConversation extends LitElement implements MessageContext {
     this.dragging = this.dragDepth > 0
   }
 
+  /**
+   * On a touch screen a tap on a message's bubble, or a long press, chooses it: its toolbar shows until another
+   * is chosen, the same is tapped again, Escape, or a tap anywhere else on the page. A tap on what has an action
+   * of its own (a link, a picture, a quote, a reaction) only does that.
+   */
+  private readonly onTap = (event: Event) => {
+    if (!matchMedia('(hover: none)').matches) return
+    const path = event.composedPath() as HTMLElement[]
+    // The first of these the tap hit: a link, a picture, a quote, a reaction and a mention keep their own action.
+    const hit = path.find((element) => element.matches?.('a, button, .mention, .bubble'))
+    const row = hit?.matches('.bubble') && hit.closest<HTMLElement>('[data-id]')
+    if (row && this.renderRoot.contains(row) && row.querySelector('.actions')) {
+      const id = Number(row.dataset.id)
+      this.chosenId = id === this.chosenId && event.type === 'click' ? null : id
+    } else if (!path.some((element) => element.dataset?.id === `${this.chosenId}`)) this.chosenId = null
+  }
+
   private onComposerKey(event: KeyboardEvent): void {
     if (event.key === 'ArrowUp') this.editLast(event)
     if (event.key !== 'Escape' || event.isComposing || !this.replyingTo) return
@@ -630,12 +661,13 @@ export class PalaverConversation extends LitElement implements MessageContext {
     return this.renderRoot.querySelector<HTMLElement>('.log')
   }
 
-  /** Before the DOM changes: which message is at the top of the view, and where. */
-  private captureAnchor(): { key: string; top: number } | null {
+  /** Before the DOM changes: which message is at the top of the view (or was just chosen: it stays under the finger), and where. */
+  private captureAnchor(choosing: boolean): { key: string; top: number } | null {
     const log = this.log
     if (!log || this.stick) return null
     const top = log.getBoundingClientRect().top
-    for (const element of log.querySelectorAll<HTMLElement>('[data-key]')) {
+    const chosen = choosing && log.querySelector<HTMLElement>(`[data-id="${this.chosenId}"]`)
+    for (const element of chosen ? [chosen] : log.querySelectorAll<HTMLElement>('[data-key]')) {
       const rect = element.getBoundingClientRect()
       if (rect.bottom > top + 1) return { key: element.dataset.key!, top: rect.top - top }
     }

@@ -29,6 +29,8 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   confirmingId: number | null
   pickerId: number | null
   highlightId: number | null
+  /** The message a tap chose on a touch screen: its toolbar shows. */
+  chosenId: number | null
   /** Who an @query in the edit box suggests. */
   memberSearch: MemberSearch | null
   canEdit(message: MessageView): boolean
@@ -196,6 +198,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
   const name = own ? t.t('you') : (message.sender?.displayName ?? t.t('unknownUser'))
   const editing = ctx.editingId === message.id
   const mentionsMe = !own && mentionsUser(message, ctx.viewerId)
+  const toolbar = editing || ctx.confirmingId === message.id ? nothing : actions(message, own, ctx)
   const classes = [
     'message',
     own ? 'own' : 'other',
@@ -205,6 +208,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
     ctx.highlightId === message.id ? 'highlight' : '',
     editing ? 'editing' : '',
     mentionsMe ? 'mentions-me' : '',
+    toolbar !== nothing && ctx.chosenId === message.id ? 'chosen' : '',
   ].join(' ')
   return html`<div class=${classes} part="message ${own ? 'own-message' : 'other-message'}" data-key="m:${message.id}"
     data-id=${message.id} @pointerenter=${placeActions} @focusin=${placeActions}>
@@ -234,7 +238,7 @@ export function renderMessage(message: MessageView, placement: Placement, own: b
       ${ctx.confirmingId === message.id ? confirmDelete(message, ctx) : nothing}
       ${ctx.pickerId === message.id ? renderPicker(message, ctx) : nothing}
     </div>
-    ${editing || ctx.confirmingId === message.id ? nothing : actions(message, own, ctx)}
+    ${toolbar}
   </div>`
 }
 
