@@ -41,4 +41,5 @@ export const icons = {
   ),
   download: icon(svg`<path d="M12 4v11M7 10.5l5 5 5-5"/><path d="M5 20h14"/>`),
   chevron: icon(svg`<path d="m9 5 7 7-7 7"/>`),
+  expand: icon(svg`<path d="M14 4h6v6M20 4l-8 8"/><path d="M19 14v5H5V5h5"/>`),
 }

@@ -10,7 +10,7 @@ import {
   requestsSettled,
   send,
 } from './harness.js'
-import { focused } from './messages-helpers.js'
+import { focused, messagesPage } from './messages-helpers.js'
 
 const transports = ['websocket', 'polling'] as const
 
@@ -299,6 +299,26 @@ describe.skipIf(!chromiumAvailable).each(transports)('DM widget over %s', (trans
       await alice.context.close()
     }
   })
+
+  test.runIf(transport === 'websocket')(
+    "the panel's header links to the chat on the messages page, which opens it there",
+    async () => {
+      const erin = await openAs(shared.browser, shared.host, 'erin', '/host/dm/bob')
+      try {
+        const dm = await openDm(erin.page)
+        await send(dm.composer, 'More on the big page')
+        const link = dm.root.getByRole('link', { name: 'Open in Messages' })
+        const chatId = await dm.root.locator('palaver-conversation').getAttribute('chat-id')
+        expect(await link.getAttribute('href')).toBe(`/messages/#chat=${chatId}`)
+        await link.click()
+        const page = messagesPage(erin.page)
+        await page.title.filter({ hasText: 'Bob Brown' }).waitFor()
+        await page.message('More on the big page').waitFor()
+      } finally {
+        await erin.context.close()
+      }
+    },
+  )
 
   test('an anonymous visitor gets a sign-in link back to the page', async () => {
     const visitor = await openAs(shared.browser, shared.host, null, '/host/dm/bob?from=profile')

@@ -54,9 +54,15 @@ describe.skipIf(!chromiumAvailable).each(transports)('room widget over %s', (tra
       await eventually(() => b.root.locator('h2').textContent()).toBe('Video 1')
 
       // Alice joins: both see one member
+      // Only a member's room is on the messages page: no link to it before joining.
+      expect(await a.root.getByRole('link', { name: 'Open in Messages' }).count()).toBe(0)
       await a.join.click()
       await a.composer.waitFor()
       await eventually(() => a.count.textContent()).toContain('1 member')
+      const chatId = await a.root.locator('palaver-conversation').getAttribute('chat-id')
+      expect(await a.root.getByRole('link', { name: 'Open in Messages' }).getAttribute('href')).toBe(
+        `/messages/#chat=${chatId}`,
+      )
       await eventually(() => b.count.textContent()).toContain('1 member')
 
       // Bob reads before joining: no composer, a Join button in its place, no reacting

@@ -5,6 +5,7 @@ export const ar: Catalog = {
   message: 'رسالة',
   close: 'إغلاق',
   closeChat: 'إغلاق المحادثة',
+  openInMessages: 'فتح في الرسائل',
   signInToMessage: 'سجّل الدخول لمراسلة {name}',
   signInToSend: 'سجّل الدخول لإرسال رسالة',
   signInToJoin: 'سجّل الدخول للانضمام إلى المحادثة',

@@ -5,6 +5,7 @@ export const de: Catalog = {
   message: 'Nachricht',
   close: 'Schließen',
   closeChat: 'Chat schließen',
+  openInMessages: 'In Nachrichten öffnen',
   signInToMessage: 'Melde dich an, um {name} zu schreiben',
   signInToSend: 'Melde dich an, um eine Nachricht zu senden',
   signInToJoin: 'Melde dich an, um mitzureden',

@@ -5,6 +5,7 @@ export const en = {
   message: 'Message',
   close: 'Close',
   closeChat: 'Close chat',
+  openInMessages: 'Open in Messages',
   signInToMessage: 'Sign in to send {name} a message',
   signInToSend: 'Sign in to send a message',
   signInToJoin: 'Sign in to join the conversation',

@@ -5,6 +5,7 @@ export const es: Catalog = {
   message: 'Mensaje',
   close: 'Cerrar',
   closeChat: 'Cerrar el chat',
+  openInMessages: 'Abrir en Mensajes',
   signInToMessage: 'Inicia sesión para escribir a {name}',
   signInToSend: 'Inicia sesión para enviar un mensaje',
   signInToJoin: 'Inicia sesión para unirte a la conversación',

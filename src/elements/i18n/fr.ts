@@ -5,6 +5,7 @@ export const fr: Catalog = {
   message: 'Message',
   close: 'Fermer',
   closeChat: 'Fermer la discussion',
+  openInMessages: 'Ouvrir dans Messages',
   signInToMessage: 'Connectez-vous pour écrire à {name}',
   signInToSend: 'Connectez-vous pour envoyer un message',
   signInToJoin: 'Connectez-vous pour participer à la discussion',

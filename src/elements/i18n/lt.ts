@@ -5,6 +5,7 @@ export const lt: Catalog = {
   message: 'Žinutė',
   close: 'Uždaryti',
   closeChat: 'Uždaryti pokalbį',
+  openInMessages: 'Atidaryti žinutėse',
   signInToMessage: 'Prisijunkite, kad galėtumėte parašyti: {name}',
   signInToSend: 'Prisijunkite, kad galėtumėte siųsti žinutę',
   signInToJoin: 'Prisijunkite, kad galėtumėte dalyvauti pokalbyje',

@@ -240,6 +240,7 @@ export class PalaverDm extends PalaverWidget {
                 @palaver-block=${this.block}></palaver-block-button>`
             : nothing
         }
+        ${this.pageLink(chat)}
         <button type="button" class="icon-button" part="close" aria-label=${t.t('closeChat')} title=${t.t('close')}
           @click=${this.close}>${icons.close}</button>
       </header>

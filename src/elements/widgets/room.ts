@@ -338,8 +338,9 @@ export class PalaverRoom extends PalaverWidget {
     if (chat.role !== null) {
       const mute = html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
         @palaver-mute=${this.mute}></palaver-mute-button>`
-      if (!chat.permissions.leave) return mute
-      return html`${mute}<button type="button" class="button secondary leave" part="leave" aria-disabled=${this.busy} @click=${() => this.move(false)}>
+      const page = this.pageLink(chat)
+      if (!chat.permissions.leave) return html`${mute}${page}`
+      return html`${mute}${page}<button type="button" class="button secondary leave" part="leave" aria-disabled=${this.busy} @click=${() => this.move(false)}>
         ${t.t('leave')}
       </button>`
     }

@@ -4,6 +4,7 @@ import { sendBlock } from '../blocking.js'
 import type { PalaverConfig } from '../config.js'
 import { loginHref } from '../config.js'
 import { loadTranslator, resolveLocale, type Translator, translator } from '../i18n/index.js'
+import { icons } from '../icons.js'
 import { type Runtime, runtimeFor } from '../runtime.js'
 import { applyLayout, ThemeController } from '../theme.js'
 
@@ -104,6 +105,22 @@ export class PalaverWidget extends LitElement {
     return html`<div class="toasts" role="status" aria-live="polite">
       ${this.notice ? html`<div class="toast">${this.notice}</div>` : nothing}
     </div>`
+  }
+
+  /**
+   * A link to the chat on the full messages page (`#chat=`), for a longer look, search or the other chats;
+   * only where the page lists chats of its kind, and for a room only to its members (the page lists theirs).
+   */
+  protected pageLink(chat: ChatView | null) {
+    const config = this.config
+    const listed =
+      chat?.kind === 'dm'
+        ? config?.showDmsOnMessagesPage
+        : chat?.kind === 'room' && chat.role !== null && config?.showRoomsOnMessagesPage
+    if (!chat || !listed) return nothing
+    const label = this.i18n.t('openInMessages')
+    return html`<a class="icon-button wide" part="open-page" href="${this.runtime.basePath}/#chat=${chat.id}"
+      aria-label=${label} title=${label}>${icons.expand}</a>`
   }
 
   /** The link an anonymous visitor gets, back to this page after signing in. */
