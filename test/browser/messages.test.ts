@@ -240,6 +240,46 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
     }
   })
 
+  test('a link to a message that is not in the chat opens the chat at its end and says the message was not found', async () => {
+    const chat = await shared.host.call('charlie', 'POST', '/api/chats/', {
+      title: `Notes ${transport}`,
+      memberIds: ['dana'],
+    })
+    await shared.host.seedMessages(chat.id, 120, ['charlie', 'dana'])
+    await shared.host.call('dana', 'POST', `/api/chats/${chat.id}/mark-as-read/`, {})
+    // A message of another chat: a link with the wrong chat, or to a message gone for good.
+    const other = await shared.host.call('charlie', 'POST', '/api/chats/', {
+      title: `Elsewhere ${transport}`,
+      memberIds: ['dana'],
+    })
+    const elsewhere = await shared.host.call('charlie', 'POST', `/api/chats/${other.id}/messages/`, {
+      body: 'Not in the notes',
+    })
+    const dana = await openAs(
+      shared.browser,
+      shared.host,
+      'dana',
+      `/messages/#chat=${chat.id}&message=${elsewhere.id}`,
+    )
+    try {
+      const d = messagesPage(dana.page)
+      await d.title.filter({ hasText: `Notes ${transport}` }).waitFor()
+      // Where it would have opened without the message: at the end, the newest message in view.
+      const inView = () =>
+        d.message('Message number 120').evaluate((message) => {
+          const log = message.closest('.log')!.getBoundingClientRect()
+          const rect = message.getBoundingClientRect()
+          return rect.top >= log.top && rect.bottom <= log.bottom + 1
+        })
+      await eventually(inView).toBe(true)
+      const notice = d.root.locator('palaver-conversation .notice')
+      await eventually(() => notice.textContent()).toBe('That message could not be found.')
+      expect(await d.root.locator('palaver-conversation .message.highlight').count()).toBe(0)
+    } finally {
+      await dana.context.close()
+    }
+  })
+
   test('"Show more results" appends the next page of message search, by keyboard, and the first new result takes the focus', async () => {
     const chat = await shared.host.call('dana', 'POST', '/api/chats/', {
       title: `Logbook ${transport}`,

@@ -680,7 +680,9 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (!log || !this.store) return
     if (this.pendingScroll === 'highlight' && this.store.state === 'idle' && this.highlightId !== null) {
       this.pendingScroll = null
-      log.querySelector(`[data-id="${this.highlightId}"]`)?.scrollIntoView({ block: 'center' })
+      const target = log.querySelector(`[data-id="${this.highlightId}"]`)
+      if (target) target.scrollIntoView({ block: 'center' })
+      else this.missedJump(this.store)
       return
     }
     const opening = this.store.state === 'idle' && this.openAtLine
@@ -777,6 +779,17 @@ export class PalaverConversation extends LitElement implements MessageContext {
     const kept = draft.replyTo
     const now = kept && (await store.current(kept))
     if (kept && draft.replyTo === kept && now?.editedAt !== kept.editedAt) draft.answer(now)
+  }
+
+  /** A linked message that is not in the chat (gone for good, or never in it): the chat opens as it would without it, and says so. */
+  private missedJump(store: ConversationStore): void {
+    this.highlightId = null
+    this.showNotice(this.i18n.t('messageNotFound'))
+    this.stick = true
+    this.openAtLine = true
+    this.pendingScroll = 'bottom'
+    if (store.hasNewer) void store.loadLatest()
+    else this.requestUpdate()
   }
 
   private showNotice(text: string, expires = true): void {

@@ -24,6 +24,7 @@ export const ar: Catalog = {
     other: '{count} عضو',
   },
   notAvailable: 'هذه المحادثة غير متاحة.',
+  messageNotFound: 'تعذّر العثور على تلك الرسالة.',
   dmsDisabled: 'الرسائل المباشرة معطّلة على هذا الموقع.',
   roomsDisabled: 'غرف الدردشة معطّلة على هذا الموقع.',
   messages: 'الرسائل',

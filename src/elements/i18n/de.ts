@@ -17,6 +17,7 @@ export const de: Catalog = {
   members: 'Mitglieder',
   memberCount: { one: '{count} Mitglied', other: '{count} Mitglieder' },
   notAvailable: 'Diese Unterhaltung ist nicht verfügbar.',
+  messageNotFound: 'Diese Nachricht wurde nicht gefunden.',
   dmsDisabled: 'Direktnachrichten sind auf dieser Website ausgeschaltet.',
   roomsDisabled: 'Chaträume sind auf dieser Website ausgeschaltet.',
   messages: 'Nachrichten',

@@ -17,6 +17,7 @@ export const en = {
   members: 'Members',
   memberCount: { one: '{count} member', other: '{count} members' },
   notAvailable: 'This conversation is not available.',
+  messageNotFound: 'That message could not be found.',
   dmsDisabled: 'Direct messages are switched off on this site.',
   roomsDisabled: 'Chat rooms are switched off on this site.',
 

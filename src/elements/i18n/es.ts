@@ -17,6 +17,7 @@ export const es: Catalog = {
   members: 'Miembros',
   memberCount: { one: '{count} miembro', many: '{count} de miembros', other: '{count} miembros' },
   notAvailable: 'Esta conversación no está disponible.',
+  messageNotFound: 'No se encontró ese mensaje.',
   dmsDisabled: 'Los mensajes directos están desactivados en este sitio.',
   roomsDisabled: 'Las salas de chat están desactivadas en este sitio.',
   messages: 'Mensajes',

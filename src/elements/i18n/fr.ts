@@ -17,6 +17,7 @@ export const fr: Catalog = {
   members: 'Membres',
   memberCount: { one: '{count} membre', many: '{count} de membres', other: '{count} membres' },
   notAvailable: 'Cette discussion n’est pas disponible.',
+  messageNotFound: 'Ce message est introuvable.',
   dmsDisabled: 'Les messages privés sont désactivés sur ce site.',
   roomsDisabled: 'Les salons sont désactivés sur ce site.',
   messages: 'Messages',

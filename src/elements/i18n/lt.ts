@@ -22,6 +22,7 @@ export const lt: Catalog = {
     other: '{count} narių',
   },
   notAvailable: 'Šis pokalbis nepasiekiamas.',
+  messageNotFound: 'Šios žinutės rasti nepavyko.',
   dmsDisabled: 'Asmeninės žinutės šioje svetainėje išjungtos.',
   roomsDisabled: 'Pokalbių kambariai šioje svetainėje išjungti.',
   messages: 'Žinutės',
