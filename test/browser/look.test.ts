@@ -277,12 +277,14 @@ describe.skipIf(!chromiumAvailable)('look and accessibility', () => {
       }
       expect(await focused(page)).toMatchObject({ messageId: ownId, action: 'reply' })
       expect(await covered(own)).toEqual([])
-      // A quick mouse too: from the text of Bob's straight to React, at once, opens the picker.
+      // A quick mouse too: from the text of Bob's straight to React, at once, opens the picker. React is found
+      // once the text is hovered: until then its toolbar is hidden, and where it goes (above the row, or below
+      // it at the list's top edge) is decided as the message is hovered.
       await other.scrollIntoViewIfNeeded()
       const text = (await other.locator('.body').boundingBox())!
       const react = other.locator('[data-action="react"]')
-      const target = (await react.boundingBox())!
       await page.mouse.move(text.x + 4, text.y + 8)
+      const target = (await react.boundingBox())!
       await page.mouse.click(target.x + target.width / 2, target.y + target.height / 2)
       await eventually(() => react.getAttribute('aria-expanded')).toBe('true')
     } finally {
