@@ -49,7 +49,12 @@ describe.each(databases)('guests (visitors not signed in) on $name', (database) 
     const history = await guest('GET', `/api/chats/${chatId}/messages/`)
     expect(history.status).toBe(200)
     expect(history.body.messages.map((m: { body: string }) => m.body)).toEqual(['hello, guests'])
-    expect((await guest('GET', `/api/chats/${chatId}/`)).body).toMatchObject({ id: chatId, memberCount: 1 })
+    const detail = (await guest('GET', `/api/chats/${chatId}/`)).body
+    expect(detail).toMatchObject({ id: chatId, memberCount: 1 })
+    // Who is in the room is not a guest's to list: the count only (signed in, Bob gets Alice).
+    expect(detail.members).toEqual([])
+    const members = (await live.call('bob', 'GET', `/api/chats/${chatId}/`)).body.members
+    expect(members.map((m: { user: { id: string } }) => m.user.id)).toEqual(['alice'])
 
     // A room public to people signed in only, a members-only one, and a chat of people: not for guests.
     expect((await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'signed-1' })).status).toBe(

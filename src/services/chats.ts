@@ -7,6 +7,7 @@ import { releaseChatAttachments } from './attachment-deletion.js'
 import { refuseBlocked } from './blocks.js'
 import { type Context, type Tx, transact } from './context.js'
 import { chatCreatedEvent, chatDeletedEvent, chatUpdatedEvent, iso, memberAddedEvent } from './events.js'
+import { isGuest } from './guests.js'
 import { type RoomObject, resolveRoom } from './rooms.js'
 import { invisible, storableText } from './text.js'
 import type { Viewer } from './users.js'
@@ -232,9 +233,12 @@ export async function memberViews(ctx: Context, rows: readonly Member[]): Promis
 }
 
 export async function detailOf(ctx: Context, viewer: Viewer, access: ChatAccess): Promise<ChatDetailView> {
+  // A guest reads what is said, not who is in the room: the list of everyone who joined (those who never
+  // wrote too) is not handed to whoever asks without signing in. The count stays.
+  const listed = access.canRead && !isGuest(viewer)
   const [chat, members] = await Promise.all([
     chatViewOf(ctx, ctx.db, viewer, access),
-    access.canRead ? membersOf(ctx, ctx.db, access.chat.id) : [],
+    listed ? membersOf(ctx, ctx.db, access.chat.id) : [],
   ])
   // Someone who may join a members-only room sees what it is, not what is said in it or by whom.
   return access.canRead ? { ...chat, members } : { ...chat, lastMessage: null, members }
