@@ -248,10 +248,11 @@ export class Hub {
 
   disconnect(sub: Subscriber): void {
     if (sub.closed) return
-    if (isGuest(sub.viewer)) {
-      // Nothing of theirs to forget.
-    } else if (sub.streaming) this.presence.disconnected(sub.userId)
-    else this.pollHasEnded(sub.userId)
+    // A guest was never online and has no polls to remember.
+    if (!isGuest(sub.viewer)) {
+      if (sub.streaming) this.presence.disconnected(sub.userId)
+      else this.pollHasEnded(sub.userId)
+    }
     sub.closed = true
     this.sentByGone[sub.transport] += sub.sent
     removeFrom(this.byUser, sub.userId, sub)

@@ -56,10 +56,9 @@ function cleanBody(ctx: Context, body: string, withFiles = false): string {
   return trimmed
 }
 
-/** The text the host's moderator lets through; a text it stores instead is checked as a written one is. */
+/** The text the host's moderator lets through, checked as a written one is (a replacement may be too long). */
 async function moderated(ctx: Context, message: MessageToModerate, withFiles: boolean): Promise<string> {
-  const { body, replaced } = await moderate(ctx.options.moderateMessage!, message)
-  return replaced ? cleanBody(ctx, body, withFiles) : body
+  return cleanBody(ctx, await moderate(ctx.options.moderateMessage!, message), withFiles)
 }
 
 /** A client-chosen id is opaque, but it must be printable text the databases can store. */

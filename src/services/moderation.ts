@@ -22,17 +22,14 @@ export type ModerationVerdict = undefined | { body: string } | { refuse: string 
 /** `moderateMessage` in the options: asked before every new message and every edit is stored. */
 export type MessageModerator = (message: MessageToModerate) => ModerationVerdict | Promise<ModerationVerdict>
 
-/** The text the host's moderator lets through (the caller checks a replacement as it checks what was written). */
-export async function moderate(
-  moderator: MessageModerator,
-  message: MessageToModerate,
-): Promise<{ body: string; replaced: boolean }> {
+/** The text the host's moderator lets through (the caller checks it as it checks what was written). */
+export async function moderate(moderator: MessageModerator, message: MessageToModerate): Promise<string> {
   const verdict = await moderator(message)
-  if (verdict === undefined) return { body: message.body, replaced: false }
-  if (typeof (verdict as { refuse?: unknown }).refuse === 'string')
-    throw new PalaverError('forbidden', (verdict as { refuse: string }).refuse, { moderated: true })
-  if (typeof (verdict as { body?: unknown }).body === 'string')
-    return { body: (verdict as { body: string }).body, replaced: true }
+  if (verdict === undefined) return message.body
+  const answer = verdict as { refuse?: unknown; body?: unknown }
+  if (typeof answer.refuse === 'string')
+    throw new PalaverError('forbidden', answer.refuse, { moderated: true })
+  if (typeof answer.body === 'string') return answer.body
   // The host's mistake, not the sender's: a 500 that names it, and nothing stored.
   throw new Error('moderateMessage must answer undefined, { body: string } or { refuse: string }')
 }
