@@ -6,6 +6,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
 import { setSignedCookie } from 'hono/cookie'
 import { parseSigned } from 'hono/utils/cookie'
@@ -31,8 +32,9 @@ export async function start({ port = 3000, database = 'data/palaver.sqlite' } = 
 
   const app = new Hono()
   // Palaver speaks Request → Response: hand it the raw request, unread, with its full path
-  // (app.mount('/messages', …) would strip the prefix unless given { replaceRequest: false }).
-  app.all('/messages/*', (c) => palaver.fetch(c.req.raw))
+  // (app.mount('/messages', …) would strip the prefix unless given { replaceRequest: false }),
+  // and where it came from, which the limit on visitors not signed in counts by.
+  app.all('/messages/*', (c) => palaver.fetch(c.req.raw, { remoteAddress: getConnInfo(c).remote.address }))
 
   app.post('/login', async (c) => {
     const { username } = await c.req.parseBody() // a real app checks the password too

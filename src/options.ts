@@ -79,8 +79,16 @@ export interface PalaverOptions {
   searchLanguage?: string
   /** How long events stay in the log for clients to resume from (ms); older cursors must resync. */
   eventRetentionMs?: number
-  /** Per-user limits (or `false` for none); unset actions keep their defaults. */
+  /**
+   * Per-user limits, and `guest`: per client address, every request of visitors not signed in (or `false`
+   * for none); unset actions keep their defaults.
+   */
   rateLimits?: Partial<RateLimits> | false
+  /**
+   * How many reverse proxies stand in front of the server, each appending its peer to X-Forwarded-For:
+   * the client's address (for the guest limit) is the one the farthest saw. 0 (the default): the socket's.
+   */
+  trustProxy?: number
   /** Where limits are counted: in memory by default; `redisRateLimiter()` shares them across processes. */
   rateLimiter?: RateLimiter
   /**
@@ -254,12 +262,13 @@ const optionsSchema = z
         z.literal(false),
         z
           .partialRecord(
-            z.enum(['send', 'typing', 'react', 'createChat', 'search', 'upload']),
+            z.enum(['send', 'typing', 'react', 'createChat', 'search', 'upload', 'guest']),
             z.object({ limit: z.number().int().min(1), windowMs: z.number().int().min(100) }).strict(),
           )
           .transform((given) => ({ ...defaultRateLimits, ...given })),
       ])
       .default(defaultRateLimits),
+    trustProxy: z.number().int().min(0).max(10).default(0),
     rateLimiter: z
       .custom<RateLimiter>(
         (v) => typeof v === 'object' && v !== null && typeof (v as RateLimiter).hit === 'function',

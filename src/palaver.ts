@@ -3,6 +3,7 @@ import { databaseAttachmentStore } from './attachments/store.js'
 import { Embed } from './embed.js'
 import { type HookHandler, Hooks } from './hooks.js'
 import { createApi } from './http/app.js'
+import type { ConnectionInfo } from './http/env.js'
 import { loadStaticAssets } from './http/static.js'
 import { Metrics, type PalaverMetrics } from './metrics.js'
 import { type PalaverOptions, type ResolvedOptions, resolveOptions } from './options.js'
@@ -27,8 +28,11 @@ import type { UserProfile } from './users/types.js'
 import { placeWebhooks, WebhookDelivery } from './webhooks.js'
 
 export interface Palaver {
-  /** The web-standard handler: give it a Request under the base path, get a Response. */
-  fetch(request: Request): Promise<Response>
+  /**
+   * The web-standard handler: give it a Request under the base path, get a Response. `connection` says
+   * where it came from (`toNodeHandler` fills it in): the guest limit counts by that address.
+   */
+  fetch(request: Request, connection?: ConnectionInfo): Promise<Response>
   readonly options: ResolvedOptions
   readonly db: Kysely<DatabaseSchema>
   readonly pubsub: PubSub
@@ -173,7 +177,7 @@ export async function createPalaver(input: PalaverOptions): Promise<Palaver> {
   const embed = new Embed(options, () => assets.bundle)
   const api = createApi(context, hub, assets, embed)
   return {
-    fetch: async (request) => api.fetch(request),
+    fetch: async (request, connection = {}) => api.fetch(request, connection),
     options,
     db: storage.db,
     pubsub,

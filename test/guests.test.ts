@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import type { RoomObject } from '../src/index.js'
 import { databases } from './helpers/databases.js'
 import { connectSocket, Inbox, type LiveServer, serverSentEvents, startLiveServer } from './helpers/live.js'
@@ -193,5 +194,106 @@ describe.each(databases)('guests (visitors not signed in) on $name', (database) 
     expect(Buffer.from(await inRoom.arrayBuffer())).toEqual(png)
     expect((await fetchAsGuest(await upload(group))).status).toBe(401)
     expect((await fetchAsGuest('/messages/api/attachments/999999/x.png')).status).toBe(401)
+  })
+})
+
+/** A request as the guest, from the test's own address, with the headers given. */
+const asGuest = (live: LiveServer, path: string, init: RequestInit = {}) =>
+  fetch(`${live.origin}/messages${path}`, init)
+
+const openRoom = (live: LiveServer, objectId: string, headers: Record<string, string> = {}) =>
+  asGuest(live, '/api/rooms/', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ contentType: 'video', objectId }),
+  })
+
+/** How a WebSocket upgrade is answered: 101 when it opens, else the refusal's status and Retry-After. */
+function upgrade(live: LiveServer, query: string): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${live.origin.replace('http', 'ws')}/messages/ws?${query}`)
+    ws.on('open', () => {
+      ws.close()
+      resolve({ status: 101 })
+    })
+    ws.on('unexpected-response', (_request, response) => {
+      resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] })
+      ws.terminate()
+    })
+    ws.on('error', reject)
+  })
+}
+
+describe.each(databases)('the guest limit on $name', (database) => {
+  let live: LiveServer
+  beforeAll(async () => {
+    live = await startLiveServer(database, { rooms, rateLimits: { guest: { limit: 4, windowMs: 60_000 } } })
+  })
+  afterAll(() => live.close())
+
+  it('answers a guest over it 429 with Retry-After on every route they may call, whatever X-Forwarded-For says; people signed in are not counted', async () => {
+    const opened = await openRoom(live, 'open-limit')
+    expect(opened.status).toBe(200)
+    const chatId = ((await opened.json()) as { id: number }).id
+    await live.call('alice', 'POST', `/api/chats/${chatId}/join/`)
+    await live.call('alice', 'POST', `/api/chats/${chatId}/messages/`, { body: 'hello, guests' })
+    expect((await asGuest(live, `/api/chats/${chatId}/messages/`)).status).toBe(200)
+    expect((await asGuest(live, `/api/events/?watch=${chatId}`)).status).toBe(200)
+    expect((await upgrade(live, `watch=${chatId}`)).status).toBe(101)
+
+    // The fifth request: refused, as each after it, wherever it goes. No proxy is trusted, so a made-up
+    // X-Forwarded-For is no way round it.
+    const refused = await asGuest(live, `/api/chats/${chatId}/messages/`, {
+      headers: { 'x-forwarded-for': '198.51.100.7' },
+    })
+    expect(refused.status).toBe(429)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited')
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await openRoom(live, 'open-limit-2')).status).toBe(429)
+    expect((await asGuest(live, `/api/chats/${chatId}/`)).status).toBe(429)
+    expect((await asGuest(live, `/api/events/?watch=${chatId}`)).status).toBe(429)
+    expect((await asGuest(live, `/api/events/stream/?watch=${chatId}`)).status).toBe(429)
+    expect((await asGuest(live, '/api/attachments/1/x.png')).status).toBe(429)
+    const socket = await upgrade(live, `watch=${chatId}`)
+    expect(socket.status).toBe(429)
+    expect(Number(socket.retryAfter)).toBeGreaterThan(0)
+    // No room was made for the refused lookup.
+    const rooms = await live.palaver.db
+      .selectFrom('palaver_chats')
+      .select('object_id')
+      .where('object_id', '=', 'open-limit-2')
+      .execute()
+    expect(rooms).toEqual([])
+
+    // Alice, from the same address, is counted as herself (her limits are per user).
+    for (let n = 0; n < 6; n++)
+      expect((await live.call('alice', 'GET', `/api/chats/${chatId}/messages/`)).status).toBe(200)
+  })
+})
+
+describe.each(databases.slice(0, 1))('the guest limit behind a trusted proxy ($name)', (database) => {
+  let live: LiveServer
+  beforeAll(async () => {
+    live = await startLiveServer(database, {
+      rooms,
+      trustProxy: 1,
+      rateLimits: { guest: { limit: 2, windowMs: 60_000 } },
+    })
+  })
+  afterAll(() => live.close())
+
+  const from = (forwardedFor: string) => openRoom(live, 'open-proxied', { 'x-forwarded-for': forwardedFor })
+
+  it('counts each address the proxy saw on its own, and an IPv6 address by its /64', async () => {
+    // The proxy appends the address it saw; what the client put before it is the client's say.
+    expect((await from('203.0.113.5')).status).toBe(200)
+    expect((await from('10.9.9.9, 203.0.113.5')).status).toBe(200)
+    expect((await from('203.0.113.5')).status).toBe(429)
+    expect((await from('203.0.113.5, 203.0.113.6')).status).toBe(200)
+
+    expect((await from('2001:db8::1')).status).toBe(200)
+    expect((await from('2001:db8:0:0:ffff::2')).status).toBe(200)
+    expect((await from('2001:db8::3')).status).toBe(429)
+    expect((await from('2001:db8:0:1::1')).status).toBe(200)
   })
 })

@@ -6,7 +6,7 @@ import { ErrorSchema, Id, UserId } from '../schemas.js'
 import { GUEST, isGuest } from '../services/guests.js'
 import type { Viewer } from '../services/users.js'
 import type { ApiEnv } from './env.js'
-import { enforceRateLimit, type RateLimitedAction } from './rate-limit.js'
+import { enforceGuestLimit, enforceRateLimit, type RateLimitedAction } from './rate-limit.js'
 
 export const errorResponse = (description: string) => ({
   description,
@@ -150,11 +150,11 @@ export function defineRoute<
   app.on(spec.method.toUpperCase(), honoPath, async (c) => {
     const viewer = c.get('viewer') ?? (spec.guests ? GUEST : null)
     if (!viewer && !spec.anonymous) throw new PalaverError('unauthenticated', 'Sign in to use messages')
-    // Guests only read (no route they may call is rate limited): a count keyed by no one would be everyone's.
-    if (spec.rateLimit && viewer && !isGuest(viewer)) {
-      const { options } = c.var.ctx
+    const { options } = c.var.ctx
+    // A guest has no id to count by: every request of theirs counts against their address instead.
+    if (viewer && isGuest(viewer)) await enforceGuestLimit(options, c.req.raw.headers, c.env.remoteAddress)
+    else if (spec.rateLimit && viewer)
       await enforceRateLimit(options.rateLimiter, options.rateLimits, spec.rateLimit, viewer.id)
-    }
     const params = (spec.params ? parse(spec.params, c.req.param(), 'path') : undefined) as Out<P>
     const query = (spec.query ? parse(spec.query, queryOf(c, spec.query), 'query') : undefined) as Out<Q>
     const body = (spec.body ? parse(spec.body, await readJson(c), 'body') : undefined) as Out<B>

@@ -13,7 +13,9 @@ export type NodeHandler = (
  * (or get a 404 when there is none), so it can sit in front of the host's own routes.
  */
 export function toNodeHandler(palaver: Palaver): NodeHandler {
-  const listener = getRequestListener((request) => palaver.fetch(request))
+  const listener = getRequestListener((request, { incoming }) =>
+    palaver.fetch(request, { remoteAddress: incoming.socket.remoteAddress }),
+  )
   const base = palaver.options.basePath
   return (req, res, next) => {
     // Express strips a mount prefix from req.url; Palaver routes on the full path.

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { PalaverError } from '../errors.js'
-import { enforceRateLimit } from '../http/rate-limit.js'
+import { enforceGuestLimit, enforceRateLimit } from '../http/rate-limit.js'
 import { viewerOfRequest } from '../http/viewer.js'
 import type { Palaver } from '../palaver.js'
 import { Subscriber } from '../realtime/hub.js'
@@ -31,8 +31,9 @@ const ignore = () => {}
 /** The heartbeat period is cut into this many ticks, each pinging its share of the sockets. */
 const HEARTBEAT_SLICES = 30
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+function refuse(socket: Duplex, status: number, reason: string, retryAfterSeconds?: number): void {
+  const retryAfter = retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${retryAfter}Connection: close\r\nContent-Length: 0\r\n\r\n`)
 }
 
 /** The request as the web-standard getUser sees it. */
@@ -126,11 +127,15 @@ export function attachWebSocket(
       if (!originAllowed(request, palaver.options.allowedOrigins)) return refuse(socket, 403, 'Forbidden')
       // Not signed in: a guest, who may only watch the rooms their hosts open to guests.
       const viewer = (await viewerOfRequest(ctx, request)) ?? GUEST
+      if (isGuest(viewer)) await enforceGuestLimit(palaver.options, request.headers, req.socket.remoteAddress)
       const after = cursorParam(onceParam(url.searchParams, 'after'))
       const watches = await openingWatches(ctx, viewer, watchParam(onceParam(url.searchParams, 'watch')))
       wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, viewer, after, watches))
     } catch (error) {
-      if (error instanceof PalaverError) return refuse(socket, error.status, error.code)
+      if (error instanceof PalaverError) {
+        const { retryAfterSeconds } = (error.details ?? {}) as { retryAfterSeconds?: number }
+        return refuse(socket, error.status, error.code, retryAfterSeconds)
+      }
       console.error('[palaver] WebSocket upgrade failed', error)
       refuse(socket, 503, 'Service Unavailable')
     }

@@ -6,6 +6,7 @@ import { AttachmentSchema, DownloadQuery, UploadQuery } from '../../schemas.js'
 import { openAttachment, uploadAttachment } from '../../services/attachments.js'
 import { GUEST, isGuest } from '../../services/guests.js'
 import type { ApiEnv } from '../env.js'
+import { enforceGuestLimit } from '../rate-limit.js'
 import { AttachmentParams, ChatParams, defineRoute, errorResponse, errorResponses, parse } from '../route.js'
 
 const tag = 'Attachments'
@@ -45,6 +46,7 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
   const download = async (c: HonoContext<ApiEnv>) => {
     // Signed out: a guest, who may have the files of the rooms their hosts open to guests, and no other.
     const viewer = c.get('viewer') ?? GUEST
+    if (isGuest(viewer)) await enforceGuestLimit(c.var.ctx.options, c.req.raw.headers, c.env.remoteAddress)
     const signIn = () => new PalaverError('unauthenticated', 'Sign in to use messages')
     const params = AttachmentParams.safeParse(c.req.param())
     if (!params.success) throw isGuest(viewer) ? signIn() : notFound('Attachment')
@@ -89,6 +91,7 @@ export function attachmentRoutes(app: OpenAPIHono<ApiEnv>): void {
       400: errorResponse('Invalid ?download'),
       401: errorResponse('Not signed in'),
       404: errorResponse('No such file, or not the viewer’s to see'),
+      429: errorResponses[429],
       503: errorResponses[503],
     },
   })
