@@ -1,7 +1,7 @@
 import { svg } from 'lit'
 
 /** Line icons (24×24, stroke follows currentColor), decorative: the button carries the name. */
-const icon = (paths: ReturnType<typeof svg>) =>
+export const icon = (paths: ReturnType<typeof svg>) =>
   svg`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">${paths}</svg>`
 
 /** A bell's outline, which the messages page's own bells are drawn on too. */

@@ -46,12 +46,12 @@ export class PalaverComposer extends LitElement {
   declare draft: Draft | null
   declare value: string
 
-  private readonly own = new Draft()
-  private offDraft: (() => void) | null = null
+  readonly #own = new Draft()
+  #offDraft: (() => void) | null = null
   /** Its text box has the focus (another composer may show the same draft). */
-  private focused = false
+  #focused = false
 
-  private readonly mentions = new MentionSuggestions(this, () => (this.disabled ? null : this.members))
+  readonly #mentions = new MentionSuggestions(this, () => (this.disabled ? null : this.members))
 
   constructor() {
     super()
@@ -167,40 +167,40 @@ export class PalaverComposer extends LitElement {
   ]
 
   override focus(): void {
-    this.textarea?.focus()
+    this.#textarea?.focus()
   }
 
   override connectedCallback(): void {
     super.connectedCallback()
-    this.follow()
+    this.#follow()
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    this.offDraft?.()
-    this.offDraft = null
-    this.focused = false
+    this.#offDraft?.()
+    this.#offDraft = null
+    this.#focused = false
   }
 
-  private get current(): Draft {
-    return this.draft ?? this.own
+  get #current(): Draft {
+    return this.draft ?? this.#own
   }
 
-  private get tray(): UploadTray {
-    return this.current.tray
+  get #tray(): UploadTray {
+    return this.#current.tray
   }
 
   /** Shows the draft's text and tray, and draws again as its uploads go on (they went on without us), or another tab writes it. */
-  private follow(): void {
-    const draft = this.current
-    this.offDraft?.()
+  #follow(): void {
+    const draft = this.#current
+    this.#offDraft?.()
     // The box kept the focus as it got another chat's draft.
-    draft.editing ||= this.focused
+    draft.editing ||= this.#focused
     const off = draft.on('change', () => this.requestUpdate())
     // Off screen, its text is under no cursor, unless another composer's box has the focus there.
-    this.offDraft = () => {
+    this.#offDraft = () => {
       off()
-      if (this.focused || !draft.editing) draft.leave(true)
+      if (this.#focused || !draft.editing) draft.leave(true)
     }
     draft.tray.source = {
       limits: () => (this.disabled ? null : this.files),
@@ -209,38 +209,38 @@ export class PalaverComposer extends LitElement {
     }
   }
 
-  private get textarea(): HTMLTextAreaElement | null {
+  get #textarea(): HTMLTextAreaElement | null {
     return this.renderRoot.querySelector('textarea')
   }
 
-  private get length(): number {
+  get #length(): number {
     return [...this.value].length
   }
 
-  private get sendable(): boolean {
-    const something = this.value.trim().length > 0 || this.tray.ready.length > 0
-    return !this.disabled && something && !this.tray.busy && this.length <= this.maxLength
+  get #sendable(): boolean {
+    const something = this.value.trim().length > 0 || this.#tray.ready.length > 0
+    return !this.disabled && something && !this.#tray.busy && this.#length <= this.maxLength
   }
 
   /** Files dropped on the conversation (or chosen anyhow): they upload into the tray. */
   addFiles(files: Iterable<File>): void {
-    this.tray.add(files)
+    this.#tray.add(files)
   }
 
   override render() {
     const t = this.i18n
-    const left = this.maxLength - this.length
+    const left = this.maxLength - this.#length
     const showCounter = left < Math.min(200, this.maxLength * 0.1)
-    const mentions = this.mentions
+    const mentions = this.#mentions
     const files = this.disabled ? null : this.files
-    return html`<form part="composer" @submit=${this.onSubmit}>
+    return html`<form part="composer" @submit=${this.#onSubmit}>
       ${renderMentionList(mentions, t)}
-      ${files ? renderTray(this.tray, t, (key) => void this.removeFile(key)) : nothing}
+      ${files ? renderTray(this.#tray, t, (key) => void this.#removeFile(key)) : nothing}
       ${
         files
           ? html`<button type="button" class="icon-button attach" part="attach" aria-label=${t.t('attachFiles')}
-              title=${t.t('attachFiles')} @click=${this.pickFiles}>${icons.paperclip}</button>
-            <input type="file" multiple hidden accept=${files.types.join(',')} @change=${this.onChosen} />`
+              title=${t.t('attachFiles')} @click=${this.#pickFiles}>${icons.paperclip}</button>
+            <input type="file" multiple hidden accept=${files.types.join(',')} @change=${this.#onChosen} />`
           : nothing
       }
       <div class="field">
@@ -257,20 +257,20 @@ export class PalaverComposer extends LitElement {
           aria-autocomplete=${this.members ? 'list' : nothing}
           aria-controls=${mentions.listId ?? nothing}
           aria-activedescendant=${mentions.activeId ?? nothing}
-          @input=${this.onInput}
-          @paste=${this.onPaste}
-          @keydown=${this.onKey}
+          @input=${this.#onInput}
+          @paste=${this.#onPaste}
+          @keydown=${this.#onKey}
           @keyup=${mentions.onCaret}
           @click=${mentions.onCaret}
-          @focus=${() => (this.current.editing = this.focused = true)}
-          @blur=${this.onBlur}
+          @focus=${() => (this.#current.editing = this.#focused = true)}
+          @blur=${this.#onBlur}
         ></textarea>
         <span id="hint" class="visually-hidden">${t.t('composerHint')}</span>
         <span id="counter" class="counter ${left < 0 ? 'over' : ''}" aria-live="polite" ?hidden=${!showCounter}>
           ${showCounter ? (left < 0 ? t.plural('tooLong', -left) : t.plural('charactersLeft', left)) : nothing}
         </span>
       </div>
-      <button type="submit" class="button send" part="send" aria-label=${t.t('send')} title=${t.t('send')} ?disabled=${!this.sendable}>
+      <button type="submit" class="button send" part="send" aria-label=${t.t('send')} title=${t.t('send')} ?disabled=${!this.#sendable}>
         ${icons.send}
       </button>
     </form>`
@@ -278,47 +278,47 @@ export class PalaverComposer extends LitElement {
 
   /** Another draft, or this one changed elsewhere (sent, cleared): the box shows what it holds. */
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('draft') && this.isConnected) this.follow()
+    if (changed.has('draft') && this.isConnected) this.#follow()
     if (changed.has('value') && !changed.has('draft')) return
-    this.value = this.current.text
-    this.mentions.picked = [...this.current.mentions]
+    this.value = this.#current.text
+    this.#mentions.picked = [...this.#current.mentions]
   }
 
   override updated(changed: PropertyValues<this>): void {
-    if (changed.has('value')) this.current.write(this.value, this.mentions.picked)
-    this.fit()
+    if (changed.has('value')) this.#current.write(this.value, this.#mentions.picked)
+    this.#fit()
   }
 
-  private fit(): void {
-    const area = this.textarea
+  #fit(): void {
+    const area = this.#textarea
     if (!area) return
     area.style.height = 'auto'
     area.style.height = `${Math.min(area.scrollHeight, 160)}px`
   }
 
-  private onInput(event: InputEvent): void {
+  #onInput(event: InputEvent): void {
     this.value = (event.target as HTMLTextAreaElement).value
-    this.mentions.onInput(event)
+    this.#mentions.onInput(event)
     if (this.value.trim()) this.dispatchEvent(new CustomEvent('palaver-typing', { bubbles: false }))
   }
 
   /** The focus went elsewhere on the page (kept text stays), or to another tab or window (see Draft.leave). */
-  private onBlur(): void {
-    this.mentions.onBlur()
-    this.focused = false
-    this.current.leave(!document.hasFocus())
+  #onBlur(): void {
+    this.#mentions.onBlur()
+    this.#focused = false
+    this.#current.leave(!document.hasFocus())
   }
 
   /** Nothing written and no file in the tray: the Up arrow may edit the last message instead of moving the caret. */
   get empty(): boolean {
-    return this.value === '' && this.tray.items.length === 0
+    return this.value === '' && this.#tray.items.length === 0
   }
 
-  private onKey(event: KeyboardEvent): void {
-    if (this.mentions.key(event) || this.wrap(event)) return
+  #onKey(event: KeyboardEvent): void {
+    if (this.#mentions.key(event) || this.#wrap(event)) return
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault()
-      this.submit()
+      this.#submit()
     }
   }
 
@@ -326,10 +326,10 @@ export class PalaverComposer extends LitElement {
    * Ctrl or ⌘ with B or I: the selection (or nothing, the caret left between) goes between * or _, which the
    * conversation shows bold or italic; the selection stays on the same text.
    */
-  private wrap(event: KeyboardEvent): boolean {
+  #wrap(event: KeyboardEvent): boolean {
     const plain = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey
     const marker = plain ? WRAP_MARKERS[event.key.toLowerCase()] : undefined
-    const area = this.textarea
+    const area = this.#textarea
     if (!marker || !area) return false
     event.preventDefault()
     const { selectionStart: start, selectionEnd: end } = area
@@ -343,47 +343,46 @@ export class PalaverComposer extends LitElement {
     return true
   }
 
-  private readonly pickFiles = () =>
-    this.renderRoot.querySelector<HTMLInputElement>('input[type=file]')?.click()
+  readonly #pickFiles = () => this.renderRoot.querySelector<HTMLInputElement>('input[type=file]')?.click()
 
-  private onChosen(event: Event): void {
+  #onChosen(event: Event): void {
     const input = event.target as HTMLInputElement
-    this.tray.add(input.files ?? [])
+    this.#tray.add(input.files ?? [])
     // The same file chosen again is a change too.
     input.value = ''
   }
 
   /** A pasted picture or file goes to the tray; pasted text stays text. */
-  private onPaste(event: ClipboardEvent): void {
+  #onPaste(event: ClipboardEvent): void {
     const files = event.clipboardData?.files
     if (!this.files || !files?.length) return
     event.preventDefault()
-    this.tray.add(files)
+    this.#tray.add(files)
   }
 
   /** Removes a file from the tray; the focus goes to the next file's Remove, else to the text box. */
-  private async removeFile(key: number): Promise<void> {
-    const index = this.tray.items.findIndex((item) => item.key === key)
-    this.tray.remove(key)
+  async #removeFile(key: number): Promise<void> {
+    const index = this.#tray.items.findIndex((item) => item.key === key)
+    this.#tray.remove(key)
     await this.updateComplete
-    ;(this.renderRoot.querySelectorAll<HTMLElement>('.chip-remove')[index] ?? this.textarea)?.focus()
+    ;(this.renderRoot.querySelectorAll<HTMLElement>('.chip-remove')[index] ?? this.#textarea)?.focus()
   }
 
-  private onSubmit(event: Event): void {
+  #onSubmit(event: Event): void {
     event.preventDefault()
-    this.submit()
+    this.#submit()
   }
 
   /** Sends; the draft is cleared once the message is taken (a listener that refuses it cancels the event). */
-  private submit(): void {
-    if (!this.sendable) return
+  #submit(): void {
+    if (!this.#sendable) return
     const body = this.value
-    this.mentions.close()
-    const detail = { body, ...this.mentions.named(body), attachments: this.tray.ready }
+    this.#mentions.close()
+    const detail = { body, ...this.#mentions.named(body), attachments: this.#tray.ready }
     if (!this.dispatchEvent(new CustomEvent('palaver-send', { detail, cancelable: true }))) return
     this.value = ''
-    this.mentions.picked = []
-    this.current.clear()
+    this.#mentions.picked = []
+    this.#current.clear()
     this.focus()
   }
 }

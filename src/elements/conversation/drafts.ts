@@ -21,10 +21,10 @@ export class Draft extends Emitter<{ change: undefined }> {
   editing = false
   /** Another tab wrote it while it was being written here, and nothing was written here since. */
   behind = false
-  private checked = false
+  #checked = false
   /** Taking what another tab wrote: a change to show, not to write back. */
-  private taking = false
-  private address: ((file: AttachmentView) => string) | null = null
+  #taking = false
+  #address: ((file: AttachmentView) => string) | null = null
 
   constructor(
     readonly chatId = 0,
@@ -33,7 +33,7 @@ export class Draft extends Emitter<{ change: undefined }> {
   ) {
     super()
     if (saved) this.take(saved)
-    this.tray.on('change', () => this.changed())
+    this.tray.on('change', () => this.#changed())
   }
 
   /** Whether the chat list says there is a draft: some text, or files. */
@@ -47,13 +47,13 @@ export class Draft extends Emitter<{ change: undefined }> {
     if (text === this.text && same(mentions, this.mentions)) return
     this.text = text
     this.mentions = [...mentions]
-    this.changed()
+    this.#changed()
   }
 
   answer(message: MessageView | null): void {
     if (message === this.replyTo) return
     this.replyTo = message
-    this.changed()
+    this.#changed()
   }
 
   /** The message went (or everything was taken out). */
@@ -62,7 +62,7 @@ export class Draft extends Emitter<{ change: undefined }> {
     this.mentions = []
     this.replyTo = null
     this.tray.clear()
-    this.changed()
+    this.#changed()
   }
 
   /**
@@ -70,7 +70,7 @@ export class Draft extends Emitter<{ change: undefined }> {
    * they are here when it holds them too; one that failed here stays (storage never had it).
    */
   take(saved: SavedDraft | null): void {
-    this.taking = true
+    this.#taking = true
     this.text = saved?.text ?? ''
     this.mentions = saved?.mentions ?? []
     this.replyTo = saved?.replyTo ?? null
@@ -80,9 +80,9 @@ export class Draft extends Emitter<{ change: undefined }> {
       if (item.state === 'done' && !ids.includes(item.attachment!.id)) this.tray.remove(item.key)
     const here = this.tray.ready.map((file) => file.id)
     this.tray.restore(files.filter((f) => !here.includes(f.attachment.id)))
-    this.thumbnails()
-    this.changed()
-    this.taking = false
+    this.#thumbnails()
+    this.#changed()
+    this.#taking = false
     this.behind = false
   }
 
@@ -97,13 +97,13 @@ export class Draft extends Emitter<{ change: undefined }> {
    * server no longer `keeps` drop out without a word.
    */
   async check(keeps: (file: AttachmentView) => Promise<boolean>, address: (file: AttachmentView) => string) {
-    this.address = address
-    if (this.checked) return
-    this.checked = true
+    this.#address = address
+    if (this.#checked) return
+    this.#checked = true
     const restored = this.tray.items.filter((item) => item.file === null && item.attachment)
     if (restored.length === 0) return
-    this.thumbnails()
-    this.changed()
+    this.#thumbnails()
+    this.#changed()
     const kept = await Promise.all(restored.map((item) => keeps(item.attachment!)))
     restored.forEach((item, i) => {
       if (!kept[i]) this.tray.remove(item.key)
@@ -122,16 +122,16 @@ export class Draft extends Emitter<{ change: undefined }> {
   }
 
   /** A put-back picture shows the uploaded file (once the address is known). */
-  private thumbnails(): void {
+  #thumbnails(): void {
     for (const item of this.tray.items)
-      if (this.address && item.file === null && item.attachment?.width != null)
-        item.preview ??= this.address(item.attachment)
+      if (this.#address && item.file === null && item.attachment?.width != null)
+        item.preview ??= this.#address(item.attachment)
   }
 
-  private changed(): void {
+  #changed(): void {
     this.emit('change', undefined)
-    if (!this.taking) this.behind = false
-    this.book?.changed(this, !this.taking)
+    if (!this.#taking) this.behind = false
+    this.book?.changed(this, !this.#taking)
   }
 }
 
@@ -143,12 +143,12 @@ export class Draft extends Emitter<{ change: undefined }> {
  * as the page.
  */
 export class DraftBook extends Emitter<{ change: { chatId: number } }> {
-  private readonly drafts = new Map<number, Draft>()
+  readonly #drafts = new Map<number, Draft>()
   /** What each draft showed in the list when last told. */
-  private readonly lines = new Map<number, string>()
-  private readonly unsaved = new Set<Draft>()
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private followers = 0
+  readonly #lines = new Map<number, string>()
+  readonly #unsaved = new Set<Draft>()
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #followers = 0
 
   constructor(
     readonly prefix: string,
@@ -159,30 +159,30 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
       | undefined = globalThis,
   ) {
     super()
-    for (const key of this.keys()) {
+    for (const key of this.#keys()) {
       const chatId = Number(key.slice(prefix.length))
-      const saved = Number.isInteger(chatId) && chatId > 0 ? parse(this.read(key)) : null
+      const saved = Number.isInteger(chatId) && chatId > 0 ? parse(this.#read(key)) : null
       const draft = saved && new Draft(chatId, this, saved)
-      if (draft?.saved()) this.drafts.set(chatId, draft)
-      else this.write(key, null)
+      if (draft?.saved()) this.#drafts.set(chatId, draft)
+      else this.#write(key, null)
     }
   }
 
   /** The chat's draft, made empty if it has none. */
   draft(chatId: number): Draft {
-    let draft = this.drafts.get(chatId)
-    if (!draft) this.drafts.set(chatId, (draft = new Draft(chatId, this)))
+    let draft = this.#drafts.get(chatId)
+    if (!draft) this.#drafts.set(chatId, (draft = new Draft(chatId, this)))
     return draft
   }
 
   /** Drops the chat's draft (the viewer may no longer write there). */
   forget(chatId: number): void {
-    this.drafts.get(chatId)?.clear()
+    this.#drafts.get(chatId)?.clear()
   }
 
   /** The chat's draft if it has one worth showing in the list. */
   listed(chatId: number): Draft | null {
-    const draft = this.drafts.get(chatId)
+    const draft = this.#drafts.get(chatId)
     return draft?.listed ? draft : null
   }
 
@@ -192,66 +192,66 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
    * `connection` says was deleted drops at once, not when that message loads.
    */
   follow(connection: Pick<Connection, 'on'>): () => void {
-    if (this.followers++ === 0) {
-      this.events?.addEventListener?.('storage', this.heard)
-      this.rereadAll()
+    if (this.#followers++ === 0) {
+      this.events?.addEventListener?.('storage', this.#heard)
+      this.#rereadAll()
     }
     const off = connection.on('event', (event) => {
-      const draft = event.type === 'message.deleted' && this.drafts.get(event.data.chatId)
+      const draft = event.type === 'message.deleted' && this.#drafts.get(event.data.chatId)
       if (draft && draft.replyTo?.id === event.data.messageId) draft.answer(null)
     })
     return () => {
       off()
-      if (--this.followers === 0) this.events?.removeEventListener?.('storage', this.heard)
+      if (--this.#followers === 0) this.events?.removeEventListener?.('storage', this.#heard)
     }
   }
 
   /** Takes what storage holds for the chat, unless this tab's draft has changes not written yet or is being written. */
   reread(chatId: number): void {
     if (!Number.isInteger(chatId) || chatId <= 0) return
-    const value = this.read(this.prefix + chatId)
-    const draft = this.drafts.get(chatId)
+    const value = this.#read(this.prefix + chatId)
+    const draft = this.#drafts.get(chatId)
     const mine = draft?.saved()
     if (value === (mine ? JSON.stringify(mine) : null)) return
-    if (draft && (draft.editing || draft.tray.busy || this.unsaved.has(draft))) draft.behind = true
+    if (draft && (draft.editing || draft.tray.busy || this.#unsaved.has(draft))) draft.behind = true
     else this.draft(chatId).take(parse(value))
   }
 
   /** `save`: false for what another tab wrote (the list shows it; storage has it). */
   changed(draft: Draft, save = true): void {
     const line = draft.listed ? `${draft.text}\u0000${draft.tray.items.length}` : ''
-    if ((this.lines.get(draft.chatId) ?? '') !== line) {
-      this.lines.set(draft.chatId, line)
+    if ((this.#lines.get(draft.chatId) ?? '') !== line) {
+      this.#lines.set(draft.chatId, line)
       this.emit('change', { chatId: draft.chatId })
     }
     if (!save) return
-    this.unsaved.add(draft)
-    this.timer ??= setTimeout(() => this.flush(), SAVE_DELAY_MS)
+    this.#unsaved.add(draft)
+    this.#timer ??= setTimeout(() => this.flush(), SAVE_DELAY_MS)
   }
 
   /** Writes what changed now (the page is going away). */
   flush(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    for (const draft of this.unsaved) {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    for (const draft of this.#unsaved) {
       const saved = draft.saved()
-      this.write(this.prefix + draft.chatId, saved && JSON.stringify(saved))
+      this.#write(this.prefix + draft.chatId, saved && JSON.stringify(saved))
     }
-    this.unsaved.clear()
+    this.#unsaved.clear()
   }
 
   /** Another tab changed a draft (or cleared the site's storage). */
-  private readonly heard = (event: StorageEvent) => {
-    if (event.key === null) this.rereadAll()
+  readonly #heard = (event: StorageEvent) => {
+    if (event.key === null) this.#rereadAll()
     else if (event.key.startsWith(this.prefix)) this.reread(Number(event.key.slice(this.prefix.length)))
   }
 
-  private rereadAll(): void {
-    const stored = this.keys().map((key) => Number(key.slice(this.prefix.length)))
-    for (const chatId of new Set([...this.drafts.keys(), ...stored])) this.reread(chatId)
+  #rereadAll(): void {
+    const stored = this.#keys().map((key) => Number(key.slice(this.prefix.length)))
+    for (const chatId of new Set([...this.#drafts.keys(), ...stored])) this.reread(chatId)
   }
 
-  private keys(): string[] {
+  #keys(): string[] {
     return safely([], () => {
       const storage = this.storage()
       const keys: string[] = []
@@ -263,11 +263,11 @@ export class DraftBook extends Emitter<{ change: { chatId: number } }> {
     })
   }
 
-  private read(key: string): string | null {
+  #read(key: string): string | null {
     return safely(null, () => this.storage()?.getItem(key) ?? null)
   }
 
-  private write(key: string, value: string | null): void {
+  #write(key: string, value: string | null): void {
     safely(undefined, () => {
       const storage = this.storage()
       if (value === null) storage?.removeItem(key)

@@ -39,7 +39,7 @@ export class PalaverMessageEditor extends LitElement {
   declare members: MemberSearch | null
   declare value: string
 
-  private readonly mentions = new MentionSuggestions(this, () => this.members)
+  readonly #mentions = new MentionSuggestions(this, () => this.members)
 
   constructor() {
     super()
@@ -100,13 +100,13 @@ export class PalaverMessageEditor extends LitElement {
   /** The focus goes in the box, the caret after the text, once it is drawn. */
   override focus(): void {
     void this.updateComplete.then(() => {
-      const area = this.area
+      const area = this.#area
       area?.focus()
       area?.setSelectionRange(area.value.length, area.value.length)
     })
   }
 
-  private get area(): HTMLTextAreaElement | null {
+  get #area(): HTMLTextAreaElement | null {
     return this.renderRoot.querySelector('textarea')
   }
 
@@ -117,7 +117,7 @@ export class PalaverMessageEditor extends LitElement {
 
   override render() {
     const t = this.i18n
-    const mentions = this.mentions
+    const mentions = this.#mentions
     return html`<div class="field">
         ${renderMentionList(mentions, t)}
         <textarea
@@ -130,8 +130,8 @@ export class PalaverMessageEditor extends LitElement {
           aria-autocomplete=${this.members ? 'list' : nothing}
           aria-controls=${mentions.listId ?? nothing}
           aria-activedescendant=${mentions.activeId ?? nothing}
-          @input=${this.onInput}
-          @keydown=${this.onKey}
+          @input=${this.#onInput}
+          @keydown=${this.#onKey}
           @keyup=${mentions.onCaret}
           @click=${mentions.onCaret}
           @blur=${mentions.onBlur}
@@ -139,14 +139,14 @@ export class PalaverMessageEditor extends LitElement {
       </div>
       <span class="hint" id="edit-hint">${t.t('editHint')}</span>
       <span class="buttons">
-        <button type="button" class="button secondary small" @click=${this.cancel}>${t.t('cancel')}</button>
-        <button type="button" class="button small" @click=${this.save}>${t.t('save')}</button>
+        <button type="button" class="button secondary small" @click=${this.#cancel}>${t.t('cancel')}</button>
+        <button type="button" class="button small" @click=${this.#save}>${t.t('save')}</button>
       </span>`
   }
 
   /** The box is as tall as its text (up to 160 px, as the composer's); the list opens above it, or below where the conversation has no room above. */
   override updated(): void {
-    const area = this.area
+    const area = this.#area
     if (area) {
       area.style.height = 'auto'
       area.style.height = `${Math.min(area.scrollHeight, 160)}px`
@@ -158,28 +158,28 @@ export class PalaverMessageEditor extends LitElement {
     list.classList.toggle('below', field.getBoundingClientRect().top - edge < list.offsetHeight + 4)
   }
 
-  private onInput(event: Event): void {
+  #onInput(event: Event): void {
     this.value = (event.target as HTMLTextAreaElement).value
-    this.mentions.onInput(event)
+    this.#mentions.onInput(event)
   }
 
-  private onKey(event: KeyboardEvent): void {
-    if (this.mentions.key(event)) return
+  #onKey(event: KeyboardEvent): void {
+    if (this.#mentions.key(event)) return
     if (event.key === 'Escape') {
       // Only the edit is cancelled: a panel around stays open.
       event.preventDefault()
       event.stopPropagation()
-      this.cancel()
+      this.#cancel()
     } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault()
-      this.save()
+      this.#save()
     }
   }
 
-  private readonly save = () => {
-    const detail: EditDetail = { body: this.value, ...this.mentions.named(this.value, this.mentioned) }
+  readonly #save = () => {
+    const detail: EditDetail = { body: this.value, ...this.#mentions.named(this.value, this.mentioned) }
     this.dispatchEvent(new CustomEvent('palaver-save', { detail }))
   }
 
-  private readonly cancel = () => this.dispatchEvent(new CustomEvent('palaver-cancel'))
+  readonly #cancel = () => this.dispatchEvent(new CustomEvent('palaver-cancel'))
 }

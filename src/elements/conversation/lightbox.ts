@@ -11,8 +11,8 @@ type Host = ReactiveControllerHost & HTMLElement
  * or Close shut it, and the focus goes back to the thumbnail of the picture last shown.
  */
 export class Lightbox implements ReactiveController {
-  private pictures: AttachmentView[] = []
-  private index = 0
+  #pictures: AttachmentView[] = []
+  #index = 0
 
   constructor(
     private readonly host: Host,
@@ -23,14 +23,14 @@ export class Lightbox implements ReactiveController {
   }
 
   show(pictures: AttachmentView[], index: number): void {
-    this.pictures = pictures
-    this.index = index
+    this.#pictures = pictures
+    this.#index = index
     this.host.requestUpdate()
   }
 
   close(): void {
-    const shown = this.pictures[this.index]
-    this.pictures = []
+    const shown = this.#pictures[this.#index]
+    this.#pictures = []
     this.host.requestUpdate()
     void this.host.updateComplete.then(() =>
       this.host.shadowRoot?.querySelector<HTMLElement>(`[data-picture="${shown?.id}"]`)?.focus(),
@@ -45,13 +45,13 @@ export class Lightbox implements ReactiveController {
     }
   }
 
-  private move(step: number): void {
-    const count = this.pictures.length
-    this.index = (this.index + step + count) % count
+  #move(step: number): void {
+    const count = this.#pictures.length
+    this.#index = (this.#index + step + count) % count
     this.host.requestUpdate()
   }
 
-  private readonly onKey = (event: KeyboardEvent) => {
+  readonly #onKey = (event: KeyboardEvent) => {
     const rtl = this.i18n().dir === 'rtl'
     const step = { ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1 }[event.key]
     if (event.key === 'Escape') {
@@ -59,30 +59,30 @@ export class Lightbox implements ReactiveController {
       event.preventDefault()
       event.stopPropagation()
       this.close()
-    } else if (step && this.pictures.length > 1) {
+    } else if (step && this.#pictures.length > 1) {
       event.preventDefault()
-      this.move(step)
+      this.#move(step)
     }
   }
 
-  private readonly onCancel = (event: Event) => {
+  readonly #onCancel = (event: Event) => {
     event.preventDefault()
     this.close()
   }
 
   render() {
-    const file = this.pictures[this.index]
+    const file = this.#pictures[this.#index]
     if (!file) return nothing
     const t = this.i18n()
-    const count = this.pictures.length
+    const count = this.#pictures.length
     const arrow = (step: number, label: string, side: string) =>
       html`<button type="button" class="icon-button lightbox-${side}" aria-label=${label}
-        @click=${() => this.move(step)}>${icons.chevron}</button>`
+        @click=${() => this.#move(step)}>${icons.chevron}</button>`
     return html`<dialog class="lightbox" part="lightbox" dir=${t.dir} aria-label=${file.name}
-      @keydown=${this.onKey} @cancel=${this.onCancel}>
+      @keydown=${this.#onKey} @cancel=${this.#onCancel}>
       <div class="lightbox-bar">
         <span class="lightbox-name" dir="auto">${file.name}</span>
-        ${count > 1 ? html`<span class="lightbox-count">${t.number(this.index + 1)} / ${t.number(count)}</span>` : nothing}
+        ${count > 1 ? html`<span class="lightbox-count">${t.number(this.#index + 1)} / ${t.number(count)}</span>` : nothing}
         <a class="icon-button" href=${downloadUrl(this.url(file))} download=${file.name}
           aria-label=${t.t('downloadFile', { name: file.name })}>${icons.download}</a>
         <button type="button" class="icon-button lightbox-close" aria-label=${t.t('close')} title=${t.t('close')}

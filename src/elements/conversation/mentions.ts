@@ -58,13 +58,13 @@ export class MentionSuggestions implements ReactiveController {
   /** The members offered (everyone first, where offered); empty while the list is closed. */
   options: Suggestion[] = []
   active = 0
-  private token: { start: number; query: string } | null = null
+  #token: { start: number; query: string } | null = null
   /** Where the `@` is whose list was closed by Escape or a pick. */
-  private dismissed = -1
+  #dismissed = -1
   /** The members picked from the list (for `named`), EVERYONE among them when picked; a draft keeps them. */
   picked: Mentionable[] = []
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private asked = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #asked = 0
 
   constructor(
     private readonly host: MentionHost,
@@ -131,19 +131,19 @@ export class MentionSuggestions implements ReactiveController {
   /** After the text changed or the caret moved. */
   follow(text: string, caret: number): void {
     const token = mentionQueryAt(text, caret)
-    if (token?.start !== this.dismissed) this.dismissed = -1
+    if (token?.start !== this.#dismissed) this.#dismissed = -1
     const search = this.search()
-    if (!token || !search || token.start === this.dismissed) {
+    if (!token || !search || token.start === this.#dismissed) {
       this.close()
       return
     }
-    if (token.start === this.token?.start && token.query === this.token.query) return
-    this.token = token
-    const asked = ++this.asked
-    clearTimeout(this.timer)
-    this.timer = setTimeout(async () => {
+    if (token.start === this.#token?.start && token.query === this.#token.query) return
+    this.#token = token
+    const asked = ++this.#asked
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(async () => {
       const found = await search(token.query).catch(() => [])
-      if (asked !== this.asked) return
+      if (asked !== this.#asked) return
       this.options = found
       this.active = 0
       this.host.requestUpdate()
@@ -159,7 +159,7 @@ export class MentionSuggestions implements ReactiveController {
       this.active = (this.active + (event.key === 'ArrowDown' ? 1 : count - 1)) % count
       this.host.requestUpdate()
     } else if (event.key === 'Escape') {
-      this.dismissed = this.token?.start ?? -1
+      this.#dismissed = this.#token?.start ?? -1
       this.close()
     } else if (event.key === 'Enter' || event.key === 'Tab') void this.choose(this.options[this.active]!)
     else return false
@@ -170,12 +170,12 @@ export class MentionSuggestions implements ReactiveController {
 
   /** Puts `@Display Name ` (or `@everyone `) in place of the `@query`: the new text and where the caret goes. */
   pick(text: string, user: Suggestion): { text: string; caret: number } | null {
-    const token = this.token
+    const token = this.#token
     if (!token) return null
     const name = `@${user.displayName} `
     const end = token.start + 1 + token.query.length
     this.picked = [...this.picked.filter((u) => u.id !== user.id), user]
-    this.dismissed = token.start
+    this.#dismissed = token.start
     this.close()
     return { text: text.slice(0, token.start) + name + text.slice(end), caret: token.start + name.length }
   }
@@ -193,9 +193,9 @@ export class MentionSuggestions implements ReactiveController {
   }
 
   close(): void {
-    clearTimeout(this.timer)
-    this.asked++
-    this.token = null
+    clearTimeout(this.#timer)
+    this.#asked++
+    this.#token = null
     if (!this.open) return
     this.options = []
     this.host.requestUpdate()

@@ -101,28 +101,28 @@ export class ConversationStore extends Emitter<StoreEvents> {
   /** Live messages that arrived while the window was away from the newest ones. */
   unseen = 0
   readonly receipts: ReceiptMarks
-  private readonly maxMessages: number
-  private readonly blocks: BlockList | null
-  private readonly typingPeople = new Map<string, { name: string; until: number }>()
-  private readonly names = new Map<string, string>()
+  readonly #maxMessages: number
+  readonly #blocks: BlockList | null
+  readonly #typingPeople = new Map<string, { name: string; until: number }>()
+  readonly #names = new Map<string, string>()
   /** Quotes of the messages answered by my pending replies (for a reply whose original left the window). */
-  private readonly quotes = new Map<number, QuoteView>()
-  private readonly sentFiles: Map<string, AttachmentView[]>
+  readonly #quotes = new Map<number, QuoteView>()
+  readonly #sentFiles: Map<string, AttachmentView[]>
   /** Members an @query found, by query (until someone joins or leaves). */
-  private readonly found = new Map<string, Promise<UserView[]>>()
+  readonly #found = new Map<string, Promise<UserView[]>>()
   /** Queries that found nobody: what extends one finds nobody either. */
-  private readonly nobody = new Set<string>()
-  private buffer: PalaverEvent[] | null = []
-  private loads = 0
-  private offs: Array<() => void> = []
-  private typingTimer: ReturnType<typeof setTimeout> | undefined
-  private typingSentAt = 0
-  private readRequested = 0
+  readonly #nobody = new Set<string>()
+  #buffer: PalaverEvent[] | null = []
+  #loads = 0
+  #offs: Array<() => void> = []
+  #typingTimer: ReturnType<typeof setTimeout> | undefined
+  #typingSentAt = 0
+  #readRequested = 0
   /** Answers with the chat on their way (fetches, joins, leaves), and how many of them are joins and leaves of mine. */
-  private asking = 0
-  private moving = 0
-  private stopped = false
-  private startAround: number | null = null
+  #asking = 0
+  #moving = 0
+  #stopped = false
+  #startAround: number | null = null
 
   constructor(
     private readonly client: PalaverClient,
@@ -135,11 +135,11 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.chatId = chatId
     this.viewerId = config.viewer?.id ?? null
     this.chat = options.chat ? structuredClone(options.chat) : null
-    this.maxMessages = Math.max(options.maxMessages ?? 200, config.messagesPerPage * 3)
-    this.blocks = options.blocks ?? null
+    this.#maxMessages = Math.max(options.maxMessages ?? 200, config.messagesPerPage * 3)
+    this.#blocks = options.blocks ?? null
     this.receipts = new ReceiptMarks(this.viewerId)
-    this.sentFiles = sentFilesOf(client.outbox)
-    if (config.viewer) this.names.set(config.viewer.id, config.viewer.displayName)
+    this.#sentFiles = sentFilesOf(client.outbox)
+    if (config.viewer) this.#names.set(config.viewer.id, config.viewer.displayName)
   }
 
   get isMember(): boolean {
@@ -168,7 +168,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   /** Whether a message is from someone the viewer blocked, in a group or a room (a DM shows the blocked person's messages). */
   hides(message: MessageView): boolean {
-    return this.chat?.kind !== 'dm' && !this.isOwn(message) && this.blocks?.has(message.senderId) === true
+    return this.chat?.kind !== 'dm' && !this.isOwn(message) && this.#blocks?.has(message.senderId) === true
   }
 
   /** Outbox items of this chat still on their way (or refused), in the order written. */
@@ -182,111 +182,108 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   get typing(): TypingPerson[] {
     const now = Date.now()
-    return [...this.typingPeople]
-      .filter(([userId, person]) => person.until > now && !this.blocks?.has(userId))
+    return [...this.#typingPeople]
+      .filter(([userId, person]) => person.until > now && !this.#blocks?.has(userId))
       .map(([userId, person]) => ({ userId, name: person.name }))
   }
 
   nameOf(userId: string): string {
-    return this.names.get(userId) ?? userId
+    return this.#names.get(userId) ?? userId
   }
 
   /** What a pending reply shows of the message it answers (null when that is not known here). */
   quoteFor(item: OutboxItem): QuoteView | null {
     if (item.replyToId === null) return null
     const answered = this.messages.find((m) => m.id === item.replyToId)
-    return answered ? quoteOf(answered) : (this.quotes.get(item.replyToId) ?? null)
+    return answered ? quoteOf(answered) : (this.#quotes.get(item.replyToId) ?? null)
   }
 
   /** Loads the chat (unless given) and its newest page, and follows it live. */
   async start(): Promise<void> {
-    this.listen()
+    this.#listen()
     try {
       if (!this.chat) this.chat = await this.client.api.getChat(this.chatId)
-      this.learnChat(this.chat)
+      this.#learnChat(this.chat)
     } catch (error) {
       this.state = 'idle'
       this.error = asClientError(error)
-      this.buffer = null
-      this.changed()
+      this.#buffer = null
+      this.#changed()
       if (this.error.code === 'not_found') this.emit('gone', undefined)
       return
     }
-    const around = this.startAround
-    await (around === null ? this.loadLatest() : this.load('around', { around }))
+    const around = this.#startAround
+    await (around === null ? this.loadLatest() : this.#load('around', { around }))
   }
 
   stop(): void {
-    this.stopped = true
-    for (const off of this.offs.splice(0)) off()
-    clearTimeout(this.typingTimer)
+    this.#stopped = true
+    for (const off of this.#offs.splice(0)) off()
+    clearTimeout(this.#typingTimer)
     this.stopTyping()
   }
 
   // ---- history ----
 
   loadLatest(): Promise<void> {
-    return this.load('latest', {})
+    return this.#load('latest', {})
   }
 
   /** Centres the window on a message (a search result); before the first page, that page is the one around it. */
   jumpTo(messageId: number): Promise<void> {
     if (this.state === 'starting') {
-      this.startAround = messageId
+      this.#startAround = messageId
       return Promise.resolve()
     }
-    return this.load('around', { around: messageId })
+    return this.#load('around', { around: messageId })
   }
 
   loadOlder(): Promise<void> {
     const first = this.messages[0]
     if (!first || !this.hasOlder || this.busy) return Promise.resolve()
-    return this.load('older', { before: first.id })
+    return this.#load('older', { before: first.id })
   }
 
   loadNewer(): Promise<void> {
     const last = this.messages.at(-1)
     if (!last || !this.hasNewer || this.busy) return Promise.resolve()
-    return this.load('newer', { after: last.id })
+    return this.#load('newer', { after: last.id })
   }
 
   get busy(): boolean {
     return this.state !== 'idle'
   }
 
-  private async load(kind: Exclude<LoadState, 'idle' | 'starting'>, query: HistoryQuery): Promise<void> {
-    const load = ++this.loads
-    this.buffer ??= []
+  async #load(kind: Exclude<LoadState, 'idle' | 'starting'>, query: HistoryQuery): Promise<void> {
+    const load = ++this.#loads
+    this.#buffer ??= []
     this.state = kind
-    this.changed()
+    this.#changed()
     try {
       const page = await this.client.api.history(this.chatId, {
         ...query,
         limit: this.config.messagesPerPage,
       })
-      if (load !== this.loads || this.stopped) return
-      this.learnMessages(page.messages)
-      this.place(kind, page)
+      if (load !== this.#loads || this.#stopped) return
+      this.#learnMessages(page.messages)
+      this.#place(kind, page)
       this.error = null
     } catch (error) {
-      if (load !== this.loads || this.stopped) return
+      if (load !== this.#loads || this.#stopped) return
       this.error = asClientError(error)
     } finally {
-      if (load === this.loads && !this.stopped) {
+      if (load === this.#loads && !this.#stopped) {
         this.state = 'idle'
         // Events that came while the page was on its way, applied over it in order: the latest state wins.
-        const held = this.buffer ?? []
-        this.buffer = null
-        for (const event of held) this.apply(event)
-        this.changed()
+        const held = this.#buffer ?? []
+        this.#buffer = null
+        for (const event of held) this.#apply(event)
+        this.#changed()
       }
     }
   }
 
-  private place(
-    kind: LoadState,
-    page: { messages: MessageView[]; hasOlder: boolean; hasNewer: boolean },
-  ): void {
+  #place(kind: LoadState, page: { messages: MessageView[]; hasOlder: boolean; hasNewer: boolean }): void {
     if (kind === 'latest' || kind === 'around') {
       this.messages = page.messages
       this.hasOlder = page.hasOlder
@@ -298,8 +295,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
       const firstId = this.messages[0]?.id ?? Number.MAX_SAFE_INTEGER
       this.messages = [...page.messages.filter((m) => m.id < firstId), ...this.messages]
       this.hasOlder = page.hasOlder
-      if (this.messages.length > this.maxMessages) {
-        this.messages = this.messages.slice(0, this.maxMessages)
+      if (this.messages.length > this.#maxMessages) {
+        this.messages = this.messages.slice(0, this.#maxMessages)
         this.hasNewer = true
       }
       return
@@ -308,12 +305,12 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.messages = [...this.messages, ...page.messages.filter((m) => m.id > lastId)]
     this.hasNewer = page.hasNewer
     if (!this.hasNewer) this.unseen = 0
-    this.trimOldest()
+    this.#trimOldest()
   }
 
-  private trimOldest(): void {
-    if (this.messages.length <= this.maxMessages) return
-    this.messages = this.messages.slice(this.messages.length - this.maxMessages)
+  #trimOldest(): void {
+    if (this.messages.length <= this.#maxMessages) return
+    this.messages = this.messages.slice(this.messages.length - this.#maxMessages)
     this.hasOlder = true
   }
 
@@ -333,7 +330,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
     if ((!text.trim() && files.length === 0) || !this.canPost) return null
     if (this.hasNewer) void this.loadLatest()
     this.stopTyping()
-    if (replyTo) this.quotes.set(replyTo.id, quoteOf(replyTo))
+    if (replyTo) this.#quotes.set(replyTo.id, quoteOf(replyTo))
     const item = this.client.send(this.chatId, text.trim() ? text : '', {
       replyToId: replyTo?.id,
       ...named,
@@ -347,21 +344,21 @@ export class ConversationStore extends Emitter<StoreEvents> {
       // As they show: after a reload too.
       attachments: files,
     })
-    this.sentFiles.set(
+    this.#sentFiles.set(
       item.clientId,
       shownFrom(files, (file) => uploadedFile.get(file)),
     )
-    this.changed()
+    this.#changed()
     return item
   }
 
   /** The files a pending send carries (after a reload from one stored before they were kept, only how many). */
   filesFor(item: OutboxItem): AttachmentView[] {
-    let files = this.sentFiles.get(item.clientId)
+    let files = this.#sentFiles.get(item.clientId)
     if (!files && item.attachments) {
       const held = this.client.outbox.held(item.clientId)
       files = shownFrom(item.attachments, (file) => held?.get(file.id))
-      this.sentFiles.set(item.clientId, files)
+      this.#sentFiles.set(item.clientId, files)
     }
     files ??= []
     // Each by the id it was sent with: one uploaded again by the outbox has a new id; the gone ones are left out.
@@ -417,29 +414,29 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   discard(clientId: string): void {
     this.client.outbox.discard(clientId)
-    this.changed()
+    this.#changed()
   }
 
   /** Edits my message; it mentions whom it `named` now. */
   async edit(messageId: number, body: string, named: Named): Promise<void> {
     const message = await this.client.api.editMessage(messageId, { body, ...named })
-    this.replace(message)
-    this.requote(message)
-    this.changed()
+    this.#replace(message)
+    this.#requote(message)
+    this.#changed()
   }
 
   async remove(messageId: number): Promise<void> {
     await this.client.api.deleteMessage(messageId)
     const message = this.messages.find((m) => m.id === messageId)
-    this.markDeleted(messageId)
-    if (message) this.requote({ ...message, deleted: true, body: null })
-    this.changed()
+    this.#markDeleted(messageId)
+    if (message) this.#requote({ ...message, deleted: true, body: null })
+    this.#changed()
   }
 
   async react(messageId: number, emoji: string): Promise<void> {
     const result = await this.client.api.toggleReaction(messageId, emoji)
-    this.setReactions(messageId, result.reactions)
-    this.changed()
+    this.#setReactions(messageId, result.reactions)
+    this.#changed()
   }
 
   /** Marks the chat read up to its newest message (once per new message; the UI calls it when the end is in view). */
@@ -447,23 +444,23 @@ export class ConversationStore extends Emitter<StoreEvents> {
     const newest = this.messages.at(-1)
     if (!newest || !this.isMember || this.hasNewer || this.state !== 'idle') return
     const lastRead = this.chat?.lastReadMessageId ?? 0
-    if (newest.id <= lastRead || newest.id <= this.readRequested) return
-    const previous = this.readRequested
-    this.readRequested = newest.id
+    if (newest.id <= lastRead || newest.id <= this.#readRequested) return
+    const previous = this.#readRequested
+    this.#readRequested = newest.id
     this.client.api.markAsRead(this.chatId, newest.id).then(
       (result) => {
         if (this.chat)
           this.chat.lastReadMessageId = Math.max(this.chat.lastReadMessageId, result.lastReadMessageId)
       },
       () => {
-        this.readRequested = previous
+        this.#readRequested = previous
       },
     )
   }
 
   /** Who an @query suggests: the members it matches, everyone first where my messages may mention everyone. */
   readonly suggestMembers: MemberSearch = async (query) => {
-    const users = await this.membersMatching(query)
+    const users = await this.#membersMatching(query)
     return this.chat?.permissions.mentionEveryone && asksForEveryone(query) ? [EVERYONE, ...users] : users
   }
 
@@ -471,20 +468,20 @@ export class ConversationStore extends Emitter<StoreEvents> {
    * The members an @query suggests, the viewer left out: without a query those who read the chat last.
    * Each query is asked once; one that extends a query that found nobody finds nobody either.
    */
-  private membersMatching(query: string): Promise<UserView[]> {
+  #membersMatching(query: string): Promise<UserView[]> {
     const q = query.trim().toLocaleLowerCase()
-    if ([...this.nobody].some((none) => q.startsWith(none))) return Promise.resolve([])
-    let found = this.found.get(q)
+    if ([...this.#nobody].some((none) => q.startsWith(none))) return Promise.resolve([])
+    let found = this.#found.get(q)
     if (found) return found
     found = this.client.api
       .searchMembers(this.chatId, q ? { q, limit: 9 } : { limit: 9 })
       .then(({ members }) => {
         const users = members.map((m) => m.user).filter((user) => user.id !== this.viewerId)
-        if (users.length === 0 && q) this.nobody.add(q)
+        if (users.length === 0 && q) this.#nobody.add(q)
         return users.slice(0, 8)
       })
-    found.catch(() => this.found.delete(q))
-    this.found.set(q, found)
+    found.catch(() => this.#found.delete(q))
+    this.#found.set(q, found)
     return found
   }
 
@@ -492,21 +489,21 @@ export class ConversationStore extends Emitter<StoreEvents> {
   typed(): void {
     if (!this.canPost) return
     const now = Date.now()
-    if (now - this.typingSentAt < TYPING_RESEND_MS) return
-    this.typingSentAt = now
+    if (now - this.#typingSentAt < TYPING_RESEND_MS) return
+    this.#typingSentAt = now
     this.connection.setTyping(this.chatId, true).catch(() => {})
   }
 
   stopTyping(): void {
-    if (this.typingSentAt === 0) return
-    this.typingSentAt = 0
+    if (this.#typingSentAt === 0) return
+    this.#typingSentAt = 0
     this.connection.setTyping(this.chatId, false).catch(() => {})
   }
 
   /** Reloads the chat (after joining, leaving or a block, which change its permissions), with `fetch` when another fetches it too. */
   async refreshChat(fetch = () => this.client.api.getChat(this.chatId)): Promise<void> {
     try {
-      await this.takeChat(fetch())
+      await this.#takeChat(fetch())
     } catch (error) {
       if (asClientError(error).code === 'not_found') this.emit('gone', undefined)
     }
@@ -514,64 +511,64 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   /** Joins the chat and shows it as the join answers: the member.added about me that the join brings fetches nothing. */
   join(): Promise<ChatDetailView> {
-    return this.move(this.client.api.join(this.chatId))
+    return this.#move(this.client.api.join(this.chatId))
   }
 
   /** Leaves the chat and shows it as `after` then answers (a room as a reader sees it): the member.removed about me fetches nothing. */
   leave(after: () => Promise<ChatDetailView>): Promise<ChatDetailView> {
-    return this.move(this.client.api.leave(this.chatId).then(after))
+    return this.#move(this.client.api.leave(this.chatId).then(after))
   }
 
-  private async move(answer: Promise<ChatDetailView>): Promise<ChatDetailView> {
-    this.moving++
+  async #move(answer: Promise<ChatDetailView>): Promise<ChatDetailView> {
+    this.#moving++
     try {
-      return structuredClone(await this.takeChat(answer))
+      return structuredClone(await this.#takeChat(answer))
     } finally {
-      this.moving--
+      this.#moving--
     }
   }
 
-  private async takeChat(answer: Promise<ChatDetailView>): Promise<ChatDetailView> {
-    this.asking++
+  async #takeChat(answer: Promise<ChatDetailView>): Promise<ChatDetailView> {
+    this.#asking++
     try {
       this.chat = await answer
-      this.learnChat(this.chat)
+      this.#learnChat(this.chat)
       this.emit('membership', { isMember: this.isMember })
-      this.changed()
+      this.#changed()
       return this.chat
     } finally {
-      this.asking--
+      this.#asking--
     }
   }
 
   // ---- live events ----
 
-  private listen(): void {
+  #listen(): void {
     const connection = this.connection
     const ours = (chatId: number | null | undefined) => chatId === this.chatId
-    this.offs.push(
+    this.#offs.push(
       connection.on('event', (event) => {
         if (!ours(event.chatId) && !(event.type === 'chat.deleted' && ours(event.data.chatId))) return
-        if (this.buffer) this.buffer.push(event)
+        if (this.#buffer) this.#buffer.push(event)
         else {
-          this.apply(event)
-          this.changed()
+          this.#apply(event)
+          this.#changed()
         }
       }),
       connection.on('typing', (frame) => {
-        if (ours(frame.chatId)) this.onTyping(frame)
+        if (ours(frame.chatId)) this.#onTyping(frame)
       }),
       connection.on('resync', () => void this.refreshChat().then(() => this.loadLatest())),
-      this.blocks?.on('change', ({ userId }) => this.onBlock(userId)) ?? (() => {}),
+      this.#blocks?.on('change', ({ userId }) => this.#onBlock(userId)) ?? (() => {}),
       this.client.outbox.on('change', ({ item }) => {
         if (item.chatId !== this.chatId) return
-        if (item.state === 'sent' && item.message && !this.hasNewer) this.upsert(item.message)
-        this.changed()
+        if (item.state === 'sent' && item.message && !this.hasNewer) this.#upsert(item.message)
+        this.#changed()
       }),
     )
   }
 
-  private apply(event: PalaverEvent): void {
+  #apply(event: PalaverEvent): void {
     switch (event.type) {
       case 'message.created': {
         const message = event.data.message
@@ -580,28 +577,28 @@ export class ConversationStore extends Emitter<StoreEvents> {
         if (this.isOwn(message) && this.chat) {
           this.chat.lastReadMessageId = Math.max(this.chat.lastReadMessageId, message.id)
         }
-        this.learnMessages([message])
-        this.typingPeople.delete(message.senderId)
+        this.#learnMessages([message])
+        this.#typingPeople.delete(message.senderId)
         if (this.hasNewer) {
           if (!this.isOwn(message)) this.unseen++
           return
         }
         const isNew = !this.messages.some((m) => m.id === message.id)
-        this.upsert(message)
-        this.trimOldest()
+        this.#upsert(message)
+        this.#trimOldest()
         if (isNew && !this.isOwn(message)) this.emit('incoming', message)
         return
       }
       case 'message.updated':
-        this.replace(event.data.message)
-        this.requote(event.data.message)
+        this.#replace(event.data.message)
+        this.#requote(event.data.message)
         return
       case 'message.deleted':
-        this.markDeleted(event.data.messageId)
-        this.requote(event.data.message)
+        this.#markDeleted(event.data.messageId)
+        this.#requote(event.data.message)
         return
       case 'reaction.updated':
-        this.setReactions(event.data.messageId, event.data.reactions)
+        this.#setReactions(event.data.messageId, event.data.reactions)
         return
       case 'receipt.updated': {
         for (const { userId, lastReadMessageId, lastDeliveredMessageId } of event.data.marks) {
@@ -613,9 +610,9 @@ export class ConversationStore extends Emitter<StoreEvents> {
         return
       }
       case 'member.added': {
-        this.forgetFound()
+        this.#forgetFound()
         const { user, role, chat } = event.data
-        this.names.set(user.id, user.displayName)
+        this.#names.set(user.id, user.displayName)
         if (this.chat) {
           this.chat.memberCount = chat.memberCount
           if (!this.chat.members.some((m) => m.user.id === user.id)) {
@@ -624,18 +621,18 @@ export class ConversationStore extends Emitter<StoreEvents> {
           }
         }
         this.receipts.add(user.id)
-        if (user.id === this.viewerId) this.moved(false)
+        if (user.id === this.viewerId) this.#moved(false)
         return
       }
       case 'member.removed': {
-        this.forgetFound()
+        this.#forgetFound()
         const { userId, chat } = event.data
         if (this.chat) {
           this.chat.memberCount = chat.memberCount
           this.chat.members = this.chat.members.filter((m) => m.user.id !== userId)
         }
         this.receipts.remove(userId)
-        if (userId === this.viewerId) this.moved(true)
+        if (userId === this.viewerId) this.#moved(true)
         return
       }
       case 'chat.updated':
@@ -654,43 +651,43 @@ export class ConversationStore extends Emitter<StoreEvents> {
    * News that I joined (or left: `wasMember`). The chat is fetched again, unless a join or leave of mine answers
    * with it (as new as the news) or it shows me so already; but always while an older answer may overwrite it.
    */
-  private moved(wasMember: boolean): void {
+  #moved(wasMember: boolean): void {
     // Out of a group or a DM, nothing is left to read: gone, without asking for it (a 404 in the console).
     // A room may still be read by whoever left it: it is asked for again.
-    if (wasMember && !this.moving && this.chat && this.chat.kind !== 'room') this.emit('gone', undefined)
-    else if (this.asking > this.moving || (!this.moving && this.isMember === wasMember))
+    if (wasMember && !this.#moving && this.chat && this.chat.kind !== 'room') this.emit('gone', undefined)
+    else if (this.#asking > this.#moving || (!this.#moving && this.isMember === wasMember))
       void this.refreshChat()
   }
 
   /** A block or an unblock: a DM with that person changes who may write in it; elsewhere, what is hidden. */
-  private onBlock(userId: string): void {
+  #onBlock(userId: string): void {
     if (this.chat?.kind === 'dm' && this.chat.peer?.id === userId)
-      void this.refreshChat(() => this.blocks!.fetchDm(this.chatId))
-    else this.changed()
+      void this.refreshChat(() => this.#blocks!.fetchDm(this.chatId))
+    else this.#changed()
   }
 
-  private onTyping(frame: TypingFrame): void {
+  #onTyping(frame: TypingFrame): void {
     const { userId, displayName, isTyping } = frame.data
     if (userId === this.viewerId) return
-    if (isTyping) this.typingPeople.set(userId, { name: displayName, until: Date.now() + TYPING_SHOWN_MS })
-    else this.typingPeople.delete(userId)
-    clearTimeout(this.typingTimer)
-    if (this.typingPeople.size > 0) this.typingTimer = setTimeout(() => this.pruneTyping(), 1000)
-    this.changed()
+    if (isTyping) this.#typingPeople.set(userId, { name: displayName, until: Date.now() + TYPING_SHOWN_MS })
+    else this.#typingPeople.delete(userId)
+    clearTimeout(this.#typingTimer)
+    if (this.#typingPeople.size > 0) this.#typingTimer = setTimeout(() => this.#pruneTyping(), 1000)
+    this.#changed()
   }
 
-  private pruneTyping(): void {
+  #pruneTyping(): void {
     const now = Date.now()
-    for (const [userId, person] of this.typingPeople)
-      if (person.until <= now) this.typingPeople.delete(userId)
-    if (this.typingPeople.size > 0) this.typingTimer = setTimeout(() => this.pruneTyping(), 1000)
-    this.changed()
+    for (const [userId, person] of this.#typingPeople)
+      if (person.until <= now) this.#typingPeople.delete(userId)
+    if (this.#typingPeople.size > 0) this.#typingTimer = setTimeout(() => this.#pruneTyping(), 1000)
+    this.#changed()
   }
 
   // ---- the window ----
 
   /** Adds a message at its place by id, or replaces the one with its id. */
-  private upsert(message: MessageView): void {
+  #upsert(message: MessageView): void {
     const index = this.messages.findIndex((m) => m.id === message.id)
     if (index >= 0) {
       this.messages[index] = merge(this.messages[index]!, message)
@@ -702,7 +699,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
     else this.messages = [...this.messages.slice(0, after), message, ...this.messages.slice(after)]
   }
 
-  private replace(message: MessageView): void {
+  #replace(message: MessageView): void {
     const index = this.messages.findIndex((m) => m.id === message.id)
     if (index < 0) return
     const next = [...this.messages]
@@ -710,7 +707,7 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.messages = next
   }
 
-  private markDeleted(messageId: number): void {
+  #markDeleted(messageId: number): void {
     if (!this.config.showDeletedMessageIndicators) {
       this.messages = this.messages.filter((m) => m.id !== messageId)
       return
@@ -730,14 +727,14 @@ export class ConversationStore extends Emitter<StoreEvents> {
   }
 
   /** The replies to `message` quote it as it is now (the server sends no event for them). */
-  private requote(message: MessageView): void {
+  #requote(message: MessageView): void {
     const quote = quoteOf(message)
-    if (this.quotes.has(message.id)) this.quotes.set(message.id, quote)
+    if (this.#quotes.has(message.id)) this.#quotes.set(message.id, quote)
     if (!this.messages.some((m) => m.replyTo?.id === message.id)) return
     this.messages = this.messages.map((m) => (m.replyTo?.id === message.id ? { ...m, replyTo: quote } : m))
   }
 
-  private setReactions(messageId: number, reactions: MessageView['reactions']): void {
+  #setReactions(messageId: number, reactions: MessageView['reactions']): void {
     const index = this.messages.findIndex((m) => m.id === messageId)
     if (index < 0) return
     const next = [...this.messages]
@@ -745,24 +742,24 @@ export class ConversationStore extends Emitter<StoreEvents> {
     this.messages = next
   }
 
-  private learnChat(chat: ChatDetailView): void {
-    for (const member of chat.members) this.names.set(member.user.id, member.user.displayName)
-    if (chat.peer) this.names.set(chat.peer.id, chat.peer.displayName)
+  #learnChat(chat: ChatDetailView): void {
+    for (const member of chat.members) this.#names.set(member.user.id, member.user.displayName)
+    if (chat.peer) this.#names.set(chat.peer.id, chat.peer.displayName)
     this.receipts.reset(chat)
   }
 
-  private learnMessages(messages: readonly MessageView[]): void {
+  #learnMessages(messages: readonly MessageView[]): void {
     for (const message of messages)
-      if (message.sender) this.names.set(message.senderId, message.sender.displayName)
+      if (message.sender) this.#names.set(message.senderId, message.sender.displayName)
   }
 
-  private forgetFound(): void {
-    this.found.clear()
-    this.nobody.clear()
+  #forgetFound(): void {
+    this.#found.clear()
+    this.#nobody.clear()
   }
 
-  private changed(): void {
-    if (!this.stopped) this.emit('change', undefined)
+  #changed(): void {
+    if (!this.#stopped) this.emit('change', undefined)
   }
 }
 

@@ -106,23 +106,23 @@ export class UploadTray extends Emitter<{ change: undefined }> {
         percent: null,
         attachment: null,
         uploadedAt: null,
-        error: this.refusal(file, limits),
+        error: this.#refusal(file, limits),
         retryable: false,
         abort: null,
       }
       this.items = [...this.items, item]
-      if (!item.error) this.start(item)
+      if (!item.error) this.#start(item)
     }
-    this.changed()
+    this.#changed()
   }
 
   remove(key: number): void {
     const item = this.items.find((i) => i.key === key)
     if (!item) return
-    this.release(item)
+    this.#release(item)
     this.items = this.items.filter((i) => i !== item)
     this.notice = ''
-    this.changed()
+    this.#changed()
   }
 
   /** Puts back files uploaded before a reload (a draft's): done, with no File behind them. */
@@ -144,50 +144,50 @@ export class UploadTray extends Emitter<{ change: undefined }> {
       }),
     )
     this.items = [...this.items, ...restored]
-    this.changed()
+    this.#changed()
   }
 
   retry(key: number): void {
     const item = this.items.find((i) => i.key === key)
-    if (item?.state === 'failed' && item.retryable) this.start(item)
+    if (item?.state === 'failed' && item.retryable) this.#start(item)
   }
 
   /** Empties the tray (the message went, or the chat changed). */
   clear(): void {
-    for (const item of this.items) this.release(item)
+    for (const item of this.items) this.#release(item)
     this.items = []
     this.notice = ''
-    this.changed()
+    this.#changed()
   }
 
-  private changed(): void {
+  #changed(): void {
     this.emit('change', undefined)
   }
 
   /** Why the site would refuse a file, checked before it is sent. */
-  private refusal(file: File, limits: FileLimits): string | null {
+  #refusal(file: File, limits: FileLimits): string | null {
     const t = this.source.i18n()
     if (file.size > limits.maxSize) return t.t('fileTooBig', { size: t.fileSize(limits.maxSize) })
     if (!accepts(limits.types, file.type)) return t.t('fileTypeRefused')
     return null
   }
 
-  private start(item: Upload): void {
+  #start(item: Upload): void {
     const upload = this.source.uploader()
     const file = item.file
     if (!upload || !file) return
     const abort = new AbortController()
     Object.assign(item, { state: 'uploading', percent: null, error: null, retryable: false, abort })
-    this.changed()
-    upload(file, abort.signal, (loaded, total) => this.progress(item, abort, loaded, total)).then(
+    this.#changed()
+    upload(file, abort.signal, (loaded, total) => this.#progress(item, abort, loaded, total)).then(
       (attachment) => {
         uploadedFile.set(attachment, file)
-        this.settle(item, abort, { state: 'done', attachment, uploadedAt: Date.now() })
+        this.#settle(item, abort, { state: 'done', attachment, uploadedAt: Date.now() })
       },
       (error: PalaverClientError) => {
         const t = this.source.i18n()
         const refused = error.status === 400 || error.status === 413
-        this.settle(item, abort, {
+        this.#settle(item, abort, {
           state: 'failed',
           error:
             error.status === 413
@@ -200,22 +200,22 @@ export class UploadTray extends Emitter<{ change: undefined }> {
   }
 
   /** Draws the tray again only when the whole percent changed: a fast upload tells of every few kilobytes. */
-  private progress(item: Upload, abort: AbortController, loaded: number, total: number): void {
+  #progress(item: Upload, abort: AbortController, loaded: number, total: number): void {
     const percent = total > 0 ? Math.floor((loaded / total) * 100) : null
     if (item.abort !== abort || percent === item.percent) return
     item.percent = percent
-    this.changed()
+    this.#changed()
   }
 
-  private settle(item: Upload, abort: AbortController, result: Partial<Upload>): void {
+  #settle(item: Upload, abort: AbortController, result: Partial<Upload>): void {
     // Removed meanwhile (or started again): nothing to show.
     if (item.abort !== abort || abort.signal.aborted) return
     Object.assign(item, result, { abort: null })
     this.items = [...this.items]
-    this.changed()
+    this.#changed()
   }
 
-  private release(item: Upload): void {
+  #release(item: Upload): void {
     item.abort?.abort()
     if (item.preview?.startsWith('blob:')) URL.revokeObjectURL(item.preview)
   }

@@ -18,8 +18,6 @@ export const en = {
   memberCount: { one: '{count} member', other: '{count} members' },
   notAvailable: 'This conversation is not available.',
   messageNotFound: 'That message could not be found.',
-  dmsDisabled: 'Direct messages are switched off on this site.',
-  roomsDisabled: 'Chat rooms are switched off on this site.',
 
   // conversation
   messages: 'Messages',
@@ -65,10 +63,8 @@ export const en = {
   statusSent: 'Sent',
   statusDelivered: 'Delivered',
   statusRead: 'Read',
-  sentAt: 'Sent {time}',
 
   // reactions
-  addReaction: 'Add a reaction',
   reactWith: 'React with {emoji}',
   reactionBy: '{emoji} {count}: {names}',
   reactionByYou: '{emoji} {count}: {names} (select to remove yours)',
@@ -102,7 +98,6 @@ export const en = {
   chatList: 'Your chats',
   newChat: 'New chat',
   browseRooms: 'Browse rooms',
-  searchChats: 'Search chats',
   searchMessages: 'Search messages',
   searchPlaceholder: 'Search…',
   searchResults: 'Search results',
@@ -141,7 +136,6 @@ export const en = {
   selfChat: 'Notes to self',
   lastMessageYou: 'You: {text}',
   draftLabel: 'Draft:',
-  jumpToMessage: 'Jump to message',
   done: 'Done',
   ok: 'OK',
   searchAll: 'Search chats and messages',

@@ -1,10 +1,7 @@
 import { svg } from 'lit'
-import { bellShape } from '../icons.js'
+import { bellShape, icon } from '../icons.js'
 
-/** The messages page's own line icons (24×24, currentColor), decorative like the shared ones. */
-const icon = (paths: ReturnType<typeof svg>) =>
-  svg`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">${paths}</svg>`
-
+/** The messages page's own line icons, drawn as the shared ones are. */
 export const pageIcons = {
   search: icon(svg`<circle cx="11" cy="11" r="7"/><path d="m20 20-3.5-3.5"/>`),
   compose: icon(svg`<path d="M12 20h9"/><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/>`),
@@ -21,7 +18,4 @@ export const pageIcons = {
     svg`<path d="M18.1 12.5c.5 3.1 2.4 4.5 2.4 4.5h-17S6 14.5 6 9a6 6 0 0 1 7.5-5.8"/><path d="M10 20.5a2.3 2.3 0 0 0 4 0"/><path d="M19 2.5v5M16.5 5h5"/>`,
   ),
   bellRing: icon(svg`${bellShape}<path d="M2.5 8.5a9 9 0 0 1 2-5M21.5 8.5a9 9 0 0 0-2-5"/>`),
-  userPlus: icon(
-    svg`<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0"/><path d="M19 8v6M16 11h6"/>`,
-  ),
 }
