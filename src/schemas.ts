@@ -163,6 +163,11 @@ export const ChatSchema = z
     muted: z.boolean(),
     /** When the viewer's mute ends; null when it lasts until they unmute, or when they did not mute. */
     mutedUntil: Time.nullable(),
+    /**
+     * Whether the viewer marked the chat unread, to come back to it: it asks for attention as one unread
+     * message would, until they next read it (mark-as-read, which opening it does).
+     */
+    markedUnread: z.boolean(),
     /** The newest message as a preview: its text, not its quote, mentions or files (an empty text: files alone). */
     lastMessage: MessageSchema.omit({
       reactions: true,
@@ -423,6 +428,7 @@ export const UnreadChatSchema = ChatSchema.pick({
   unreadMentionCount: true,
   muted: true,
   mutedUntil: true,
+  markedUnread: true,
 }).openapi('UnreadChat')
 export type UnreadChatView = z.infer<typeof UnreadChatSchema>
 
@@ -432,7 +438,10 @@ export const UnreadSchema = z
     unreadCount: z.number().int(),
     /** How many chats have such messages. */
     chatCount: z.number().int(),
-    /** Every chat with unread messages, muted or not (a mute that runs out makes all of its count), by id. */
+    /**
+     * Every chat with unread messages or marked unread, muted or not (a mute that runs out makes all of its
+     * count), by id.
+     */
     chats: z.array(UnreadChatSchema),
   })
   .openapi('Unread')
@@ -473,6 +482,8 @@ export interface EventPayloads {
   'user.blocked': { userId: string; blocked: boolean }
   /** To the member alone, on each of their connections: they muted or unmuted the chat. */
   'chat.muted': { chatId: number; muted: boolean; mutedUntil: string | null }
+  /** To the member alone, on each of their connections: they marked the chat unread, or read it since. */
+  'chat.marked': { chatId: number; markedUnread: boolean }
   'member.added': { chatId: number; user: UserView; role: 'admin' | 'member'; chat: ChatSummary }
   'member.removed': { chatId: number; userId: string; promotedIds: readonly string[]; chat: ChatSummary }
 }

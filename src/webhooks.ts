@@ -15,6 +15,7 @@ export const persistedEventTypes = [
   'chat.updated',
   'chat.deleted',
   'chat.muted',
+  'chat.marked',
   'member.added',
   'member.removed',
   'user.blocked',

@@ -33,6 +33,7 @@ const group = (id: number, unreadCount: number): ChatDetailView =>
     unreadMentionCount: 0,
     muted: false,
     mutedUntil: null,
+    markedUnread: false,
   }) as unknown as ChatDetailView
 
 const message = (id: number, chatId: number): MessageView =>
@@ -95,6 +96,7 @@ describe('the chat list store', () => {
       unreadMentionCount: 0,
       muted: false,
       mutedUntil: null,
+      markedUnread: false,
     })),
   })
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0))

@@ -98,6 +98,7 @@ describe.each(databases)('the unread total on $name', (database) => {
           unreadMentionCount: 0,
           muted: false,
           mutedUntil: null,
+          markedUnread: false,
         },
         {
           id: ids['Muted, no mention'],
@@ -106,6 +107,7 @@ describe.each(databases)('the unread total on $name', (database) => {
           unreadMentionCount: 0,
           muted: true,
           mutedUntil: null,
+          markedUnread: false,
         },
         {
           id: ids['Muted, mentioned'],
@@ -114,6 +116,7 @@ describe.each(databases)('the unread total on $name', (database) => {
           unreadMentionCount: 1,
           muted: true,
           mutedUntil: null,
+          markedUnread: false,
         },
         {
           id: ids['Muted, everyone'],
@@ -122,8 +125,17 @@ describe.each(databases)('the unread total on $name', (database) => {
           unreadMentionCount: 1,
           muted: true,
           mutedUntil: null,
+          markedUnread: false,
         },
-        { id: room.id, kind: 'room', unreadCount: 1, unreadMentionCount: 0, muted: false, mutedUntil: null },
+        {
+          id: room.id,
+          kind: 'room',
+          unreadCount: 1,
+          unreadMentionCount: 0,
+          muted: false,
+          mutedUntil: null,
+          markedUnread: false,
+        },
       ],
     })
     // The same figure as the whole chat list, counted by the widgets' rule.

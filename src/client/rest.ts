@@ -176,6 +176,14 @@ export class PalaverApi {
     return this.http.request('POST', `${chatPath(chatId)}mark-as-read/`, { body, ...options })
   }
 
+  /**
+   * Marks the chat unread for me, to come back to it: it counts as one unread message until I next read
+   * it (`markAsRead`). My other connections hear of either (`chat.marked`).
+   */
+  markAsUnread(chatId: number, options: CallOptions = {}): Promise<ChatView> {
+    return this.http.request('POST', `${chatPath(chatId)}mark-as-unread/`, options)
+  }
+
   // ---- members ----
 
   /**

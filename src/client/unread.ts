@@ -9,10 +9,14 @@ export function isMuted(chat: Mute, now = Date.now()): boolean {
   return chat.muted && (chat.mutedUntil === null || Date.parse(chat.mutedUntil) > now)
 }
 
-/** The unread messages that call for the viewer: of a muted chat only those that mention them. */
+/**
+ * The unread messages that call for the viewer: of a muted chat only those that mention them. A chat they
+ * marked unread with none of those counts as one, unless muted.
+ */
 export function unreadThatCounts(
-  chat: Mute & Pick<ChatView, 'unreadCount' | 'unreadMentionCount'>,
+  chat: Mute & Pick<ChatView, 'unreadCount' | 'unreadMentionCount' | 'markedUnread'>,
   now = Date.now(),
 ): number {
-  return isMuted(chat, now) ? chat.unreadMentionCount : chat.unreadCount
+  if (isMuted(chat, now)) return chat.unreadMentionCount
+  return chat.unreadCount || (chat.markedUnread ? 1 : 0)
 }

@@ -89,6 +89,7 @@ const chatWithMembership = (db: Db, chatIds: number | readonly number[], viewerI
       'm.last_read_message_id as member_last_read',
       'm.last_delivered_message_id as member_last_delivered',
       'm.muted_until as member_muted_until',
+      'm.marked_unread as member_marked_unread',
     ])
     .where('c.id', Array.isArray(chatIds) ? 'in' : '=', chatIds as never)
 
@@ -114,6 +115,7 @@ async function accessOf(
     member_last_read,
     member_last_delivered,
     member_muted_until,
+    member_marked_unread,
     ...chat
   } = row
   ctx.chatKinds.remember(chat.id, chat.kind)
@@ -130,6 +132,7 @@ async function accessOf(
           last_read_message_id: member_last_read!,
           last_delivered_message_id: member_last_delivered!,
           muted_until: member_muted_until,
+          marked_unread: member_marked_unread,
         }
   let room: RoomObject | null = null
   let canRead = member !== null

@@ -390,6 +390,7 @@ export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery):
       'mb.last_read_message_id',
       'mb.last_delivered_message_id',
       'mb.muted_until',
+      'mb.marked_unread',
       'mb.user_id',
       'mb.chat_id',
       'mb.id as member_id',
@@ -439,6 +440,7 @@ export async function listChats(ctx: Context, viewer: Viewer, query: ListQuery):
         last_read_message_id: row.last_read_message_id,
         last_delivered_message_id: row.last_delivered_message_id,
         muted_until: row.muted_until,
+        marked_unread: row.marked_unread,
       }
       let room: RoomObject | null = null
       if (chat.kind === 'room')

@@ -1,10 +1,12 @@
 import { sql } from 'kysely'
-import { invalid } from '../errors.js'
+import { forbidden, invalid } from '../errors.js'
+import type { ChatView } from '../schemas.js'
 import { loadChat, memberWith } from './access.js'
 import { type Context, type Tx, transact } from './context.js'
 import { receiptEvent } from './events.js'
 import { unreadCounts } from './unread.js'
 import type { Viewer } from './users.js'
+import { chatViewOf } from './views.js'
 
 export type Mark = 'read' | 'delivered'
 
@@ -59,7 +61,7 @@ export async function markAsRead(
   messageId: number | undefined,
 ): Promise<{ lastReadMessageId: number; unreadCount: number; unreadMentionCount: number }> {
   const access = await loadChat(ctx, ctx.db, chatId, viewer)
-  memberWith(access, 'leave')
+  const { marked_unread } = memberWith(access, 'leave')
   let upTo = messageId
   if (upTo === undefined) {
     const newest = await ctx.db
@@ -77,7 +79,16 @@ export async function markAsRead(
       .executeTakeFirst()
     if (!exists) throw invalid('messageId is not a message of this chat')
   }
-  if (upTo > 0) await transact(ctx, (tx) => advanceMarks(tx, chatId, viewer.id, upTo, 'read'), { chatId })
+  // Reading a chat marked unread takes the mark off, though there may be nothing new to read.
+  if (upTo > 0 || marked_unread !== null)
+    await transact(
+      ctx,
+      async (tx) => {
+        if (upTo > 0) await advanceMarks(tx, chatId, viewer.id, upTo, 'read')
+        await setMarkedUnread(tx, chatId, viewer.id, false)
+      },
+      { chatId },
+    )
   const [after, unread] = await Promise.all([
     ctx.db
       .selectFrom('palaver_members')
@@ -99,4 +110,33 @@ export async function markAsRead(
     unreadCount: left?.messages ?? 0,
     unreadMentionCount: left?.mentions ?? 0,
   }
+}
+
+/**
+ * Marks a chat unread for the viewer, to come back to it, as chat apps do: it asks for attention as one
+ * unread message would (see unreadThatCounts) until they next read it. No read receipt moves back: the
+ * others saw it read, and it was. The viewer's other connections hear of it (`chat.marked`, to them alone).
+ */
+export async function markAsUnread(ctx: Context, viewer: Viewer, chatId: number): Promise<ChatView> {
+  const access = await loadChat(ctx, ctx.db, chatId, viewer)
+  // A room's reader who never joined has no membership to mark.
+  if (!access.member) throw forbidden('Only members may mark a chat unread')
+  // Marked already: nothing changes, and nobody is told.
+  if (access.member.marked_unread === null)
+    await transact(ctx, (tx) => setMarkedUnread(tx, chatId, viewer.id, true), { chatId })
+  return chatViewOf(ctx, ctx.db, viewer, await loadChat(ctx, ctx.db, chatId, viewer))
+}
+
+/** Sets or takes off the member's mark; when it changed, their connections hear of it. */
+async function setMarkedUnread(tx: Tx, chatId: number, userId: string, marked: boolean): Promise<void> {
+  const updated = await tx.db
+    .updateTable('palaver_members')
+    .set({ marked_unread: marked ? 1 : null })
+    .where('chat_id', '=', chatId)
+    .where('user_id', '=', userId)
+    .where('marked_unread', marked ? 'is' : 'is not', null)
+    .executeTakeFirst()
+  // Left or removed meanwhile, or marked as asked already.
+  if (updated.numUpdatedRows === 0n) return
+  tx.emit({ type: 'chat.marked', chatId: null, userId, data: { chatId, markedUnread: marked } })
 }

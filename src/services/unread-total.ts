@@ -27,6 +27,7 @@ export async function unreadSummary(
     .select((eb) => [
       'mb.chat_id',
       'mb.muted_until',
+      'mb.marked_unread',
       'c.kind',
       'c.content_type',
       'c.object_id',
@@ -37,7 +38,7 @@ export async function unreadSummary(
     .$if(disabled.length > 0, (q) => q.where('c.kind', 'not in', disabled))
     .orderBy('mb.chat_id')
     .execute()
-  const rows = memberships.filter((r) => Number(r.unread) > 0)
+  const rows = memberships.filter((r) => Number(r.unread) > 0 || r.marked_unread === 1)
   // A room whose object the host now hides is not in the list (it answers 404): it does not count.
   const shown = await Promise.all(
     rows.map((r) =>
@@ -60,6 +61,7 @@ export async function unreadSummary(
         unreadCount: messages,
         unreadMentionCount: mentions,
         ...muteOf(r.muted_until, now),
+        markedUnread: r.marked_unread === 1,
       }
     })
   const counted = chats.map((chat) => unreadThatCounts(chat, now))

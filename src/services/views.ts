@@ -258,6 +258,7 @@ export async function chatViews(
       lastReadMessageId: member?.last_read_message_id ?? 0,
       peerBlocked: dmBlock === 'mine',
       ...muteOf(member?.muted_until ?? null, now),
+      markedUnread: member?.marked_unread === 1,
       lastMessage,
       createdAt: iso(chat.created_at),
       lastActivityAt: iso(chat.last_activity_at),

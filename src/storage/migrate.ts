@@ -23,6 +23,8 @@ import { attachments } from './migrations/013_attachments.js'
 import { mentionWrittenAs } from './migrations/014_mention_written_as.js'
 import { attachmentSweepOrder } from './migrations/015_attachment_sweep_order.js'
 import { mentionsEveryone } from './migrations/016_mentions_everyone.js'
+import { markedUnread } from './migrations/017_marked_unread.js'
+import { creatorOptional } from './migrations/018_creator_optional.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -43,6 +45,8 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '014_mention_written_as': mentionWrittenAs,
     '015_attachment_sweep_order': attachmentSweepOrder,
     '016_mentions_everyone': mentionsEveryone,
+    '017_marked_unread': markedUnread,
+    '018_creator_optional': creatorOptional(dialect),
   }
 }
 

@@ -37,7 +37,8 @@ export interface ChatRow {
   dm_key: string | null
   content_type: string | null
   object_id: string | null
-  created_by: string
+  /** Null for a room a guest opened first (migration 018): no user made it. */
+  created_by: string | null
   created_at: number
   last_activity_at: number
   /**
@@ -70,6 +71,8 @@ export interface MemberRow {
    * they did not (migration 009).
    */
   muted_until: number | null
+  /** 1 while the member has marked the chat unread (until they next read it), else null (migration 017). */
+  marked_unread: number | null
 }
 
 /** `muted_until` of a chat muted until its member unmutes it: later than any date a person would pick. */

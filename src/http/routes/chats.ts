@@ -23,7 +23,7 @@ import { createGroup, deleteChat, getChat, listChats, renameChat } from '../../s
 import { addMembers, joinChat, leaveChat, removeMember, searchMembers } from '../../services/members.js'
 import { history, sendMessage } from '../../services/messages.js'
 import { muteChat } from '../../services/muting.js'
-import { markAsRead } from '../../services/receipts.js'
+import { markAsRead, markAsUnread } from '../../services/receipts.js'
 import { setTyping } from '../../services/typing.js'
 import { unreadSummary } from '../../services/unread-total.js'
 import type { ApiEnv } from '../env.js'
@@ -171,6 +171,19 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       }),
     },
     ({ c, viewer, params, body }) => markAsRead(c.var.ctx, viewer, params.chatId, body.messageId),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/chats/{chatId}/mark-as-unread/',
+      summary: 'Mark the chat unread for me, until I next read it',
+      tag,
+      params: ChatParams,
+      ok: 200,
+      response: ChatSchema,
+    },
+    ({ c, viewer, params }) => markAsUnread(c.var.ctx, viewer, params.chatId),
   )
   defineRoute(
     app,
