@@ -90,6 +90,22 @@ describe.each(databases)('guests (visitors not signed in) on $name', (database) 
     expect(await rowCount()).toBe(before)
   })
 
+  it('make no user the creator of a room they open first', async () => {
+    const creatorOf = async (chatId: number) =>
+      (
+        await live.palaver.db
+          .selectFrom('palaver_chats')
+          .select('created_by')
+          .where('id', '=', chatId)
+          .executeTakeFirstOrThrow()
+      ).created_by
+    const byGuest = (await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'open-first' }))
+      .body
+    const byAlice = (await room('alice', 'open-second')).body
+    expect(await creatorOf(byGuest.id)).toBeNull()
+    expect(await creatorOf(byAlice.id)).toBe('alice')
+  })
+
   it('receive a guest room live over long-polling, Server-Sent Events and the WebSocket; a stream for nothing else is refused', async () => {
     const chatId = (await guest('POST', '/api/rooms/', { contentType: 'video', objectId: 'open-2' })).body.id
     const signed = (await room('alice', 'signed-2')).body.id

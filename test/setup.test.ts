@@ -113,15 +113,34 @@ describe.each(databases)('upgrading on $name', (database) => {
         )
       ).json()
 
-  it('keeps what the first version stored: the messages stay readable and searchable', async () => {
+  /** A fresh database migrated up to `migration` only, with u1 in its users, as an older version left it. */
+  const olderDatabase = async (migration: string) => {
     const { option, drop } = await database.create()
-    const storage = await openStorage(option, 'simple')
-    const db = storage.db
-    await migrateTo(db as unknown as Kysely<unknown>, storage.dialect, '001_initial')
+    const { db, dialect } = await openStorage(option, 'simple')
+    await migrateTo(db as unknown as Kysely<unknown>, dialect, migration)
     await db
       .insertInto('palaver_users')
       .values({ id: 'u1', username: 'u1', name: '', email: '', search_text: 'u1', updated_at: 1 })
       .execute()
+    return { db, drop }
+  }
+  /** A message of u1's, written straight into the table. */
+  const olderMessage = (db: Palaver['db'], chatId: number, body: string) =>
+    db
+      .insertInto('palaver_messages')
+      .values({
+        chat_id: chatId,
+        sender_id: 'u1',
+        body,
+        client_id: null,
+        created_at: 1,
+        edited_at: null,
+        deleted_at: null,
+      })
+      .execute()
+
+  it('keeps what the first version stored: the messages stay readable and searchable', async () => {
+    const { db, drop } = await olderDatabase('001_initial')
     const chat = await db
       .insertInto('palaver_chats')
       .values({
@@ -135,18 +154,7 @@ describe.each(databases)('upgrading on $name', (database) => {
       .returning('id')
       .executeTakeFirstOrThrow()
     await db.insertInto('palaver_members').values(adminOf(chat.id)).execute()
-    await db
-      .insertInto('palaver_messages')
-      .values({
-        chat_id: chat.id,
-        sender_id: 'u1',
-        body: 'written before the upgrade',
-        client_id: null,
-        created_at: 1,
-        edited_at: null,
-        deleted_at: null,
-      })
-      .execute()
+    await olderMessage(db, chat.id, 'written before the upgrade')
 
     const palaver = await createPalaver({
       database: { kysely: db, dialect: database.name },
@@ -157,6 +165,66 @@ describe.each(databases)('upgrading on $name', (database) => {
       'written before the upgrade',
     ])
     expect((await call('GET', 'search/?q=upgrade')).results).toHaveLength(1)
+    await palaver.close()
+    await db.destroy()
+    await drop()
+  })
+
+  it('makes the creator of a room a guest opened before 018 no one, keeping every chat, its rows and its ids', async () => {
+    const { db, drop } = await olderDatabase('016_mentions_everyone')
+    const chat = (values: { kind: 'room' | 'group'; object_id: string | null; created_by: string }) =>
+      db
+        .insertInto('palaver_chats')
+        .values({
+          ...values,
+          title: values.kind === 'group' ? 'Old group' : null,
+          content_type: values.object_id && 'video',
+          created_at: 1,
+          last_activity_at: 1,
+          member_count: 1,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    // Stored as the version before stored a room a guest opened: by ''.
+    const room = await chat({ kind: 'room', object_id: 'guest-first', created_by: '' })
+    const group = await chat({ kind: 'group', object_id: null, created_by: 'u1' })
+    await db.insertInto('palaver_members').values(adminOf(group.id)).execute()
+    await olderMessage(db, group.id, 'kept through the upgrade')
+    // A chat deleted since: its id is not given out again.
+    const gone = await chat({ kind: 'group', object_id: null, created_by: 'u1' })
+    await db.deleteFrom('palaver_chats').where('id', '=', gone.id).execute()
+
+    const palaver = await createPalaver({
+      database: { kysely: db, dialect: database.name },
+      getUser: () => ({ id: 'u1', username: 'u1' }),
+      rooms: { video: () => ({ title: 'A video', access: 'public' }) },
+    })
+    const creators = await db.selectFrom('palaver_chats').select(['id', 'created_by']).orderBy('id').execute()
+    expect(creators).toEqual([
+      { id: room.id, created_by: null },
+      { id: group.id, created_by: 'u1' },
+    ])
+    const call = apiOf(palaver)
+    expect((await call('GET', `chats/${group.id}/messages/`)).messages.map((m: any) => m.body)).toEqual([
+      'kept through the upgrade',
+    ])
+    // The room is still the one of its object, and a new chat comes after the deleted one.
+    expect((await call('POST', 'rooms/', { contentType: 'video', objectId: 'guest-first' })).id).toBe(room.id)
+    expect((await call('POST', 'chats/', { title: 'New' })).id).toBeGreaterThan(gone.id)
+    // Deleting a chat still takes its members and messages with it (foreign keys are on again).
+    const deleted = await palaver.fetch(
+      new Request(`http://localhost/messages/api/chats/${group.id}/`, {
+        method: 'DELETE',
+        headers: { origin: 'http://localhost' },
+      }),
+    )
+    expect(deleted.status).toBe(204)
+    const left = await db
+      .selectFrom('palaver_messages')
+      .select('id')
+      .where('chat_id', '=', group.id)
+      .execute()
+    expect(left).toEqual([])
     await palaver.close()
     await db.destroy()
     await drop()

@@ -115,7 +115,8 @@ export async function getOrCreateRoom(
         dm_key: null,
         content_type: contentType,
         object_id: objectId,
-        created_by: viewer.id,
+        // A guest is no user: the room is made by no one.
+        created_by: isGuest(viewer) ? null : viewer.id,
         created_at: tx.now,
         last_activity_at: tx.now,
         room_activity_at: tx.now,
