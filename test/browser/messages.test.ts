@@ -280,6 +280,26 @@ describe.skipIf(!chromiumAvailable).each(transports)('messages page over %s', (t
     }
   })
 
+  test('a link whose message part is no message id opens the chat at its end, says so, and leaves the address naming the chat', async () => {
+    const chat = await shared.host.call('charlie', 'POST', '/api/chats/', {
+      title: `Ledger ${transport}`,
+      memberIds: ['dana'],
+    })
+    await shared.host.seedMessages(chat.id, 60, ['charlie', 'dana'])
+    const dana = await openAs(shared.browser, shared.host, 'dana', `/messages/#chat=${chat.id}&message=abc`)
+    try {
+      const d = messagesPage(dana.page)
+      await d.title.filter({ hasText: `Ledger ${transport}` }).waitFor()
+      await d.message('Message number 60').waitFor()
+      const notice = d.root.locator('palaver-conversation .notice')
+      await eventually(() => notice.textContent()).toBe('That message could not be found.')
+      // As after a link to a message found: following the same link again would open it again.
+      await eventually(() => dana.page.evaluate(() => location.hash)).toBe(`#chat=${chat.id}`)
+    } finally {
+      await dana.context.close()
+    }
+  })
+
   test('"Show more results" appends the next page of message search, by keyboard, and the first new result takes the focus', async () => {
     const chat = await shared.host.call('dana', 'POST', '/api/chats/', {
       title: `Logbook ${transport}`,

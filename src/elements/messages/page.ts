@@ -208,12 +208,15 @@ export class PalaverMessages extends PalaverWidget {
 
   /** Opens what the address links to: `#chat=12` a chat, `#chat=12&message=345` a message in it (highlighted). */
   private async openLinked(): Promise<void> {
-    const linked = /^#chat=(\d{1,15})(?:&message=(\d{1,15}))?$/.exec(location.hash)
+    const linked = /^#chat=(\d{1,15})(?:&message=([^&]*))?$/.exec(location.hash)
     if (!linked || !this.list) return
     const [, chatId, messageId] = linked
-    await this.openChat(Number(chatId), messageId ? { jump: Number(messageId) } : {})
+    // A message part that is no id names no message of the chat: jumping to an id no message has, the
+    // chat opens as for any message not in it, at its end, saying the message could not be found.
+    const jump = /^\d{1,15}$/.test(messageId!) ? Number(messageId) : Number.MAX_SAFE_INTEGER
+    await this.openChat(Number(chatId), messageId === undefined ? {} : { jump })
     // The address names the open chat again, so that following the same link once more jumps once more.
-    if (messageId && this.selectedId === Number(chatId))
+    if (messageId !== undefined && this.selectedId === Number(chatId))
       history.replaceState(history.state, '', `#chat=${chatId}`)
   }
 
