@@ -209,6 +209,15 @@ describe.skipIf(!chromiumAvailable)('muting a chat', () => {
       expect(sub).toBeLessThanOrEqual(0)
       const when = (await m.subtitle.locator('[part="muted-until"]').boundingBox())!
       expect(when.x + when.width).toBeLessThanOrEqual(375)
+      // A mute that ends on another day says the date too ('Muted until Dec 8, 12:42 AM'): still whole.
+      const later = new Date(Date.now() + 26 * 3600_000).toISOString()
+      await shared.host.call('alice', 'POST', `/api/chats/${chat.id}/mute/`, { muted: true, until: later })
+      await m.subtitle.getByText(/Muted until \w+ \d+,/).waitFor()
+      expect(
+        await m.subtitle.evaluate((element) => element.scrollWidth - element.clientWidth),
+      ).toBeLessThanOrEqual(0)
+      const dated = (await m.subtitle.locator('[part="muted-until"]').boundingBox())!
+      expect(dated.x + dated.width).toBeLessThanOrEqual(375)
     } finally {
       await context.close()
     }

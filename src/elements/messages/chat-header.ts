@@ -154,8 +154,10 @@ export class PalaverChatHeader extends LitElement {
         overflow: hidden;
         text-overflow: ellipsis;
       }
+      /* whole on the next line where it does not fit after the rest; wrapped within only where a line is too short (a date too) */
       .muted-until {
-        white-space: nowrap;
+        display: inline-block;
+        max-width: 100%;
       }
       .muted-until svg {
         width: 1.1em;
