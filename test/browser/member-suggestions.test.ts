@@ -81,4 +81,38 @@ describe.skipIf(!chromiumAvailable)('people suggested in the Members dialog', ()
       await alice.context.close()
     }
   })
+
+  test('suggestions that fail say so, as a failed search does, and searching still works', async () => {
+    await call('bob', 'POST', '/api/chats/', { title: 'Crew', memberIds: ['charlie'] })
+    const bob = await openAs(shared.browser, shared.host, 'bob', '/messages/')
+    const page = bob.page
+    try {
+      // The suggestions (a search for nothing) are refused as a busy server refuses them; searches are not.
+      await page.route('**/api/users/search/**', (route) =>
+        new URL(route.request().url()).searchParams.get('q')
+          ? route.continue()
+          : route.fulfill({
+              status: 429,
+              headers: { 'retry-after': '30' },
+              contentType: 'application/json',
+              body: JSON.stringify({
+                error: { code: 'rate_limited', message: 'Too many requests; try again in 30 s' },
+              }),
+            }),
+      )
+      const m = messagesPage(page)
+      await m.chat('Crew').waitFor()
+      await m.button('New chat').click()
+      await m.dialog.getByRole('tab', { name: 'Add', selected: true }).waitFor()
+      const alert = m.dialog.getByRole('alert')
+      await expect.poll(() => alert.textContent()).toBe('Too many requests; try again in 30 s')
+      expect(await m.dialog.getByRole('list', { name: 'Suggested' }).count()).toBe(0)
+
+      await m.dialog.getByRole('searchbox', { name: 'Search people' }).fill('dana')
+      await m.dialog.getByRole('button', { name: 'Add Dana Díaz' }).waitFor()
+      expect(await alert.count()).toBe(0)
+    } finally {
+      await bob.context.close()
+    }
+  })
 })

@@ -119,8 +119,9 @@ export class PalaverMembersDialog extends PalaverDialog {
     this.suggestionsAsked = true
     try {
       this.suggested = (await this.client!.api.searchUsers('', { chatId: this.chat!.id, limit: 8 })).users
-    } catch {
-      // Suggestions only save typing: without them the search works as ever.
+    } catch (error) {
+      // Said as a failed search is: an empty Add tab would pass for nobody to suggest. Searching still works.
+      this.error = (error as Error).message
     }
   }
 
