@@ -88,6 +88,81 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
     }
   })
 
+  test('the emoji picker is one Tab stop: the arrows move between its emoji and wrap, Home and End, Enter reacts', async () => {
+    for (const [user, peer, lang] of [
+      ['erin', 'dana', 'en'],
+      ['bob', 'erin', 'ar'],
+    ] as const) {
+      const opened = await openAs(shared.browser, shared.host, user, `/host/dm/${peer}?lang=${lang}`)
+      const page = opened.page
+      const keys = page.keyboard
+      /** Presses each key in turn; then the emoji with the focus. */
+      const press = async (...presses: string[]) => {
+        for (const key of presses) await keys.press(key)
+        return (await focused(page)).text
+      }
+      try {
+        const dm = dmWidget(page)
+        await dm.toggle.click()
+        // The message box, in either language.
+        await send(dm.root.getByRole('textbox'), `Pick one for me (${lang})`)
+        const message = dm.message(`Pick one for me (${lang})`)
+        await message.locator('[data-status]').waitFor()
+        await message.locator('[data-action="react"]').focus()
+
+        if (lang === 'ar') {
+          // Right to left the arrows are mirrored: Left goes on to the next emoji, Right back, and wraps.
+          await keys.press('Enter')
+          await eventually(async () => (await focused(page)).text).toBe('👍')
+          expect(await press('ArrowLeft')).toBe('❤️')
+          expect(await press('ArrowRight', 'ArrowRight')).toBe('🔥')
+          await press('Escape')
+          continue
+        }
+
+        // Open from React: the focus on its first emoji, each emoji a button named for what it does.
+        await keys.press('Enter')
+        await eventually(async () => (await focused(page)).label).toBe('React with 👍')
+        const picker = message.getByRole('toolbar', { name: 'Choose a reaction' })
+        expect(await picker.getByRole('button').count()).toBe(8)
+        await picker.getByRole('button', { name: 'React with 🔥' }).waitFor()
+
+        // Right and Left move, and wrap at both ends; Home and End go to the ends.
+        expect(await press('ArrowRight')).toBe('❤️')
+        expect(await press('ArrowLeft', 'ArrowLeft')).toBe('🔥')
+        expect(await press('ArrowRight')).toBe('👍')
+        expect(await press('End')).toBe('🔥')
+        expect(await press('Home')).toBe('👍')
+        expect(await press('ArrowRight', 'ArrowRight')).toBe('😂')
+
+        // One Tab stop: Tab leaves the picker (to the message's Reply), Shift+Tab comes back to the emoji left on.
+        await keys.press('Tab')
+        expect((await focused(page)).action).toBe('reply')
+        expect(await press('Shift+Tab')).toBe('😂')
+        await keys.press('Shift+Tab')
+        expect((await focused(page)).className).not.toContain('picker-emoji')
+        expect(await press('Tab')).toBe('😂')
+
+        // Escape closes it on the React button; the panel stays open.
+        await keys.press('Escape')
+        await picker.waitFor({ state: 'detached' })
+        expect((await focused(page)).action).toBe('react')
+        await eventually(() => dm.panel.isVisible()).toBe(true)
+
+        // Opened again, on its first emoji; the arrows and Enter react with the emoji they moved to.
+        await keys.press('Enter')
+        await eventually(async () => (await focused(page)).text).toBe('👍')
+        expect(await press('ArrowLeft', 'ArrowLeft')).toBe('🙏')
+        await keys.press('Enter')
+        await message.locator('.reaction', { hasText: '🙏' }).waitFor()
+        await eventually(async () => (await focused(page)).action).toBe('react')
+        expect(await message.locator('.reaction').count()).toBe(1)
+      } finally {
+        await opened.context.close()
+      }
+    }
+  })
+
   test('the Up arrow in an empty message box edits my last message; the focus comes back to the box', async () => {
     const charlie = await openAs(shared.browser, shared.host, 'charlie', '/host/dm/dana')
     const page = charlie.page

@@ -190,7 +190,7 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
             const box = (await react.boundingBox())!
             await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
           }
-          const picker = row.getByRole('group', { name: 'Choose a reaction' })
+          const picker = row.getByRole('toolbar', { name: 'Choose a reaction' })
           await picker.waitFor()
           const {
             rows,

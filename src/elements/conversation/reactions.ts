@@ -55,21 +55,38 @@ export interface PickerContext {
   closePicker(message: MessageView): void
 }
 
-/** The small emoji picker: a row of buttons; Escape closes it and returns to the React button. */
+/**
+ * The small emoji picker, a toolbar: one Tab stop, the emoji it was left on (the first when it opens). Left and
+ * Right move between the emoji (mirrored right to left) and wrap, Home and End go to the ends, Enter or Space
+ * picks; Escape closes it and returns to the React button.
+ */
 export function renderPicker(message: MessageView, ctx: PickerContext) {
   const onKey = (event: KeyboardEvent) => {
     if (event.key === 'Escape') {
       event.stopPropagation()
       event.preventDefault()
       ctx.closePicker(message)
+      return
     }
+    const buttons = [...(event.currentTarget as HTMLElement).children] as HTMLElement[]
+    const index = buttons.indexOf(event.target as HTMLElement)
+    const step = ctx.i18n.dir === 'rtl' ? -1 : 1
+    const next = { ArrowRight: index + step, ArrowLeft: index - step, Home: 0, End: -1 }[event.key]
+    if (next === undefined) return
+    event.preventDefault()
+    // The emoji moved to is the toolbar's Tab stop (a click picks, and closes the picker).
+    for (const button of buttons) button.tabIndex = -1
+    const to = buttons.at(next % buttons.length)!
+    to.tabIndex = 0
+    to.focus()
   }
-  return html`<div class="picker" part="picker" role="group" aria-label=${ctx.i18n.t('emojiPicker')} @keydown=${onKey}>
+  return html`<div class="picker" part="picker" role="toolbar" aria-label=${ctx.i18n.t('emojiPicker')} @keydown=${onKey}>
     ${QUICK_EMOJI.map(
-      (emoji) =>
+      (emoji, index) =>
         html`<button
           type="button"
           class="picker-emoji"
+          tabindex=${index ? -1 : 0}
           aria-label=${ctx.i18n.t('reactWith', { emoji })}
           @click=${() => ctx.react(message, emoji)}
         >
