@@ -45,7 +45,7 @@ describe.skipIf(!chromiumAvailable)('the chat header on a narrow screen', () => 
   const group = (owner: string, title: string, memberIds: string[]) =>
     shared.host.call(owner, 'POST', '/api/chats/', { title, memberIds })
 
-  test('at 390 px the title has room: Members stays, Mute, Leave and Delete are in a menu that works by keyboard; wide, the header is as before', async () => {
+  test('at 390 px the title has room: Members stays, Mute, Mark as unread, Leave and Delete are in a menu that works by keyboard; wide, the header is as before', async () => {
     const hike = await group('alice', 'Weekend hike', ['bob', 'charlie', 'dana'])
     const alice = await openAs(shared.browser, shared.host, 'alice', `/messages/#chat=${hike.id}`, PHONE)
     const page = alice.page
@@ -70,13 +70,19 @@ describe.skipIf(!chromiumAvailable)('the chat header on a narrow screen', () => 
       expect(await focusName(page)).toBe('Chat actions')
       await keys.press('Enter')
       await h.menu.waitFor()
-      expect(await h.items.allTextContents()).toEqual(['Mute notifications', 'Leave chat', 'Delete chat'])
+      expect(await h.items.allTextContents()).toEqual([
+        'Mute notifications',
+        'Mark as unread',
+        'Leave chat',
+        'Delete chat',
+      ])
       expect(await h.more.getAttribute('aria-expanded')).toBe('true')
       await eventually(() => focusName(page)).toBe('Mute notifications')
       await lookInBothModes(page, 'menu')
 
       // The arrows go round, Home and End go to the ends.
       const moves: Array<[string, string]> = [
+        ['ArrowDown', 'Mark as unread'],
         ['ArrowDown', 'Leave chat'],
         ['ArrowDown', 'Delete chat'],
         ['ArrowDown', 'Mute notifications'],
@@ -135,6 +141,7 @@ describe.skipIf(!chromiumAvailable)('the chat header on a narrow screen', () => 
       await keys.press('Enter')
       await h.menu.waitFor()
       await keys.press('ArrowDown')
+      await keys.press('ArrowDown')
       expect(await focusName(page)).toBe('Leave chat')
       await keys.press('Enter')
       await m.dialog.getByText('Leave this chat?').waitFor()
@@ -152,7 +159,7 @@ describe.skipIf(!chromiumAvailable)('the chat header on a narrow screen', () => 
       // Wide, every action is a button of its own again, and there is no menu.
       await page.setViewportSize({ width: 1100, height: 720 })
       await h.button('Leave chat').waitFor()
-      for (const name of ['Mute notifications', 'Delete chat'])
+      for (const name of ['Mute notifications', 'Mark as unread', 'Delete chat'])
         expect(await h.button(name).isVisible(), name).toBe(true)
       expect(await h.more.count()).toBe(0)
       await page.mouse.move(0, 0)
@@ -171,7 +178,7 @@ describe.skipIf(!chromiumAvailable)('the chat header on a narrow screen', () => 
     try {
       await m.title.filter({ hasText: 'Book club' }).waitFor()
       await h.more.click()
-      expect(await h.items.allTextContents()).toEqual(['Mute notifications', 'Leave chat'])
+      expect(await h.items.allTextContents()).toEqual(['Mute notifications', 'Mark as unread', 'Leave chat'])
       await h.menu.getByRole('menuitem', { name: 'Leave chat' }).click()
       await m.dialog.getByText('Leave this chat?').waitFor()
       await m.dialog.getByRole('button', { name: 'Leave', exact: true }).click()
@@ -195,7 +202,12 @@ describe.skipIf(!chromiumAvailable)('the chat header on a narrow screen', () => 
       await h.more.focus()
       await keys.press('Enter')
       await h.menu.waitFor()
-      expect(await h.items.allTextContents()).toEqual(['Block Erin Evans', 'Leave chat', 'Delete chat'])
+      expect(await h.items.allTextContents()).toEqual([
+        'Block Erin Evans',
+        'Mark as unread',
+        'Leave chat',
+        'Delete chat',
+      ])
       await keys.press('Enter')
       const question = h.root.getByRole('group', { name: /^Block Erin Evans\?/ })
       await question.waitFor()

@@ -441,19 +441,22 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   /** Marks the chat read up to its newest message (once per new message; the UI calls it when the end is in view). */
   markRead(): void {
-    const newest = this.messages.at(-1)
-    if (!newest || !this.isMember || this.hasNewer || this.state !== 'idle') return
-    const lastRead = this.chat?.lastReadMessageId ?? 0
-    if (newest.id <= lastRead || newest.id <= this.#readRequested) return
+    const chat = this.chat
+    // A chat its member marked unread is read once it is seen, though nothing in it is new.
+    const marked = chat?.markedUnread === true
+    const newest = this.messages.at(-1)?.id ?? 0
+    if (!this.isMember || this.hasNewer || this.state !== 'idle') return
+    if (!marked && (newest <= (chat?.lastReadMessageId ?? 0) || newest <= this.#readRequested)) return
     const previous = this.#readRequested
-    this.#readRequested = newest.id
-    this.client.api.markAsRead(this.chatId, newest.id).then(
+    this.#readRequested = Math.max(previous, newest)
+    if (chat) chat.markedUnread = false
+    this.client.api.markAsRead(this.chatId, newest || undefined).then(
       (result) => {
-        if (this.chat)
-          this.chat.lastReadMessageId = Math.max(this.chat.lastReadMessageId, result.lastReadMessageId)
+        if (chat) chat.lastReadMessageId = Math.max(chat.lastReadMessageId, result.lastReadMessageId)
       },
       () => {
         this.#readRequested = previous
+        if (chat) chat.markedUnread ||= marked
       },
     )
   }

@@ -148,6 +148,8 @@ export const ar: Catalog = {
   chatTitle: 'العنوان',
   untitledGroup: 'مجموعة بلا عنوان',
   leaveChat: 'مغادرة المحادثة',
+  markUnread: 'تمييز كغير مقروءة',
+  markedUnread: 'مميّزة كغير مقروءة',
   leaveConfirm: 'مغادرة هذه المحادثة؟',
   deleteChat: 'حذف المحادثة',
   deleteChatConfirm: 'حذف هذه المحادثة وكل رسائلها للجميع؟',

@@ -110,6 +110,8 @@ export const de: Catalog = {
   chatTitle: 'Titel',
   untitledGroup: 'Gruppe ohne Titel',
   leaveChat: 'Chat verlassen',
+  markUnread: 'Als ungelesen markieren',
+  markedUnread: 'Als ungelesen markiert',
   leaveConfirm: 'Diesen Chat verlassen?',
   deleteChat: 'Chat löschen',
   deleteChatConfirm: 'Diesen Chat mit allen Nachrichten für alle löschen?',

@@ -118,6 +118,8 @@ export const en = {
   chatTitle: 'Title',
   untitledGroup: 'Untitled group',
   leaveChat: 'Leave chat',
+  markUnread: 'Mark as unread',
+  markedUnread: 'Marked as unread',
   leaveConfirm: 'Leave this chat?',
   deleteChat: 'Delete chat',
   deleteChatConfirm: 'Delete this chat and all its messages for everyone?',

@@ -110,6 +110,8 @@ export const es: Catalog = {
   chatTitle: 'Título',
   untitledGroup: 'Grupo sin título',
   leaveChat: 'Salir del chat',
+  markUnread: 'Marcar como no leído',
+  markedUnread: 'Marcado como no leído',
   leaveConfirm: '¿Salir de este chat?',
   deleteChat: 'Eliminar el chat',
   deleteChatConfirm: '¿Eliminar este chat y todos sus mensajes para todos?',

@@ -114,6 +114,8 @@ export const fr: Catalog = {
   chatTitle: 'Titre',
   untitledGroup: 'Groupe sans titre',
   leaveChat: 'Quitter la discussion',
+  markUnread: 'Marquer comme non lu',
+  markedUnread: 'Marqué comme non lu',
   leaveConfirm: 'Quitter cette discussion ?',
   deleteChat: 'Supprimer la discussion',
   deleteChatConfirm: 'Supprimer cette discussion et tous ses messages pour tout le monde ?',

@@ -136,6 +136,8 @@ export const lt: Catalog = {
   chatTitle: 'Pavadinimas',
   untitledGroup: 'Grupė be pavadinimo',
   leaveChat: 'Išeiti iš pokalbio',
+  markUnread: 'Pažymėti kaip neskaitytą',
+  markedUnread: 'Pažymėta kaip neskaityta',
   leaveConfirm: 'Išeiti iš šio pokalbio?',
   deleteChat: 'Ištrinti pokalbį',
   deleteChatConfirm: 'Ištrinti šį pokalbį ir visas jo žinutes visiems?',

@@ -11,11 +11,11 @@ import { pageIcons } from './icons.js'
 import { avatarStyles } from './styles.js'
 
 /**
- * The open chat's header: its avatar, title and who is in it (a DM: whether they are online), and its actions (Members, Mute, Block
- * in a DM, Leave, Delete) as far as the viewer may; with `narrow`, the first of them and a menu of
+ * The open chat's header: its avatar, title and who is in it (a DM: whether they are online), and its actions (Members, Mute,
+ * Mark as unread, Block in a DM, Leave, Delete) as far as the viewer may; with `narrow`, the first of them and a menu of
  * the rest, so the title has room. Admins rename the chat by editing the title in place
  * (Enter saves, Escape cancels). Fires `palaver-rename` ({title}), `palaver-members`,
- * `palaver-mute` (a MuteInput), `palaver-block` (a BlockRequest for the DM's other person), `palaver-leave`,
+ * `palaver-mute` (a MuteInput), `palaver-mark-unread`, `palaver-block` (a BlockRequest for the DM's other person), `palaver-leave`,
  * `palaver-delete` and, with `narrow`, `palaver-back`.
  */
 export class PalaverChatHeader extends LitElement {

@@ -320,6 +320,10 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       case 'chat.muted':
         this.touched(event.data.chatId)
         this.patch(event.data.chatId, (chat) => withMute(chat, event.data))
+        return
+      case 'chat.marked':
+        this.touched(event.data.chatId)
+        this.patch(event.data.chatId, (chat) => ({ ...chat, markedUnread: event.data.markedUnread }))
     }
   }
 

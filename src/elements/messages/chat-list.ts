@@ -121,12 +121,14 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
       const title = chatTitle(chat, t, ctx.viewerId)
       const current = chat.id === ctx.selectedId
       const unread = current && ctx.reading ? 0 : chat.unreadCount
+      // Marked unread by the viewer, with no unread message to count: a dot where the count would be.
+      const marked = !unread && chat.markedUnread && !(current && ctx.reading)
       const mentions = current && ctx.reading ? 0 : chat.unreadMentionCount
       const muted = isMuted(chat, now)
       const draft = current && ctx.reading ? null : ctx.drafts?.listed(chat.id)
       const online = ctx.online(chat)
       return html`<li>
-        <button type="button" class="chat ${unread ? 'unread' : ''} ${muted ? 'muted' : ''}" part="chat" data-chat-id=${chat.id}
+        <button type="button" class="chat ${unread || marked ? 'unread' : ''} ${muted ? 'muted' : ''}" part="chat" data-chat-id=${chat.id}
           aria-current=${current ? 'true' : nothing} tabindex=${chat.id === stop ? 0 : -1} @click=${(event: Event) => ctx.open(chat, event)}>
           ${chatAvatar(chat, title, 'small', online)}
           <span class="chat-main">
@@ -143,7 +145,10 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
                 unread
                   ? html`<span class="badge ${muted ? 'muted' : ''}" part="unread" aria-hidden="true">${t.number(unread)}</span>
                       <span class="visually-hidden">${t.plural('unreadCount', unread)}</span>`
-                  : nothing
+                  : marked
+                    ? html`<span class="badge dot ${muted ? 'muted' : ''}" part="unread" aria-hidden="true"></span>
+                      <span class="visually-hidden">${t.t('markedUnread')}</span>`
+                    : nothing
               }
             </span>
           </span>

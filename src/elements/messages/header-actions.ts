@@ -8,7 +8,7 @@ import { isMuted } from '../muting.js'
 import type { MenuAction } from './actions-menu.js'
 import { pageIcons } from './icons.js'
 
-type Action = 'members' | 'mute' | 'block' | 'leave' | 'delete'
+type Action = 'members' | 'mute' | 'unread' | 'block' | 'leave' | 'delete'
 
 /** What the chat header's actions are drawn from. */
 export interface ActionsContext {
@@ -27,6 +27,7 @@ function actionsOf({ chat, viewerId }: ActionsContext): Action[] {
   if (chat.role !== null) actions.push('mute')
   if (chat.kind === 'dm' && chat.peer && chat.peer.id !== viewerId && chat.role !== null)
     actions.push('block')
+  if (chat.role !== null) actions.push('unread')
   if (chat.permissions.leave) actions.push('leave')
   if (chat.permissions.delete) actions.push('delete')
   return actions
@@ -64,6 +65,9 @@ function renderAction({ chat, i18n: t, header }: ActionsContext, action: Action)
     case 'block':
       return html`<palaver-block-button .i18n=${t} name=${chat.peer!.displayName} ?blocked=${chat.peerBlocked}
         @palaver-block=${(event: CustomEvent<{ blocked: boolean }>) => forwardBlock(event, chat.peer!, header)}></palaver-block-button>`
+    case 'unread':
+      return html`<button type="button" class="icon-button mark-unread" aria-label=${t.t('markUnread')} title=${t.t('markUnread')}
+        @click=${() => emit(header, 'palaver-mark-unread')}>${pageIcons.markUnread}</button>`
     case 'leave':
       return html`<button type="button" class="icon-button leave" aria-label=${t.t('leaveChat')} title=${t.t('leaveChat')}
         @click=${() => emit(header, 'palaver-leave')}>${pageIcons.leave}</button>`
@@ -99,6 +103,11 @@ function menuAction({ chat, i18n: t, header }: ActionsContext, action: Action): 
       label: t.t(chat.peerBlocked ? 'unblockUser' : 'blockUser', { name: chat.peer!.displayName }),
       icon: icons.ban,
       run: activate('palaver-block-button'),
+    }),
+    unread: () => ({
+      label: t.t('markUnread'),
+      icon: pageIcons.markUnread,
+      run: () => emit(header, 'palaver-mark-unread'),
     }),
     leave: () => ({
       label: t.t('leaveChat'),

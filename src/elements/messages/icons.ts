@@ -11,6 +11,10 @@ export const pageIcons = {
     svg`<circle cx="12" cy="5" r="1"/><circle cx="12" cy="12" r="1"/><circle cx="12" cy="19" r="1"/>`,
   ),
   back: icon(svg`<path d="M19 12H5M11 18l-6-6 6-6"/>`),
+  // The chat bubble, smaller, with the dot that says "unread" at its corner.
+  markUnread: icon(
+    svg`<path d="M18 13a7 7 0 0 1-10.15 6.21L3.1 20l.9-4A7 7 0 1 1 18 13z"/><circle cx="19" cy="5" r="2.5" fill="currentColor"/>`,
+  ),
   hash: icon(svg`<path d="M5 9h14M5 15h14M10 4 8 20M16 4l-2 16"/>`),
   // The desktop notifications' toggle: off, a bell with a "+" (turn them on); on, a ringing bell. A
   // crossed-out bell would read as a muted chat, which is what the list and the header show with one.

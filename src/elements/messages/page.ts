@@ -380,6 +380,21 @@ export class PalaverMessages extends PalaverWidget {
     this.list?.upsert(view)
   }
 
+  /** Mark as unread: the chat closes, as reading it would take the mark off, and the list has the focus on it. */
+  private async markUnread(): Promise<void> {
+    const chat = this.current
+    if (!chat) return
+    try {
+      this.list?.upsert(await this.client!.api.markAsUnread(chat.id))
+      if (this.selectedId !== chat.id) return
+      this.closeChat()
+      await this.updateComplete
+      this.renderRoot.querySelector<HTMLElement>(`button.chat[data-chat-id="${chat.id}"]`)?.focus()
+    } catch (error) {
+      this.say((error as Error).message)
+    }
+  }
+
   /** Block (confirmed by the button) or Unblock, from the header or the members dialog; the notice says it was done. */
   private async block(event: CustomEvent<BlockRequest>): Promise<void> {
     const { user, blocked } = event.detail
@@ -549,6 +564,7 @@ export class PalaverMessages extends PalaverWidget {
           this.membersTab = 'manage'
           this.dialog = 'members'
         }}
+        @palaver-mark-unread=${this.markUnread}
         @palaver-leave=${() => (this.dialog = 'leave')}
         @palaver-delete=${() => (this.dialog = 'delete')}></palaver-chat-header>
       ${keyed(

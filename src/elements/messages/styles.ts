@@ -349,6 +349,12 @@ export const pageStyles = css`
     padding: 0;
     font-size: 0.85em;
   }
+  .badge.dot {
+    min-width: 12px;
+    height: 12px;
+    padding: 0;
+    margin-inline: 4px;
+  }
   .snippet {
     display: -webkit-box;
     -webkit-line-clamp: 2;
