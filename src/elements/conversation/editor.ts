@@ -101,10 +101,14 @@ export class PalaverMessageEditor extends LitElement {
   override focus(): void {
     void this.updateComplete.then(() => {
       const area = this.#area
-      area?.focus()
+      // It is in view already (updated).
+      area?.focus({ preventScroll: true })
       area?.setSelectionRange(area.value.length, area.value.length)
     })
   }
+
+  /** How tall the box was drawn last. */
+  #height = 0
 
   get #area(): HTMLTextAreaElement | null {
     return this.renderRoot.querySelector('textarea')
@@ -148,8 +152,14 @@ export class PalaverMessageEditor extends LitElement {
   override updated(): void {
     const area = this.#area
     if (area) {
+      // Measured at its full height: shorter for a moment (at the end of the list), it would scroll the list up with it.
+      this.style.minHeight = `${this.offsetHeight}px`
       area.style.height = 'auto'
       area.style.height = `${Math.min(area.scrollHeight, 160)}px`
+      this.style.minHeight = ''
+      // Opened, or a line longer: the whole box shows, its buttons too.
+      if (this.offsetHeight > this.#height) this.scrollIntoView({ block: 'nearest' })
+      this.#height = this.offsetHeight
     }
     const list = this.renderRoot.querySelector<HTMLElement>('.mention-list')
     const field = this.renderRoot.querySelector('.field')
