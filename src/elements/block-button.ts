@@ -29,9 +29,9 @@ export class PalaverBlockButton extends LitElement {
   declare i18n: Translator
   declare confirming: boolean
 
-  private readonly dismissal = new Dismissal(this, () => this.close(false))
+  readonly #dismissal = new Dismissal(this, () => this.#close(false))
   /** Where the focus goes back when the question closes, if not to the button. */
-  private returnTo: HTMLElement | null = null
+  #returnTo: HTMLElement | null = null
 
   constructor() {
     super()
@@ -78,29 +78,29 @@ export class PalaverBlockButton extends LitElement {
     const label = t.t(this.blocked ? 'unblockUser' : 'blockUser', { name: this.name })
     const toggle = this.text
       ? html`<button type="button" class="button secondary small block" part="block" aria-label=${label}
-          aria-expanded=${this.blocked ? nothing : this.confirming ? 'true' : 'false'} @click=${this.onToggle}
+          aria-expanded=${this.blocked ? nothing : this.confirming ? 'true' : 'false'} @click=${this.#onToggle}
           >${t.t(this.blocked ? 'unblock' : 'block')}</button>`
       : html`<button type="button" class="icon-button wide block ${this.blocked ? 'blocked' : ''}" part="block"
           aria-label=${label} title=${label} aria-expanded=${this.blocked ? nothing : this.confirming ? 'true' : 'false'}
-          @click=${this.onToggle}>${icons.ban}</button>`
-    return html`${toggle}${this.confirming && !this.blocked ? this.renderConfirm() : nothing}`
+          @click=${this.#onToggle}>${icons.ban}</button>`
+    return html`${toggle}${this.confirming && !this.blocked ? this.#renderConfirm() : nothing}`
   }
 
-  private renderConfirm() {
+  #renderConfirm() {
     const t = this.i18n
     return html`<div class="confirm popup" role="group" aria-labelledby="question" part="block-confirm"
-      @keydown=${this.onKey} @focusout=${this.dismissal.onFocusOut}>
+      @keydown=${this.#onKey} @focusout=${this.#dismissal.onFocusOut}>
       <p id="question">${t.t('blockConfirm', { name: this.name })}</p>
       <div class="buttons">
-        <button type="button" class="button secondary small cancel" @click=${() => this.close(true)}>${t.t('cancel')}</button>
-        <button type="button" class="button danger small confirm-block" @click=${this.confirm}>${t.t('block')}</button>
+        <button type="button" class="button secondary small cancel" @click=${() => this.#close(true)}>${t.t('cancel')}</button>
+        <button type="button" class="button danger small confirm-block" @click=${this.#confirm}>${t.t('block')}</button>
       </div>
     </div>`
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    this.close(false)
+    this.#close(false)
   }
 
   /**
@@ -108,44 +108,44 @@ export class PalaverBlockButton extends LitElement {
    * header's menu item): the question gives `opener` the focus back when it closes.
    */
   activate(opener: HTMLElement): void {
-    void this.toggle(opener)
+    void this.#toggle(opener)
   }
 
-  private onToggle(): void {
-    void this.toggle(null)
+  #onToggle(): void {
+    void this.#toggle(null)
   }
 
-  private async toggle(returnTo: HTMLElement | null): Promise<void> {
-    if (this.blocked) return this.emit(false)
-    if (this.confirming) return this.close(true)
-    this.returnTo = returnTo
+  async #toggle(returnTo: HTMLElement | null): Promise<void> {
+    if (this.blocked) return this.#emit(false)
+    if (this.confirming) return this.#close(true)
+    this.#returnTo = returnTo
     this.confirming = true
-    this.dismissal.start()
+    this.#dismissal.start()
     await this.updateComplete
     this.renderRoot.querySelector<HTMLElement>('.cancel')?.focus()
   }
 
-  private confirm(): void {
-    this.close(true)
-    this.emit(true)
+  #confirm(): void {
+    this.#close(true)
+    this.#emit(true)
   }
 
-  private close(refocus: boolean): void {
-    this.dismissal.stop()
+  #close(refocus: boolean): void {
+    this.#dismissal.stop()
     if (!this.confirming) return
     this.confirming = false
-    if (refocus) (this.returnTo ?? this.renderRoot.querySelector<HTMLElement>('.block'))?.focus()
+    if (refocus) (this.#returnTo ?? this.renderRoot.querySelector<HTMLElement>('.block'))?.focus()
   }
 
-  private onKey(event: KeyboardEvent): void {
+  #onKey(event: KeyboardEvent): void {
     if (event.key !== 'Escape') return
     event.preventDefault()
     // The question closes, not the panel or dialog around it.
     event.stopPropagation()
-    this.close(true)
+    this.#close(true)
   }
 
-  private emit(blocked: boolean): void {
+  #emit(blocked: boolean): void {
     this.dispatchEvent(
       new CustomEvent('palaver-block', { detail: { blocked }, bubbles: true, composed: true }),
     )

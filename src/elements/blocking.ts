@@ -12,33 +12,33 @@ export interface BlockListEvents {
  * current by `user.blocked` events, by the viewer's own block and unblock, and by a resync.
  */
 export class BlockList extends Emitter<BlockListEvents> {
-  private readonly ids: Set<string>
+  readonly #ids: Set<string>
   /** The DMs asked for since the latest change, while on their way. */
-  private readonly dms = new Map<number, Promise<ChatDetailView>>()
+  readonly #dms = new Map<number, Promise<ChatDetailView>>()
 
   constructor(
     ids: Iterable<string>,
     private readonly getChat: (chatId: number) => Promise<ChatDetailView>,
   ) {
     super()
-    this.ids = new Set(ids)
+    this.#ids = new Set(ids)
   }
 
   has(userId: string): boolean {
-    return this.ids.has(userId)
+    return this.#ids.has(userId)
   }
 
   /** A copy of the set, for a property that is compared by identity. */
   snapshot(): ReadonlySet<string> {
-    return new Set(this.ids)
+    return new Set(this.#ids)
   }
 
   /** Records a block or an unblock; a change is told once, however many times it is heard. */
   set(userId: string, blocked: boolean): void {
-    if (this.ids.has(userId) === blocked) return
-    if (blocked) this.ids.add(userId)
-    else this.ids.delete(userId)
-    this.dms.clear()
+    if (this.#ids.has(userId) === blocked) return
+    if (blocked) this.#ids.add(userId)
+    else this.#ids.delete(userId)
+    this.#dms.clear()
     this.emit('change', { userId, blocked })
   }
 
@@ -47,21 +47,21 @@ export class BlockList extends Emitter<BlockListEvents> {
    * count). Every widget that shows it asks as it hears of the change, and they share one request.
    */
   fetchDm(chatId: number): Promise<ChatDetailView> {
-    const asked = this.dms.get(chatId)
+    const asked = this.#dms.get(chatId)
     if (asked) return asked
     const request = this.getChat(chatId)
     const done = () => {
-      if (this.dms.get(chatId) === request) this.dms.delete(chatId)
+      if (this.#dms.get(chatId) === request) this.#dms.delete(chatId)
     }
     request.then(done, done)
-    this.dms.set(chatId, request)
+    this.#dms.set(chatId, request)
     return request
   }
 
   /** The whole set as the server has it now. */
   replace(ids: Iterable<string>): void {
     const next = new Set(ids)
-    for (const id of [...this.ids]) if (!next.has(id)) this.set(id, false)
+    for (const id of [...this.#ids]) if (!next.has(id)) this.set(id, false)
     for (const id of next) this.set(id, true)
   }
 }

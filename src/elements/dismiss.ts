@@ -14,11 +14,11 @@ export class Dismissal implements ReactiveController {
 
   /** The popup opened: listen for a press outside. */
   start(): void {
-    document.addEventListener('pointerdown', this.onOutside, true)
+    document.addEventListener('pointerdown', this.#onOutside, true)
   }
 
   stop(): void {
-    document.removeEventListener('pointerdown', this.onOutside, true)
+    document.removeEventListener('pointerdown', this.#onOutside, true)
   }
 
   hostDisconnected(): void {
@@ -31,7 +31,7 @@ export class Dismissal implements ReactiveController {
     if (to && !this.host.shadowRoot?.contains(to)) this.dismiss()
   }
 
-  private readonly onOutside = (event: PointerEvent) => {
+  readonly #onOutside = (event: PointerEvent) => {
     if (!event.composedPath().includes(this.host)) this.dismiss()
   }
 }

@@ -12,8 +12,8 @@ import { Dismissal } from './dismiss.js'
 export class MenuController implements ReactiveController {
   open = false
   /** Where the focus goes back when the menu closes, if not to the host's own button. */
-  private returnTo: HTMLElement | null = null
-  private readonly dismissal: Dismissal
+  #returnTo: HTMLElement | null = null
+  readonly #dismissal: Dismissal
 
   /** `button` finds the host's menu button in its render root, where the items are the `[role="menuitem"]`. */
   constructor(
@@ -21,7 +21,7 @@ export class MenuController implements ReactiveController {
     private readonly button: string,
   ) {
     host.addController(this)
-    this.dismissal = new Dismissal(host, () => this.close(false))
+    this.#dismissal = new Dismissal(host, () => this.close(false))
   }
 
   hostDisconnected(): void {
@@ -30,24 +30,24 @@ export class MenuController implements ReactiveController {
 
   /** Opens the menu on its first or last item; `returnTo` has the focus back when it closes. */
   async show(at: 'first' | 'last' = 'first', returnTo: HTMLElement | null = null): Promise<void> {
-    this.returnTo = returnTo
+    this.#returnTo = returnTo
     this.open = true
-    this.dismissal.start()
+    this.#dismissal.start()
     this.host.requestUpdate()
     await this.host.updateComplete
-    const items = this.items()
+    const items = this.#items()
     items[at === 'first' ? 0 : items.length - 1]?.focus()
   }
 
   close(refocus: boolean): void {
-    this.dismissal.stop()
+    this.#dismissal.stop()
     if (!this.open) return
     this.open = false
     this.host.requestUpdate()
-    if (refocus) (this.returnTo ?? this.host.renderRoot.querySelector<HTMLElement>(this.button))?.focus()
+    if (refocus) (this.#returnTo ?? this.host.renderRoot.querySelector<HTMLElement>(this.button))?.focus()
   }
 
-  private items(): HTMLElement[] {
+  #items(): HTMLElement[] {
     return [...this.host.renderRoot.querySelectorAll<HTMLElement>('[role="menuitem"]')]
   }
 
@@ -65,7 +65,7 @@ export class MenuController implements ReactiveController {
   }
 
   /** For the menu's `@focusout`: the focus went somewhere outside the host. */
-  readonly onFocusOut = (event: FocusEvent): void => this.dismissal.onFocusOut(event)
+  readonly onFocusOut = (event: FocusEvent): void => this.#dismissal.onFocusOut(event)
 
   /** For the menu's `@keydown`. */
   readonly onKey = (event: KeyboardEvent): void => {
@@ -80,7 +80,7 @@ export class MenuController implements ReactiveController {
       this.close(false)
       return
     }
-    const items = this.items()
+    const items = this.#items()
     const index = items.indexOf(event.target as HTMLElement)
     const next: Record<string, number> = {
       ArrowDown: (index + 1) % items.length,

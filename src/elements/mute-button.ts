@@ -23,7 +23,7 @@ export class PalaverMuteButton extends LitElement {
   declare until: string | null
   declare i18n: Translator
 
-  private readonly menu = new MenuController(this, '#mute')
+  readonly #menu = new MenuController(this, '#mute')
 
   constructor() {
     super()
@@ -65,16 +65,16 @@ export class PalaverMuteButton extends LitElement {
     }))
     return html`<button type="button" id="mute" class="icon-button wide mute ${this.muted ? 'muted' : ''}" part="mute"
         aria-label=${label} title=${this.muted ? `${until}\n${label}` : label} aria-haspopup=${this.muted ? nothing : 'menu'}
-        aria-expanded=${this.muted ? nothing : this.menu.open ? 'true' : 'false'} aria-controls=${this.menu.open ? 'menu' : nothing}
-        @click=${this.onToggle} @keydown=${this.onToggleKey}>${this.muted ? icons.bellOff : icons.bell}</button>
+        aria-expanded=${this.muted ? nothing : this.#menu.open ? 'true' : 'false'} aria-controls=${this.#menu.open ? 'menu' : nothing}
+        @click=${this.#onToggle} @keydown=${this.#onToggleKey}>${this.muted ? icons.bellOff : icons.bell}</button>
       ${
-        this.menu.open && !this.muted
-          ? html`<div id="menu" class="popup" role="menu" aria-labelledby="mute" part="mute-menu" @keydown=${this.menu.onKey}
-              @focusout=${this.menu.onFocusOut}>
+        this.#menu.open && !this.muted
+          ? html`<div id="menu" class="popup" role="menu" aria-labelledby="mute" part="mute-menu" @keydown=${this.#menu.onKey}
+              @focusout=${this.#menu.onFocusOut}>
               <div class="heading" aria-hidden="true">${label}</div>
               ${choices.map(
                 (choice) => html`<button type="button" role="menuitem" tabindex="-1"
-                  @click=${() => this.choose(choice.hours)}>${choice.label}</button>`,
+                  @click=${() => this.#choose(choice.hours)}>${choice.label}</button>`,
               )}
             </div>`
           : nothing
@@ -86,25 +86,25 @@ export class PalaverMuteButton extends LitElement {
    * header's menu item): the menu of durations gives `opener` the focus back when it closes.
    */
   activate(opener: HTMLElement): void {
-    if (this.muted) this.emit({ muted: false })
-    else void this.menu.show('first', opener)
+    if (this.muted) this.#emit({ muted: false })
+    else void this.#menu.show('first', opener)
   }
 
-  private onToggle(): void {
-    if (this.muted) this.emit({ muted: false })
-    else this.menu.toggle()
+  #onToggle(): void {
+    if (this.muted) this.#emit({ muted: false })
+    else this.#menu.toggle()
   }
 
-  private onToggleKey(event: KeyboardEvent): void {
-    if (!this.muted) this.menu.onButtonKey(event)
+  #onToggleKey(event: KeyboardEvent): void {
+    if (!this.muted) this.#menu.onButtonKey(event)
   }
 
-  private choose(hours: number | null): void {
-    this.menu.close(true)
-    this.emit(muteFor(hours))
+  #choose(hours: number | null): void {
+    this.#menu.close(true)
+    this.#emit(muteFor(hours))
   }
 
-  private emit(detail: unknown): void {
+  #emit(detail: unknown): void {
     this.dispatchEvent(new CustomEvent('palaver-mute', { detail, bubbles: true, composed: true }))
   }
 }

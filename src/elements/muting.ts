@@ -27,8 +27,8 @@ const MAX_DELAY = 2 ** 31 - 1
  * shows as none without a word from the server; one timer, cleared when the host leaves the page.
  */
 export class MuteExpiry implements ReactiveController {
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private due = Number.POSITIVE_INFINITY
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #due = Number.POSITIVE_INFINITY
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -38,20 +38,20 @@ export class MuteExpiry implements ReactiveController {
   }
 
   hostConnected(): void {
-    this.schedule()
+    this.#schedule()
   }
 
   hostUpdated(): void {
-    this.schedule()
+    this.#schedule()
   }
 
   hostDisconnected(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    this.due = Number.POSITIVE_INFINITY
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#due = Number.POSITIVE_INFINITY
   }
 
-  private schedule(): void {
+  #schedule(): void {
     const now = Date.now()
     let next = Number.POSITIVE_INFINITY
     for (const mute of this.mutes()) {
@@ -59,13 +59,13 @@ export class MuteExpiry implements ReactiveController {
       const until = Date.parse(mute.mutedUntil)
       if (until > now && until < next) next = until
     }
-    if (next === this.due) return
+    if (next === this.#due) return
     this.hostDisconnected()
     if (next === Number.POSITIVE_INFINITY) return
-    this.due = next
-    this.timer = setTimeout(
+    this.#due = next
+    this.#timer = setTimeout(
       () => {
-        this.due = Number.POSITIVE_INFINITY
+        this.#due = Number.POSITIVE_INFINITY
         this.host.requestUpdate()
       },
       Math.min(MAX_DELAY, next - now + 50),

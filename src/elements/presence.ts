@@ -17,13 +17,13 @@ const REFRESH_MS = 60_000
  * (see REFRESH_MS), and `presence` frames keep it current in between.
  */
 export class OnlineList extends Emitter<{ change: undefined }> {
-  private readonly online = new Set<string>()
-  private readonly shown = new Set<string>()
+  readonly #online = new Set<string>()
+  readonly #shown = new Set<string>()
   /** Who to ask about at the end of this task. */
-  private readonly asking = new Set<string>()
+  readonly #asking = new Set<string>()
   /** Frames heard so far, and the count at each person's latest: an answer asked for before that is older news. */
-  private heard = 0
-  private readonly heardAt = new Map<string, number>()
+  #heard = 0
+  readonly #heardAt = new Map<string, number>()
 
   constructor(
     private readonly api: PalaverApi,
@@ -32,46 +32,46 @@ export class OnlineList extends Emitter<{ change: undefined }> {
   ) {
     super()
     connection.on('presence', ({ data }) => {
-      if (!this.shown.has(data.userId)) return
-      this.heardAt.set(data.userId, ++this.heard)
-      this.set(data.userId, data.online)
+      if (!this.#shown.has(data.userId)) return
+      this.#heardAt.set(data.userId, ++this.#heard)
+      this.#set(data.userId, data.online)
     })
-    connection.on('ready', () => this.ask(this.shown))
+    connection.on('ready', () => this.#ask(this.#shown))
     setInterval(() => {
-      if (connection.state === 'open' && this.shown.size > 0) this.ask(this.shown)
+      if (connection.state === 'open' && this.#shown.size > 0) this.#ask(this.#shown)
     }, REFRESH_MS)
     // The server tells nothing of someone blocked; after an unblock it answers again.
-    blocks.on('change', ({ userId, blocked }) => (blocked ? this.set(userId, false) : this.ask([userId])))
+    blocks.on('change', ({ userId, blocked }) => (blocked ? this.#set(userId, false) : this.#ask([userId])))
   }
 
   has(userId: string | undefined): boolean {
-    return userId !== undefined && this.online.has(userId)
+    return userId !== undefined && this.#online.has(userId)
   }
 
   /** The people a view shows, as often as it renders: only those new to the list are asked about. */
   show(userIds: Iterable<string | undefined>): void {
     for (const id of userIds) {
-      if (!id || this.shown.has(id)) continue
-      this.shown.add(id)
+      if (!id || this.#shown.has(id)) continue
+      this.#shown.add(id)
       // Before the connection is ready, its 'ready' asks about everyone shown.
-      if (this.connection.state === 'open') this.ask([id])
+      if (this.connection.state === 'open') this.#ask([id])
     }
   }
 
-  private ask(userIds: Iterable<string>): void {
-    if (this.asking.size === 0) queueMicrotask(() => this.flush())
-    for (const id of userIds) this.asking.add(id)
+  #ask(userIds: Iterable<string>): void {
+    if (this.#asking.size === 0) queueMicrotask(() => this.#flush())
+    for (const id of userIds) this.#asking.add(id)
   }
 
-  private flush(): void {
-    const ids = [...this.asking]
-    this.asking.clear()
-    const asked = this.heard
+  #flush(): void {
+    const ids = [...this.#asking]
+    this.#asking.clear()
+    const asked = this.#heard
     for (let i = 0; i < ids.length; i += PER_REQUEST) {
       const part = ids.slice(i, i + PER_REQUEST)
       this.api.presence(part).then(
         ({ online }) => {
-          for (const id of part) if ((this.heardAt.get(id) ?? 0) <= asked) this.set(id, online.includes(id))
+          for (const id of part) if ((this.#heardAt.get(id) ?? 0) <= asked) this.#set(id, online.includes(id))
         },
         // Best effort, as on the server: the next 'ready' asks again.
         () => {},
@@ -79,10 +79,10 @@ export class OnlineList extends Emitter<{ change: undefined }> {
     }
   }
 
-  private set(userId: string, online: boolean): void {
-    if (this.online.has(userId) === online) return
-    if (online) this.online.add(userId)
-    else this.online.delete(userId)
+  #set(userId: string, online: boolean): void {
+    if (this.#online.has(userId) === online) return
+    if (online) this.#online.add(userId)
+    else this.#online.delete(userId)
     this.emit('change', undefined)
   }
 }

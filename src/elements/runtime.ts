@@ -18,75 +18,75 @@ import { notePalaverBase } from './urls.js'
 export class Runtime {
   readonly basePath: string
   readonly http: Http
-  private configPromise: Promise<PalaverConfig> | null = null
-  private clientInstance: PalaverClient | null = null
-  private blockList: Promise<BlockList> | null = null
-  private onlineList: Promise<OnlineList> | null = null
-  private users = 0
+  #configPromise: Promise<PalaverConfig> | null = null
+  #clientInstance: PalaverClient | null = null
+  #blockList: Promise<BlockList> | null = null
+  #onlineList: Promise<OnlineList> | null = null
+  #users = 0
 
   /** 'include' for Palaver on another origin than the page's, so that the viewer's cookies go along. */
-  private readonly credentials: RequestCredentials | undefined
+  readonly #credentials: RequestCredentials | undefined
 
   constructor(basePath: string) {
     this.basePath = basePath
     notePalaverBase(basePath)
-    this.credentials = crossOrigin(basePath) ? 'include' : undefined
-    this.http = new Http({ baseUrl: basePath, ...(this.credentials && { credentials: this.credentials }) })
+    this.#credentials = crossOrigin(basePath) ? 'include' : undefined
+    this.http = new Http({ baseUrl: basePath, ...(this.#credentials && { credentials: this.#credentials }) })
   }
 
   /** The settings and the viewer; fetched once (a failed fetch is tried again on the next call). */
   config(): Promise<PalaverConfig> {
-    this.configPromise ??= fetchConfig(this.http).catch((error: unknown) => {
-      this.configPromise = null
+    this.#configPromise ??= fetchConfig(this.http).catch((error: unknown) => {
+      this.#configPromise = null
       throw error
     })
-    return this.configPromise
+    return this.#configPromise
   }
 
   /** The client, created with the transport the site pins and an outbox kept in localStorage per viewer. */
   async client(): Promise<PalaverClient> {
     const config = await this.config()
-    if (!this.clientInstance) {
-      this.clientInstance = new PalaverClient({
+    if (!this.#clientInstance) {
+      this.#clientInstance = new PalaverClient({
         baseUrl: this.basePath,
-        ...(this.credentials && { credentials: this.credentials }),
+        ...(this.#credentials && { credentials: this.#credentials }),
         transport: config.transport as TransportPreference,
         outbox: {
           storage: localStorageOutbox(`palaver:outbox:${this.basePath}:${config.viewer?.id ?? ''}`),
         },
       })
     }
-    return this.clientInstance
+    return this.#clientInstance
   }
 
   /** The people the viewer blocked, kept current for every widget of this base path. */
   blocks(): Promise<BlockList> {
-    this.blockList ??= Promise.all([this.config(), this.client()]).then(
+    this.#blockList ??= Promise.all([this.config(), this.client()]).then(
       ([config, client]) => followBlocks(client, config.blockedUserIds),
       (error: unknown) => {
-        this.blockList = null
+        this.#blockList = null
         throw error
       },
     )
-    return this.blockList
+    return this.#blockList
   }
 
   /** Who of the people the widgets show is online, kept current for every widget of this base path. */
   presence(): Promise<OnlineList> {
-    this.onlineList ??= Promise.all([this.client(), this.blocks()]).then(
+    this.#onlineList ??= Promise.all([this.client(), this.blocks()]).then(
       ([client, blocks]) => new OnlineList(client.api, client.connection, blocks),
       (error: unknown) => {
-        this.onlineList = null
+        this.#onlineList = null
         throw error
       },
     )
-    return this.onlineList
+    return this.#onlineList
   }
 
   /** Takes a share of the live connection (opening it for the first one); call the returned function to give it back. */
   async retain(): Promise<{ connection: Connection; release: () => void }> {
     const client = await this.client()
-    this.users++
+    this.#users++
     client.connect()
     let released = false
     return {
@@ -95,7 +95,7 @@ export class Runtime {
         if (released) return
         released = true
         // The last widget that needed it is gone: the connection closes.
-        if (--this.users === 0) client.connection.close()
+        if (--this.#users === 0) client.connection.close()
       },
     }
   }

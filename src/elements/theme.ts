@@ -189,34 +189,34 @@ export function resolveMode(element: Element, system: MediaQueryList | null): Th
  */
 export class ThemeController implements ReactiveController {
   mode: ThemeMode = 'light'
-  private observer: MutationObserver | null = null
-  private system: MediaQueryList | null = null
-  private readonly onChange = () => this.sync()
+  #observer: MutationObserver | null = null
+  #system: MediaQueryList | null = null
+  readonly #onChange = () => this.#sync()
 
   constructor(private readonly host: ReactiveControllerHost & HTMLElement) {
     host.addController(this)
   }
 
   hostConnected(): void {
-    this.system = window.matchMedia?.('(prefers-color-scheme: dark)') ?? null
-    this.system?.addEventListener('change', this.onChange)
-    this.observer = new MutationObserver(this.onChange)
-    this.observer.observe(this.host.ownerDocument.documentElement, {
+    this.#system = window.matchMedia?.('(prefers-color-scheme: dark)') ?? null
+    this.#system?.addEventListener('change', this.#onChange)
+    this.#observer = new MutationObserver(this.#onChange)
+    this.#observer.observe(this.host.ownerDocument.documentElement, {
       attributes: true,
       attributeFilter: ['class', 'data-theme'],
     })
-    this.observer.observe(this.host, { attributes: true, attributeFilter: ['theme'] })
-    this.sync()
+    this.#observer.observe(this.host, { attributes: true, attributeFilter: ['theme'] })
+    this.#sync()
   }
 
   hostDisconnected(): void {
-    this.system?.removeEventListener('change', this.onChange)
-    this.observer?.disconnect()
-    this.observer = null
+    this.#system?.removeEventListener('change', this.#onChange)
+    this.#observer?.disconnect()
+    this.#observer = null
   }
 
-  private sync(): void {
-    const mode = resolveMode(this.host, this.system)
+  #sync(): void {
+    const mode = resolveMode(this.host, this.#system)
     if (this.host.getAttribute('data-palaver-mode') !== mode)
       this.host.setAttribute('data-palaver-mode', mode)
     if (mode !== this.mode) {

@@ -35,61 +35,61 @@ export class Translator {
   readonly locale: string
   readonly language: string
   readonly dir: 'ltr' | 'rtl'
-  private readonly catalog: Catalog
-  private readonly plurals: Intl.PluralRules
-  private readonly numbers: Intl.NumberFormat
-  private readonly percents: Intl.NumberFormat
-  private readonly time: Intl.DateTimeFormat
-  private readonly dayAndTime: Intl.DateTimeFormat
-  private readonly full: Intl.DateTimeFormat
-  private readonly day: Intl.DateTimeFormat
-  private readonly relative: Intl.RelativeTimeFormat
-  private readonly list: Intl.ListFormat
-  private readonly sizes = new Map<string, Intl.NumberFormat>()
+  readonly #catalog: Catalog
+  readonly #plurals: Intl.PluralRules
+  readonly #numbers: Intl.NumberFormat
+  readonly #percents: Intl.NumberFormat
+  readonly #time: Intl.DateTimeFormat
+  readonly #dayAndTime: Intl.DateTimeFormat
+  readonly #full: Intl.DateTimeFormat
+  readonly #day: Intl.DateTimeFormat
+  readonly #relative: Intl.RelativeTimeFormat
+  readonly #list: Intl.ListFormat
+  readonly #sizes = new Map<string, Intl.NumberFormat>()
 
   constructor(locale: string) {
     const language = languageOf(locale)
     const catalog = catalogs.get(language)
-    this.catalog = catalog ?? en
+    this.#catalog = catalog ?? en
     // Formats follow the catalog's language when the locale's own has no catalog, so a page reads as one language.
     this.locale = catalog ? locale : 'en'
     this.language = catalog ? language : 'en'
     this.dir = rtlLanguages.has(this.language) ? 'rtl' : 'ltr'
-    this.plurals = new Intl.PluralRules(this.locale)
-    this.numbers = new Intl.NumberFormat(this.locale)
-    this.percents = new Intl.NumberFormat(this.locale, { style: 'percent' })
-    this.time = new Intl.DateTimeFormat(this.locale, { hour: 'numeric', minute: '2-digit' })
-    this.dayAndTime = new Intl.DateTimeFormat(this.locale, {
+    this.#plurals = new Intl.PluralRules(this.locale)
+    this.#numbers = new Intl.NumberFormat(this.locale)
+    this.#percents = new Intl.NumberFormat(this.locale, { style: 'percent' })
+    this.#time = new Intl.DateTimeFormat(this.locale, { hour: 'numeric', minute: '2-digit' })
+    this.#dayAndTime = new Intl.DateTimeFormat(this.locale, {
       month: 'short',
       day: 'numeric',
       hour: 'numeric',
       minute: '2-digit',
     })
-    this.full = new Intl.DateTimeFormat(this.locale, { dateStyle: 'full', timeStyle: 'short' })
-    this.day = new Intl.DateTimeFormat(this.locale, { weekday: 'long', month: 'long', day: 'numeric' })
-    this.relative = new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto' })
-    this.list = new Intl.ListFormat(this.locale, { style: 'long', type: 'conjunction' })
+    this.#full = new Intl.DateTimeFormat(this.locale, { dateStyle: 'full', timeStyle: 'short' })
+    this.#day = new Intl.DateTimeFormat(this.locale, { weekday: 'long', month: 'long', day: 'numeric' })
+    this.#relative = new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto' })
+    this.#list = new Intl.ListFormat(this.locale, { style: 'long', type: 'conjunction' })
   }
 
   /** A string of the catalog with `{name}` placeholders filled in. */
   t(key: TextKey, params: Params = {}): string {
-    return fill(this.catalog[key] as string, params, this.numbers)
+    return fill(this.#catalog[key] as string, params, this.#numbers)
   }
 
   /** The plural form for `count` (Intl.PluralRules picks the category: one/few/many/… per language). */
   plural(key: PluralKey, count: number, params: Params = {}): string {
-    const forms = this.catalog[key] as Catalog[PluralKey]
-    const form = forms[this.plurals.select(count)] ?? forms.other
-    return fill(form, { ...params, count }, this.numbers)
+    const forms = this.#catalog[key] as Catalog[PluralKey]
+    const form = forms[this.#plurals.select(count)] ?? forms.other
+    return fill(form, { ...params, count }, this.#numbers)
   }
 
   number(value: number): string {
-    return this.numbers.format(value)
+    return this.#numbers.format(value)
   }
 
   /** A share (0.4) as the locale writes it: "40%", "40 %"… */
   percent(share: number): string {
-    return this.percents.format(share)
+    return this.#percents.format(share)
   }
 
   /** "740 bytes", "12 kB", "3.4 MB" in the locale's own words (a kilobyte is 1024 bytes here). */
@@ -103,29 +103,29 @@ export class Translator {
     }
     const digits = value < 10 ? 1 : 0
     const key = `${units[unit]}${digits}`
-    let format = this.sizes.get(key)
+    let format = this.#sizes.get(key)
     if (!format) {
       // Bytes in words: the short form does not inflect ("16 byte" in English).
       const options = { style: 'unit', unit: units[unit], unitDisplay: unit ? 'short' : 'long' } as const
       format = new Intl.NumberFormat(this.locale, { ...options, maximumFractionDigits: digits })
-      this.sizes.set(key, format)
+      this.#sizes.set(key, format)
     }
     return format.format(value)
   }
 
   /** "14:05" */
   clock(date: Date): string {
-    return this.time.format(date)
+    return this.#time.format(date)
   }
 
   /** The time for a message: the clock today, else the date and the clock. */
   stamp(date: Date, now = new Date()): string {
-    return sameDay(date, now) ? this.time.format(date) : this.dayAndTime.format(date)
+    return sameDay(date, now) ? this.#time.format(date) : this.#dayAndTime.format(date)
   }
 
   /** The whole date and time (for a tooltip or a screen reader). */
   fullDate(date: Date): string {
-    return this.full.format(date)
+    return this.#full.format(date)
   }
 
   /** A day separator: "Today", "Yesterday", or the date. */
@@ -134,7 +134,7 @@ export class Translator {
     const yesterday = new Date(now)
     yesterday.setDate(now.getDate() - 1)
     if (sameDay(date, yesterday)) return this.t('yesterday')
-    return this.day.format(date)
+    return this.#day.format(date)
   }
 
   /** "5 minutes ago", "yesterday" (Intl.RelativeTimeFormat). */
@@ -149,14 +149,14 @@ export class Translator {
       ['minute', 60],
     ]
     for (const [unit, size] of units) {
-      if (Math.abs(seconds) >= size) return this.relative.format(Math.round(seconds / size), unit)
+      if (Math.abs(seconds) >= size) return this.#relative.format(Math.round(seconds / size), unit)
     }
-    return this.relative.format(0, 'second')
+    return this.#relative.format(0, 'second')
   }
 
   /** "Alice, Bob and Carol" */
   names(names: readonly string[]): string {
-    return this.list.format(names)
+    return this.#list.format(names)
   }
 }
 

@@ -31,7 +31,7 @@ export class PalaverActionsMenu extends LitElement {
   declare label: string
   declare actions: MenuAction[]
 
-  private readonly menu = new MenuController(this, '#more')
+  readonly #menu = new MenuController(this, '#more')
 
   constructor() {
     super()
@@ -67,28 +67,28 @@ export class PalaverActionsMenu extends LitElement {
   ]
 
   override render() {
-    const open = this.menu.open
+    const open = this.#menu.open
     return html`<button type="button" id="more" class="icon-button wide more" part="more" aria-label=${this.label}
         title=${this.label} aria-haspopup="menu" aria-expanded=${open ? 'true' : 'false'}
-        aria-controls=${open ? 'menu' : nothing} @click=${() => this.menu.toggle()}
-        @keydown=${this.menu.onButtonKey}>${pageIcons.more}</button>
+        aria-controls=${open ? 'menu' : nothing} @click=${() => this.#menu.toggle()}
+        @keydown=${this.#menu.onButtonKey}>${pageIcons.more}</button>
       ${
         open
-          ? html`<div id="menu" class="popup" role="menu" aria-labelledby="more" part="menu" @keydown=${this.menu.onKey}
-              @focusout=${this.menu.onFocusOut}>
+          ? html`<div id="menu" class="popup" role="menu" aria-labelledby="more" part="menu" @keydown=${this.#menu.onKey}
+              @focusout=${this.#menu.onFocusOut}>
               ${this.actions.map(
                 (
                   action,
                 ) => html`<button type="button" role="menuitem" tabindex="-1" class=${action.danger ? 'danger' : ''}
-                  aria-haspopup=${action.opens ?? nothing} @click=${() => this.choose(action)}>${action.icon}<span>${action.label}</span></button>`,
+                  aria-haspopup=${action.opens ?? nothing} @click=${() => this.#choose(action)}>${action.icon}<span>${action.label}</span></button>`,
               )}
             </div>`
           : nothing
       }`
   }
 
-  private choose(action: MenuAction): void {
-    this.menu.close(true)
+  #choose(action: MenuAction): void {
+    this.#menu.close(true)
     action.run()
   }
 }

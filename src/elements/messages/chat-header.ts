@@ -188,7 +188,7 @@ export class PalaverChatHeader extends LitElement {
       ${
         this.narrow
           ? html`<button type="button" class="icon-button back" aria-label=${t.t('back')} title=${t.t('back')}
-              @click=${() => this.emit('palaver-back')}>${pageIcons.back}</button>`
+              @click=${() => this.#emit('palaver-back')}>${pageIcons.back}</button>`
           : nothing
       }
       ${chatAvatar(chat, title, 'large', this.online)}
@@ -197,18 +197,18 @@ export class PalaverChatHeader extends LitElement {
           ${
             this.renaming
               ? html`<input aria-label=${t.t('renameChat')} title=${t.t('editHint')} .value=${title}
-                  maxlength=${this.titleLength} @keydown=${this.onKey} @blur=${this.onBlur} />`
+                  maxlength=${this.titleLength} @keydown=${this.#onKey} @blur=${this.#onBlur} />`
               : html`<h2 id="chat-title" tabindex="-1" class=${canRename ? 'renamable' : ''}
-                  @click=${canRename ? this.startRename : nothing}>${title}</h2>
+                  @click=${canRename ? this.#startRename : nothing}>${title}</h2>
                 ${
                   canRename
                     ? html`<button type="button" class="icon-button rename" aria-label=${t.t('renameChat')}
-                        title=${t.t('renameChat')} @click=${this.startRename}>${icons.edit}</button>`
+                        title=${t.t('renameChat')} @click=${this.#startRename}>${icons.edit}</button>`
                     : nothing
                 }`
           }
         </div>
-        <span class="sub" part="subtitle"><bdi>${sub}</bdi>${this.online ? ` · ${t.t('online')}` : nothing}${this.renderMute(sub !== '')}</span>
+        <span class="sub" part="subtitle"><bdi>${sub}</bdi>${this.online ? ` · ${t.t('online')}` : nothing}${this.#renderMute(sub !== '')}</span>
       </div>
       <div class="actions" role="group" aria-label=${t.t('chatActions')}>
         ${renderActions({ chat, i18n: t, viewerId: this.viewerId, narrow: this.narrow, header: this })}
@@ -217,7 +217,7 @@ export class PalaverChatHeader extends LitElement {
   }
 
   /** "Muted until 15:30" after who is in the chat, while the viewer's mute lasts. */
-  private renderMute(afterSub: boolean) {
+  #renderMute(afterSub: boolean) {
     const chat = this.chat
     if (!chat || !isMuted(chat)) return nothing
     const t = this.i18n
@@ -232,7 +232,7 @@ export class PalaverChatHeader extends LitElement {
     this.renderRoot.querySelector<HTMLElement>('h2')?.focus()
   }
 
-  private async startRename(): Promise<void> {
+  async #startRename(): Promise<void> {
     this.renaming = true
     await this.updateComplete
     const input = this.renderRoot.querySelector('input')
@@ -240,22 +240,22 @@ export class PalaverChatHeader extends LitElement {
     input?.select()
   }
 
-  private onKey(event: KeyboardEvent): void {
+  #onKey(event: KeyboardEvent): void {
     if (event.key === 'Enter') {
       event.preventDefault()
-      this.finish(true)
+      this.#finish(true)
     } else if (event.key === 'Escape') {
       event.preventDefault()
       event.stopPropagation()
-      this.finish(false)
+      this.#finish(false)
     }
   }
 
-  private onBlur(): void {
-    if (this.renaming) this.finish(true, false)
+  #onBlur(): void {
+    if (this.renaming) this.#finish(true, false)
   }
 
-  private async finish(save: boolean, refocus = true): Promise<void> {
+  async #finish(save: boolean, refocus = true): Promise<void> {
     const input = this.renderRoot.querySelector('input')
     const chat = this.chat
     if (!this.renaming || !input || !chat) return
@@ -263,13 +263,13 @@ export class PalaverChatHeader extends LitElement {
     const title = input.value.trim()
     const current = chatTitle(chat, this.i18n, this.viewerId)
     // A group needs a title; an empty one gives a DM or a room its own back.
-    if (save && title !== current && (title || chat.kind !== 'group')) this.emit('palaver-rename', { title })
+    if (save && title !== current && (title || chat.kind !== 'group')) this.#emit('palaver-rename', { title })
     if (!refocus) return
     await this.updateComplete
     this.renderRoot.querySelector<HTMLElement>('.rename')?.focus()
   }
 
-  private emit(type: string, detail?: unknown): void {
+  #emit(type: string, detail?: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }))
   }
 }

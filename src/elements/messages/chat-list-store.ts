@@ -34,9 +34,9 @@ const MAX_ROUNDS = 5
  * appears; reading clears its count; renamed, muted, left and deleted chats follow; a message from
  * someone the viewer blocked is not unread in a group or room, and a block or unblock fetches the
  * chats whose count or permissions it changes). The chats a search or the kind filter hides are kept
- * current too (`allChats`), for the counts that speak of all of them (the tab's title and the Chats tab);
+ * current too, for the counts that speak of all of them (`counted`: the tab's title and the Chats tab);
  * those of the chats not loaded yet come from the server (`GET /api/unread/`), asked again when an event
- * changes one (`counted`).
+ * changes one.
  */
 export class ChatListStore extends Emitter<ChatListEvents> {
   /** The chats the list shows. */
@@ -48,26 +48,26 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   filter: ListFilter = 'all'
   /** Kinds the site lets this page show (showDmsOnMessagesPage / showRoomsOnMessagesPage). */
   readonly kinds: ChatKind[]
-  private generation = 0
-  private offs: Array<() => void> = []
-  private refreshing = new Map<number, Promise<void>>()
-  private viewer: string | null = null
+  #generation = 0
+  #offs: Array<() => void> = []
+  #refreshing = new Map<number, Promise<void>>()
+  #viewer: string | null = null
   /**
    * Every chat of a kind the page shows that the store has heard of, shown or hidden by the filters,
    * by id; the events keep each current (`chats` holds the same objects).
    */
-  private readonly known = new Map<number, ChatView>()
+  readonly #known = new Map<number, ChatView>()
   /** Chats of kinds the site hides on this page: their messages need no request. */
-  private readonly skipped = new Set<number>()
+  readonly #skipped = new Set<number>()
   /** Bumped by stop() and by each resync: an answer to an older one is dropped. */
-  private epoch = 0
+  #epoch = 0
   /** How often events changed each chat (a refresh they overtook is repeated). */
-  private changes = new Map<number, number>()
+  #changes = new Map<number, number>()
   /** The server's unread of each chat with any: it counts for the chats the store does not know. */
-  private unread: UnreadChatView[] = []
+  #unread: UnreadChatView[] = []
   /** Its request on the way; `unreadAgain`: an event since may have changed what it answers. */
-  private unreadAsked: Promise<void> | null = null
-  private unreadAgain = false
+  #unreadAsked: Promise<void> | null = null
+  #unreadAgain = false
 
   constructor(
     private readonly client: PalaverClient,
@@ -83,30 +83,25 @@ export class ChatListStore extends Emitter<ChatListEvents> {
 
   /** Starts following the connection and loads the first page. */
   start(viewerId: string): Promise<void> {
-    this.viewer = viewerId
-    this.offs.push(
-      this.connection.on('event', (event) => this.apply(event)),
-      this.connection.on('resync', () => void this.resync()),
-      this.blocks?.on('change', ({ userId, blocked }) => this.onBlock(userId, blocked)) ?? (() => {}),
+    this.#viewer = viewerId
+    this.#offs.push(
+      this.connection.on('event', (event) => this.#apply(event)),
+      this.connection.on('resync', () => void this.#resync()),
+      this.blocks?.on('change', ({ userId, blocked }) => this.#onBlock(userId, blocked)) ?? (() => {}),
     )
-    void this.loadUnread()
+    void this.#loadUnread()
     return this.reload()
   }
 
   stop(): void {
-    this.generation++
-    this.epoch++
-    for (const off of this.offs.splice(0)) off()
+    this.#generation++
+    this.#epoch++
+    for (const off of this.#offs.splice(0)) off()
   }
 
   /** A chat as the store has it, shown or hidden by the filters. */
   find(chatId: number): ChatView | undefined {
-    return this.known.get(chatId)
-  }
-
-  /** Every chat the store has heard of, whatever the search and the kind filter show. */
-  get allChats(): Iterable<ChatView> {
-    return this.known.values()
+    return this.#known.get(chatId)
   }
 
   /**
@@ -115,8 +110,8 @@ export class ChatListStore extends Emitter<ChatListEvents> {
    */
   get counted(): Array<ChatView | UnreadChatView> {
     return [
-      ...this.known.values(),
-      ...this.unread.filter((chat) => !this.known.has(chat.id) && this.kinds.includes(chat.kind)),
+      ...this.#known.values(),
+      ...this.#unread.filter((chat) => !this.#known.has(chat.id) && this.kinds.includes(chat.kind)),
     ]
   }
 
@@ -147,39 +142,39 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   reload(): Promise<void> {
     this.chats = []
     this.nextCursor = null
-    return this.fetch(null)
+    return this.#fetch(null)
   }
 
   /**
    * Events were missed: what the store knew may be stale. The list starts again, and while it is
    * filtered the first page of all the chats is fetched too, for the counts (as a page opened now has them).
    */
-  private async resync(): Promise<void> {
-    const epoch = ++this.epoch
-    this.known.clear()
-    void this.loadUnread()
+  async #resync(): Promise<void> {
+    const epoch = ++this.#epoch
+    this.#known.clear()
+    void this.#loadUnread()
     void this.reload()
     if (!this.search && this.filter === 'all') return
     const page = await this.client.api.listChats({}).catch(() => null)
-    if (epoch === this.epoch)
-      for (const chat of page?.chats ?? []) if (!this.known.has(chat.id)) this.upsert(chat)
+    if (epoch === this.#epoch)
+      for (const chat of page?.chats ?? []) if (!this.#known.has(chat.id)) this.upsert(chat)
   }
 
   /** Whether the list holds this chat now. */
-  private listed(chatId: number): boolean {
+  #listed(chatId: number): boolean {
     return this.chats.some((chat) => chat.id === chatId)
   }
 
   loadMore(): Promise<void> {
     if (this.loading || !this.nextCursor || this.error) return Promise.resolve()
-    return this.fetch(this.nextCursor)
+    return this.#fetch(this.nextCursor)
   }
 
-  private async fetch(cursor: string | null): Promise<void> {
-    const generation = ++this.generation
+  async #fetch(cursor: string | null): Promise<void> {
+    const generation = ++this.#generation
     this.loading = true
     this.error = null
-    this.changed()
+    this.#changed()
     try {
       let next: string | null = cursor
       let added = 0
@@ -192,10 +187,10 @@ export class ChatListStore extends Emitter<ChatListEvents> {
           ...(this.filter !== 'all' ? { kind: this.filter } : {}),
         })
         // The first paint counts the chats beyond the page too.
-        await this.unreadAsked
-        if (generation !== this.generation) return
-        const fresh = page.chats.filter((chat) => this.kinds.includes(chat.kind) && !this.listed(chat.id))
-        for (const chat of fresh) this.known.set(chat.id, chat)
+        await this.#unreadAsked
+        if (generation !== this.#generation) return
+        const fresh = page.chats.filter((chat) => this.kinds.includes(chat.kind) && !this.#listed(chat.id))
+        for (const chat of fresh) this.#known.set(chat.id, chat)
         this.chats = [...this.chats, ...fresh]
         added += fresh.length
         wanted ||= Math.ceil(page.chats.length / 2)
@@ -203,12 +198,12 @@ export class ChatListStore extends Emitter<ChatListEvents> {
       }
       this.nextCursor = next
     } catch (error) {
-      if (generation !== this.generation) return
+      if (generation !== this.#generation) return
       this.error = asClientError(error)
     } finally {
-      if (generation === this.generation) {
+      if (generation === this.#generation) {
         this.loading = false
-        this.changed()
+        this.#changed()
       }
     }
   }
@@ -216,25 +211,25 @@ export class ChatListStore extends Emitter<ChatListEvents> {
   /** Puts a chat the viewer now has (created, joined), or a fresher view of one, into the list (or among the hidden ones). */
   upsert(chat: ChatView): void {
     if (!this.kinds.includes(chat.kind)) {
-      this.skipped.add(chat.id)
+      this.#skipped.add(chat.id)
       return
     }
-    this.known.set(chat.id, chat)
+    this.#known.set(chat.id, chat)
     // One the filters hide is kept for the counts only.
-    if (this.shows(chat) || this.listed(chat.id)) {
+    if (this.shows(chat) || this.#listed(chat.id)) {
       const others = this.chats.filter((c) => c.id !== chat.id)
       const at = others.findIndex((c) => newerFirst(chat, c) < 0)
       this.chats = at === -1 ? [...others, chat] : [...others.slice(0, at), chat, ...others.slice(at)]
     }
-    this.changed()
+    this.#changed()
   }
 
   remove(chatId: number): void {
-    this.unread = this.unread.filter((chat) => chat.id !== chatId)
-    const known = this.known.delete(chatId)
-    this.touched(chatId)
+    this.#unread = this.#unread.filter((chat) => chat.id !== chatId)
+    const known = this.#known.delete(chatId)
+    this.#touched(chatId)
     this.chats = this.chats.filter((chat) => chat.id !== chatId)
-    this.changed()
+    this.#changed()
     if (known) this.emit('removed', { chatId })
   }
 
@@ -248,13 +243,13 @@ export class ChatListStore extends Emitter<ChatListEvents> {
     fetch: () => Promise<ChatDetailView> = () => this.client.api.getChat(chatId),
     attempt = 0,
   ): Promise<void> {
-    const running = this.refreshing.get(chatId)
+    const running = this.#refreshing.get(chatId)
     if (running) return running
-    const seen = this.changes.get(chatId) ?? 0
+    const seen = this.#changes.get(chatId) ?? 0
     const request = fetch()
       .then(
         (chat) => {
-          if ((this.changes.get(chatId) ?? 0) !== seen && attempt < 3) return 'again'
+          if ((this.#changes.get(chatId) ?? 0) !== seen && attempt < 3) return 'again'
           if (chat.role === null) this.remove(chatId)
           else this.upsert(chat)
         },
@@ -263,23 +258,23 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         },
       )
       .then((outcome) => {
-        this.refreshing.delete(chatId)
+        this.#refreshing.delete(chatId)
         if (outcome === 'again') return this.refresh(chatId, undefined, attempt + 1)
       })
-    this.refreshing.set(chatId, request)
+    this.#refreshing.set(chatId, request)
     return request
   }
 
-  private apply(event: PalaverEvent): void {
+  #apply(event: PalaverEvent): void {
     switch (event.type) {
       case 'message.created':
-        this.onMessage(event.data.message)
+        this.#onMessage(event.data.message)
         return
       case 'message.updated':
       case 'message.deleted':
-        this.touched(event.data.message.chatId)
-        this.recountMentions(event.data.message)
-        this.patch(event.data.message.chatId, (chat) =>
+        this.#touched(event.data.message.chatId)
+        this.#recountMentions(event.data.message)
+        this.#patch(event.data.message.chatId, (chat) =>
           chat.lastMessage?.id === event.data.message.id
             ? { ...chat, lastMessage: preview(event.data.message) }
             : chat,
@@ -287,27 +282,27 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         return
       case 'receipt.updated': {
         const { chatId, marks } = event.data
-        const lastReadMessageId = marks.find((m) => m.userId === this.viewer)?.lastReadMessageId
+        const lastReadMessageId = marks.find((m) => m.userId === this.#viewer)?.lastReadMessageId
         if (lastReadMessageId === undefined) return
-        this.touched(chatId)
+        this.#touched(chatId)
         const chat = this.find(chatId)
         if (!chat) return
         // Delivered, not read further: nothing changes here.
         if (lastReadMessageId <= chat.lastReadMessageId) return
         // Read to the end: nothing is unread. Read part of the way: only the server knows how much is left.
         if (lastReadMessageId >= (chat.lastMessage?.id ?? 0))
-          this.patch(chatId, (c) => ({ ...c, unreadCount: 0, unreadMentionCount: 0, lastReadMessageId }))
+          this.#patch(chatId, (c) => ({ ...c, unreadCount: 0, unreadMentionCount: 0, lastReadMessageId }))
         else if (chat.unreadCount > 0 || chat.unreadMentionCount > 0) void this.refresh(chatId)
         return
       }
       case 'member.added':
-        if (event.data.user.id === this.viewer) void this.refresh(event.data.chatId)
-        else this.patch(event.data.chatId, (chat) => ({ ...chat, memberCount: event.data.chat.memberCount }))
+        if (event.data.user.id === this.#viewer) void this.refresh(event.data.chatId)
+        else this.#patch(event.data.chatId, (chat) => ({ ...chat, memberCount: event.data.chat.memberCount }))
         return
       case 'member.removed':
-        if (event.data.userId === this.viewer) this.remove(event.data.chatId)
-        else if (event.data.promotedIds.includes(this.viewer ?? '')) void this.refresh(event.data.chatId)
-        else this.patch(event.data.chatId, (chat) => ({ ...chat, memberCount: event.data.chat.memberCount }))
+        if (event.data.userId === this.#viewer) this.remove(event.data.chatId)
+        else if (event.data.promotedIds.includes(this.#viewer ?? '')) void this.refresh(event.data.chatId)
+        else this.#patch(event.data.chatId, (chat) => ({ ...chat, memberCount: event.data.chat.memberCount }))
         return
       case 'chat.created':
       case 'chat.updated':
@@ -318,30 +313,30 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         this.remove(event.data.chatId)
         return
       case 'chat.muted':
-        this.touched(event.data.chatId)
-        this.patch(event.data.chatId, (chat) => withMute(chat, event.data))
+        this.#touched(event.data.chatId)
+        this.#patch(event.data.chatId, (chat) => withMute(chat, event.data))
         return
       case 'chat.marked':
-        this.touched(event.data.chatId)
-        this.patch(event.data.chatId, (chat) => ({ ...chat, markedUnread: event.data.markedUnread }))
+        this.#touched(event.data.chatId)
+        this.#patch(event.data.chatId, (chat) => ({ ...chat, markedUnread: event.data.markedUnread }))
     }
   }
 
-  private onMessage(message: MessageView): void {
+  #onMessage(message: MessageView): void {
     const chat = this.find(message.chatId)
     if (!chat) {
-      if (this.skipped.has(message.chatId)) return
+      if (this.#skipped.has(message.chatId)) return
       // A chat beyond the pages loaded so far (or new to the viewer) comes to the top. Counted as a
       // change: a fetch of it already on its way (it was just created) may have been answered before
       // this message, and is made again.
-      this.changes.set(message.chatId, (this.changes.get(message.chatId) ?? 0) + 1)
+      this.#changes.set(message.chatId, (this.#changes.get(message.chatId) ?? 0) + 1)
       void this.refresh(message.chatId)
       return
     }
     if (chat.lastMessage && chat.lastMessage.id >= message.id) return
-    const own = message.senderId === this.viewer
+    const own = message.senderId === this.#viewer
     const counts = own || (chat.kind !== 'dm' && this.blocks?.has(message.senderId) === true) ? 0 : 1
-    this.changes.set(chat.id, (this.changes.get(chat.id) ?? 0) + 1)
+    this.#changes.set(chat.id, (this.#changes.get(chat.id) ?? 0) + 1)
     this.upsert({
       ...chat,
       lastMessage: preview(message),
@@ -351,16 +346,16 @@ export class ChatListStore extends Emitter<ChatListEvents> {
         ? { unreadCount: 0, unreadMentionCount: 0, lastReadMessageId: message.id }
         : {
             unreadCount: chat.unreadCount + counts,
-            unreadMentionCount: chat.unreadMentionCount + (mentionsUser(message, this.viewer) ? counts : 0),
+            unreadMentionCount: chat.unreadMentionCount + (mentionsUser(message, this.#viewer) ? counts : 0),
           }),
     })
   }
 
   /** An unread message edited or deleted may mention the viewer now, or no longer: the server counts again. */
-  private recountMentions(message: MessageView): void {
+  #recountMentions(message: MessageView): void {
     const chat = this.find(message.chatId)
-    if (!chat || message.senderId === this.viewer || message.id <= chat.lastReadMessageId) return
-    if (chat.unreadMentionCount > 0 || mentionsUser(message, this.viewer)) void this.refresh(chat.id)
+    if (!chat || message.senderId === this.#viewer || message.id <= chat.lastReadMessageId) return
+    if (chat.unreadMentionCount > 0 || mentionsUser(message, this.#viewer)) void this.refresh(chat.id)
   }
 
   /**
@@ -368,9 +363,9 @@ export class ChatListStore extends Emitter<ChatListEvents> {
    * the unread counts of the groups and rooms where they may have written what the viewer has not read:
    * a block lowers a count above zero, an unblock raises one where anything is past the read mark.
    */
-  private onBlock(userId: string, blocked: boolean): void {
-    void this.loadUnread()
-    for (const chat of this.known.values()) {
+  #onBlock(userId: string, blocked: boolean): void {
+    void this.#loadUnread()
+    for (const chat of this.#known.values()) {
       if (chat.kind === 'dm') {
         if (chat.peer?.id === userId) void this.refresh(chat.id, () => this.blocks!.fetchDm(chat.id))
       } else if (blocked ? chat.unreadCount > 0 : (chat.lastMessage?.id ?? 0) > chat.lastReadMessageId)
@@ -382,46 +377,46 @@ export class ChatListStore extends Emitter<ChatListEvents> {
    * The server's unread figure, one request at a time. An answer that an event may have overtaken (one
    * that changed a chat the store does not know, a block, a resync) is dropped and asked for again.
    */
-  private loadUnread(): Promise<void> {
-    if (this.unreadAsked) {
-      this.unreadAgain = true
-      return this.unreadAsked
+  #loadUnread(): Promise<void> {
+    if (this.#unreadAsked) {
+      this.#unreadAgain = true
+      return this.#unreadAsked
     }
-    return (this.unreadAsked = this.client.api
+    return (this.#unreadAsked = this.client.api
       .unread()
       .then(
         ({ chats }) => {
-          if (!this.unreadAgain) this.unread = chats
+          if (!this.#unreadAgain) this.#unread = chats
         },
         () => {},
       )
       .finally(() => {
-        this.unreadAsked = null
-        if (this.unreadAgain) {
-          this.unreadAgain = false
-          void this.loadUnread()
+        this.#unreadAsked = null
+        if (this.#unreadAgain) {
+          this.#unreadAgain = false
+          void this.#loadUnread()
         }
-        this.changed()
+        this.#changed()
       }))
   }
 
   /** An event changed a chat: if the store counts it by the server's figure (or may soon), that is asked for again. */
-  private touched(chatId: number): void {
-    if (!this.known.has(chatId) && (this.unreadAsked || this.unread.some((chat) => chat.id === chatId)))
-      void this.loadUnread()
+  #touched(chatId: number): void {
+    if (!this.#known.has(chatId) && (this.#unreadAsked || this.#unread.some((chat) => chat.id === chatId)))
+      void this.#loadUnread()
   }
 
-  private patch(chatId: number, change: (chat: ChatView) => ChatView): void {
-    this.changes.set(chatId, (this.changes.get(chatId) ?? 0) + 1)
-    const chat = this.known.get(chatId)
+  #patch(chatId: number, change: (chat: ChatView) => ChatView): void {
+    this.#changes.set(chatId, (this.#changes.get(chatId) ?? 0) + 1)
+    const chat = this.#known.get(chatId)
     const next = chat && change(chat)
     if (!next || next === chat) return
-    this.known.set(chatId, next)
+    this.#known.set(chatId, next)
     this.chats = this.chats.map((c) => (c.id === chatId ? next : c))
-    this.changed()
+    this.#changed()
   }
 
-  private changed(): void {
+  #changed(): void {
     this.emit('change', undefined)
   }
 }

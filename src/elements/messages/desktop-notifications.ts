@@ -31,12 +31,12 @@ export interface DesktopNotificationsOptions {
 export class DesktopNotifications {
   /** Whether the browser has the Notification API at all (the control is not shown where it has not). */
   static readonly supported = typeof Notification === 'function'
-  private wanted: boolean
-  private readonly key: string
+  #wanted: boolean
+  readonly #key: string
 
   constructor(private readonly options: DesktopNotificationsOptions) {
-    this.key = `palaver:notifications:${options.basePath}:${options.viewerId}`
-    this.wanted = read(this.key) === 'on'
+    this.#key = `palaver:notifications:${options.basePath}:${options.viewerId}`
+    this.#wanted = read(this.#key) === 'on'
   }
 
   /** The browser said no: only its site settings can change that. */
@@ -45,7 +45,7 @@ export class DesktopNotifications {
   }
 
   get on(): boolean {
-    return this.wanted && Notification.permission === 'granted'
+    return this.#wanted && Notification.permission === 'granted'
   }
 
   /** Turns them off, or on, asking for the permission first when the browser has not been asked (a click's gesture). */
@@ -56,8 +56,8 @@ export class DesktopNotifications {
       : Notification.permission === 'default'
         ? await Notification.requestPermission()
         : Notification.permission
-    this.wanted = permission === 'granted'
-    write(this.key, this.wanted ? 'on' : null)
+    this.#wanted = permission === 'granted'
+    write(this.#key, this.#wanted ? 'on' : null)
   }
 
   /** A new message in `chat` (as the list has it): a notification, when the viewer wants one for it. */

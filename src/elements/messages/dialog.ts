@@ -205,7 +205,7 @@ export abstract class PalaverDialog extends LitElement {
   declare i18n: Translator
   declare label: string
   protected dialogRole: 'dialog' | 'alertdialog' = 'dialog'
-  private returnTo: HTMLElement | null = null
+  #returnTo: HTMLElement | null = null
 
   constructor() {
     super()
@@ -217,20 +217,20 @@ export abstract class PalaverDialog extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    this.returnTo = deepActiveElement()
+    this.#returnTo = deepActiveElement()
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
     // Gone or hidden meanwhile, it takes no focus.
-    this.returnTo?.focus()
+    this.#returnTo?.focus()
   }
 
   protected override firstUpdated(): void {
     this.renderRoot.querySelector('dialog')?.showModal()
     const first =
       this.renderRoot.querySelector<HTMLElement>('[autofocus]') ??
-      this.focusables().find((e) => !e.matches('.close'))
+      this.#focusables().find((e) => !e.matches('.close'))
     first?.focus()
   }
 
@@ -242,7 +242,7 @@ export abstract class PalaverDialog extends LitElement {
   override render() {
     return html`<dialog part="dialog" dir=${this.i18n.dir} role=${this.dialogRole === 'alertdialog' ? 'alertdialog' : nothing}
       aria-labelledby="dialog-title" aria-describedby=${this.dialogRole === 'alertdialog' ? 'dialog-text' : nothing}
-      @cancel=${this.onCancel} @keydown=${this.trap} @click=${this.onClick}>
+      @cancel=${this.#onCancel} @keydown=${this.#trap} @click=${this.#onClick}>
       <div class="dialog-head">
         <h2 id="dialog-title">${this.label}</h2>
         <button type="button" class="icon-button close" aria-label=${this.i18n.t('close')} title=${this.i18n.t('close')}
@@ -252,24 +252,24 @@ export abstract class PalaverDialog extends LitElement {
     </dialog>`
   }
 
-  private focusables(): HTMLElement[] {
+  #focusables(): HTMLElement[] {
     return tabStops(this.renderRoot)
   }
 
-  private onCancel(event: Event): void {
+  #onCancel(event: Event): void {
     event.preventDefault()
     this.close()
   }
 
   /** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
-  private trap(event: KeyboardEvent): void {
+  #trap(event: KeyboardEvent): void {
     if (event.key === 'Escape') {
       event.preventDefault()
       this.close()
       return
     }
     if (event.key !== 'Tab') return
-    const all = this.focusables()
+    const all = this.#focusables()
     const active = deepActiveElement()
     const index = active ? all.indexOf(active) : -1
     const target = event.shiftKey
@@ -286,7 +286,7 @@ export abstract class PalaverDialog extends LitElement {
   }
 
   /** A click on the backdrop (the dialog element itself, outside its content) closes it. */
-  private onClick(event: MouseEvent): void {
+  #onClick(event: MouseEvent): void {
     const dialog = event.currentTarget as HTMLDialogElement
     if (event.target !== dialog) return
     const box = dialog.getBoundingClientRect()

@@ -85,10 +85,10 @@ export class PalaverMembersDialog extends PalaverDialog {
   declare searching: boolean
   declare error: string | null
   declare status: string
-  private searchTimer: ReturnType<typeof setTimeout> | undefined
-  private searches = 0
-  private suggestionsAsked = false
-  private offPresence: (() => void) | undefined
+  #searchTimer: ReturnType<typeof setTimeout> | undefined
+  #searches = 0
+  #suggestionsAsked = false
+  #offPresence: (() => void) | undefined
 
   constructor() {
     super()
@@ -107,16 +107,16 @@ export class PalaverMembersDialog extends PalaverDialog {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed)
-    this.offPresence ??= this.presence?.on('change', () => this.requestUpdate())
+    this.#offPresence ??= this.presence?.on('change', () => this.requestUpdate())
     // A group's members share it with the viewer, so the server tells of their comings and goings. Not a
     // room's: there, as in the search's results, only people the list follows for another view show.
     if (this.chat?.kind === 'group')
       this.presence?.show(this.chat.members.map((m) => m.user.id).filter((id) => id !== this.viewerId))
-    if (this.tab === 'add' && this.canManage && !this.suggestionsAsked) void this.suggest()
+    if (this.tab === 'add' && this.#canManage && !this.#suggestionsAsked) void this.#suggest()
   }
 
-  private async suggest(): Promise<void> {
-    this.suggestionsAsked = true
+  async #suggest(): Promise<void> {
+    this.#suggestionsAsked = true
     try {
       this.suggested = (await this.client!.api.searchUsers('', { chatId: this.chat!.id, limit: 8 })).users
     } catch (error) {
@@ -127,47 +127,47 @@ export class PalaverMembersDialog extends PalaverDialog {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    this.offPresence?.()
-    this.offPresence = undefined
+    this.#offPresence?.()
+    this.#offPresence = undefined
   }
 
-  private get canManage(): boolean {
+  get #canManage(): boolean {
     return this.chat?.permissions.manageMembers === true
   }
 
   protected renderBody() {
     const t = this.i18n
-    const tab: Tab = this.canManage ? this.tab : 'manage'
+    const tab: Tab = this.#canManage ? this.tab : 'manage'
     return html`
       ${
-        this.canManage
-          ? html`<div class="tabs" role="tablist" aria-label=${t.t('members')} @keydown=${this.onTabKey}>
-              ${this.renderTab('add', t.t('addTab'), tab)} ${this.renderTab('manage', t.t('manageTab'), tab)}
+        this.#canManage
+          ? html`<div class="tabs" role="tablist" aria-label=${t.t('members')} @keydown=${this.#onTabKey}>
+              ${this.#renderTab('add', t.t('addTab'), tab)} ${this.#renderTab('manage', t.t('manageTab'), tab)}
             </div>`
           : nothing
       }
-      <div role="tabpanel" id="panel-${tab}" aria-labelledby=${this.canManage ? `tab-${tab}` : 'dialog-title'}>
-        ${tab === 'add' ? this.renderAdd() : this.renderManage()}
+      <div role="tabpanel" id="panel-${tab}" aria-labelledby=${this.#canManage ? `tab-${tab}` : 'dialog-title'}>
+        ${tab === 'add' ? this.#renderAdd() : this.#renderManage()}
       </div>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <p class="visually-hidden" role="status">${this.status}</p>
     `
   }
 
-  private renderTab(tab: Tab, label: string, selected: Tab) {
+  #renderTab(tab: Tab, label: string, selected: Tab) {
     return html`<button type="button" role="tab" id="tab-${tab}" aria-controls="panel-${tab}"
       aria-selected=${tab === selected ? 'true' : 'false'} tabindex=${tab === selected ? 0 : -1}
-      @click=${() => this.select(tab)}>${label}</button>`
+      @click=${() => this.#select(tab)}>${label}</button>`
   }
 
-  private renderAdd() {
+  #renderAdd() {
     const t = this.i18n
     const members = new Set(this.chat?.members.map((m) => m.user.id))
     const suggested = this.suggested?.filter((user) => !members.has(user.id)) ?? []
     return html`<label class="field">
         ${pageIcons.search}
         <input type="search" class="people-search" aria-label=${t.t('searchPeople')} placeholder=${t.t('searchPeople')}
-          autocomplete="off" autofocus @input=${this.onSearch} />
+          autocomplete="off" autofocus @input=${this.#onSearch} />
       </label>
       ${
         this.found === null
@@ -175,31 +175,31 @@ export class PalaverMembersDialog extends PalaverDialog {
             ? html`<p>${t.t('loading')}</p>`
             : suggested.length > 0
               ? html`<h3 id="suggested">${t.t('suggested')}</h3>
-                  <ul class="rows suggested" aria-labelledby="suggested">${this.addable(suggested, members, true)}</ul>`
+                  <ul class="rows suggested" aria-labelledby="suggested">${this.#addable(suggested, members, true)}</ul>`
               : nothing
           : this.found.length === 0
             ? html`<p>${t.t('noResults')}</p>`
-            : html`<ul class="rows" aria-label=${t.t('searchResults')}>${this.addable(this.found, members)}</ul>`
+            : html`<ul class="rows" aria-label=${t.t('searchResults')}>${this.#addable(this.found, members)}</ul>`
       }`
   }
 
   /** Rows of people with Add, or "Member" for those in the chat already. */
-  private addable(users: UserView[], members: Set<string>, suggested = false) {
+  #addable(users: UserView[], members: Set<string>, suggested = false) {
     const t = this.i18n
     return users.map(
       (user, i) => html`<li class="row">
-        ${this.person(user, user.displayName)}
+        ${this.#person(user, user.displayName)}
         ${
           members.has(user.id)
             ? html`<span class="tag">${t.t('member')}</span>`
             : html`<button type="button" class="button small" aria-label=${t.t('addMember', { name: user.displayName })}
-                @click=${() => this.add(user, suggested ? i : -1)}>${t.t('add')}</button>`
+                @click=${() => this.#add(user, suggested ? i : -1)}>${t.t('add')}</button>`
         }
       </li>`,
     )
   }
 
-  private renderManage() {
+  #renderManage() {
     const t = this.i18n
     const members = [...(this.chat?.members ?? [])].sort(byRoleThenName)
     return html`<ul class="rows" aria-label=${t.t('members')}>
@@ -207,7 +207,7 @@ export class PalaverMembersDialog extends PalaverDialog {
         const you = member.user.id === this.viewerId
         const name = member.user.displayName
         return html`<li class="row" data-user-id=${member.user.id}>
-          ${this.person(member.user, you ? t.t('youSuffix', { name }) : name)}
+          ${this.#person(member.user, you ? t.t('youSuffix', { name }) : name)}
           <span class="row-end"><span class="tag ${member.role}">${member.role === 'admin' ? t.t('admin') : t.t('member')}</span>
           ${
             you
@@ -216,9 +216,9 @@ export class PalaverMembersDialog extends PalaverDialog {
                   @palaver-block=${(event: CustomEvent<{ blocked: boolean }>) => forwardBlock(event, member.user, this)}></palaver-block-button>`
           }
           ${
-            this.canManage && !you
+            this.#canManage && !you
               ? html`<button type="button" class="button secondary small remove" aria-label=${t.t('removeMember', { name })}
-                  @click=${() => this.removeMember(member)}>${t.t('remove')}</button>`
+                  @click=${() => this.#removeMember(member)}>${t.t('remove')}</button>`
               : nothing
           }</span>
         </li>`
@@ -227,7 +227,7 @@ export class PalaverMembersDialog extends PalaverDialog {
   }
 
   /** A person's avatar, with a dot while they are online, and their name over their username. */
-  private person(user: UserView, name: string) {
+  #person(user: UserView, name: string) {
     const online = !!this.presence?.has(user.id)
     return html`${withDot(html`<img src=${palaverUrl(user.avatarUrl)} alt="" />`, online)}
       <span class="who">
@@ -236,48 +236,48 @@ export class PalaverMembersDialog extends PalaverDialog {
       </span>`
   }
 
-  private async select(tab: Tab): Promise<void> {
+  async #select(tab: Tab): Promise<void> {
     this.tab = tab
     await this.updateComplete
     this.renderRoot.querySelector<HTMLElement>(`#tab-${tab}`)?.focus()
   }
 
   /** Left and Right (mirrored in right-to-left) move between the tabs. */
-  private onTabKey(event: KeyboardEvent): void {
+  #onTabKey(event: KeyboardEvent): void {
     if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return
     event.preventDefault()
-    void this.select(this.tab === 'add' ? 'manage' : 'add')
+    void this.#select(this.tab === 'add' ? 'manage' : 'add')
   }
 
-  private onSearch(event: Event): void {
+  #onSearch(event: Event): void {
     const q = (event.target as HTMLInputElement).value.trim()
-    clearTimeout(this.searchTimer)
-    const search = ++this.searches
+    clearTimeout(this.#searchTimer)
+    const search = ++this.#searches
     if (!q) {
       this.found = null
       this.searching = false
       return
     }
     this.searching = true
-    this.searchTimer = setTimeout(async () => {
+    this.#searchTimer = setTimeout(async () => {
       try {
         const { users } = await this.client!.api.searchUsers(q)
-        if (search !== this.searches) return
+        if (search !== this.#searches) return
         this.found = users.filter((user) => user.id !== this.viewerId)
         this.error = null
       } catch (error) {
-        if (search === this.searches) this.error = (error as Error).message
+        if (search === this.#searches) this.error = (error as Error).message
       } finally {
-        if (search === this.searches) this.searching = false
+        if (search === this.#searches) this.searching = false
       }
     }, 200)
   }
 
   /** Adds someone; the focus goes back to the search, or from the suggestion at `suggestion` to the next one. */
-  private async add(user: UserView, suggestion: number): Promise<void> {
+  async #add(user: UserView, suggestion: number): Promise<void> {
     if (!this.chat || !this.client) return
     try {
-      this.changed(await this.client.api.addMembers(this.chat.id, [user.id]))
+      this.#changed(await this.client.api.addMembers(this.chat.id, [user.id]))
       this.status = this.i18n.t('memberAdded', { name: user.displayName })
       this.error = null
       await this.updateComplete
@@ -292,7 +292,7 @@ export class PalaverMembersDialog extends PalaverDialog {
     }
   }
 
-  private async removeMember(member: MemberView): Promise<void> {
+  async #removeMember(member: MemberView): Promise<void> {
     if (!this.chat || !this.client) return
     const rows = [...this.renderRoot.querySelectorAll<HTMLElement>('.remove')]
     const index = rows.findIndex(
@@ -300,7 +300,7 @@ export class PalaverMembersDialog extends PalaverDialog {
     )
     try {
       await this.client.api.removeMember(this.chat.id, member.user.id)
-      this.changed(await this.client.api.getChat(this.chat.id))
+      this.#changed(await this.client.api.getChat(this.chat.id))
       this.status = this.i18n.t('memberRemoved', { name: member.user.displayName })
       this.error = null
       await this.updateComplete
@@ -314,7 +314,7 @@ export class PalaverMembersDialog extends PalaverDialog {
     }
   }
 
-  private changed(chat: ChatDetailView): void {
+  #changed(chat: ChatDetailView): void {
     this.chat = chat
     this.dispatchEvent(new CustomEvent('palaver-chat', { detail: chat, bubbles: true, composed: true }))
   }

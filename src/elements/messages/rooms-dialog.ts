@@ -31,10 +31,10 @@ export class PalaverRoomsDialog extends PalaverDialog {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    void this.load()
+    void this.#load()
   }
 
-  private async load(): Promise<void> {
+  async #load(): Promise<void> {
     try {
       this.rooms = (await this.client!.api.listRooms()).rooms
       await this.updateComplete
@@ -64,10 +64,10 @@ export class PalaverRoomsDialog extends PalaverDialog {
                     ${
                       isMember
                         ? html`<button type="button" class="button secondary small open" aria-label=${t.t('openChat', { name: title })}
-                            @click=${() => this.emit('palaver-open', chat.id)}>${t.t('open')}</button>`
+                            @click=${() => this.#emit('palaver-open', chat.id)}>${t.t('open')}</button>`
                         : chat.permissions.join
                           ? html`<button type="button" class="button small join" aria-label=${t.t('joinRoom', { name: title })}
-                              ?disabled=${this.busyId === chat.id} @click=${() => this.join(chat.id)}>${t.t('join')}</button>`
+                              ?disabled=${this.busyId === chat.id} @click=${() => this.#join(chat.id)}>${t.t('join')}</button>`
                           : nothing
                     }
                   </li>`
@@ -78,7 +78,7 @@ export class PalaverRoomsDialog extends PalaverDialog {
     `
   }
 
-  private async join(chatId: number): Promise<void> {
+  async #join(chatId: number): Promise<void> {
     this.busyId = chatId
     try {
       const chat = await this.client!.api.join(chatId)
@@ -88,7 +88,7 @@ export class PalaverRoomsDialog extends PalaverDialog {
           : room,
       )
       this.error = null
-      this.emit('palaver-joined', chat)
+      this.#emit('palaver-joined', chat)
       await this.updateComplete
       this.renderRoot.querySelector<HTMLElement>(`[data-chat-id="${chatId}"] .open`)?.focus()
     } catch (error) {
@@ -98,7 +98,7 @@ export class PalaverRoomsDialog extends PalaverDialog {
     }
   }
 
-  private emit(type: string, detail: unknown): void {
+  #emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }))
   }
 }

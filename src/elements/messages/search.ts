@@ -78,8 +78,8 @@ export class MessageSearch {
   /** Where the next page of results starts; null when there is none. */
   nextBefore: number | null = null
   busy = false
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private searches = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #searches = 0
 
   constructor(
     private readonly options: {
@@ -96,48 +96,48 @@ export class MessageSearch {
 
   input(value: string): void {
     this.query = value
-    clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.run(), SEARCH_DELAY_MS)
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => this.#run(), SEARCH_DELAY_MS)
     this.options.onChange()
   }
 
   clear(): void {
     this.query = ''
-    clearTimeout(this.timer)
-    this.run()
+    clearTimeout(this.#timer)
+    this.#run()
   }
 
   /** Appends the next page of results. */
   async more(): Promise<void> {
-    if (!this.busy && this.nextBefore !== null) await this.load(this.nextBefore)
+    if (!this.busy && this.nextBefore !== null) await this.#load(this.nextBefore)
   }
 
-  private run(): void {
+  #run(): void {
     const q = this.query.trim()
     this.options.onQuery(q)
     if (q.length >= 2) {
-      void this.load()
+      void this.#load()
       return
     }
-    this.searches++
+    this.#searches++
     this.busy = false
     this.results = null
     this.options.onChange()
   }
 
-  private async load(before?: number): Promise<void> {
-    const search = ++this.searches
+  async #load(before?: number): Promise<void> {
+    const search = ++this.#searches
     this.busy = true
     this.options.onChange()
     try {
       const page = await this.options.search(this.query.trim(), before)
-      if (search !== this.searches) return
+      if (search !== this.#searches) return
       this.results = before ? [...this.results!, ...page.results] : page.results
       this.nextBefore = page.nextBefore
     } catch (error) {
-      if (search === this.searches) this.options.onError(error as Error)
+      if (search === this.#searches) this.options.onError(error as Error)
     } finally {
-      if (search === this.searches) {
+      if (search === this.#searches) {
         this.busy = false
         this.options.onChange()
       }

@@ -7,38 +7,38 @@ import type { Translator } from '../i18n/index.js'
  * back as it is when the page goes.
  */
 export class TabBadge {
-  private base = ''
+  #base = ''
   /** The title this badge last wrote (null: none yet). */
-  private shown: string | null = null
-  private prefix = ''
-  private readonly watch = new MutationObserver(() => {
+  #shown: string | null = null
+  #prefix = ''
+  readonly #watch = new MutationObserver(() => {
     const title = document.title
-    if (title === this.shown) return
+    if (title === this.#shown) return
     // A title made from the one shown (`document.title += …`) does not get the count twice.
-    this.base = title.startsWith(this.prefix) ? title.slice(this.prefix.length) : title
-    this.apply()
+    this.#base = title.startsWith(this.#prefix) ? title.slice(this.#prefix.length) : title
+    this.#apply()
   })
 
   start(): void {
-    this.base = document.title
-    this.watch.observe(document.head, { subtree: true, childList: true, characterData: true })
+    this.#base = document.title
+    this.#watch.observe(document.head, { subtree: true, childList: true, characterData: true })
   }
 
   stop(): void {
-    this.watch.disconnect()
-    if (this.shown !== null && document.title === this.shown) document.title = this.base
-    this.shown = null
-    this.prefix = ''
+    this.#watch.disconnect()
+    if (this.#shown !== null && document.title === this.#shown) document.title = this.#base
+    this.#shown = null
+    this.#prefix = ''
   }
 
   /** `count`: the chats that wait for the viewer (ChatListStore.unreadChatCount). */
   update(count: number, t: Translator): void {
-    this.prefix = count ? `${t.t('tabBadge', { count })} ` : ''
-    this.apply()
+    this.#prefix = count ? `${t.t('tabBadge', { count })} ` : ''
+    this.#apply()
   }
 
-  private apply(): void {
-    const title = this.prefix + this.base
-    if (document.title !== title) this.shown = document.title = title
+  #apply(): void {
+    const title = this.#prefix + this.#base
+    if (document.title !== title) this.#shown = document.title = title
   }
 }

@@ -36,10 +36,10 @@ export class PalaverDm extends PalaverWidget {
   declare error: PalaverClientError | null
 
   protected readonly expiry = new MuteExpiry(this, () => [this.chat])
-  private offMuted: (() => void) | null = null
-  private offBlocks: (() => void) | null = null
-  private presence: OnlineList | null = null
-  private offPresence: (() => void) | null = null
+  #offMuted: (() => void) | null = null
+  #offBlocks: (() => void) | null = null
+  #presence: OnlineList | null = null
+  #offPresence: (() => void) | null = null
 
   constructor() {
     super()
@@ -190,17 +190,17 @@ export class PalaverDm extends PalaverWidget {
     if (!config) return nothing
     if (!config.enableDms) return nothing
     if (!config.viewer) {
-      const name = this.peerName
+      const name = this.#peerName
       const text = name ? t.t('signInToMessage', { name }) : t.t('signInToSend')
       return html`<div class="signin" part="signin" dir=${t.dir}>${this.loginLink(text)}</div>`
     }
-    const name = this.peerName
+    const name = this.#peerName
     const label = name ? t.t('messageUser', { name }) : t.t('message')
     const unread = this.open ? 0 : (this.chat?.unreadCount ?? 0)
-    return html`<div dir=${t.dir} @keydown=${this.onKey}>
+    return html`<div dir=${t.dir} @keydown=${this.#onKey}>
       <button type="button" class="button toggle" part="toggle" aria-expanded=${this.open ? 'true' : 'false'}
         aria-controls="panel" aria-label=${unread > 0 ? `${label}, ${t.plural('unreadCount', unread)}` : nothing}
-        @click=${this.toggle}>
+        @click=${this.#toggle}>
         ${icons.chat}<span>${label}</span>
         ${
           unread > 0
@@ -208,18 +208,18 @@ export class PalaverDm extends PalaverWidget {
             : nothing
         }
       </button>
-      ${this.open ? this.renderPanel() : nothing}
+      ${this.open ? this.#renderPanel() : nothing}
     </div>`
   }
 
-  private get peerName(): string | null {
+  get #peerName(): string | null {
     return this.chat?.peer?.displayName ?? this.userName ?? null
   }
 
-  private renderPanel() {
+  #renderPanel() {
     const t = this.i18n
     const chat = this.chat
-    const online = !!this.presence?.has(peerOf(chat, this.config?.viewer?.id))
+    const online = !!this.#presence?.has(peerOf(chat, this.config?.viewer?.id))
     return html`<section id="panel" class="panel" part="panel" role="dialog" aria-modal="false"
       aria-labelledby="title">
       <header part="header">
@@ -231,13 +231,13 @@ export class PalaverDm extends PalaverWidget {
         ${
           chat
             ? html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
-                @palaver-mute=${this.mute}></palaver-mute-button>`
+                @palaver-mute=${this.#mute}></palaver-mute-button>`
             : nothing
         }
         ${
           chat?.peer && chat.peer.id !== this.config?.viewer?.id
             ? html`<palaver-block-button .i18n=${t} name=${chat.peer.displayName} ?blocked=${chat.peerBlocked}
-                @palaver-block=${this.block}></palaver-block-button>`
+                @palaver-block=${this.#block}></palaver-block-button>`
             : nothing
         }
         ${this.pageLink(chat)}
@@ -249,7 +249,7 @@ export class PalaverDm extends PalaverWidget {
           ? html`<p class="state" role="alert">${this.error.code === 'not_found' || this.error.code === 'forbidden' ? t.t('notAvailable') : t.t('loadFailed')}</p>`
           : chat
             ? html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath}
-                locale=${t.locale} .chat=${chat} .i18n=${t} .autofocusComposer=${true} @palaver-gone=${this.onGone}></palaver-conversation>`
+                locale=${t.locale} .chat=${chat} .i18n=${t} .autofocusComposer=${true} @palaver-gone=${this.#onGone}></palaver-conversation>`
             : html`<p class="state">${t.t('loading')}</p>`
       }
       ${this.renderNotice()}
@@ -263,19 +263,19 @@ export class PalaverDm extends PalaverWidget {
       this.error = null
     }
     if ((changed.has('userId') || changed.has('config')) && this.config?.viewer && this.config.enableDms)
-      void this.peek()
+      void this.#peek()
     // The other person, once known: whether they are online shows in the panel's header.
-    this.presence?.show([peerOf(this.chat, this.config?.viewer?.id)])
+    this.#presence?.show([peerOf(this.chat, this.config?.viewer?.id)])
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    this.offMuted?.()
-    this.offMuted = null
-    this.offBlocks?.()
-    this.offBlocks = null
-    this.offPresence?.()
-    this.offPresence = null
+    this.#offMuted?.()
+    this.#offMuted = null
+    this.#offBlocks?.()
+    this.#offBlocks = null
+    this.#offPresence?.()
+    this.#offPresence = null
   }
 
   /**
@@ -283,7 +283,7 @@ export class PalaverDm extends PalaverWidget {
    * unread messages show on the toggle. Nothing is created and no live connection opens; a DM opened or
    * looked up meanwhile wins.
    */
-  private async peek(): Promise<void> {
+  async #peek(): Promise<void> {
     const userId = this.userId
     if (!userId) return
     try {
@@ -295,7 +295,7 @@ export class PalaverDm extends PalaverWidget {
     }
   }
 
-  private async loadChat(): Promise<void> {
+  async #loadChat(): Promise<void> {
     if (!this.userId) return
     try {
       const client = await this.runtime.client()
@@ -307,30 +307,30 @@ export class PalaverDm extends PalaverWidget {
   }
 
   /** Hears of the DM muted or unmuted on another of the viewer's devices (while the panel holds the connection). */
-  private async followMutes(): Promise<void> {
+  async #followMutes(): Promise<void> {
     const client = await this.runtime.client()
-    this.offMuted ??= client.connection.on('chat.muted', (event) => {
+    this.#offMuted ??= client.connection.on('chat.muted', (event) => {
       if (event.data.chatId === this.chat?.id) this.chat = withMute(this.chat, event.data)
     })
   }
 
   /** Hears of the DM's other person blocked or unblocked (here, or on another device): who may write changes. */
-  private async followBlocks(): Promise<void> {
+  async #followBlocks(): Promise<void> {
     const blocks = await this.runtime.blocks()
-    this.offBlocks ??= blocks.on('change', ({ userId }) => {
-      if (userId === this.chat?.peer?.id) void this.reloadChat(blocks)
+    this.#offBlocks ??= blocks.on('change', ({ userId }) => {
+      if (userId === this.chat?.peer?.id) void this.#reloadChat(blocks)
     })
   }
 
   /** Whether the DM's other person is online, kept current while the panel shows them. */
-  private async followPresence(): Promise<void> {
-    this.presence = await this.runtime.presence()
-    this.offPresence ??= this.presence.on('change', () => this.requestUpdate())
+  async #followPresence(): Promise<void> {
+    this.#presence = await this.runtime.presence()
+    this.#offPresence ??= this.#presence.on('change', () => this.requestUpdate())
     this.requestUpdate()
   }
 
   /** The DM as the server sees it now (its permissions after a block); it stays as it was when that fails. */
-  private async reloadChat(blocks: BlockList): Promise<void> {
+  async #reloadChat(blocks: BlockList): Promise<void> {
     const chat = this.chat
     if (!chat) return
     try {
@@ -341,29 +341,29 @@ export class PalaverDm extends PalaverWidget {
     }
   }
 
-  private async block(event: CustomEvent<{ blocked: boolean }>): Promise<void> {
+  async #block(event: CustomEvent<{ blocked: boolean }>): Promise<void> {
     const peer = this.chat?.peer
     if (peer) await this.sendBlock(peer, event.detail.blocked)
   }
 
-  private async mute(event: CustomEvent<MuteInput>): Promise<void> {
+  async #mute(event: CustomEvent<MuteInput>): Promise<void> {
     const view = this.chat && (await this.sendMute(this.chat.id, event.detail))
     if (view && view.id === this.chat?.id) this.chat = withMute(this.chat, view)
   }
 
-  private async toggle(): Promise<void> {
+  async #toggle(): Promise<void> {
     if (this.open) return this.close()
     this.open = true
-    void this.followMutes()
-    void this.followBlocks()
-    void this.followPresence()
-    if (!this.chat) await this.loadChat()
+    void this.#followMutes()
+    void this.#followBlocks()
+    void this.#followPresence()
+    if (!this.chat) await this.#loadChat()
     // The conversation puts the focus in its message box once it has one (autofocusComposer).
   }
 
   /** Opens the panel (the DM is created on first open, not on page load). */
   show(): Promise<void> {
-    return this.open ? Promise.resolve() : this.toggle()
+    return this.open ? Promise.resolve() : this.#toggle()
   }
 
   /** Closes the panel: its conversation leaves the DOM and gives the live connection back. */
@@ -376,15 +376,15 @@ export class PalaverDm extends PalaverWidget {
   }
 
   /** Escape in the panel, or on the toggle while the panel is open (it keeps the focus while the DM loads or fails to). */
-  private onKey(event: KeyboardEvent): void {
+  #onKey(event: KeyboardEvent): void {
     if (event.key !== 'Escape' || !this.open) return
     event.preventDefault()
     this.close()
   }
 
-  private onGone(): void {
+  #onGone(): void {
     this.chat = null
     this.error = null
-    void this.loadChat()
+    void this.#loadChat()
   }
 }

@@ -33,13 +33,13 @@ export class PalaverRoom extends PalaverWidget {
   declare error: PalaverClientError | null
   declare busy: boolean
 
-  private connection: Connection | null = null
-  private release: (() => void) | null = null
-  private offs: Array<() => void> = []
-  private watching: number | null = null
+  #connection: Connection | null = null
+  #release: (() => void) | null = null
+  #offs: Array<() => void> = []
+  #watching: number | null = null
   /** The conversation's store whose chat this follows (it fetches the chat on hearing the viewer joined or left). */
-  private followed: ConversationStore | null = null
-  private generation = 0
+  #followed: ConversationStore | null = null
+  #generation = 0
   protected readonly expiry = new MuteExpiry(this, () => [this.chat])
 
   constructor() {
@@ -144,7 +144,7 @@ export class PalaverRoom extends PalaverWidget {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    this.stop()
+    this.#stop()
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -152,42 +152,42 @@ export class PalaverRoom extends PalaverWidget {
     const target = changed.has('contentType') || changed.has('objectId')
     // Signed out too: a room its host opens to guests is read as anyone reads it; any other says to sign in.
     if ((target || changed.has('config')) && this.config?.enableRooms) {
-      if (target || !this.chat) void this.start()
+      if (target || !this.chat) void this.#start()
     }
   }
 
   override connectedCallback(): void {
     super.connectedCallback()
-    if (this.config && !this.release) void this.start()
+    if (this.config && !this.#release) void this.#start()
   }
 
-  private async start(): Promise<void> {
-    this.stop()
+  async #start(): Promise<void> {
+    this.#stop()
     if (!this.contentType || !this.objectId) return
-    const generation = ++this.generation
+    const generation = ++this.#generation
     try {
-      const chat = await this.room()
+      const chat = await this.#room()
       if (!this.config?.viewer) {
         // A guest's stream opens with the room it reads (one for nothing is refused): watched before it opens.
         await (await this.runtime.client()).connection.watch(chat.id)
-        this.watching = chat.id
+        this.#watching = chat.id
       }
       const hold = await this.runtime.retain()
-      if (generation !== this.generation) return hold.release()
-      this.release = hold.release
-      this.connection = hold.connection
-      this.offs.push(
+      if (generation !== this.#generation) return hold.release()
+      this.#release = hold.release
+      this.#connection = hold.connection
+      this.#offs.push(
         hold.connection.on('member.added', ({ data }) =>
-          this.heard(data.chatId, data.chat.memberCount, data.user.id, true),
+          this.#heard(data.chatId, data.chat.memberCount, data.user.id, true),
         ),
         hold.connection.on('member.removed', ({ data }) =>
-          this.heard(data.chatId, data.chat.memberCount, data.userId, false),
+          this.#heard(data.chatId, data.chat.memberCount, data.userId, false),
         ),
         // The room closed while she read it (told on a reconnect, or by the server's check every minute): as a new visit shows it.
         hold.connection.on('unwatched', ({ chatId }) => {
-          if (chatId === this.watching) {
-            this.watching = null
-            void this.reload()
+          if (chatId === this.#watching) {
+            this.#watching = null
+            void this.#reload()
           }
         }),
         // Muted or unmuted on another device of the viewer's.
@@ -195,26 +195,26 @@ export class PalaverRoom extends PalaverWidget {
           if (event.data.chatId === this.chat?.id) this.chat = withMute(this.chat, event.data)
         }),
       )
-      await this.follow(chat)
+      await this.#follow(chat)
       this.error = null
     } catch (error) {
-      if (generation === this.generation) this.error = error as PalaverClientError
+      if (generation === this.#generation) this.error = error as PalaverClientError
     }
   }
 
-  private stop(): void {
-    this.generation++
-    for (const off of this.offs.splice(0)) off()
-    if (this.watching !== null) void this.connection?.unwatch(this.watching).catch(() => {})
-    this.watching = null
-    this.followed = null
-    this.release?.()
-    this.release = null
-    this.connection = null
+  #stop(): void {
+    this.#generation++
+    for (const off of this.#offs.splice(0)) off()
+    if (this.#watching !== null) void this.#connection?.unwatch(this.#watching).catch(() => {})
+    this.#watching = null
+    this.#followed = null
+    this.#release?.()
+    this.#release = null
+    this.#connection = null
   }
 
   /** The room as the viewer finds it now (after leaving: as a reader, or a members-only one to join again). */
-  private async room(): Promise<ChatDetailView> {
+  async #room(): Promise<ChatDetailView> {
     return (await this.runtime.client()).api.room({
       contentType: this.contentType!,
       objectId: this.objectId!,
@@ -222,15 +222,15 @@ export class PalaverRoom extends PalaverWidget {
   }
 
   /** Shows the chat, and receives its events without being a member while it is public. */
-  private async follow(chat: ChatDetailView): Promise<void> {
-    const watched = this.watching
+  async #follow(chat: ChatDetailView): Promise<void> {
+    const watched = this.#watching
     const watch = chat.role === null && chat.room?.access === 'public' ? chat.id : null
     // Set first: a second follow on the way (a join's answer, and the conversation's copy of it) asks nothing again.
-    this.watching = watch
-    if (watched !== null && watched !== watch) await this.connection?.unwatch(watched).catch(() => {})
+    this.#watching = watch
+    if (watched !== null && watched !== watch) await this.#connection?.unwatch(watched).catch(() => {})
     if (watch !== null && watch !== watched)
-      await this.connection?.watch(watch).catch((error: unknown) => {
-        this.watching = null
+      await this.#connection?.watch(watch).catch((error: unknown) => {
+        this.#watching = null
         throw error
       })
     this.chat = chat
@@ -241,30 +241,30 @@ export class PalaverRoom extends PalaverWidget {
    * The member count changed. Where the viewer joined or left elsewhere (another tab, an admin), the chat follows
    * the conversation's, which it fetches on hearing of that; where none shows (a members-only room), it is asked for.
    */
-  private heard(chatId: number, count: number, userId: string, added: boolean): void {
+  #heard(chatId: number, count: number, userId: string, added: boolean): void {
     const chat = this.chat
     if (chatId !== chat?.id) return
     this.memberCount = count
     if (userId !== this.config?.viewer?.id) return
-    const store = this.conversation()?.store
-    if (store && store !== this.followed) {
-      this.followed = store
+    const store = this.#conversation()?.store
+    if (store && store !== this.#followed) {
+      this.#followed = store
       // A watch refused meanwhile (the room closed or gone): shown as a new visit shows it.
-      this.offs.push(
+      this.#offs.push(
         store.on(
           'membership',
-          () => void this.follow(structuredClone(store.chat!)).catch(() => this.reload()),
+          () => void this.#follow(structuredClone(store.chat!)).catch(() => this.#reload()),
         ),
       )
     }
     // A join or leave of the viewer's own on its way shows its answer; one shown already needs nothing.
-    if (!store && !this.busy && (chat.role !== null) !== added) void this.reload()
+    if (!store && !this.busy && (chat.role !== null) !== added) void this.#reload()
   }
 
   /** Shows the room as the viewer finds it now; where it may no longer be read, as a new visit would. */
-  private async reload(): Promise<void> {
+  async #reload(): Promise<void> {
     try {
-      await this.follow(await this.room())
+      await this.#follow(await this.#room())
     } catch (error) {
       this.chat = null
       this.error = error as PalaverClientError
@@ -272,39 +272,39 @@ export class PalaverRoom extends PalaverWidget {
   }
 
   /** Joins or leaves, through the conversation where it shows: it takes the answer as the chat, fetching nothing on hearing of it. */
-  private async move(join: boolean): Promise<void> {
+  async #move(join: boolean): Promise<void> {
     const chat = this.chat
     // Busy, the buttons are aria-disabled, not disabled: a disabled button would drop the focus it has.
     if (!chat || this.busy) return
     this.busy = true
     try {
       const client = await this.runtime.client()
-      const store = this.conversation()?.store
-      const room = () => this.room()
-      await this.follow(
+      const store = this.#conversation()?.store
+      const room = () => this.#room()
+      await this.#follow(
         await (join
           ? (store?.join() ?? client.api.join(chat.id))
           : (store?.leave(room) ?? client.api.leave(chat.id).then(room))),
       )
       await this.updateComplete
-      if (join) await this.conversation()?.focusComposer()
+      if (join) await this.#conversation()?.focusComposer()
       else this.renderRoot.querySelector<HTMLElement>('.join')?.focus()
     } catch (error) {
       this.error = error as PalaverClientError
       // The room went or closed meanwhile (refused, or its watch after leaving was): as a new visit shows it.
-      if (['not_found', 'forbidden'].includes(this.error.code)) await this.reload()
+      if (['not_found', 'forbidden'].includes(this.error.code)) await this.#reload()
       else this.say(this.error.message)
     } finally {
       this.busy = false
     }
   }
 
-  private async mute(event: CustomEvent<MuteInput>): Promise<void> {
+  async #mute(event: CustomEvent<MuteInput>): Promise<void> {
     const view = this.chat && (await this.sendMute(this.chat.id, event.detail))
     if (view && view.id === this.chat?.id) this.chat = withMute(this.chat, view)
   }
 
-  private conversation(): PalaverConversation | null {
+  #conversation(): PalaverConversation | null {
     return this.renderRoot.querySelector<PalaverConversation>('palaver-conversation')
   }
 
@@ -324,35 +324,35 @@ export class PalaverRoom extends PalaverWidget {
               : nothing
           }
         </div>
-        ${this.renderMembership()}
+        ${this.#renderMembership()}
       </header>
-      ${this.renderBody()}
+      ${this.#renderBody()}
       ${this.renderNotice()}
     </section>`
   }
 
-  private renderMembership() {
+  #renderMembership() {
     const chat = this.chat
     const t = this.i18n
     if (!chat || !this.config?.viewer) return nothing
     if (chat.role !== null) {
       const mute = html`<palaver-mute-button .i18n=${t} ?muted=${isMuted(chat)} .until=${chat.mutedUntil}
-        @palaver-mute=${this.mute}></palaver-mute-button>`
+        @palaver-mute=${this.#mute}></palaver-mute-button>`
       const page = this.pageLink(chat)
       if (!chat.permissions.leave) return html`${mute}${page}`
-      return html`${mute}${page}<button type="button" class="button secondary leave" part="leave" aria-disabled=${this.busy} @click=${() => this.move(false)}>
+      return html`${mute}${page}<button type="button" class="button secondary leave" part="leave" aria-disabled=${this.busy} @click=${() => this.#move(false)}>
         ${t.t('leave')}
       </button>`
     }
     if (chat.permissions.join) {
-      return html`<button type="button" class="button join" part="join" aria-disabled=${this.busy} @click=${() => this.move(true)}>
+      return html`<button type="button" class="button join" part="join" aria-disabled=${this.busy} @click=${() => this.#move(true)}>
         ${t.t('join')}
       </button>`
     }
     return nothing
   }
 
-  private renderBody() {
+  #renderBody() {
     const t = this.i18n
     const config = this.config!
     if (!config.viewer && !this.chat) {
@@ -368,7 +368,7 @@ export class PalaverRoom extends PalaverWidget {
     if (!readable) {
       return html`<div class="closed">${icons.lock}<span>${t.t('joinToPost')}</span></div>`
     }
-    return html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath} @palaver-gone=${this.reload}
+    return html`<palaver-conversation part="conversation" exportparts=${CONVERSATION_PARTS} chat-id=${chat.id} base-path=${this.runtime.basePath} @palaver-gone=${this.#reload}
         locale=${t.locale} .chat=${chat} .i18n=${t}>
         ${
           chat.role === null
@@ -378,7 +378,7 @@ export class PalaverRoom extends PalaverWidget {
                   !config.viewer
                     ? this.loginLink(t.t('signIn'))
                     : chat.permissions.join
-                      ? html`<button type="button" class="button" aria-disabled=${this.busy} @click=${() => this.move(true)}>${t.t('join')}</button>`
+                      ? html`<button type="button" class="button" aria-disabled=${this.busy} @click=${() => this.#move(true)}>${t.t('join')}</button>`
                       : nothing
                 }
               </div>`

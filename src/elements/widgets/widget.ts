@@ -35,8 +35,8 @@ export class PalaverWidget extends LitElement {
   protected readonly themeController = new ThemeController(this)
   protected i18n: Translator = translator('en')
   /** The locale i18n speaks, resolved before each update. */
-  private spokenLocale: string | null = null
-  private noticeTimer: ReturnType<typeof setTimeout> | undefined
+  #spokenLocale: string | null = null
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor() {
     super()
@@ -54,20 +54,20 @@ export class PalaverWidget extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    void this.loadConfig()
+    void this.#loadConfig()
   }
 
   /** An update in another language than English waits for its catalog (a chunk of its own), so the widget never shows English first. */
   protected override async scheduleUpdate(): Promise<void> {
     const locale = resolveLocale(this)
-    if (locale !== this.spokenLocale) {
-      this.spokenLocale = locale
+    if (locale !== this.#spokenLocale) {
+      this.#spokenLocale = locale
       this.i18n = await loadTranslator(locale)
     }
     super.scheduleUpdate()
   }
 
-  private async loadConfig(): Promise<void> {
+  async #loadConfig(): Promise<void> {
     try {
       this.config = await this.runtime.config()
       this.failure = null
@@ -96,8 +96,8 @@ export class PalaverWidget extends LitElement {
   /** Says `text` in the notice for five seconds. */
   protected say(text: string): void {
     this.notice = text
-    clearTimeout(this.noticeTimer)
-    this.noticeTimer = setTimeout(() => (this.notice = ''), 5000)
+    clearTimeout(this.#noticeTimer)
+    this.#noticeTimer = setTimeout(() => (this.notice = ''), 5000)
   }
 
   /** The notice (styled by theme.ts's toast): a polite live region, on the page before anything is said in it. */
