@@ -16,18 +16,18 @@ export class PalaverClient {
   readonly api: PalaverApi
   readonly connection: Connection
   readonly outbox: Outbox
-  private readonly offReady: () => void
+  readonly #offReady: () => void
 
   constructor(options: PalaverClientOptions = {}) {
     this.api = new PalaverApi(options)
     this.connection = new Connection(this.api, options)
     this.outbox = new Outbox(
-      (item) => this.deliver(item),
+      (item) => this.#deliver(item),
       options.outbox,
       (chatId, file, name) => this.api.uploadAttachment(chatId, file, { name }),
     )
     // A connection that comes back means the server is reachable: send what waited.
-    this.offReady = this.connection.on('ready', () => void this.outbox.flush())
+    this.#offReady = this.connection.on('ready', () => void this.outbox.flush())
   }
 
   /** Starts the real-time connection. */
@@ -51,13 +51,13 @@ export class PalaverClient {
 
   /** Stops the connection and the outbox's retries. */
   close(): void {
-    this.offReady()
+    this.#offReady()
     this.connection.close()
     this.outbox.close()
   }
 
   /** Over the WebSocket when one is open (no extra request), else over REST; the clientId makes either idempotent. */
-  private deliver(item: OutboxItem): Promise<MessageView> {
+  #deliver(item: OutboxItem): Promise<MessageView> {
     const input = {
       body: item.body,
       clientId: item.clientId,

@@ -1,10 +1,10 @@
 /** A small typed event emitter: `on` returns the function that removes the listener. */
 export class Emitter<Events extends object> {
-  private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>()
+  readonly #listeners = new Map<keyof Events, Set<(payload: never) => void>>()
 
   on<K extends keyof Events>(type: K, listener: (payload: Events[K]) => void): () => void {
-    let set = this.listeners.get(type)
-    if (!set) this.listeners.set(type, (set = new Set()))
+    let set = this.#listeners.get(type)
+    if (!set) this.#listeners.set(type, (set = new Set()))
     set.add(listener as (payload: never) => void)
     return () => this.off(type, listener)
   }
@@ -18,14 +18,14 @@ export class Emitter<Events extends object> {
   }
 
   off<K extends keyof Events>(type: K, listener: (payload: Events[K]) => void): void {
-    const set = this.listeners.get(type)
+    const set = this.#listeners.get(type)
     set?.delete(listener as (payload: never) => void)
-    if (set?.size === 0) this.listeners.delete(type)
+    if (set?.size === 0) this.#listeners.delete(type)
   }
 
   /** Calls every listener; one that throws does not stop the others (its error is reported). */
   protected emit<K extends keyof Events>(type: K, payload: Events[K]): void {
-    const set = this.listeners.get(type)
+    const set = this.#listeners.get(type)
     if (!set) return
     for (const listener of [...set]) {
       try {
@@ -37,7 +37,7 @@ export class Emitter<Events extends object> {
   }
 
   protected removeAllListeners(): void {
-    this.listeners.clear()
+    this.#listeners.clear()
   }
 }
 

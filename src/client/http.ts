@@ -85,18 +85,18 @@ function isBytes(body: unknown): body is Blob | ArrayBuffer | Uint8Array<ArrayBu
 /** The HTTP plumbing every part of the client shares: URLs, headers, credentials, errors. */
 export class Http {
   readonly baseUrl: string
-  private readonly fetchImpl: FetchLike
+  readonly #fetchImpl: FetchLike
   /** The host's own fetch, which progress reporting must not go around. */
-  private readonly customFetch: boolean
-  private readonly headersOption: HeadersOption | undefined
-  private readonly credentials: RequestCredentials | undefined
+  readonly #customFetch: boolean
+  readonly #headersOption: HeadersOption | undefined
+  readonly #credentials: RequestCredentials | undefined
 
   constructor(options: HttpOptions = {}) {
     this.baseUrl = (options.baseUrl ?? '/messages').replace(/\/+$/, '')
-    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
-    this.customFetch = options.fetch !== undefined
-    this.headersOption = options.headers
-    this.credentials = options.credentials
+    this.#fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    this.#customFetch = options.fetch !== undefined
+    this.#headersOption = options.headers
+    this.#credentials = options.credentials
   }
 
   /** `path` under the base URL with a query string; relative when the base URL is. */
@@ -131,7 +131,7 @@ export class Http {
   }
 
   async headers(extra?: HeadersInit): Promise<Headers> {
-    const option = this.headersOption
+    const option = this.#headersOption
     const headers = new Headers(typeof option === 'function' ? await option() : option)
     if (extra) {
       new Headers(extra).forEach((value, name) => {
@@ -155,9 +155,9 @@ export class Http {
     const request: RequestInit = { method: init.method ?? 'GET', headers }
     if (body !== undefined) request.body = body
     if (init.signal) request.signal = init.signal
-    if (this.credentials) request.credentials = this.credentials
+    if (this.#credentials) request.credentials = this.#credentials
     const fetchImpl =
-      (init.onUploadProgress && !this.customFetch && progressFetch(init.onUploadProgress)) || this.fetchImpl
+      (init.onUploadProgress && !this.#customFetch && progressFetch(init.onUploadProgress)) || this.#fetchImpl
     try {
       return await fetchImpl(this.url(path, init.query), request)
     } catch (error) {

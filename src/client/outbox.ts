@@ -130,20 +130,20 @@ const MIB = 1024 * 1024
  * them uploaded anew (through `upload`), where `SendOptions.files` holds their bytes.
  */
 export class Outbox extends Emitter<OutboxEvents> {
-  private list: OutboxItem[] = []
-  private flushing = false
-  private again = false
-  private failures = 0
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private closed = false
-  private saving: Promise<void> = Promise.resolve()
-  private readonly settleWaiters = new Map<string, Array<(item: OutboxItem) => void>>()
+  #list: OutboxItem[] = []
+  #flushing = false
+  #again = false
+  #failures = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #closed = false
+  #saving: Promise<void> = Promise.resolve()
+  readonly #settleWaiters = new Map<string, Array<(item: OutboxItem) => void>>()
   /** SendOptions.files of the items not yet sent, by clientId. */
-  private readonly files = new Map<string, Map<number, Blob>>()
+  readonly #files = new Map<string, Map<number, Blob>>()
   /** The items whose files storage.files keeps, and how many bytes of them. */
-  private readonly stored = new Map<string, number>()
+  readonly #stored = new Map<string, number>()
   /** Writes to storage.files, one after another. */
-  private filing: Promise<void> = Promise.resolve()
+  #filing: Promise<void> = Promise.resolve()
   /** Resolves once stored items are loaded (at once without storage). */
   readonly loaded: Promise<void>
 
@@ -153,16 +153,16 @@ export class Outbox extends Emitter<OutboxEvents> {
     private readonly upload?: UploadAgain,
   ) {
     super()
-    this.loaded = this.load()
+    this.loaded = this.#load()
   }
 
   /** Every item still listed, oldest first: pending and failed ones, and the last sent ones. */
   get items(): OutboxItem[] {
-    return [...this.list]
+    return [...this.#list]
   }
 
   get(clientId: string): OutboxItem | undefined {
-    return this.list.find((item) => item.clientId === clientId)
+    return this.#list.find((item) => item.clientId === clientId)
   }
 
   /** Queues a message and starts sending it; the item is returned at once (state 'pending'). */
@@ -190,16 +190,16 @@ export class Outbox extends Emitter<OutboxEvents> {
       error: null,
       message: null,
     }
-    this.list.push(item)
-    if (options.files) this.files.set(clientId, new Map(options.files))
-    this.changed(item)
+    this.#list.push(item)
+    if (options.files) this.#files.set(clientId, new Map(options.files))
+    this.#changed(item)
     void this.flush()
     return item
   }
 
   /** The bytes held of an item's files, by id (a file uploaded again under both ids): given, or loaded from storage. */
   held(clientId: string): ReadonlyMap<number, Blob> | undefined {
-    return this.files.get(clientId)
+    return this.#files.get(clientId)
   }
 
   /** Resolves when the item is sent or failed (at once if it already is). */
@@ -208,9 +208,9 @@ export class Outbox extends Emitter<OutboxEvents> {
     if (!item) return Promise.reject(new Error(`No outbox item ${clientId}`))
     if (item.state !== 'pending') return Promise.resolve(item)
     return new Promise((resolve) => {
-      const waiters = this.settleWaiters.get(clientId) ?? []
+      const waiters = this.#settleWaiters.get(clientId) ?? []
       waiters.push(resolve)
-      this.settleWaiters.set(clientId, waiters)
+      this.#settleWaiters.set(clientId, waiters)
     })
   }
 
@@ -223,7 +223,7 @@ export class Outbox extends Emitter<OutboxEvents> {
     const item = this.get(clientId)
     const attachmentIds = options.attachmentIds ?? item?.attachmentIds ?? []
     if (item?.state !== 'failed' || (!item.body && attachmentIds.length === 0)) return false
-    this.replace(item, { state: 'pending', error: null, attachmentIds })
+    this.#replace(item, { state: 'pending', error: null, attachmentIds })
     void this.flush()
     return true
   }
@@ -232,69 +232,69 @@ export class Outbox extends Emitter<OutboxEvents> {
   discard(clientId: string): boolean {
     const item = this.get(clientId)
     if (!item) return false
-    this.list = this.list.filter((i) => i !== item)
-    this.forget(clientId)
-    this.changed({ ...item })
+    this.#list = this.#list.filter((i) => i !== item)
+    this.#forget(clientId)
+    this.#changed({ ...item })
     return true
   }
 
   /** Sends every pending item now, in order; stops at the first that cannot reach the server. */
   async flush(): Promise<void> {
-    if (this.closed) return
-    if (this.flushing) {
-      this.again = true
+    if (this.#closed) return
+    if (this.#flushing) {
+      this.#again = true
       return
     }
-    this.flushing = true
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.#flushing = true
+    clearTimeout(this.#timer)
+    this.#timer = undefined
     try {
       await this.loaded
       for (;;) {
-        this.again = false
-        const item = this.list.find((i) => i.state === 'pending')
-        if (!item || this.closed) return
-        if (!(await this.attempt(item))) {
+        this.#again = false
+        const item = this.#list.find((i) => i.state === 'pending')
+        if (!item || this.#closed) return
+        if (!(await this.#attempt(item))) {
           // Told to try now while this attempt was failing (the connection came back): go on at once.
-          if (this.again) continue
-          this.scheduleRetry()
+          if (this.#again) continue
+          this.#scheduleRetry()
           return
         }
       }
     } finally {
-      this.flushing = false
+      this.#flushing = false
     }
   }
 
   /** Stops retrying (items stay stored). */
   close(): void {
-    this.closed = true
-    clearTimeout(this.timer)
+    this.#closed = true
+    clearTimeout(this.#timer)
   }
 
   /** Seconds the server asked to wait before the next attempt (rate limited, briefly unavailable). */
-  private retryAfter: number | undefined
+  #retryAfter: number | undefined
 
   /** One attempt; false when the server could not be reached (the item stays pending). */
-  private async attempt(item: OutboxItem, uploadedAgain = false): Promise<boolean> {
-    const attempting = this.replace(item, { attempts: item.attempts + 1 })
+  async #attempt(item: OutboxItem, uploadedAgain = false): Promise<boolean> {
+    const attempting = this.#replace(item, { attempts: item.attempts + 1 })
     try {
       const message = await this.deliver(attempting)
-      this.failures = 0
-      const sent = this.replace(attempting, { state: 'sent', error: null, message })
-      this.forget(sent.clientId)
+      this.#failures = 0
+      const sent = this.#replace(attempting, { state: 'sent', error: null, message })
+      this.#forget(sent.clientId)
       this.emit('sent', sent)
-      this.settle(sent)
-      this.trimSent()
+      this.#settle(sent)
+      this.#trimSent()
       return true
     } catch (cause) {
-      this.hold(attempting)
+      this.#hold(attempting)
       let error = clientError(cause)
       if (error.code === 'attachment_gone' && !uploadedAgain) {
         try {
-          const again = await this.uploadAgain(attempting, goneIds(attempting, error))
+          const again = await this.#uploadAgain(attempting, goneIds(attempting, error))
           // Discarded meanwhile: nothing more to send.
-          if (again) return !this.get(again.clientId) || this.attempt(again, true)
+          if (again) return !this.get(again.clientId) || this.#attempt(again, true)
         } catch (cause) {
           // An upload that could not reach the server leaves the item pending; one refused, failed as gone.
           if (clientError(cause).retryable) error = clientError(cause)
@@ -302,14 +302,14 @@ export class Outbox extends Emitter<OutboxEvents> {
       }
       if (error.retryable) {
         const summary = { code: error.code, status: error.status, message: error.message }
-        this.retryAfter = error.retryAfter
-        this.replace(this.get(item.clientId) ?? attempting, { error: summary })
+        this.#retryAfter = error.retryAfter
+        this.#replace(this.get(item.clientId) ?? attempting, { error: summary })
         return false
       }
       const current = this.get(item.clientId) ?? attempting
-      const failed = this.replace(current, { state: 'failed', ...refusal(current, error) })
+      const failed = this.#replace(current, { state: 'failed', ...refusal(current, error) })
       this.emit('failed', failed)
-      this.settle(failed)
+      this.#settle(failed)
       return true
     }
   }
@@ -318,15 +318,15 @@ export class Outbox extends Emitter<OutboxEvents> {
    * Uploads again the files the server swept before `item` went, where they are all held: the item with the new
    * uploads in their places (kept as each is made, so a retry does not make it twice), or null.
    */
-  private async uploadAgain(item: OutboxItem, gone: number[]): Promise<OutboxItem | null> {
-    const files = this.files.get(item.clientId)
+  async #uploadAgain(item: OutboxItem, gone: number[]): Promise<OutboxItem | null> {
+    const files = this.#files.get(item.clientId)
     if (!this.upload || !files || !gone.every((id) => files.has(id))) return null
     for (const id of gone) {
       const file = files.get(id)!
       const name = item.fileNames?.[id]
       const fresh = (await this.upload(item.chatId, file, name)).id
       files.set(fresh, file)
-      item = this.replace(item, {
+      item = this.#replace(item, {
         attachmentIds: item.attachmentIds.map((old) => (old === id ? fresh : old)),
         fileNames: name ? { ...item.fileNames, [fresh]: name } : item.fileNames,
         uploadedAgain: { ...item.uploadedAgain, [fresh]: item.uploadedAgain?.[id] ?? id },
@@ -336,11 +336,11 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 
   /** Keeps the bytes of an item that did not go at once in storage.files (once), within the caps. */
-  private hold(item: OutboxItem): void {
-    const files = this.files.get(item.clientId)
-    if (!files || this.stored.has(item.clientId)) return
+  #hold(item: OutboxItem): void {
+    const files = this.#files.get(item.clientId)
+    if (!files || this.#stored.has(item.clientId)) return
     const { maxFileBytes = 10 * MIB, maxTotalBytes = 50 * MIB } = this.options.heldFiles ?? {}
-    const room = maxTotalBytes - [...this.stored.values()].reduce((sum, size) => sum + size, 0)
+    const room = maxTotalBytes - [...this.#stored.values()].reduce((sum, size) => sum + size, 0)
     const kept = new Map<number, Blob>()
     let size = 0
     for (const id of item.attachmentIds) {
@@ -351,57 +351,57 @@ export class Outbox extends Emitter<OutboxEvents> {
       }
     }
     if (kept.size === 0) return
-    this.stored.set(item.clientId, size)
-    this.file((store) => store.save(item.clientId, kept))
+    this.#stored.set(item.clientId, size)
+    this.#file((store) => store.save(item.clientId, kept))
   }
 
   /** Lets go of the bytes of an item sent or discarded. */
-  private forget(clientId: string): void {
-    this.files.delete(clientId)
-    if (this.stored.delete(clientId)) this.file((store) => store.delete(clientId))
+  #forget(clientId: string): void {
+    this.#files.delete(clientId)
+    if (this.#stored.delete(clientId)) this.#file((store) => store.delete(clientId))
   }
 
-  private file(write: (store: OutboxFileStorage) => Promise<void>): void {
+  #file(write: (store: OutboxFileStorage) => Promise<void>): void {
     const store = this.options.storage?.files
-    if (store) this.filing = this.filing.then(() => write(store)).catch(() => {})
+    if (store) this.#filing = this.#filing.then(() => write(store)).catch(() => {})
   }
 
-  private scheduleRetry(): void {
-    if (this.closed) return
-    clearTimeout(this.timer)
-    const delay = Math.max(backoffDelay(this.failures++, this.options.retry), (this.retryAfter ?? 0) * 1000)
-    this.timer = setTimeout(() => void this.flush(), delay)
+  #scheduleRetry(): void {
+    if (this.#closed) return
+    clearTimeout(this.#timer)
+    const delay = Math.max(backoffDelay(this.#failures++, this.options.retry), (this.#retryAfter ?? 0) * 1000)
+    this.#timer = setTimeout(() => void this.flush(), delay)
   }
 
   /** Items are replaced, never mutated, so a UI can compare them by identity. */
-  private replace(item: OutboxItem, patch: Partial<OutboxItem>): OutboxItem {
+  #replace(item: OutboxItem, patch: Partial<OutboxItem>): OutboxItem {
     const next = { ...item, ...patch }
-    const index = this.list.findIndex((i) => i.clientId === item.clientId)
-    if (index >= 0) this.list[index] = next
-    this.changed(next)
+    const index = this.#list.findIndex((i) => i.clientId === item.clientId)
+    if (index >= 0) this.#list[index] = next
+    this.#changed(next)
     return next
   }
 
-  private settle(item: OutboxItem): void {
-    const waiters = this.settleWaiters.get(item.clientId)
-    this.settleWaiters.delete(item.clientId)
+  #settle(item: OutboxItem): void {
+    const waiters = this.#settleWaiters.get(item.clientId)
+    this.#settleWaiters.delete(item.clientId)
     for (const resolve of waiters ?? []) resolve(item)
   }
 
-  private trimSent(): void {
+  #trimSent(): void {
     const keep = this.options.keepSent ?? 50
-    const sent = this.list.filter((i) => i.state === 'sent')
+    const sent = this.#list.filter((i) => i.state === 'sent')
     if (sent.length <= keep) return
     const drop = new Set(sent.slice(0, sent.length - keep))
-    this.list = this.list.filter((i) => !drop.has(i))
+    this.#list = this.#list.filter((i) => !drop.has(i))
   }
 
-  private changed(item: OutboxItem): void {
+  #changed(item: OutboxItem): void {
     this.emit('change', { item, items: this.items })
-    void this.save()
+    void this.#save()
   }
 
-  private async load(): Promise<void> {
+  async #load(): Promise<void> {
     const storage = this.options.storage
     if (!storage) return
     const kept = loadFiles(storage.files)
@@ -417,45 +417,45 @@ export class Outbox extends Emitter<OutboxEvents> {
       attachmentIds: i.attachmentIds ?? [],
       attachments: Array.isArray(i.attachments) ? i.attachments : undefined,
     }))
-    const known = new Set(this.list.map((i) => i.clientId))
+    const known = new Set(this.#list.map((i) => i.clientId))
     const restored = valid.filter((i) => !known.has(i.clientId) && i.state !== 'sent')
     for (const [clientId, files] of await kept) {
       const item = restored.find((i) => i.clientId === clientId)
-      if (item) this.restoreFiles(item, files)
+      if (item) this.#restoreFiles(item, files)
       // Its item was sent or discarded by a page that could not delete them.
-      else this.file((store) => store.delete(clientId))
+      else this.#file((store) => store.delete(clientId))
     }
     if (restored.length === 0) return
-    this.list = [...restored, ...this.list]
+    this.#list = [...restored, ...this.#list]
     for (const item of restored) this.emit('change', { item, items: this.items })
   }
 
   /** The bytes storage.files kept of a restored item, under its ids now and those it was first sent with. */
-  private restoreFiles(item: OutboxItem, kept: Map<number, Blob>): void {
+  #restoreFiles(item: OutboxItem, kept: Map<number, Blob>): void {
     const files = new Map(kept)
     for (const [fresh, first] of Object.entries(item.uploadedAgain ?? {})) {
       const file = kept.get(Number(fresh)) ?? kept.get(first)
       if (file) files.set(Number(fresh), file).set(first, file)
     }
-    this.files.set(item.clientId, files)
-    this.stored.set(
+    this.#files.set(item.clientId, files)
+    this.#stored.set(
       item.clientId,
       [...kept.values()].reduce((sum, file) => sum + file.size, 0),
     )
   }
 
   /** Saves run one after another, so the last state written is the last state. */
-  private save(): Promise<void> {
+  #save(): Promise<void> {
     const storage = this.options.storage
-    if (!storage) return this.saving
-    this.saving = this.saving
+    if (!storage) return this.#saving
+    this.#saving = this.#saving
       .then(() => this.loaded)
       .then(() => {
-        const unsent = this.list.filter((i) => i.state !== 'sent' && i.body.length <= MAX_BODY_FOR_STORAGE)
+        const unsent = this.#list.filter((i) => i.state !== 'sent' && i.body.length <= MAX_BODY_FOR_STORAGE)
         return storage.save(unsent)
       })
       .catch(() => {})
-    return this.saving
+    return this.#saving
   }
 }
 

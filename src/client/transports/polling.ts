@@ -16,10 +16,10 @@ export interface PollingTransportOptions {
  */
 export class PollingTransport implements Transport {
   readonly kind = 'polling' as const
-  private readonly abort = new AbortController()
-  private ended = false
-  private pause: ReturnType<typeof setTimeout> | undefined
-  private wake: () => void = () => {}
+  readonly #abort = new AbortController()
+  #ended = false
+  #pause: ReturnType<typeof setTimeout> | undefined
+  #wake: () => void = () => {}
 
   constructor(
     private readonly api: PalaverApi,
@@ -27,38 +27,38 @@ export class PollingTransport implements Transport {
     private readonly handlers: TransportHandlers,
     private readonly options: PollingTransportOptions = {},
   ) {
-    void this.run()
+    void this.#run()
   }
 
-  private async run(): Promise<void> {
+  async #run(): Promise<void> {
     const wait = Math.min(60, Math.max(0, this.options.waitSeconds ?? 25))
     let first = true
     try {
-      while (!this.ended) {
+      while (!this.#ended) {
         // The first poll answers at once, so the connection knows it works.
         const waitNow = first ? 0 : wait
-        const page = await this.poll(waitNow)
-        if (this.ended) return
+        const page = await this.#poll(waitNow)
+        if (this.#ended) return
         const ephemeral = page.ephemeral ?? []
         // A resync comes before anything else the answer holds.
         for (const frame of ephemeral) if (frame.type === 'resync') this.handlers.frame(frame)
         for (const frame of page.events ?? []) {
-          if (this.ended) return
+          if (this.#ended) return
           this.handlers.frame(frame)
         }
         for (const frame of ephemeral) if (frame.type !== 'resync') this.handlers.frame(frame)
-        if (this.ended) return
+        if (this.#ended) return
         this.handlers.frame({ type: 'ready', cursor: page.cursor })
         first = false
-        if (wait === 0) await this.sleep(this.options.intervalMs ?? 2000)
+        if (wait === 0) await this.#sleep(this.options.intervalMs ?? 2000)
       }
     } catch (error) {
-      this.finish(error instanceof PalaverClientError ? error : networkError(error, this.abort.signal))
+      this.#finish(error instanceof PalaverClientError ? error : networkError(error, this.#abort.signal))
     }
   }
 
-  private async poll(waitSeconds: number) {
-    const signal = this.abort.signal
+  async #poll(waitSeconds: number) {
+    const signal = this.#abort.signal
     // A long-poll the server should have answered long ago is stuck somewhere on the way.
     const timeout = new AbortController()
     const guard = setTimeout(() => timeout.abort(), (waitSeconds + 15) * 1000)
@@ -79,28 +79,28 @@ export class PollingTransport implements Transport {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.wake = resolve
-      this.pause = setTimeout(resolve, ms)
+      this.#wake = resolve
+      this.#pause = setTimeout(resolve, ms)
     })
   }
 
-  private finish(error: PalaverClientError | null): void {
-    if (this.ended) return
-    this.stop()
+  #finish(error: PalaverClientError | null): void {
+    if (this.#ended) return
+    this.#stop()
     this.handlers.closed(error)
   }
 
-  private stop(): void {
-    this.ended = true
-    clearTimeout(this.pause)
-    this.wake()
-    this.abort.abort()
+  #stop(): void {
+    this.#ended = true
+    clearTimeout(this.#pause)
+    this.#wake()
+    this.#abort.abort()
   }
 
   close(): void {
-    if (!this.ended) this.stop()
+    if (!this.#ended) this.#stop()
   }
 }
 

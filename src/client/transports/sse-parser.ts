@@ -12,12 +12,12 @@ export interface SseEvent {
  * prove the stream is alive; `retry:` is reported to the caller.
  */
 export class SseParser {
-  private buffer = ''
-  private data: string[] = []
-  private eventType = ''
-  private lastId: string | undefined
-  private started = false
-  private afterCR = false
+  #buffer = ''
+  #data: string[] = []
+  #eventType = ''
+  #lastId: string | undefined
+  #started = false
+  #afterCR = false
 
   constructor(
     private readonly onEvent: (event: SseEvent) => void,
@@ -26,31 +26,31 @@ export class SseParser {
 
   feed(chunk: string): void {
     if (chunk.length === 0) return
-    if (!this.started) {
-      this.started = true
+    if (!this.#started) {
+      this.#started = true
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
     }
     // A CR ends a line at once; an LF right after it (maybe in the next chunk) belongs to it.
-    if (this.afterCR && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1)
-    this.afterCR = false
-    this.buffer += chunk
+    if (this.#afterCR && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1)
+    this.#afterCR = false
+    this.#buffer += chunk
     let start = 0
-    for (let i = 0; i < this.buffer.length; i++) {
-      const c = this.buffer.charCodeAt(i)
+    for (let i = 0; i < this.#buffer.length; i++) {
+      const c = this.#buffer.charCodeAt(i)
       if (c !== 10 && c !== 13) continue
-      this.line(this.buffer.slice(start, i))
+      this.#line(this.#buffer.slice(start, i))
       if (c === 13) {
-        if (i + 1 === this.buffer.length) this.afterCR = true
-        else if (this.buffer.charCodeAt(i + 1) === 10) i++
+        if (i + 1 === this.#buffer.length) this.#afterCR = true
+        else if (this.#buffer.charCodeAt(i + 1) === 10) i++
       }
       start = i + 1
     }
-    this.buffer = this.buffer.slice(start)
+    this.#buffer = this.#buffer.slice(start)
   }
 
-  private line(line: string): void {
+  #line(line: string): void {
     if (line === '') {
-      this.dispatch()
+      this.#dispatch()
       return
     }
     if (line.startsWith(':')) return
@@ -60,13 +60,13 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1)
     switch (field) {
       case 'data':
-        this.data.push(value)
+        this.#data.push(value)
         break
       case 'event':
-        this.eventType = value
+        this.#eventType = value
         break
       case 'id':
-        if (!value.includes('\0')) this.lastId = value
+        if (!value.includes('\0')) this.#lastId = value
         break
       case 'retry':
         if (/^\d+$/.test(value)) this.onRetry(Number(value))
@@ -74,12 +74,12 @@ export class SseParser {
     }
   }
 
-  private dispatch(): void {
-    const data = this.data
-    const event = this.eventType || 'message'
-    this.data = []
-    this.eventType = ''
+  #dispatch(): void {
+    const data = this.#data
+    const event = this.#eventType || 'message'
+    this.#data = []
+    this.#eventType = ''
     if (data.length === 0) return
-    this.onEvent({ event, data: data.join('\n'), id: this.lastId })
+    this.onEvent({ event, data: data.join('\n'), id: this.#lastId })
   }
 }

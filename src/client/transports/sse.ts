@@ -15,9 +15,9 @@ export interface SseTransportOptions {
  */
 export class SseTransport implements Transport {
   readonly kind = 'sse' as const
-  private readonly abort = new AbortController()
-  private ended = false
-  private idle: ReturnType<typeof setTimeout> | undefined
+  readonly #abort = new AbortController()
+  #ended = false
+  #idle: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     private readonly http: Http,
@@ -25,21 +25,21 @@ export class SseTransport implements Transport {
     private readonly handlers: TransportHandlers,
     private readonly options: SseTransportOptions = {},
   ) {
-    void this.run(params)
+    void this.#run(params)
   }
 
-  private alive(): void {
-    clearTimeout(this.idle)
-    this.idle = setTimeout(
-      () => this.finish(new PalaverClientError('network', 'The event stream went silent')),
+  #alive(): void {
+    clearTimeout(this.#idle)
+    this.#idle = setTimeout(
+      () => this.#finish(new PalaverClientError('network', 'The event stream went silent')),
       this.options.idleTimeoutMs ?? 45_000,
     )
   }
 
-  private async run(params: TransportParams): Promise<void> {
-    const signal = this.abort.signal
+  async #run(params: TransportParams): Promise<void> {
+    const signal = this.#abort.signal
     try {
-      this.alive()
+      this.#alive()
       const response = await this.http.fetch('/api/events/stream/', {
         query: { after: params.cursor(), watch: params.watch().length > 0 ? params.watch() : undefined },
         headers: { accept: 'text/event-stream' },
@@ -51,7 +51,7 @@ export class SseTransport implements Transport {
         throw new PalaverClientError('bad_response', `Expected an event stream, got ${type || 'no body'}`)
       }
       const parser = new SseParser((event) => {
-        if (this.ended || event.event !== 'message') return
+        if (this.#ended || event.event !== 'message') return
         const frame = parseFrame(event.data)
         if (frame) this.handlers.frame(frame)
       })
@@ -59,33 +59,33 @@ export class SseTransport implements Transport {
       const decoder = new TextDecoder()
       for (;;) {
         const { value, done } = await reader.read()
-        if (this.ended) {
+        if (this.#ended) {
           void reader.cancel().catch(() => {})
           return
         }
         if (done) break
-        this.alive()
+        this.#alive()
         parser.feed(decoder.decode(value, { stream: true }))
       }
-      this.finish(null)
+      this.#finish(null)
     } catch (error) {
-      this.finish(error instanceof PalaverClientError ? error : networkError(error, signal))
+      this.#finish(error instanceof PalaverClientError ? error : networkError(error, signal))
     }
   }
 
-  private finish(error: PalaverClientError | null): void {
-    if (this.ended) return
-    this.stop()
+  #finish(error: PalaverClientError | null): void {
+    if (this.#ended) return
+    this.#stop()
     this.handlers.closed(error)
   }
 
-  private stop(): void {
-    this.ended = true
-    clearTimeout(this.idle)
-    this.abort.abort()
+  #stop(): void {
+    this.#ended = true
+    clearTimeout(this.#idle)
+    this.#abort.abort()
   }
 
   close(): void {
-    if (!this.ended) this.stop()
+    if (!this.#ended) this.#stop()
   }
 }

@@ -80,12 +80,12 @@ interface Waiting {
 /** The event stream over `GET <base>/ws`, plus actions acknowledged by id. */
 export class WebSocketTransport implements ActionTransport {
   readonly kind = 'websocket' as const
-  private socket: WebSocketLike | null = null
-  private ended = false
-  private heard = true
-  private heartbeat: ReturnType<typeof setInterval> | undefined
-  private nextId = 0
-  private readonly waiting = new Map<string, Waiting>()
+  #socket: WebSocketLike | null = null
+  #ended = false
+  #heard = true
+  #heartbeat: ReturnType<typeof setInterval> | undefined
+  #nextId = 0
+  readonly #waiting = new Map<string, Waiting>()
 
   constructor(
     private readonly http: Http,
@@ -93,10 +93,10 @@ export class WebSocketTransport implements ActionTransport {
     private readonly handlers: TransportHandlers,
     private readonly options: WebSocketTransportOptions = {},
   ) {
-    void this.open(params)
+    void this.#open(params)
   }
 
-  private async open(params: TransportParams): Promise<void> {
+  async #open(params: TransportParams): Promise<void> {
     try {
       const url = this.http.absoluteUrl('/ws', { after: params.cursor(), watch: params.watch() })
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -104,13 +104,13 @@ export class WebSocketTransport implements ActionTransport {
       ;(await this.http.headers()).forEach((value, name) => {
         headers[name] = value
       })
-      if (this.ended) return
+      if (this.#ended) return
       const socket = (this.options.createWebSocket ?? defaultFactory(this.options))(url.toString(), headers)
-      this.socket = socket
-      socket.addEventListener('message', (event) => this.receive(event.data))
+      this.#socket = socket
+      socket.addEventListener('message', (event) => this.#receive(event.data))
       socket.addEventListener('close', (event) => {
         const code = event.code ?? 1006
-        this.finish(
+        this.#finish(
           code === 1000
             ? null
             : new PalaverClientError(
@@ -121,11 +121,11 @@ export class WebSocketTransport implements ActionTransport {
       })
       socket.addEventListener('error', () => {
         // A close event follows in every implementation; closing makes sure of it.
-        this.finish(new PalaverClientError('network', 'The WebSocket failed'))
+        this.#finish(new PalaverClientError('network', 'The WebSocket failed'))
       })
-      socket.addEventListener('open', () => this.startHeartbeat())
+      socket.addEventListener('open', () => this.#startHeartbeat())
     } catch (error) {
-      this.finish(
+      this.#finish(
         error instanceof PalaverClientError
           ? error
           : new PalaverClientError('network', `The WebSocket could not be opened: ${String(error)}`, {
@@ -135,29 +135,29 @@ export class WebSocketTransport implements ActionTransport {
     }
   }
 
-  private startHeartbeat(): void {
+  #startHeartbeat(): void {
     const every = this.options.heartbeatMs ?? 25_000
-    this.heartbeat = setInterval(() => {
-      if (!this.heard) {
-        this.finish(new PalaverClientError('network', 'The WebSocket went silent'))
+    this.#heartbeat = setInterval(() => {
+      if (!this.#heard) {
+        this.#finish(new PalaverClientError('network', 'The WebSocket went silent'))
         return
       }
-      this.heard = false
+      this.#heard = false
       this.request({ action: 'ping' }).catch(() => {})
     }, every)
   }
 
-  private receive(data: unknown): void {
-    if (this.ended) return
-    this.heard = true
+  #receive(data: unknown): void {
+    if (this.#ended) return
+    this.#heard = true
     const text = textOf(data)
     const frame = text === null ? null : parseFrame(text)
     if (!frame) return
     if (frame.type === 'ack') {
       const ack = frame as { id?: unknown; ok?: unknown; result?: unknown }
-      const waiting = typeof ack.id === 'string' ? this.waiting.get(ack.id) : undefined
+      const waiting = typeof ack.id === 'string' ? this.#waiting.get(ack.id) : undefined
       if (!waiting) return
-      this.waiting.delete(ack.id as string)
+      this.#waiting.delete(ack.id as string)
       clearTimeout(waiting.timer)
       if (ack.ok === true) waiting.resolve(ack.result)
       else
@@ -172,48 +172,48 @@ export class WebSocketTransport implements ActionTransport {
 
   /** Performs an action over the socket; resolves with the acknowledgement's result, throws its error. */
   request(action: Record<string, unknown>): Promise<unknown> {
-    const socket = this.socket
-    if (this.ended || !socket || socket.readyState !== OPEN) {
+    const socket = this.#socket
+    if (this.#ended || !socket || socket.readyState !== OPEN) {
       return Promise.reject(new PalaverClientError('network', 'The WebSocket is not open'))
     }
-    const id = `c${++this.nextId}`
+    const id = `c${++this.#nextId}`
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiting.delete(id)
+        this.#waiting.delete(id)
         reject(new PalaverClientError('network', 'No acknowledgement in time'))
       }, this.options.requestTimeoutMs ?? 15_000)
-      this.waiting.set(id, { resolve, reject, timer })
+      this.#waiting.set(id, { resolve, reject, timer })
       try {
         socket.send(JSON.stringify({ ...action, id }))
       } catch (error) {
         clearTimeout(timer)
-        this.waiting.delete(id)
+        this.#waiting.delete(id)
         reject(new PalaverClientError('network', 'The WebSocket could not send', { cause: error }))
       }
     })
   }
 
-  private finish(error: PalaverClientError | null): void {
-    if (this.ended) return
-    this.shutdown(error ?? new PalaverClientError('network', 'The WebSocket closed'))
+  #finish(error: PalaverClientError | null): void {
+    if (this.#ended) return
+    this.#shutdown(error ?? new PalaverClientError('network', 'The WebSocket closed'))
     this.handlers.closed(error)
   }
 
-  private shutdown(reason: PalaverClientError): void {
-    this.ended = true
-    clearInterval(this.heartbeat)
-    for (const waiting of this.waiting.values()) {
+  #shutdown(reason: PalaverClientError): void {
+    this.#ended = true
+    clearInterval(this.#heartbeat)
+    for (const waiting of this.#waiting.values()) {
       clearTimeout(waiting.timer)
       waiting.reject(reason)
     }
-    this.waiting.clear()
+    this.#waiting.clear()
     try {
-      this.socket?.close()
+      this.#socket?.close()
     } catch {}
   }
 
   close(): void {
-    if (this.ended) return
-    this.shutdown(new PalaverClientError('aborted', 'The connection was closed'))
+    if (this.#ended) return
+    this.#shutdown(new PalaverClientError('aborted', 'The connection was closed'))
   }
 }
