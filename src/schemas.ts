@@ -119,6 +119,8 @@ export const MessageSchema = z
       }),
     /** The files sent with it, in the order given; absent when there are none (and once it was deleted). */
     attachments: z.array(AttachmentSchema).optional(),
+    /** When it was pinned to its chat, and by whom; absent when it is not (see `GET /chats/:chatId/pins/`). */
+    pinned: z.object({ at: Time, byId: z.string() }).optional(),
     createdAt: Time,
     editedAt: Time.nullable(),
     deleted: z.boolean(),
@@ -189,6 +191,8 @@ export const ChatSchema = z
       leave: z.boolean(),
       /** Whether a message of the viewer's may mention everyone: any member of a group, a room's admins. */
       mentionEveryone: z.boolean(),
+      /** Whether the viewer may pin and unpin messages: any member of a DM or group who may post, a room's admins. */
+      pin: z.boolean(),
     }),
   })
   .openapi('Chat')
@@ -312,6 +316,7 @@ export const MuteInput = z
     path: ['until'],
   })
   .openapi('MuteInput')
+export const PinInput = z.object({ pinned: z.boolean() }).strict().openapi('PinInput')
 export const TypingInput = z.object({ isTyping: z.boolean() }).strict().openapi('TypingInput')
 export const RoomInput = z
   .object({
@@ -414,6 +419,10 @@ export const HistorySchema = z
   })
   .openapi('History')
 export type HistoryView = z.infer<typeof HistorySchema>
+
+/** A chat's pinned messages, the most recently pinned first. */
+export const PinsSchema = z.object({ messages: z.array(MessageSchema) }).openapi('Pins')
+export type PinsView = z.infer<typeof PinsSchema>
 
 export const ChatListSchema = z
   .object({ chats: z.array(ChatSchema), nextCursor: z.string().nullable() })

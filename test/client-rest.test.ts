@@ -133,6 +133,20 @@ describe.each(databases)('palaver/client REST calls on $name', (database) => {
     })
   })
 
+  it('pins and unpins a message, lists the pins, and marks a chat unread until it is read', async () => {
+    const chat = await alice.createChat({ title: 'Pinboard', memberIds: ['bob'] })
+    const message = await alice.sendMessage(chat.id, { body: 'Rota for May' })
+    expect((await bob.pinMessage(message.id, true)).pinned).toMatchObject({ byId: 'bob' })
+    expect((await alice.pinnedMessages(chat.id)).messages.map((m) => m.id)).toEqual([message.id])
+    expect(await bob.pinMessage(message.id, false)).not.toHaveProperty('pinned')
+    expect((await alice.pinnedMessages(chat.id)).messages).toEqual([])
+    await expect(charlie.pinMessage(message.id, true)).rejects.toMatchObject({ status: 404 })
+
+    expect(await bob.markAsUnread(chat.id)).toMatchObject({ id: chat.id, markedUnread: true })
+    await bob.markAsRead(chat.id)
+    expect((await bob.getChat(chat.id)).markedUnread).toBe(false)
+  })
+
   it('mutes a chat for a while or until unmuted, and unmutes it', async () => {
     const chat = await alice.createChat({ title: 'Quiet', memberIds: ['bob'] })
     const until = new Date(Date.now() + 3_600_000).toISOString()

@@ -18,6 +18,7 @@ import type {
   MessageSearchResult,
   MessageView,
   MuteInput,
+  PinsView,
   PresenceResult,
   RoomInput,
   RoomList,
@@ -168,6 +169,16 @@ export class PalaverApi {
   /** Adds my reaction, or removes it when I had already reacted with that emoji. */
   toggleReaction(messageId: number, emoji: string, options: CallOptions = {}): Promise<ToggleReactionResult> {
     return this.http.request('POST', `${messagePath(messageId)}reactions/`, { body: { emoji }, ...options })
+  }
+
+  /** Pins the message to its chat (`pinned: false` unpins it); every member hears of it by `message.updated`. */
+  pinMessage(messageId: number, pinned: boolean, options: CallOptions = {}): Promise<MessageView> {
+    return this.http.request('POST', `${messagePath(messageId)}pin/`, { body: { pinned }, ...options })
+  }
+
+  /** The chat's pinned messages, the most recently pinned first. */
+  pinnedMessages(chatId: number, options: CallOptions = {}): Promise<PinsView> {
+    return this.http.request('GET', `${chatPath(chatId)}pins/`, options)
   }
 
   /** Read receipts up to the newest message, or up to `messageId`. */

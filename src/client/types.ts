@@ -16,6 +16,7 @@ export type {
   MemberView,
   MentionView,
   MessageView,
+  PinsView,
   QuoteView,
   ReactionView,
   ReceiptStatus,

@@ -52,6 +52,8 @@ export function permissionsOf(
     join: !isMember && !guest && chat.kind === 'room' && room !== null && canJoinRoom(room),
     leave: isMember,
     mentionEveryone: mayWrite && mayMentionEveryone(chat, member),
+    // A room is a crowd: what stays on top of it is its admins' to choose.
+    pin: mayWrite && (chat.kind !== 'room' || isAdmin),
   }
 }
 
@@ -213,6 +215,7 @@ const refusals: Record<Permission, string> = {
   join: 'You may not join this chat',
   leave: 'You are not a member of this chat',
   mentionEveryone: everyoneRefused,
+  pin: 'Only its admins may pin messages in a room',
 }
 
 /** Throws 403 with a clear reason unless the viewer holds the permission. */

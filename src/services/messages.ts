@@ -391,6 +391,8 @@ function payloadAroundId(
     client_id: send.clientId,
     reply_to_id: send.replyToId,
     mentions_everyone: null,
+    pinned_at: null,
+    pinned_by: null,
     created_at: now,
     edited_at: null,
     deleted_at: null,
@@ -432,7 +434,7 @@ async function sameChatRetry(
 }
 
 /** Loads a message whose chat the viewer may see; anything else is 404. */
-async function loadMessage(
+export async function loadMessage(
   ctx: Context,
   viewer: Viewer,
   messageId: number,
@@ -545,7 +547,7 @@ const sameUsers = (a: readonly UserView[], b: readonly UserView[]) =>
  * not outlive an edit or a delete in the event log, and a client replaying the log still gets well-formed
  * events (a deleted message replays as its tombstone).
  */
-async function rewriteEarlierEvents(tx: Tx, message: MessageView): Promise<void> {
+export async function rewriteEarlierEvents(tx: Tx, message: MessageView): Promise<void> {
   await tx.db
     .updateTable('palaver_events')
     .set({ payload: JSON.stringify({ message }) })
@@ -594,7 +596,8 @@ export async function deleteMessage(ctx: Context, viewer: Viewer, messageId: num
     async (tx) => {
       const deleted = await tx.db
         .updateTable('palaver_messages')
-        .set({ body: null, deleted_at: tx.now, mentions_everyone: null })
+        // A message gone is pinned no more either.
+        .set({ body: null, deleted_at: tx.now, mentions_everyone: null, pinned_at: null, pinned_by: null })
         .where('id', '=', messageId)
         .where('deleted_at', 'is', null)
         .returning(messageColumns)

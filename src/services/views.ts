@@ -153,6 +153,9 @@ export function messageView(row: Message, sender: UserView | null, extras: Messa
     ...(!deleted && extras.mentions?.length ? { mentions: extras.mentions.map(mentionView) } : {}),
     ...(!deleted && row.mentions_everyone !== null ? { mentionsEveryone: true as const } : {}),
     ...(!deleted && extras.attachments?.length ? { attachments: extras.attachments } : {}),
+    ...(!deleted && row.pinned_at !== null
+      ? { pinned: { at: iso(row.pinned_at), byId: row.pinned_by! } }
+      : {}),
     createdAt: iso(row.created_at),
     editedAt: row.edited_at === null ? null : iso(row.edited_at),
     deleted,

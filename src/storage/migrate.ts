@@ -25,6 +25,7 @@ import { attachmentSweepOrder } from './migrations/015_attachment_sweep_order.js
 import { mentionsEveryone } from './migrations/016_mentions_everyone.js'
 import { markedUnread } from './migrations/017_marked_unread.js'
 import { creatorOptional } from './migrations/018_creator_optional.js'
+import { pins } from './migrations/019_pins.js'
 
 /** Migrations live in code (not files on disk), so they ship inside the package and bundle cleanly. */
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
@@ -47,6 +48,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '016_mentions_everyone': mentionsEveryone,
     '017_marked_unread': markedUnread,
     '018_creator_optional': creatorOptional(dialect),
+    '019_pins': pins(dialect),
   }
 }
 

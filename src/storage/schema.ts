@@ -89,6 +89,9 @@ export interface MessageRow {
   reply_to_id: number | null
   /** 1 when it mentions every member of its chat (`@everyone`), else null (migration 016). */
   mentions_everyone: number | null
+  /** When the message was pinned to its chat (epoch ms), and by whom; both null when it is not (migration 019). */
+  pinned_at: number | null
+  pinned_by: string | null
   created_at: number
   edited_at: number | null
   deleted_at: number | null
@@ -187,6 +190,8 @@ export const messageColumns = [
   'client_id',
   'reply_to_id',
   'mentions_everyone',
+  'pinned_at',
+  'pinned_by',
   'created_at',
   'edited_at',
   'deleted_at',

@@ -13,6 +13,7 @@ import {
   MemberSearchSchema,
   MessageSchema,
   MuteInput,
+  PinsSchema,
   RenameChatInput,
   SendMessageInput,
   TypingInput,
@@ -23,6 +24,7 @@ import { createGroup, deleteChat, getChat, listChats, renameChat } from '../../s
 import { addMembers, joinChat, leaveChat, removeMember, searchMembers } from '../../services/members.js'
 import { history, sendMessage } from '../../services/messages.js'
 import { muteChat } from '../../services/muting.js'
+import { pinnedMessages } from '../../services/pins.js'
 import { markAsRead, markAsUnread } from '../../services/receipts.js'
 import { setTyping } from '../../services/typing.js'
 import { unreadSummary } from '../../services/unread-total.js'
@@ -126,6 +128,20 @@ export function chatRoutes(app: OpenAPIHono<ApiEnv>): void {
       response: HistorySchema,
     },
     ({ c, viewer, params, query }) => history(c.var.ctx, viewer, params.chatId, query),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/api/chats/{chatId}/pins/',
+      summary: 'The pinned messages, the most recently pinned first',
+      guests: true,
+      tag,
+      params: ChatParams,
+      ok: 200,
+      response: PinsSchema,
+    },
+    ({ c, viewer, params }) => pinnedMessages(c.var.ctx, viewer, params.chatId),
   )
   defineRoute(
     app,

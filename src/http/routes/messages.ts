@@ -1,6 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
-import { EditMessageInput, MessageSchema, ReactionInput, ToggleReactionResult } from '../../schemas.js'
+import {
+  EditMessageInput,
+  MessageSchema,
+  PinInput,
+  ReactionInput,
+  ToggleReactionResult,
+} from '../../schemas.js'
 import { deleteMessage, editMessage, getMessage } from '../../services/messages.js'
+import { pinMessage } from '../../services/pins.js'
 import { toggleReaction } from '../../services/reactions.js'
 import type { ApiEnv } from '../env.js'
 import { defineRoute, MessageParams } from '../route.js'
@@ -61,5 +68,20 @@ export function messageRoutes(app: OpenAPIHono<ApiEnv>): void {
       response: ToggleReactionResult,
     },
     ({ c, viewer, params, body }) => toggleReaction(c.var.ctx, viewer, params.messageId, body.emoji),
+  )
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/api/messages/{messageId}/pin/',
+      summary: 'Pin the message to its chat, or unpin it',
+      errors: { 409: 'conflict: the message was deleted, or its chat has as many pins as it may keep' },
+      tag,
+      params: MessageParams,
+      body: PinInput,
+      ok: 200,
+      response: MessageSchema,
+    },
+    ({ c, viewer, params, body }) => pinMessage(c.var.ctx, viewer, params.messageId, body.pinned),
   )
 }
