@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { chromiumAvailable, dmWidget, eventually, hostAndBrowser, openAs, openDm } from './harness.js'
-import { seriousViolations } from './messages-helpers.js'
+import { focused, seriousViolations } from './messages-helpers.js'
 
 /** Once the message's toolbar shows: how far it lies inside the list's visible box at each edge (negative: cut off). */
 async function toolbarRoom(row: Locator) {
@@ -226,14 +226,13 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
   }
 
   for (const width of [375, 1100]) {
-    test(`at ${width} px the picker opens clear of the toolbar, which keeps its place, above or below the row`, async () => {
+    test(`at ${width} px the picker opens clear of the toolbar, which keeps its place beside the bubble, at the list's top edge or not`, async () => {
       const alice = await openAs(shared.browser, shared.host, 'alice', '/host/dm/bob', { width, height: 700 })
       const page = alice.page
       try {
         const message = await seededDm(page)
-        const check = async (row: Locator, below: boolean, open: () => Promise<void>) => {
-          await toolbarRoom(row)
-          expect(await row.evaluate((element) => element.hasAttribute('data-below'))).toBe(below)
+        const check = async (row: Locator, open: () => Promise<void>) => {
+          expect(Math.min(...Object.values(await toolbarRoom(row)))).toBeGreaterThanOrEqual(0)
           const bar = await row.locator('.actions').boundingBox()
           await open()
           await eventually(() => row.locator('[data-action="react"]').getAttribute('aria-expanded')).toBe(
@@ -242,19 +241,17 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
           const layout = await pickerLayout(row)
           expect(await row.locator('.actions').boundingBox()).toEqual(bar)
           expect(layout).toMatchObject({ overBubble: false, overBar: false, inList: true })
-          // Below the row the picker lies under the toolbar; above it, under the bubble (between the two).
-          if (below) expect(layout.picker.top).toBeGreaterThanOrEqual(layout.bar.bottom)
         }
 
-        // By mouse: a row 4 px under the list's edge (toolbar below), then one in the middle (toolbar above).
-        for (const [n, offset, below] of [
-          [20, 4, true],
-          [24, 200, false],
+        // By mouse: a row 4 px under the list's edge, then one in the middle.
+        for (const [n, offset] of [
+          [20, 4],
+          [24, 200],
         ] as const) {
           await rowAtTop(message(n), offset)
           await hoverText(page, message(n))
           // The mouse clicks where React shows (a locator's click would first scroll it clear of the list's scroll padding).
-          await check(message(n), below, async () => {
+          await check(message(n), async () => {
             const react = (await message(n).locator('[data-action="react"]').boundingBox())!
             await page.mouse.click(react.x + react.width / 2, react.y + react.height / 2)
           })
@@ -262,27 +259,109 @@ describe.skipIf(!chromiumAvailable)("a message's toolbar", () => {
           await eventually(() => message(n).locator('.picker').count()).toBe(0)
         }
 
-        // By keyboard: Tab to React and Enter, from the reaction of a row 2 px under the list's edge (the focus
-        // on Reply there would scroll its row to the middle of the list, its toolbar above), and from Reply of one
-        // in the middle.
+        // By keyboard: Tab to React and Enter, from the reaction of a row 2 px under the list's edge, and from Reply
+        // of one in the middle (the focus on React may scroll the list clear of its edge, as a focus does).
         await page.mouse.move(0, 0)
-        for (const [n, offset, below, start] of [
-          [12, 2, true, '.reaction'],
-          [22, 200, false, '[data-action="reply"]'],
+        for (const [n, offset, start] of [
+          [12, 2, '.reaction'],
+          [22, 200, '[data-action="reply"]'],
         ] as const) {
           await rowAtTop(message(n), offset)
           await message(n).locator(start).focus()
-          await check(message(n), below, async () => {
-            if (start === '.reaction') await page.keyboard.press('Tab')
-            await page.keyboard.press('Tab')
-            await page.keyboard.press('Enter')
-          })
+          if (start === '.reaction') await page.keyboard.press('Tab')
+          await page.keyboard.press('Tab')
+          expect((await focused(page)).action).toBe('react')
+          await check(message(n), () => page.keyboard.press('Enter'))
           const first = message(n).locator('.picker-emoji').first()
           await eventually(() =>
             first.evaluate((e) => (e.getRootNode() as ShadowRoot).activeElement === e),
           ).toBe(true)
           await page.keyboard.press('Escape')
           await eventually(() => message(n).locator('.picker').count()).toBe(0)
+        }
+      } finally {
+        await alice.context.close()
+      }
+    })
+  }
+
+  for (const [width, lang] of [
+    [375, 'en'],
+    [1100, 'en'],
+    [375, 'ar'],
+    [1100, 'ar'],
+  ] as const) {
+    test(`at ${width} px${lang === 'ar' ? ' in Arabic (right to left)' : ''} a hovered message's toolbar hides no text of the rows around it, nor its own`, async () => {
+      // A DM of its own: Alice's two messages in a row after a long one of her friend's, then three he wrote since
+      // she read (the new-messages line over them).
+      const friend = `friend-${width}-${lang}`
+      await shared.host.palaver.users.upsert({
+        id: friend,
+        username: friend,
+        name: 'Frank',
+        email: `${friend}@example.com`,
+      })
+      const dm = await shared.host.call('alice', 'POST', '/api/dms/', { userId: friend })
+      const tell = (user: string, body: string) =>
+        shared.host.call(user, 'POST', `/api/chats/${dm.id}/messages/`, { body })
+      await tell(friend, 'Are you coming on Saturday? The ride starts at nine at the bakery on the corner.')
+      await tell('alice', 'Yes, with Bob')
+      await tell('alice', 'We bring the thermos and the spare tubes, and a pump for everyone')
+      await shared.host.call(friend, 'POST', `/api/chats/${dm.id}/mark-as-read/`, {})
+      await tell(friend, 'سأحضر الخريطة والوجبات الخفيفة للجميع، ونلتقي عند المخبز')
+      await tell(friend, 'Great')
+      await tell(friend, 'وصلت')
+      const viewport = { width, height: 700 }
+      const alice = await openAs(
+        shared.browser,
+        shared.host,
+        'alice',
+        `/host/dm/${friend}?lang=${lang}`,
+        viewport,
+      )
+      const page = alice.page
+      try {
+        const list = dmWidget(page)
+        await list.toggle.click()
+        await list.message('وصلت').waitFor()
+        await list.root.locator('.unread-line').waitFor()
+        const rows = list.root.locator('.message', { has: page.locator('.actions') })
+        const count = await rows.count()
+        expect(count).toBe(6)
+        // Each message under the first: hovered, its toolbar lies over none of the text, times and ticks of the
+        // list (the row above, the new-messages line) but where it is drawn from itself, and none of its own text.
+        for (let i = 1; i < count; i++) {
+          const row = rows.nth(i)
+          await row.scrollIntoViewIfNeeded()
+          await hoverText(page, row)
+          await toolbarRoom(row)
+          const covered = await row.evaluate((hovered) => {
+            const bar = hovered.querySelector('.actions')!.getBoundingClientRect()
+            const log = hovered.closest('.log')!
+            const boxes: Array<[string, DOMRect]> = []
+            const walker = document.createTreeWalker(log, NodeFilter.SHOW_TEXT)
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              // What is only read out (a sender's name, 'Read') is not on screen.
+              if (!node.textContent?.trim() || node.parentElement!.closest('.visually-hidden')) continue
+              const range = document.createRange()
+              range.selectNodeContents(node)
+              for (const line of range.getClientRects()) boxes.push([node.textContent.trim(), line])
+            }
+            for (const icon of log.querySelectorAll('.status svg'))
+              boxes.push(['ticks', icon.getBoundingClientRect()])
+            return boxes
+              .filter(
+                ([, box]) =>
+                  box.width > 1 &&
+                  box.height > 1 &&
+                  box.right > bar.left + 1 &&
+                  box.left < bar.right - 1 &&
+                  box.bottom > bar.top + 1 &&
+                  box.top < bar.bottom - 1,
+              )
+              .map(([text]) => text)
+          })
+          expect(covered, `toolbar of ${await row.locator('.body').textContent()}`).toEqual([])
         }
       } finally {
         await alice.context.close()

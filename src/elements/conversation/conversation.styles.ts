@@ -288,8 +288,9 @@ export const conversationStyles = css`
 
   /*
    * actions: shown on hover, when anything in the message has focus, and on a touch screen once chosen; above the
-   * bubble at the row's end, into it only by its top padding (over none of its text); hit as soon as the message is
-   * hovered, and for 200 ms after the pointer leaves it, which crosses the row's top edge on its way to them
+   * bubble at the row's end (below it at the list's top edge: placeActions), into it only by its top padding; hit as
+   * soon as the message is hovered, and for 200 ms after the pointer leaves it, which crosses the row's top edge on
+   * its way to them
    */
   .actions {
     position: absolute;
@@ -307,10 +308,31 @@ export const conversationStyles = css`
     transition: opacity 100ms ease, pointer-events 0s 200ms allow-discrete;
     z-index: 2;
   }
-  /* the row at the top of what the list shows (placeActions): as far below it */
   [data-below] .actions {
     top: auto;
     bottom: -30px;
+  }
+  /*
+   * with a mouse, where the list has room (360 px: a wide bubble keeps enough of its width): beside the bubble's
+   * top, in room of the row's own (into its end padding; a wide bubble narrows for it), so over no text of its own
+   * or of another row (above it, it hid the time of the message before); held at the list's top edge down a tall row
+   */
+  @media (hover: hover) {
+    @container (width >= 360px) {
+      .actions {
+        position: sticky;
+        /* a sticky box keeps clear of the list's 12 px padding */
+        top: -12px;
+        inset-inline-end: auto;
+        flex: none;
+        align-self: flex-start;
+        margin-block-end: -4px;
+        margin-inline-end: -36px;
+      }
+      .own .actions {
+        margin-inline: -36px 0;
+      }
+    }
   }
   .message:hover .actions,
   .message:focus-within .actions,
@@ -403,13 +425,18 @@ export const conversationStyles = css`
     opacity: 1;
     visibility: visible;
   }
-  /* one row: past a narrow bubble, within the list (its 12 px padding each side, and the avatar of the other's, off); the emoji narrow to 28 px first */
+  /*
+   * one row: past a narrow bubble, within the list (its 12 px padding each side, and the avatar of the other's, off); the
+   * emoji narrow to 28 px first. It does not widen the bubble's column (its far margin takes its width back), which
+   * would move the toolbar beside it and narrow the bubble.
+   */
   .picker {
     display: flex;
     width: max-content;
     max-width: calc(100cqi - 24px);
     gap: 2px;
     margin-top: 6px;
+    margin-inline-end: -100cqi;
     padding: 4px;
     border: 1px solid var(--palaver-border);
     border-radius: 999px;
@@ -424,6 +451,9 @@ export const conversationStyles = css`
   }
   .other .picker {
     max-width: calc(100cqi - 64px);
+  }
+  .own .picker {
+    margin-inline: -100cqi 0;
   }
   .picker-emoji {
     width: 34px;

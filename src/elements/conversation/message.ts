@@ -181,7 +181,8 @@ function confirmDelete(message: MessageView, ctx: MessageContext) {
 
 /**
  * Its toolbar goes below the row where the list's top edge would cut it off above (the row is at the top of what the
- * list shows). Decided as the row is hovered or focused, before the toolbar shows, so it never moves while shown.
+ * list shows), where it shows above the bubble (not beside it: see conversation.styles). Decided as the row is hovered
+ * or focused, before the toolbar shows, so it never moves while shown.
  */
 function placeActions(event: Event) {
   const row = event.currentTarget as HTMLElement
