@@ -139,6 +139,19 @@ export class MentionSuggestions implements ReactiveController {
     }
     if (token.start === this.#token?.start && token.query === this.#token.query) return
     this.#token = token
+    // Until the new query's answer comes, the list keeps only whom it still matches, as a directory
+    // would (name or username containing it): Enter or a click never picks someone the text does not name.
+    const q = token.query.trim().toLocaleLowerCase()
+    const still = this.options.filter((user) =>
+      'username' in user
+        ? `${user.displayName}\n${user.username}`.toLocaleLowerCase().includes(q)
+        : asksForEveryone(token.query),
+    )
+    if (still.length < this.options.length) {
+      this.options = still
+      this.active = 0
+      this.host.requestUpdate()
+    }
     const asked = ++this.#asked
     clearTimeout(this.#timer)
     this.#timer = setTimeout(async () => {
