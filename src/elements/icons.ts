@@ -41,5 +41,6 @@ export const icons = {
   ),
   download: icon(svg`<path d="M12 4v11M7 10.5l5 5 5-5"/><path d="M5 20h14"/>`),
   chevron: icon(svg`<path d="m9 5 7 7-7 7"/>`),
+  pin: icon(svg`<path d="M12 16v5M8 3h8M9 3v6l-3 4v3h12v-3l-3-4V3"/>`),
   expand: icon(svg`<path d="M14 4h6v6M20 4l-8 8"/><path d="M19 14v5H5V5h5"/>`),
 }

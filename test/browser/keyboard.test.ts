@@ -48,7 +48,9 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
       await dm.message('Hello by keyboard (edited)').locator('.edited').waitFor()
       await eventually(async () => (await focused(page)).action).toBe('edit')
 
-      // React: the picker opens on its first emoji; Enter picks it.
+      // React (past Pin): the picker opens on its first emoji; Enter picks it.
+      await keys.press('Shift+Tab')
+      expect((await focused(page)).action).toBe('pin')
       await keys.press('Shift+Tab')
       expect((await focused(page)).action).toBe('react')
       await keys.press('Enter')
@@ -65,11 +67,8 @@ describe.skipIf(!chromiumAvailable)('keyboard only', () => {
       expect(reaction.className).toContain('reaction')
       expect(reaction.label).toContain('You')
 
-      // Delete: Tab to it (past Reply, React and Edit), Enter asks, Tab to confirm, Enter deletes.
-      await keys.press('Tab')
-      await keys.press('Tab')
-      await keys.press('Tab')
-      await keys.press('Tab')
+      // Delete: Tab to it (past Reply, React, Pin and Edit), Enter asks, Tab to confirm, Enter deletes.
+      for (let i = 0; i < 5; i++) await keys.press('Tab')
       expect((await focused(page)).action).toBe('delete')
       await keys.press('Enter')
       await eventually(async () => (await focused(page)).action).toBe('cancel-delete')

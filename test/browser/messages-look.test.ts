@@ -123,8 +123,8 @@ describe.skipIf(!chromiumAvailable)('messages page: accessibility, keyboard, sma
       await keys.press('Escape')
       await expect.poll(async () => (await focused(page)).text).toMatch(/^Members/)
 
-      // Delete asks first, Cancel has the focus; Escape cancels.
-      await tabTo(page, (f) => f.label === 'Delete chat', 3)
+      // Delete asks first, Cancel has the focus; Escape cancels. (Past Mute, Mark as unread and Leave.)
+      await tabTo(page, (f) => f.label === 'Delete chat', 4)
       await keys.press('Enter')
       await expect.poll(async () => (await focused(page)).text).toBe('Cancel')
       await keys.press('Escape')

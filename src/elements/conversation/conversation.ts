@@ -27,6 +27,7 @@ import type { EditDetail } from './editor.js'
 import { Lightbox, lightboxStyles } from './lightbox.js'
 import type { MemberSearch, Named } from './mentions.js'
 import { type MessageContext, type Placement, renderMessage, renderPending } from './message.js'
+import { pinnedStyles, renderPinned } from './pins.js'
 import { renderReplyBar, replyingToText, replyStyles } from './replies.js'
 import { ConversationStore } from './store.js'
 
@@ -36,7 +37,7 @@ type Item =
 
 /** The parts a widget re-exports so that `palaver-dm::part(message)` reaches inside the conversation. */
 export const CONVERSATION_PARTS =
-  'list, unread-line, message, own-message, other-message, pending-message, bubble, body, mention, attachments, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, mention-list, attach, attachment-tray, attachment-notice, send, lightbox, dropzone'
+  'pinned, list, unread-line, message, own-message, other-message, pending-message, bubble, body, mention, attachments, avatar, sender, status, reactions, reaction, picker, actions, quote, jump, footer, typing, reply-bar, blocked-notice, composer, composer-input, mention-list, attach, attachment-tray, attachment-notice, send, lightbox, dropzone'
 
 const GROUP_GAP_MS = 5 * 60_000
 const PREFETCH_PX = 600
@@ -85,6 +86,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     fileNameStyles,
     attachmentStyles,
     lightboxStyles,
+    pinnedStyles,
   ]
 
   declare chatId: number | null
@@ -117,6 +119,8 @@ export class PalaverConversation extends LitElement implements MessageContext {
   #offs: Array<() => void> = []
   #generation = 0
   #stick = true
+  /** Which pin the pinned bar shows: each choice moves it on to the next. */
+  #pinIndex = 0
   #atBottom = true
   #anchor: { key: string; top: number } | null = null
   #visible = false
@@ -186,6 +190,17 @@ export class PalaverConversation extends LitElement implements MessageContext {
     return this.store?.canReact ?? false
   }
 
+  get canPin(): boolean {
+    return this.store?.canPin ?? false
+  }
+
+  /** Pins or unpins a message from its toolbar; a refusal says why. */
+  togglePin(message: MessageView): void {
+    this.store?.pin(message, !message.pinned).catch((error: unknown) => {
+      this.notice = (error as Error).message
+    })
+  }
+
   get canReply(): boolean {
     return this.store?.canPost ?? false
   }
@@ -245,7 +260,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
   }
 
   /** A quote was chosen: its original is highlighted where it is, or the history around it is loaded. */
-  async showOriginal(quote: QuoteView): Promise<void> {
+  async showOriginal(quote: Pick<QuoteView, 'id'>): Promise<void> {
     if (this.store?.messages.some((m) => m.id === quote.id)) {
       // Chosen again: the highlight goes off for one render, so that it flashes once more.
       if (this.highlightId === quote.id) {
@@ -361,6 +376,13 @@ export class PalaverConversation extends LitElement implements MessageContext {
     if (answered && !this.replyingTo) this.#answer(answered)
     store.discard(item.clientId)
     void this.focusComposer()
+  }
+
+  /** The pinned bar was chosen: its message shows in the list, and the bar moves on to the next pin. */
+  #showPin(pin: MessageView): void {
+    this.#pinIndex++
+    this.requestUpdate()
+    void this.showOriginal(pin)
   }
 
   // ---- public ----
@@ -860,6 +882,7 @@ export class PalaverConversation extends LitElement implements MessageContext {
     const typing = store.typing
     const unseen = store.unseen + this.#newBelow
     return html`
+      ${store.pins.length ? renderPinned(store.pins, this.#pinIndex, t, (pin) => this.#showPin(pin)) : nothing}
       <div class="log" part="list" role="log" aria-live="off" aria-label=${store.chat?.title ?? t.t('messages')}
         tabindex="0" aria-busy=${store.busy ? 'true' : 'false'} @scroll=${this.#onScroll}>
         <div class="spacer"></div>

@@ -33,6 +33,8 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   chosenId: number | null
   /** Who an @query in the edit box suggests. */
   memberSearch: MemberSearch | null
+  /** Whether the viewer may pin messages here. */
+  canPin: boolean
   canEdit(message: MessageView): boolean
   canDelete(message: MessageView): boolean
   statusOf(message: MessageView): ReceiptStatus | null
@@ -45,6 +47,7 @@ export interface MessageContext extends ReactionsContext, PickerContext, QuoteCo
   saveEdit(message: MessageView, edit: EditDetail): void
   cancelEdit(message: MessageView): void
   askDelete(message: MessageView): void
+  togglePin(message: MessageView): void
   confirmDelete(message: MessageView): void
   cancelDelete(message: MessageView): void
   openPicker(message: MessageView): void
@@ -124,7 +127,8 @@ function actions(message: MessageView, own: boolean, ctx: MessageContext) {
   const react = ctx.canReact
   const edit = ctx.canEdit(message)
   const remove = ctx.canDelete(message)
-  if (!reply && !react && !edit && !remove) return nothing
+  const pin = ctx.canPin
+  if (!reply && !react && !edit && !remove && !pin) return nothing
   const t = ctx.i18n
   const replyLabel = own
     ? t.t('replyToOwn')
@@ -142,6 +146,12 @@ function actions(message: MessageView, own: boolean, ctx: MessageContext) {
             aria-expanded=${ctx.pickerId === message.id ? 'true' : 'false'} @click=${() => ctx.openPicker(message)}>
             ${icons.smile}
           </button>`
+        : nothing
+    }
+    ${
+      pin
+        ? html`<button type="button" class="icon-button" data-action="pin" aria-label=${t.t(message.pinned ? 'unpin' : 'pin')}
+            title=${t.t(message.pinned ? 'unpin' : 'pin')} @click=${() => ctx.togglePin(message)}>${icons.pin}</button>`
         : nothing
     }
     ${

@@ -9,7 +9,7 @@ export interface QuoteContext {
   viewerId: string | null
   nameOf(userId: string): string
   /** Brings the answered message into view and highlights it (loading its part of the history if need be). */
-  showOriginal(quote: QuoteView): void
+  showOriginal(quote: Pick<QuoteView, 'id'>): void
 }
 
 function senderName(quote: QuoteView, ctx: QuoteContext): string {

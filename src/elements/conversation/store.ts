@@ -100,6 +100,8 @@ export class ConversationStore extends Emitter<StoreEvents> {
   error: PalaverClientError | null = null
   /** Live messages that arrived while the window was away from the newest ones. */
   unseen = 0
+  /** The chat's pinned messages, the most recently pinned first: loaded with the chat, kept live. */
+  pins: MessageView[] = []
   readonly receipts: ReceiptMarks
   readonly #maxMessages: number
   readonly #blocks: BlockList | null
@@ -152,6 +154,18 @@ export class ConversationStore extends Emitter<StoreEvents> {
 
   get canReact(): boolean {
     return this.config.allowReactions && this.chat?.permissions.react === true
+  }
+
+  get canPin(): boolean {
+    return this.chat?.permissions.pin === true
+  }
+
+  /** Pins the message to the chat, or unpins it; the answer shows at once (the event only confirms it). */
+  async pin(message: MessageView, pinned: boolean): Promise<void> {
+    const view = await this.client.api.pinMessage(message.id, pinned)
+    this.#replace(view)
+    this.#notePin(view)
+    this.#changed()
   }
 
   canEdit(message: MessageView): boolean {
@@ -213,6 +227,14 @@ export class ConversationStore extends Emitter<StoreEvents> {
       return
     }
     const around = this.#startAround
+    // Pins are a help, not the chat: one that fails to load leaves the bar away.
+    void this.client.api.pinnedMessages(this.chatId).then(
+      ({ messages }) => {
+        this.pins = messages
+        this.#changed()
+      },
+      () => {},
+    )
     await (around === null ? this.loadLatest() : this.#load('around', { around }))
   }
 
@@ -595,10 +617,12 @@ export class ConversationStore extends Emitter<StoreEvents> {
       case 'message.updated':
         this.#replace(event.data.message)
         this.#requote(event.data.message)
+        this.#notePin(event.data.message)
         return
       case 'message.deleted':
         this.#markDeleted(event.data.messageId)
         this.#requote(event.data.message)
+        this.#notePin(event.data.message)
         return
       case 'reaction.updated':
         this.#setReactions(event.data.messageId, event.data.reactions)
@@ -708,6 +732,18 @@ export class ConversationStore extends Emitter<StoreEvents> {
     const next = [...this.messages]
     next[index] = merge(next[index]!, message)
     this.messages = next
+  }
+
+  /** The pins follow a message pinned, unpinned, edited or deleted, most recently pinned first. */
+  #notePin(message: MessageView): void {
+    const others = this.pins.filter((m) => m.id !== message.id)
+    if (!message.pinned || message.deleted) {
+      if (others.length !== this.pins.length) this.pins = others
+      return
+    }
+    this.pins = [message, ...others].sort(
+      (a, b) => (b.pinned?.at ?? '').localeCompare(a.pinned?.at ?? '') || b.id - a.id,
+    )
   }
 
   #markDeleted(messageId: number): void {
