@@ -69,7 +69,12 @@ function cleanClientId(clientId: string | undefined): string | null {
   return clientId
 }
 
-async function viewOne(ctx: Context, db: Db, row: Message, viewer: Viewer | null): Promise<MessageView> {
+export async function viewOne(
+  ctx: Context,
+  db: Db,
+  row: Message,
+  viewer: Viewer | null,
+): Promise<MessageView> {
   return (await messageViews(ctx, db, [row], viewer))[0]!
 }
 

@@ -4,7 +4,7 @@ import { messageColumns } from '../storage/schema.js'
 import { loadChat, memberWith, requirePermission } from './access.js'
 import { type Context, transact } from './context.js'
 import { iso, messageEvent } from './events.js'
-import { loadMessage, rewriteEarlierEvents } from './messages.js'
+import { loadMessage, rewriteEarlierEvents, viewOne } from './messages.js'
 import type { Viewer } from './users.js'
 import { messageViews, reactionsOf } from './views.js'
 
@@ -27,7 +27,7 @@ export async function pinMessage(
   memberWith(access, 'post')
   requirePermission(access, 'pin')
   if (row.deleted_at !== null) throw new PalaverError('conflict', 'This message was deleted')
-  if ((row.pinned_at !== null) === pinned) return viewOf(ctx, row, viewer)
+  if ((row.pinned_at !== null) === pinned) return viewOne(ctx, ctx.db, row, viewer)
   // The event's view is read first, with the directory (which may need the database's only connection
   // on SQLite); the change below holds only if the text is still this one, so no older text goes back
   // into the log.
@@ -70,7 +70,7 @@ export async function pinMessage(
     },
     { chatId: row.chat_id },
   )
-  if (changed) return viewOf(ctx, changed, viewer)
+  if (changed) return viewOne(ctx, ctx.db, changed, viewer)
   // Edited, deleted, pinned or unpinned meanwhile: asked again of the message as it is now.
   if (attempt >= 3) throw new PalaverError('conflict', 'The message changed meanwhile: try again')
   return pinMessage(ctx, viewer, messageId, pinned, attempt + 1)
@@ -96,6 +96,3 @@ export async function pinnedMessages(
   ])
   return { messages: await messageViews(ctx, ctx.db, rows, viewer) }
 }
-
-const viewOf = async (ctx: Context, row: Parameters<typeof messageViews>[2][number], viewer: Viewer) =>
-  (await messageViews(ctx, ctx.db, [row], viewer))[0]!

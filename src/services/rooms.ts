@@ -116,7 +116,7 @@ export async function getOrCreateRoom(
         content_type: contentType,
         object_id: objectId,
         // A guest is no user: the room is made by no one.
-        created_by: isGuest(viewer) ? null : viewer.id,
+        created_by: guest ? null : viewer.id,
         created_at: tx.now,
         last_activity_at: tx.now,
         room_activity_at: tx.now,

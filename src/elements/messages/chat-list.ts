@@ -120,12 +120,14 @@ export function renderChatList(chats: readonly ChatView[], ctx: ChatListContext)
     ${chats.map((chat) => {
       const title = chatTitle(chat, t, ctx.viewerId)
       const current = chat.id === ctx.selectedId
-      const unread = current && ctx.reading ? 0 : chat.unreadCount
+      // On screen, it is being read: no count, no mark, no draft.
+      const reading = current && ctx.reading
+      const unread = reading ? 0 : chat.unreadCount
       // Marked unread by the viewer, with no unread message to count: a dot where the count would be.
-      const marked = !unread && chat.markedUnread && !(current && ctx.reading)
-      const mentions = current && ctx.reading ? 0 : chat.unreadMentionCount
+      const marked = !reading && !unread && chat.markedUnread
+      const mentions = reading ? 0 : chat.unreadMentionCount
       const muted = isMuted(chat, now)
-      const draft = current && ctx.reading ? null : ctx.drafts?.listed(chat.id)
+      const draft = reading ? null : ctx.drafts?.listed(chat.id)
       const online = ctx.online(chat)
       return html`<li>
         <button type="button" class="chat ${unread || marked ? 'unread' : ''} ${muted ? 'muted' : ''}" part="chat" data-chat-id=${chat.id}
